@@ -1,0 +1,140 @@
+// The facts a diagnosis reads. Both inputs (an evidence bundle, the live APIs) produce this one shape,
+// so checks never know where a fact came from. Every fact says whether it was seen, known absent,
+// failed to load, or was not collected: checks turn the last three into `unknown`, never `pass`.
+
+import type {
+  CustomRole,
+  GkeCluster,
+  LogEntry,
+  Policy,
+  Project,
+  ServiceAccount,
+  ServiceAccountKey,
+  ServiceState,
+} from './gcp.js';
+import type { K8sKind, KObject } from './k8s/types.js';
+
+export type Fact<T> =
+  | { readonly status: 'present'; readonly value: T; readonly source: string }
+  /** The API answered "does not exist": the thing is known not to exist. */
+  | { readonly status: 'absent'; readonly source: string; readonly message: string }
+  /** Reading it failed (403, timeout, invalid file): unknown. */
+  | { readonly status: 'error'; readonly source: string; readonly message: string }
+  /** Nobody asked for it: unknown. */
+  | { readonly status: 'not-collected'; readonly source: string; readonly message: string };
+
+export type UnavailableFact = Exclude<Fact<unknown>, { status: 'present' }>;
+
+export const present = <T>(value: T, source: string): Fact<T> => ({ status: 'present', value, source });
+export const absent = <T>(source: string, message = 'does not exist'): Fact<T> => ({
+  status: 'absent',
+  source,
+  message,
+});
+export const factError = <T>(source: string, message: string): Fact<T> => ({ status: 'error', source, message });
+export const notCollected = <T>(source: string, message = 'not collected'): Fact<T> => ({
+  status: 'not-collected',
+  source,
+  message,
+});
+
+/** A fact a check needs was not available; the engine turns it into an `unknown` result. */
+export class FactUnavailableError extends Error {
+  constructor(readonly fact: UnavailableFact) {
+    super(`${fact.source}: ${fact.message}`);
+    this.name = 'FactUnavailableError';
+  }
+}
+
+/** The value of a fact, or throw so that the calling check reports `unknown` with the reason. */
+export function need<T>(fact: Fact<T>): T {
+  if (fact.status === 'present') return fact.value;
+  throw new FactUnavailableError(fact);
+}
+
+export interface ClusterRef {
+  project: string;
+  location: string;
+  name: string;
+}
+
+export function clusterResourceName(ref: ClusterRef): string {
+  return `projects/${ref.project}/locations/${ref.location}/clusters/${ref.name}`;
+}
+
+/** `https://container.googleapis.com/v1/projects/P/locations/L/clusters/C`: the GKE token issuer and STS audience suffix. */
+export function clusterUrl(ref: ClusterRef): string {
+  return `https://container.googleapis.com/v1/${clusterResourceName(ref)}`;
+}
+
+/** A policy from above a project (folder or organization). */
+export interface AncestorPolicy {
+  /** `folders/N` or `organizations/N` */
+  resource: string;
+  policy: Fact<Policy>;
+}
+
+/** A resource policy (bucket, topic, …) named by its full resource name. */
+export interface ResourcePolicy {
+  /** e.g. `//storage.googleapis.com/projects/_/buckets/b` */
+  resource: string;
+  policy: Fact<Policy>;
+}
+
+/** A token the user added to a bundle (`token/ANY.jwt`): only header and claims are kept. */
+export interface TokenFile {
+  source: string;
+  header?: Record<string, unknown>;
+  claims?: Record<string, unknown>;
+  error?: string;
+}
+
+/** Kubernetes objects of one kind, with the lookups checks need; built once, shared by all subjects. */
+export interface K8sFacts {
+  /** Every object of a kind (all namespaces). */
+  list<T extends KObject = KObject>(kind: K8sKind): Fact<readonly T[]>;
+  /** One object; `absent` when the kind was fully collected and the object is not there. */
+  get<T extends KObject = KObject>(kind: K8sKind, namespace: string | undefined, name: string): Fact<T>;
+  /** Objects of a kind in one namespace. */
+  inNamespace<T extends KObject = KObject>(kind: K8sKind, namespace: string): Fact<readonly T[]>;
+  /** Pods whose spec names this KSA (`default` when unset). */
+  podsOfServiceAccount(namespace: string, ksa: string): Fact<readonly import('./k8s/types.js').Pod[]>;
+}
+
+export interface Facts {
+  /** When the facts were collected: the checks' only clock. */
+  readonly now: Date;
+  /** The cluster being diagnosed. */
+  readonly clusterRef: ClusterRef;
+  readonly cluster: Fact<GkeCluster>;
+  project(projectId: string): Fact<Project>;
+  projectPolicy(projectId: string): Fact<Policy>;
+  /** Enabled services of a project (gcloud services list --enabled). */
+  projectServices(projectId: string): Fact<readonly ServiceState[]>;
+  projectServiceAccounts(projectId: string): Fact<readonly ServiceAccount[]>;
+  /** All clusters of a project (the pool's clusters). */
+  projectClusters(projectId: string): Fact<readonly GkeCluster[]>;
+  /** The account: from its describe output, else from its project's list (missing there = absent). */
+  serviceAccount(email: string): Fact<ServiceAccount>;
+  serviceAccountPolicy(email: string): Fact<Policy>;
+  serviceAccountKeys(email: string): Fact<readonly ServiceAccountKey[]>;
+  /** A custom role by full name (`projects/P/roles/R`, `organizations/N/roles/R`). */
+  customRole(name: string): Fact<CustomRole>;
+  /** The policy of one resource, by full resource name. */
+  resourcePolicy(resource: string): Fact<Policy>;
+  /** Folder and organization policies that were collected (readable or not). */
+  readonly ancestorPolicies: readonly AncestorPolicy[];
+  /** Every resource policy that was collected. */
+  readonly resourcePolicies: readonly ResourcePolicy[];
+  /** Every project whose policy was collected (ids). */
+  readonly knownProjects: readonly string[];
+  /** Every service account whose policy or describe was collected (emails). */
+  readonly knownServiceAccounts: readonly string[];
+  readonly logEntries: Fact<readonly LogEntry[]>;
+  readonly k8s: K8sFacts;
+  readonly tokens: readonly TokenFile[];
+  /** Probe reports (`wi-doctor probe --format json`) that joined the facts. */
+  readonly probes: readonly { source: string; report: unknown }[];
+  /** Things the reader noticed (unknown files, invalid files): shown to the user, not results. */
+  readonly notes: readonly string[];
+}
