@@ -1,0 +1,48 @@
+// The check registry, sorted by id. A parity test asserts that every check here has a docs page and a test
+// file, and that every file in this folder is registered.
+
+import type { CheckDefinition } from './define.js';
+import clusterWorkloadPool from './cluster-workload-pool.js';
+import credentialOverride from './credential-override.js';
+import crossProjectImpersonation from './cross-project-impersonation.js';
+import gsaEnabled from './gsa-enabled.js';
+import gsaExists from './gsa-exists.js';
+import gsaPermission from './gsa-permission.js';
+import hostNetwork from './host-network.js';
+import iamcredentialsApiEnabled from './iamcredentials-api-enabled.js';
+import ksaAnnotation from './ksa-annotation.js';
+import ksaExists from './ksa-exists.js';
+import metadataServerHealthy from './metadata-server-healthy.js';
+import networkPolicyMetadata from './network-policy-metadata.js';
+import nodepoolGkeMetadata from './nodepool-gke-metadata.js';
+import podServiceAccount from './pod-service-account.js';
+import podsRestartedAfterChange from './pods-restarted-after-change.js';
+import wiBinding from './wi-binding.js';
+import wiBindingStale from './wi-binding-stale.js';
+
+export const CHECKS: readonly CheckDefinition[] = [
+  clusterWorkloadPool,
+  credentialOverride,
+  crossProjectImpersonation,
+  gsaEnabled,
+  gsaExists,
+  gsaPermission,
+  hostNetwork,
+  iamcredentialsApiEnabled,
+  ksaAnnotation,
+  ksaExists,
+  metadataServerHealthy,
+  networkPolicyMetadata,
+  nodepoolGkeMetadata,
+  podServiceAccount,
+  podsRestartedAfterChange,
+  wiBinding,
+  wiBindingStale,
+] as CheckDefinition[];
+
+/** The catalog in chain order: how checklists are shown. */
+export const CHECKS_IN_CHAIN_ORDER: readonly CheckDefinition[] = [...CHECKS].sort((a, b) => a.chainOrder - b.chainOrder);
+
+export function findCheck(id: string): CheckDefinition | undefined {
+  return CHECKS.find((c) => c.id === id);
+}

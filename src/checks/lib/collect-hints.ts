@@ -1,0 +1,29 @@
+// What to collect when a policy could not be read: the bundle file and the command that makes it
+// (BUNDLE.md). Checks never import the collectors, so the few forms they need are spelled here.
+
+const SA = /^projects\/-\/serviceAccounts\/(.+)$/;
+const PROJECT = /^projects\/([^/]+)$/;
+const ANCESTOR = /^(folders|organizations)\/([^/]+)$/;
+
+/** One line: the file of the bundle and the command that writes it, for the policy of `resource`. */
+export function policyCollectHint(resource: string): string {
+  const sa = SA.exec(resource);
+  if (sa?.[1] !== undefined) {
+    return `gcp/service-accounts/${sa[1]}.iam-policy.json (gcloud iam service-accounts get-iam-policy ${sa[1]} --format=json)`;
+  }
+  const project = PROJECT.exec(resource);
+  if (project?.[1] !== undefined) {
+    return `gcp/projects/${project[1]}.iam-policy.json (gcloud projects get-iam-policy ${project[1]} --format=json)`;
+  }
+  const ancestor = ANCESTOR.exec(resource);
+  if (ancestor?.[1] !== undefined && ancestor[2] !== undefined) {
+    const command = ancestor[1] === 'folders' ? 'resource-manager folders' : 'organizations';
+    return `gcp/${ancestor[1]}/${ancestor[2]}.iam-policy.json (gcloud ${command} get-iam-policy ${ancestor[2]} --format=json)`;
+  }
+  return `gcp/resources/ANY.json with {"resource": "${resource}", "policy": …} (the service's get-iam-policy for ${resource})`;
+}
+
+/** For an unreadable service account: the project list proves absence where describe answers 403. */
+export function serviceAccountListHint(project: string): string {
+  return `gcp/projects/${project}.service-accounts.json (gcloud iam service-accounts list --project ${project} --format=json)`;
+}

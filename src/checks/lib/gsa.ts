@@ -1,0 +1,102 @@
+// Helpers the GSA-related checks share: resource names of accounts, the collected policies in one list,
+// and the `deleted:serviceAccount:EMAIL?uid=N` members that explain a deleted (or deleted and recreated)
+// account (FACTS §1: a deleted account's bindings stay behind under that form and never apply again).
+
+import type { Fact, Facts } from '../../model/facts.js';
+import type { Policy } from '../../model/gcp.js';
+import type { PolicyLevel } from '../../model/iam/evaluate.js';
+import { parseServiceAccountEmail, tryParseMember } from '../../model/identifiers.js';
+import type { Member } from '../../model/identifiers.js';
+
+/** The IAM resource of a service account, as gcloud and the fixes address it. */
+export const serviceAccountResource = (email: string): string => `projects/-/serviceAccounts/${email}`;
+
+/** The fix-action target of a Kubernetes service account. */
+export const ksaResource = (namespace: string, name: string): string =>
+  `namespaces/${namespace}/serviceaccounts/${name}`;
+
+/** The project id an email names (user-managed and App Engine default accounts), else undefined. */
+export function projectOfServiceAccount(email: string): string | undefined {
+  try {
+    return parseServiceAccountEmail(email).projectId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The account id (the part before `@`): what `create-service-account` needs. */
+export function accountIdOf(email: string): string {
+  const at = email.indexOf('@');
+  return at < 0 ? email : email.slice(0, at);
+}
+
+export interface CollectedPolicy {
+  resource: string;
+  level: PolicyLevel;
+  policy: Fact<Policy>;
+}
+
+/** Every policy the facts hold: known accounts', known projects', resources', folders' and organizations'. */
+export function collectedPolicies(facts: Facts): CollectedPolicy[] {
+  const out: CollectedPolicy[] = [];
+  const seen = new Set<string>();
+  const add = (resource: string, level: PolicyLevel, policy: Fact<Policy>): void => {
+    if (seen.has(resource)) return;
+    seen.add(resource);
+    out.push({ resource, level, policy });
+  };
+  for (const email of facts.knownServiceAccounts) {
+    add(serviceAccountResource(email), 'service-account', facts.serviceAccountPolicy(email));
+  }
+  for (const project of facts.knownProjects) add(`projects/${project}`, 'project', facts.projectPolicy(project));
+  for (const { resource, policy } of facts.resourcePolicies) add(resource, 'resource', policy);
+  for (const { resource, policy } of facts.ancestorPolicies) {
+    add(resource, resource.startsWith('organizations/') ? 'organization' : 'folder', policy);
+  }
+  return out;
+}
+
+export interface DeletedMemberRef {
+  /** The policy's resource. */
+  resource: string;
+  role: string;
+  /** The member exactly as written in the policy (what `remove-iam-member` needs). */
+  member: string;
+  uid: string;
+  /** What the deleted member was. */
+  inner: Member;
+}
+
+/** Every `deleted:` member of the readable policies, with the policy and role it sits in. */
+export function deletedMembers(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
+  const found: DeletedMemberRef[] = [];
+  for (const { resource, policy } of policies) {
+    if (policy.status !== 'present') continue;
+    for (const binding of policy.value.bindings ?? []) {
+      for (const raw of binding.members ?? []) {
+        const parsed = tryParseMember(raw);
+        if (!parsed.ok || parsed.member.type !== 'deleted') continue;
+        found.push({ resource, role: binding.role, member: raw, uid: parsed.member.uid, inner: parsed.member.member });
+      }
+    }
+  }
+  return found;
+}
+
+/** `deleted:serviceAccount:EMAIL?uid=N` members for this email. */
+export function deletedMembersOf(policies: readonly CollectedPolicy[], email: string): DeletedMemberRef[] {
+  const wanted = email.toLowerCase();
+  return deletedMembers(policies).filter(
+    (d) => d.inner.type === 'serviceAccount' && d.inner.email.toLowerCase() === wanted,
+  );
+}
+
+/** Distinct uids of deleted members, in order of appearance. */
+export function uidsOf(refs: readonly DeletedMemberRef[]): string[] {
+  return [...new Set(refs.map((r) => r.uid))];
+}
+
+/** A 403 on `projects/-/…` means "missing or not readable" (FACTS §1): the two cannot be told apart. */
+export function isPermissionDenied(message: string): boolean {
+  return /\b403\b|PERMISSION_DENIED|permission denied/i.test(message);
+}

@@ -1,0 +1,77 @@
+// The pod specs a subject check inspects: its pods when any are known, else the workload's pod template
+// (a workload with no pods running is still worth checking), and the nodes those pods run on.
+
+import { need } from '../../model/facts.js';
+import type { Fact, Facts } from '../../model/facts.js';
+import type { Node, Pod, PodSpec } from '../../model/k8s/types.js';
+import type { Subject } from '../../engine/subject.js';
+
+export interface InspectedSpec {
+  /** For messages: `pod \`shop/cart-7d9f8b6c5d-abcde\`` or `the pod template of \`shop/deployment/cart\``. */
+  label: string;
+  /** The pod, when this spec is a pod's (undefined for a template). */
+  pod: Pod | undefined;
+  labels: Record<string, string> | undefined;
+  spec: PodSpec;
+}
+
+function podLabel(pod: Pod): string {
+  return `pod \`${pod.metadata.namespace ?? '?'}/${pod.metadata.name}\``;
+}
+
+/**
+ * The subject's pod specs. Pods win when there are some; else the template; else no spec (an empty list,
+ * which callers report as nothing to inspect). Throws through `need` when the pods could not be read and
+ * no template is known: the check is then unknown.
+ */
+export function inspectedSpecs(subject: Subject): InspectedSpec[] {
+  const pods = subject.pods.status === 'present' ? subject.pods.value : undefined;
+  if (pods !== undefined && pods.length > 0) {
+    return pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
+  }
+  if (subject.template !== undefined) {
+    const owner = subject.workload !== undefined ? `${subject.namespace}/${subject.workload.kind.toLowerCase()}/${subject.workload.name}` : subject.id;
+    return [
+      {
+        label: `the pod template of \`${owner}\``,
+        pod: undefined,
+        labels: subject.template.metadata?.labels,
+        spec: subject.template.spec,
+      },
+    ];
+  }
+  need(subject.pods);
+  return [];
+}
+
+/** The pods of a subject (unknown when not readable). */
+export function subjectPods(subject: Subject): readonly Pod[] {
+  return need(subject.pods);
+}
+
+/** The distinct node names the pods are scheduled on; pods with no node yet are returned apart. */
+export function nodesOfPods(pods: readonly Pod[]): { nodes: Map<string, Pod[]>; unscheduled: Pod[] } {
+  const nodes = new Map<string, Pod[]>();
+  const unscheduled: Pod[] = [];
+  for (const pod of pods) {
+    const node = pod.spec.nodeName;
+    if (node === undefined || node === '') {
+      unscheduled.push(pod);
+      continue;
+    }
+    const list = nodes.get(node) ?? [];
+    list.push(pod);
+    nodes.set(node, list);
+  }
+  return { nodes, unscheduled };
+}
+
+export function nodeFact(facts: Facts, name: string): Fact<Node> {
+  return facts.k8s.get<Node>('nodes', undefined, name);
+}
+
+/** Pods that are still running or about to (finished pods hold no credentials). */
+export function isLive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed';
+}

@@ -1,0 +1,56 @@
+// `wi-doctor check`: diagnose subjects from an evidence bundle (live collection comes with its own issue).
+
+import { CHECKS } from '../../checks/index.js';
+import { readBundle } from '../../collect/bundle/read.js';
+import { diagnose } from '../../engine/diagnose.js';
+import { UsageError } from '../../engine/errors.js';
+import type { FailOn } from '../../model/results.js';
+import { exitCodeFor } from '../../model/results.js';
+import { RENDERERS } from '../../report/index.js';
+import { shouldColor } from '../../report/text.js';
+import type { Io } from '../output.js';
+import { emit, warn } from '../output.js';
+import { packageVersion } from '../package-info.js';
+
+export const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CheckCommandOptions {
+  from?: string;
+  ksa?: string[];
+  workload?: string[];
+  pod?: string[];
+  all?: boolean;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  hidePass?: boolean;
+  only?: string[];
+  skip?: string[];
+  need?: string[];
+  on?: string;
+  impersonate?: string;
+  color?: boolean;
+}
+
+export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
+  if (!options.from) {
+    throw new UsageError('live collection is not available in this version: give an evidence bundle with --from DIR');
+  }
+  if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
+  const { facts, notes } = await readBundle(options.from);
+  for (const note of notes) warn(io, note);
+  const report = diagnose(facts, CHECKS, {
+    targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+    options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
+    only: options.only,
+    skip: options.skip,
+    source: options.from,
+    version: packageVersion(),
+    generatedAt: new Date().toISOString(),
+  });
+  const color = options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
+  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  emit(io, text, options.output);
+  return exitCodeFor(report.results, options.failOn);
+}

@@ -1,0 +1,92 @@
+// The command line: parses flags, calls one command, maps errors to exit codes (0 ok, 1 findings, 2 usage or
+// input error) with one clear line and no stack trace.
+
+import { Command, CommanderError, Option } from 'commander';
+import { BundleError } from '../collect/bundle/read.js';
+import { UsageError } from '../engine/errors.js';
+import { runChecksCommand, runExplainCommand } from './commands/catalog.js';
+import type { CheckCommandOptions } from './commands/check.js';
+import { FORMATS, runCheckCommand } from './commands/check.js';
+import type { Io } from './output.js';
+import { processIo } from './output.js';
+import { choice, list } from './options.js';
+import { packageVersion } from './package-info.js';
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('wi-doctor')
+    .description('Find, explain and fix GKE Workload Identity problems.')
+    .version(packageVersion())
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(`wi-doctor: ${s.replace(/^error: /, '')}`),
+    });
+
+  program
+    .command('check')
+    .description('Diagnose Workload Identity for Kubernetes service accounts, workloads or pods.')
+    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md)')
+    .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
+    .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
+    .option('--pod <ns/name>', 'a pod (repeatable)', list)
+    .option('--all', 'every KSA with a Google identity')
+    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
+        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .default('fail'),
+    )
+    .option('--hide-pass', 'omit passing checks from the checklist')
+    .option('--only <ids>', 'run only these checks (repeatable, or comma-separated)', list)
+    .option('--skip <ids>', 'do not run these checks (repeatable, or comma-separated)', list)
+    .option('--need <permission-or-role>', 'a permission or role the workload needs (repeatable)', list)
+    .option('--on <resource>', 'full resource name the --need permissions are needed on')
+    .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
+    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)')
+    .action(async (options: CheckCommandOptions) => {
+      const { ksa, workload, pod, all } = options;
+      if (!all && !ksa?.length && !workload?.length && !pod?.length) {
+        throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
+      }
+      setExit(await runCheckCommand(options, io));
+    });
+
+  program
+    .command('checks')
+    .description('List the checks: id, scope, what it checks and the facts it needs.')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((options: { format: 'text' | 'json' }) => setExit(runChecksCommand(options, io)));
+
+  program
+    .command('explain')
+    .description("Show a check's documentation page.")
+    .argument('<check-id>', 'a check id, e.g. wi-binding')
+    .action((id: string) => setExit(runExplainCommand(id, io)));
+
+  return program;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof UsageError || error instanceof BundleError) {
+      io.stderr.write(`wi-doctor: ${error.message}\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`wi-doctor: unexpected error: ${message}\n`);
+    if (io.env.WI_DOCTOR_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return 2;
+  }
+}

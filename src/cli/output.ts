@@ -1,0 +1,28 @@
+// The only place that writes to the terminal or to report files.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env });
+
+/** Print to stdout, or write the file given with `--output` (the terminal then gets one line saying where). */
+export function emit(io: Io, text: string, outputFile: string | undefined): void {
+  const body = text.endsWith('\n') ? text : `${text}\n`;
+  if (outputFile) {
+    mkdirSync(dirname(outputFile), { recursive: true });
+    writeFileSync(outputFile, body);
+    io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
+  } else {
+    io.stdout.write(body);
+  }
+}
+
+export function warn(io: Io, message: string): void {
+  io.stderr.write(`wi-doctor: ${message}\n`);
+}

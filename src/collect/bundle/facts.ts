@@ -1,0 +1,311 @@
+// The in-memory core of the bundle reader: bundle-relative paths and their parsed JSON in, Facts out.
+// No filesystem here, so tests and the live collector's bundle writer can build Facts from memory.
+// Every fact says where it came from and, when missing, which file (and which command) would supply it.
+
+import { absent, factError, notCollected, present } from '../../model/facts.js';
+import type { AncestorPolicy, ClusterRef, Fact, Facts, ResourcePolicy, TokenFile } from '../../model/facts.js';
+import type {
+  CustomRole,
+  GkeCluster,
+  LogEntry,
+  Policy,
+  Project,
+  ServiceAccount,
+  ServiceAccountKey,
+  ServiceState,
+} from '../../model/gcp.js';
+import { K8sIndex, toK8sKind } from './k8s-index.js';
+import { classifyPath, commands, paths } from './layout.js';
+import { decodeTokenText } from './token.js';
+
+export interface BundleManifest {
+  format: 'wi-doctor-bundle/1';
+  cluster: ClusterRef;
+  /** RFC 3339 time of collection: the checks' clock. */
+  collectedAt: string;
+  /** Kubernetes kinds collected across all namespaces (plural resource names). */
+  k8sKinds?: string[];
+  /** Files the API answered "does not exist" for. */
+  absent?: string[];
+  /** Files (or `k8s:KIND`) that could not be read, with the reason. */
+  errors?: Record<string, string>;
+}
+
+/** A file's parsed content, or why it could not be parsed. Tokens (`token/*.jwt`) come as `{json: rawText}`. */
+export type FileEntry = { json: unknown } | { error: string };
+
+export interface BundleInput {
+  manifest: BundleManifest;
+  /** Keyed by bundle-relative POSIX path, e.g. `gcp/cluster.json`, `k8s/pods.json`. */
+  files: Map<string, FileEntry>;
+  /** Notes from whoever read the files (invalid JSON, …), kept ahead of the core's own. */
+  notes?: string[];
+}
+
+type Shape = 'object' | 'array';
+/** REST list responses wrap arrays (`{"accounts": […]}`) and omit them when empty; gcloud prints the bare array. */
+const LIST_KEYS: Record<string, string> = {
+  projectServices: 'services',
+  projectServiceAccounts: 'accounts',
+  projectClusters: 'clusters',
+  serviceAccountKeys: 'keys',
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Project id of a user-managed service account (`NAME@P.iam.gserviceaccount.com`). */
+function projectOfEmail(email: string): string | undefined {
+  return /^[^@]+@([a-z][-a-z0-9]*)\.iam\.gserviceaccount\.com$/i.exec(email)?.[1]?.toLowerCase();
+}
+
+/** Project number of a Compute default (`N-compute@developer…`) or service-agent style address. */
+function projectNumberOfEmail(email: string): string | undefined {
+  return /^(\d+)-compute@developer\.gserviceaccount\.com$/i.exec(email)?.[1];
+}
+
+export function factsFromFiles(input: BundleInput): Facts {
+  const { manifest, files } = input;
+  const notes: string[] = [...(input.notes ?? [])];
+  const absentSet = new Set(manifest.absent ?? []);
+  const errors = manifest.errors ?? {};
+
+  /** A file's fact, by the BUNDLE.md rules: file present, listed absent, listed error, else not collected. */
+  function fileFact<T>(path: string, command: string, shape: Shape, listKey?: string): Fact<T> {
+    const entry = files.get(path);
+    if (entry) {
+      if ('error' in entry) return factError(path, entry.error);
+      let value = entry.json;
+      if (shape === 'array' && !Array.isArray(value) && isRecord(value) && listKey !== undefined) {
+        value = value[listKey] ?? [];
+      }
+      const ok = shape === 'array' ? Array.isArray(value) : isRecord(value);
+      if (!ok) return factError(path, `expected a JSON ${shape} (the output of ${command})`);
+      return present(value as T, path);
+    }
+    const error = errors[path];
+    if (error !== undefined) return factError(path, error);
+    if (absentSet.has(path)) return absent(path, `does not exist (${path} is listed as absent in bundle.json)`);
+    return notCollected(path, `not collected: ${path} (${command})`);
+  }
+
+  // One pass over the paths: what kind of file each is, and the indexes built from them.
+  const k8s = new K8sIndex();
+  const unreadableK8s: string[] = [];
+  const k8sErrors: Record<string, string> = { ...errors };
+  const resourcePolicies: ResourcePolicy[] = [];
+  const ancestorPolicies: AncestorPolicy[] = [];
+  const logEntries: LogEntry[] = [];
+  const logSources: string[] = [];
+  const logErrors: string[] = [];
+  const tokens: TokenFile[] = [];
+  const probes: { source: string; report: unknown }[] = [];
+  const projects = new Set<string>();
+  const serviceAccounts = new Map<string, string>(); // lower-case email -> email as written
+  const ancestorSeen = new Set<string>();
+
+  const addAncestor = (path: string, resource: string) => {
+    if (ancestorSeen.has(path)) return;
+    ancestorSeen.add(path);
+    const [type, id] = resource.split('/');
+    const command =
+      type === 'folders'
+        ? `gcloud resource-manager folders get-iam-policy ${id ?? ''} --format=json`
+        : `gcloud organizations get-iam-policy ${id ?? ''} --format=json`;
+    ancestorPolicies.push({ resource, policy: fileFact<Policy>(path, command, 'object') });
+  };
+
+  // Paths named by the manifest (errors, absent) also tell which projects/accounts/ancestors were looked at.
+  const namedPaths = new Set<string>([...files.keys(), ...Object.keys(errors), ...absentSet]);
+  for (const path of [...namedPaths].sort()) {
+    const role = classifyPath(path);
+    const entry = files.get(path);
+    switch (role.role) {
+      case 'project':
+      case 'projectPolicy':
+      case 'projectServices':
+      case 'projectServiceAccounts':
+      case 'projectClusters':
+        if (entry || errors[path] !== undefined) projects.add(role.id);
+        break;
+      case 'serviceAccount':
+      case 'serviceAccountPolicy':
+      case 'serviceAccountKeys':
+        if (entry || errors[path] !== undefined) serviceAccounts.set(role.email.toLowerCase(), role.email);
+        break;
+      case 'ancestorPolicy':
+        addAncestor(path, role.resource);
+        break;
+      default:
+        break;
+    }
+    if (!entry) continue;
+    switch (role.role) {
+      case 'resource': {
+        if ('error' in entry) break; // the reader already noted it; its resource name is unknown
+        const json = entry.json;
+        if (!isRecord(json) || typeof json.resource !== 'string' || !isRecord(json.policy)) {
+          notes.push(`ignored ${path}: expected {"resource": "//…", "policy": {…}}`);
+          break;
+        }
+        resourcePolicies.push({ resource: json.resource, policy: present(json.policy as Policy, path) });
+        break;
+      }
+      case 'logs':
+        if ('error' in entry) logErrors.push(`${path}: ${entry.error}`);
+        else if (Array.isArray(entry.json)) {
+          logSources.push(path);
+          for (const e of entry.json) if (isRecord(e)) logEntries.push(e);
+        } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
+        break;
+      case 'k8s':
+        if ('error' in entry) {
+          // A broken `k8s/pods.json` hides pods only; a broken file of unknown content hides any kind.
+          const base = path.slice(path.lastIndexOf('/') + 1, -'.json'.length);
+          const kind = toK8sKind(base);
+          if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${entry.error}`;
+          else unreadableK8s.push(`${path}: ${entry.error}`);
+        } else k8s.addFile(path, entry.json);
+        break;
+      case 'token':
+        if ('error' in entry) tokens.push({ source: path, error: entry.error });
+        else if (typeof entry.json === 'string') tokens.push(decodeTokenText(path, entry.json));
+        else tokens.push({ source: path, error: 'expected the raw token text' });
+        break;
+      case 'probe':
+        if (!('error' in entry)) probes.push({ source: path, report: entry.json });
+        break;
+      case 'unknown':
+        notes.push(`ignored unknown file ${path}`);
+        break;
+      default:
+        break;
+    }
+  }
+  k8s.finish(manifest.k8sKinds, k8sErrors, unreadableK8s);
+  notes.push(...k8s.notes);
+
+  for (const path of Object.keys(errors)) {
+    const role = classifyPath(path);
+    if (role.role === 'logs' && !files.has(path)) logErrors.push(`${path}: ${errors[path] ?? ''}`);
+  }
+
+  const clusterRef = manifest.cluster;
+
+  const projectServiceAccounts = (p: string) =>
+    fileFact<readonly ServiceAccount[]>(
+      paths.projectServiceAccounts(p),
+      commands.projectServiceAccounts(p),
+      'array',
+      LIST_KEYS.projectServiceAccounts,
+    );
+  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), 'object');
+
+  /** Projects whose service-account list might hold this email. */
+  function candidateProjects(email: string): string[] {
+    const byId = projectOfEmail(email);
+    if (byId) return [byId];
+    const number = projectNumberOfEmail(email);
+    if (number) {
+      for (const p of projects) {
+        const f = project(p);
+        if (f.status === 'present' && f.value.projectNumber === number) return [p];
+      }
+    }
+    return [];
+  }
+
+  function serviceAccount(email: string): Fact<ServiceAccount> {
+    const describePath = paths.serviceAccount(email);
+    const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), 'object');
+    if (describe.status !== 'not-collected') return describe;
+    const wanted = email.toLowerCase();
+    const owners = candidateProjects(email);
+    // With no owning project known, any collected list may still show the account (but cannot disprove it).
+    const lists = owners.length > 0 ? owners : [...projects].sort();
+    for (const p of lists) {
+      const list = projectServiceAccounts(p);
+      if (list.status !== 'present') continue;
+      const found = list.value.find(
+        (a) => isRecord(a) && typeof a.email === 'string' && a.email.toLowerCase() === wanted,
+      );
+      if (found) return present(found, list.source);
+      if (owners.includes(p)) return absent(list.source, `${email} is missing from ${list.source}`);
+    }
+    const listHint = owners[0] !== undefined ? ` or ${paths.projectServiceAccounts(owners[0])}` : '';
+    return notCollected(describePath, `not collected: ${describePath}${listHint} (${commands.serviceAccount(email)})`);
+  }
+
+  /** An account known not to exist has no policy and no keys either. */
+  function ofServiceAccount<T>(email: string, fact: Fact<T>): Fact<T> {
+    if (fact.status !== 'not-collected') return fact;
+    const account = serviceAccount(email);
+    return account.status === 'absent' ? absent(account.source, account.message) : fact;
+  }
+
+  const resourceIndex = new Map(resourcePolicies.map((r) => [r.resource, r]));
+  const logProject = clusterRef.project;
+
+  let logFact: Fact<readonly LogEntry[]>;
+  if (logSources.length > 0) logFact = present(logEntries, logSources.join(', '));
+  else if (logErrors.length > 0) logFact = factError('gcp/logs/', logErrors.join('; '));
+  else logFact = notCollected('gcp/logs/', `not collected: gcp/logs/*.json (${commands.logs(logProject)})`);
+
+  return {
+    now: new Date(manifest.collectedAt),
+    clusterRef,
+    cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), 'object'),
+    project,
+    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), 'object'),
+    projectServices: (p) =>
+      fileFact<readonly ServiceState[]>(
+        paths.projectServices(p),
+        commands.projectServices(p),
+        'array',
+        LIST_KEYS.projectServices,
+      ),
+    projectServiceAccounts,
+    projectClusters: (p) =>
+      fileFact<readonly GkeCluster[]>(
+        paths.projectClusters(p),
+        commands.projectClusters(p),
+        'array',
+        LIST_KEYS.projectClusters,
+      ),
+    serviceAccount,
+    serviceAccountPolicy: (email) =>
+      ofServiceAccount(
+        email,
+        fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), 'object'),
+      ),
+    serviceAccountKeys: (email) =>
+      ofServiceAccount(
+        email,
+        fileFact<readonly ServiceAccountKey[]>(
+          paths.serviceAccountKeys(email),
+          commands.serviceAccountKeys(email),
+          'array',
+          LIST_KEYS.serviceAccountKeys,
+        ),
+      ),
+    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), 'object'),
+    resourcePolicy: (resource) => {
+      const found = resourceIndex.get(resource);
+      if (found) return found.policy;
+      return notCollected(
+        'gcp/resources/',
+        `not collected: gcp/resources/ANY.json with {"resource": "${resource}", "policy": …} (${commands.resourcePolicy(resource)})`,
+      );
+    },
+    ancestorPolicies,
+    resourcePolicies,
+    knownProjects: [...projects].sort(),
+    knownServiceAccounts: [...serviceAccounts.values()].sort(),
+    logEntries: logFact,
+    k8s,
+    tokens,
+    probes,
+    notes,
+  };
+}

@@ -1,0 +1,124 @@
+// The bundle's file layout (BUNDLE.md): where each fact lives, and the gcloud/kubectl command that makes it,
+// so a fact that was not collected can tell the user exactly which file to add.
+
+import type { ClusterRef } from '../../model/facts.js';
+
+export const MANIFEST_FILE = 'bundle.json';
+export const BUNDLE_FORMAT = 'wi-doctor-bundle/1';
+
+export const paths = {
+  cluster: 'gcp/cluster.json',
+  project: (p: string) => `gcp/projects/${p}.json`,
+  projectPolicy: (p: string) => `gcp/projects/${p}.iam-policy.json`,
+  projectServices: (p: string) => `gcp/projects/${p}.services.json`,
+  projectServiceAccounts: (p: string) => `gcp/projects/${p}.service-accounts.json`,
+  projectClusters: (p: string) => `gcp/projects/${p}.clusters.json`,
+  serviceAccount: (email: string) => `gcp/service-accounts/${email}.json`,
+  serviceAccountPolicy: (email: string) => `gcp/service-accounts/${email}.iam-policy.json`,
+  serviceAccountKeys: (email: string) => `gcp/service-accounts/${email}.keys.json`,
+  customRole: (name: string) => `gcp/roles/${name.replaceAll('/', '~')}.json`,
+  folderPolicy: (n: string) => `gcp/folders/${n}.iam-policy.json`,
+  organizationPolicy: (n: string) => `gcp/organizations/${n}.iam-policy.json`,
+} as const;
+
+export const commands = {
+  cluster: (c: ClusterRef) =>
+    `gcloud container clusters describe ${c.name} --location ${c.location} --project ${c.project} --format=json`,
+  project: (p: string) => `gcloud projects describe ${p} --format=json`,
+  projectPolicy: (p: string) => `gcloud projects get-iam-policy ${p} --format=json`,
+  projectServices: (p: string) => `gcloud services list --enabled --project ${p} --format=json`,
+  projectServiceAccounts: (p: string) => `gcloud iam service-accounts list --project ${p} --format=json`,
+  projectClusters: (p: string) => `gcloud container clusters list --project ${p} --format=json`,
+  serviceAccount: (e: string) => `gcloud iam service-accounts describe ${e} --format=json`,
+  serviceAccountPolicy: (e: string) => `gcloud iam service-accounts get-iam-policy ${e} --format=json`,
+  serviceAccountKeys: (e: string) =>
+    `gcloud iam service-accounts keys list --iam-account ${e} --managed-by user --format=json`,
+  customRole: (name: string) => {
+    const m = /^(projects|organizations)\/([^/]+)\/roles\/([^/]+)$/.exec(name);
+    if (!m) return `gcloud iam roles describe ${name} --format=json`;
+    const flag = m[1] === 'projects' ? '--project' : '--organization';
+    return `gcloud iam roles describe ${m[3] ?? ''} ${flag} ${m[2] ?? ''} --format=json`;
+  },
+  logs: (p: string) =>
+    `gcloud logging read 'protoPayload.serviceName="iamcredentials.googleapis.com"' --project ${p} --format=json`,
+  k8s: (kind: string) => `kubectl get ${kind} -A -o json --show-managed-fields`,
+  resourcePolicy: (resource: string) => {
+    const bucket = /^\/\/storage\.googleapis\.com\/projects\/_\/buckets\/([^/]+)$/.exec(resource);
+    if (bucket) return `gcloud storage buckets get-iam-policy gs://${bucket[1] ?? ''} --format=json`;
+    const topic = /^\/\/pubsub\.googleapis\.com\/projects\/([^/]+)\/topics\/([^/]+)$/.exec(resource);
+    if (topic) return `gcloud pubsub topics get-iam-policy ${topic[2] ?? ''} --project ${topic[1] ?? ''} --format=json`;
+    const secret = /^\/\/secretmanager\.googleapis\.com\/projects\/([^/]+)\/secrets\/([^/]+)$/.exec(resource);
+    if (secret) return `gcloud secrets get-iam-policy ${secret[2] ?? ''} --project ${secret[1] ?? ''} --format=json`;
+    return `the service's get-iam-policy command for ${resource}`;
+  },
+} as const;
+
+/** What a bundle-relative path holds. */
+export type FileRole =
+  | { role: 'manifest' }
+  | { role: 'cluster' }
+  | { role: 'project' | 'projectPolicy' | 'projectServices' | 'projectServiceAccounts' | 'projectClusters'; id: string }
+  | { role: 'serviceAccount' | 'serviceAccountPolicy' | 'serviceAccountKeys'; email: string }
+  | { role: 'customRole'; name: string }
+  | { role: 'resource' }
+  | { role: 'ancestorPolicy'; resource: string }
+  | { role: 'logs' }
+  | { role: 'k8s' }
+  | { role: 'probe' }
+  | { role: 'token' }
+  | { role: 'unknown' };
+
+// Longest suffixes first: an id or email never ends in these, but `.json` is a suffix of all of them.
+const PROJECT_SUFFIXES = [
+  ['.iam-policy.json', 'projectPolicy'],
+  ['.services.json', 'projectServices'],
+  ['.service-accounts.json', 'projectServiceAccounts'],
+  ['.clusters.json', 'projectClusters'],
+  ['.json', 'project'],
+] as const;
+const SERVICE_ACCOUNT_SUFFIXES = [
+  ['.iam-policy.json', 'serviceAccountPolicy'],
+  ['.keys.json', 'serviceAccountKeys'],
+  ['.json', 'serviceAccount'],
+] as const;
+
+function stripSuffix(name: string, suffix: string): string | undefined {
+  return name.endsWith(suffix) && name.length > suffix.length ? name.slice(0, -suffix.length) : undefined;
+}
+
+/** Classify a bundle-relative POSIX path. Files directly in a folder only, except where ANY may nest. */
+export function classifyPath(path: string): FileRole {
+  if (path === MANIFEST_FILE) return { role: 'manifest' };
+  if (path === paths.cluster) return { role: 'cluster' };
+  const parts = path.split('/');
+  const [top, sub] = parts;
+  const leaf = parts[parts.length - 1] ?? '';
+  if (top === 'k8s' && parts.length >= 2 && leaf.endsWith('.json')) return { role: 'k8s' };
+  if (top === 'probe' && parts.length >= 2 && leaf.endsWith('.json')) return { role: 'probe' };
+  if (top === 'token' && parts.length >= 2 && leaf.endsWith('.jwt')) return { role: 'token' };
+  if (top !== 'gcp' || parts.length < 3) return { role: 'unknown' };
+  if (sub === 'resources' && leaf.endsWith('.json')) return { role: 'resource' };
+  if (sub === 'logs' && leaf.endsWith('.json')) return { role: 'logs' };
+  if (parts.length !== 3) return { role: 'unknown' };
+  if (sub === 'projects') {
+    for (const [suffix, role] of PROJECT_SUFFIXES) {
+      const id = stripSuffix(leaf, suffix);
+      if (id !== undefined) return { role, id };
+    }
+  }
+  if (sub === 'service-accounts') {
+    for (const [suffix, role] of SERVICE_ACCOUNT_SUFFIXES) {
+      const email = stripSuffix(leaf, suffix);
+      if (email?.includes('@')) return { role, email };
+    }
+  }
+  if (sub === 'roles') {
+    const name = stripSuffix(leaf, '.json');
+    if (name !== undefined) return { role: 'customRole', name: name.replaceAll('~', '/') };
+  }
+  if (sub === 'folders' || sub === 'organizations') {
+    const n = stripSuffix(leaf, '.iam-policy.json');
+    if (n !== undefined) return { role: 'ancestorPolicy', resource: `${sub}/${n}` };
+  }
+  return { role: 'unknown' };
+}

@@ -1,0 +1,104 @@
+// facts + request → report. The one entry point that the CLI (bundle or live input) and tests call.
+
+import type { CheckDefinition, CheckOptions } from '../checks/define.js';
+import type { Facts } from '../model/facts.js';
+import { createRoleResolver } from '../model/iam/roles.js';
+import type { CheckResult, Report } from '../model/results.js';
+import { summarize } from '../model/results.js';
+import { groupVerdicts, buildVerdict } from './verdict.js';
+import { UsageError } from './errors.js';
+import type { RunEnvironment } from './runner.js';
+import { runCheck } from './runner.js';
+import type { TargetRequest } from './subjects.js';
+import { resolveSubjects } from './subjects.js';
+import type { Target } from './subject.js';
+import { sharedTargets, targetSubject } from './targets.js';
+
+export interface DiagnoseRequest {
+  targets: TargetRequest;
+  options: CheckOptions;
+  /** Check ids to run (empty or undefined: all). */
+  only?: readonly string[];
+  /** Check ids not to run. */
+  skip?: readonly string[];
+  /** Where the facts came from, for the report: a bundle path or `live`. */
+  source: string;
+  version: string;
+  /** When the report is made (ISO time); defaults to when the facts were collected, which keeps output reproducible. */
+  generatedAt?: string;
+}
+
+export const DEFAULT_OPTIONS: CheckOptions = { need: [], on: undefined, impersonate: undefined, e2e: false };
+
+export function selectChecks(
+  catalog: readonly CheckDefinition[],
+  only: readonly string[] | undefined,
+  skip: readonly string[] | undefined,
+): CheckDefinition[] {
+  const known = new Set(catalog.map((c) => c.id));
+  for (const id of [...(only ?? []), ...(skip ?? [])]) {
+    if (!known.has(id)) throw new UsageError(`unknown check id \`${id}\` (see \`wi-doctor checks\`)`);
+  }
+  return catalog.filter((c) => (!only?.length || only.includes(c.id)) && !skip?.includes(c.id));
+}
+
+export function diagnose(facts: Facts, catalog: readonly CheckDefinition[], request: DiagnoseRequest): Report {
+  const checks = selectChecks(catalog, request.only, request.skip);
+  const subjects = resolveSubjects(facts, request.targets);
+  const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
+  const shared = sharedTargets(facts, subjects, facts.clusterRef);
+  const chainOrder = new Map(catalog.map((c) => [c.id, c.chainOrder]));
+
+  const results: CheckResult[] = [];
+  const sharedResults = new Map<string, CheckResult[]>(); // shared target subject → its results
+  const runShared = (check: CheckDefinition, target: Target): void => {
+    const result = runCheck(check, target, env);
+    results.push(result);
+    const list = sharedResults.get(result.subject) ?? [];
+    list.push(result);
+    sharedResults.set(result.subject, list);
+  };
+  for (const check of checks) {
+    if (check.scope === 'project') runShared(check, shared.project);
+    else if (check.scope === 'cluster') runShared(check, shared.cluster);
+    else if (check.scope === 'nodePool') for (const target of shared.nodePools.values()) runShared(check, target);
+  }
+
+  const bySubject = new Map<string, CheckResult[]>();
+  for (const subject of subjects) {
+    const own: CheckResult[] = [];
+    for (const check of checks) {
+      if (check.scope !== 'subject') continue;
+      const result = runCheck(check, { scope: 'subject', subject }, env);
+      own.push(result);
+      results.push(result);
+    }
+    bySubject.set(subject.id, own);
+  }
+
+  const verdicts = subjects.map((subject) => {
+    const related = [
+      targetSubject(shared.project),
+      targetSubject(shared.cluster),
+      ...(shared.poolsBySubject.get(subject.id) ?? []).map((pool) => {
+        const target = shared.nodePools.get(pool);
+        return target ? targetSubject(target) : pool;
+      }),
+    ].filter((s) => sharedResults.has(s));
+    const relatedResults = related.flatMap((s) => sharedResults.get(s) ?? []);
+    return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
+  });
+
+  return {
+    format: 'wi-doctor-report/1',
+    tool: { name: 'wi-doctor', version: request.version },
+    generatedAt: request.generatedAt ?? facts.now.toISOString(),
+    source: request.source,
+    cluster: targetSubject(shared.cluster),
+    results,
+    verdicts,
+    groups: groupVerdicts(verdicts, results),
+    summary: summarize(results),
+    notes: [...facts.notes],
+  };
+}

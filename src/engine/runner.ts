@@ -1,0 +1,69 @@
+// Runs checks against targets. A missing fact turns into `unknown` with the reason; an exception in one check
+// becomes an `unknown` result for it and the run goes on (Lighthouse's runner does the same for audits).
+
+import type { CheckContext, CheckDefinition, CheckOptions, CheckOutcome } from '../checks/define.js';
+import { renderFixes } from '../fix/render.js';
+import type { Facts } from '../model/facts.js';
+import { FactUnavailableError } from '../model/facts.js';
+import type { RoleResolver } from '../model/iam/roles.js';
+import type { CheckResult } from '../model/results.js';
+import { docsUrl } from '../model/results.js';
+import type { Target } from './subject.js';
+import { targetLocation, targetSubject } from './targets.js';
+
+export interface RunEnvironment {
+  facts: Facts;
+  roles: RoleResolver;
+  options: CheckOptions;
+}
+
+function outcomeOf(check: CheckDefinition, ctx: CheckContext): CheckOutcome {
+  try {
+    // The registry guarantees scope and target agree; the cast carries that across the union.
+    return check.run(ctx as never);
+  } catch (error) {
+    if (error instanceof FactUnavailableError) {
+      const { fact } = error;
+      const what = fact.status === 'not-collected' ? 'was not collected' : `could not be read (${fact.message})`;
+      return {
+        status: 'unknown',
+        cause: `\`${fact.source}\` ${what}, so this could not be evaluated.`,
+        missing: [fact.status === 'not-collected' ? fact.message : `${fact.source}: ${fact.message}`],
+      };
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      status: 'unknown',
+      cause: `The check failed internally and could not be evaluated: ${message}`,
+      missing: [`internal error in ${check.id}: ${message}`],
+    };
+  }
+}
+
+export function runCheck(check: CheckDefinition, target: Target, env: RunEnvironment): CheckResult {
+  const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target });
+  const failing = outcome.status === 'fail' || outcome.status === 'warn';
+  let fix: CheckResult['fix'] = [];
+  try {
+    fix = renderFixes(outcome.fix ?? []);
+  } catch (error) {
+    // A fix that cannot be rendered must not hide the finding.
+    outcome.evidence = {
+      ...outcome.evidence,
+      notes: [...(outcome.evidence?.notes ?? []), `fix could not be rendered: ${String(error)}`],
+    };
+  }
+  const result: CheckResult = {
+    check: check.id,
+    status: outcome.status,
+    subject: targetSubject(target),
+    title: failing ? check.failureTitle : check.title,
+    fix,
+    docs: docsUrl(check.id),
+    location: outcome.location ?? targetLocation(target),
+  };
+  if (outcome.cause !== undefined) result.cause = outcome.cause;
+  if (outcome.evidence !== undefined) result.evidence = outcome.evidence;
+  if (outcome.missing !== undefined) result.missing = outcome.missing;
+  return result;
+}

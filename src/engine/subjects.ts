@@ -1,0 +1,264 @@
+// Targets → subjects: pod → owner workload → KSA → GSA (or the KSA's own principal under direct binding).
+
+import type { ClusterRef, Fact, Facts } from '../model/facts.js';
+import { clusterUrl, present } from '../model/facts.js';
+import { isServiceAccountEmail, projectOfPool, tryParseMember } from '../model/identifiers.js';
+import type { Pod, ServiceAccountObject, Workload } from '../model/k8s/types.js';
+import { WI_ANNOTATION } from '../model/k8s/types.js';
+import { nearMissAnnotations } from './annotations.js';
+import { UsageError } from './errors.js';
+import { ownerWorkloadOf, podsOfWorkload, templateOf, WORKLOAD_KINDS } from './ownership.js';
+import type { KsaPrincipal, Subject } from './subject.js';
+
+export interface TargetRequest {
+  all?: boolean;
+  ksa?: readonly string[];
+  workload?: readonly string[];
+  pod?: readonly string[];
+}
+
+interface PoolInfo {
+  pool: string | undefined;
+  poolProjectNumber: string | undefined;
+  clusterUrl: string;
+  cluster: ClusterRef;
+}
+
+function poolInfo(facts: Facts): PoolInfo {
+  const pool = facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
+  const poolProject = pool ? projectOfPool(pool) : undefined;
+  const project = poolProject ? facts.project(poolProject) : undefined;
+  return {
+    pool,
+    poolProjectNumber: project?.status === 'present' ? project.value.projectNumber : undefined,
+    clusterUrl: clusterUrl(facts.clusterRef),
+    cluster: facts.clusterRef,
+  };
+}
+
+function splitName(value: string, parts: number, flag: string, example: string): string[] {
+  const pieces = value.split('/');
+  if (pieces.length !== parts || pieces.some((p) => p.length === 0)) {
+    throw new UsageError(`${flag} ${JSON.stringify(value)}: expected ${example}`);
+  }
+  return pieces;
+}
+
+function describeMissing(fact: Fact<unknown>, what: string, flag: string, candidates: () => string[]): never {
+  const close = candidates().slice(0, 3);
+  const hint = close.length > 0 ? `; did you mean ${close.map((c) => `\`${c}\``).join(', ')}?` : '';
+  throw new UsageError(`${flag}: no ${what} in the collected facts (${fact.source})${hint}`);
+}
+
+function similarNames(names: readonly string[], wanted: string): string[] {
+  const [wantedNs, wantedName] = wanted.split('/');
+  return names.filter((n) => {
+    const [ns, name] = n.split('/');
+    return ns === wantedNs || name === wantedName;
+  });
+}
+
+export function buildSubject(
+  facts: Facts,
+  info: PoolInfo,
+  base: {
+    id: string;
+    kind: Subject['kind'];
+    named: boolean;
+    namespace: string;
+    ksaName: string;
+    workload?: Subject['workload'];
+    pods: Fact<readonly Pod[]>;
+    template?: Subject['template'];
+  },
+): Subject {
+  const ksa = facts.k8s.get<ServiceAccountObject>('serviceaccounts', base.namespace, base.ksaName);
+  const annotations = ksa.status === 'present' ? ksa.value.metadata.annotations : undefined;
+  const value = annotations?.[WI_ANNOTATION];
+  const annotation = value === undefined ? undefined : { key: WI_ANNOTATION, value };
+  const principal: KsaPrincipal = {
+    pool: info.pool,
+    poolProjectNumber: info.poolProjectNumber,
+    namespace: base.namespace,
+    name: base.ksaName,
+    uid: ksa.status === 'present' ? ksa.value.metadata.uid : undefined,
+    clusterUrl: info.clusterUrl,
+  };
+  return {
+    ...base,
+    workload: base.workload,
+    template: base.template,
+    ksa,
+    annotation,
+    nearMissAnnotations: nearMissAnnotations(annotations),
+    gsaEmail: value !== undefined && isServiceAccountEmail(value) ? value : undefined,
+    model: annotation ? 'impersonation' : 'direct',
+    principal,
+    cluster: info.cluster,
+  };
+}
+
+function ksaSubject(facts: Facts, info: PoolInfo, namespace: string, name: string, named: boolean): Subject {
+  return buildSubject(facts, info, {
+    id: `${namespace}/${name}`,
+    kind: 'ksa',
+    named,
+    namespace,
+    ksaName: name,
+    pods: facts.k8s.podsOfServiceAccount(namespace, name),
+  });
+}
+
+function serviceAccountNameOf(spec: { serviceAccountName?: string; serviceAccount?: string } | undefined): string {
+  return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
+}
+
+function resolveKsa(facts: Facts, info: PoolInfo, value: string): Subject {
+  const [namespace = '', name = ''] = splitName(value, 2, '--ksa', 'NAMESPACE/KSA (e.g. shop/cart)');
+  const fact = facts.k8s.get('serviceaccounts', namespace, name);
+  if (fact.status === 'absent') {
+    describeMissing(fact, `ServiceAccount ${value}`, '--ksa', () => {
+      const all = facts.k8s.list('serviceaccounts');
+      const names = all.status === 'present' ? all.value.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`) : [];
+      return similarNames(names, value);
+    });
+  }
+  return ksaSubject(facts, info, namespace, name, true);
+}
+
+function resolveWorkload(facts: Facts, info: PoolInfo, value: string): Subject {
+  const [namespace = '', kindWord = '', name = ''] = splitName(
+    value,
+    3,
+    '--workload',
+    'NAMESPACE/KIND/NAME (e.g. shop/deployment/cart)',
+  );
+  const kind = kindWord.toLowerCase().replace(/s$/, '');
+  const resource = WORKLOAD_KINDS[kind];
+  if (!resource) {
+    throw new UsageError(
+      `--workload ${JSON.stringify(value)}: unknown kind \`${kindWord}\` (one of ${Object.keys(WORKLOAD_KINDS).join(', ')})`,
+    );
+  }
+  const fact = facts.k8s.get<Workload>(resource, namespace, name);
+  if (fact.status === 'absent') {
+    describeMissing(fact, `${kind} ${namespace}/${name}`, '--workload', () => {
+      const all = facts.k8s.inNamespace(resource, namespace);
+      return all.status === 'present' ? all.value.map((o) => `${namespace}/${kind}/${o.metadata.name}`) : [];
+    });
+  }
+  const object = fact.status === 'present' ? fact.value : undefined;
+  const template = object ? templateOf(object) : undefined;
+  // Without the workload object we cannot know its KSA; its pods (if collected) still tell.
+  const pods = podsOfWorkload(facts.k8s, namespace, kind, name);
+  const firstPod = pods.status === 'present' ? pods.value[0] : undefined;
+  const ksaName = serviceAccountNameOf(template?.spec ?? firstPod?.spec);
+  return buildSubject(facts, info, {
+    id: `${namespace}/${kind}/${name}`,
+    kind: 'workload',
+    named: true,
+    namespace,
+    ksaName,
+    workload: object ? { kind, name, object } : undefined,
+    pods,
+    template,
+  });
+}
+
+function resolvePod(facts: Facts, info: PoolInfo, value: string): Subject {
+  const pieces = value.split('/');
+  // Accept both `ns/name` and the subject form `ns/pod/name`.
+  const [namespace = '', name = ''] =
+    pieces.length === 3 && pieces[1] === 'pod'
+      ? [pieces[0], pieces[2]]
+      : splitName(value, 2, '--pod', 'NAMESPACE/POD (e.g. shop/cart-7d9f8b6c5d-abcde)');
+  const fact = facts.k8s.get<Pod>('pods', namespace, name);
+  if (fact.status === 'absent') {
+    describeMissing(fact, `Pod ${namespace}/${name}`, '--pod', () => {
+      const all = facts.k8s.inNamespace('pods', namespace);
+      const stem = name.split('-')[0] ?? name;
+      return all.status === 'present'
+        ? all.value.map((o) => `${namespace}/${o.metadata.name}`).filter((n) => n.includes(stem))
+        : [];
+    });
+  }
+  const pod = fact.status === 'present' ? fact.value : undefined;
+  const owner = pod ? ownerWorkloadOf(facts.k8s, pod) : undefined;
+  return buildSubject(facts, info, {
+    id: `${namespace}/pod/${name}`,
+    kind: 'pod',
+    named: true,
+    namespace,
+    ksaName: serviceAccountNameOf(pod?.spec),
+    workload: owner?.object ? { kind: owner.kind, name: owner.name, object: owner.object } : undefined,
+    pods: pod ? present([pod], fact.source) : (fact as Fact<readonly Pod[]>),
+    template: pod ? { metadata: pod.metadata, spec: pod.spec } : undefined,
+  });
+}
+
+/** `ns/ksa` keys (and KSA uids) that the collected policies grant something to, for the cluster's pool. */
+export function grantedKsaKeys(facts: Facts, pool: string | undefined): { names: Set<string>; uids: Set<string> } {
+  const names = new Set<string>();
+  const uids = new Set<string>();
+  if (!pool) return { names, uids };
+  const policies = [
+    ...facts.knownProjects.map((p) => facts.projectPolicy(p)),
+    ...facts.knownServiceAccounts.map((e) => facts.serviceAccountPolicy(e)),
+    ...facts.resourcePolicies.map((r) => r.policy),
+    ...facts.ancestorPolicies.map((a) => a.policy),
+  ];
+  for (const policy of policies) {
+    if (policy.status !== 'present') continue;
+    for (const binding of policy.value.bindings ?? []) {
+      for (const raw of binding.members ?? []) {
+        if (!raw.includes(pool)) continue;
+        const parsed = tryParseMember(raw);
+        if (!parsed.ok) continue;
+        const m = parsed.member;
+        if ((m.type === 'wi-legacy' || m.type === 'wi-subject') && m.pool === pool) names.add(`${m.namespace}/${m.ksa}`);
+        if (m.type === 'wi-uid' && m.pool === pool) uids.add(m.uid);
+      }
+    }
+  }
+  return { names, uids };
+}
+
+/**
+ * Every KSA with a Google identity (CHECKS.md "Subjects"): the annotation or a near-miss key, or grants to its own
+ * principal in the collected policies.
+ */
+function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
+  const accounts = facts.k8s.list<ServiceAccountObject>('serviceaccounts');
+  if (accounts.status !== 'present') {
+    throw new UsageError(`--all needs the Kubernetes service accounts: ${accounts.source}: ${accounts.message}`);
+  }
+  const granted = grantedKsaKeys(facts, info.pool);
+  const subjects: Subject[] = [];
+  for (const account of accounts.value) {
+    const namespace = account.metadata.namespace ?? 'default';
+    const annotations = account.metadata.annotations;
+    const hasIdentity =
+      annotations?.[WI_ANNOTATION] !== undefined ||
+      nearMissAnnotations(annotations).length > 0 ||
+      granted.names.has(`${namespace}/${account.metadata.name}`) ||
+      (account.metadata.uid !== undefined && granted.uids.has(account.metadata.uid));
+    if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, account.metadata.name, false));
+  }
+  return subjects.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+export function resolveSubjects(facts: Facts, request: TargetRequest): Subject[] {
+  const info = poolInfo(facts);
+  const subjects: Subject[] = [];
+  for (const value of request.ksa ?? []) subjects.push(resolveKsa(facts, info, value));
+  for (const value of request.workload ?? []) subjects.push(resolveWorkload(facts, info, value));
+  for (const value of request.pod ?? []) subjects.push(resolvePod(facts, info, value));
+  if (request.all) {
+    const named = new Set(subjects.map((s) => s.id));
+    for (const subject of resolveAll(facts, info)) if (!named.has(subject.id)) subjects.push(subject);
+  }
+  if (subjects.length === 0 && !request.all) {
+    throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
+  }
+  return subjects;
+}

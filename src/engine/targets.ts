@@ -1,0 +1,88 @@
+// The shared targets (project, cluster, node pools) that the subjects depend on, and how each is named.
+
+import type { ClusterRef, Facts } from '../model/facts.js';
+import { clusterResourceName } from '../model/facts.js';
+import type { Node } from '../model/k8s/types.js';
+import { NODE_POOL_LABEL } from '../model/k8s/types.js';
+import type { Subject, Target } from './subject.js';
+
+/** Node pools running the subject's pods; every pool of the cluster when no pod (or node) is known. */
+export function nodePoolsOf(facts: Facts, subject: Subject): string[] {
+  const pools = new Set<string>();
+  if (subject.pods.status === 'present') {
+    for (const pod of subject.pods.value) {
+      const nodeName = pod.spec.nodeName;
+      if (!nodeName) continue;
+      const node = facts.k8s.get<Node>('nodes', undefined, nodeName);
+      const pool = node.status === 'present' ? node.value.metadata.labels?.[NODE_POOL_LABEL] : undefined;
+      if (pool) pools.add(pool);
+    }
+  }
+  if (pools.size > 0) return [...pools].sort();
+  return allNodePools(facts);
+}
+
+export function allNodePools(facts: Facts): string[] {
+  if (facts.cluster.status !== 'present') return ['*'];
+  return (facts.cluster.value.nodePools ?? []).map((p) => p.name).sort();
+}
+
+export function targetSubject(target: Target): string {
+  switch (target.scope) {
+    case 'subject':
+      return target.subject.id;
+    case 'cluster':
+      return clusterResourceName(target.cluster);
+    case 'nodePool':
+      return `${clusterResourceName(target.cluster)}/nodePools/${target.nodePool}`;
+    case 'project':
+      return `projects/${target.project}`;
+  }
+}
+
+function kubernetesUri(namespace: string, resource: string, name: string): string {
+  return `kubernetes:///namespaces/${namespace}/${resource}/${name}`;
+}
+
+/** A URI for the thing a result is about: SARIF needs a location on every result. */
+export function targetLocation(target: Target): string {
+  switch (target.scope) {
+    case 'subject': {
+      const s = target.subject;
+      if (s.kind === 'pod') return kubernetesUri(s.namespace, 'pods', s.id.split('/')[2] ?? '');
+      if (s.kind === 'workload' && s.workload) return kubernetesUri(s.namespace, `${s.workload.kind}s`, s.workload.name);
+      return kubernetesUri(s.namespace, 'serviceaccounts', s.ksaName);
+    }
+    case 'cluster':
+      return `//container.googleapis.com/${clusterResourceName(target.cluster)}`;
+    case 'nodePool':
+      return `//container.googleapis.com/${clusterResourceName(target.cluster)}/nodePools/${target.nodePool}`;
+    case 'project':
+      return `//cloudresourcemanager.googleapis.com/projects/${target.project}`;
+  }
+}
+
+/** The shared targets of a run: the cluster's project, the cluster, and the node pools the subjects use. */
+export function sharedTargets(
+  facts: Facts,
+  subjects: readonly Subject[],
+  cluster: ClusterRef,
+): { project: Target; cluster: Target; nodePools: Map<string, Target>; poolsBySubject: Map<string, string[]> } {
+  const nodePools = new Map<string, Target>();
+  const poolsBySubject = new Map<string, string[]>();
+  const pools = subjects.length === 0 ? allNodePools(facts) : [];
+  for (const subject of subjects) {
+    const used = nodePoolsOf(facts, subject);
+    poolsBySubject.set(subject.id, used);
+    pools.push(...used);
+  }
+  for (const pool of pools) {
+    if (!nodePools.has(pool)) nodePools.set(pool, { scope: 'nodePool', cluster, nodePool: pool });
+  }
+  return {
+    project: { scope: 'project', project: cluster.project },
+    cluster: { scope: 'cluster', cluster },
+    nodePools,
+    poolsBySubject,
+  };
+}

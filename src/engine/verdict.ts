@@ -1,0 +1,87 @@
+// The verdict comes first (CHECKS.md): one root cause per subject, what was ruled out and why, the exact fix,
+// and what was not evaluated. With several subjects, those sharing a root cause are grouped.
+
+import type { CheckResult, Verdict, VerdictGroup } from '../model/results.js';
+
+/** What no check here can see, and could still block a token (named when nothing visible fails). */
+export const BEYOND_VIEW = [
+  'IAM deny policies (they override allow policies and are not read)',
+  'Principal Access Boundary policies',
+  'VPC Service Controls perimeters around sts.googleapis.com and iamcredentials.googleapis.com',
+  'grants inherited from folders or the organization that were not readable',
+];
+
+function line(result: CheckResult): string {
+  return `${result.check}: ${result.cause ?? result.title}`;
+}
+
+export function buildVerdict(
+  subject: string,
+  results: readonly CheckResult[],
+  chainOrder: ReadonlyMap<string, number>,
+  related: string[],
+): Verdict {
+  const ordered = [...results].sort(
+    (a, b) => (chainOrder.get(a.check) ?? 999) - (chainOrder.get(b.check) ?? 999) || a.subject.localeCompare(b.subject),
+  );
+  const root = ordered.find((r) => r.status === 'fail');
+  const warnings = ordered.filter((r) => r.status === 'warn');
+  const unknowns = ordered.filter((r) => r.status === 'unknown');
+  const ruledOut = ordered.filter((r) => r.status === 'pass').map(line);
+  const notEvaluated = unknowns.map((r) => `${line(r)}${r.missing?.length ? ` — collect: ${r.missing.join('; ')}` : ''}`);
+
+  let headline: string;
+  if (root) {
+    const also = ordered.filter((r) => r.status === 'fail' && r !== root).map((r) => r.check);
+    headline = `${root.cause ?? root.title}${also.length ? ` (also failing: ${also.join(', ')})` : ''}`;
+  } else if (unknowns.length > 0) {
+    headline = `No failure found, but ${unknowns.length} check${unknowns.length === 1 ? '' : 's'} could not run (${unknowns
+      .map((r) => r.check)
+      .join(', ')}): Workload Identity is not proven to work.`;
+  } else if (warnings.length > 0) {
+    headline = `Workload Identity should work, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings
+      .map((r) => r.cause ?? r.check)
+      .join(' ')}`;
+  } else {
+    headline = 'Workload Identity should work: every check that applies passed.';
+  }
+  if (!root) notEvaluated.push(...BEYOND_VIEW);
+
+  return {
+    subject,
+    rootCause: root?.check ?? null,
+    headline,
+    ruledOut,
+    notEvaluated,
+    fix: root ? root.fix : warnings.flatMap((w) => w.fix),
+    related,
+  };
+}
+
+/** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */
+export function groupVerdicts(verdicts: readonly Verdict[], results: readonly CheckResult[]): VerdictGroup[] {
+  const groups = new Map<string, VerdictGroup>();
+  for (const verdict of verdicts) {
+    const root = verdict.rootCause
+      ? results.find(
+          (r) =>
+            r.check === verdict.rootCause &&
+            r.status === 'fail' &&
+            (r.subject === verdict.subject || verdict.related.includes(r.subject)),
+        )
+      : undefined;
+    const shared = root && root.subject !== verdict.subject;
+    const key = verdict.rootCause === null ? 'none' : shared ? `${verdict.rootCause}@${root.subject}` : verdict.rootCause;
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        rootCause: verdict.rootCause,
+        headline: verdict.rootCause === null ? 'No failure found' : shared ? verdict.headline : (root?.title ?? verdict.headline),
+        subjects: [],
+      };
+      groups.set(key, group);
+    }
+    group.subjects.push(verdict.subject);
+  }
+  return [...groups.values()].sort((a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'));
+}

@@ -1,0 +1,76 @@
+// The predefined role catalog shipped in data/ (see NOTICE.md): read once, on first use, synchronously,
+// because role resolution sits inside pure checks that must not become async.
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+export interface PredefinedRole {
+  title?: string;
+  stage?: string;
+  permissions: readonly string[];
+}
+
+export interface RoleCatalog {
+  /** Where the data came from (dataset and commit). */
+  source: string;
+  roles: ReadonlyMap<string, PredefinedRole>;
+}
+
+/** src/model/iam (vitest) and dist/model/iam (built) are both three levels below the package root. */
+export const CATALOG_URL = new URL('../../../data/gcp-predefined-roles.json.gz', import.meta.url);
+
+let catalog: RoleCatalog | undefined;
+let index: ReadonlyMap<string, readonly string[]> | undefined;
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/** Validate the file's shape at the boundary: a broken install should say so, not grant nothing silently. */
+export function parseCatalog(json: unknown, where: string): RoleCatalog {
+  const bad = (why: string): Error => new Error(`role catalog ${where}: ${why}`);
+  if (typeof json !== 'object' || json === null) throw bad('not a JSON object');
+  const { source, roles } = json as { source?: unknown; roles?: unknown };
+  if (typeof roles !== 'object' || roles === null) throw bad('`roles` is missing');
+  const map = new Map<string, PredefinedRole>();
+  for (const [name, value] of Object.entries(roles)) {
+    const { permissions, title, stage } = (value ?? {}) as { permissions?: unknown; title?: unknown; stage?: unknown };
+    if (!isStringArray(permissions)) throw bad(`role \`${name}\` has no permissions list`);
+    map.set(name, {
+      permissions,
+      ...(typeof title === 'string' ? { title } : {}),
+      ...(typeof stage === 'string' ? { stage } : {}),
+    });
+  }
+  return { source: typeof source === 'string' ? source : 'unknown', roles: map };
+}
+
+export function loadCatalog(): RoleCatalog {
+  if (catalog === undefined) {
+    const path = fileURLToPath(CATALOG_URL);
+    const json: unknown = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8'));
+    catalog = parseCatalog(json, path);
+  }
+  return catalog;
+}
+
+/** permission → predefined roles that include it, fewest permissions first, then by name. */
+export function permissionIndex(): ReadonlyMap<string, readonly string[]> {
+  if (index === undefined) {
+    const roles = [...loadCatalog().roles].sort(
+      ([a, ra], [b, rb]) => ra.permissions.length - rb.permissions.length || (a < b ? -1 : a > b ? 1 : 0),
+    );
+    const built = new Map<string, string[]>();
+    // Visiting roles in their final order keeps every list sorted without sorting each one.
+    for (const [name, role] of roles) {
+      for (const permission of role.permissions) {
+        const list = built.get(permission);
+        if (list === undefined) built.set(permission, [name]);
+        else list.push(name);
+      }
+    }
+    index = built;
+  }
+  return index;
+}

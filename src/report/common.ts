@@ -1,0 +1,102 @@
+// What every human-facing renderer shares: which results belong under which verdict, the summary line,
+// and the scrubbing of secrets, so that text and markdown can never disagree on either.
+
+import type { CheckResult, FixAction, Report, Status, Verdict } from '../model/results.js';
+
+/** Results shown under one heading: the subject's own, or one shared subject it depends on. */
+export interface ResultBlock {
+  /** The subject of these results. */
+  subject: string;
+  /** True for the verdict's own subject, false for a related cluster/node pool/project subject. */
+  own: boolean;
+  results: CheckResult[];
+}
+
+/** The subject's own results first, then each related subject's, in the order the verdict lists them. */
+export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
+  const blocks: ResultBlock[] = [
+    { subject: verdict.subject, own: true, results: report.results.filter((r) => r.subject === verdict.subject) },
+  ];
+  for (const related of verdict.related) {
+    if (related === verdict.subject) continue;
+    const results = report.results.filter((r) => r.subject === related);
+    if (results.length > 0) blocks.push({ subject: related, own: false, results });
+  }
+  return blocks;
+}
+
+/** Results no verdict shows (audit results about a GSA, a project nobody depends on): never drop them silently. */
+export function unclaimedResults(report: Report): CheckResult[] {
+  const shown = new Set<string>();
+  for (const v of report.verdicts) {
+    shown.add(v.subject);
+    for (const r of v.related) shown.add(r);
+  }
+  return report.results.filter((r) => !shown.has(r.subject));
+}
+
+/**
+ * The status a verdict headline shows: the root cause's status when there is one, otherwise the worst
+ * status among the results it depends on. An unknown never shows as a pass.
+ */
+export function verdictStatus(report: Report, verdict: Verdict): Status {
+  const results = blocksFor(report, verdict).flatMap((b) => b.results);
+  if (verdict.rootCause !== null) {
+    const root = results.find((r) => r.check === verdict.rootCause && r.status !== 'pass' && r.status !== 'skip');
+    return root?.status ?? 'fail';
+  }
+  for (const status of ['fail', 'warn', 'unknown'] as const) {
+    if (results.some((r) => r.status === status)) return status;
+  }
+  return 'pass';
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/** The last line of the text report; it always says how many checks could not run, even 0. */
+export function summaryLine(report: Report): string {
+  const s = report.summary;
+  return [
+    plural(report.verdicts.length, 'subject', 'subjects'),
+    `${s.fail} failed`,
+    plural(s.warn, 'warning', 'warnings'),
+    `${s.pass} passed`,
+    `${s.skip} skipped`,
+    `${s.unknown} could not run (unknown)`,
+  ].join(' · ');
+}
+
+/** Every command of a fix, labelled, in the order a person runs them: shell commands before Terraform. */
+export function fixCommands(fix: FixAction): { tool: 'gcloud' | 'kubectl' | 'terraform'; command: string }[] {
+  const out: { tool: 'gcloud' | 'kubectl' | 'terraform'; command: string }[] = [];
+  if (fix.gcloud !== null) out.push({ tool: 'gcloud', command: fix.gcloud });
+  if (fix.kubectl !== null) out.push({ tool: 'kubectl', command: fix.kubectl });
+  if (fix.terraform !== null) out.push({ tool: 'terraform', command: fix.terraform });
+  return out;
+}
+
+/** One line: line breaks and runs of spaces inside a value must not break the layout. */
+export const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+
+/** Compact JSON of an evidence value, cut at `max` characters so one huge policy cannot flood the screen. */
+export function compactJson(value: unknown, max = 160): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
+}
+
+// Google access tokens, JWTs (KSA and ID tokens), and PEM private keys. Checks should never put these in a
+// result; this is the last line of defence before anything is printed or written.
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /ya29\.[A-Za-z0-9_-]{8,}/g,
+  /eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+];
+
+/** Replaces anything that looks like a token or key by its first characters and a marker (no quotes: JSON stays valid). */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (match) => `${match.slice(0, 6)}…[redacted]`);
+  }
+  return out;
+}
