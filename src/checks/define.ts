@@ -86,3 +86,6 @@ export interface CheckDefinition<S extends Scope = Scope> {
 export function defineCheck<S extends Scope>(definition: CheckDefinition<S>): CheckDefinition<S> {
   return definition;
 }
+
+/** Any check, whatever its scope: what the registry and the engine hold. */
+export type AnyCheck = { [S in Scope]: CheckDefinition<S> }[Scope];

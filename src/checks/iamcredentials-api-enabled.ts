@@ -66,7 +66,11 @@ export default defineCheck({
     return {
       status: 'fail',
       cause: `${SERVICE} is ${state} in project \`${project}\`, so the GKE metadata server cannot mint tokens for pods`,
-      evidence: { expected: `${SERVICE}: ENABLED`, actual: `${SERVICE}: ${state}`, notes },
+      evidence: {
+        expected: `${SERVICE}: ENABLED`,
+        actual: `${SERVICE}: ${state}`,
+        ...(notes.length > 0 ? { notes } : {}),
+      },
       fix: [
         {
           action: 'enable-service',

@@ -1,7 +1,7 @@
 // The check registry, sorted by id. A parity test asserts that every check here has a docs page and a test
 // file, and that every file in this folder is registered.
 
-import type { CheckDefinition } from './define.js';
+import type { AnyCheck } from './define.js';
 import clusterWorkloadPool from './cluster-workload-pool.js';
 import credentialOverride from './credential-override.js';
 import crossProjectImpersonation from './cross-project-impersonation.js';
@@ -20,7 +20,7 @@ import podsRestartedAfterChange from './pods-restarted-after-change.js';
 import wiBinding from './wi-binding.js';
 import wiBindingStale from './wi-binding-stale.js';
 
-export const CHECKS: readonly CheckDefinition[] = [
+export const CHECKS: readonly AnyCheck[] = [
   clusterWorkloadPool,
   credentialOverride,
   crossProjectImpersonation,
@@ -38,11 +38,11 @@ export const CHECKS: readonly CheckDefinition[] = [
   podsRestartedAfterChange,
   wiBinding,
   wiBindingStale,
-] as CheckDefinition[];
+];
 
 /** The catalog in chain order: how checklists are shown. */
-export const CHECKS_IN_CHAIN_ORDER: readonly CheckDefinition[] = [...CHECKS].sort((a, b) => a.chainOrder - b.chainOrder);
+export const CHECKS_IN_CHAIN_ORDER: readonly AnyCheck[] = [...CHECKS].sort((a, b) => a.chainOrder - b.chainOrder);
 
-export function findCheck(id: string): CheckDefinition | undefined {
+export function findCheck(id: string): AnyCheck | undefined {
   return CHECKS.find((c) => c.id === id);
 }

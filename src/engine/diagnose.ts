@@ -1,6 +1,6 @@
 // facts + request → report. The one entry point that the CLI (bundle or live input) and tests call.
 
-import type { CheckDefinition, CheckOptions } from '../checks/define.js';
+import type { AnyCheck, CheckOptions } from '../checks/define.js';
 import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
@@ -31,10 +31,10 @@ export interface DiagnoseRequest {
 export const DEFAULT_OPTIONS: CheckOptions = { need: [], on: undefined, impersonate: undefined, e2e: false };
 
 export function selectChecks(
-  catalog: readonly CheckDefinition[],
+  catalog: readonly AnyCheck[],
   only: readonly string[] | undefined,
   skip: readonly string[] | undefined,
-): CheckDefinition[] {
+): AnyCheck[] {
   const known = new Set(catalog.map((c) => c.id));
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
     if (!known.has(id)) throw new UsageError(`unknown check id \`${id}\` (see \`wi-doctor checks\`)`);
@@ -42,7 +42,7 @@ export function selectChecks(
   return catalog.filter((c) => (!only?.length || only.includes(c.id)) && !skip?.includes(c.id));
 }
 
-export function diagnose(facts: Facts, catalog: readonly CheckDefinition[], request: DiagnoseRequest): Report {
+export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {
   const checks = selectChecks(catalog, request.only, request.skip);
   const subjects = resolveSubjects(facts, request.targets);
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
@@ -51,7 +51,7 @@ export function diagnose(facts: Facts, catalog: readonly CheckDefinition[], requ
 
   const results: CheckResult[] = [];
   const sharedResults = new Map<string, CheckResult[]>(); // shared target subject → its results
-  const runShared = (check: CheckDefinition, target: Target): void => {
+  const runShared = (check: AnyCheck, target: Target): void => {
     const result = runCheck(check, target, env);
     results.push(result);
     const list = sharedResults.get(result.subject) ?? [];

@@ -1,7 +1,7 @@
 // Runs checks against targets. A missing fact turns into `unknown` with the reason; an exception in one check
 // becomes an `unknown` result for it and the run goes on (Lighthouse's runner does the same for audits).
 
-import type { CheckContext, CheckDefinition, CheckOptions, CheckOutcome } from '../checks/define.js';
+import type { AnyCheck, CheckContext, CheckOptions, CheckOutcome } from '../checks/define.js';
 import { renderFixes } from '../fix/render.js';
 import type { Facts } from '../model/facts.js';
 import { FactUnavailableError } from '../model/facts.js';
@@ -17,7 +17,7 @@ export interface RunEnvironment {
   options: CheckOptions;
 }
 
-function outcomeOf(check: CheckDefinition, ctx: CheckContext): CheckOutcome {
+function outcomeOf(check: AnyCheck, ctx: CheckContext): CheckOutcome {
   try {
     // The registry guarantees scope and target agree; the cast carries that across the union.
     return check.run(ctx as never);
@@ -40,7 +40,7 @@ function outcomeOf(check: CheckDefinition, ctx: CheckContext): CheckOutcome {
   }
 }
 
-export function runCheck(check: CheckDefinition, target: Target, env: RunEnvironment): CheckResult {
+export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
   const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target });
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
   let fix: CheckResult['fix'] = [];

@@ -2,7 +2,7 @@
 
 import type { ClusterRef, Fact, Facts } from '../model/facts.js';
 import { clusterUrl, present } from '../model/facts.js';
-import { isServiceAccountEmail, projectOfPool, tryParseMember } from '../model/identifiers.js';
+import { isServiceAccountEmail, poolOf, projectOfPool, tryParseMember } from '../model/identifiers.js';
 import type { Pod, ServiceAccountObject, Workload } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
 import { nearMissAnnotations } from './annotations.js';
@@ -232,7 +232,8 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
   if (accounts.status !== 'present') {
     throw new UsageError(`--all needs the Kubernetes service accounts: ${accounts.source}: ${accounts.message}`);
   }
-  const granted = grantedKsaKeys(facts, info.pool);
+  // Without a pool on the cluster, grants written for the pool it should have still name its KSAs.
+  const granted = grantedKsaKeys(facts, info.pool ?? poolOf(facts.clusterRef.project));
   const subjects: Subject[] = [];
   for (const account of accounts.value) {
     const namespace = account.metadata.namespace ?? 'default';

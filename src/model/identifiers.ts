@@ -343,9 +343,9 @@ export function parseServiceAccountEmail(email: string): ServiceAccountEmail {
     if (!PROJECT_ID.test(project)) {
       emailError(email, `\`${project}\` is not a project id (6–30 characters: a-z, 0-9, '-', starts with a letter)`);
     }
-    if (local.length < 6 || local.length > 30) {
-      emailError(email, `account id \`${local}\` must be 6–30 characters (it has ${local.length})`);
-    }
+    // Creation requires 6–30 characters (accountIdProblem), but reading is lenient about short ids: the shared
+    // example world (and older accounts) use them, and refusing a real account would hide everything else.
+    if (local.length > 30) emailError(email, `account id \`${local}\` is longer than 30 characters (${local.length})`);
     if (!ACCOUNT_ID.test(local)) {
       emailError(email, `account id \`${local}\` may use only a-z, 0-9 and '-', start with a letter, not end with '-'`);
     }
@@ -360,6 +360,17 @@ export function parseServiceAccountEmail(email: string): ServiceAccountEmail {
     emailError(email, 'a workload pool is not a service account; a KSA member is `serviceAccount:POOL[NAMESPACE/KSA]`');
   }
   return emailError(email, 'expected ACCOUNT_ID@PROJECT_ID.iam.gserviceaccount.com');
+}
+
+/** Why an account id cannot be created (`accountId` 6–30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`), or undefined. */
+export function accountIdProblem(accountId: string): string | undefined {
+  if (accountId.length < 6 || accountId.length > 30) {
+    return `account id \`${accountId}\` must be 6–30 characters (it has ${accountId.length})`;
+  }
+  if (!ACCOUNT_ID.test(accountId)) {
+    return `account id \`${accountId}\` may use only a-z, 0-9 and '-', start with a letter, not end with '-'`;
+  }
+  return undefined;
 }
 
 /** A real service-account email (the workload pool pseudo-email is not one). */

@@ -26,18 +26,7 @@ const VERDICT: Shape = {
   fields: { fix: FIX },
 };
 const REPORT: Shape = {
-  order: [
-    'format',
-    'tool',
-    'generatedAt',
-    'source',
-    'cluster',
-    'results',
-    'verdicts',
-    'groups',
-    'summary',
-    'notes',
-  ],
+  order: ['format', 'tool', 'generatedAt', 'source', 'cluster', 'results', 'verdicts', 'groups', 'summary', 'notes'],
   fields: {
     tool: { order: ['name', 'version'] },
     results: RESULT,

@@ -77,9 +77,12 @@ export function renderText(report: Report, opts: TextOptions): string {
       lines.push(`${INDENT}Fix:`);
       verdict.fix.forEach((fix, i) => lines.push(...fixLines(fix, `${INDENT}${INDENT}`, `${i + 1}. `)));
     }
-    for (const block of blocksFor(report, verdict)) {
+    const blocks = blocksFor(report, verdict);
+    // One column width for the subject's own and its shared results, so the causes line up.
+    const width = Math.max(0, ...blocks.flatMap((b) => b.results.map((r) => r.check.length)));
+    for (const block of blocks) {
       const heading = block.own ? 'Checks:' : `Checks of ${block.subject}:`;
-      checklist(lines, heading, block.results, opts.hidePass, false, paint);
+      checklist(lines, heading, block.results, { hidePass: opts.hidePass, withFixes: false, width }, paint);
     }
   }
 
@@ -87,7 +90,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   if (others.length > 0) {
     lines.push('', paint('bold', report.verdicts.length > 0 ? 'Other checks' : 'Checks'));
     // No verdict carries these fixes, so they are shown with the results.
-    checklist(lines, undefined, others, opts.hidePass, showFixes, paint, true);
+    checklist(lines, undefined, others, { hidePass: opts.hidePass, withFixes: showFixes, withSubject: true }, paint);
   }
 
   if (report.verdicts.length > 1 && report.groups.length > 0) {
@@ -126,26 +129,34 @@ function fixLines(fix: FixAction, indent: string, marker: string): string[] {
   return lines;
 }
 
+interface ChecklistOptions {
+  hidePass: boolean;
+  /** Show each result's fixes (for results no verdict covers). */
+  withFixes: boolean;
+  /** Name each result's subject (for results of several subjects). */
+  withSubject?: boolean;
+  /** Width of the check id column; defaults to the longest id shown. */
+  width?: number;
+}
+
 function checklist(
   lines: string[],
   heading: string | undefined,
   results: readonly CheckResult[],
-  hidePass: boolean,
-  withFixes: boolean,
+  opts: ChecklistOptions,
   paint: Paint,
-  withSubject = false,
 ): void {
-  const shown = results.filter((r) => !(hidePass && r.status === 'pass'));
+  const shown = results.filter((r) => !(opts.hidePass && r.status === 'pass'));
   if (heading !== undefined) {
     const empty = results.length === 0 ? ' none' : ' all passed';
     lines.push(`${INDENT}${heading}${shown.length === 0 ? empty : ''}`);
   }
   if (shown.length === 0) return;
-  const width = Math.max(...shown.map((r) => r.check.length));
+  const width = opts.width ?? Math.max(...shown.map((r) => r.check.length));
   const lead = `${INDENT}${INDENT}`;
   const detail = `${lead}    `;
   for (const r of shown) {
-    const about = withSubject ? `${r.subject}: ` : '';
+    const about = opts.withSubject === true ? `${r.subject}: ` : '';
     lines.push(`${lead}${symbol(r.status, paint)} ${r.check.padEnd(width)}  ${about}${oneLine(r.cause ?? r.title)}`);
     if (r.status === 'pass') continue;
     const ev = r.evidence;
@@ -155,7 +166,7 @@ function checklist(
       for (const note of ev.notes ?? []) lines.push(`${detail}· ${oneLine(note)}`);
     }
     for (const m of r.missing ?? []) lines.push(`${detail}missing: ${oneLine(m)}`);
-    if (withFixes) {
+    if (opts.withFixes) {
       for (const fix of r.fix) lines.push(...fixLines(fix, detail, 'fix: '));
     }
   }

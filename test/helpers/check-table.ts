@@ -2,7 +2,7 @@
 // runs one check through the real engine, and asserts status, subject, cause, fix actions and evidence.
 
 import { describe, expect, it } from 'vitest';
-import type { CheckDefinition, CheckOptions } from '../../src/checks/define.js';
+import type { AnyCheck, CheckOptions } from '../../src/checks/define.js';
 import type { BundleInput } from '../../src/collect/bundle/facts.js';
 import { factsFromFiles } from '../../src/collect/bundle/facts.js';
 import { DEFAULT_OPTIONS, diagnose } from '../../src/engine/diagnose.js';
@@ -104,7 +104,7 @@ export class BundleEditor {
   }
 }
 
-export function runOneCheck(check: CheckDefinition, testCase: Omit<CheckCase, 'name' | 'expect'>): CheckResult[] {
+export function runOneCheck(check: AnyCheck, testCase: Omit<CheckCase, 'name' | 'expect'>): CheckResult[] {
   const input = loadExampleFiles(testCase.example ?? 'healthy');
   testCase.patch?.(new BundleEditor(input));
   const facts = factsFromFiles(input);
@@ -131,7 +131,7 @@ function assertExpectation(results: CheckResult[], expected: Expectation): void 
   if (result.status === 'fail' || result.status === 'warn') expect(result.evidence, 'fail/warn needs evidence').toBeDefined();
 }
 
-export function describeCheck(check: CheckDefinition, cases: readonly CheckCase[]): void {
+export function describeCheck(check: AnyCheck, cases: readonly CheckCase[]): void {
   const names = new Set<string>();
   for (const c of cases) {
     if (names.has(c.name)) throw new Error(`describeCheck(${check.id}): duplicate case name "${c.name}"`);

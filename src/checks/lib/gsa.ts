@@ -4,8 +4,11 @@
 
 import type { Fact, Facts } from '../../model/facts.js';
 import type { Policy } from '../../model/gcp.js';
+import type { KsaPrincipal } from '../../engine/subject.js';
+import { evaluatePermission } from '../../model/iam/evaluate.js';
 import type { PolicyLevel } from '../../model/iam/evaluate.js';
-import { parseServiceAccountEmail, tryParseMember } from '../../model/identifiers.js';
+import type { RoleResolver } from '../../model/iam/roles.js';
+import { tryParseMember } from '../../model/identifiers.js';
 import type { Member } from '../../model/identifiers.js';
 
 /** The IAM resource of a service account, as gcloud and the fixes address it. */
@@ -14,15 +17,6 @@ export const serviceAccountResource = (email: string): string => `projects/-/ser
 /** The fix-action target of a Kubernetes service account. */
 export const ksaResource = (namespace: string, name: string): string =>
   `namespaces/${namespace}/serviceaccounts/${name}`;
-
-/** The project id an email names (user-managed and App Engine default accounts), else undefined. */
-export function projectOfServiceAccount(email: string): string | undefined {
-  try {
-    return parseServiceAccountEmail(email).projectId;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The account id (the part before `@`): what `create-service-account` needs. */
 export function accountIdOf(email: string): string {
@@ -99,4 +93,51 @@ export function uidsOf(refs: readonly DeletedMemberRef[]): string[] {
 /** A 403 on `projects/-/…` means "missing or not readable" (FACTS §1): the two cannot be told apart. */
 export function isPermissionDenied(message: string): boolean {
   return /\b403\b|PERMISSION_DENIED|permission denied/i.test(message);
+}
+
+export const GET_ACCESS_TOKEN = 'iam.serviceAccounts.getAccessToken';
+export const WORKLOAD_IDENTITY_USER = 'roles/iam.workloadIdentityUser';
+export const TOKEN_CREATOR = 'roles/iam.serviceAccountTokenCreator';
+
+/**
+ * Known service accounts whose OWN policy lets this KSA mint tokens: the GSA the KSA was probably meant to
+ * be annotated with. Project-level grants are left out on purpose: they would name every account.
+ */
+export function gsaCandidatesFor(facts: Facts, ksa: KsaPrincipal, roles: RoleResolver): string[] {
+  if (ksa.pool === undefined) return [];
+  const candidates: string[] = [];
+  for (const email of facts.knownServiceAccounts) {
+    const evaluation = evaluatePermission({
+      permission: GET_ACCESS_TOKEN,
+      principal: { type: 'ksa', ksa },
+      policies: [
+        { resource: serviceAccountResource(email), level: 'service-account', policy: facts.serviceAccountPolicy(email) },
+      ],
+      roles,
+    });
+    if (evaluation.outcome === 'granted' || evaluation.outcome === 'conditional') candidates.push(email);
+  }
+  return candidates;
+}
+
+/** How a member names its principal, in words, for pass messages. */
+export function memberForm(raw: string): string {
+  const parsed = tryParseMember(raw);
+  if (!parsed.ok) return 'member';
+  switch (parsed.member.type) {
+    case 'wi-legacy':
+      return 'legacy member';
+    case 'wi-subject':
+      return 'principal:// subject member';
+    case 'wi-uid':
+      return 'principal:// KSA-uid member';
+    case 'wi-namespace':
+      return 'namespace principalSet';
+    case 'wi-cluster':
+      return 'cluster principalSet';
+    case 'serviceAccount':
+      return 'service-account member';
+    default:
+      return 'member';
+  }
 }

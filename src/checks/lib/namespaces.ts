@@ -29,12 +29,17 @@ export function annotatedServiceAccounts(facts: Facts, namespace: string): Annot
 }
 
 /** The annotated KSA most likely meant for a workload: the one named like the workload, else the only one. */
-export function probableKsa(candidates: readonly AnnotatedKsa[], workloadName: string | undefined): AnnotatedKsa | undefined {
+export function probableKsa(
+  candidates: readonly AnnotatedKsa[],
+  workloadName: string | undefined,
+): AnnotatedKsa | undefined {
   if (workloadName !== undefined) {
     const same = candidates.find((c) => c.name === workloadName);
     if (same !== undefined) return same;
     // `cart-worker` running as `default` while `cart` is annotated: a shared prefix is the next best sign.
-    const related = candidates.filter((c) => workloadName.startsWith(`${c.name}-`) || c.name.startsWith(`${workloadName}-`));
+    const related = candidates.filter(
+      (c) => workloadName.startsWith(`${c.name}-`) || c.name.startsWith(`${workloadName}-`),
+    );
     if (related.length === 1) return related[0];
   }
   return candidates.length === 1 ? candidates[0] : undefined;

@@ -30,7 +30,10 @@ export function inspectedSpecs(subject: Subject): InspectedSpec[] {
     return pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
   }
   if (subject.template !== undefined) {
-    const owner = subject.workload !== undefined ? `${subject.namespace}/${subject.workload.kind.toLowerCase()}/${subject.workload.name}` : subject.id;
+    const owner =
+      subject.workload !== undefined
+        ? `${subject.namespace}/${subject.workload.kind.toLowerCase()}/${subject.workload.name}`
+        : subject.id;
     return [
       {
         label: `the pod template of \`${owner}\``,

@@ -55,6 +55,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** `{"accounts": […], "nextPageToken": …}`, or `{}` (the API omits empty lists). */
+function isRestList(value: Record<string, unknown>, listKey: string): boolean {
+  return Object.keys(value).every((k) => k === listKey || k === 'nextPageToken');
+}
+
 /** Project id of a user-managed service account (`NAME@P.iam.gserviceaccount.com`). */
 function projectOfEmail(email: string): string | undefined {
   return /^[^@]+@([a-z][-a-z0-9]*)\.iam\.gserviceaccount\.com$/i.exec(email)?.[1]?.toLowerCase();
@@ -77,7 +82,7 @@ export function factsFromFiles(input: BundleInput): Facts {
     if (entry) {
       if ('error' in entry) return factError(path, entry.error);
       let value = entry.json;
-      if (shape === 'array' && !Array.isArray(value) && isRecord(value) && listKey !== undefined) {
+      if (shape === 'array' && isRecord(value) && listKey !== undefined && isRestList(value, listKey)) {
         value = value[listKey] ?? [];
       }
       const ok = shape === 'array' ? Array.isArray(value) : isRecord(value);
@@ -216,10 +221,24 @@ export function factsFromFiles(input: BundleInput): Facts {
     return [];
   }
 
+  // Lists are searched once per lookup and there may be one lookup per KSA: index them by email once.
+  const accountIndexes = new Map<string, Map<string, ServiceAccount>>();
+  function accountIndex(p: string, accounts: readonly ServiceAccount[]): Map<string, ServiceAccount> {
+    let index = accountIndexes.get(p);
+    if (!index) {
+      index = new Map();
+      for (const a of accounts) if (isRecord(a) && typeof a.email === 'string') index.set(a.email.toLowerCase(), a);
+      accountIndexes.set(p, index);
+    }
+    return index;
+  }
+
   function serviceAccount(email: string): Fact<ServiceAccount> {
     const describePath = paths.serviceAccount(email);
     const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), 'object');
-    if (describe.status !== 'not-collected') return describe;
+    if (describe.status === 'present' || describe.status === 'absent') return describe;
+    // gcloud describes accounts as projects/-/…, where a missing account answers 403: a describe error proves
+    // nothing, and the project's list decides (BUNDLE.md: missing from a collected list = known absent).
     const wanted = email.toLowerCase();
     const owners = candidateProjects(email);
     // With no owning project known, any collected list may still show the account (but cannot disprove it).
@@ -227,19 +246,21 @@ export function factsFromFiles(input: BundleInput): Facts {
     for (const p of lists) {
       const list = projectServiceAccounts(p);
       if (list.status !== 'present') continue;
-      const found = list.value.find(
-        (a) => isRecord(a) && typeof a.email === 'string' && a.email.toLowerCase() === wanted,
-      );
+      const found = accountIndex(p, list.value).get(wanted);
       if (found) return present(found, list.source);
-      if (owners.includes(p)) return absent(list.source, `${email} is missing from ${list.source}`);
+      if (owners.includes(p)) {
+        const describeNote = describe.status === 'error' ? ` (its describe answered: ${describe.message})` : '';
+        return absent(list.source, `${email} is missing from ${list.source}${describeNote}`);
+      }
     }
+    if (describe.status === 'error') return describe;
     const listHint = owners[0] !== undefined ? ` or ${paths.projectServiceAccounts(owners[0])}` : '';
     return notCollected(describePath, `not collected: ${describePath}${listHint} (${commands.serviceAccount(email)})`);
   }
 
   /** An account known not to exist has no policy and no keys either. */
   function ofServiceAccount<T>(email: string, fact: Fact<T>): Fact<T> {
-    if (fact.status !== 'not-collected') return fact;
+    if (fact.status === 'present' || fact.status === 'absent') return fact;
     const account = serviceAccount(email);
     return account.status === 'absent' ? absent(account.source, account.message) : fact;
   }

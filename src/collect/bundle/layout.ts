@@ -53,6 +53,12 @@ export const commands = {
   },
 } as const;
 
+/**
+ * Top-level files that travel with a bundle but are not evidence: a README for whoever receives it, and the
+ * expected diagnosis of the examples under examples/. Skipped without a note.
+ */
+const COMPANION_FILES = new Set(['README', 'README.md', 'README.txt', 'expected.json']);
+
 /** What a bundle-relative path holds. */
 export type FileRole =
   | { role: 'manifest' }
@@ -66,6 +72,7 @@ export type FileRole =
   | { role: 'k8s' }
   | { role: 'probe' }
   | { role: 'token' }
+  | { role: 'companion' }
   | { role: 'unknown' };
 
 // Longest suffixes first: an id or email never ends in these, but `.json` is a suffix of all of them.
@@ -90,6 +97,7 @@ function stripSuffix(name: string, suffix: string): string | undefined {
 export function classifyPath(path: string): FileRole {
   if (path === MANIFEST_FILE) return { role: 'manifest' };
   if (path === paths.cluster) return { role: 'cluster' };
+  if (COMPANION_FILES.has(path)) return { role: 'companion' };
   const parts = path.split('/');
   const [top, sub] = parts;
   const leaf = parts[parts.length - 1] ?? '';

@@ -58,8 +58,15 @@ export function loadCatalog(): RoleCatalog {
 /** permission → predefined roles that include it, fewest permissions first, then by name. */
 export function permissionIndex(): ReadonlyMap<string, readonly string[]> {
   if (index === undefined) {
+    // Service-agent roles are for Google's own agents and deprecated roles are on their way out: a person
+    // should be offered them last, whatever their size.
+    const rank = (name: string, stage: string | undefined): number =>
+      (/serviceAgent$/i.test(name) ? 2 : 0) + (stage === 'DEPRECATED' ? 1 : 0);
     const roles = [...loadCatalog().roles].sort(
-      ([a, ra], [b, rb]) => ra.permissions.length - rb.permissions.length || (a < b ? -1 : a > b ? 1 : 0),
+      ([a, ra], [b, rb]) =>
+        rank(a, ra.stage) - rank(b, rb.stage) ||
+        ra.permissions.length - rb.permissions.length ||
+        (a < b ? -1 : a > b ? 1 : 0),
     );
     const built = new Map<string, string[]>();
     // Visiting roles in their final order keeps every list sorted without sorting each one.

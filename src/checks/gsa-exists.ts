@@ -1,0 +1,219 @@
+// The annotated GSA must exist: a missing account fails token requests with the same 403 as a missing
+// binding (FACTS §1, §5.5). A `deleted:serviceAccount:EMAIL?uid=N` member left in any policy tells a
+// deletion (or a delete-and-recreate, §5.8) apart from a typo.
+
+import { editDistance } from '../engine/annotations.js';
+import type { Subject } from '../engine/subject.js';
+import { need } from '../model/facts.js';
+import type { Facts } from '../model/facts.js';
+import { ksaMembers, parseServiceAccountEmail } from '../model/identifiers.js';
+import { WI_ANNOTATION } from '../model/k8s/types.js';
+import type { FixPlan } from '../model/results.js';
+import { projectOfServiceAccount } from '../model/iam/policies.js';
+import { defineCheck } from './define.js';
+import type { CheckOutcome } from './define.js';
+import { serviceAccountListHint } from './lib/collect-hints.js';
+import {
+  WORKLOAD_IDENTITY_USER,
+  accountIdOf,
+  collectedPolicies,
+  deletedMembersOf,
+  isPermissionDenied,
+  ksaResource,
+  serviceAccountResource,
+  uidsOf,
+} from './lib/gsa.js';
+import type { DeletedMemberRef } from './lib/gsa.js';
+
+/** Only user-managed accounts are created by hand; Google creates the default accounts and service agents. */
+function isUserManaged(email: string): boolean {
+  try {
+    return parseServiceAccountEmail(email).kind === 'user-managed';
+  } catch {
+    return false;
+  }
+}
+
+const describeDeleted = (d: DeletedMemberRef): string => `\`${d.member}\` holds \`${d.role}\` on \`${d.resource}\``;
+
+/** Accounts whose email is within a few typos of the annotated one. */
+function similarAccounts(facts: Facts, email: string, project: string | undefined): string[] {
+  const emails = new Set<string>(facts.knownServiceAccounts);
+  if (project !== undefined) {
+    const list = facts.projectServiceAccounts(project);
+    if (list.status === 'present') for (const sa of list.value) emails.add(sa.email);
+  }
+  const wanted = email.toLowerCase();
+  return [...emails]
+    .filter((e) => e.toLowerCase() !== wanted && editDistance(e.toLowerCase(), wanted, 3) <= 3)
+    .sort((a, b) => editDistance(a.toLowerCase(), wanted, 3) - editDistance(b.toLowerCase(), wanted, 3));
+}
+
+function rebind(subject: Subject, email: string): FixPlan | undefined {
+  if (subject.principal.pool === undefined) return undefined;
+  const member = ksaMembers(subject.principal).legacy;
+  return {
+    action: 'add-iam-binding',
+    target: serviceAccountResource(email),
+    params: { role: WORKLOAD_IDENTITY_USER, member },
+    description: `Let KSA \`${subject.namespace}/${subject.ksaName}\` impersonate the new \`${email}\` (bindings of a deleted account never carry over).`,
+  };
+}
+
+function absentOutcome(facts: Facts, subject: Subject, email: string, message: string): CheckOutcome {
+  const project = projectOfServiceAccount(facts, email);
+  const deleted = deletedMembersOf(collectedPolicies(facts), email);
+  const uids = uidsOf(deleted);
+  const [uid] = uids;
+  const location = serviceAccountResource(email);
+  const createPlans = (): FixPlan[] => {
+    if (project === undefined || !isUserManaged(email)) {
+      return [
+        {
+          action: 'manual',
+          target: location,
+          params: {},
+          description: `Recreate \`${email}\`: a Google-managed default account is restored by re-enabling its service, not created by hand.`,
+        },
+      ];
+    }
+    const plans: FixPlan[] = [
+      {
+        action: 'create-service-account',
+        target: `projects/${project}/serviceAccounts/${email}`,
+        params: { accountId: accountIdOf(email), project },
+        description: `Create \`${email}\` in project \`${project}\`.`,
+      },
+    ];
+    const bind = rebind(subject, email);
+    if (bind !== undefined) plans.push(bind);
+    return plans;
+  };
+
+  if (uid !== undefined) {
+    const more = uids.length > 1 ? ` (uids seen: ${uids.map((u) => `\`${u}\``).join(', ')})` : '';
+    return {
+      status: 'fail',
+      cause:
+        `GSA \`${email}\` does not exist: it was deleted — \`deleted:serviceAccount:${email}?uid=${uid}\` remains in ` +
+        `\`${deleted[0]?.resource ?? ''}\`${more}`,
+      evidence: {
+        expected: `service account \`${email}\` exists`,
+        actual: message,
+        notes: [
+          ...deleted.map(describeDeleted),
+          `an account can be undeleted within 30 days of its deletion; after that, create it again and grant ` +
+            `\`${WORKLOAD_IDENTITY_USER}\` and its other roles anew (a new account gets a new uniqueId)`,
+        ],
+      },
+      fix: [
+        {
+          action: 'undelete-service-account',
+          target: location,
+          params: { uniqueId: uid },
+          description: `Undelete \`${email}\` (uniqueId ${uid}); possible within 30 days of the deletion, and it keeps the account's identity so its bindings apply again.`,
+        },
+      ],
+      location,
+    };
+  }
+
+  const similar = similarAccounts(facts, email, project);
+  const [closest] = similar;
+  if (closest !== undefined) {
+    return {
+      status: 'fail',
+      cause: `GSA \`${email}\` does not exist, but \`${closest}\` does: the annotation is probably misspelled`,
+      evidence: {
+        expected: `service account \`${email}\` exists`,
+        actual: message,
+        notes: [`similar accounts: ${similar.map((s) => `\`${s}\``).join(', ')}`],
+      },
+      fix: [
+        {
+          action: 'annotate-service-account',
+          target: ksaResource(subject.namespace, subject.ksaName),
+          params: { key: WI_ANNOTATION, value: closest },
+          description: `Point KSA \`${subject.namespace}/${subject.ksaName}\` at the existing \`${closest}\`.`,
+        },
+      ],
+      location,
+    };
+  }
+  return {
+    status: 'fail',
+    cause: `GSA \`${email}\` does not exist${project !== undefined ? ` in project \`${project}\`` : ''}`,
+    evidence: {
+      expected: `service account \`${email}\` exists`,
+      actual: message,
+      notes: [
+        `the annotation on KSA \`${subject.namespace}/${subject.ksaName}\` may be misspelled: check its value before creating the account`,
+      ],
+    },
+    fix: createPlans(),
+    location,
+  };
+}
+
+export default defineCheck({
+  id: 'gsa-exists',
+  title: 'The annotated Google service account exists',
+  failureTitle: 'The annotated Google service account does not exist',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 80,
+  requires: [
+    'serviceAccount',
+    'projectServiceAccounts',
+    'serviceAccountPolicy',
+    'projectPolicy',
+    'resourcePolicies',
+    'ancestorPolicies',
+  ],
+  run({ facts, target }) {
+    const subject = target.subject;
+    if (subject.model === 'direct') {
+      return { status: 'skip', cause: 'direct binding: the KSA has no annotation, so there is no GSA to look for' };
+    }
+    const email = subject.gsaEmail;
+    if (email === undefined) {
+      return { status: 'skip', cause: 'the annotation value is no service-account email (see ksa-annotation)' };
+    }
+    const account = facts.serviceAccount(email);
+    const location = serviceAccountResource(email);
+    if (account.status === 'absent') return absentOutcome(facts, subject, email, account.message);
+    if (account.status === 'error' && isPermissionDenied(account.message)) {
+      const project = projectOfServiceAccount(facts, email);
+      const deleted = deletedMembersOf(collectedPolicies(facts), email);
+      return {
+        status: 'unknown',
+        cause:
+          `GSA \`${email}\` is missing or not readable: on \`projects/-/…\` IAM answers 403 for both, so the ` +
+          `describe alone cannot tell`,
+        evidence: {
+          expected: `service account \`${email}\` exists`,
+          actual: account.message,
+          notes: deleted.map((d) => `hint of a deletion: ${describeDeleted(d)}`),
+        },
+        missing: project !== undefined ? [serviceAccountListHint(project)] : [`gcloud iam service-accounts describe ${email}`],
+        location,
+      };
+    }
+    const sa = need(account);
+    const deleted = deletedMembersOf(collectedPolicies(facts), email).filter((d) => d.uid !== sa.uniqueId);
+    const uid = sa.uniqueId !== undefined ? ` (uniqueId ${sa.uniqueId})` : '';
+    return {
+      status: 'pass',
+      cause: `GSA \`${email}\` exists${uid}`,
+      evidence: {
+        actual: { email: sa.email, uniqueId: sa.uniqueId },
+        notes: deleted.map(
+          (d) =>
+            `the account was deleted and recreated: ${describeDeleted(d)} — grants made to the old account ` +
+            `(uid ${d.uid}) do not apply to this one (see wi-binding, wi-binding-stale)`,
+        ),
+      },
+      location,
+    };
+  },
+});

@@ -1,0 +1,258 @@
+// FACTS §2 / §5.15: pods reach their Workload Identity through the `gke-metadata-server` pod on their own
+// node. Not scheduled there, not Ready, crash-looping or OOM-killed means timeouts and 500s for exactly the
+// pods on that node. Many KSAs (> ~3,000) make it run out of memory (gcpdiag gke/WARN/2024_002).
+
+import { defineCheck } from './define.js';
+import type { CheckOutcome } from './define.js';
+import { clusterResourceName, need } from '../model/facts.js';
+import type { Facts } from '../model/facts.js';
+import type { FixPlan } from '../model/results.js';
+import { METADATA_SERVER_NODE_LABEL, NODE_POOL_LABEL } from '../model/k8s/types.js';
+import type { Pod, Workload } from '../model/k8s/types.js';
+import { dedupeFixes } from './lib/fixes.js';
+import { nodeFact, nodesOfPods } from './lib/pods.js';
+
+const NAMESPACE = 'kube-system';
+const DAEMONSET = 'gke-metadata-server';
+const KSA_OOM_THRESHOLD = 3000;
+
+function isMetadataServerPod(pod: Pod): boolean {
+  const owners = pod.metadata.ownerReferences ?? [];
+  if (owners.length > 0) return owners.some((o) => o.kind === 'DaemonSet' && o.name === DAEMONSET);
+  return pod.metadata.name.startsWith(`${DAEMONSET}-`);
+}
+
+/** What is wrong with one metadata server pod, if anything; `warn` for a pod that recovered from an OOM kill. */
+function podProblem(pod: Pod): { status: 'fail' | 'warn'; why: string } | undefined {
+  const statuses = pod.status?.containerStatuses ?? [];
+  for (const c of statuses) {
+    const waiting = c.state?.waiting?.reason;
+    if (waiting === 'CrashLoopBackOff') {
+      const last = c.lastState?.terminated?.reason;
+      return {
+        status: 'fail',
+        why: `container \`${c.name}\` is in CrashLoopBackOff (${c.restartCount ?? 0} restarts${last !== undefined ? `, last terminated: ${last}` : ''})`,
+      };
+    }
+    if (c.state?.terminated?.reason === 'OOMKilled') {
+      return { status: 'fail', why: `container \`${c.name}\` was OOMKilled` };
+    }
+  }
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status !== 'True') {
+    const waiting = statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined);
+    return {
+      status: 'fail',
+      why: `it is not Ready (phase ${pod.status?.phase ?? 'unknown'}, Ready ${ready?.status ?? 'not reported'}${waiting !== undefined ? `, waiting: ${waiting}` : ''})`,
+    };
+  }
+  const oomBefore = statuses.find((c) => c.lastState?.terminated?.reason === 'OOMKilled');
+  if (oomBefore !== undefined) {
+    return {
+      status: 'warn',
+      why: `it is Ready, but container \`${oomBefore.name}\` was OOMKilled before (${oomBefore.restartCount ?? 0} restarts)`,
+    };
+  }
+  return undefined;
+}
+
+function ksaCount(facts: Facts): number | undefined {
+  const list = facts.k8s.list('serviceaccounts');
+  return list.status === 'present' ? list.value.length : undefined;
+}
+
+interface NodeFinding {
+  status: 'fail' | 'warn';
+  text: string;
+  fix: FixPlan;
+}
+
+function findingForNode(
+  facts: Facts,
+  clusterName: string,
+  cluster: string,
+  node: string,
+  servers: readonly Pod[],
+): NodeFinding | { ok: string } {
+  const onNode = servers.filter((p) => p.spec.nodeName === node);
+  if (onNode.length === 0) {
+    const n = nodeFact(facts, node);
+    const labels = n.status === 'present' ? n.value.metadata.labels : undefined;
+    const pool = labels?.[NODE_POOL_LABEL];
+    const labelled = labels?.[METADATA_SERVER_NODE_LABEL] === 'true';
+    if (labels !== undefined && !labelled && pool !== undefined) {
+      return {
+        status: 'fail',
+        text: `no \`${DAEMONSET}\` pod is scheduled on node \`${node}\`, which lacks the \`${METADATA_SERVER_NODE_LABEL}: "true"\` label (node pool \`${pool}\` is not, or not yet, in GKE_METADATA mode)`,
+        fix: {
+          action: 'set-node-pool-metadata',
+          target: `${cluster}/nodePools/${pool}`,
+          params: { mode: 'GKE_METADATA' },
+          description: `Switch node pool \`${pool}\` to the GKE metadata server so that node \`${node}\` is recreated with it.`,
+        },
+      };
+    }
+    const about =
+      labels === undefined ? ' (the node object was not read)' : labelled ? ' although the node carries the label' : '';
+    return {
+      status: 'fail',
+      text: `no \`${DAEMONSET}\` pod is scheduled on node \`${node}\`${about}`,
+      fix: {
+        action: 'manual',
+        target: `namespaces/${NAMESPACE}/daemonsets/${DAEMONSET}`,
+        params: {},
+        description: `Find why DaemonSet \`${NAMESPACE}/${DAEMONSET}\` has no pod on node \`${node}\` of cluster \`${clusterName}\` (kubectl -n ${NAMESPACE} describe daemonset ${DAEMONSET}); GKE manages it, so check node taints and resources, or contact Google Cloud support.`,
+      },
+    };
+  }
+  for (const server of onNode) {
+    const problem = podProblem(server);
+    if (problem === undefined) continue;
+    return {
+      status: problem.status,
+      text: `\`${NAMESPACE}/${server.metadata.name}\` on node \`${node}\`: ${problem.why}`,
+      fix: {
+        action: 'manual',
+        target: `namespaces/${NAMESPACE}/pods/${server.metadata.name}`,
+        params: {},
+        description: `Inspect \`kubectl -n ${NAMESPACE} describe pod ${server.metadata.name}\` and its logs; if it is OOMKilled, reduce the number of Kubernetes service accounts or contact Google Cloud support (GKE manages this DaemonSet).`,
+      },
+    };
+  }
+  return { ok: `\`${NAMESPACE}/${onNode[0]?.metadata.name ?? DAEMONSET}\` is Ready on node \`${node}\`` };
+}
+
+export default defineCheck({
+  id: 'metadata-server-healthy',
+  title: 'The GKE metadata server runs and is Ready on the nodes of the subject’s pods',
+  failureTitle: 'The GKE metadata server is missing, not Ready or crash-looping on a node of the subject’s pods',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 40,
+  requires: ['k8s:pods', 'k8s:daemonsets', 'k8s:nodes', 'k8s:serviceaccounts'],
+  run({ facts, target }): CheckOutcome {
+    const { subject } = target;
+    const clusterName = subject.cluster.name;
+    const cluster = clusterResourceName(subject.cluster);
+    const ds = facts.k8s.get<Workload>('daemonsets', NAMESPACE, DAEMONSET);
+    if (ds.status === 'absent') {
+      return {
+        status: 'fail',
+        cause: `DaemonSet \`${NAMESPACE}/${DAEMONSET}\` does not exist: no node runs the GKE metadata server (Workload Identity is off on the cluster or on every node pool)`,
+        evidence: { expected: `daemonset ${NAMESPACE}/${DAEMONSET}`, actual: 'absent' },
+        fix: [
+          {
+            action: 'manual',
+            target: cluster,
+            params: {},
+            description: `Enable Workload Identity on cluster \`${clusterName}\` and set its node pools to GKE_METADATA (see cluster-workload-pool and nodepool-gke-metadata).`,
+          },
+        ],
+      };
+    }
+    const daemonSet = need(ds);
+    const pods = need(subject.pods).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const servers = need(facts.k8s.inNamespace<Pod>('pods', NAMESPACE)).filter(isMetadataServerPod);
+    const { nodes, unscheduled } = nodesOfPods(pods);
+
+    const notes: string[] = [];
+    const fails: NodeFinding[] = [];
+    const warns: NodeFinding[] = [];
+    const oks: string[] = [];
+    for (const node of [...nodes.keys()].sort()) {
+      const finding = findingForNode(facts, clusterName, cluster, node, servers);
+      if ('ok' in finding) oks.push(finding.ok);
+      else (finding.status === 'fail' ? fails : warns).push(finding);
+    }
+    if (unscheduled.length > 0) {
+      notes.push(`not scheduled yet, so not checked: ${unscheduled.map((p) => `\`${p.metadata.name}\``).join(', ')}`);
+    }
+    const count = ksaCount(facts);
+    if (count === undefined)
+      notes.push('service accounts were not read: the KSA count (OOM risk above 3,000) was not checked');
+    else notes.push(`${count} Kubernetes service accounts in the cluster`);
+
+    if (fails.length > 0) {
+      return {
+        status: 'fail',
+        cause: `the GKE metadata server is not serving the subject's pods: ${fails.map((f) => f.text).join('; ')}`,
+        evidence: {
+          expected: `a Ready \`${DAEMONSET}\` pod on every node of \`${subject.id}\`'s pods`,
+          actual: [...fails, ...warns].map((f) => f.text),
+          notes: [...oks, ...notes],
+        },
+        fix: dedupeFixes([...fails, ...warns].map((f) => f.fix)),
+      };
+    }
+    if (nodes.size === 0) {
+      return dsLevel(daemonSet, subject.id, count, notes);
+    }
+    if (count !== undefined && count > KSA_OOM_THRESHOLD) {
+      warns.push({
+        status: 'warn',
+        text: `the cluster has ${count} Kubernetes service accounts (more than ${KSA_OOM_THRESHOLD.toLocaleString('en-US')}): \`${DAEMONSET}\` pods risk being OOMKilled`,
+        fix: {
+          action: 'manual',
+          target: cluster,
+          params: {},
+          description: `Delete unused Kubernetes service accounts (kubectl get serviceaccounts -A) to keep the count under ${KSA_OOM_THRESHOLD.toLocaleString('en-US')}.`,
+        },
+      });
+    }
+    if (warns.length > 0) {
+      return {
+        status: 'warn',
+        cause: warns.map((w) => w.text).join('; '),
+        evidence: {
+          expected: 'a stable GKE metadata server',
+          actual: warns.map((w) => w.text),
+          notes: [...oks, ...notes],
+        },
+        fix: dedupeFixes(warns.map((w) => w.fix)),
+      };
+    }
+    return {
+      status: 'pass',
+      cause: `the GKE metadata server is Ready on ${nodes.size === 1 ? 'the node' : `all ${nodes.size} nodes`} of \`${subject.id}\`'s pods (${[
+        ...nodes.keys(),
+      ]
+        .sort()
+        .map((n) => `\`${n}\``)
+        .join(', ')})`,
+      evidence: { notes: [...oks, ...notes] },
+    };
+  },
+});
+
+/** No pod of the subject is on a node: judge the DaemonSet as a whole from its status counters. */
+function dsLevel(ds: Workload, subjectId: string, count: number | undefined, notes: string[]): CheckOutcome {
+  const status = ds.status ?? {};
+  const desired = typeof status.desiredNumberScheduled === 'number' ? status.desiredNumberScheduled : undefined;
+  const ready = typeof status.numberReady === 'number' ? status.numberReady : undefined;
+  const big = count !== undefined && count > KSA_OOM_THRESHOLD;
+  const degraded = desired !== undefined && ready !== undefined && ready < desired;
+  const facts = `DaemonSet \`${NAMESPACE}/${DAEMONSET}\`: ${ready ?? '?'} of ${desired ?? '?'} pods Ready`;
+  if (degraded || big) {
+    const why = [
+      degraded ? `${facts}; pods on the other nodes cannot get tokens` : undefined,
+      big ? `the cluster has ${count} Kubernetes service accounts (more than 3,000): OOM risk` : undefined,
+    ].filter((s) => s !== undefined);
+    return {
+      status: 'warn',
+      cause: `no pod of \`${subjectId}\` is scheduled on a node, and ${why.join('; ')}`,
+      evidence: { expected: { numberReady: desired }, actual: { numberReady: ready }, notes },
+    };
+  }
+  if (desired === undefined || ready === undefined) {
+    return {
+      status: 'skip',
+      cause: `no pod of \`${subjectId}\` runs on a node and the DaemonSet reports no status: there is no node to check`,
+      evidence: { notes },
+    };
+  }
+  return {
+    status: 'pass',
+    cause: `no pod of \`${subjectId}\` runs on a node yet; ${facts}`,
+    evidence: { notes },
+  };
+}

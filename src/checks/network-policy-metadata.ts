@@ -1,0 +1,146 @@
+// FACTS §2 (network policy) / §5.12: where NetworkPolicy is enforced, an egress policy that selects the pod
+// must allow the metadata path of the cluster's datapath, or token requests time out. Dataplane V2 evaluates
+// policy before GKE rewrites the destination (169.254.169.254:80); the legacy datapath after it
+// (169.254.169.252:988).
+
+import { defineCheck } from './define.js';
+import type { CheckOutcome } from './define.js';
+import { need } from '../model/facts.js';
+import type { GkeCluster } from '../model/gcp.js';
+import type { FixPlan } from '../model/results.js';
+import { evaluateEgress } from '../model/k8s/network-policy.js';
+import type { NetworkPolicy } from '../model/k8s/types.js';
+import { dedupeFixes } from './lib/fixes.js';
+import { inspectedSpecs } from './lib/pods.js';
+
+interface MetadataPath {
+  ip: string;
+  cidr: string;
+  port: number;
+  datapath: string;
+}
+
+function metadataPath(cluster: GkeCluster): MetadataPath {
+  return cluster.networkConfig?.datapathProvider === 'ADVANCED_DATAPATH'
+    ? { ip: '169.254.169.254', cidr: '169.254.169.254/32', port: 80, datapath: 'Dataplane V2' }
+    : { ip: '169.254.169.252', cidr: '169.254.169.252/32', port: 988, datapath: 'the legacy datapath' };
+}
+
+function enforcement(cluster: GkeCluster): string | undefined {
+  if (cluster.networkConfig?.datapathProvider === 'ADVANCED_DATAPATH') return 'Dataplane V2 (ADVANCED_DATAPATH)';
+  if (cluster.networkPolicy?.enabled === true) {
+    return `networkPolicy.enabled (${cluster.networkPolicy.provider ?? 'provider not reported'})`;
+  }
+  return undefined;
+}
+
+/** Labels that differ pod by pod: a policy selecting them would select one pod only. */
+const VOLATILE_LABELS = new Set([
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'pod-template-generation',
+  'batch.kubernetes.io/controller-uid',
+  'controller-uid',
+  'batch.kubernetes.io/job-name',
+  'job-name',
+]);
+
+function stableSelector(labels: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)));
+}
+
+export default defineCheck({
+  id: 'network-policy-metadata',
+  title: 'Network policies let the subject’s pods reach the GKE metadata server',
+  failureTitle: 'A network policy blocks the subject’s pods from the GKE metadata server',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 120,
+  requires: ['cluster', 'k8s:networkpolicies', 'k8s:pods'],
+  run({ facts, target }): CheckOutcome {
+    const { subject } = target;
+    const cluster = need(facts.cluster);
+    const enforced = enforcement(cluster);
+    const policiesFact = facts.k8s.inNamespace<NetworkPolicy>('networkpolicies', subject.namespace);
+    if (enforced === undefined) {
+      const count = policiesFact.status === 'present' ? policiesFact.value.length : undefined;
+      return {
+        status: 'pass',
+        cause: `cluster \`${subject.cluster.name}\` does not enforce NetworkPolicy (legacy datapath, networkPolicy not enabled), so no policy can block the metadata server`,
+        ...(count !== undefined && count > 0
+          ? {
+              evidence: {
+                notes: [
+                  `${count} NetworkPolicies exist in namespace \`${subject.namespace}\` but are not enforced; they take effect (and may block 169.254.169.252:988) once enforcement is turned on`,
+                ],
+              },
+            }
+          : {}),
+      };
+    }
+    const policies = need(policiesFact);
+    const specs = inspectedSpecs(subject);
+    if (specs.length === 0) {
+      return { status: 'skip', cause: `no pod or pod template of \`${subject.id}\` is known: nothing to evaluate` };
+    }
+    const path = metadataPath(cluster);
+    const blocked: { label: string; labels: Record<string, string> | undefined; explanation: string[] }[] = [];
+    const allowed: string[] = [];
+    const seen = new Set<string>();
+    for (const spec of specs) {
+      const key = JSON.stringify(stableSelector(spec.labels));
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const decision = evaluateEgress({
+        pod: { namespace: subject.namespace, labels: spec.labels },
+        policies,
+        destination: { ip: path.ip, port: path.port, protocol: 'TCP' },
+      });
+      if (decision.allowed) {
+        allowed.push(
+          decision.restricted && decision.allowedBy !== undefined
+            ? `${spec.label}: allowed by \`${decision.allowedBy.policy}\` egress[${decision.allowedBy.rule}]`
+            : `${spec.label}: no egress policy selects it`,
+        );
+      } else {
+        blocked.push({ label: spec.label, labels: spec.labels, explanation: decision.explanation });
+      }
+    }
+    const destination = `${path.ip}:${path.port}`;
+    const first = blocked[0];
+    if (first === undefined) {
+      return {
+        status: 'pass',
+        cause: `NetworkPolicy is enforced (${enforced}) and the subject's pods may reach the metadata server at ${destination}`,
+        evidence: { notes: allowed },
+      };
+    }
+    const fix: FixPlan[] = dedupeFixes(
+      blocked.map((b) => ({
+        action: 'allow-metadata-egress',
+        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server`,
+        params: {
+          podSelector: JSON.stringify({ matchLabels: stableSelector(b.labels) }),
+          cidr: path.cidr,
+          port: String(path.port),
+        },
+        description: `Add a NetworkPolicy in \`${subject.namespace}\` that allows egress to ${path.cidr} TCP port ${path.port} for the subject's pods.`,
+      })),
+    );
+    return {
+      status: 'fail',
+      cause: `egress NetworkPolicies block ${first.label} from the GKE metadata server at ${destination} (${path.datapath}), so token requests time out`,
+      evidence: {
+        expected: `egress to ${path.cidr} TCP ${path.port} allowed (${path.datapath})`,
+        actual: blocked.flatMap((b) => b.explanation.map((e) => `${b.label}: ${e}`)),
+        notes: [
+          `enforcement: ${enforced}`,
+          ...allowed,
+          'clients that resolve metadata.google.internal also need DNS egress to kube-dns (not evaluated here)',
+        ],
+      },
+      fix,
+    };
+  },
+});

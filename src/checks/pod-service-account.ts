@@ -1,0 +1,123 @@
+// FACTS §5.14: a workload named as a subject is expected to have a Google identity. When its pods run as
+// `default` (serviceAccountName missing) or as another KSA with neither the annotation nor any grant to its
+// own principal, they have none: the fix is to run them as the KSA that was meant.
+
+import { defineCheck } from './define.js';
+import type { CheckOutcome } from './define.js';
+import type { FixPlan } from '../model/results.js';
+import { need } from '../model/facts.js';
+import { principalHasGrants } from './lib/grants.js';
+import { annotatedServiceAccounts, probableKsa } from './lib/namespaces.js';
+import { subjectWorkloads, workloadLabel, workloadTarget } from './lib/workloads.js';
+import { listNames } from './lib/fixes.js';
+
+export default defineCheck({
+  id: 'pod-service-account',
+  title: 'The named workload runs as a Kubernetes service account that has a Google identity',
+  failureTitle: 'The named workload runs as a Kubernetes service account without a Google identity',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 55,
+  requires: [
+    'k8s:serviceaccounts',
+    'k8s:pods',
+    'k8s:replicasets',
+    'serviceAccountPolicy',
+    'projectPolicy',
+    'resourcePolicies',
+    'ancestorPolicies',
+  ],
+  run({ facts, target }): CheckOutcome {
+    const { subject } = target;
+    if (subject.kind === 'ksa') {
+      return {
+        status: 'skip',
+        cause: `the subject is KSA \`${subject.id}\` itself: which KSA pods run as matters only for a named workload or pod`,
+      };
+    }
+    if (!subject.named) {
+      return {
+        status: 'skip',
+        cause: `\`${subject.id}\` was found by --all through its KSA's identity, not named: nothing was expected of it`,
+      };
+    }
+    const ksaName = `${subject.namespace}/${subject.ksaName}`;
+    // An absent KSA has no annotation (ksa-exists reports it); an unreadable one might have one.
+    if (subject.ksa.status !== 'absent') need(subject.ksa);
+    if (subject.annotation !== undefined) {
+      return {
+        status: 'pass',
+        cause: `\`${subject.id}\` runs as KSA \`${ksaName}\`, annotated with \`${subject.annotation.value}\``,
+      };
+    }
+    const nearMiss = subject.nearMissAnnotations[0];
+    if (nearMiss !== undefined) {
+      return {
+        status: 'pass',
+        cause: `\`${subject.id}\` runs as KSA \`${ksaName}\`, which carries the look-alike annotation \`${nearMiss.key}\` (ksa-annotation reports the key)`,
+      };
+    }
+    const grants = principalHasGrants(facts, { type: 'ksa', ksa: subject.principal });
+    if (grants.found) {
+      return {
+        status: 'pass',
+        cause: `\`${subject.id}\` runs as KSA \`${ksaName}\`, whose own principal is granted roles (direct binding): ${grants.where[0] ?? ''}`,
+        evidence: { notes: grants.where },
+      };
+    }
+
+    const candidates = annotatedServiceAccounts(facts, subject.namespace).filter((c) => c.name !== subject.ksaName);
+    const pods = subject.pods.status === 'present' ? subject.pods.value : [];
+    const workloads = subjectWorkloads(facts, subject, pods);
+    const meant = probableKsa(candidates, workloads[0]?.name ?? subject.workload?.name);
+    const notes = [
+      subject.ksaName === 'default'
+        ? `the pods set no serviceAccountName (or set \`default\`), so they run as \`${ksaName}\``
+        : `the pods run as \`${ksaName}\` (spec.serviceAccountName)`,
+      candidates.length > 0
+        ? `annotated KSAs in namespace \`${subject.namespace}\`: ${candidates.map((c) => `\`${c.name}\` → \`${c.gsa}\``).join(', ')}`
+        : `no KSA of namespace \`${subject.namespace}\` carries the Workload Identity annotation`,
+    ];
+    if (grants.unreadable.length > 0) {
+      return {
+        status: 'unknown',
+        cause: `KSA \`${ksaName}\` has no annotation and no grant to its principal in the policies read, but ${grants.unreadable.length} policies could not be read and may hold one`,
+        evidence: { expected: 'an annotation or a grant to the KSA principal', actual: 'none found', notes },
+        missing: grants.unreadable,
+      };
+    }
+    const suggestion = meant !== undefined ? `; it probably should run as \`${subject.namespace}/${meant.name}\`` : '';
+    const fix: FixPlan[] =
+      meant !== undefined
+        ? workloads.map((w) => ({
+            action: 'set-service-account-name',
+            target: workloadTarget(subject.namespace, w),
+            params: { serviceAccountName: meant.name },
+            description: `Run \`${workloadLabel(subject.namespace, w)}\` as KSA \`${meant.name}\` (annotated with \`${meant.gsa}\`).`,
+          }))
+        : [
+            {
+              action: 'manual',
+              target: `namespaces/${subject.namespace}/serviceaccounts/${subject.ksaName}`,
+              params: {},
+              description: `Give \`${subject.id}\` a Google identity: set spec.serviceAccountName to a KSA that has one, or annotate \`${ksaName}\` with a GSA, or grant its principal the roles it needs.`,
+            },
+          ];
+    return {
+      status: 'fail',
+      cause: `\`${subject.id}\` runs as KSA \`${ksaName}\`, which has neither the \`iam.gke.io/gcp-service-account\` annotation nor any grant to its own principal${suggestion}`,
+      evidence: {
+        expected: meant !== undefined ? { serviceAccountName: meant.name } : 'a KSA with an annotation or grants',
+        actual: { serviceAccountName: subject.ksaName },
+        notes:
+          candidates.length > 1 && meant === undefined
+            ? [
+                ...notes,
+                `several annotated KSAs exist (${listNames(candidates.map((c) => c.name))}): pick the one meant`,
+              ]
+            : notes,
+      },
+      fix,
+    };
+  },
+});

@@ -1,0 +1,350 @@
+// The live collector: fetch, for the selected checks and targets only, the API answers a bundle would hold,
+// into the same in-memory bundle (`BundleInput`) that `factsFromFiles` reads. A live diagnosis therefore
+// equals the diagnosis of the bundle `collect` writes, by construction.
+//
+// Phase 1: the cluster, its project, the Kubernetes kinds. Phase 2, from what phase 1 found: the annotated
+// GSAs (one read per distinct GSA however many KSAs name it), their projects, the --on and --impersonate
+// targets. Phase 3: folder/organization policies above collected projects, service-account lists where a
+// describe failed (the list is the proof of absence). Phase 4: custom roles the collected policies name.
+// Within a phase every call runs concurrently under the runner's bound; a failed call becomes an
+// `errors`/`absent` entry of the manifest and never stops the rest.
+
+import type { FactName } from '../../checks/define.js';
+import { factsFromFiles } from '../bundle/facts.js';
+import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js';
+import { paths } from '../bundle/layout.js';
+import type { TargetRequest } from '../../engine/subjects.js';
+import { resolveSubjects } from '../../engine/subjects.js';
+import type { ClusterRef } from '../../model/facts.js';
+import type { Policy } from '../../model/gcp.js';
+import { IdentifierError, parseServiceAccountEmail, projectOfPool } from '../../model/identifiers.js';
+import { K8S_KINDS } from '../../model/k8s/types.js';
+import type { K8sKind } from '../../model/k8s/types.js';
+import type { CallOutcome, CallStats } from './calls.js';
+import type { GoogleApi } from './google.js';
+import type { KubeApi } from './kube.js';
+import { scrubK8sFile } from './scrub.js';
+
+export interface CollectRequest {
+  /** Facts the selected checks read (their `requires`, merged). */
+  requires: readonly FactName[];
+  targets: TargetRequest;
+  options: { need?: readonly string[]; on?: string | undefined; impersonate?: string | undefined };
+}
+
+export interface LiveSources {
+  cluster: ClusterRef;
+  google: GoogleApi;
+  kube: KubeApi;
+  /** The runner's counters (shared by both APIs). */
+  stats: CallStats;
+  now?: () => Date;
+}
+
+export interface CollectResult {
+  input: BundleInput;
+  stats: CallStats & { totalCalls: number; phases: number };
+  /** Distinct GSAs read (after dedupe). */
+  serviceAccounts: string[];
+}
+
+const WORKLOAD_KIND: Record<string, K8sKind> = {
+  deployment: 'deployments',
+  statefulset: 'statefulsets',
+  daemonset: 'daemonsets',
+  replicaset: 'replicasets',
+  job: 'jobs',
+  cronjob: 'cronjobs',
+};
+
+/** The audit entries that show GKE minting tokens (FACTS §1 Cloud Logging): the last day, one page. */
+export const LOG_FILTER = 'protoPayload.serviceName="iamcredentials.googleapis.com"';
+const LOG_PAGE = 500;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Project id and the project-qualified API name of a GSA, when the email tells it. */
+function projectOfAccount(email: string, clusterProject: { id: string; number: string | undefined }): string | undefined {
+  try {
+    const parsed = parseServiceAccountEmail(email);
+    if (parsed.kind === 'workload-pool') return undefined;
+    if (parsed.projectId !== undefined) return parsed.projectId;
+    if (parsed.projectNumber !== undefined && parsed.projectNumber === clusterProject.number) return clusterProject.id;
+  } catch (e) {
+    if (!(e instanceof IdentifierError)) throw e;
+  }
+  return undefined;
+}
+
+/** A bundle file name for a resource policy: readable, unique, no path separators. */
+export function resourceFileName(resource: string): string {
+  return `gcp/resources/${resource.replace(/^\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '~')}.json`;
+}
+
+const PROJECT_RESOURCE = /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?projects\/([^/]+)$/;
+const BUCKET_RESOURCE = /^\/\/storage\.googleapis\.com\/projects\/_\/buckets\/([^/]+)$/;
+const PROJECT_IN_NAME = /\/projects\/([^/_][^/]*)\//;
+const CUSTOM_ROLE = /^(projects|organizations)\/[^/]+\/roles\/[^/]+$/;
+
+class BundleBuilder {
+  readonly files = new Map<string, FileEntry>();
+  readonly absent = new Set<string>();
+  readonly errors: Record<string, string> = {};
+  readonly notes: string[] = [];
+  readonly k8sKinds: string[] = [];
+  private readonly inflight = new Map<string, Promise<CallOutcome<unknown>>>();
+
+  constructor(private readonly manifestBase: Omit<BundleManifest, 'absent' | 'errors' | 'k8sKinds'>) {}
+
+  /** Fetch a file once, whoever asks; record what came back under `path`. */
+  fetch<T>(path: string, call: () => Promise<CallOutcome<T>>): Promise<CallOutcome<T>> {
+    const existing = this.inflight.get(path);
+    if (existing) return existing as Promise<CallOutcome<T>>;
+    const promise = call().then((outcome) => {
+      this.record(path, outcome);
+      return outcome;
+    });
+    this.inflight.set(path, promise as Promise<CallOutcome<unknown>>);
+    return promise;
+  }
+
+  has(path: string): boolean {
+    return this.inflight.has(path);
+  }
+
+  record(path: string, outcome: CallOutcome<unknown>, wrap: (value: unknown) => unknown = (v) => v): void {
+    if (outcome.ok) this.files.set(path, { json: wrap(outcome.value) });
+    else if (outcome.kind === 'absent') this.absent.add(path);
+    else this.errors[path] = outcome.message;
+  }
+
+  /** Settle everything started so far (fetches may start more fetches). */
+  async settle(): Promise<void> {
+    let size = -1;
+    while (size !== this.inflight.size) {
+      size = this.inflight.size;
+      await Promise.all(this.inflight.values());
+    }
+  }
+
+  input(): BundleInput {
+    const manifest: BundleManifest = { ...this.manifestBase, k8sKinds: [...this.k8sKinds].sort() };
+    if (this.absent.size > 0) manifest.absent = [...this.absent].sort();
+    if (Object.keys(this.errors).length > 0) {
+      manifest.errors = Object.fromEntries(Object.entries(this.errors).sort(([a], [b]) => a.localeCompare(b)));
+    }
+    const files = new Map([...this.files.entries()].sort(([a], [b]) => a.localeCompare(b)));
+    return { manifest, files, notes: [...this.notes] };
+  }
+}
+
+/** Kubernetes kinds to list: the checks' own, plus what resolving the targets reads. */
+export function kindsFor(request: CollectRequest): K8sKind[] {
+  const kinds = new Set<K8sKind>();
+  for (const fact of request.requires) {
+    if (fact.startsWith('k8s:')) kinds.add(fact.slice(4) as K8sKind);
+  }
+  // Subjects are KSAs: their annotations name the GSAs every Google fact hangs off.
+  kinds.add('serviceaccounts');
+  if (request.targets.pod?.length) kinds.add('pods');
+  for (const workload of request.targets.workload ?? []) {
+    const word = (workload.split('/')[1] ?? '').toLowerCase().replace(/s$/, '');
+    const kind = WORKLOAD_KIND[word];
+    if (kind) kinds.add(kind);
+    kinds.add('pods');
+    if (kind === 'deployments') kinds.add('replicasets');
+  }
+  return K8S_KINDS.filter((k) => kinds.has(k));
+}
+
+export async function collectLive(
+  sources: LiveSources,
+  request: CollectRequest,
+  onPhase?: (phase: string) => void,
+): Promise<CollectResult> {
+  const { google, kube, cluster } = sources;
+  const need = new Set<FactName>(request.requires);
+  const now = (sources.now ?? (() => new Date()))();
+  const b = new BundleBuilder({ format: 'wi-doctor-bundle/1', cluster, collectedAt: now.toISOString() });
+  let phases = 0;
+  const phase = (name: string) => {
+    phases++;
+    onPhase?.(name);
+  };
+
+  // A project's describe and policy (and services, clusters when asked), once per project.
+  const projectFacts = (project: string, what: { describe?: boolean; policy?: boolean; services?: boolean }) => {
+    if (what.describe ?? need.has('project')) void b.fetch(paths.project(project), () => google.project(project));
+    if (what.policy ?? need.has('projectPolicy')) void b.fetch(paths.projectPolicy(project), () => google.projectPolicy(project));
+    if (what.services ?? need.has('projectServices')) void b.fetch(paths.projectServices(project), () => google.services(project));
+  };
+
+  // ---- Phase 1: cluster, its project, Kubernetes.
+  phase('cluster and Kubernetes');
+  const clusterCall = b.fetch(paths.cluster, () => google.cluster(cluster));
+  // The project's number names direct-binding principals, so it is read whatever the checks say.
+  projectFacts(cluster.project, { describe: true });
+  if (need.has('projectClusters')) void b.fetch(paths.projectClusters(cluster.project), () => google.clusters(cluster.project));
+  if (need.has('logEntries')) {
+    const since = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
+    void b.fetch('gcp/logs/iamcredentials.json', () =>
+      google.logEntries(cluster.project, `${LOG_FILTER} AND timestamp>="${since}"`, LOG_PAGE),
+    );
+  }
+  const kinds = kindsFor(request);
+  await Promise.all([
+    ...kinds.map(async (kind) => {
+      const outcome = await kube.list(kind);
+      if (outcome.ok) {
+        scrubK8sFile(outcome.value);
+        b.files.set(`k8s/${kind}.json`, { json: outcome.value });
+        b.k8sKinds.push(kind);
+      } else b.errors[`k8s:${kind}`] = outcome.message;
+    }),
+    clusterCall.then((outcome) => {
+      // A fleet pool may live in another project: its number is needed too.
+      const pool = outcome.ok && isRecord(outcome.value) ? (outcome.value.workloadIdentityConfig as { workloadPool?: string } | undefined)?.workloadPool : undefined;
+      const poolProject = pool ? projectOfPool(pool) : undefined;
+      if (poolProject) projectFacts(poolProject, { describe: true, policy: false, services: false });
+    }),
+  ]);
+  await b.settle();
+
+  // ---- Phase 2: subjects → GSAs, their projects, --on, --impersonate.
+  phase('service accounts');
+  const early = factsFromFiles(b.input());
+  const subjects = resolveSubjects(early, request.targets);
+  const clusterProjectFact = early.project(cluster.project);
+  const clusterProject = {
+    id: cluster.project,
+    number: clusterProjectFact.status === 'present' ? clusterProjectFact.value.projectNumber : undefined,
+  };
+
+  /** Spellings of each GSA, by lower-case email: one set of calls, a file per spelling. */
+  const spellings = new Map<string, Set<string>>();
+  const addGsa = (email: string) => {
+    const key = email.toLowerCase();
+    const set = spellings.get(key) ?? new Set<string>();
+    set.add(email);
+    spellings.set(key, set);
+  };
+  for (const subject of subjects) if (subject.gsaEmail !== undefined) addGsa(subject.gsaEmail);
+  const impersonate = request.options.impersonate;
+  if (impersonate !== undefined && impersonate.includes('@')) addGsa(impersonate);
+
+  const wantsAccount = need.has('serviceAccount') || need.has('projectServiceAccounts');
+  const failedDescribes: { email: string; project: string | undefined }[] = [];
+  const gsaCalls: Promise<unknown>[] = [];
+  for (const [key, names] of spellings) {
+    const [first = key, ...others] = [...names];
+    const project = projectOfAccount(first, clusterProject);
+    const copy = (toPath: (e: string) => string, outcome: CallOutcome<unknown>) => {
+      for (const other of others) b.record(toPath(other), outcome);
+    };
+    if (wantsAccount) {
+      gsaCalls.push(
+        b.fetch(paths.serviceAccount(first), () => google.serviceAccount(first, project)).then((o) => {
+          copy(paths.serviceAccount, o);
+          if (!o.ok && (o.status === 403 || o.status === 404)) failedDescribes.push({ email: first, project });
+        }),
+      );
+    }
+    if (need.has('serviceAccountPolicy')) {
+      gsaCalls.push(
+        b.fetch(paths.serviceAccountPolicy(first), () => google.serviceAccountPolicy(first, project)).then((o) =>
+          copy(paths.serviceAccountPolicy, o),
+        ),
+      );
+    }
+    const isImpersonateTarget = impersonate !== undefined && impersonate.toLowerCase() === key;
+    const isSubjectGsa = subjects.some((s) => s.gsaEmail?.toLowerCase() === key);
+    if (need.has('serviceAccountKeys') && isSubjectGsa) {
+      gsaCalls.push(
+        b.fetch(paths.serviceAccountKeys(first), () => google.serviceAccountKeys(first, project)).then((o) =>
+          copy(paths.serviceAccountKeys, o),
+        ),
+      );
+    }
+    if (project !== undefined) {
+      projectFacts(project, { services: need.has('projectServices') && !isImpersonateTarget ? undefined : false });
+    }
+  }
+
+  const on = request.options.on;
+  if (on !== undefined) {
+    const asProject = PROJECT_RESOURCE.exec(on)?.[1];
+    const bucket = BUCKET_RESOURCE.exec(on)?.[1];
+    if (asProject !== undefined) projectFacts(asProject, { policy: true, services: false });
+    else if (bucket !== undefined) {
+      const path = resourceFileName(on);
+      gsaCalls.push(
+        b.fetch(path, () => google.bucketPolicy(bucket)).then((o) => {
+          // The file names the resource, so the reader can index it; only a readable policy becomes a file.
+          if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
+          else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
+        }),
+      );
+    } else {
+      b.notes.push(`the policy of ${on} is not collected live (only projects and Cloud Storage buckets are); add it to a bundle as gcp/resources/ANY.json`);
+    }
+    const inProject = PROJECT_IN_NAME.exec(on)?.[1];
+    if (inProject !== undefined && asProject === undefined) projectFacts(inProject, { policy: true, services: false });
+  }
+  await Promise.all(gsaCalls);
+  await b.settle();
+
+  // ---- Phase 3: where a describe failed, the project's list proves presence or absence; ancestors.
+  phase('lists and ancestors');
+  for (const { project } of failedDescribes) {
+    if (project !== undefined && (need.has('projectServiceAccounts') || need.has('serviceAccount'))) {
+      void b.fetch(paths.projectServiceAccounts(project), () => google.serviceAccounts(project));
+    }
+  }
+  if (need.has('ancestorPolicies')) {
+    // Only projects whose describe names a parent sit under a folder or organization.
+    const withParent = [...b.files.entries()]
+      .filter(([path, entry]) => /^gcp\/projects\/[^/]+\.json$/.test(path) && 'json' in entry && isRecord(entry.json) && entry.json.parent !== undefined)
+      .map(([path]) => path.slice('gcp/projects/'.length, -'.json'.length))
+      .filter((p) => !/\.(iam-policy|services|service-accounts|clusters)$/.test(p));
+    await Promise.all(
+      withParent.map(async (project) => {
+        const ancestry = await google.ancestry(project);
+        if (!ancestry.ok) {
+          b.notes.push(`folder and organization policies above ${project} were not collected: ${ancestry.message}`);
+          return;
+        }
+        for (const resource of ancestry.value) {
+          const [type, id = ''] = resource.split('/');
+          if (type === 'folders') void b.fetch(paths.folderPolicy(id), () => google.folderPolicy(resource));
+          else void b.fetch(paths.organizationPolicy(id), () => google.organizationPolicy(resource));
+        }
+      }),
+    );
+  }
+  await b.settle();
+
+  // ---- Phase 4: custom roles named by collected policies or by --need.
+  if (need.has('customRoles')) {
+    phase('custom roles');
+    const roles = new Set<string>();
+    for (const need of request.options.need ?? []) if (CUSTOM_ROLE.test(need)) roles.add(need);
+    for (const [path, entry] of b.files) {
+      if (!('json' in entry) || !isRecord(entry.json)) continue;
+      const policy = (path.startsWith('gcp/resources/') ? entry.json.policy : entry.json) as Policy | undefined;
+      if (!isRecord(policy) || !Array.isArray(policy.bindings)) continue;
+      for (const binding of policy.bindings) if (CUSTOM_ROLE.test(binding.role)) roles.add(binding.role);
+    }
+    for (const role of roles) void b.fetch(paths.customRole(role), () => google.customRole(role));
+    await b.settle();
+  }
+
+  const stats = { ...sources.stats, calls: { ...sources.stats.calls } };
+  const totalCalls = Object.values(stats.calls).reduce((a, n) => a + n, 0);
+  return {
+    input: b.input(),
+    stats: { ...stats, totalCalls, phases },
+    serviceAccounts: [...spellings.keys()].sort(),
+  };
+}

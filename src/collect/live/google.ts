@@ -1,0 +1,283 @@
+// Google Cloud reads through the @googleapis/* clients (storage through the auth client's own request, as
+// no storage client is installed), each pointed at its resolved endpoint and run through the CallRunner.
+// The clients' own retries are off: the runner retries, so a 429 storm is counted and bounded once.
+
+import { cloudresourcemanager } from '@googleapis/cloudresourcemanager';
+import { container } from '@googleapis/container';
+import { iam } from '@googleapis/iam';
+import { logging } from '@googleapis/logging';
+import { serviceusage } from '@googleapis/serviceusage';
+import type { ClusterRef } from '../../model/facts.js';
+import type { CallOutcome, CallRunner } from './calls.js';
+import { HttpFailure, parseRetryAfter } from './calls.js';
+import type { GoogleCredentials } from './credentials.js';
+import type { Endpoints, GoogleApiName } from './endpoints.js';
+
+interface GaxiosLikeError {
+  status?: number;
+  response?: { status?: number; data?: unknown; headers?: unknown };
+}
+
+function headerOf(headers: unknown, name: string): string | undefined {
+  if (headers instanceof Headers) return headers.get(name) ?? undefined;
+  if (typeof headers === 'object' && headers !== null) {
+    const v = (headers as Record<string, unknown>)[name];
+    return typeof v === 'string' ? v : undefined;
+  }
+  return undefined;
+}
+
+/** gaxios rejects with the response attached; turn that into the runner's HttpFailure. */
+async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
+  try {
+    return (await request).data;
+  } catch (error) {
+    const e = error as GaxiosLikeError;
+    const status = e.response?.status ?? e.status;
+    if (typeof status === 'number' && status >= 300) {
+      throw new HttpFailure(status, e.response?.data, parseRetryAfter(headerOf(e.response?.headers, 'retry-after')));
+    }
+    throw error;
+  }
+}
+
+const POLICY_V3 = { options: { requestedPolicyVersion: 3 } };
+const PAGE_SIZE = 100;
+
+export class GoogleApi {
+  private readonly crm;
+  private readonly crm3;
+  private readonly gke;
+  private readonly iamApi;
+  private readonly usage;
+  private readonly log;
+
+  constructor(
+    private readonly credentials: GoogleCredentials,
+    private readonly endpoints: Endpoints,
+    private readonly runner: CallRunner,
+  ) {
+    const auth = credentials.client;
+    this.crm = cloudresourcemanager({ version: 'v1', auth });
+    this.crm3 = cloudresourcemanager({ version: 'v3', auth });
+    this.gke = container({ version: 'v1', auth });
+    this.iamApi = iam({ version: 'v1', auth });
+    this.usage = serviceusage({ version: 'v1', auth });
+    this.log = logging({ version: 'v2', auth });
+  }
+
+  /** Per-call options: the endpoint, no library retries, the abort signal, extra headers. */
+  private opts(api: GoogleApiName, signal: AbortSignal) {
+    return { rootUrl: this.endpoints[api], retry: false, signal, headers: { ...this.credentials.headers } };
+  }
+
+  private url(api: GoogleApiName, path: string): string {
+    return `${this.endpoints[api]}${path}`;
+  }
+
+  private call<T>(
+    api: GoogleApiName,
+    method: string,
+    path: string,
+    permission: string,
+    attempt: (signal: AbortSignal) => Promise<{ data: T }>,
+  ): Promise<CallOutcome<T>> {
+    return this.runner.call({
+      api,
+      method,
+      url: this.url(api, path),
+      permission,
+      attempt: (signal) => viaGaxios(attempt(signal)),
+    });
+  }
+
+  /** Follow nextPageToken; any failed page fails the whole list (a partial list proves no absence). */
+  private async listAll<T>(
+    api: GoogleApiName,
+    path: string,
+    permission: string,
+    key: string,
+    page: (pageToken: string | undefined, signal: AbortSignal) => Promise<{ data: unknown }>,
+  ): Promise<CallOutcome<T[]>> {
+    const items: T[] = [];
+    let token: string | undefined;
+    do {
+      const current = token;
+      const outcome = await this.call(api, 'GET', `${path}${current ? `?pageToken=${encodeURIComponent(current)}` : ''}`, permission, (signal) =>
+        page(current, signal),
+      );
+      if (!outcome.ok) return outcome;
+      const data = (outcome.value ?? {}) as Record<string, unknown>;
+      const list = data[key];
+      if (Array.isArray(list)) items.push(...(list as T[]));
+      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+    } while (token !== undefined);
+    return { ok: true, value: items };
+  }
+
+  cluster(ref: ClusterRef) {
+    const name = `projects/${ref.project}/locations/${ref.location}/clusters/${ref.name}`;
+    return this.call('container', 'GET', `v1/${name}`, 'container.clusters.get', (signal) =>
+      this.gke.projects.locations.clusters.get({ name }, this.opts('container', signal)),
+    );
+  }
+
+  /** All clusters of a project (every location). The API answers one page. */
+  async clusters(project: string): Promise<CallOutcome<unknown[]>> {
+    const parent = `projects/${project}/locations/-`;
+    const outcome = await this.call('container', 'GET', `v1/${parent}/clusters`, 'container.clusters.list', (signal) =>
+      this.gke.projects.locations.clusters.list({ parent }, this.opts('container', signal)),
+    );
+    return outcome.ok ? { ok: true, value: outcome.value.clusters ?? [] } : outcome;
+  }
+
+  project(project: string) {
+    return this.call('cloudresourcemanager', 'GET', `v1/projects/${project}`, 'resourcemanager.projects.get', (signal) =>
+      this.crm.projects.get({ projectId: project }, this.opts('cloudresourcemanager', signal)),
+    );
+  }
+
+  projectPolicy(project: string) {
+    return this.call(
+      'cloudresourcemanager',
+      'POST',
+      `v1/projects/${project}:getIamPolicy`,
+      'resourcemanager.projects.getIamPolicy',
+      (signal) =>
+        this.crm.projects.getIamPolicy({ resource: project, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+    );
+  }
+
+  /** Folders and organization above a project, nearest first (the project itself excluded). */
+  async ancestry(project: string): Promise<CallOutcome<string[]>> {
+    const outcome = await this.call(
+      'cloudresourcemanager',
+      'POST',
+      `v1/projects/${project}:getAncestry`,
+      'resourcemanager.projects.get',
+      (signal) => this.crm.projects.getAncestry({ projectId: project, requestBody: {} }, this.opts('cloudresourcemanager', signal)),
+    );
+    if (!outcome.ok) return outcome;
+    const resources = (outcome.value.ancestor ?? [])
+      .map((a) => a.resourceId)
+      .filter((r) => r?.type === 'folder' || r?.type === 'organization')
+      .map((r) => `${r?.type === 'folder' ? 'folders' : 'organizations'}/${r?.id ?? ''}`);
+    return { ok: true, value: resources };
+  }
+
+  folderPolicy(folder: string) {
+    return this.call(
+      'cloudresourcemanager',
+      'POST',
+      `v3/${folder}:getIamPolicy`,
+      'resourcemanager.folders.getIamPolicy',
+      (signal) => this.crm3.folders.getIamPolicy({ resource: folder, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+    );
+  }
+
+  organizationPolicy(organization: string) {
+    return this.call(
+      'cloudresourcemanager',
+      'POST',
+      `v1/${organization}:getIamPolicy`,
+      'resourcemanager.organizations.getIamPolicy',
+      (signal) =>
+        this.crm.organizations.getIamPolicy({ resource: organization, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+    );
+  }
+
+  /** Enabled services, as `gcloud services list --enabled` prints them. */
+  services(project: string) {
+    const parent = `projects/${project}`;
+    return this.listAll('serviceusage', `v1/${parent}/services`, 'serviceusage.services.list', 'services', (pageToken, signal) =>
+      this.usage.services.list(
+        { parent, filter: 'state:ENABLED', pageSize: 200, ...(pageToken ? { pageToken } : {}) },
+        this.opts('serviceusage', signal),
+      ),
+    );
+  }
+
+  serviceAccounts(project: string) {
+    const name = `projects/${project}`;
+    return this.listAll('iam', `v1/${name}/serviceAccounts`, 'iam.serviceAccounts.list', 'accounts', (pageToken, signal) =>
+      this.iamApi.projects.serviceAccounts.list(
+        { name, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
+        this.opts('iam', signal),
+      ),
+    );
+  }
+
+  /**
+   * `projects/P/serviceAccounts/EMAIL` when the email names its project: a missing account is then a 404
+   * (known absent). `projects/-/…` (Google-managed addresses) answers 403 for a missing one (FACTS §1).
+   */
+  private accountName(email: string, project: string | undefined): string {
+    return `projects/${project ?? '-'}/serviceAccounts/${email}`;
+  }
+
+  serviceAccount(email: string, project: string | undefined) {
+    const name = this.accountName(email, project);
+    return this.call('iam', 'GET', `v1/${name}`, 'iam.serviceAccounts.get', (signal) =>
+      this.iamApi.projects.serviceAccounts.get({ name }, this.opts('iam', signal)),
+    );
+  }
+
+  serviceAccountPolicy(email: string, project: string | undefined) {
+    const resource = this.accountName(email, project);
+    return this.call('iam', 'POST', `v1/${resource}:getIamPolicy`, 'iam.serviceAccounts.getIamPolicy', (signal) =>
+      this.iamApi.projects.serviceAccounts.getIamPolicy(
+        { resource, 'options.requestedPolicyVersion': 3 },
+        this.opts('iam', signal),
+      ),
+    );
+  }
+
+  async serviceAccountKeys(email: string, project: string | undefined): Promise<CallOutcome<unknown[]>> {
+    const name = this.accountName(email, project);
+    const outcome = await this.call('iam', 'GET', `v1/${name}/keys?keyTypes=USER_MANAGED`, 'iam.serviceAccountKeys.list', (signal) =>
+      this.iamApi.projects.serviceAccounts.keys.list({ name, keyTypes: ['USER_MANAGED'] }, this.opts('iam', signal)),
+    );
+    return outcome.ok ? { ok: true, value: outcome.value.keys ?? [] } : outcome;
+  }
+
+  /** A custom role: `projects/P/roles/R` or `organizations/N/roles/R`. */
+  customRole(name: string) {
+    return this.call('iam', 'GET', `v1/${name}`, 'iam.roles.get', (signal) =>
+      name.startsWith('organizations/')
+        ? this.iamApi.organizations.roles.get({ name }, this.opts('iam', signal))
+        : this.iamApi.projects.roles.get({ name }, this.opts('iam', signal)),
+    );
+  }
+
+  bucketPolicy(bucket: string) {
+    const path = `storage/v1/b/${encodeURIComponent(bucket)}/iam?optionsRequestedPolicyVersion=3`;
+    const url = this.url('storage', path);
+    return this.runner.call({
+      api: 'storage',
+      method: 'GET',
+      url,
+      permission: 'storage.buckets.getIamPolicy',
+      attempt: (signal) =>
+        viaGaxios(
+          this.credentials.client.request<Record<string, unknown>>({
+            url,
+            method: 'GET',
+            retry: false,
+            signal,
+            headers: { ...this.credentials.headers },
+          }),
+        ),
+    });
+  }
+
+  /** Recent IAM Credentials audit entries of a project, newest first (one page). */
+  async logEntries(project: string, filter: string, pageSize: number): Promise<CallOutcome<unknown[]>> {
+    const outcome = await this.call('logging', 'POST', 'v2/entries:list', 'logging.privateLogEntries.list', (signal) =>
+      this.log.entries.list(
+        { requestBody: { resourceNames: [`projects/${project}`], filter, orderBy: 'timestamp desc', pageSize } },
+        this.opts('logging', signal),
+      ),
+    );
+    return outcome.ok ? { ok: true, value: outcome.value.entries ?? [] } : outcome;
+  }
+}

@@ -1,0 +1,147 @@
+// The live input as the CLI sees it: the flags, the wiring of credentials, endpoints and the call runner,
+// and `liveFacts` for `check` without `--from`. Nothing here prints: progress and the HTTP trace go to
+// callbacks the CLI gives.
+
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import type { AnyCheck, FactName } from '../../checks/define.js';
+import { CHECKS } from '../../checks/index.js';
+import { selectChecks } from '../../engine/diagnose.js';
+import type { TargetRequest } from '../../engine/subjects.js';
+import type { Facts } from '../../model/facts.js';
+import { factsFromFiles } from '../bundle/facts.js';
+import type { BundleInput } from '../bundle/facts.js';
+import type { CallStats, TraceEvent } from './calls.js';
+import { CallRunner } from './calls.js';
+import { collectLive } from './collect.js';
+import { googleCredentials, loadKubeConfig, resolveClusterRef } from './credentials.js';
+import { parseEndpointFlags, resolveEndpoints } from './endpoints.js';
+import { GoogleApi } from './google.js';
+import { KubeApi } from './kube.js';
+
+export interface LiveOptions {
+  project?: string;
+  location?: string;
+  cluster?: string;
+  context?: string;
+  kubeconfig?: string;
+  accessTokenFile?: string;
+  billingProject?: string;
+  /** Seconds per call. */
+  timeout?: number;
+  concurrency?: number;
+  /** `API=URL`, repeatable. */
+  endpoint?: string[];
+  debug?: boolean;
+  quiet?: boolean;
+}
+
+/** What `check` (without --from) and `collect` pass: targets and check selection as for a bundle. */
+export interface LiveRequestOptions extends LiveOptions {
+  ksa?: string[];
+  workload?: string[];
+  pod?: string[];
+  all?: boolean;
+  only?: string[];
+  skip?: string[];
+  need?: string[];
+  on?: string;
+  impersonate?: string;
+}
+
+export interface Progress {
+  phase: string;
+  done: number;
+  started: number;
+}
+
+export interface LiveHooks {
+  onProgress?: (progress: Progress) => void;
+  /** One line per HTTP attempt (method, URL with credentials redacted, status, ms); only with --debug. */
+  onTrace?: (event: TraceEvent) => void;
+  env?: NodeJS.ProcessEnv;
+  /** Test seams: backoff base and randomness. */
+  retryBaseDelayMs?: number;
+  random?: () => number;
+}
+
+export type LiveStats = CallStats & { totalCalls: number; phases: number };
+
+function positiveNumber(what: string, integer: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'} (${what})`);
+    }
+    return n;
+  };
+}
+
+function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The flags of live collection, shared by `check` and `collect`. */
+export function addLiveOptions(command: Command): Command {
+  return command
+    .option('--project <id>', 'project of the cluster (default: from a gke_PROJECT_LOCATION_CLUSTER context name)')
+    .option('--location <location>', 'location (region or zone) of the cluster')
+    .option('--cluster <name>', 'name of the cluster')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--access-token-file <file>', 'a Google access token to use instead of Application Default Credentials')
+    .option('--billing-project <id>', 'project to bill API quota to (sent as x-goog-user-project)')
+    .addOption(
+      new Option('--timeout <seconds>', 'timeout per API call').argParser(positiveNumber('seconds', false)).default(20),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'API calls in flight at once').argParser(positiveNumber('calls', true)).default(8),
+    )
+    .option('--endpoint <api=url>', 'base URL of a Google API, e.g. iam=http://127.0.0.1:8080/ (repeatable; see docs/live.md)', repeatable)
+    .option('--debug', 'trace every HTTP call on stderr (method, URL, status, time; credentials redacted)')
+    .option('--quiet', 'no progress line on stderr');
+}
+
+/** The facts every selected check reads. */
+export function requiredFacts(checks: readonly AnyCheck[]): FactName[] {
+  return [...new Set(checks.flatMap((c) => c.requires))].sort();
+}
+
+/** Collect live into a bundle input (what `collect` writes and `liveFacts` reads). */
+export async function collectLiveInput(
+  options: LiveRequestOptions,
+  requires: readonly FactName[],
+  hooks: LiveHooks = {},
+): Promise<{ input: BundleInput; stats: LiveStats; serviceAccounts: string[] }> {
+  const env = hooks.env ?? process.env;
+  const endpoints = resolveEndpoints(parseEndpointFlags(options.endpoint), env);
+  const kc = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context }, env);
+  const cluster = resolveClusterRef(options, kc.getCurrentContext() || undefined);
+  const credentials = googleCredentials(options, env);
+  let phase = 'starting';
+  const runner = new CallRunner({
+    concurrency: options.concurrency ?? 8,
+    timeoutMs: (options.timeout ?? 20) * 1000,
+    ...(hooks.retryBaseDelayMs !== undefined ? { baseDelayMs: hooks.retryBaseDelayMs } : {}),
+    ...(hooks.random ? { random: hooks.random } : {}),
+    ...(hooks.onTrace ? { onTrace: hooks.onTrace } : {}),
+    onSettled: (done, started) => hooks.onProgress?.({ phase, done, started }),
+  });
+  const targets: TargetRequest = { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod };
+  return collectLive(
+    { cluster, google: new GoogleApi(credentials, endpoints, runner), kube: new KubeApi(kc, runner), stats: runner.stats },
+    { requires, targets, options: { need: options.need, on: options.on, impersonate: options.impersonate } },
+    (name) => (phase = name),
+  );
+}
+
+/** For `check` without `--from`: the facts of the selected checks and targets, read from the live APIs. */
+export async function liveFacts(
+  options: LiveRequestOptions,
+  hooks: LiveHooks = {},
+): Promise<{ facts: Facts; notes: string[]; stats: LiveStats }> {
+  const checks = selectChecks(CHECKS, options.only, options.skip);
+  const { input, stats } = await collectLiveInput(options, requiredFacts(checks), hooks);
+  const facts = factsFromFiles(input);
+  return { facts, notes: [...facts.notes], stats };
+}

@@ -1,0 +1,36 @@
+// The renderers, by `--format` name (knip style: one folder of reporters and a registry). Each is a pure
+// function of the report; only the CLI writes the string anywhere.
+
+import type { Report } from '../model/results.js';
+import { renderJson } from './json.js';
+import { renderMarkdown } from './markdown.js';
+import type { CatalogEntry } from './sarif.js';
+import { renderSarif } from './sarif.js';
+import { renderText } from './text.js';
+
+export interface RenderContext {
+  /** ANSI colour (text only); the CLI decides with `shouldColor`. */
+  color: boolean;
+  /** Omit pass lines (text only; summaries still count them). */
+  hidePass: boolean;
+  /** The check catalog: SARIF lists a rule for every check, not only those with results. */
+  checks: readonly CatalogEntry[];
+}
+
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export type Renderer = (report: Report, ctx: RenderContext) => string;
+
+export const RENDERERS: Record<ReportFormat, Renderer> = {
+  text: (report, ctx) => renderText(report, { color: ctx.color, hidePass: ctx.hidePass }),
+  json: (report) => renderJson(report),
+  sarif: (report, ctx) => renderSarif(report, { checks: ctx.checks }),
+  markdown: (report) => renderMarkdown(report),
+};
+
+export const isReportFormat = (name: string): name is ReportFormat =>
+  (REPORT_FORMATS as readonly string[]).includes(name);
+
+export type { CatalogEntry } from './sarif.js';
+export { shouldColor } from './text.js';

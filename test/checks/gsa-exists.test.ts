@@ -1,0 +1,163 @@
+import { expect } from 'vitest';
+import { describeCheck } from '../helpers/check-table.js';
+import type { BundleEditor } from '../helpers/check-table.js';
+import check from '../../src/checks/gsa-exists.js';
+
+const CART = { ksa: ['shop/cart'] };
+const GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+const UID = '269962557691428975596';
+const LIST = 'gcp/projects/acme-shop.service-accounts.json';
+
+function annotateCart(b: BundleEditor, value: string): void {
+  b.k8s('serviceaccounts', 'shop', 'cart', (sa: any) => {
+    sa.metadata.annotations = { 'iam.gke.io/gcp-service-account': value };
+  });
+}
+
+/** The account is gone: not in its project's list, no describe output, no own policy. */
+function deleteCart(b: BundleEditor): void {
+  b.edit(LIST, (list: any[]) => list.filter((sa) => sa.email !== GSA));
+  b.remove(`gcp/service-accounts/${GSA}.json`);
+  b.remove(`gcp/service-accounts/${GSA}.iam-policy.json`);
+  b.remove(`gcp/service-accounts/${GSA}.keys.json`);
+}
+
+function projectGrant(b: BundleEditor, role: string, member: string): void {
+  b.edit('gcp/projects/acme-shop.iam-policy.json', (p: any) => {
+    p.bindings.push({ role, members: [member] });
+  });
+}
+
+describeCheck(check, [
+  {
+    name: 'existing GSA passes with its uniqueId',
+    subject: CART,
+    expect: { status: 'pass', cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` exists \(uniqueId 269962557691428975596\)/ },
+  },
+  {
+    name: 'a recreated GSA passes but notes the deleted grants of the old account',
+    subject: CART,
+    patch: (b) => projectGrant(b, 'roles/pubsub.publisher', `deleted:serviceAccount:${GSA}?uid=111111111111111111111`),
+    expect: {
+      status: 'pass',
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/deleted and recreated.*uid 111111111111111111111/),
+    },
+  },
+
+  // ---- §5.8 / deletion: a deleted member says what happened
+  {
+    name: 'deleted GSA: the deleted member names the uid and the fix undeletes it',
+    subject: CART,
+    patch: (b) => {
+      deleteCart(b);
+      projectGrant(b, 'roles/pubsub.publisher', `deleted:serviceAccount:${GSA}?uid=${UID}`);
+    },
+    expect: {
+      status: 'fail',
+      cause: /does not exist: it was deleted — `deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=269962557691428975596` remains in `projects\/acme-shop`/,
+      fix: ['undelete-service-account'],
+    },
+  },
+  {
+    name: 'undelete fix carries the uniqueId; the evidence tells the 30-day limit',
+    subject: CART,
+    patch: (b) => {
+      deleteCart(b);
+      projectGrant(b, 'roles/pubsub.publisher', `deleted:serviceAccount:${GSA}?uid=${UID}`);
+    },
+    expect: (results) => {
+      expect(results).toHaveLength(1);
+      const r = results[0]!;
+      expect(r.fix[0]).toMatchObject({
+        action: 'undelete-service-account',
+        target: `projects/-/serviceAccounts/${GSA}`,
+        params: { uniqueId: UID },
+      });
+      expect(r.evidence?.notes?.join('\n')).toMatch(/within 30 days/);
+    },
+  },
+  {
+    name: 'a deleted member in a resource policy is found too',
+    subject: CART,
+    patch: (b) => {
+      deleteCart(b);
+      b.edit('gcp/resources/acme-shop-assets.json', (r: any) => {
+        r.policy.bindings.push({ role: 'roles/storage.objectViewer', members: [`deleted:serviceAccount:${GSA}?uid=${UID}`] });
+      });
+    },
+    expect: { status: 'fail', cause: /remains in `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`/, fix: ['undelete-service-account'] },
+  },
+
+  // ---- §5.5 GSA does not exist
+  {
+    name: 'a GSA one typo away from an existing one: the annotation is probably misspelled',
+    subject: CART,
+    patch: (b) => annotateCart(b, 'carts@acme-shop.iam.gserviceaccount.com'),
+    expect: {
+      status: 'fail',
+      cause: /`carts@acme-shop\.iam\.gserviceaccount\.com` does not exist, but `cart@acme-shop\.iam\.gserviceaccount\.com` does: the annotation is probably misspelled/,
+      fix: ['annotate-service-account'],
+    },
+  },
+  {
+    name: 'a GSA that never existed: create it and bind it, and check the spelling',
+    subject: CART,
+    patch: (b) => annotateCart(b, 'billing@acme-shop.iam.gserviceaccount.com'),
+    expect: {
+      status: 'fail',
+      cause: /GSA `billing@acme-shop\.iam\.gserviceaccount\.com` does not exist in project `acme-shop`/,
+      fix: ['create-service-account', 'add-iam-binding'],
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/may be misspelled/),
+    },
+  },
+  {
+    name: 'the create fix names the project and account id; the binding uses the cluster pool',
+    subject: CART,
+    patch: (b) => annotateCart(b, 'billing@acme-shop.iam.gserviceaccount.com'),
+    expect: (results) => {
+      const [create, bind] = results[0]!.fix;
+      expect(create).toMatchObject({
+        target: 'projects/acme-shop/serviceAccounts/billing@acme-shop.iam.gserviceaccount.com',
+        params: { accountId: 'billing', project: 'acme-shop' },
+      });
+      expect(bind).toMatchObject({
+        params: { role: 'roles/iam.workloadIdentityUser', member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]' },
+      });
+    },
+  },
+
+  // ---- unknown and skip
+  {
+    name: 'a 403 on describe without the project list is unknown: missing or not readable',
+    subject: CART,
+    patch: (b) => {
+      b.error(`gcp/service-accounts/${GSA}.json`, '403 PERMISSION_DENIED: Permission iam.serviceAccounts.get denied');
+      b.remove(LIST);
+    },
+    expect: {
+      status: 'unknown',
+      cause: /missing or not readable/,
+      missing: /gcloud iam service-accounts list --project acme-shop/,
+    },
+  },
+  {
+    name: 'nothing collected about the account is unknown',
+    subject: CART,
+    patch: (b) => {
+      b.remove(`gcp/service-accounts/${GSA}.json`);
+      b.remove(LIST);
+    },
+    expect: { status: 'unknown' },
+  },
+  {
+    name: 'direct binding is skipped',
+    subject: { ksa: ['shop/api'] },
+    expect: { status: 'skip', cause: /direct binding/ },
+  },
+  {
+    name: 'a malformed annotation is left to ksa-annotation',
+    subject: CART,
+    patch: (b) => annotateCart(b, 'cart@acme-shop'),
+    expect: { status: 'skip', cause: /see ksa-annotation/ },
+  },
+]);

@@ -1,0 +1,156 @@
+import { expect } from 'vitest';
+import { describeCheck } from '../helpers/check-table.js';
+import type { BundleEditor } from '../helpers/check-table.js';
+import check from '../../src/checks/ksa-annotation.js';
+
+const CART = { ksa: ['shop/cart'] };
+const API = { ksa: ['shop/api'] };
+const KEY = 'iam.gke.io/gcp-service-account';
+const GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+
+function annotations(b: BundleEditor, name: string, value: Record<string, string> | undefined): void {
+  b.k8s('serviceaccounts', 'shop', name, (sa: any) => {
+    if (value === undefined) delete sa.metadata.annotations;
+    else sa.metadata.annotations = value;
+  });
+}
+
+describeCheck(check, [
+  // ---- passing
+  {
+    name: 'annotated KSA with a well-formed GSA email passes',
+    subject: CART,
+    expect: { status: 'pass', cause: /`shop\/cart` is annotated with `iam\.gke\.io\/gcp-service-account: cart@acme-shop/ },
+  },
+  {
+    name: 'direct binding: no annotation and a grant to the principal passes',
+    subject: API,
+    expect: { status: 'pass', cause: /^direct binding: .*acme-shop-assets: roles\/storage\.objectViewer/ },
+  },
+  {
+    name: 'a Workload Identity binding on a GSA is no direct grant: it does not trigger the unintended-impersonation warning',
+    subject: CART,
+    expect: { status: 'pass' },
+  },
+
+  // ---- §5.5 annotation key typo
+  {
+    name: 'misspelled key fails naming the key meant, with annotate and remove-annotation',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { 'iam.gke.io/gcp-service-acount': GSA }),
+    expect: {
+      status: 'fail',
+      cause: /key `iam\.gke\.io\/gcp-service-acount`, which GKE ignores: the key meant is `iam\.gke\.io\/gcp-service-account`/,
+      fix: ['annotate-service-account', 'remove-annotation'],
+    },
+  },
+  {
+    name: 'the misspelled-key fix sets the right key with the same value and removes the wrong key',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { 'iam.gke.io/gcp-service-acount': GSA }),
+    expect: (results) => {
+      expect(results).toHaveLength(1);
+      const [annotate, remove] = results[0]!.fix;
+      expect(annotate).toMatchObject({
+        action: 'annotate-service-account',
+        target: 'namespaces/shop/serviceaccounts/cart',
+        params: { key: KEY, value: GSA },
+      });
+      expect(remove).toMatchObject({ action: 'remove-annotation', params: { key: 'iam.gke.io/gcp-service-acount' } });
+    },
+  },
+  {
+    name: 'wrong prefix is a near miss too',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { 'iam.gke.com/gcp-service-account': GSA }),
+    expect: { status: 'fail', cause: /`iam\.gke\.com\/gcp-service-account`/, fix: ['annotate-service-account', 'remove-annotation'] },
+  },
+  {
+    name: 'a stray near-miss key beside the right annotation warns',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { [KEY]: GSA, 'iam.gke.io/gcp-serviceaccount': GSA }),
+    expect: { status: 'warn', cause: /also carries `iam\.gke\.io\/gcp-serviceaccount`, which GKE ignores/, fix: ['remove-annotation'] },
+  },
+
+  // ---- §5.5 annotation value typo
+  {
+    name: 'malformed value fails with the reason and points at the GSA that already trusts the KSA',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { [KEY]: 'cart@acme-shop' }),
+    expect: {
+      status: 'fail',
+      cause: /value `cart@acme-shop`, which is no service-account email: .*cart@acme-shop/,
+      fix: ['annotate-service-account'],
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/`cart@acme-shop\.iam\.gserviceaccount\.com`/),
+    },
+  },
+  {
+    name: 'the pool pseudo-email is rejected: it is no account',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { [KEY]: 'acme-shop.svc.id.goog' }),
+    expect: { status: 'fail', cause: /`acme-shop\.svc\.id\.goog` is the workload pool.*no service account/ },
+  },
+  {
+    name: 'a value with whitespace is malformed',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', { [KEY]: ` ${GSA}` }),
+    expect: { status: 'fail', cause: /whitespace/ },
+  },
+  {
+    name: 'a malformed value on a KSA with direct grants suggests removing the annotation',
+    subject: API,
+    patch: (b) => annotations(b, 'api', { [KEY]: 'acme-shop.svc.id.goog' }),
+    expect: { status: 'fail', cause: /workload pool/, fix: ['remove-annotation'] },
+  },
+
+  // ---- unintended impersonation
+  {
+    name: 'annotation left on a KSA whose own principal has grants warns (unintended impersonation)',
+    subject: API,
+    patch: (b) => annotations(b, 'api', { [KEY]: GSA }),
+    expect: {
+      status: 'warn',
+      cause: /`shop\/api` is annotated with GSA `cart@acme-shop\.iam\.gserviceaccount\.com` although its own principal has grants/,
+      fix: ['remove-annotation'],
+    },
+  },
+
+  // ---- neither annotation nor grants
+  {
+    name: 'a named KSA with neither annotation nor grants fails',
+    subject: { ksa: ['shop/default'] },
+    expect: { status: 'fail', cause: /`shop\/default` has neither the `iam\.gke\.io\/gcp-service-account` annotation nor any grant/, fix: ['manual'] },
+  },
+  {
+    name: 'a GSA trusting the KSA while the annotation is missing: the annotation is probably missing',
+    subject: CART,
+    patch: (b) => annotations(b, 'cart', undefined),
+    expect: { status: 'fail', cause: /annotation is probably missing/, fix: ['annotate-service-account'] },
+  },
+  {
+    name: 'no annotation and an unreadable policy is unknown, not fail',
+    subject: { ksa: ['shop/default'] },
+    patch: (b) => b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED'),
+    expect: { status: 'unknown', missing: /gcloud projects get-iam-policy acme-shop/ },
+  },
+
+  // ---- skip and unknown
+  {
+    name: 'no annotation on a cluster without workload pool is skipped',
+    subject: API,
+    patch: (b) =>
+      b.edit('gcp/cluster.json', (c: any) => {
+        delete c.workloadIdentityConfig;
+      }),
+    expect: { status: 'skip', cause: /no workload pool/ },
+  },
+  {
+    name: 'service accounts not readable is unknown',
+    subject: CART,
+    patch: (b) => {
+      b.remove('k8s/serviceaccounts.json');
+      b.error('k8s:serviceaccounts', '403 Forbidden: serviceaccounts is forbidden');
+    },
+    expect: { status: 'unknown' },
+  },
+]);

@@ -1,0 +1,143 @@
+import { expect } from 'vitest';
+import { describeCheck } from '../helpers/check-table.js';
+import type { BundleEditor } from '../helpers/check-table.js';
+import check from '../../src/checks/network-policy-metadata.js';
+
+const CART = { ksa: ['shop/cart'] };
+
+function policy(name: string, egress: unknown[] | undefined, podSelector: unknown = {}) {
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name, namespace: 'shop' },
+    spec: { podSelector, policyTypes: ['Egress'], ...(egress !== undefined ? { egress } : {}) },
+  };
+}
+
+const denyAll = (b: BundleEditor) => b.addK8s(policy('default-deny-egress', undefined));
+const allow = (cidr: string, port: number) => (b: BundleEditor) =>
+  b.addK8s(
+    policy('allow-metadata', [{ to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port }] }], {
+      matchLabels: { app: 'cart' },
+    }),
+  );
+const legacyEnforced = (b: BundleEditor) =>
+  b.edit('gcp/cluster.json', (c: any) => {
+    c.networkConfig.datapathProvider = 'LEGACY_DATAPATH';
+    c.networkPolicy = { provider: 'CALICO', enabled: true };
+  });
+const legacyNotEnforced = (b: BundleEditor) =>
+  b.edit('gcp/cluster.json', (c: any) => {
+    delete c.networkConfig.datapathProvider;
+    delete c.networkPolicy;
+  });
+
+describeCheck(check, [
+  {
+    name: 'Dataplane V2 with no egress policy passes',
+    subject: CART,
+    expect: { status: 'pass', cause: /enforced \(Dataplane V2.*169\.254\.169\.254:80/ },
+  },
+  {
+    name: 'a default-deny egress policy on Dataplane V2 fails with allow-metadata-egress',
+    subject: CART,
+    patch: denyAll,
+    expect: {
+      status: 'fail',
+      cause:
+        /block pod `shop\/cart-7d9f8b6c5d-abcde` from the GKE metadata server at 169\.254\.169\.254:80 \(Dataplane V2\)/,
+      fix: ['allow-metadata-egress'],
+      evidence: (e) =>
+        expect(JSON.stringify(e.actual)).toMatch(/shop\/default-deny-egress selects the pod and allows no egress/),
+    },
+  },
+  {
+    name: 'the fix allows the datapath port for the pod labels without the template hash',
+    subject: CART,
+    patch: denyAll,
+    expect: (results) => {
+      expect(results[0]!.fix[0]).toMatchObject({
+        action: 'allow-metadata-egress',
+        target: 'namespaces/shop/networkpolicies/allow-gke-metadata-server',
+        params: {
+          cidr: '169.254.169.254/32',
+          port: '80',
+          podSelector: JSON.stringify({ matchLabels: { app: 'cart' } }),
+        },
+      });
+    },
+  },
+  {
+    name: 'an egress rule to 169.254.169.254/32 port 80 passes on Dataplane V2',
+    subject: CART,
+    patch: (b) => {
+      denyAll(b);
+      allow('169.254.169.254/32', 80)(b);
+    },
+    expect: {
+      status: 'pass',
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/allowed by `shop\/allow-metadata` egress\[0\]/),
+    },
+  },
+  {
+    name: 'an ipBlock that excepts the link-local range fails',
+    subject: CART,
+    patch: (b) =>
+      b.addK8s(policy('internet-only', [{ to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }] }])),
+    expect: { status: 'fail', fix: ['allow-metadata-egress'] },
+  },
+  {
+    name: 'on the legacy datapath with Calico, allowing only 169.254.169.254:80 fails (988 is needed)',
+    subject: CART,
+    patch: (b) => {
+      legacyEnforced(b);
+      denyAll(b);
+      allow('169.254.169.254/32', 80)(b);
+    },
+    expect: (results) => {
+      const r = results[0]!;
+      expect(r.status).toBe('fail');
+      expect(r.cause).toMatch(/169\.254\.169\.252:988 \(the legacy datapath\)/);
+      expect(r.fix[0]!.params).toMatchObject({ cidr: '169.254.169.252/32', port: '988' });
+    },
+  },
+  {
+    name: 'on the legacy datapath with Calico, allowing 169.254.169.252:988 passes',
+    subject: CART,
+    patch: (b) => {
+      legacyEnforced(b);
+      denyAll(b);
+      allow('169.254.169.252/32', 988)(b);
+    },
+    expect: { status: 'pass' },
+  },
+  {
+    name: 'policies present but not enforced pass with a note',
+    subject: CART,
+    patch: (b) => {
+      legacyNotEnforced(b);
+      denyAll(b);
+    },
+    expect: {
+      status: 'pass',
+      cause: /does not enforce NetworkPolicy/,
+      evidence: (e) =>
+        expect(e.notes?.join('\n')).toMatch(/1 NetworkPolicies exist in namespace `shop` but are not enforced/),
+    },
+  },
+  {
+    name: 'network policies not collected where enforced is unknown',
+    subject: CART,
+    patch: (b) => {
+      b.remove('k8s/networkpolicies.json');
+      b.manifest.k8sKinds = b.manifest.k8sKinds!.filter((k: string) => k !== 'networkpolicies');
+    },
+    expect: { status: 'unknown' },
+  },
+  {
+    name: 'cluster not collected is unknown',
+    subject: CART,
+    patch: (b) => b.remove('gcp/cluster.json'),
+    expect: { status: 'unknown' },
+  },
+]);

@@ -1,0 +1,115 @@
+import { expect } from 'vitest';
+import { describeCheck } from '../helpers/check-table.js';
+import type { BundleEditor } from '../helpers/check-table.js';
+import check from '../../src/checks/pod-service-account.js';
+
+const CART = { workload: ['shop/deployment/cart'] };
+const CART_POD = 'cart-7d9f8b6c5d-abcde';
+
+/** The cart Deployment and its pod lose serviceAccountName: they run as `default`. */
+function cartRunsAsDefault(b: BundleEditor): void {
+  b.k8s('deployments', 'shop', 'cart', (d: any) => {
+    delete d.spec.template.spec.serviceAccountName;
+    delete d.spec.template.spec.serviceAccount;
+  });
+  b.k8s('replicasets', 'shop', 'cart-7d9f8b6c5d', (r: any) => {
+    delete r.spec.template.spec.serviceAccountName;
+    delete r.spec.template.spec.serviceAccount;
+  });
+  b.k8s('pods', 'shop', CART_POD, (p: any) => {
+    p.spec.serviceAccountName = 'default';
+    p.spec.serviceAccount = 'default';
+  });
+}
+
+describeCheck(check, [
+  {
+    name: 'a named workload running as its annotated KSA passes',
+    subject: CART,
+    expect: { status: 'pass', cause: /runs as KSA `shop\/cart`, annotated with `cart@acme-shop/ },
+  },
+  {
+    name: 'a named workload whose KSA principal has grants (direct binding) passes',
+    subject: { workload: ['shop/deployment/api'] },
+    expect: { status: 'pass', cause: /own principal is granted.*acme-shop-assets.*roles\/storage\.objectViewer/ },
+  },
+  {
+    name: 'KSA subjects are skipped',
+    subject: { ksa: ['shop/cart'] },
+    expect: { status: 'skip', cause: /KSA `shop\/cart` itself/ },
+  },
+  {
+    name: 'a named workload running as default fails and names the KSA meant',
+    subject: CART,
+    patch: cartRunsAsDefault,
+    expect: {
+      status: 'fail',
+      cause: /runs as KSA `shop\/default`, which has neither.*probably should run as `shop\/cart`/,
+      fix: ['set-service-account-name'],
+      evidence: (e) => {
+        expect(e.expected).toEqual({ serviceAccountName: 'cart' });
+        expect(e.actual).toEqual({ serviceAccountName: 'default' });
+      },
+    },
+  },
+  {
+    name: 'the fix sets serviceAccountName on the Deployment',
+    subject: CART,
+    patch: cartRunsAsDefault,
+    expect: (results) => {
+      expect(results[0]!.fix[0]).toMatchObject({
+        action: 'set-service-account-name',
+        target: 'namespaces/shop/deployments/cart',
+        params: { serviceAccountName: 'cart' },
+      });
+    },
+  },
+  {
+    name: 'a named pod running as default gets a fix on its owning Deployment',
+    subject: { pod: [`shop/pod/${CART_POD}`] },
+    patch: cartRunsAsDefault,
+    expect: (results) => {
+      expect(results).toHaveLength(1);
+      expect(results[0]!.status).toBe('fail');
+      expect(results[0]!.fix[0]).toMatchObject({ target: 'namespaces/shop/deployments/cart' });
+    },
+  },
+  {
+    name: 'without any annotated KSA in the namespace the fix is manual',
+    subject: CART,
+    patch: (b) => {
+      cartRunsAsDefault(b);
+      b.k8s('serviceaccounts', 'shop', 'cart', (s: any) => {
+        delete s.metadata.annotations;
+      });
+    },
+    expect: {
+      status: 'fail',
+      fix: ['manual'],
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/no KSA of namespace `shop` carries/),
+    },
+  },
+  {
+    name: 'an unreadable policy that could hold a grant makes it unknown',
+    subject: CART,
+    patch: (b) => {
+      cartRunsAsDefault(b);
+      b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED: resourcemanager.projects.getIamPolicy');
+    },
+    expect: { status: 'unknown', missing: /projects\/acme-shop: .*403/ },
+  },
+  {
+    name: 'a grant to the default KSA principal counts as an identity',
+    subject: CART,
+    patch: (b) => {
+      cartRunsAsDefault(b);
+      b.edit('gcp/resources/acme-shop-assets.json', (r: any) => {
+        r.policy.bindings.push({
+          role: 'roles/storage.objectViewer',
+          members: ['serviceAccount:acme-shop.svc.id.goog[shop/default]'],
+        });
+      });
+    },
+    expect: { status: 'pass', cause: /shop\/default.*own principal/ },
+  },
+]);

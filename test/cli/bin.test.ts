@@ -1,0 +1,31 @@
+// The built executable, as `npx wi-doctor` runs it (npm test builds before it tests).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '..', '..');
+const bin = join(repo, 'dist', 'cli', 'bin.js');
+
+describe('dist/cli/bin.js', () => {
+  it('is built (npm test runs the build first)', () => {
+    expect(existsSync(bin), `${bin} is missing: run npm run build`).toBe(true);
+  });
+
+  it('runs the main job on an example bundle', () => {
+    const run = spawnSync(process.execPath, [bin, 'check', '--from', join(repo, 'examples', 'healthy'), '--all'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/shop\/cart/);
+  });
+
+  it('prints its version', () => {
+    const run = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

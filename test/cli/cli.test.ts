@@ -1,0 +1,116 @@
+// The command line as users meet it: exit codes, one-line errors without stack traces, formats and files.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/output.js';
+
+const repo = join(import.meta.dirname, '..', '..');
+const healthy = join(repo, 'examples', 'healthy');
+
+async function run(args: string[], env: NodeJS.ProcessEnv = { NO_COLOR: '1' }) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const io: Io = { stdout: out, stderr: err, env };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-cli-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+describe('wi-doctor check', () => {
+  it('diagnoses the healthy example with exit 0 and a summary line that counts what could not run', async () => {
+    const { code, stdout, stderr } = await run(['check', '--from', healthy, '--all']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/could not run/);
+    expect(stdout).not.toMatch(/\x1b\[/); // NO_COLOR
+  });
+
+  it('exits 1 on a failing example and 0 with --only a passing check', async () => {
+    const broken = join(temp, 'missing-binding');
+    cpSync(healthy, broken, { recursive: true });
+    const policy = join(broken, 'gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json');
+    writeFileSync(policy, JSON.stringify({ version: 1, etag: 'BwX=', bindings: [] }));
+    const failing = await run(['check', '--from', broken, '--ksa', 'shop/cart']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/wi-binding/);
+    const filtered = await run(['check', '--from', broken, '--ksa', 'shop/cart', '--only', 'ksa-annotation']);
+    expect(filtered.code).toBe(0);
+    expect(filtered.stdout).not.toMatch(/wi-binding/);
+  });
+
+  it('writes JSON that validates against the shipped schema', async () => {
+    const file = join(temp, 'report.json');
+    const { code } = await run(['check', '--from', healthy, '--all', '--format', 'json', '--output', file]);
+    expect(code).toBe(0);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    const schema = JSON.parse(readFileSync(join(repo, 'schema', 'report.schema.json'), 'utf8'));
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.format).toBe('wi-doctor-report/1');
+  });
+
+  it.each([
+    [['check', '--from', healthy, '--all', '--format', 'yaml'], /format/],
+    [['check', '--from', healthy, '--all', '--bogus'], /unknown option/],
+    [['check', '--from', healthy], /--ksa/],
+    [['check', '--from', join(temp, 'nope'), '--all'], /nope/],
+    [['check', '--from', healthy, '--ksa', 'shop/cartt'], /cartt.*did you mean `shop\/cart`/],
+    [['check', '--from', healthy, '--ksa', 'cart'], /NAMESPACE\/KSA/],
+    [['check', '--from', healthy, '--all', '--only', 'wi-bindin'], /unknown check id/],
+    [['check', '--from', healthy, '--all', '--fail-on', 'error'], /fail-on/],
+    [['explain', 'wi-bindin'], /did you mean wi-binding/],
+  ])('usage error %j exits 2 with one line', async (args, message) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('goes on past a file with invalid JSON, naming it with line and column', async () => {
+    const broken = join(temp, 'bad-json');
+    cpSync(healthy, broken, { recursive: true });
+    writeFileSync(join(broken, 'gcp/projects/acme-shop.iam-policy.json'), '{\n  "bindings": [\n    {"role": }\n  ]\n}\n');
+    const { code, stdout, stderr } = await run(['check', '--from', broken, '--ksa', 'shop/cart', '--format', 'json']);
+    expect(stderr).toMatch(/acme-shop\.iam-policy\.json.*line 3, column \d+/);
+    expect([0, 1]).toContain(code);
+    const report = JSON.parse(stdout);
+    expect(report.results.length).toBeGreaterThan(0);
+  });
+
+  it('--fail-on warn and --fail-on unknown raise the bar', async () => {
+    const noPolicies = join(temp, 'unknowns');
+    cpSync(healthy, noPolicies, { recursive: true });
+    rmSync(join(noPolicies, 'gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json'));
+    const base = ['check', '--from', noPolicies, '--ksa', 'shop/cart'];
+    expect((await run(base)).code).toBe(0);
+    expect((await run([...base, '--fail-on', 'unknown'])).code).toBe(1);
+  });
+});
+
+describe('wi-doctor checks and explain', () => {
+  it('lists the catalog', async () => {
+    const { code, stdout } = await run(['checks', '--format', 'json']);
+    expect(code).toBe(0);
+    const catalog = JSON.parse(stdout) as { id: string; requires: string[] }[];
+    expect(catalog.map((c) => c.id)).toContain('wi-binding');
+    expect(catalog.every((c) => c.requires.length > 0)).toBe(true);
+  });
+
+  it('prints a docs page', async () => {
+    const { code, stdout } = await run(['explain', 'wi-binding']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^# wi-binding/);
+  });
+});

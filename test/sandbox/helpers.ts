@@ -1,0 +1,60 @@
+// Shared by the sandbox tests: start a scenario, talk to a pod's metadata server, build official clients.
+
+import { OAuth2Client } from 'google-auth-library';
+import { fileURLToPath } from 'node:url';
+import { startSandbox, type PodEndpoint, type RunningSandbox } from '../../src/sandbox/index.js';
+
+export const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+export const CART_GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+export const NODE_SA = 'gke-nodes@acme-shop.iam.gserviceaccount.com';
+
+export function scenario(name: string): string {
+  return `${SCENARIOS}${name}.yaml`;
+}
+
+export async function withSandbox<T>(name: string, fn: (sb: RunningSandbox) => Promise<T>): Promise<T> {
+  const sb = await startSandbox({ scenario: scenario(name) });
+  try {
+    return await fn(sb);
+  } finally {
+    await sb.stop();
+  }
+}
+
+export function pod(sb: RunningSandbox, prefix: string): PodEndpoint {
+  const p = sb.pods.find((x) => x.name.startsWith(prefix));
+  if (!p) throw new Error(`no pod ${prefix} in ${sb.pods.map((x) => x.name).join(', ')}`);
+  return p;
+}
+
+export interface MdsAnswer {
+  status: number | 'timeout';
+  body: string;
+  flavor: string | null;
+}
+
+/** One metadata request; a server that never answers shows up as 'timeout' after `timeoutMs`. */
+export async function mds(p: PodEndpoint, path: string, opts: { flavor?: boolean; timeoutMs?: number } = {}): Promise<MdsAnswer> {
+  try {
+    const res = await fetch(`${p.metadataUrl}/computeMetadata/v1/${path}`, {
+      headers: opts.flavor === false ? {} : { 'Metadata-Flavor': 'Google' },
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 2000),
+    });
+    return { status: res.status, body: await res.text(), flavor: res.headers.get('metadata-flavor') };
+  } catch (e) {
+    if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return { status: 'timeout', body: '', flavor: null };
+    throw e;
+  }
+}
+
+export function authFor(token: string): OAuth2Client {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: token });
+  return auth;
+}
+
+export function rootUrl(sb: RunningSandbox, api: string): string {
+  const url = sb.endpoints[api];
+  if (!url) throw new Error(`no endpoint ${api}`);
+  return `${url}/`;
+}
