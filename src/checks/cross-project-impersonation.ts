@@ -9,7 +9,7 @@ import type { GrantFinding } from '../model/iam/evaluate.js';
 import { projectOfServiceAccount, serviceAccountPolicyChain } from '../model/iam/policies.js';
 import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
-import { policyCollectHint } from './lib/collect-hints.js';
+import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
 import { GET_ACCESS_TOKEN, TOKEN_CREATOR, memberForm, serviceAccountResource } from './lib/gsa.js';
 import { formatNearMiss, rankNearMisses, roleHas } from './lib/near-miss.js';
 import { subjectPrincipal } from './lib/subject-principal.js';
@@ -26,7 +26,15 @@ export default defineCheck({
   group: 'diagnose',
   scope: 'subject',
   chainOrder: 150,
-  requires: ['cluster', 'project', 'serviceAccount', 'serviceAccountPolicy', 'projectPolicy', 'ancestorPolicies', 'customRoles'],
+  requires: [
+    'cluster',
+    'project',
+    'serviceAccount',
+    'serviceAccountPolicy',
+    'projectPolicy',
+    'ancestorPolicies',
+    'customRoles',
+  ],
   run({ facts, target, roles, options }) {
     const email = options.impersonate;
     if (email === undefined) return { status: 'skip', cause: 'not requested: `--impersonate EMAIL` was not given' };
@@ -72,7 +80,12 @@ export default defineCheck({
     }
 
     const chain = serviceAccountPolicyChain(facts, email);
-    const evaluation = evaluatePermission({ permission: GET_ACCESS_TOKEN, principal: who.principal, policies: chain, roles });
+    const evaluation = evaluatePermission({
+      permission: GET_ACCESS_TOKEN,
+      principal: who.principal,
+      policies: chain,
+      roles,
+    });
     const project = projectOfServiceAccount(facts, email);
     const across = project !== undefined ? ` in project \`${project}\`` : '';
 
@@ -94,15 +107,28 @@ export default defineCheck({
       case 'conditional': {
         const [g] = evaluation.conditionalGrants;
         const c = g?.condition;
-        const named = c === undefined ? 'a condition' : `condition ${c.title !== undefined ? `\`${c.title}\` ` : ''}(\`${c.expression}\`)`;
+        const named =
+          c === undefined
+            ? 'a condition'
+            : `condition ${c.title !== undefined ? `\`${c.title}\` ` : ''}(\`${c.expression}\`)`;
         return {
           status: 'warn',
           cause: `${who.label} may mint tokens for \`${email}\` only under ${named}; requests fail whenever it does not hold`,
           evidence: {
             expected,
-            actual: evaluation.conditionalGrants.map((x) => ({ resource: x.resource, role: x.role, member: x.member, condition: x.condition })),
+            actual: evaluation.conditionalGrants.map((x) => ({
+              resource: x.resource,
+              role: x.role,
+              member: x.member,
+              condition: x.condition,
+            })),
           },
-          fix: [{ ...bind, description: `${bind.description} Without a condition, if the condition is not meant to restrict this.` }],
+          fix: [
+            {
+              ...bind,
+              description: `${bind.description} Without a condition, if the condition is not meant to restrict this.`,
+            },
+          ],
           location,
         };
       }
@@ -115,12 +141,21 @@ export default defineCheck({
           status: 'unknown',
           cause: `whether ${who.label} may mint tokens for \`${email}\` is unknown: ${blockers[0] ?? 'the policies could not be evaluated'}`,
           evidence: { expected, actual: 'not evaluated', notes: blockers },
-          missing: evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
+          missing: [
+            ...evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
+            ...evaluation.unresolvedRoles.map((r) => roleCollectHint(r.role)),
+          ],
           location,
         };
       }
       case 'not-granted': {
-        const misses = rankNearMisses({ permission: GET_ACCESS_TOKEN, principal: who.principal, policies: chain, roles, evaluation });
+        const misses = rankNearMisses({
+          permission: GET_ACCESS_TOKEN,
+          principal: who.principal,
+          policies: chain,
+          roles,
+          evaluation,
+        });
         // The guide's mistake (§5.18): the right member holds actAs, which attaches the account, never mints tokens.
         const actAsOnly = misses.filter((m) => m.rank === 2 && roleHas(roles, m.role, ACT_AS) === true);
         const [best] = misses;

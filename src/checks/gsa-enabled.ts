@@ -44,6 +44,11 @@ export default defineCheck({
         location,
       };
     }
-    return { status: 'pass', cause: `GSA \`${email}\` is enabled`, evidence: { actual: { disabled: false } }, location };
+    return {
+      status: 'pass',
+      cause: `GSA \`${email}\` is enabled`,
+      evidence: { actual: { disabled: false } },
+      location,
+    };
   },
 });

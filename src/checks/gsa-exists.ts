@@ -195,7 +195,8 @@ export default defineCheck({
           actual: account.message,
           notes: deleted.map((d) => `hint of a deletion: ${describeDeleted(d)}`),
         },
-        missing: project !== undefined ? [serviceAccountListHint(project)] : [`gcloud iam service-accounts describe ${email}`],
+        missing:
+          project !== undefined ? [serviceAccountListHint(project)] : [`gcloud iam service-accounts describe ${email}`],
         location,
       };
     }

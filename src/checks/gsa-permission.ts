@@ -17,7 +17,7 @@ import type { Principal } from '../model/identifiers.js';
 import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
-import { policyCollectHint } from './lib/collect-hints.js';
+import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
 import { formatNearMiss, rankNearMisses } from './lib/near-miss.js';
 import { subjectPrincipal } from './lib/subject-principal.js';
 
@@ -37,15 +37,28 @@ interface Scope {
 function scopeOf(facts: Facts, subject: Subject, on: string | undefined, gsaProject: string | undefined): Scope {
   if (on === undefined) {
     const project = subject.cluster.project;
-    return { chain: projectPolicyChain(facts, project), fixTarget: `projects/${project}`, label: `project \`${project}\``, guessProjects: [] };
+    return {
+      chain: projectPolicyChain(facts, project),
+      fixTarget: `projects/${project}`,
+      label: `project \`${project}\``,
+      guessProjects: [],
+    };
   }
   const asProject = PROJECT_RESOURCE.exec(on);
   if (asProject?.[1] !== undefined) {
     const project = asProject[1];
-    return { chain: projectPolicyChain(facts, project), fixTarget: `projects/${project}`, label: `project \`${project}\``, guessProjects: [] };
+    return {
+      chain: projectPolicyChain(facts, project),
+      fixTarget: `projects/${project}`,
+      label: `project \`${project}\``,
+      guessProjects: [],
+    };
   }
   const project = PROJECT_IN_NAME.exec(on)?.[1];
-  const guesses = project === undefined ? [...new Set([subject.cluster.project, ...(gsaProject !== undefined ? [gsaProject] : [])])] : [];
+  const guesses =
+    project === undefined
+      ? [...new Set([subject.cluster.project, ...(gsaProject !== undefined ? [gsaProject] : [])])]
+      : [];
   return { chain: resourcePolicyChain(facts, on, project), fixTarget: on, label: `\`${on}\``, guessProjects: guesses };
 }
 
@@ -148,7 +161,9 @@ export default defineCheck({
         }
         permissions = [...resolved.permissions].sort();
         if (permissions.length === 0) {
-          unresolvedNeeds.push(`${need}: the role holds no permissions${resolved.note !== undefined ? ` (${resolved.note})` : ''}`);
+          unresolvedNeeds.push(
+            `${need}: the role holds no permissions${resolved.note !== undefined ? ` (${resolved.note})` : ''}`,
+          );
           continue;
         }
       } else permissions = [need];
@@ -162,7 +177,18 @@ export default defineCheck({
       }
       results.push(r);
     }
-    return judge({ facts, subject, roles, scope, who, results, unresolvedNeeds, evaluations, gsaProject, on: options.on });
+    return judge({
+      facts,
+      subject,
+      roles,
+      scope,
+      who,
+      results,
+      unresolvedNeeds,
+      evaluations,
+      gsaProject,
+      on: options.on,
+    });
   },
 });
 
@@ -183,7 +209,9 @@ function judge(a: JudgeArgs): CheckOutcome {
   const { scope, who, results, roles } = a;
   const missingNeeds = results.filter((r) => r.missing.length > 0);
   const unknownNeeds = results.filter((r) => r.missing.length === 0 && r.unknown.length > 0);
-  const conditionalNeeds = results.filter((r) => r.missing.length === 0 && r.unknown.length === 0 && r.conditional.length > 0);
+  const conditionalNeeds = results.filter(
+    (r) => r.missing.length === 0 && r.unknown.length === 0 && r.conditional.length > 0,
+  );
   const expected = { principal: who.member, on: scope.label.replaceAll('`', ''), need: a.results.map((r) => r.need) };
 
   if (missingNeeds.length > 0) {
@@ -192,8 +220,12 @@ function judge(a: JudgeArgs): CheckOutcome {
     const guessedGrant = scope.guessProjects.find((project) =>
       missing.every(
         (permission) =>
-          evaluatePermission({ permission, principal: who.principal, policies: projectPolicyChain(a.facts, project), roles })
-            .outcome === 'granted',
+          evaluatePermission({
+            permission,
+            principal: who.principal,
+            policies: projectPolicyChain(a.facts, project),
+            roles,
+          }).outcome === 'granted',
       ),
     );
     if (guessedGrant !== undefined) {
@@ -209,7 +241,14 @@ function judge(a: JudgeArgs): CheckOutcome {
     const misses = missing.flatMap((permission) => {
       const evaluation = a.evaluations.get(permission);
       if (evaluation === undefined) return [];
-      return rankNearMisses({ permission, principal: who.principal, policies: scope.chain, roles, evaluation, gsaProject: a.gsaProject });
+      return rankNearMisses({
+        permission,
+        principal: who.principal,
+        policies: scope.chain,
+        roles,
+        evaluation,
+        gsaProject: a.gsaProject,
+      });
     });
     misses.sort((x, y) => x.rank - y.rank);
     // Roles the identity holds that lack the permission are listed, not named as the cause: most identities
@@ -234,7 +273,11 @@ function judge(a: JudgeArgs): CheckOutcome {
               description: `No predefined role has ${missing.map((p) => `\`${p}\``).join(', ')}: grant a custom role holding it to ${who.label}.`,
             },
           ];
-    const list = missing.slice(0, 3).map((p) => `\`${p}\``).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+    const list =
+      missing
+        .slice(0, 3)
+        .map((p) => `\`${p}\``)
+        .join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
     const smallest =
       suggested.length === 1
         ? `; the smallest predefined role with it is \`${suggested[0] ?? ''}\``
@@ -263,20 +306,24 @@ function judge(a: JudgeArgs): CheckOutcome {
 
   if (a.unresolvedNeeds.length > 0 || unknownNeeds.length > 0) {
     const unreadable = new Map<string, string>();
+    const unresolvedRoles = new Map<string, string>();
     for (const r of unknownNeeds) {
       for (const p of r.unknown) {
-        for (const u of a.evaluations.get(p)?.unreadable ?? []) unreadable.set(u.resource, u.message);
+        const evaluation = a.evaluations.get(p);
+        for (const u of evaluation?.unreadable ?? []) unreadable.set(u.resource, u.message);
+        for (const u of evaluation?.unresolvedRoles ?? []) unresolvedRoles.set(u.role, u.reason);
       }
     }
     const blockers = [
       ...a.unresolvedNeeds.map((n) => `role not resolved: ${n}`),
       ...[...unreadable].map(([resource, message]) => `policy of \`${resource}\` not readable: ${message}`),
+      ...[...unresolvedRoles].map(([role, reason]) => `role \`${role}\` bound to it not resolved: ${reason}`),
     ];
     return {
       status: 'unknown',
       cause: `whether ${who.label} holds what it needs on ${scope.label} is unknown: ${blockers[0] ?? 'a role bound to it could not be resolved'}`,
       evidence: { expected, actual: 'not evaluated', notes: blockers },
-      missing: [...unreadable.keys()].map(policyCollectHint),
+      missing: [...[...unreadable.keys()].map(policyCollectHint), ...[...unresolvedRoles.keys()].map(roleCollectHint)],
     };
   }
 

@@ -67,7 +67,9 @@ function nearMissKey(subject: Subject, scan: GrantScan | undefined): CheckOutcom
       notes: [
         ...others.map((o) => `another near-miss key: \`${o.key}\` = \`${o.value}\` (edit distance ${o.distance})`),
         ...(grants.length > 0
-          ? [`the KSA's own principal has direct grants, so pods use direct binding now: ${grants.map((g) => g.line).join('; ')}`]
+          ? [
+              `the KSA's own principal has direct grants, so pods use direct binding now: ${grants.map((g) => g.line).join('; ')}`,
+            ]
           : []),
         ...(value.ok ? [] : [`the value is malformed too: ${value.reason}`]),
         ...unreadableNotes(scan),
@@ -97,7 +99,9 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
       fix.push(annotate(subject, candidate, `: that GSA's policy already lets this KSA impersonate it`));
       notes.push(`GSAs whose policy lets this KSA mint tokens: ${candidates.map((c) => `\`${c}\``).join(', ')}`);
     } else if (grants.length > 0) {
-      fix.push(removeAnnotation(subject, WI_ANNOTATION, `: its own principal has grants, so direct binding works without it`));
+      fix.push(
+        removeAnnotation(subject, WI_ANNOTATION, `: its own principal has grants, so direct binding works without it`),
+      );
       notes.push(`grants to the KSA's own principal: ${grants.map((g) => g.line).join('; ')}`);
     } else {
       fix.push({
@@ -210,7 +214,11 @@ function direct(subject: Subject, facts: Facts, roles: RoleResolver, scan: Grant
       cause:
         `KSA ${ksa} has no annotation, and whether its own principal has grants (direct binding) is unknown: ` +
         `some policies could not be read`,
-      evidence: { expected: `grants to \`${principalMember}\``, actual: 'none in the readable policies', notes: unreadableNotes(scan) },
+      evidence: {
+        expected: `grants to \`${principalMember}\``,
+        actual: 'none in the readable policies',
+        notes: unreadableNotes(scan),
+      },
       missing: scan.unreadable.map((u) => policyCollectHint(parseGrantLine(u).resource)),
       location,
     };

@@ -6,17 +6,16 @@
 import { projectOfServiceAccount } from '../model/iam/policies.js';
 import { defineCheck } from './define.js';
 import { policyCollectHint } from './lib/collect-hints.js';
-import {
-  deletedMembers,
-  serviceAccountResource,
-} from './lib/gsa.js';
+import { deletedMembers, serviceAccountResource } from './lib/gsa.js';
 import type { CollectedPolicy, DeletedMemberRef } from './lib/gsa.js';
 
 const WI_TYPES = new Set(['wi-legacy', 'wi-subject', 'wi-uid', 'wi-namespace', 'wi-cluster']);
 
 function refersTo(ref: DeletedMemberRef, gsa: string | undefined): boolean {
   if (WI_TYPES.has(ref.inner.type)) return true;
-  return gsa !== undefined && ref.inner.type === 'serviceAccount' && ref.inner.email.toLowerCase() === gsa.toLowerCase();
+  return (
+    gsa !== undefined && ref.inner.type === 'serviceAccount' && ref.inner.email.toLowerCase() === gsa.toLowerCase()
+  );
 }
 
 export default defineCheck({

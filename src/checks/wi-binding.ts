@@ -15,7 +15,7 @@ import type { FixPlan } from '../model/results.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
-import { policyCollectHint } from './lib/collect-hints.js';
+import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
 import {
   GET_ACCESS_TOKEN,
   WORKLOAD_IDENTITY_USER,
@@ -44,7 +44,9 @@ function inheritedNote(grant: GrantFinding): string | undefined {
 }
 
 function granted(subject: Subject, gsa: string, evaluation: PermissionEvaluation): CheckOutcome {
-  const grants = [...evaluation.grants].sort((a, b) => Number(a.level !== 'service-account') - Number(b.level !== 'service-account'));
+  const grants = [...evaluation.grants].sort(
+    (a, b) => Number(a.level !== 'service-account') - Number(b.level !== 'service-account'),
+  );
   const [grant] = grants;
   if (grant === undefined) throw new Error('granted without a grant');
   const inherited = inheritedNote(grant);
@@ -84,7 +86,12 @@ function conditional(subject: Subject, gsa: string, evaluation: PermissionEvalua
       })),
       notes: ['conditional bindings need policy version 3: reading the policy without it hides the condition'],
     },
-    fix: [{ ...bind, description: `${bind.description} Without a condition, if the condition is not meant to restrict Workload Identity.` }],
+    fix: [
+      {
+        ...bind,
+        description: `${bind.description} Without a condition, if the condition is not meant to restrict Workload Identity.`,
+      },
+    ],
     location: serviceAccountResource(gsa),
   };
 }
@@ -142,7 +149,8 @@ function notGranted(
       notes: [
         ...misses.slice(0, MAX_NOTES).map(formatNearMiss),
         ...recreated.map(
-          (d) => `\`${d.member}\` holds \`${d.role}\` on \`${d.resource}\`: a grant to the deleted account (uid ${d.uid})`,
+          (d) =>
+            `\`${d.member}\` holds \`${d.role}\` on \`${d.resource}\`: a grant to the deleted account (uid ${d.uid})`,
         ),
       ],
     },
@@ -215,7 +223,7 @@ export default defineCheck({
           evidence: { expected: bind.params, actual: 'not evaluated', notes: blockers },
           missing: [
             ...evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
-            ...evaluation.unresolvedRoles.map((r) => `the custom role \`${r.role}\` (gcloud iam roles describe)`),
+            ...evaluation.unresolvedRoles.map((r) => roleCollectHint(r.role)),
           ],
           location: serviceAccountResource(gsa),
         };

@@ -39,7 +39,10 @@ export function selectChecks(
   for (const id of [...(only ?? []), ...(skip ?? [])]) {
     if (!known.has(id)) throw new UsageError(`unknown check id \`${id}\` (see \`wi-doctor checks\`)`);
   }
-  return catalog.filter((c) => (!only?.length || only.includes(c.id)) && !skip?.includes(c.id));
+  // Chain order (pod → KSA → GSA → token) is the order people read a checklist in.
+  return catalog
+    .filter((c) => (!only?.length || only.includes(c.id)) && !skip?.includes(c.id))
+    .sort((a, b) => a.chainOrder - b.chainOrder || a.id.localeCompare(b.id));
 }
 
 export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {

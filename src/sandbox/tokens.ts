@@ -46,6 +46,22 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
+/**
+ * Keys by position within a world (Google's, then one per cluster). Generating an RSA key costs ~0.5 s of CPU,
+ * so sandboxes started in the same process reuse them: worlds are then not isolated from each other
+ * cryptographically, which a local test peer does not need.
+ */
+const keyPool: Promise<SigningKey>[] = [];
+
+export function pooledSigningKey(index: number): Promise<SigningKey> {
+  let key = keyPool[index];
+  if (!key) {
+    key = newSigningKey();
+    keyPool[index] = key;
+  }
+  return key;
+}
+
 export async function newSigningKey(): Promise<SigningKey> {
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
   const publicJwk = await exportJWK(publicKey);

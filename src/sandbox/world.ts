@@ -24,7 +24,7 @@ import {
 import { KubeStore } from './kube/store.js';
 import { Prng } from './prng.js';
 import type { CallerSpec, ClusterSpec, MetadataServerHealth, PolicySpec, PoolMode, Scenario } from './scenario/types.js';
-import { CLOUD_PLATFORM, newSigningKey, TokenRegistry, type SigningKey } from './tokens.js';
+import { CLOUD_PLATFORM, pooledSigningKey, TokenRegistry, type SigningKey } from './tokens.js';
 
 export const DEFAULT_SERVICES = [
   'container.googleapis.com',
@@ -117,12 +117,12 @@ export class World {
     this.tokens = new TokenRegistry(this.now);
     this.audit = new AuditLog(this.now);
     this.faults = new Faults(scenario.faults);
-    this.googleKey = newSigningKey();
+    this.googleKey = pooledSigningKey(0);
   }
 
   static create(scenario: Scenario): Promise<World> {
     const world = new World(scenario);
-    world.build((scenario.clusters ?? []).map(() => newSigningKey()));
+    world.build((scenario.clusters ?? []).map((_c, i) => pooledSigningKey(i + 1)));
     return Promise.resolve(world);
   }
 

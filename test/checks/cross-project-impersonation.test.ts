@@ -27,8 +27,13 @@ describeCheck(check, [
     name: 'TokenCreator on the target passes',
     subject: CART,
     options: IMPERSONATE,
-    patch: (b) => readerBindings(b, [{ role: 'roles/iam.serviceAccountTokenCreator', members: [`serviceAccount:${GSA}`] }]),
-    expect: { status: 'pass', cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` may mint tokens for `reader@acme-data\.iam\.gserviceaccount\.com` in project `acme-data`/ },
+    patch: (b) =>
+      readerBindings(b, [{ role: 'roles/iam.serviceAccountTokenCreator', members: [`serviceAccount:${GSA}`] }]),
+    expect: {
+      status: 'pass',
+      cause:
+        /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` may mint tokens for `reader@acme-data\.iam\.gserviceaccount\.com` in project `acme-data`/,
+    },
   },
   {
     name: 'TokenCreator on the target project (inherited) passes',
@@ -46,7 +51,11 @@ describeCheck(check, [
     name: 'nothing granted on the target fails with add-iam-binding of TokenCreator',
     subject: CART,
     options: IMPERSONATE,
-    expect: { status: 'fail', cause: /may not mint tokens for `reader@acme-data\.iam\.gserviceaccount\.com` in project `acme-data`/, fix: ['add-iam-binding'] },
+    expect: {
+      status: 'fail',
+      cause: /may not mint tokens for `reader@acme-data\.iam\.gserviceaccount\.com` in project `acme-data`/,
+      fix: ['add-iam-binding'],
+    },
   },
   {
     name: 'the fix grants TokenCreator to the GSA on the target account',
@@ -79,7 +88,10 @@ describeCheck(check, [
     options: IMPERSONATE,
     patch: (b) =>
       readerBindings(b, [
-        { role: 'roles/iam.serviceAccountTokenCreator', members: [`deleted:serviceAccount:${GSA}?uid=111111111111111111111`] },
+        {
+          role: 'roles/iam.serviceAccountTokenCreator',
+          members: [`deleted:serviceAccount:${GSA}?uid=111111111111111111111`],
+        },
       ]),
     expect: { status: 'fail', cause: /nearest miss: .*deleted/, fix: ['add-iam-binding'] },
   },

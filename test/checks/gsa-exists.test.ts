@@ -16,7 +16,7 @@ function annotateCart(b: BundleEditor, value: string): void {
 
 /** The account is gone: not in its project's list, no describe output, no own policy. */
 function deleteCart(b: BundleEditor): void {
-  b.edit(LIST, (list: any[]) => list.filter((sa) => sa.email !== GSA));
+  b.edit(LIST, (list: { email: string }[]) => list.filter((sa) => sa.email !== GSA));
   b.remove(`gcp/service-accounts/${GSA}.json`);
   b.remove(`gcp/service-accounts/${GSA}.iam-policy.json`);
   b.remove(`gcp/service-accounts/${GSA}.keys.json`);
@@ -32,7 +32,10 @@ describeCheck(check, [
   {
     name: 'existing GSA passes with its uniqueId',
     subject: CART,
-    expect: { status: 'pass', cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` exists \(uniqueId 269962557691428975596\)/ },
+    expect: {
+      status: 'pass',
+      cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` exists \(uniqueId 269962557691428975596\)/,
+    },
   },
   {
     name: 'a recreated GSA passes but notes the deleted grants of the old account',
@@ -54,7 +57,8 @@ describeCheck(check, [
     },
     expect: {
       status: 'fail',
-      cause: /does not exist: it was deleted — `deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=269962557691428975596` remains in `projects\/acme-shop`/,
+      cause:
+        /does not exist: it was deleted — `deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=269962557691428975596` remains in `projects\/acme-shop`/,
       fix: ['undelete-service-account'],
     },
   },
@@ -82,10 +86,17 @@ describeCheck(check, [
     patch: (b) => {
       deleteCart(b);
       b.edit('gcp/resources/acme-shop-assets.json', (r: any) => {
-        r.policy.bindings.push({ role: 'roles/storage.objectViewer', members: [`deleted:serviceAccount:${GSA}?uid=${UID}`] });
+        r.policy.bindings.push({
+          role: 'roles/storage.objectViewer',
+          members: [`deleted:serviceAccount:${GSA}?uid=${UID}`],
+        });
       });
     },
-    expect: { status: 'fail', cause: /remains in `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`/, fix: ['undelete-service-account'] },
+    expect: {
+      status: 'fail',
+      cause: /remains in `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`/,
+      fix: ['undelete-service-account'],
+    },
   },
 
   // ---- §5.5 GSA does not exist
@@ -95,7 +106,8 @@ describeCheck(check, [
     patch: (b) => annotateCart(b, 'carts@acme-shop.iam.gserviceaccount.com'),
     expect: {
       status: 'fail',
-      cause: /`carts@acme-shop\.iam\.gserviceaccount\.com` does not exist, but `cart@acme-shop\.iam\.gserviceaccount\.com` does: the annotation is probably misspelled/,
+      cause:
+        /`carts@acme-shop\.iam\.gserviceaccount\.com` does not exist, but `cart@acme-shop\.iam\.gserviceaccount\.com` does: the annotation is probably misspelled/,
       fix: ['annotate-service-account'],
     },
   },

@@ -33,7 +33,10 @@ describeCheck(check, [
     name: 'a permission granted through a project role passes (cluster project by default)',
     subject: CART,
     options: { need: ['pubsub.topics.publish'] },
-    expect: { status: 'pass', cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` holds `pubsub\.topics\.publish` on project `acme-shop`/ },
+    expect: {
+      status: 'pass',
+      cause: /GSA `cart@acme-shop\.iam\.gserviceaccount\.com` holds `pubsub\.topics\.publish` on project `acme-shop`/,
+    },
   },
   {
     name: 'a role need passes when every permission of the role is granted',
@@ -78,7 +81,8 @@ describeCheck(check, [
     options: { need: ['storage.objects.get'], on: BUCKET },
     expect: {
       status: 'fail',
-      cause: /lacks `storage\.objects\.get` on `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`; the smallest predefined role with it is `roles\//,
+      cause:
+        /lacks `storage\.objects\.get` on `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`; the smallest predefined role with it is `roles\//,
       fix: ['add-iam-binding'],
     },
   },
@@ -102,7 +106,10 @@ describeCheck(check, [
     options: { need: ['secretmanager.versions.access', 'storage.objects.get'] },
     expect: (results) => {
       expect(results[0]!.status).toBe('fail');
-      expect(results[0]!.fix.map((f) => f.params.role)).toEqual(['roles/secretmanager.secretAccessor', 'roles/storage.objectViewer']);
+      expect(results[0]!.fix.map((f) => f.params.role)).toEqual([
+        'roles/secretmanager.secretAccessor',
+        'roles/storage.objectViewer',
+      ]);
     },
   },
   {
@@ -130,7 +137,10 @@ describeCheck(check, [
     subject: CART,
     options: { need: ['storage.objects.get'] },
     patch: (b) =>
-      projectGrant(b, { role: 'roles/storage.objectViewer', members: [`deleted:serviceAccount:${GSA}?uid=111111111111111111111`] }),
+      projectGrant(b, {
+        role: 'roles/storage.objectViewer',
+        members: [`deleted:serviceAccount:${GSA}?uid=111111111111111111111`],
+      }),
     expect: { status: 'fail', cause: /nearest miss: member `deleted:serviceAccount:cart@.*is a deleted account/ },
   },
 
@@ -143,7 +153,10 @@ describeCheck(check, [
       projectGrant(b, {
         role: 'roles/storage.objectViewer',
         members: [`serviceAccount:${GSA}`],
-        condition: { title: 'assets-only', expression: 'resource.name.startsWith("projects/_/buckets/acme-shop-assets")' },
+        condition: {
+          title: 'assets-only',
+          expression: 'resource.name.startsWith("projects/_/buckets/acme-shop-assets")',
+        },
       }),
     expect: { status: 'warn', cause: /condition `assets-only`/ },
   },

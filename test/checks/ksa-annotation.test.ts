@@ -20,7 +20,10 @@ describeCheck(check, [
   {
     name: 'annotated KSA with a well-formed GSA email passes',
     subject: CART,
-    expect: { status: 'pass', cause: /`shop\/cart` is annotated with `iam\.gke\.io\/gcp-service-account: cart@acme-shop/ },
+    expect: {
+      status: 'pass',
+      cause: /`shop\/cart` is annotated with `iam\.gke\.io\/gcp-service-account: cart@acme-shop/,
+    },
   },
   {
     name: 'direct binding: no annotation and a grant to the principal passes',
@@ -40,7 +43,8 @@ describeCheck(check, [
     patch: (b) => annotations(b, 'cart', { 'iam.gke.io/gcp-service-acount': GSA }),
     expect: {
       status: 'fail',
-      cause: /key `iam\.gke\.io\/gcp-service-acount`, which GKE ignores: the key meant is `iam\.gke\.io\/gcp-service-account`/,
+      cause:
+        /key `iam\.gke\.io\/gcp-service-acount`, which GKE ignores: the key meant is `iam\.gke\.io\/gcp-service-account`/,
       fix: ['annotate-service-account', 'remove-annotation'],
     },
   },
@@ -63,13 +67,21 @@ describeCheck(check, [
     name: 'wrong prefix is a near miss too',
     subject: CART,
     patch: (b) => annotations(b, 'cart', { 'iam.gke.com/gcp-service-account': GSA }),
-    expect: { status: 'fail', cause: /`iam\.gke\.com\/gcp-service-account`/, fix: ['annotate-service-account', 'remove-annotation'] },
+    expect: {
+      status: 'fail',
+      cause: /`iam\.gke\.com\/gcp-service-account`/,
+      fix: ['annotate-service-account', 'remove-annotation'],
+    },
   },
   {
     name: 'a stray near-miss key beside the right annotation warns',
     subject: CART,
     patch: (b) => annotations(b, 'cart', { [KEY]: GSA, 'iam.gke.io/gcp-serviceaccount': GSA }),
-    expect: { status: 'warn', cause: /also carries `iam\.gke\.io\/gcp-serviceaccount`, which GKE ignores/, fix: ['remove-annotation'] },
+    expect: {
+      status: 'warn',
+      cause: /also carries `iam\.gke\.io\/gcp-serviceaccount`, which GKE ignores/,
+      fix: ['remove-annotation'],
+    },
   },
 
   // ---- §5.5 annotation value typo
@@ -110,7 +122,8 @@ describeCheck(check, [
     patch: (b) => annotations(b, 'api', { [KEY]: GSA }),
     expect: {
       status: 'warn',
-      cause: /`shop\/api` is annotated with GSA `cart@acme-shop\.iam\.gserviceaccount\.com` although its own principal has grants/,
+      cause:
+        /`shop\/api` is annotated with GSA `cart@acme-shop\.iam\.gserviceaccount\.com` although its own principal has grants/,
       fix: ['remove-annotation'],
     },
   },
@@ -119,7 +132,11 @@ describeCheck(check, [
   {
     name: 'a named KSA with neither annotation nor grants fails',
     subject: { ksa: ['shop/default'] },
-    expect: { status: 'fail', cause: /`shop\/default` has neither the `iam\.gke\.io\/gcp-service-account` annotation nor any grant/, fix: ['manual'] },
+    expect: {
+      status: 'fail',
+      cause: /`shop\/default` has neither the `iam\.gke\.io\/gcp-service-account` annotation nor any grant/,
+      fix: ['manual'],
+    },
   },
   {
     name: 'a GSA trusting the KSA while the annotation is missing: the annotation is probably missing',

@@ -50,16 +50,35 @@ describeCheck(check, [
       b.k8s('serviceaccounts', 'shop', 'cart', (sa: any) => {
         sa.metadata.annotations = { 'iam.gke.io/gcp-service-account': reader };
       });
-      grant(b, 'gcp/projects/acme-data.iam-policy.json', 'roles/bigquery.dataViewer', `deleted:serviceAccount:${reader}?uid=42`);
-      grant(b, `gcp/service-accounts/${reader}.iam-policy.json`, 'roles/iam.serviceAccountTokenCreator', `deleted:serviceAccount:${reader}?uid=42`);
+      grant(
+        b,
+        'gcp/projects/acme-data.iam-policy.json',
+        'roles/bigquery.dataViewer',
+        `deleted:serviceAccount:${reader}?uid=42`,
+      );
+      grant(
+        b,
+        `gcp/service-accounts/${reader}.iam-policy.json`,
+        'roles/iam.serviceAccountTokenCreator',
+        `deleted:serviceAccount:${reader}?uid=42`,
+      );
     },
-    expect: { status: 'warn', cause: /^2 bindings of deleted accounts/, fix: ['remove-iam-member', 'remove-iam-member'] },
+    expect: {
+      status: 'warn',
+      cause: /^2 bindings of deleted accounts/,
+      fix: ['remove-iam-member', 'remove-iam-member'],
+    },
   },
   {
     name: 'deleted members of unrelated accounts are not this subject’s concern',
     subject: CART,
     patch: (b) =>
-      grant(b, 'gcp/projects/acme-shop.iam-policy.json', 'roles/viewer', 'deleted:serviceAccount:old-batch@acme-shop.iam.gserviceaccount.com?uid=7'),
+      grant(
+        b,
+        'gcp/projects/acme-shop.iam-policy.json',
+        'roles/viewer',
+        'deleted:serviceAccount:old-batch@acme-shop.iam.gserviceaccount.com?uid=7',
+      ),
     expect: { status: 'pass' },
   },
   {

@@ -27,7 +27,8 @@ function annotateCart(b: BundleEditor, value: string): void {
   });
 }
 
-const bindFix = (member = LEGACY, target = `projects/-/serviceAccounts/${GSA}`) =>
+const bindFix =
+  (member = LEGACY, target = `projects/-/serviceAccounts/${GSA}`) =>
   (results: any[]) => {
     expect(results).toHaveLength(1);
     expect(results[0].fix[0]).toMatchObject({
@@ -42,19 +43,26 @@ describeCheck(check, [
   {
     name: 'legacy member on the GSA policy passes',
     subject: CART,
-    expect: { status: 'pass', cause: /`roles\/iam\.workloadIdentityUser` to `serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]` \(legacy member\) in the policy of GSA/ },
+    expect: {
+      status: 'pass',
+      cause:
+        /`roles\/iam\.workloadIdentityUser` to `serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]` \(legacy member\) in the policy of GSA/,
+    },
   },
   {
     name: 'principal:// subject member passes',
     subject: CART,
     patch: (b) =>
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: [`${PRINCIPAL_PREFIX}/subject/ns/shop/sa/cart`] }]),
+      gsaBindings(b, [
+        { role: 'roles/iam.workloadIdentityUser', members: [`${PRINCIPAL_PREFIX}/subject/ns/shop/sa/cart`] },
+      ]),
     expect: { status: 'pass', cause: /principal:\/\/ subject member/ },
   },
   {
     name: 'namespace principalSet passes',
     subject: CART,
-    patch: (b) => gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: [`${SET_PREFIX}/namespace/shop`] }]),
+    patch: (b) =>
+      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: [`${SET_PREFIX}/namespace/shop`] }]),
     expect: { status: 'pass', cause: /namespace principalSet/ },
   },
   {
@@ -62,7 +70,10 @@ describeCheck(check, [
     subject: CART,
     patch: (b) =>
       gsaBindings(b, [
-        { role: 'roles/iam.workloadIdentityUser', members: [`${PRINCIPAL_PREFIX}/kubernetes.serviceaccount.uid/${CART_KSA_UID}`] },
+        {
+          role: 'roles/iam.workloadIdentityUser',
+          members: [`${PRINCIPAL_PREFIX}/kubernetes.serviceaccount.uid/${CART_KSA_UID}`],
+        },
       ]),
     expect: { status: 'pass', cause: /KSA-uid member/ },
   },
@@ -119,7 +130,9 @@ describeCheck(check, [
     name: 'member for another namespace is the near miss',
     subject: CART,
     patch: (b) =>
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]'] }]),
+      gsaBindings(b, [
+        { role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]'] },
+      ]),
     expect: {
       status: 'fail',
       cause: /nearest miss: member is for namespace `shop-prod`, the pod runs in `shop`/,
@@ -131,14 +144,18 @@ describeCheck(check, [
     name: 'member for another KSA is the near miss',
     subject: CART,
     patch: (b) =>
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop/cart-v2]'] }]),
+      gsaBindings(b, [
+        { role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop/cart-v2]'] },
+      ]),
     expect: { status: 'fail', cause: /member is for KSA `cart-v2`, the pods run as `cart`/, fix: ['add-iam-binding'] },
   },
   {
     name: 'member with another pool is the near miss',
     subject: CART,
     patch: (b) =>
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-stage.svc.id.goog[shop/cart]'] }]),
+      gsaBindings(b, [
+        { role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-stage.svc.id.goog[shop/cart]'] },
+      ]),
     expect: {
       status: 'fail',
       cause: /member uses pool `acme-stage\.svc\.id\.goog`, the cluster's pool is `acme-shop\.svc\.id\.goog`/,
@@ -149,7 +166,9 @@ describeCheck(check, [
     name: 'principal:// member with a wrong namespace is a near miss too',
     subject: CART,
     patch: (b) =>
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: [`${PRINCIPAL_PREFIX}/subject/ns/shop-prod/sa/cart`] }]),
+      gsaBindings(b, [
+        { role: 'roles/iam.workloadIdentityUser', members: [`${PRINCIPAL_PREFIX}/subject/ns/shop-prod/sa/cart`] },
+      ]),
     expect: { status: 'fail', cause: /namespace `shop-prod`/, fix: ['add-iam-binding'] },
   },
   {
@@ -162,7 +181,11 @@ describeCheck(check, [
           members: [`${PRINCIPAL_PREFIX}/kubernetes.serviceaccount.uid/00000000-0000-0000-0000-000000000000`],
         },
       ]),
-    expect: { status: 'fail', cause: /uid `00000000-0000-0000-0000-000000000000`.*`db96a9da/, fix: ['add-iam-binding'] },
+    expect: {
+      status: 'fail',
+      cause: /uid `00000000-0000-0000-0000-000000000000`.*`db96a9da/,
+      fix: ['add-iam-binding'],
+    },
   },
 
   // ---- §5.6 cross-project GSA with the GSA project's pool
@@ -195,7 +218,11 @@ describeCheck(check, [
     subject: CART,
     patch: (b) => {
       annotateCart(b, READER);
-      gsaBindings(b, [{ role: 'roles/iam.workloadIdentityUser', members: [LEGACY] }], `gcp/service-accounts/${READER}.iam-policy.json`);
+      gsaBindings(
+        b,
+        [{ role: 'roles/iam.workloadIdentityUser', members: [LEGACY] }],
+        `gcp/service-accounts/${READER}.iam-policy.json`,
+      );
     },
     expect: { status: 'pass', cause: /reader@acme-data/ },
   },
@@ -297,6 +324,16 @@ describeCheck(check, [
     subject: CART,
     patch: (b) => b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED'),
     expect: { status: 'pass' },
+  },
+  {
+    name: 'a custom role that was not collected is unknown and names the file to add',
+    subject: CART,
+    patch: (b) => gsaBindings(b, [{ role: 'projects/acme-shop/roles/tokenMinter', members: [LEGACY] }]),
+    expect: {
+      status: 'unknown',
+      missing:
+        /gcp\/roles\/projects~acme-shop~roles~tokenMinter\.json \(gcloud iam roles describe tokenMinter --project acme-shop/,
+    },
   },
   {
     name: 'direct binding is skipped',

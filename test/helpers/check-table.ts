@@ -63,8 +63,18 @@ export class BundleEditor {
     this.input.manifest.absent = [...(this.input.manifest.absent ?? []), path];
   }
 
+  /** A file, or a whole Kubernetes kind (`k8s:pods`), that could not be read: its objects are gone too, as in a real bundle. */
   error(pathOrKind: string, message: string): void {
     this.input.files.delete(pathOrKind);
+    if (pathOrKind.startsWith('k8s:')) {
+      const kind = pathOrKind.slice(4);
+      for (const found of [...this.objects()]) {
+        if (found.object.kind && KIND_TO_RESOURCE[found.object.kind] === kind) {
+          if (found.container) found.container.splice(found.container.indexOf(found.object), 1);
+          else this.input.files.delete(found.path);
+        }
+      }
+    }
     this.input.manifest.errors = { ...(this.input.manifest.errors ?? {}), [pathOrKind]: message };
   }
 

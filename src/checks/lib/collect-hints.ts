@@ -27,3 +27,15 @@ export function policyCollectHint(resource: string): string {
 export function serviceAccountListHint(project: string): string {
   return `gcp/projects/${project}.service-accounts.json (gcloud iam service-accounts list --project ${project} --format=json)`;
 }
+
+const CUSTOM_ROLE = /^(projects|organizations)\/([^/]+)\/roles\/([^/]+)$/;
+
+/** For a role whose permissions could not be resolved: the custom role's file, or a spelling hint. */
+export function roleCollectHint(role: string): string {
+  const m = CUSTOM_ROLE.exec(role);
+  if (m?.[1] === undefined || m[2] === undefined || m[3] === undefined) {
+    return `role \`${role}\` is not in the predefined catalog: check its spelling (gcloud iam roles describe ${role})`;
+  }
+  const flag = m[1] === 'projects' ? '--project' : '--organization';
+  return `gcp/roles/${role.replaceAll('/', '~')}.json (gcloud iam roles describe ${m[3]} ${flag} ${m[2]} --format=json)`;
+}

@@ -111,7 +111,11 @@ export function gsaCandidatesFor(facts: Facts, ksa: KsaPrincipal, roles: RoleRes
       permission: GET_ACCESS_TOKEN,
       principal: { type: 'ksa', ksa },
       policies: [
-        { resource: serviceAccountResource(email), level: 'service-account', policy: facts.serviceAccountPolicy(email) },
+        {
+          resource: serviceAccountResource(email),
+          level: 'service-account',
+          policy: facts.serviceAccountPolicy(email),
+        },
       ],
       roles,
     });

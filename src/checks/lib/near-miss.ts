@@ -168,7 +168,8 @@ export function rankNearMisses(args: NearMissArgs): RankedMiss[] {
         };
         const matched = matchMember(member, principal);
         if (matched.match) {
-          if (has === false) add({ ...base, rank: 2, reason: lacksReason(binding.role, permission, at.resource, roles) });
+          if (has === false)
+            add({ ...base, rank: 2, reason: lacksReason(binding.role, permission, at.resource, roles) });
           continue;
         }
         if (member.type === 'deleted') {
@@ -193,7 +194,11 @@ export function rankNearMisses(args: NearMissArgs): RankedMiss[] {
         if (reason === undefined) continue;
         if (has === true) add({ ...base, rank: 1, reason });
         else if (ownPolicy) {
-          add({ ...base, rank: 4, reason: `${reason}; and ${lacksReason(binding.role, permission, at.resource, roles)}` });
+          add({
+            ...base,
+            rank: 4,
+            reason: `${reason}; and ${lacksReason(binding.role, permission, at.resource, roles)}`,
+          });
         }
       }
     }
@@ -201,7 +206,8 @@ export function rankNearMisses(args: NearMissArgs): RankedMiss[] {
 
   // The evaluator may know members this scan does not (other forms): add those it alone found.
   for (const miss of evaluation.nearMisses) {
-    if (!found.has(key(miss.resource, miss.role, miss.member))) addEvaluatorMiss(miss, principal, roles, permission, add);
+    if (!found.has(key(miss.resource, miss.role, miss.member)))
+      addEvaluatorMiss(miss, principal, roles, permission, add);
   }
 
   return [...found.values()].sort(
@@ -220,8 +226,7 @@ function addEvaluatorMiss(
   if (!parsed.ok) return;
   const has = roleHas(roles, miss.role, permission);
   const matched = matchMember(parsed.member, principal).match;
-  const rank =
-    parsed.member.type === 'deleted' ? 3 : matched ? (has === false ? 2 : 4) : has === true ? 1 : 4;
+  const rank = parsed.member.type === 'deleted' ? 3 : matched ? (has === false ? 2 : 4) : has === true ? 1 : 4;
   add({
     resource: miss.resource,
     level: miss.level,

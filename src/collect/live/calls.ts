@@ -259,7 +259,8 @@ export class CallRunner {
   }
 
   private attemptsNote(failure: { status: number | undefined; message: string }): string {
-    const retried = failure.status === undefined ? !failure.message.startsWith('timed out') : RETRYABLE.has(failure.status);
+    const retried =
+      failure.status === undefined ? !failure.message.startsWith('timed out') : RETRYABLE.has(failure.status);
     return retried && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
   }
 

@@ -16,7 +16,6 @@ import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
 import { resolveSubjects } from '../../engine/subjects.js';
 import type { ClusterRef } from '../../model/facts.js';
-import type { Policy } from '../../model/gcp.js';
 import { IdentifierError, parseServiceAccountEmail, projectOfPool } from '../../model/identifiers.js';
 import { K8S_KINDS } from '../../model/k8s/types.js';
 import type { K8sKind } from '../../model/k8s/types.js';
@@ -66,7 +65,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Project id and the project-qualified API name of a GSA, when the email tells it. */
-function projectOfAccount(email: string, clusterProject: { id: string; number: string | undefined }): string | undefined {
+function projectOfAccount(
+  email: string,
+  clusterProject: { id: string; number: string | undefined },
+): string | undefined {
   try {
     const parsed = parseServiceAccountEmail(email);
     if (parsed.kind === 'workload-pool') return undefined;
@@ -106,7 +108,7 @@ class BundleBuilder {
       this.record(path, outcome);
       return outcome;
     });
-    this.inflight.set(path, promise as Promise<CallOutcome<unknown>>);
+    this.inflight.set(path, promise);
     return promise;
   }
 
@@ -177,8 +179,10 @@ export async function collectLive(
   // A project's describe and policy (and services, clusters when asked), once per project.
   const projectFacts = (project: string, what: { describe?: boolean; policy?: boolean; services?: boolean }) => {
     if (what.describe ?? need.has('project')) void b.fetch(paths.project(project), () => google.project(project));
-    if (what.policy ?? need.has('projectPolicy')) void b.fetch(paths.projectPolicy(project), () => google.projectPolicy(project));
-    if (what.services ?? need.has('projectServices')) void b.fetch(paths.projectServices(project), () => google.services(project));
+    if (what.policy ?? need.has('projectPolicy'))
+      void b.fetch(paths.projectPolicy(project), () => google.projectPolicy(project));
+    if (what.services ?? need.has('projectServices'))
+      void b.fetch(paths.projectServices(project), () => google.services(project));
   };
 
   // ---- Phase 1: cluster, its project, Kubernetes.
@@ -186,7 +190,8 @@ export async function collectLive(
   const clusterCall = b.fetch(paths.cluster, () => google.cluster(cluster));
   // The project's number names direct-binding principals, so it is read whatever the checks say.
   projectFacts(cluster.project, { describe: true });
-  if (need.has('projectClusters')) void b.fetch(paths.projectClusters(cluster.project), () => google.clusters(cluster.project));
+  if (need.has('projectClusters'))
+    void b.fetch(paths.projectClusters(cluster.project), () => google.clusters(cluster.project));
   if (need.has('logEntries')) {
     const since = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
     void b.fetch('gcp/logs/iamcredentials.json', () =>
@@ -205,7 +210,10 @@ export async function collectLive(
     }),
     clusterCall.then((outcome) => {
       // A fleet pool may live in another project: its number is needed too.
-      const pool = outcome.ok && isRecord(outcome.value) ? (outcome.value.workloadIdentityConfig as { workloadPool?: string } | undefined)?.workloadPool : undefined;
+      const pool =
+        outcome.ok && isRecord(outcome.value)
+          ? (outcome.value.workloadIdentityConfig as { workloadPool?: string } | undefined)?.workloadPool
+          : undefined;
       const poolProject = pool ? projectOfPool(pool) : undefined;
       if (poolProject) projectFacts(poolProject, { describe: true, policy: false, services: false });
     }),
@@ -245,26 +253,28 @@ export async function collectLive(
     };
     if (wantsAccount) {
       gsaCalls.push(
-        b.fetch(paths.serviceAccount(first), () => google.serviceAccount(first, project)).then((o) => {
-          copy(paths.serviceAccount, o);
-          if (!o.ok && (o.status === 403 || o.status === 404)) failedDescribes.push({ email: first, project });
-        }),
+        b
+          .fetch(paths.serviceAccount(first), () => google.serviceAccount(first, project))
+          .then((o) => {
+            copy(paths.serviceAccount, o);
+            if (!o.ok && (o.status === 403 || o.status === 404)) failedDescribes.push({ email: first, project });
+          }),
       );
     }
     if (need.has('serviceAccountPolicy')) {
       gsaCalls.push(
-        b.fetch(paths.serviceAccountPolicy(first), () => google.serviceAccountPolicy(first, project)).then((o) =>
-          copy(paths.serviceAccountPolicy, o),
-        ),
+        b
+          .fetch(paths.serviceAccountPolicy(first), () => google.serviceAccountPolicy(first, project))
+          .then((o) => copy(paths.serviceAccountPolicy, o)),
       );
     }
     const isImpersonateTarget = impersonate !== undefined && impersonate.toLowerCase() === key;
     const isSubjectGsa = subjects.some((s) => s.gsaEmail?.toLowerCase() === key);
     if (need.has('serviceAccountKeys') && isSubjectGsa) {
       gsaCalls.push(
-        b.fetch(paths.serviceAccountKeys(first), () => google.serviceAccountKeys(first, project)).then((o) =>
-          copy(paths.serviceAccountKeys, o),
-        ),
+        b
+          .fetch(paths.serviceAccountKeys(first), () => google.serviceAccountKeys(first, project))
+          .then((o) => copy(paths.serviceAccountKeys, o)),
       );
     }
     if (project !== undefined) {
@@ -280,14 +290,18 @@ export async function collectLive(
     else if (bucket !== undefined) {
       const path = resourceFileName(on);
       gsaCalls.push(
-        b.fetch(path, () => google.bucketPolicy(bucket)).then((o) => {
-          // The file names the resource, so the reader can index it; only a readable policy becomes a file.
-          if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
-          else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
-        }),
+        b
+          .fetch(path, () => google.bucketPolicy(bucket))
+          .then((o) => {
+            // The file names the resource, so the reader can index it; only a readable policy becomes a file.
+            if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
+            else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
+          }),
       );
     } else {
-      b.notes.push(`the policy of ${on} is not collected live (only projects and Cloud Storage buckets are); add it to a bundle as gcp/resources/ANY.json`);
+      b.notes.push(
+        `the policy of ${on} is not collected live (only projects and Cloud Storage buckets are); add it to a bundle as gcp/resources/ANY.json`,
+      );
     }
     const inProject = PROJECT_IN_NAME.exec(on)?.[1];
     if (inProject !== undefined && asProject === undefined) projectFacts(inProject, { policy: true, services: false });
@@ -305,7 +319,13 @@ export async function collectLive(
   if (need.has('ancestorPolicies')) {
     // Only projects whose describe names a parent sit under a folder or organization.
     const withParent = [...b.files.entries()]
-      .filter(([path, entry]) => /^gcp\/projects\/[^/]+\.json$/.test(path) && 'json' in entry && isRecord(entry.json) && entry.json.parent !== undefined)
+      .filter(
+        ([path, entry]) =>
+          /^gcp\/projects\/[^/]+\.json$/.test(path) &&
+          'json' in entry &&
+          isRecord(entry.json) &&
+          entry.json.parent !== undefined,
+      )
       .map(([path]) => path.slice('gcp/projects/'.length, -'.json'.length))
       .filter((p) => !/\.(iam-policy|services|service-accounts|clusters)$/.test(p));
     await Promise.all(
@@ -332,9 +352,12 @@ export async function collectLive(
     for (const need of request.options.need ?? []) if (CUSTOM_ROLE.test(need)) roles.add(need);
     for (const [path, entry] of b.files) {
       if (!('json' in entry) || !isRecord(entry.json)) continue;
-      const policy = (path.startsWith('gcp/resources/') ? entry.json.policy : entry.json) as Policy | undefined;
-      if (!isRecord(policy) || !Array.isArray(policy.bindings)) continue;
-      for (const binding of policy.bindings) if (CUSTOM_ROLE.test(binding.role)) roles.add(binding.role);
+      const raw = path.startsWith('gcp/resources/') ? entry.json.policy : entry.json;
+      const bindings: unknown[] = isRecord(raw) && Array.isArray(raw.bindings) ? raw.bindings : [];
+      for (const binding of bindings) {
+        if (isRecord(binding) && typeof binding.role === 'string' && CUSTOM_ROLE.test(binding.role))
+          roles.add(binding.role);
+      }
     }
     for (const role of roles) void b.fetch(paths.customRole(role), () => google.customRole(role));
     await b.settle();

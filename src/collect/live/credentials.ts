@@ -62,7 +62,10 @@ function exemptFromProxy(host: string, noProxy: string | undefined): boolean {
     .split(',')
     .map((s) => s.trim().toLowerCase())
     .filter((s) => s !== '')
-    .some((entry) => entry === '*' || h === entry.replace(/^\./, '') || h.endsWith(entry.startsWith('.') ? entry : `.${entry}`));
+    .some(
+      (entry) =>
+        entry === '*' || h === entry.replace(/^\./, '') || h.endsWith(entry.startsWith('.') ? entry : `.${entry}`),
+    );
 }
 
 /**
@@ -86,7 +89,9 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
       kc.loadFromDefault();
     }
   } catch (e) {
-    throw new UsageError(`cannot load kubeconfig${files.length > 0 ? ` ${files.join(delimiter)}` : ''}: ${(e as Error).message}`);
+    throw new UsageError(
+      `cannot load kubeconfig${files.length > 0 ? ` ${files.join(delimiter)}` : ''}: ${(e as Error).message}`,
+    );
   }
   if (options.context) {
     if (!kc.getContextObject(options.context)) {
@@ -131,9 +136,13 @@ export function resolveClusterRef(flags: ClusterFlags, contextName: string | und
     location: flags.location ?? fromContext?.location,
     name: flags.cluster ?? fromContext?.name,
   };
-  const missing = (['project', 'location', 'cluster'] as const).filter((k) => ref[k === 'cluster' ? 'name' : k] === undefined);
+  const missing = (['project', 'location', 'cluster'] as const).filter(
+    (k) => ref[k === 'cluster' ? 'name' : k] === undefined,
+  );
   if (missing.length > 0 || ref.project === undefined || ref.location === undefined || ref.name === undefined) {
-    const context = contextName ? `the kubeconfig context \`${contextName}\` is not named gke_PROJECT_LOCATION_CLUSTER` : 'no kubeconfig context';
+    const context = contextName
+      ? `the kubeconfig context \`${contextName}\` is not named gke_PROJECT_LOCATION_CLUSTER`
+      : 'no kubeconfig context';
     throw new UsageError(`which cluster? ${context}: give ${missing.map((m) => `--${m}`).join(', ')}`);
   }
   return { project: ref.project, location: ref.location, name: ref.name };

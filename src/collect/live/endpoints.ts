@@ -57,17 +57,16 @@ export function parseEndpointFlags(values: readonly string[] | undefined): Parti
     const eq = value.indexOf('=');
     const name = eq > 0 ? value.slice(0, eq).trim().toLowerCase() : '';
     if (!isApi(name)) {
-      throw new UsageError(`--endpoint ${JSON.stringify(value)}: expected API=URL with API one of ${GOOGLE_APIS.join(', ')}`);
+      throw new UsageError(
+        `--endpoint ${JSON.stringify(value)}: expected API=URL with API one of ${GOOGLE_APIS.join(', ')}`,
+      );
     }
     out[name] = normalize(value.slice(eq + 1).trim(), `--endpoint ${name}`);
   }
   return out;
 }
 
-export function resolveEndpoints(
-  flags: Partial<Record<GoogleApiName, string>>,
-  env: NodeJS.ProcessEnv,
-): Endpoints {
+export function resolveEndpoints(flags: Partial<Record<GoogleApiName, string>>, env: NodeJS.ProcessEnv): Endpoints {
   const resolved = { ...DEFAULT_ENDPOINTS };
   for (const api of GOOGLE_APIS) {
     const flag = flags[api];

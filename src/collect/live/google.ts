@@ -103,8 +103,12 @@ export class GoogleApi {
     let token: string | undefined;
     do {
       const current = token;
-      const outcome = await this.call(api, 'GET', `${path}${current ? `?pageToken=${encodeURIComponent(current)}` : ''}`, permission, (signal) =>
-        page(current, signal),
+      const outcome = await this.call(
+        api,
+        'GET',
+        `${path}${current ? `?pageToken=${encodeURIComponent(current)}` : ''}`,
+        permission,
+        (signal) => page(current, signal),
       );
       if (!outcome.ok) return outcome;
       const data = (outcome.value ?? {}) as Record<string, unknown>;
@@ -132,8 +136,12 @@ export class GoogleApi {
   }
 
   project(project: string) {
-    return this.call('cloudresourcemanager', 'GET', `v1/projects/${project}`, 'resourcemanager.projects.get', (signal) =>
-      this.crm.projects.get({ projectId: project }, this.opts('cloudresourcemanager', signal)),
+    return this.call(
+      'cloudresourcemanager',
+      'GET',
+      `v1/projects/${project}`,
+      'resourcemanager.projects.get',
+      (signal) => this.crm.projects.get({ projectId: project }, this.opts('cloudresourcemanager', signal)),
     );
   }
 
@@ -144,7 +152,10 @@ export class GoogleApi {
       `v1/projects/${project}:getIamPolicy`,
       'resourcemanager.projects.getIamPolicy',
       (signal) =>
-        this.crm.projects.getIamPolicy({ resource: project, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+        this.crm.projects.getIamPolicy(
+          { resource: project, requestBody: POLICY_V3 },
+          this.opts('cloudresourcemanager', signal),
+        ),
     );
   }
 
@@ -155,7 +166,11 @@ export class GoogleApi {
       'POST',
       `v1/projects/${project}:getAncestry`,
       'resourcemanager.projects.get',
-      (signal) => this.crm.projects.getAncestry({ projectId: project, requestBody: {} }, this.opts('cloudresourcemanager', signal)),
+      (signal) =>
+        this.crm.projects.getAncestry(
+          { projectId: project, requestBody: {} },
+          this.opts('cloudresourcemanager', signal),
+        ),
     );
     if (!outcome.ok) return outcome;
     const resources = (outcome.value.ancestor ?? [])
@@ -171,7 +186,11 @@ export class GoogleApi {
       'POST',
       `v3/${folder}:getIamPolicy`,
       'resourcemanager.folders.getIamPolicy',
-      (signal) => this.crm3.folders.getIamPolicy({ resource: folder, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+      (signal) =>
+        this.crm3.folders.getIamPolicy(
+          { resource: folder, requestBody: POLICY_V3 },
+          this.opts('cloudresourcemanager', signal),
+        ),
     );
   }
 
@@ -182,28 +201,41 @@ export class GoogleApi {
       `v1/${organization}:getIamPolicy`,
       'resourcemanager.organizations.getIamPolicy',
       (signal) =>
-        this.crm.organizations.getIamPolicy({ resource: organization, requestBody: POLICY_V3 }, this.opts('cloudresourcemanager', signal)),
+        this.crm.organizations.getIamPolicy(
+          { resource: organization, requestBody: POLICY_V3 },
+          this.opts('cloudresourcemanager', signal),
+        ),
     );
   }
 
   /** Enabled services, as `gcloud services list --enabled` prints them. */
   services(project: string) {
     const parent = `projects/${project}`;
-    return this.listAll('serviceusage', `v1/${parent}/services`, 'serviceusage.services.list', 'services', (pageToken, signal) =>
-      this.usage.services.list(
-        { parent, filter: 'state:ENABLED', pageSize: 200, ...(pageToken ? { pageToken } : {}) },
-        this.opts('serviceusage', signal),
-      ),
+    return this.listAll(
+      'serviceusage',
+      `v1/${parent}/services`,
+      'serviceusage.services.list',
+      'services',
+      (pageToken, signal) =>
+        this.usage.services.list(
+          { parent, filter: 'state:ENABLED', pageSize: 200, ...(pageToken ? { pageToken } : {}) },
+          this.opts('serviceusage', signal),
+        ),
     );
   }
 
   serviceAccounts(project: string) {
     const name = `projects/${project}`;
-    return this.listAll('iam', `v1/${name}/serviceAccounts`, 'iam.serviceAccounts.list', 'accounts', (pageToken, signal) =>
-      this.iamApi.projects.serviceAccounts.list(
-        { name, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
-        this.opts('iam', signal),
-      ),
+    return this.listAll(
+      'iam',
+      `v1/${name}/serviceAccounts`,
+      'iam.serviceAccounts.list',
+      'accounts',
+      (pageToken, signal) =>
+        this.iamApi.projects.serviceAccounts.list(
+          { name, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
+          this.opts('iam', signal),
+        ),
     );
   }
 
@@ -234,8 +266,13 @@ export class GoogleApi {
 
   async serviceAccountKeys(email: string, project: string | undefined): Promise<CallOutcome<unknown[]>> {
     const name = this.accountName(email, project);
-    const outcome = await this.call('iam', 'GET', `v1/${name}/keys?keyTypes=USER_MANAGED`, 'iam.serviceAccountKeys.list', (signal) =>
-      this.iamApi.projects.serviceAccounts.keys.list({ name, keyTypes: ['USER_MANAGED'] }, this.opts('iam', signal)),
+    const outcome = await this.call(
+      'iam',
+      'GET',
+      `v1/${name}/keys?keyTypes=USER_MANAGED`,
+      'iam.serviceAccountKeys.list',
+      (signal) =>
+        this.iamApi.projects.serviceAccounts.keys.list({ name, keyTypes: ['USER_MANAGED'] }, this.opts('iam', signal)),
     );
     return outcome.ok ? { ok: true, value: outcome.value.keys ?? [] } : outcome;
   }

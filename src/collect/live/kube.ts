@@ -82,7 +82,9 @@ export class KubeApi {
           if (status >= 200 && status < 300) resolve(body);
           else {
             const retryAfter = res.headers['retry-after'];
-            reject(new HttpFailure(status, body, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)));
+            reject(
+              new HttpFailure(status, body, parseRetryAfter(typeof retryAfter === 'string' ? retryAfter : undefined)),
+            );
           }
         });
       });

@@ -95,9 +95,15 @@ export function addLiveOptions(command: Command): Command {
       new Option('--timeout <seconds>', 'timeout per API call').argParser(positiveNumber('seconds', false)).default(20),
     )
     .addOption(
-      new Option('--concurrency <n>', 'API calls in flight at once').argParser(positiveNumber('calls', true)).default(8),
+      new Option('--concurrency <n>', 'API calls in flight at once')
+        .argParser(positiveNumber('calls', true))
+        .default(8),
     )
-    .option('--endpoint <api=url>', 'base URL of a Google API, e.g. iam=http://127.0.0.1:8080/ (repeatable; see docs/live.md)', repeatable)
+    .option(
+      '--endpoint <api=url>',
+      'base URL of a Google API, e.g. iam=http://127.0.0.1:8080/ (repeatable; see docs/live.md)',
+      repeatable,
+    )
     .option('--debug', 'trace every HTTP call on stderr (method, URL, status, time; credentials redacted)')
     .option('--quiet', 'no progress line on stderr');
 }
@@ -129,7 +135,12 @@ export async function collectLiveInput(
   });
   const targets: TargetRequest = { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod };
   return collectLive(
-    { cluster, google: new GoogleApi(credentials, endpoints, runner), kube: new KubeApi(kc, runner), stats: runner.stats },
+    {
+      cluster,
+      google: new GoogleApi(credentials, endpoints, runner),
+      kube: new KubeApi(kc, runner),
+      stats: runner.stats,
+    },
     { requires, targets, options: { need: options.need, on: options.on, impersonate: options.impersonate } },
     (name) => (phase = name),
   );

@@ -19,7 +19,8 @@ export const comment = (text: string): HclItem => ({ kind: 'comment', text });
 /** A quoted HCL string; `${` and `%{` are escaped so values are never read as templates. */
 export function hclString(value: string): string {
   const json = JSON.stringify(value).replaceAll('\\b', '\\u0008').replaceAll('\\f', '\\u000c');
-  return json.replaceAll('${', '$${').replaceAll('%{', '%%{');
+  // Function replacers: in a replacement string `$$` would collapse to `$`.
+  return json.replaceAll('${', () => '$${').replaceAll('%{', () => '%%{');
 }
 
 function renderValue(value: HclValue, indent: string): string {
@@ -42,20 +43,21 @@ function renderItems(items: readonly HclItem[], indent: string): string[] {
   // terraform fmt aligns the `=` of consecutive single-line attributes.
   let run: { name: string; value: HclValue }[] = [];
   const flush = (): void => {
-    const singleLine = (v: HclValue): boolean => !renderValue(v, indent).includes('\n');
     const width = Math.max(0, ...run.map((a) => a.name.length));
-    for (const a of run) {
-      const name = singleLine(a.value) ? a.name.padEnd(width) : a.name;
-      out.push(`${indent}${name} = ${renderValue(a.value, indent)}`);
-    }
+    for (const a of run) out.push(`${indent}${a.name.padEnd(width)} = ${renderValue(a.value, indent)}`);
     run = [];
   };
   for (const item of items) {
-    if (item.kind === 'attr') {
+    if (item.kind === 'attr' && !renderValue(item.value, indent).includes('\n')) {
       run.push(item);
       continue;
     }
     flush();
+    if (item.kind === 'attr') {
+      // A multi-line value stands alone: terraform fmt aligns it with neither neighbour.
+      out.push(`${indent}${item.name} = ${renderValue(item.value, indent)}`);
+      continue;
+    }
     if (item.kind === 'comment') {
       out.push(`${indent}# ${item.text}`);
     } else {

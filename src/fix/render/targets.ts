@@ -16,7 +16,7 @@ export type IamResource =
   | { type: 'bucket'; bucket: string }
   | { type: 'other'; fullName: string };
 
-const USER_MANAGED_EMAIL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
+const USER_MANAGED_EMAIL = /^[^@\s]+@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/;
 
 /** The project id a service-account email names, only for user-managed accounts (`x@P.iam.gserviceaccount.com`). */
 export function projectOfEmail(email: string): string | undefined {
