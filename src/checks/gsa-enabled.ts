@@ -1,6 +1,7 @@
 // A disabled GSA rejects its existing tokens and every new token request (FACTS §1, §5.7). The API omits
 // `disabled` when false, so a missing field means enabled.
 
+import { noAnnotationOutcome } from './lib/subject-principal.js';
 import { need } from '../model/facts.js';
 import { defineCheck } from './define.js';
 import { serviceAccountResource } from './lib/gsa.js';
@@ -16,7 +17,7 @@ export default defineCheck({
   run({ facts, target }) {
     const subject = target.subject;
     if (subject.model === 'direct') {
-      return { status: 'skip', cause: 'direct binding: the KSA has no annotation, so there is no GSA to check' };
+      return noAnnotationOutcome(subject, 'there is no GSA to check');
     }
     const email = subject.gsaEmail;
     if (email === undefined) {

@@ -2,6 +2,7 @@
 // binding (FACTS §1, §5.5). A `deleted:serviceAccount:EMAIL?uid=N` member left in any policy tells a
 // deletion (or a delete-and-recreate, §5.8) apart from a typo.
 
+import { noAnnotationOutcome } from './lib/subject-principal.js';
 import { editDistance } from '../engine/annotations.js';
 import type { Subject } from '../engine/subject.js';
 import { need } from '../model/facts.js';
@@ -173,7 +174,7 @@ export default defineCheck({
   run({ facts, target }) {
     const subject = target.subject;
     if (subject.model === 'direct') {
-      return { status: 'skip', cause: 'direct binding: the KSA has no annotation, so there is no GSA to look for' };
+      return noAnnotationOutcome(subject, 'there is no GSA to look for');
     }
     const email = subject.gsaEmail;
     if (email === undefined) {

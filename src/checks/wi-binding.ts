@@ -25,7 +25,7 @@ import {
   serviceAccountResource,
 } from './lib/gsa.js';
 import { formatNearMiss, rankNearMisses } from './lib/near-miss.js';
-import { noPoolOutcome } from './lib/subject-principal.js';
+import { noPoolOutcome, noAnnotationOutcome } from './lib/subject-principal.js';
 
 const MAX_NOTES = 8;
 
@@ -179,7 +179,7 @@ export default defineCheck({
   run({ facts, target, roles }) {
     const subject = target.subject;
     if (subject.model === 'direct') {
-      return { status: 'skip', cause: 'direct binding: the KSA has no annotation, so it impersonates no GSA' };
+      return noAnnotationOutcome(subject, 'it impersonates no GSA');
     }
     const gsa = subject.gsaEmail;
     if (gsa === undefined) {

@@ -4,12 +4,17 @@
 import { Command, CommanderError, Option } from 'commander';
 import { BundleError } from '../collect/bundle/read.js';
 import { UsageError } from '../engine/errors.js';
-import { runChecksCommand, runExplainCommand } from './commands/catalog.js';
+import { addLiveOptions } from '../collect/live/live.js';
+import { runChecksCommand, runExplainCommand, runPermissionsCommand } from './commands/catalog.js';
+import type { CollectCommandOptions } from './commands/collect.js';
+import { runCollectCommand } from './commands/collect.js';
+import type { SandboxCommandOptions } from './commands/sandbox.js';
+import { runSandboxCommand } from './commands/sandbox.js';
 import type { CheckCommandOptions } from './commands/check.js';
 import { FORMATS, runCheckCommand } from './commands/check.js';
 import type { Io } from './output.js';
 import { processIo } from './output.js';
-import { choice, list } from './options.js';
+import { choice, list, portNumber } from './options.js';
 import { packageVersion } from './package-info.js';
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
@@ -24,10 +29,10 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
       outputError: (s, write) => write(`wi-doctor: ${s.replace(/^error: /, '')}`),
     });
 
-  program
+  const check = program
     .command('check')
     .description('Diagnose Workload Identity for Kubernetes service accounts, workloads or pods.')
-    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md)')
+    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read')
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
     .option('--pod <ns/name>', 'a pod (repeatable)', list)
@@ -45,14 +50,44 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--need <permission-or-role>', 'a permission or role the workload needs (repeatable)', list)
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
-    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)')
-    .action(async (options: CheckCommandOptions) => {
-      const { ksa, workload, pod, all } = options;
-      if (!all && !ksa?.length && !workload?.length && !pod?.length) {
-        throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
-      }
-      setExit(await runCheckCommand(options, io));
-    });
+    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addLiveOptions(check).action(async (options: CheckCommandOptions) => {
+    const { ksa, workload, pod, all } = options;
+    if (!all && !ksa?.length && !workload?.length && !pod?.length) {
+      throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
+    }
+    setExit(await runCheckCommand(options, io));
+  });
+
+  const collect = program
+    .command('collect')
+    .description('Read the live APIs and write an evidence bundle (no secrets) that `check --from` diagnoses.')
+    .option('--out <dir>', 'an empty folder for the bundle')
+    .option('--force', 'write into a folder that is not empty')
+    .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
+    .option('--workload <ns/kind/name>', 'a workload (repeatable)', list)
+    .option('--pod <ns/name>', 'a pod (repeatable)', list)
+    .option('--all', 'every KSA with a Google identity')
+    .option('--need <permission-or-role>', 'also collect what --need checks read (repeatable)', list)
+    .option('--on <resource>', 'full resource name the --need permissions are needed on')
+    .option('--impersonate <email>', 'also collect the policy of this service account');
+  addLiveOptions(collect).action(async (options: CollectCommandOptions) =>
+    setExit(await runCollectCommand(options, io)),
+  );
+
+  program
+    .command('permissions')
+    .description('The read-only permissions and roles wi-doctor itself needs to diagnose live.')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((options: { format: 'text' | 'json' }) => setExit(runPermissionsCommand(options, io)));
+
+  program
+    .command('sandbox')
+    .description('Start a local Workload Identity world (GKE, IAM, Kubernetes, metadata servers) from a scenario.')
+    .option('--scenario <file-or-name>', 'a scenario YAML file, or a shipped scenario name', 'healthy')
+    .addOption(new Option('--port <n>', 'first port (0: free ports)').argParser(portNumber).default(0))
+    .option('--env-file <file>', 'write `export NAME=value` lines here once ready (mode 0600, removed on exit)')
+    .action(async (options: SandboxCommandOptions) => setExit(await runSandboxCommand(options, io)));
 
   program
     .command('checks')

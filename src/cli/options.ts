@@ -20,3 +20,10 @@ export function choice<T extends string>(allowed: readonly T[]) {
     return value as T;
   };
 }
+
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number (0 for free ports)');
+  return n;
+}

@@ -49,12 +49,7 @@ export function ownerWorkloadOf(
 }
 
 /** Pods of a workload: those whose owner chain reaches it. */
-export function podsOfWorkload(
-  k8s: K8sFacts,
-  namespace: string,
-  kind: string,
-  name: string,
-): Fact<readonly Pod[]> {
+export function podsOfWorkload(k8s: K8sFacts, namespace: string, kind: string, name: string): Fact<readonly Pod[]> {
   const pods = k8s.inNamespace<Pod>('pods', namespace);
   if (pods.status !== 'present') return pods;
   const owned = pods.value.filter((pod) => {

@@ -5,7 +5,7 @@ import { clusterUrl, present } from '../model/facts.js';
 import { isServiceAccountEmail, poolOf, projectOfPool, tryParseMember } from '../model/identifiers.js';
 import type { Pod, ServiceAccountObject, Workload } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
-import { nearMissAnnotations } from './annotations.js';
+import { editDistance, nearMissAnnotations } from './annotations.js';
 import { UsageError } from './errors.js';
 import { ownerWorkloadOf, podsOfWorkload, templateOf, WORKLOAD_KINDS } from './ownership.js';
 import type { KsaPrincipal, Subject } from './subject.js';
@@ -25,7 +25,8 @@ interface PoolInfo {
 }
 
 function poolInfo(facts: Facts): PoolInfo {
-  const pool = facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
+  const pool =
+    facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
   const poolProject = pool ? projectOfPool(pool) : undefined;
   const project = poolProject ? facts.project(poolProject) : undefined;
   return {
@@ -50,12 +51,14 @@ function describeMissing(fact: Fact<unknown>, what: string, flag: string, candid
   throw new UsageError(`${flag}: no ${what} in the collected facts (${fact.source})${hint}`);
 }
 
+/** Names close to the one asked for, closest first: typos before other names of the same namespace. */
 function similarNames(names: readonly string[], wanted: string): string[] {
-  const [wantedNs, wantedName] = wanted.split('/');
-  return names.filter((n) => {
-    const [ns, name] = n.split('/');
-    return ns === wantedNs || name === wantedName;
-  });
+  const [wantedNs] = wanted.split('/');
+  return names
+    .map((name) => ({ name, distance: editDistance(name, wanted, 4) }))
+    .filter(({ name, distance }) => distance <= 4 || name.split('/')[0] === wantedNs)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .map(({ name }) => name);
 }
 
 export function buildSubject(
@@ -119,7 +122,8 @@ function resolveKsa(facts: Facts, info: PoolInfo, value: string): Subject {
   if (fact.status === 'absent') {
     describeMissing(fact, `ServiceAccount ${value}`, '--ksa', () => {
       const all = facts.k8s.list('serviceaccounts');
-      const names = all.status === 'present' ? all.value.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`) : [];
+      const names =
+        all.status === 'present' ? all.value.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`) : [];
       return similarNames(names, value);
     });
   }
@@ -215,7 +219,8 @@ export function grantedKsaKeys(facts: Facts, pool: string | undefined): { names:
         const parsed = tryParseMember(raw);
         if (!parsed.ok) continue;
         const m = parsed.member;
-        if ((m.type === 'wi-legacy' || m.type === 'wi-subject') && m.pool === pool) names.add(`${m.namespace}/${m.ksa}`);
+        if ((m.type === 'wi-legacy' || m.type === 'wi-subject') && m.pool === pool)
+          names.add(`${m.namespace}/${m.ksa}`);
         if (m.type === 'wi-uid' && m.pool === pool) uids.add(m.uid);
       }
     }

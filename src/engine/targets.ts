@@ -50,7 +50,8 @@ export function targetLocation(target: Target): string {
     case 'subject': {
       const s = target.subject;
       if (s.kind === 'pod') return kubernetesUri(s.namespace, 'pods', s.id.split('/')[2] ?? '');
-      if (s.kind === 'workload' && s.workload) return kubernetesUri(s.namespace, `${s.workload.kind}s`, s.workload.name);
+      if (s.kind === 'workload' && s.workload)
+        return kubernetesUri(s.namespace, `${s.workload.kind}s`, s.workload.name);
       return kubernetesUri(s.namespace, 'serviceaccounts', s.ksaName);
     }
     case 'cluster':

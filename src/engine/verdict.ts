@@ -28,7 +28,9 @@ export function buildVerdict(
   const warnings = ordered.filter((r) => r.status === 'warn');
   const unknowns = ordered.filter((r) => r.status === 'unknown');
   const ruledOut = ordered.filter((r) => r.status === 'pass').map(line);
-  const notEvaluated = unknowns.map((r) => `${line(r)}${r.missing?.length ? ` — collect: ${r.missing.join('; ')}` : ''}`);
+  const notEvaluated = unknowns.map(
+    (r) => `${line(r)}${r.missing?.length ? ` — collect: ${r.missing.join('; ')}` : ''}`,
+  );
 
   let headline: string;
   if (root) {
@@ -71,17 +73,25 @@ export function groupVerdicts(verdicts: readonly Verdict[], results: readonly Ch
         )
       : undefined;
     const shared = root && root.subject !== verdict.subject;
-    const key = verdict.rootCause === null ? 'none' : shared ? `${verdict.rootCause}@${root.subject}` : verdict.rootCause;
+    const key =
+      verdict.rootCause === null ? 'none' : shared ? `${verdict.rootCause}@${root.subject}` : verdict.rootCause;
     let group = groups.get(key);
     if (!group) {
       group = {
         rootCause: verdict.rootCause,
-        headline: verdict.rootCause === null ? 'No failure found' : shared ? verdict.headline : (root?.title ?? verdict.headline),
+        headline:
+          verdict.rootCause === null
+            ? 'No failure found'
+            : shared
+              ? verdict.headline
+              : (root?.title ?? verdict.headline),
         subjects: [],
       };
       groups.set(key, group);
     }
     group.subjects.push(verdict.subject);
   }
-  return [...groups.values()].sort((a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'));
+  return [...groups.values()].sort(
+    (a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'),
+  );
 }

@@ -10,7 +10,11 @@ export class AuditLog {
 
   constructor(private readonly now: () => number) {}
 
-  add(projectId: string, kind: 'activity' | 'data_access', entry: Omit<LogEntry, 'logName' | 'timestamp' | 'insertId'>): void {
+  add(
+    projectId: string,
+    kind: 'activity' | 'data_access',
+    entry: Omit<LogEntry, 'logName' | 'timestamp' | 'insertId'>,
+  ): void {
     this.seq += 1;
     const ts = new Date(this.now()).toISOString();
     this.entries.push({

@@ -1,3 +1,4 @@
+import { str } from './http/router.js';
 // startSandbox: one local world, each Google API on its own loopback port (so that gcloud's
 // CLOUDSDK_API_ENDPOINT_OVERRIDES_<API> and client libraries' rootUrl can point at it), one Kubernetes API
 // port per cluster, one metadata-server port per pod. Returns the endpoints and the environment to use.
@@ -27,7 +28,17 @@ export { loadScenarioFile, parseScenario, ScenarioError } from './scenario/load.
 export type { Scenario } from './scenario/types.js';
 
 /** The Google APIs served, by gcloud's override name. */
-export const GOOGLE_APIS = ['IAM', 'IAMCREDENTIALS', 'STS', 'CONTAINER', 'CLOUDRESOURCEMANAGER', 'SERVICEUSAGE', 'LOGGING', 'STORAGE', 'OAUTH2'] as const;
+export const GOOGLE_APIS = [
+  'IAM',
+  'IAMCREDENTIALS',
+  'STS',
+  'CONTAINER',
+  'CLOUDRESOURCEMANAGER',
+  'SERVICEUSAGE',
+  'LOGGING',
+  'STORAGE',
+  'OAUTH2',
+] as const;
 export type GoogleApi = (typeof GOOGLE_APIS)[number];
 
 export interface SandboxOptions {
@@ -78,8 +89,10 @@ export function contextName(c: { project: string; location: string; name: string
 
 export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox> {
   const host = opts.host ?? '127.0.0.1';
-  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) throw new Error(`the sandbox binds loopback only; ${host} is not a 127.x address`);
-  const scenario = typeof opts.scenario === 'string' ? await loadScenarioFile(opts.scenario) : checkScenario(opts.scenario);
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host))
+    throw new Error(`the sandbox binds loopback only; ${host} is not a 127.x address`);
+  const scenario =
+    typeof opts.scenario === 'string' ? await loadScenarioFile(opts.scenario) : checkScenario(opts.scenario);
   const world = await World.create(scenario);
   let nextPort = opts.port ?? 0;
   const port = (): number => (nextPort === 0 ? 0 : nextPort++);
@@ -100,12 +113,28 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const endpoints: Record<string, string> = {};
   try {
     for (const api of GOOGLE_APIS) {
-      const s = await serve({ api: API_OF[api], table: tables[api], faults: world.faults, host, port: port(), admin, ...(api === 'STS' ? { onError: stsBadRequest, faultError: stsFault } : {}) });
+      const s = await serve({
+        api: API_OF[api],
+        table: tables[api],
+        faults: world.faults,
+        host,
+        port: port(),
+        admin,
+        ...(api === 'STS' ? { onError: stsBadRequest, faultError: stsFault } : {}),
+      });
       servers.push(s);
       endpoints[api.toLowerCase()] = s.url;
     }
     for (const c of world.clusters) {
-      const s = await serve({ api: 'kubernetes', table: kubeRoutes(world, c), faults: world.faults, host, port: port(), admin, onError: kubeError });
+      const s = await serve({
+        api: 'kubernetes',
+        table: kubeRoutes(world, c),
+        faults: world.faults,
+        host,
+        port: port(),
+        admin,
+        onError: kubeError,
+      });
       servers.push(s);
       c.issuer = s.url;
       endpoints[`kubernetes:${contextName(c)}`] = s.url;
@@ -124,7 +153,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     for (const c of world.clusters) {
       for (const p of c.store.list('pods')) {
         if (p.metadata.namespace === 'kube-system') continue;
-        wanted.set(`${contextName(c)}/${p.metadata.namespace ?? ''}/${p.metadata.name}`, { c, ns: p.metadata.namespace ?? '', name: p.metadata.name });
+        wanted.set(`${contextName(c)}/${p.metadata.namespace ?? ''}/${p.metadata.name}`, {
+          c,
+          ns: p.metadata.namespace ?? '',
+          name: p.metadata.name,
+        });
       }
     }
     for (const [key, entry] of mds) {
@@ -135,9 +168,25 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     }
     for (const [key, w] of wanted) {
       if (mds.has(key)) continue;
-      const server = await serve({ api: 'metadata', table: metadataRoutes(world, w.c, w.ns, w.name), faults: world.faults, host, port: port(), headers: { 'Metadata-Flavor': 'Google', Server: 'Metadata Server for VM' } });
+      const server = await serve({
+        api: 'metadata',
+        table: metadataRoutes(world, w.c, w.ns, w.name),
+        faults: world.faults,
+        host,
+        port: port(),
+        headers: { 'Metadata-Flavor': 'Google', Server: 'Metadata Server for VM' },
+      });
       const metadataHost = `${host}:${server.port}`;
-      mds.set(key, { server, pod: { cluster: contextName(w.c), namespace: w.ns, name: w.name, metadataHost, metadataUrl: `http://${metadataHost}` } });
+      mds.set(key, {
+        server,
+        pod: {
+          cluster: contextName(w.c),
+          namespace: w.ns,
+          name: w.name,
+          metadataHost,
+          metadataUrl: `http://${metadataHost}`,
+        },
+      });
     }
   };
   world.onPodsChanged(() => {
@@ -155,7 +204,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   const env = buildEnv(world, endpoints, adminToken, kubeconfig, podsFile);
   await writeFile(podsFile, JSON.stringify(podList(), null, 2), { mode: 0o600 });
   world.onPodsChanged(() => {
-    void syncing.then(() => writeFile(podsFile, JSON.stringify(podList(), null, 2), { mode: 0o600 })).catch(() => undefined);
+    void syncing
+      .then(() => writeFile(podsFile, JSON.stringify(podList(), null, 2), { mode: 0o600 }))
+      .catch(() => undefined);
   });
 
   let stopped = false;
@@ -178,7 +229,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   };
 }
 
-function buildEnv(world: World, endpoints: Record<string, string>, token: string, kubeconfig: string, podsFile: string): Record<string, string> {
+function buildEnv(
+  world: World,
+  endpoints: Record<string, string>,
+  token: string,
+  kubeconfig: string,
+  podsFile: string,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const api of GOOGLE_APIS) {
     const url = endpoints[api.toLowerCase()] ?? '';
@@ -189,17 +246,27 @@ function buildEnv(world: World, endpoints: Record<string, string>, token: string
   env.CLOUDSDK_CORE_PROJECT = world.clusters[0]?.project ?? world.scenario.projects[0]?.id ?? '';
   env.CLOUDSDK_CORE_CHECK_GCE_METADATA = 'false';
   env.KUBECONFIG = kubeconfig;
-  env.WI_DOCTOR_KUBERNETES_ENDPOINT = endpoints.kubernetes ?? '';
-  env.WI_DOCTOR_ACCESS_TOKEN = token;
   env.WI_DOCTOR_SANDBOX_PODS = podsFile;
   return env;
 }
 
 function kubeconfigYaml(world: World, endpoints: Record<string, string>, token: string): string {
   const names = world.clusters.map(contextName);
-  const lines = ['apiVersion: v1', 'kind: Config', 'preferences: {}', `current-context: ${names[0] ?? ''}`, 'clusters:'];
+  const lines = [
+    'apiVersion: v1',
+    'kind: Config',
+    'preferences: {}',
+    `current-context: ${names[0] ?? ''}`,
+    'clusters:',
+  ];
   // Plain HTTP on loopback; client libraries only accept it with TLS verification explicitly off.
-  for (const n of names) lines.push(`- name: ${n}`, '  cluster:', `    server: ${endpoints[`kubernetes:${n}`] ?? ''}`, '    insecure-skip-tls-verify: true');
+  for (const n of names)
+    lines.push(
+      `- name: ${n}`,
+      '  cluster:',
+      `    server: ${endpoints[`kubernetes:${n}`] ?? ''}`,
+      '    insecure-skip-tls-verify: true',
+    );
   lines.push('contexts:');
   for (const n of names) lines.push(`- name: ${n}`, '  context:', `    cluster: ${n}`, `    user: ${n}`);
   lines.push('users:');
@@ -228,27 +295,44 @@ function stsBadRequest(e: unknown): SandboxResponse {
 
 /** STS throttling reads as STS words it (FACTS §1). */
 function stsFault(status: 429 | 503, retryAfterSeconds: number): SandboxResponse {
-  const res = status === 429 ? stsError(429, 'rate_limit_exceeded', STS_THROTTLED) : stsError(503, 'temporarily_unavailable', 'The service is currently unavailable.');
+  const res =
+    status === 429
+      ? stsError(429, 'rate_limit_exceeded', STS_THROTTLED)
+      : stsError(503, 'temporarily_unavailable', 'The service is currently unavailable.');
   return { ...res, headers: { 'Retry-After': String(retryAfterSeconds) } };
 }
 
 function kubeError(e: unknown): SandboxResponse {
-  return e instanceof SyntaxError ? kubeStatus(400, 'BadRequest', e.message) : kubeStatus(500, 'InternalError', e instanceof Error ? e.message : String(e));
+  return e instanceof SyntaxError
+    ? kubeStatus(400, 'BadRequest', e.message)
+    : kubeStatus(500, 'InternalError', e instanceof Error ? e.message : String(e));
 }
 
 /** /_sandbox/*: faults (GET/POST), pods (GET), node metadata-server health (POST). */
 function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
   return new RouteTable(
     [
-      { method: 'GET', path: '/_sandbox/faults', handler: () => json(200, { rules: world.faults.list(), iamPropagationDelaySeconds: world.policies.propagationDelayMs / 1000 }) },
+      {
+        method: 'GET',
+        path: '/_sandbox/faults',
+        handler: () =>
+          json(200, {
+            rules: world.faults.list(),
+            iamPropagationDelaySeconds: world.policies.propagationDelayMs / 1000,
+          }),
+      },
       {
         method: 'POST',
         path: '/_sandbox/faults',
         handler: (req) => {
           const body = readBody(req) as FaultsSpec;
-          const checked = checkScenario({ projects: [{ id: 'placeholder', number: '100000' }], faults: body }, 'faults');
+          const checked = checkScenario(
+            { projects: [{ id: 'placeholder', number: '100000' }], faults: body },
+            'faults',
+          );
           world.faults.set(checked.faults ?? {});
-          if (body.iamPropagationDelaySeconds !== undefined) world.policies.propagationDelayMs = body.iamPropagationDelaySeconds * 1000;
+          if (body.iamPropagationDelaySeconds !== undefined)
+            world.policies.propagationDelayMs = body.iamPropagationDelaySeconds * 1000;
           return json(200, { rules: world.faults.list() });
         },
       },
@@ -257,8 +341,9 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
         method: 'POST',
         path: '/_sandbox/nodes/{node}/metadata-server',
         handler: (req) => {
-          const health = String(readBody(req).health ?? '');
-          if (!['healthy', 'unhealthy', 'down'].includes(health)) return googleError(400, 'health must be healthy, unhealthy or down');
+          const health = str(readBody(req).health);
+          if (!['healthy', 'unhealthy', 'down'].includes(health))
+            return googleError(400, 'health must be healthy, unhealthy or down');
           const c = world.clusters.find((x) => x.health.has(req.params.node ?? ''));
           if (!c) return googleError(404, `no node ${req.params.node ?? ''}`);
           c.health.set(req.params.node ?? '', health as 'healthy');

@@ -25,7 +25,11 @@ export class TokenRegistry {
     this.tokens.set(token, info);
   }
 
-  mint(info: Omit<TokenInfo, 'expiresAt'>, lifetimeSeconds = 3600, prefix = 'ya29.sandbox'): { token: string; info: TokenInfo } {
+  mint(
+    info: Omit<TokenInfo, 'expiresAt'>,
+    lifetimeSeconds = 3600,
+    prefix = 'ya29.sandbox',
+  ): { token: string; info: TokenInfo } {
     const token = `${prefix}.${randomBytes(24).toString('base64url')}`;
     const full: TokenInfo = { ...info, expiresAt: this.now() + lifetimeSeconds * 1000 };
     this.tokens.set(token, full);

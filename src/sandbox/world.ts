@@ -8,7 +8,7 @@ import { Faults } from './faults.js';
 import { predefinedRoles } from './iam/catalog.js';
 import { checkPermission, type Decision, type ResourceLevel } from './iam/engine.js';
 import { PolicyStore } from './iam/policy-store.js';
-import type { Principal } from './iam/principal.js';
+import { matchingMembers, normalizeMember, type Principal } from './iam/principal.js';
 import {
   createWorkload,
   namespaceObject,
@@ -23,7 +23,14 @@ import {
 } from './kube/objects.js';
 import { KubeStore } from './kube/store.js';
 import { Prng } from './prng.js';
-import type { CallerSpec, ClusterSpec, MetadataServerHealth, PolicySpec, PoolMode, Scenario } from './scenario/types.js';
+import type {
+  CallerSpec,
+  ClusterSpec,
+  MetadataServerHealth,
+  PolicySpec,
+  PoolMode,
+  Scenario,
+} from './scenario/types.js';
 import { CLOUD_PLATFORM, pooledSigningKey, TokenRegistry, type SigningKey } from './tokens.js';
 
 export const DEFAULT_SERVICES = [
@@ -38,7 +45,11 @@ export const DEFAULT_SERVICES = [
   'storage.googleapis.com',
 ];
 
-export const DEFAULT_CALLER: CallerSpec = { token: 'sandbox-admin-token', identity: 'user:admin@example.com', owner: true };
+export const DEFAULT_CALLER: CallerSpec = {
+  token: 'sandbox-admin-token',
+  identity: 'user:admin@example.com',
+  owner: true,
+};
 
 export interface ProjectState {
   id: string;
@@ -173,7 +184,14 @@ export class World {
       }
       for (const b of p.buckets ?? []) {
         this.buckets.set(b.name, { name: b.name, projectId: p.id });
-        this.policies.seed(`buckets/${b.name}`, toPolicy(b.policy));
+        // A new bucket's policy names the project's basic roles through convenience members, as GCS does.
+        const policy = toPolicy(b.policy);
+        policy.bindings = [
+          { role: 'roles/storage.legacyBucketOwner', members: [`projectEditor:${p.id}`, `projectOwner:${p.id}`] },
+          { role: 'roles/storage.legacyBucketReader', members: [`projectViewer:${p.id}`] },
+          ...(policy.bindings ?? []),
+        ];
+        this.policies.seed(`buckets/${b.name}`, policy);
       }
       const policy = toPolicy(p.policy);
       const owners = callers.filter((c) => c.owner).map((c) => c.identity);
@@ -185,7 +203,11 @@ export class World {
       this.policies.seed(`projects/${p.id}`, policy);
     }
     for (const c of callers) {
-      this.callers.set(c.token, { token: c.token, identity: c.identity, principal: this.principalOfMember(c.identity) });
+      this.callers.set(c.token, {
+        token: c.token,
+        identity: c.identity,
+        principal: this.principalOfMember(c.identity),
+      });
       this.tokens.register(c.token, {
         principal: this.principalOfMember(c.identity),
         scopes: c.scopes ?? [CLOUD_PLATFORM],
@@ -245,7 +267,8 @@ export class World {
     let index = 0;
     for (const np of poolSpecs) {
       const declared = (spec.nodes ?? []).filter((n) => n.pool === np.name);
-      const nodes = declared.length > 0 ? declared : Array.from({ length: np.nodeCount ?? 1 }, () => ({ pool: np.name }));
+      const nodes =
+        declared.length > 0 ? declared : Array.from({ length: np.nodeCount ?? 1 }, () => ({ pool: np.name }));
       for (const n of nodes) {
         const declaredNode = n as { name?: string; metadataServer?: MetadataServerHealth };
         const name = declaredNode.name ?? newNodeName(cluster, np.name);
@@ -318,7 +341,12 @@ export class World {
     const [type, value = ''] = member.split(/:(.*)/s);
     if (type === 'serviceAccount') {
       const g = this.gsa(value);
-      return { kind: 'serviceAccount', email: value.toLowerCase(), uniqueId: g?.uniqueId ?? '', projectId: g?.projectId ?? '' };
+      return {
+        kind: 'serviceAccount',
+        email: value.toLowerCase(),
+        uniqueId: g?.uniqueId ?? '',
+        projectId: g?.projectId ?? '',
+      };
     }
     return { kind: 'user', email: value };
   }
@@ -349,7 +377,12 @@ export class World {
   bucketChain(bucket: string): ResourceLevel[] {
     const b = this.buckets.get(bucket);
     return [
-      { policyKey: `buckets/${bucket}`, name: `projects/_/buckets/${bucket}`, type: 'storage.googleapis.com/Bucket', service: 'storage.googleapis.com' },
+      {
+        policyKey: `buckets/${bucket}`,
+        name: `projects/_/buckets/${bucket}`,
+        type: 'storage.googleapis.com/Bucket',
+        service: 'storage.googleapis.com',
+      },
       ...(b ? this.projectChain(b.projectId) : []),
     ];
   }
@@ -367,7 +400,8 @@ export class World {
   check(principal: Principal, permission: string, chain: ResourceLevel[]): Decision {
     if (principal.kind === 'serviceAccount') {
       const g = this.gsa(principal.email);
-      if (!g || g.disabled || (principal.uniqueId !== '' && g.uniqueId !== principal.uniqueId)) return { allowed: false };
+      if (!g || g.disabled || (principal.uniqueId !== '' && g.uniqueId !== principal.uniqueId))
+        return { allowed: false };
     }
     return checkPermission(
       {
@@ -378,12 +412,34 @@ export class World {
       principal,
       permission,
       chain,
+      chain.some((l) => l.policyKey.startsWith('buckets/')) ? this.conveniences(principal) : [],
     );
+  }
+
+  /** `projectOwner:P` / `projectEditor:P` / `projectViewer:P` for the basic roles the principal holds on P. */
+  private conveniences(principal: Principal): string[] {
+    const members = matchingMembers(principal);
+    const out: string[] = [];
+    for (const p of this.projects.values()) {
+      for (const b of this.policies.effective(`projects/${p.id}`)?.bindings ?? []) {
+        const kind = {
+          'roles/owner': 'projectOwner',
+          'roles/editor': 'projectEditor',
+          'roles/viewer': 'projectViewer',
+        }[b.role];
+        if (kind && !b.condition && (b.members ?? []).some((m) => members.has(normalizeMember(m))))
+          out.push(`${kind}:${p.id}`);
+      }
+    }
+    return out;
   }
 
   cluster(project: string, location: string, name: string): ClusterState | undefined {
     return this.clusters.find(
-      (c) => (c.project === project || this.project(project)?.id === c.project) && (location === '-' || c.location === location) && c.name === name,
+      (c) =>
+        (c.project === project || this.project(project)?.id === c.project) &&
+        (location === '-' || c.location === location) &&
+        c.name === name,
     );
   }
 
@@ -427,7 +483,7 @@ export class World {
     g.deleted = true;
     const live = `serviceAccount:${g.email}`;
     const dead = `deleted:serviceAccount:${g.email}?uid=${g.uniqueId}`;
-    this.policies.rewriteMembers((m) => (m.toLowerCase() === live ? dead : m));
+    this.policies.rewriteMembers((m) => (normalizeMember(m) === live ? dead : m));
   }
 
   undeleteGsa(g: GsaState): boolean {
@@ -458,7 +514,9 @@ export class World {
   /** A node-pool mode change recreates the pool's nodes and reschedules their pods, as GKE does. */
   setPoolMode(c: ClusterState, pool: NodePoolState, mode: PoolMode): void {
     pool.mode = mode;
-    const old = c.store.list<Node>('nodes').filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === pool.name);
+    const old = c.store
+      .list<Node>('nodes')
+      .filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === pool.name);
     const renamed = new Map<string, string>();
     old.forEach((n, i) => {
       const name = newNodeName(c, pool.name);

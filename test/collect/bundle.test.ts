@@ -160,7 +160,9 @@ describe('service accounts: the project list proves absence', () => {
     expect(unlisted.serviceAccount(CART).status).toBe('error');
   });
   it('the describe file wins over the list', () => {
-    const facts = factsFromFiles(input({ [`gcp/service-accounts/${CART}.json`]: { email: CART, disabled: true }, [listPath]: [] }));
+    const facts = factsFromFiles(
+      input({ [`gcp/service-accounts/${CART}.json`]: { email: CART, disabled: true }, [listPath]: [] }),
+    );
     expect(facts.serviceAccount(CART)).toMatchObject({ status: 'present', value: { disabled: true } });
   });
   it('a Compute default account is looked up in the project whose number it carries', () => {

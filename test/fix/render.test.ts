@@ -272,7 +272,7 @@ describe('exact commands for the key cases', () => {
       `gcloud projects add-iam-policy-binding acme-shop --role=roles/storage.objectViewer --member='${API_PRINCIPAL}'`,
     );
     expect(render(only('add-iam-binding', 1)).terraform).toMatch(
-      /^resource "google_project_iam_member" "[a-z0-9_]+" \{\n  project = "acme-shop"\n/,
+      /^resource "google_project_iam_member" "[a-z0-9_]+" \{\n {2}project = "acme-shop"\n/,
     );
     expect(render(only('add-iam-binding', 3)).gcloud).toBe(
       "gcloud resource-manager folders add-iam-policy-binding 1234 --role=roles/viewer --member='user:a@example.com'",
@@ -346,7 +346,7 @@ describe('exact commands for the key cases', () => {
       'gcloud container clusters update prod --location=europe-west1 --project=acme-shop --workload-pool=acme-shop.svc.id.goog',
     );
     expect(a.terraform).toMatch(
-      /^# .*google_container_cluster.*\nworkload_identity_config \{\n  workload_pool = "acme-shop.svc.id.goog"\n\}$/,
+      /^# .*google_container_cluster.*\nworkload_identity_config \{\n {2}workload_pool = "acme-shop.svc.id.goog"\n\}$/,
     );
   });
 

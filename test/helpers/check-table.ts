@@ -81,15 +81,22 @@ export class BundleEditor {
   private *objects(): Generator<{ path: string; object: KObject; container: KObject[] | undefined }> {
     for (const [path, entry] of this.input.files) {
       if (!path.startsWith('k8s/') || !('json' in entry)) continue;
-      if (isList(entry.json)) for (const object of entry.json.items) yield { path, object, container: entry.json.items };
-      else if (typeof entry.json === 'object' && entry.json !== null) yield { path, object: entry.json as KObject, container: undefined };
+      if (isList(entry.json))
+        for (const object of entry.json.items) yield { path, object, container: entry.json.items };
+      else if (typeof entry.json === 'object' && entry.json !== null)
+        yield { path, object: entry.json as KObject, container: undefined };
     }
   }
 
   private find(kind: string, namespace: string | undefined, name: string) {
     for (const found of this.objects()) {
       const o = found.object;
-      if (o.kind && KIND_TO_RESOURCE[o.kind] === kind && o.metadata.name === name && (o.metadata.namespace ?? undefined) === namespace) {
+      if (
+        o.kind &&
+        KIND_TO_RESOURCE[o.kind] === kind &&
+        o.metadata.name === name &&
+        (o.metadata.namespace ?? undefined) === namespace
+      ) {
         return found;
       }
     }
@@ -102,7 +109,10 @@ export class BundleEditor {
 
   addK8s(object: KObject): void {
     const entry = this.input.files.get('k8s/extra.json');
-    const list = entry && 'json' in entry && isList(entry.json) ? entry.json : { apiVersion: 'v1', kind: 'List', items: [] as KObject[] };
+    const list =
+      entry && 'json' in entry && isList(entry.json)
+        ? entry.json
+        : { apiVersion: 'v1', kind: 'List', items: [] as KObject[] };
     list.items.push(object);
     this.input.files.set('k8s/extra.json', { json: list });
   }
@@ -138,7 +148,8 @@ function assertExpectation(results: CheckResult[], expected: Expectation): void 
   if (expected.evidence) expected.evidence(result.evidence ?? {});
   // Every non-pass result explains itself.
   if (result.status !== 'pass') expect(result.cause, 'a non-pass result needs a cause').toBeTruthy();
-  if (result.status === 'fail' || result.status === 'warn') expect(result.evidence, 'fail/warn needs evidence').toBeDefined();
+  if (result.status === 'fail' || result.status === 'warn')
+    expect(result.evidence, 'fail/warn needs evidence').toBeDefined();
 }
 
 export function describeCheck(check: AnyCheck, cases: readonly CheckCase[]): void {

@@ -36,12 +36,18 @@ afterAll(async () => {
   await sb.stop();
 });
 
-async function failure(p: Promise<unknown>): Promise<{ status: number; data: unknown; headers: Record<string, string> }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ status: number; data: unknown; headers: Record<string, string> }> {
   try {
     await p;
   } catch (e) {
     const err = e as { status?: number; response?: { status: number; data: unknown; headers: Record<string, string> } };
-    return { status: err.response?.status ?? err.status ?? 0, data: err.response?.data, headers: err.response?.headers ?? {} };
+    return {
+      status: err.response?.status ?? err.status ?? 0,
+      data: err.response?.data,
+      headers: err.response?.headers ?? {},
+    };
   }
   throw new Error('expected the call to fail');
 }
@@ -56,9 +62,17 @@ describe('iam v1', () => {
     const got = await client().projects.serviceAccounts.get({ name: `projects/acme-shop/serviceAccounts/${CART_GSA}` });
     expect(got.data.uniqueId).toMatch(/^\d{21}$/);
     expect(got.data.disabled).toBeUndefined();
-    const missing = await failure(client().projects.serviceAccounts.get({ name: 'projects/acme-shop/serviceAccounts/nobody@acme-shop.iam.gserviceaccount.com' }));
+    const missing = await failure(
+      client().projects.serviceAccounts.get({
+        name: 'projects/acme-shop/serviceAccounts/nobody@acme-shop.iam.gserviceaccount.com',
+      }),
+    );
     expect(missing.status).toBe(404);
-    const hidden = await failure(client().projects.serviceAccounts.get({ name: 'projects/-/serviceAccounts/nobody@acme-shop.iam.gserviceaccount.com' }));
+    const hidden = await failure(
+      client().projects.serviceAccounts.get({
+        name: 'projects/-/serviceAccounts/nobody@acme-shop.iam.gserviceaccount.com',
+      }),
+    );
     expect(hidden.status).toBe(403);
   });
 
@@ -67,7 +81,9 @@ describe('iam v1', () => {
     const first = await c.projects.serviceAccounts.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 });
     const stale = first.data.etag;
     await c.projects.serviceAccounts.setIamPolicy({ resource, requestBody: { policy: { ...first.data } } });
-    const conflict = await failure(c.projects.serviceAccounts.setIamPolicy({ resource, requestBody: { policy: { ...first.data, etag: stale } } }));
+    const conflict = await failure(
+      c.projects.serviceAccounts.setIamPolicy({ resource, requestBody: { policy: { ...first.data, etag: stale } } }),
+    );
     expect(conflict.status).toBe(409);
     expect((conflict.data as { error: { status: string } }).error.status).toBe('ABORTED');
 
@@ -77,9 +93,15 @@ describe('iam v1', () => {
       members.map(async (member) => {
         for (;;) {
           const cur = await c.projects.serviceAccounts.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 });
-          const bindings = [...(cur.data.bindings ?? []), { role: 'roles/iam.serviceAccountTokenCreator', members: [member] }];
+          const bindings = [
+            ...(cur.data.bindings ?? []),
+            { role: 'roles/iam.serviceAccountTokenCreator', members: [member] },
+          ];
           try {
-            await c.projects.serviceAccounts.setIamPolicy({ resource, requestBody: { policy: { version: 3, etag: cur.data.etag, bindings } } });
+            await c.projects.serviceAccounts.setIamPolicy({
+              resource,
+              requestBody: { policy: { version: 3, etag: cur.data.etag, bindings } },
+            });
             return;
           } catch (e) {
             if ((e as { status?: number }).status !== 409) throw e;
@@ -89,7 +111,9 @@ describe('iam v1', () => {
       }),
     );
     const final = await c.projects.serviceAccounts.getIamPolicy({ resource, 'options.requestedPolicyVersion': 3 });
-    const granted = (final.data.bindings ?? []).flatMap((b) => (b.role === 'roles/iam.serviceAccountTokenCreator' ? (b.members ?? []) : []));
+    const granted = (final.data.bindings ?? []).flatMap((b) =>
+      b.role === 'roles/iam.serviceAccountTokenCreator' ? (b.members ?? []) : [],
+    );
     expect(new Set(granted)).toEqual(new Set(members));
     expect((final.data.bindings ?? []).some((b) => b.role === 'roles/iam.workloadIdentityUser')).toBe(true);
     expect(conflicts).toBeGreaterThanOrEqual(0);
@@ -101,11 +125,20 @@ describe('iam v1', () => {
     const res = await failure(
       c.projects.serviceAccounts.setIamPolicy({
         resource,
-        requestBody: { policy: { etag: cur.data.etag, bindings: [{ role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-data.svc.id.goog[shop/cart]'] }] } },
+        requestBody: {
+          policy: {
+            etag: cur.data.etag,
+            bindings: [
+              { role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-data.svc.id.goog[shop/cart]'] },
+            ],
+          },
+        },
       }),
     );
     expect(res.status).toBe(400);
-    expect((res.data as { error: { message: string } }).error.message).toMatch(/^Identity Pool does not exist \(acme-data\.svc\.id\.goog\)/);
+    expect((res.data as { error: { message: string } }).error.message).toMatch(
+      /^Identity Pool does not exist \(acme-data\.svc\.id\.goog\)/,
+    );
   });
 
   test('roles resolve from the catalog', async () => {
@@ -116,9 +149,18 @@ describe('iam v1', () => {
 
 describe('iamcredentials v1', () => {
   test('the 403 of FACTS §1, field for field, for a caller without the binding', async () => {
-    const client = iamcredentials({ version: 'v1', rootUrl: rootUrl(sb, 'iamcredentials'), auth: authFor(sb.adminToken) });
+    const client = iamcredentials({
+      version: 'v1',
+      rootUrl: rootUrl(sb, 'iamcredentials'),
+      auth: authFor(sb.adminToken),
+    });
     // Owner does not include getAccessToken (FACTS §3).
-    const res = await failure(client.projects.serviceAccounts.generateAccessToken({ name: `projects/-/serviceAccounts/${CART_GSA}`, requestBody: { scope: ['https://www.googleapis.com/auth/cloud-platform'] } }));
+    const res = await failure(
+      client.projects.serviceAccounts.generateAccessToken({
+        name: `projects/-/serviceAccounts/${CART_GSA}`,
+        requestBody: { scope: ['https://www.googleapis.com/auth/cloud-platform'] },
+      }),
+    );
     expect(res.status).toBe(403);
     expect(res.data).toEqual(FACTS_403);
   });
@@ -129,11 +171,16 @@ describe('sts v1 and federation', () => {
     const res = await fetch(`${sb.endpoints.kubernetes}/api/v1/namespaces/shop/serviceaccounts/cart/token`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${sb.adminToken}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds: 3600 } }),
+      body: JSON.stringify({
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { audiences: [audience], expirationSeconds: 3600 },
+      }),
     });
     return ((await res.json()) as { status: { token: string } }).status.token;
   }
-  const audience = 'identitynamespace:acme-shop.svc.id.goog:https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod';
+  const audience =
+    'identitynamespace:acme-shop.svc.id.goog:https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod';
 
   test('JSON camelCase exchange, then generateAccessToken with the KSA principal', async () => {
     const client = sts({ version: 'v1', rootUrl: rootUrl(sb, 'sts') });
@@ -150,15 +197,27 @@ describe('sts v1 and federation', () => {
     expect(exchanged.data.token_type).toBe('Bearer');
     const federated = exchanged.data.access_token ?? '';
     const creds = iamcredentials({ version: 'v1', rootUrl: rootUrl(sb, 'iamcredentials'), auth: authFor(federated) });
-    const minted = await creds.projects.serviceAccounts.generateAccessToken({ name: `projects/-/serviceAccounts/${CART_GSA}`, requestBody: { scope: ['https://www.googleapis.com/auth/cloud-platform'] } });
+    const minted = await creds.projects.serviceAccounts.generateAccessToken({
+      name: `projects/-/serviceAccounts/${CART_GSA}`,
+      requestBody: { scope: ['https://www.googleapis.com/auth/cloud-platform'] },
+    });
     expect(minted.data.accessToken).toMatch(/^ya29\./);
-    const denied = await failure(creds.projects.serviceAccounts.generateAccessToken({ name: 'projects/-/serviceAccounts/reader@acme-data.iam.gserviceaccount.com', requestBody: { scope: [] } }));
+    const denied = await failure(
+      creds.projects.serviceAccounts.generateAccessToken({
+        name: 'projects/-/serviceAccounts/reader@acme-data.iam.gserviceaccount.com',
+        requestBody: { scope: [] },
+      }),
+    );
     expect(denied.data).toEqual(FACTS_403);
   });
 
   test('errors: unknown pool → invalid_target; wrong token audience → invalid_grant', async () => {
     const form = async (body: Record<string, string>) => {
-      const res = await fetch(`${sb.endpoints.sts}/v1/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body).toString() });
+      const res = await fetch(`${sb.endpoints.sts}/v1/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(body).toString(),
+      });
       return { status: res.status, body: (await res.json()) as { error: string; error_description: string } };
     };
     const base = {
@@ -167,10 +226,16 @@ describe('sts v1 and federation', () => {
       subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
       scope: 'https://www.googleapis.com/auth/cloud-platform',
     };
-    const target = await form({ ...base, subject_token: await ksaToken('acme-shop.svc.id.goog'), audience: audience.replace('acme-shop.svc', 'acme-data.svc') });
+    const target = await form({
+      ...base,
+      subject_token: await ksaToken('acme-shop.svc.id.goog'),
+      audience: audience.replace('acme-shop.svc', 'acme-data.svc'),
+    });
     expect(target.status).toBe(400);
     expect(target.body.error).toBe('invalid_target');
-    expect(target.body.error_description).toMatch(/^The target service indicated by the "audience" parameters is invalid\./);
+    expect(target.body.error_description).toMatch(
+      /^The target service indicated by the "audience" parameters is invalid\./,
+    );
     const grant = await form({ ...base, subject_token: await ksaToken('https://kubernetes.default.svc'), audience });
     expect(grant.body.error).toBe('invalid_grant');
     const ok = await form({ ...base, subject_token: await ksaToken('acme-shop.svc.id.goog'), audience });
@@ -185,12 +250,23 @@ describe('container and resource manager', () => {
     const cluster = await client.projects.locations.clusters.get({ name });
     expect(cluster.data.workloadIdentityConfig?.workloadPool).toBe('acme-shop.svc.id.goog');
     expect(cluster.data.nodePools?.[0]?.config?.workloadMetadataConfig?.mode).toBe('GKE_METADATA');
-    const nodesBefore = await (await fetch(`${sb.endpoints.kubernetes}/api/v1/nodes?labelSelector=cloud.google.com/gke-nodepool=batch-pool`, { headers: { Authorization: `Bearer ${sb.adminToken}` } })).json() as { items: { metadata: { name: string } }[] };
-    const op = await client.projects.locations.clusters.nodePools.update({ name: `${name}/nodePools/batch-pool`, requestBody: { workloadMetadataConfig: { mode: 'GCE_METADATA' } } });
+    const nodesBefore = (await (
+      await fetch(`${sb.endpoints.kubernetes}/api/v1/nodes?labelSelector=cloud.google.com/gke-nodepool=batch-pool`, {
+        headers: { Authorization: `Bearer ${sb.adminToken}` },
+      })
+    ).json()) as { items: { metadata: { name: string } }[] };
+    const op = await client.projects.locations.clusters.nodePools.update({
+      name: `${name}/nodePools/batch-pool`,
+      requestBody: { workloadMetadataConfig: { mode: 'GCE_METADATA' } },
+    });
     expect(op.data.status).toBe('DONE');
     const pool = await client.projects.locations.clusters.nodePools.get({ name: `${name}/nodePools/batch-pool` });
     expect(pool.data.config?.workloadMetadataConfig?.mode).toBe('GCE_METADATA');
-    const nodesAfter = await (await fetch(`${sb.endpoints.kubernetes}/api/v1/nodes?labelSelector=cloud.google.com/gke-nodepool=batch-pool`, { headers: { Authorization: `Bearer ${sb.adminToken}` } })).json() as { items: { metadata: { name: string; labels: Record<string, string> } }[] };
+    const nodesAfter = (await (
+      await fetch(`${sb.endpoints.kubernetes}/api/v1/nodes?labelSelector=cloud.google.com/gke-nodepool=batch-pool`, {
+        headers: { Authorization: `Bearer ${sb.adminToken}` },
+      })
+    ).json()) as { items: { metadata: { name: string; labels: Record<string, string> } }[] };
     expect(nodesAfter.items[0]?.metadata.name).not.toBe(nodesBefore.items[0]?.metadata.name);
     expect(nodesAfter.items[0]?.metadata.labels['iam.gke.io/gke-metadata-server-enabled']).toBeUndefined();
     const jwks = await client.projects.locations.clusters.getJwks({ parent: name });
@@ -198,13 +274,28 @@ describe('container and resource manager', () => {
   });
 
   test('projects v1 and v3; a caller without rights gets 403', async () => {
-    const v1 = cloudresourcemanager({ version: 'v1', rootUrl: rootUrl(sb, 'cloudresourcemanager'), auth: authFor(sb.adminToken) });
+    const v1 = cloudresourcemanager({
+      version: 'v1',
+      rootUrl: rootUrl(sb, 'cloudresourcemanager'),
+      auth: authFor(sb.adminToken),
+    });
     expect((await v1.projects.get({ projectId: 'acme-shop' })).data.projectNumber).toBe('123456789012');
-    const policy = await v1.projects.getIamPolicy({ resource: 'acme-shop', requestBody: { options: { requestedPolicyVersion: 3 } } });
+    const policy = await v1.projects.getIamPolicy({
+      resource: 'acme-shop',
+      requestBody: { options: { requestedPolicyVersion: 3 } },
+    });
     expect(policy.data.auditConfigs?.[0]?.service).toBe('iam.googleapis.com');
-    const v3 = cloudresourcemanager({ version: 'v3', rootUrl: rootUrl(sb, 'cloudresourcemanager'), auth: authFor(sb.adminToken) });
+    const v3 = cloudresourcemanager({
+      version: 'v3',
+      rootUrl: rootUrl(sb, 'cloudresourcemanager'),
+      auth: authFor(sb.adminToken),
+    });
     expect((await v3.projects.get({ name: 'projects/acme-shop' })).data.name).toBe('projects/123456789012');
-    const stranger = cloudresourcemanager({ version: 'v1', rootUrl: rootUrl(sb, 'cloudresourcemanager'), auth: authFor('not-a-token') });
+    const stranger = cloudresourcemanager({
+      version: 'v1',
+      rootUrl: rootUrl(sb, 'cloudresourcemanager'),
+      auth: authFor('not-a-token'),
+    });
     expect((await failure(stranger.projects.get({ projectId: 'acme-shop' }))).status).toBe(401);
   });
 
@@ -218,10 +309,19 @@ describe('container and resource manager', () => {
 describe('faults', () => {
   test('seeded 429 with Retry-After, repeatable; cleared by the admin endpoint', async () => {
     const run = async () => {
-      await fetch(`${sb.endpoints.iam}/_sandbox/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seed: 7, rules: [{ api: 'cloudresourcemanager', errorRate: 0.5, status: 429, retryAfterSeconds: 3 }] }) });
+      await fetch(`${sb.endpoints.iam}/_sandbox/faults`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          seed: 7,
+          rules: [{ api: 'cloudresourcemanager', errorRate: 0.5, status: 429, retryAfterSeconds: 3 }],
+        }),
+      });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const res = await fetch(`${sb.endpoints.cloudresourcemanager}/v1/projects/acme-shop`, { headers: { Authorization: `Bearer ${sb.adminToken}` } });
+        const res = await fetch(`${sb.endpoints.cloudresourcemanager}/v1/projects/acme-shop`, {
+          headers: { Authorization: `Bearer ${sb.adminToken}` },
+        });
         if (res.status === 429) expect(res.headers.get('retry-after')).toBe('3');
         statuses.push(res.status);
         await res.arrayBuffer();
@@ -233,7 +333,17 @@ describe('faults', () => {
     expect(a).toEqual(b);
     expect(a).toContain(429);
     expect(a).toContain(200);
-    await fetch(`${sb.endpoints.iam}/_sandbox/faults`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ rules: [] }) });
-    expect((await fetch(`${sb.endpoints.cloudresourcemanager}/v1/projects/acme-shop`, { headers: { Authorization: `Bearer ${sb.adminToken}` } })).status).toBe(200);
+    await fetch(`${sb.endpoints.iam}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rules: [] }),
+    });
+    expect(
+      (
+        await fetch(`${sb.endpoints.cloudresourcemanager}/v1/projects/acme-shop`, {
+          headers: { Authorization: `Bearer ${sb.adminToken}` },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

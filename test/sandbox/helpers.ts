@@ -34,7 +34,11 @@ export interface MdsAnswer {
 }
 
 /** One metadata request; a server that never answers shows up as 'timeout' after `timeoutMs`. */
-export async function mds(p: PodEndpoint, path: string, opts: { flavor?: boolean; timeoutMs?: number } = {}): Promise<MdsAnswer> {
+export async function mds(
+  p: PodEndpoint,
+  path: string,
+  opts: { flavor?: boolean; timeoutMs?: number } = {},
+): Promise<MdsAnswer> {
   try {
     const res = await fetch(`${p.metadataUrl}/computeMetadata/v1/${path}`, {
       headers: opts.flavor === false ? {} : { 'Metadata-Flavor': 'Google' },
@@ -42,7 +46,8 @@ export async function mds(p: PodEndpoint, path: string, opts: { flavor?: boolean
     });
     return { status: res.status, body: await res.text(), flavor: res.headers.get('metadata-flavor') };
   } catch (e) {
-    if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return { status: 'timeout', body: '', flavor: null };
+    if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
+      return { status: 'timeout', body: '', flavor: null };
     throw e;
   }
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node request bodies are plain JSON objects */
 // The Kubernetes API through @kubernetes/client-node and kubectl; a 20,000-KSA world; google-auth-library
 // reading a pod's token through its metadata server and through an external_account file.
 
@@ -33,16 +34,35 @@ describe('@kubernetes/client-node', () => {
     expect(ksa.metadata?.annotations?.['iam.gke.io/gcp-service-account']).toBe(CART_GSA);
     const pods = await core.listPodForAllNamespaces({ fieldSelector: 'spec.serviceAccountName=cart' });
     expect(pods.items.map((p) => p.metadata?.name)).toEqual(['cart-7d9f8b6c5d-abcde']);
-    const byLabel = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'k8s-app=gke-metadata-server' });
+    const byLabel = await core.listNamespacedPod({
+      namespace: 'kube-system',
+      labelSelector: 'k8s-app=gke-metadata-server',
+    });
     expect(byLabel.items.length).toBe(2);
     const page1 = await core.listNamespacedServiceAccount({ namespace: 'shop', limit: 2 });
     expect(page1.items).toHaveLength(2);
     expect(page1.metadata?._continue).toBeTruthy();
-    const page2 = await core.listNamespacedServiceAccount({ namespace: 'shop', limit: 2, _continue: page1.metadata?._continue });
+    const page2 = await core.listNamespacedServiceAccount({
+      namespace: 'shop',
+      limit: 2,
+      _continue: page1.metadata?._continue,
+    });
     expect(page2.items.map((s) => s.metadata?.name)).toEqual(['default']);
-    const missing = await core.readNamespacedServiceAccount({ name: 'nope', namespace: 'shop' }).catch((e: unknown) => e);
-    const status = JSON.parse(String((missing as { body?: string }).body)) as { kind: string; reason: string; message: string; code: number };
-    expect(status).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404, message: 'serviceaccounts "nope" not found' });
+    const missing = await core
+      .readNamespacedServiceAccount({ name: 'nope', namespace: 'shop' })
+      .catch((e: unknown) => e);
+    const status = JSON.parse(String((missing as { body?: string }).body)) as {
+      kind: string;
+      reason: string;
+      message: string;
+      code: number;
+    };
+    expect(status).toMatchObject({
+      kind: 'Status',
+      reason: 'NotFound',
+      code: 404,
+      message: 'serviceaccounts "nope" not found',
+    });
   });
 
   test('TokenRequest: RS256, kid, issuer = the sandbox, verifiable through OIDC discovery', async () => {
@@ -50,16 +70,33 @@ describe('@kubernetes/client-node', () => {
     const tr = await core.createNamespacedServiceAccountToken({
       name: 'cart',
       namespace: 'shop',
-      body: { spec: { audiences: ['acme-shop.svc.id.goog'], expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'cart-7d9f8b6c5d-abcde' } } },
+      body: {
+        spec: {
+          audiences: ['acme-shop.svc.id.goog'],
+          expirationSeconds: 3600,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'cart-7d9f8b6c5d-abcde' },
+        },
+      },
     });
     const token = tr.status?.token ?? '';
-    const discovery = (await (await fetch(`${sb.endpoints.kubernetes}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    const discovery = (await (await fetch(`${sb.endpoints.kubernetes}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     expect(discovery.issuer).toBe(sb.endpoints.kubernetes);
-    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: discovery.issuer, audience: 'acme-shop.svc.id.goog' });
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(discovery.jwks_uri)), {
+      issuer: discovery.issuer,
+      audience: 'acme-shop.svc.id.goog',
+    });
     expect(protectedHeader.alg).toBe('RS256');
     expect(protectedHeader.kid).toBeTruthy();
     expect(payload.sub).toBe('system:serviceaccount:shop:cart');
-    const k8s = payload['kubernetes.io'] as { namespace: string; serviceaccount: { name: string; uid: string }; pod: { name: string }; node: { name: string } };
+    const k8s = payload['kubernetes.io'] as {
+      namespace: string;
+      serviceaccount: { name: string; uid: string };
+      pod: { name: string };
+      node: { name: string };
+    };
     expect(k8s.namespace).toBe('shop');
     expect(k8s.pod.name).toBe('cart-7d9f8b6c5d-abcde');
     expect(k8s.node.name).toBe('gke-prod-default-pool-1a2b3c4d-x1y2');
@@ -68,17 +105,35 @@ describe('@kubernetes/client-node', () => {
   test('rollout restart (template annotation patch) replaces the pods and their metadata servers', async () => {
     const apps = kc.makeApiClient(AppsV1Api);
     const before = sb.pods.filter((p) => p.name.startsWith('api-')).map((p) => p.name);
-    await apps.patchNamespacedDeployment(
-      { name: 'api', namespace: 'shop', body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } } } },
-      // client-node 1.x sends JSON patch by default; a merge patch is what kubectl sends.
-      { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
-    ).catch(async () => {
-      await fetch(`${sb.endpoints.kubernetes}/apis/apps/v1/namespaces/shop/deployments/api`, {
-        method: 'PATCH',
-        headers: { Authorization: `Bearer ${sb.adminToken}`, 'Content-Type': 'application/merge-patch+json' },
-        body: JSON.stringify({ spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } } } } }),
+    await apps
+      .patchNamespacedDeployment(
+        {
+          name: 'api',
+          namespace: 'shop',
+          body: {
+            spec: {
+              template: {
+                metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } },
+              },
+            },
+          },
+        },
+        // client-node 1.x sends JSON patch by default; a merge patch is what kubectl sends.
+        { headers: { 'Content-Type': 'application/merge-patch+json' } } as never,
+      )
+      .catch(async () => {
+        await fetch(`${sb.endpoints.kubernetes}/apis/apps/v1/namespaces/shop/deployments/api`, {
+          method: 'PATCH',
+          headers: { Authorization: `Bearer ${sb.adminToken}`, 'Content-Type': 'application/merge-patch+json' },
+          body: JSON.stringify({
+            spec: {
+              template: {
+                metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': new Date().toISOString() } },
+              },
+            },
+          }),
+        });
       });
-    });
     await new Promise((r) => setTimeout(r, 100));
     const after = sb.pods.filter((p) => p.name.startsWith('api-')).map((p) => p.name);
     expect(after).toHaveLength(1);
@@ -96,7 +151,9 @@ describe('google-auth-library', () => {
       const client = new Compute({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
       const token = await client.getAccessToken();
       expect(token.token).toMatch(/^ya29\./);
-      const info = (await (await fetch(`${sb.endpoints.oauth2}/tokeninfo?access_token=${token.token ?? ''}`)).json()) as { email: string };
+      const info = (await (
+        await fetch(`${sb.endpoints.oauth2}/tokeninfo?access_token=${token.token ?? ''}`)
+      ).json()) as { email: string };
       expect(info.email).toBe(CART_GSA);
     } finally {
       if (saved === undefined) delete process.env.GCE_METADATA_HOST;
@@ -106,22 +163,29 @@ describe('google-auth-library', () => {
 
   test('external_account file: projected KSA token → STS (form) → impersonation of the GSA', async () => {
     const core = kc.makeApiClient(CoreV1Api);
-    const tr = await core.createNamespacedServiceAccountToken({ name: 'cart', namespace: 'shop', body: { spec: { audiences: ['acme-shop.svc.id.goog'] } } });
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'cart',
+      namespace: 'shop',
+      body: { spec: { audiences: ['acme-shop.svc.id.goog'] } },
+    });
     const dir = await mkdtemp(join(tmpdir(), 'wi-sb-ext-'));
     try {
       await writeFile(join(dir, 'token'), tr.status?.token ?? '');
       const client = ExternalAccountClient.fromJSON({
         type: 'external_account',
-        audience: 'identitynamespace:acme-shop.svc.id.goog:https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod',
+        audience:
+          'identitynamespace:acme-shop.svc.id.goog:https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod',
         subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
         token_url: `${sb.endpoints.sts}/v1/token`,
         service_account_impersonation_url: `${sb.endpoints.iamcredentials}/v1/projects/-/serviceAccounts/${CART_GSA}:generateAccessToken`,
         credential_source: { file: join(dir, 'token') },
         scopes: ['https://www.googleapis.com/auth/cloud-platform'],
-      } as never);
+      });
       expect(client).not.toBeNull();
       const token = await client?.getAccessToken();
-      const info = (await (await fetch(`${sb.endpoints.oauth2}/tokeninfo?access_token=${token?.token ?? ''}`)).json()) as { email: string };
+      const info = (await (
+        await fetch(`${sb.endpoints.oauth2}/tokeninfo?access_token=${token?.token ?? ''}`)
+      ).json()) as { email: string };
       expect(info.email).toBe(CART_GSA);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -131,30 +195,68 @@ describe('google-auth-library', () => {
 
 describe('kubectl', () => {
   const kubectl = async (args: string[]) => {
-    const { stdout } = await run('kubectl', args, { env: { ...process.env, KUBECONFIG: sb.kubeconfig }, timeout: 20_000 });
+    const { stdout } = await run('kubectl', args, {
+      env: { ...process.env, KUBECONFIG: sb.kubeconfig },
+      timeout: 20_000,
+    });
     return stdout;
   };
   let present = true;
   beforeAll(async () => {
-    present = await run('kubectl', ['version', '--client']).then(() => true, () => false);
+    present = await run('kubectl', ['version', '--client']).then(
+      () => true,
+      () => false,
+    );
     if (!present) console.log('skipped: no kubectl');
   });
 
   test('get -o json, annotate --overwrite, patch, rollout restart', async () => {
     if (!present) return;
-    const sa = JSON.parse(await kubectl(['get', 'serviceaccount', 'cart', '-n', 'shop', '-o', 'json'])) as { metadata: { annotations: Record<string, string> } };
+    const sa = JSON.parse(await kubectl(['get', 'serviceaccount', 'cart', '-n', 'shop', '-o', 'json'])) as {
+      metadata: { annotations: Record<string, string> };
+    };
     expect(sa.metadata.annotations['iam.gke.io/gcp-service-account']).toBe(CART_GSA);
-    await kubectl(['annotate', 'serviceaccount', 'api', '-n', 'shop', `iam.gke.io/gcp-service-account=${CART_GSA}`, '--overwrite']);
-    expect(await kubectl(['get', 'serviceaccount', 'api', '-n', 'shop', '-o', "jsonpath={.metadata.annotations}"])).toContain(CART_GSA);
-    await kubectl(['patch', 'serviceaccount', 'api', '-n', 'shop', '-p', '{"metadata":{"annotations":{"iam.gke.io/gcp-service-account":"x@acme-shop.iam.gserviceaccount.com"}}}']);
-    expect(await kubectl(['get', 'serviceaccount', 'api', '-n', 'shop', '-o', "jsonpath={.metadata.annotations}"])).toContain('x@acme-shop');
+    await kubectl([
+      'annotate',
+      'serviceaccount',
+      'api',
+      '-n',
+      'shop',
+      `iam.gke.io/gcp-service-account=${CART_GSA}`,
+      '--overwrite',
+    ]);
+    expect(
+      await kubectl(['get', 'serviceaccount', 'api', '-n', 'shop', '-o', 'jsonpath={.metadata.annotations}']),
+    ).toContain(CART_GSA);
+    await kubectl([
+      'patch',
+      'serviceaccount',
+      'api',
+      '-n',
+      'shop',
+      '-p',
+      '{"metadata":{"annotations":{"iam.gke.io/gcp-service-account":"x@acme-shop.iam.gserviceaccount.com"}}}',
+    ]);
+    expect(
+      await kubectl(['get', 'serviceaccount', 'api', '-n', 'shop', '-o', 'jsonpath={.metadata.annotations}']),
+    ).toContain('x@acme-shop');
     const before = sb.pods.find((p) => p.name.startsWith('cart-'))?.name;
     await kubectl(['rollout', 'restart', 'deployment/cart', '-n', 'shop']);
     await new Promise((r) => setTimeout(r, 100));
     const after = sb.pods.find((p) => p.name.startsWith('cart-'))?.name;
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
-    expect(await kubectl(['get', 'deployment', 'cart', '-n', 'shop', '-o', 'jsonpath={.spec.template.spec.serviceAccountName}'])).toBe('cart');
+    expect(
+      await kubectl([
+        'get',
+        'deployment',
+        'cart',
+        '-n',
+        'shop',
+        '-o',
+        'jsonpath={.spec.template.spec.serviceAccountName}',
+      ]),
+    ).toBe('cart');
   });
 });
 
@@ -163,7 +265,14 @@ describe('scale', () => {
     const serviceAccounts = Array.from({ length: 20_000 }, (_v, i) => ({ name: `ksa-${String(i).padStart(5, '0')}` }));
     const big: Scenario = {
       projects: [{ id: 'acme-shop', number: '123456789012' }],
-      clusters: [{ project: 'acme-shop', location: 'europe-west1', name: 'prod', namespaces: [{ name: 'many', serviceAccounts }] }],
+      clusters: [
+        {
+          project: 'acme-shop',
+          location: 'europe-west1',
+          name: 'prod',
+          namespaces: [{ name: 'many', serviceAccounts }],
+        },
+      ],
     };
     const t0 = performance.now();
     const large = await startSandbox({ scenario: big });

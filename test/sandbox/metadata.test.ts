@@ -76,7 +76,9 @@ describe('cart pod token, per failure mode', () => {
     await withSandbox('iamcredentials-disabled', async (sb) => {
       const answer = await mds(pod(sb, 'cart-'), TOKEN);
       expect(answer.status).toBe(403);
-      expect(answer.body).toMatch(/^Unable to generate access token; IAM returned 403 Forbidden: IAM Service Account Credentials API has not been used in project 123456789012/);
+      expect(answer.body).toMatch(
+        /^Unable to generate access token; IAM returned 403 Forbidden: IAM Service Account Credentials API has not been used in project 123456789012/,
+      );
     });
   });
 
@@ -124,22 +126,42 @@ describe('healthy world', () => {
 
       const id = await mds(cart, 'instance/service-accounts/default/identity?audience=https://example.com&format=full');
       expect(id.status).toBe(200);
-      const claims = JSON.parse(Buffer.from(id.body.split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+      const claims = JSON.parse(Buffer.from(id.body.split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
       expect(claims.aud).toBe('https://example.com');
       expect(claims.email).toBe(CART_GSA);
     });
   });
 
   test('audit: a GenerateAccessToken entry exists only when ADMIN_READ is on', async () => {
-    for (const [name, expected] of [['healthy', 1], ['audit-logs-off', 0]] as const) {
+    for (const [name, expected] of [
+      ['healthy', 1],
+      ['audit-logs-off', 0],
+    ] as const) {
       await withSandbox(name, async (sb) => {
         await mds(pod(sb, 'cart-'), TOKEN);
         const res = await fetch(`${sb.endpoints.logging}/v2/entries:list`, {
           method: 'POST',
           headers: { Authorization: `Bearer ${sb.adminToken}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ resourceNames: ['projects/acme-shop'], filter: 'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart@acme-shop.iam.gserviceaccount.com"' }),
+          body: JSON.stringify({
+            resourceNames: ['projects/acme-shop'],
+            filter:
+              'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart@acme-shop.iam.gserviceaccount.com"',
+          }),
         });
-        const entries = ((await res.json()) as { entries?: { protoPayload: { requestMetadata: { callerSuppliedUserAgent: string }; authenticationInfo: { principalSubject?: string } } }[] }).entries ?? [];
+        const entries =
+          (
+            (await res.json()) as {
+              entries?: {
+                protoPayload: {
+                  requestMetadata: { callerSuppliedUserAgent: string };
+                  authenticationInfo: { principalSubject?: string };
+                };
+              }[];
+            }
+          ).entries ?? [];
         expect(entries).toHaveLength(expected);
         if (expected > 0) {
           expect(entries[0]?.protoPayload.requestMetadata.callerSuppliedUserAgent).toContain('gke-metadata-server');

@@ -66,3 +66,22 @@ export function subjectPrincipal(facts: Facts, subject: Subject): SubjectPrincip
     label: `the principal of KSA \`${ksa.namespace}/${ksa.name}\` (direct binding)`,
   };
 }
+
+/**
+ * Why a GSA check does not apply to a subject without the exact annotation: the KSA is missing (or unknown),
+ * the key is misspelt, or the KSA uses direct binding. `what` ends the direct-binding sentence.
+ */
+export function noAnnotationOutcome(subject: Subject, what: string): CheckOutcome {
+  if (subject.ksa.status === 'absent') {
+    return { status: 'skip', cause: `KSA \`${subject.namespace}/${subject.ksaName}\` does not exist (see ksa-exists)` };
+  }
+  need(subject.ksa);
+  const typo = subject.nearMissAnnotations[0];
+  if (typo) {
+    return {
+      status: 'skip',
+      cause: `the annotation key \`${typo.key}\` is misspelt, so GKE sees no GSA (see ksa-annotation)`,
+    };
+  }
+  return { status: 'skip', cause: `direct binding: the KSA has no annotation, so ${what}` };
+}

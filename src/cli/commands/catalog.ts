@@ -8,6 +8,8 @@ import { UsageError } from '../../engine/errors.js';
 import { docsUrl } from '../../model/results.js';
 import type { Io } from '../output.js';
 import { PACKAGE_ROOT } from '../package-info.js';
+import { requiredFacts } from '../../collect/live/live.js';
+import { minimalPermissions } from '../../collect/live/permissions.js';
 
 export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): number {
   if (options.format === 'json') {
@@ -25,7 +27,8 @@ export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): 
   }
   const width = Math.max(...CHECKS.map((c) => c.id.length));
   const lines = CHECKS_IN_CHAIN_ORDER.map(
-    (c) => `${c.id.padEnd(width)}  ${c.scope.padEnd(8)}  ${c.title}\n${' '.repeat(width + 12)}needs: ${c.requires.join(', ')}`,
+    (c) =>
+      `${c.id.padEnd(width)}  ${c.scope.padEnd(8)}  ${c.title}\n${' '.repeat(width + 12)}needs: ${c.requires.join(', ')}`,
   );
   io.stdout.write(`${'id'.padEnd(width)}  ${'scope'.padEnd(8)}  what it checks\n${lines.join('\n')}\n`);
   return 0;
@@ -40,5 +43,24 @@ export function runExplainCommand(id: string, io: Io): number {
     throw new UsageError(`no check \`${id}\`${hint} (see \`wi-doctor checks\`)`);
   }
   io.stdout.write(readFileSync(path, 'utf8'));
+  return 0;
+}
+
+export function runPermissionsCommand(options: { format: 'text' | 'json' }, io: Io): number {
+  const { permissions, roles } = minimalPermissions(requiredFacts(CHECKS));
+  if (options.format === 'json') {
+    io.stdout.write(`${JSON.stringify({ roles, permissions }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(
+    [
+      'wi-doctor only reads. To diagnose live, the caller needs these permissions:',
+      ...permissions.map((p) => `  ${p}`),
+      '',
+      'Predefined roles that give them (all read-only):',
+      ...roles.map((r) => `  ${r}`),
+      '',
+    ].join('\n'),
+  );
   return 0;
 }

@@ -2,6 +2,10 @@
 
 import { CHECKS } from '../../checks/index.js';
 import { readBundle } from '../../collect/bundle/read.js';
+import type { LiveOptions } from '../../collect/live/live.js';
+import { liveFacts } from '../../collect/live/live.js';
+import type { Facts } from '../../model/facts.js';
+import { describeStats, liveHooks } from './collect.js';
 import { diagnose } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
@@ -15,7 +19,7 @@ import { packageVersion } from '../package-info.js';
 export const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export interface CheckCommandOptions {
+export interface CheckCommandOptions extends LiveOptions {
   from?: string;
   ksa?: string[];
   workload?: string[];
@@ -34,23 +38,33 @@ export interface CheckCommandOptions {
 }
 
 export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
-  if (!options.from) {
-    throw new UsageError('live collection is not available in this version: give an evidence bundle with --from DIR');
-  }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
-  const { facts, notes } = await readBundle(options.from);
+  const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const report = diagnose(facts, CHECKS, {
     targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
     options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
     only: options.only,
     skip: options.skip,
-    source: options.from,
+    source: options.from ?? 'live',
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });
-  const color = options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
+  const color =
+    options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
   const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
   emit(io, text, options.output);
   return exitCodeFor(report.results, options.failOn);
+}
+
+/** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
+async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+  const hooks = liveHooks(io, options);
+  try {
+    const { facts, notes, stats } = await liveFacts(options, hooks);
+    if (options.debug) warn(io, describeStats(stats));
+    return { facts, notes };
+  } finally {
+    hooks.finish();
+  }
 }

@@ -8,6 +8,8 @@ import type { TraceEvent } from '../../collect/live/calls.js';
 import type { LiveHooks, LiveRequestOptions, LiveStats, Progress } from '../../collect/live/live.js';
 import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
 import { UsageError } from '../../engine/errors.js';
+import { K8S_KINDS } from '../../model/k8s/types.js';
+import type { FactName } from '../../checks/define.js';
 import type { Io } from '../output.js';
 import { warn } from '../output.js';
 
@@ -64,11 +66,12 @@ export async function runCollectCommand(options: CollectCommandOptions, io: Io):
     throw new UsageError('name what to collect for: --all, or --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD');
   }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
-  // A bundle serves every check, whatever `check --from` later selects.
+  // A bundle serves every check and every target kind, whatever `check --from` later selects.
+  const requires: FactName[] = [...requiredFacts(CHECKS), ...K8S_KINDS.map((k): FactName => `k8s:${k}`)];
   const hooks = liveHooks(io, options);
   let result;
   try {
-    result = await collectLiveInput(options, requiredFacts(CHECKS), hooks);
+    result = await collectLiveInput(options, [...new Set(requires)], hooks);
   } finally {
     hooks.finish();
   }

@@ -146,7 +146,24 @@ export function describeFailure(status: number, body: unknown, permission: strin
   return `${status} ${code}${message ? `: ${message}` : ''}${needs}`;
 }
 
+const TRANSIENT =
+  /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_[A-Z_]+|socket hang up)\b/;
+
+/** Connection-level failures worth another try; a credentials or programming error is not. */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const cause = (error as { cause?: unknown }).cause;
+  const codes = [
+    (error as NodeJS.ErrnoException).code,
+    cause instanceof Error ? (cause as NodeJS.ErrnoException).code : undefined,
+  ];
+  return codes.some((c) => c !== undefined && TRANSIENT.test(c)) || TRANSIENT.test(error.message);
+}
+
 function describeNetworkError(error: unknown): string {
+  if (error instanceof Error && /Could not load the default credentials/i.test(error.message)) {
+    return 'no Google credentials: run `gcloud auth application-default login`, or give --access-token-file (or CLOUDSDK_AUTH_ACCESS_TOKEN)';
+  }
   if (error instanceof CallTimeout) return error.message;
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -219,6 +236,7 @@ export class CallRunner {
   }
 
   private async run<T>(spec: CallSpec<T>): Promise<CallOutcome<T>> {
+    let transient = false;
     let failure: CallOutcome<T> = { ok: false, kind: 'error', status: undefined, message: 'not attempted' };
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) this.stats.retries++;
@@ -244,7 +262,8 @@ export class CallRunner {
           this.trace(spec, timeout ? 'timeout' : 'network error', start, attempt);
           failure = { ok: false, kind: 'error', status: undefined, message: describeNetworkError(error) };
           // A timeout already cost the full budget; a refused or reset connection may be a blip.
-          retryable = !timeout;
+          retryable = !timeout && isTransient(error);
+          transient = retryable;
         }
       } finally {
         this.semaphore.release();
@@ -254,14 +273,9 @@ export class CallRunner {
     }
     this.stats.failures++;
     if (failure.ok) return failure;
-    const tries = this.attemptsNote(failure);
+    const retried = failure.status === undefined ? transient : RETRYABLE.has(failure.status);
+    const tries = retried && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
     return { ...failure, message: `${failure.message}${tries}` };
-  }
-
-  private attemptsNote(failure: { status: number | undefined; message: string }): string {
-    const retried =
-      failure.status === undefined ? !failure.message.startsWith('timed out') : RETRYABLE.has(failure.status);
-    return retried && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
   }
 
   /** Full jitter: uniform in [0, min(cap, base·2^(n-1))], but never sooner than the server asked. */

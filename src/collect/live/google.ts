@@ -19,12 +19,15 @@ interface GaxiosLikeError {
 }
 
 function headerOf(headers: unknown, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) ?? undefined;
-  if (typeof headers === 'object' && headers !== null) {
-    const v = (headers as Record<string, unknown>)[name];
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  // gaxios hands over node-fetch's Headers (not the global class) or, in older versions, a plain object.
+  const get = (headers as { get?: unknown }).get;
+  if (typeof get === 'function') {
+    const v: unknown = get.call(headers, name);
     return typeof v === 'string' ? v : undefined;
   }
-  return undefined;
+  const v = (headers as Record<string, unknown>)[name];
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** gaxios rejects with the response attached; turn that into the runner's HttpFailure. */

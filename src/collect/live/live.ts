@@ -62,6 +62,7 @@ export interface LiveHooks {
   env?: NodeJS.ProcessEnv;
   /** Test seams: backoff base and randomness. */
   retryBaseDelayMs?: number;
+  maxAttempts?: number;
   random?: () => number;
 }
 
@@ -129,6 +130,7 @@ export async function collectLiveInput(
     concurrency: options.concurrency ?? 8,
     timeoutMs: (options.timeout ?? 20) * 1000,
     ...(hooks.retryBaseDelayMs !== undefined ? { baseDelayMs: hooks.retryBaseDelayMs } : {}),
+    ...(hooks.maxAttempts !== undefined ? { maxAttempts: hooks.maxAttempts } : {}),
     ...(hooks.random ? { random: hooks.random } : {}),
     ...(hooks.onTrace ? { onTrace: hooks.onTrace } : {}),
     onSettled: (done, started) => hooks.onProgress?.({ phase, done, started }),

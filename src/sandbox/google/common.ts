@@ -1,3 +1,4 @@
+import { str } from '../http/router.js';
 // What every Google API handler needs: the caller from its bearer token, and IAM policy get/set with
 // etags, version 3 and the validations IAM applies to members.
 
@@ -9,11 +10,12 @@ import type { Principal } from '../iam/principal.js';
 import type { TokenInfo } from '../tokens.js';
 import type { World } from '../world.js';
 
-export type Authed = { ok: true; principal: Principal; info: TokenInfo; token: string } | { ok: false; response: SandboxResponse };
+export type Authed =
+  { ok: true; principal: Principal; info: TokenInfo; token: string } | { ok: false; response: SandboxResponse };
 
 export function bearer(req: SandboxRequest): string | undefined {
   const h = req.headers.authorization;
-  const m = /^Bearer\s+(\S+)$/i.exec(Array.isArray(h) ? (h[0] ?? '') : (h ?? ''));
+  const m = /^Bearer\s+(\S+)$/i.exec(h ?? '');
   return m?.[1];
 }
 
@@ -26,7 +28,8 @@ export function authenticate(world: World, req: SandboxRequest): Authed {
   const p = info.principal;
   if (p.kind === 'serviceAccount' && info.kind !== 'caller') {
     const g = world.gsa(p.email);
-    if (!g || g.disabled || g.uniqueId !== p.uniqueId) return { ok: false, response: googleError(401, UNAUTHENTICATED_INVALID) };
+    if (!g || g.disabled || g.uniqueId !== p.uniqueId)
+      return { ok: false, response: googleError(401, UNAUTHENTICATED_INVALID) };
   }
   return { ok: true, principal: p, info, token };
 }
@@ -95,7 +98,10 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     return googleError(400, 'Invalid argument: policies with conditional role bindings must set version 3.');
   }
   for (const b of bindings) {
-    if (!/^(roles\/|projects\/[^/]+\/roles\/|organizations\/[^/]+\/roles\/)/.test(b.role) || !world.rolePermissions(b.role)) {
+    if (
+      !/^(roles\/|projects\/[^/]+\/roles\/|organizations\/[^/]+\/roles\/)/.test(b.role) ||
+      !world.rolePermissions(b.role)
+    ) {
       return googleError(400, `Role ${b.role} is not supported for this resource.`);
     }
     for (const m of b.members ?? []) {
@@ -106,7 +112,7 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
   const before = world.policies.read(w.key);
   let stored: Policy;
   try {
-    const mask = String(body.updateMask ?? '');
+    const mask = str(body.updateMask);
     const next: Policy = { ...incoming, version: hasConditions ? 3 : (incoming.version ?? 1) };
     // Without auditConfigs in the update mask, a write keeps the existing ones (as IAM does).
     if (!mask.includes('auditConfigs') && before.auditConfigs) next.auditConfigs = before.auditConfigs;
@@ -114,22 +120,32 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     stored = world.policies.write(w.key, next);
   } catch (e) {
     if (e instanceof StaleEtagError) {
-      return googleError(409, 'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.', 'ABORTED');
+      return googleError(
+        409,
+        'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+        'ABORTED',
+      );
     }
     throw e;
   }
   world.audit.add(w.projectId, 'activity', {
     severity: 'NOTICE',
-    resource: { type: w.serviceName === 'iam.googleapis.com' ? 'service_account' : 'project', labels: { project_id: w.projectId } },
+    resource: {
+      type: w.serviceName === 'iam.googleapis.com' ? 'service_account' : 'project',
+      labels: { project_id: w.projectId },
+    },
     protoPayload: {
       '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
       serviceName: w.serviceName,
       methodName: w.methodName,
       resourceName: w.resourceName,
       authenticationInfo: authInfo(w.caller),
-      requestMetadata: { callerIp: '127.0.0.1', callerSuppliedUserAgent: String(req.headers['user-agent'] ?? '') },
+      requestMetadata: { callerIp: '127.0.0.1', callerSuppliedUserAgent: req.headers['user-agent'] ?? '' },
       status: {},
-      serviceData: { '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData', policyDelta: { bindingDeltas: bindingDeltas(before, stored) } },
+      serviceData: {
+        '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+        policyDelta: { bindingDeltas: bindingDeltas(before, stored) },
+      },
     },
   });
   return { status: 200, json: renderPolicy(stored, 3) };
@@ -141,8 +157,10 @@ function bindingDeltas(before: Policy, after: Policy): { action: string; role: s
   const a = set(before);
   const b = set(after);
   const out: { action: string; role: string; member: string }[] = [];
-  for (const k of b) if (!a.has(k)) out.push({ action: 'ADD', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
-  for (const k of a) if (!b.has(k)) out.push({ action: 'REMOVE', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
+  for (const k of b)
+    if (!a.has(k)) out.push({ action: 'ADD', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
+  for (const k of a)
+    if (!b.has(k)) out.push({ action: 'REMOVE', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
   return out;
 }
 
@@ -157,14 +175,24 @@ function memberProblem(world: World, member: string): string | undefined {
     return undefined;
   }
   const sa = /^serviceAccount:(.+@([^.]+)\.iam\.gserviceaccount\.com)$/i.exec(member);
-  if (sa && world.projects.has(sa[2] ?? '') && !world.gsa(sa[1] ?? '')) return `Service account ${sa[1] ?? ''} does not exist.`;
-  if (!/^(user|group|domain|serviceAccount|deleted|principal|principalSet|projectOwner|projectEditor|projectViewer):|^allUsers$|^allAuthenticatedUsers$/.test(member)) {
+  if (sa && world.projects.has(sa[2] ?? '') && !world.gsa(sa[1] ?? ''))
+    return `Service account ${sa[1] ?? ''} does not exist.`;
+  if (
+    !/^(user|group|domain|serviceAccount|deleted|principal|principalSet|projectOwner|projectEditor|projectViewer):|^allUsers$|^allAuthenticatedUsers$/.test(
+      member,
+    )
+  ) {
     return `Invalid member: ${member}`;
   }
   return undefined;
 }
 
-export function testPermissions(world: World, caller: Principal, requested: unknown, chain: Parameters<World['check']>[2]): SandboxResponse {
+export function testPermissions(
+  world: World,
+  caller: Principal,
+  requested: unknown,
+  chain: Parameters<World['check']>[2],
+): SandboxResponse {
   const perms = Array.isArray(requested) ? requested.filter((p): p is string => typeof p === 'string') : [];
   const allowed = perms.filter((p) => world.check(caller, p, chain).allowed);
   return { status: 200, json: allowed.length > 0 ? { permissions: allowed } : {} };

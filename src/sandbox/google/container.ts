@@ -19,7 +19,9 @@ function poolConfigMode(mode: PoolMode, autopilot: boolean): NodePool['config'] 
 }
 
 export function nodePoolJson(world: World, c: ClusterState, np: NodePoolState): Record<string, unknown> {
-  const nodes = c.store.list('nodes').filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === np.name).length;
+  const nodes = c.store
+    .list('nodes')
+    .filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === np.name).length;
   return {
     name: np.name,
     config: {
@@ -52,7 +54,7 @@ export function clusterJson(world: World, c: ClusterState): GkeCluster & Record<
     currentNodeVersion: c.kubeVersion,
     createTime: c.createTime,
     nodePools: pools as unknown as NodePool[],
-    nodeConfig: (pools[0]?.config ?? {}) as NodePool['config'],
+    nodeConfig: pools[0]?.config ?? {},
     autopilot: c.autopilot ? { enabled: true } : {},
     networkConfig: { datapathProvider: c.datapath },
     masterAuth: { clusterCaCertificate: '' },
@@ -66,13 +68,18 @@ function denied(permission: string, resource: string): SandboxResponse {
   return googleError(403, `Required "${permission}" permission(s) for "${resource}".`, 'PERMISSION_DENIED');
 }
 
-function clusterFor(world: World, req: SandboxRequest, permission: string): { ok: true; c: ClusterState; caller: Principal } | { ok: false; response: SandboxResponse } {
+function clusterFor(
+  world: World,
+  req: SandboxRequest,
+  permission: string,
+): { ok: true; c: ClusterState; caller: Principal } | { ok: false; response: SandboxResponse } {
   const auth = authenticate(world, req);
   if (!auth.ok) return auth;
   const { project = '', location = '', cluster = '' } = req.params;
   const resource = `projects/${project}/locations/${location}/clusters/${cluster}`;
   const p = world.project(project);
-  if (!p || !world.check(auth.principal, permission, world.projectChain(p.id)).allowed) return { ok: false, response: denied(permission, resource) };
+  if (!p || !world.check(auth.principal, permission, world.projectChain(p.id)).allowed)
+    return { ok: false, response: denied(permission, resource) };
   const c = world.cluster(p.id, location, cluster);
   if (!c) return { ok: false, response: googleError(404, `Not found: ${resource}.`, 'NOT_FOUND') };
   return { ok: true, c, caller: auth.principal };
@@ -110,8 +117,13 @@ export function containerRoutes(world: World): RouteTable {
           if (!p || !world.check(auth.principal, 'container.clusters.list', world.projectChain(p.id)).allowed) {
             return denied('container.clusters.list', `projects/${project}/locations/${location}`);
           }
-          const clusters = world.clusters.filter((c) => c.project === p.id && (location === '-' || c.location === location));
-          return { status: 200, json: clusters.length > 0 ? { clusters: clusters.map((c) => clusterJson(world, c)) } : {} };
+          const clusters = world.clusters.filter(
+            (c) => c.project === p.id && (location === '-' || c.location === location),
+          );
+          return {
+            status: 200,
+            json: clusters.length > 0 ? { clusters: clusters.map((c) => clusterJson(world, c)) } : {},
+          };
         },
       },
       {
@@ -120,7 +132,12 @@ export function containerRoutes(world: World): RouteTable {
         handler: async (req) => {
           const { project = '', location = '', cluster = '' } = req.params;
           const c = world.cluster(project, location, cluster);
-          if (!c) return googleError(404, `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`, 'NOT_FOUND');
+          if (!c)
+            return googleError(
+              404,
+              `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`,
+              'NOT_FOUND',
+            );
           return { status: 200, json: { keys: [(await c.key).publicJwk] } };
         },
       },
@@ -129,7 +146,9 @@ export function containerRoutes(world: World): RouteTable {
         path: `${C}/nodePools`,
         handler: (req) => {
           const f = clusterFor(world, req, 'container.clusters.get');
-          return f.ok ? { status: 200, json: { nodePools: f.c.nodePools.map((np) => nodePoolJson(world, f.c, np)) } } : f.response;
+          return f.ok
+            ? { status: 200, json: { nodePools: f.c.nodePools.map((np) => nodePoolJson(world, f.c, np)) } }
+            : f.response;
         },
       },
       {
@@ -154,13 +173,21 @@ export function containerRoutes(world: World): RouteTable {
           const body = readBody(req) as { workloadMetadataConfig?: { mode?: string } };
           const mode = body.workloadMetadataConfig?.mode;
           if (mode !== undefined) {
-            if (!['GKE_METADATA', 'GCE_METADATA', 'MODE_UNSPECIFIED'].includes(mode)) return googleError(400, `Invalid workload metadata mode ${mode}.`);
+            if (!['GKE_METADATA', 'GCE_METADATA', 'MODE_UNSPECIFIED'].includes(mode))
+              return googleError(400, `Invalid workload metadata mode ${mode}.`);
             if (mode === 'GKE_METADATA' && f.c.workloadPool === undefined) {
-              return googleError(400, 'Workload Identity must be enabled on the cluster to use GKE_METADATA mode on a node pool.', 'FAILED_PRECONDITION');
+              return googleError(
+                400,
+                'Workload Identity must be enabled on the cluster to use GKE_METADATA mode on a node pool.',
+                'FAILED_PRECONDITION',
+              );
             }
             world.setPoolMode(f.c, np, mode as PoolMode);
           }
-          return { status: 200, json: operation(world, f.c, 'UPGRADE_NODES', `${world.clusterUrl(f.c)}/nodePools/${np.name}`) };
+          return {
+            status: 200,
+            json: operation(world, f.c, 'UPGRADE_NODES', `${world.clusterUrl(f.c)}/nodePools/${np.name}`),
+          };
         },
       },
       {

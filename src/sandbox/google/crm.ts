@@ -7,7 +7,13 @@ import { authenticate, requestedVersion, renderPolicy, testPermissions, writePol
 
 const DENIED = 'The caller does not have permission';
 
-function projectFor(world: World, req: SandboxRequest, permission: string): { ok: true; p: ProjectState; caller: import('../iam/principal.js').Principal } | { ok: false; response: SandboxResponse } {
+function projectFor(
+  world: World,
+  req: SandboxRequest,
+  permission: string,
+):
+  | { ok: true; p: ProjectState; caller: import('../iam/principal.js').Principal }
+  | { ok: false; response: SandboxResponse } {
   const auth = authenticate(world, req);
   if (!auth.ok) return auth;
   const p = world.project(req.params.project ?? '');
@@ -26,7 +32,10 @@ export function crmRoutes(world: World): RouteTable {
       handler: (req: SandboxRequest): SandboxResponse => {
         const f = projectFor(world, req, 'resourcemanager.projects.getIamPolicy');
         if (!f.ok) return f.response;
-        return { status: 200, json: renderPolicy(world.policies.read(`projects/${f.p.id}`), requestedVersion(req, readBody(req))) };
+        return {
+          status: 200,
+          json: renderPolicy(world.policies.read(`projects/${f.p.id}`), requestedVersion(req, readBody(req))),
+        };
       },
     },
     {
@@ -67,7 +76,13 @@ export function crmRoutes(world: World): RouteTable {
           if (!f.ok) return f.response;
           return {
             status: 200,
-            json: { projectNumber: f.p.number, projectId: f.p.id, lifecycleState: 'ACTIVE', name: f.p.id, createTime: '2024-03-01T09:00:00.000Z' },
+            json: {
+              projectNumber: f.p.number,
+              projectId: f.p.id,
+              lifecycleState: 'ACTIVE',
+              name: f.p.id,
+              createTime: '2024-03-01T09:00:00.000Z',
+            },
           };
         },
       },
@@ -79,7 +94,13 @@ export function crmRoutes(world: World): RouteTable {
           if (!f.ok) return f.response;
           return {
             status: 200,
-            json: { name: `projects/${f.p.number}`, projectId: f.p.id, state: 'ACTIVE', displayName: f.p.id, etag: 'W/"sandbox"' },
+            json: {
+              name: `projects/${f.p.number}`,
+              projectId: f.p.id,
+              state: 'ACTIVE',
+              displayName: f.p.id,
+              etag: 'W/"sandbox"',
+            },
           };
         },
       },

@@ -1,3 +1,4 @@
+import { str } from '../http/router.js';
 // IAM v1 (FACTS §1): service accounts, their keys and policies, roles. The caller's own permissions are
 // enforced with the sandbox's IAM engine.
 
@@ -21,7 +22,9 @@ export function serviceAccountJson(g: GsaState): Record<string, unknown> {
   return out;
 }
 
-type Found = { ok: true; gsa: GsaState; caller: import('../iam/principal.js').Principal } | { ok: false; response: SandboxResponse };
+type Found =
+  | { ok: true; gsa: GsaState; caller: import('../iam/principal.js').Principal }
+  | { ok: false; response: SandboxResponse };
 
 /** Authenticates, finds the account, checks `permission` on it. `projects/-` hides existence (403, FACTS §1). */
 function accountFor(world: World, req: SandboxRequest, permission: string): Found {
@@ -31,9 +34,13 @@ function accountFor(world: World, req: SandboxRequest, permission: string): Foun
   const gsa = world.gsa(req.params.sa ?? '');
   if (!gsa || (project !== '-' && world.project(project)?.id !== gsa.projectId)) {
     if (project === '-') return { ok: false, response: permissionDenied(permission) };
-    return { ok: false, response: googleError(404, `Not found; Gaia id not found for email ${req.params.sa ?? ''}`, 'NOT_FOUND') };
+    return {
+      ok: false,
+      response: googleError(404, `Not found; Gaia id not found for email ${req.params.sa ?? ''}`, 'NOT_FOUND'),
+    };
   }
-  if (!world.check(auth.principal, permission, world.gsaChain(gsa)).allowed) return { ok: false, response: permissionDenied(permission) };
+  if (!world.check(auth.principal, permission, world.gsaChain(gsa)).allowed)
+    return { ok: false, response: permissionDenied(permission) };
   return { ok: true, gsa, caller: auth.principal };
 }
 
@@ -52,7 +59,9 @@ export function iamRoutes(world: World): RouteTable {
           if (!p || !world.check(auth.principal, 'iam.serviceAccounts.list', world.projectChain(p.id)).allowed) {
             return permissionDenied('iam.serviceAccounts.list');
           }
-          const all = world.gsas.filter((g) => !g.deleted && g.projectId === p.id).sort((a, b) => a.email.localeCompare(b.email));
+          const all = world.gsas
+            .filter((g) => !g.deleted && g.projectId === p.id)
+            .sort((a, b) => a.email.localeCompare(b.email));
           const size = Math.min(Number(req.query.get('pageSize') ?? 100) || 100, 100);
           const start = Number(req.query.get('pageToken') ?? 0) || 0;
           const page = all.slice(start, start + size);
@@ -72,12 +81,19 @@ export function iamRoutes(world: World): RouteTable {
             return permissionDenied('iam.serviceAccounts.create');
           }
           const body = readBody(req);
-          const accountId = String(body.accountId ?? '');
+          const accountId = str(body.accountId);
           if (!/^[a-z]([-a-z0-9]*[a-z0-9])$/.test(accountId) || accountId.length < 6 || accountId.length > 30) {
-            return googleError(400, `Invalid account id: ${accountId}. Account ids must match [a-z]([-a-z0-9]*[a-z0-9]) and be 6 to 30 characters long.`);
+            return googleError(
+              400,
+              `Invalid account id: ${accountId}. Account ids must match [a-z]([-a-z0-9]*[a-z0-9]) and be 6 to 30 characters long.`,
+            );
           }
           if (world.gsa(`${accountId}@${p.id}.iam.gserviceaccount.com`)) {
-            return googleError(409, `Service account ${accountId} already exists within project projects/${p.id}.`, 'ALREADY_EXISTS');
+            return googleError(
+              409,
+              `Service account ${accountId} already exists within project projects/${p.id}.`,
+              'ALREADY_EXISTS',
+            );
           }
           const sa = (body.serviceAccount ?? {}) as { displayName?: string; description?: string };
           const g = world.createGsa(p.id, accountId, sa.displayName, sa.description);
@@ -90,7 +106,10 @@ export function iamRoutes(world: World): RouteTable {
         handler: (req) => {
           const f = accountFor(world, req, 'iam.serviceAccounts.getIamPolicy');
           if (!f.ok) return f.response;
-          return { status: 200, json: renderPolicy(world.policies.read(`sa/${f.gsa.uniqueId}`), requestedVersion(req, readBody(req))) };
+          return {
+            status: 200,
+            json: renderPolicy(world.policies.read(`sa/${f.gsa.uniqueId}`), requestedVersion(req, readBody(req))),
+          };
         },
       },
       {
@@ -137,12 +156,19 @@ export function iamRoutes(world: World): RouteTable {
           const auth = authenticate(world, req);
           if (!auth.ok) return auth.response;
           const id = req.params.sa ?? '';
-          const g = [...world.gsas].reverse().find((x) => x.deleted && (x.uniqueId === id || x.email === id.toLowerCase()));
+          const g = [...world.gsas]
+            .reverse()
+            .find((x) => x.deleted && (x.uniqueId === id || x.email === id.toLowerCase()));
           if (!g) return googleError(404, `Account deleted: ${id}`, 'NOT_FOUND');
           if (!world.check(auth.principal, 'iam.serviceAccounts.undelete', world.projectChain(g.projectId)).allowed) {
             return permissionDenied('iam.serviceAccounts.undelete');
           }
-          if (!world.undeleteGsa(g)) return googleError(400, `Service account ${g.email} already exists; it cannot be undeleted.`, 'FAILED_PRECONDITION');
+          if (!world.undeleteGsa(g))
+            return googleError(
+              400,
+              `Service account ${g.email} already exists; it cannot be undeleted.`,
+              'FAILED_PRECONDITION',
+            );
           world.policies.seed(`sa/${g.uniqueId}`, world.policies.read(`sa/${g.uniqueId}`));
           return { status: 200, json: { restoredAccount: serviceAccountJson(g) } };
         },
@@ -185,7 +211,10 @@ export function iamRoutes(world: World): RouteTable {
           const name = `roles/${req.params.role ?? ''}`;
           const perms = world.rolePermissions(name);
           if (!perms) return googleError(404, `The role named ${name} was not found.`, 'NOT_FOUND');
-          return { status: 200, json: { name, title: name, includedPermissions: [...perms].sort(), stage: 'GA', etag: 'AA==' } };
+          return {
+            status: 200,
+            json: { name, title: name, includedPermissions: [...perms].sort(), stage: 'GA', etag: 'AA==' },
+          };
         },
       },
       {
@@ -196,8 +225,14 @@ export function iamRoutes(world: World): RouteTable {
           if (!auth.ok) return auth.response;
           const p = world.project(req.params.project ?? '');
           const role = p?.customRoles.get(req.params.role ?? '');
-          if (!p || !world.check(auth.principal, 'iam.roles.get', world.projectChain(p.id)).allowed) return permissionDenied('iam.roles.get');
-          if (!role) return googleError(404, `The role named projects/${p.id}/roles/${req.params.role ?? ''} was not found.`, 'NOT_FOUND');
+          if (!p || !world.check(auth.principal, 'iam.roles.get', world.projectChain(p.id)).allowed)
+            return permissionDenied('iam.roles.get');
+          if (!role)
+            return googleError(
+              404,
+              `The role named projects/${p.id}/roles/${req.params.role ?? ''} was not found.`,
+              'NOT_FOUND',
+            );
           const { permissions: _p, ...json } = role;
           return { status: 200, json: { ...json, includedPermissions: [...role.permissions].sort() } };
         },

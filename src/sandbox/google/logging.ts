@@ -1,3 +1,4 @@
+import { str } from '../http/router.js';
 // Cloud Logging v2 entries:list with the filter subset audit queries use: comparisons on field paths
 // (=, !=, :, >=, <=, >, <) joined by AND (explicit or implicit), parentheses. OR and NOT are refused
 // loudly rather than half-understood.
@@ -50,7 +51,8 @@ export function parseFilter(filter: string): Predicate {
         pos++;
         continue;
       }
-      if (t === 'OR' || t === 'NOT' || t === '-') throw new FilterError(`the sandbox's logging filter does not support ${t}`);
+      if (t === 'OR' || t === 'NOT' || t === '-')
+        throw new FilterError(`the sandbox's logging filter does not support ${t}`);
       if (t === '(') {
         pos++;
         terms.push(expr());
@@ -65,7 +67,8 @@ export function parseFilter(filter: string): Predicate {
     const field = tokens[pos++] ?? '';
     const op = tokens[pos++] ?? '';
     const raw = tokens[pos++];
-    if (!['=', '!=', ':', '>=', '<=', '>', '<'].includes(op) || raw === undefined) throw new FilterError(`expected a comparison after ${field}`);
+    if (!['=', '!=', ':', '>=', '<=', '>', '<'].includes(op) || raw === undefined)
+      throw new FilterError(`expected a comparison after ${field}`);
     const value = unquote(raw);
     return (e) => {
       const actual = lookup(e, field);
@@ -74,7 +77,8 @@ export function parseFilter(filter: string): Predicate {
       if (op === ':') return s.toLowerCase().includes(value.toLowerCase());
       if (op === '=') return s === value;
       if (op === '!=') return s !== value;
-      const [a, b] = field === 'severity' ? [SEVERITIES.indexOf(s), SEVERITIES.indexOf(value.toUpperCase())] : [s, value];
+      const [a, b] =
+        field === 'severity' ? [SEVERITIES.indexOf(s), SEVERITIES.indexOf(value.toUpperCase())] : [s, value];
       const cmp = field === 'timestamp' ? Date.parse(String(a)) - Date.parse(String(b)) : a < b ? -1 : a > b ? 1 : 0;
       return op === '>=' ? cmp >= 0 : op === '<=' ? cmp <= 0 : op === '>' ? cmp > 0 : cmp < 0;
     };
@@ -105,21 +109,23 @@ export function loggingRoutes(world: World): RouteTable {
           }
           let predicate: Predicate;
           try {
-            predicate = parseFilter(String(body.filter ?? ''));
+            predicate = parseFilter(str(body.filter));
           } catch (e) {
             return googleError(400, `Invalid filter: ${e instanceof Error ? e.message : String(e)}`);
           }
           // Data Access logs are private logs: reading them needs logging.privateLogEntries.list.
-          const mayReadPrivate = new Set(projects.filter((p) => world.check(auth.principal, 'logging.privateLogEntries.list', world.projectChain(p)).allowed));
-          let entries = world.audit
-            .all()
-            .filter((e) => {
-              const project = /^projects\/([^/]+)\//.exec(e.logName ?? '')?.[1] ?? '';
-              if (!projects.includes(project)) return false;
-              if ((e.logName ?? '').endsWith('%2Fdata_access') && !mayReadPrivate.has(project)) return false;
-              return predicate(e);
-            });
-          const desc = String(body.orderBy ?? '').includes('desc');
+          const mayReadPrivate = new Set(
+            projects.filter(
+              (p) => world.check(auth.principal, 'logging.privateLogEntries.list', world.projectChain(p)).allowed,
+            ),
+          );
+          let entries = world.audit.all().filter((e) => {
+            const project = /^projects\/([^/]+)\//.exec(e.logName ?? '')?.[1] ?? '';
+            if (!projects.includes(project)) return false;
+            if ((e.logName ?? '').endsWith('%2Fdata_access') && !mayReadPrivate.has(project)) return false;
+            return predicate(e);
+          });
+          const desc = str(body.orderBy).includes('desc');
           entries = [...entries].sort((a, b) => ((a.timestamp ?? '') < (b.timestamp ?? '') ? -1 : 1) * (desc ? -1 : 1));
           const size = Math.min(Number(body.pageSize ?? 50) || 50, 1000);
           const start = Number(body.pageToken ?? 0) || 0;

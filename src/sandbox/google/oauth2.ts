@@ -1,3 +1,4 @@
+import { str } from '../http/router.js';
 // OAuth 2.0 token endpoint (refresh tokens of declared callers) and tokeninfo.
 
 import { RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
@@ -8,7 +9,7 @@ function oauthError(status: number, error: string, description: string): Sandbox
 }
 
 function tokenInfo(world: World, req: SandboxRequest): SandboxResponse {
-  const token = req.query.get('access_token') ?? String(readBody(req).access_token ?? '');
+  const token = req.query.get('access_token') ?? str(readBody(req).access_token);
   const info = world.tokens.lookup(token);
   if (!info) return oauthError(400, 'invalid_token', 'Invalid Value');
   const p = info.principal;
@@ -21,7 +22,12 @@ function tokenInfo(world: World, req: SandboxRequest): SandboxResponse {
     expires_in: String(expiresIn),
     access_type: 'online',
   };
-  if (p.kind !== 'ksa') Object.assign(out, { email: p.email, email_verified: 'true', sub: p.kind === 'serviceAccount' ? p.uniqueId : p.email });
+  if (p.kind !== 'ksa')
+    Object.assign(out, {
+      email: p.email,
+      email_verified: 'true',
+      sub: p.kind === 'serviceAccount' ? p.uniqueId : p.email,
+    });
   return { status: 200, json: out };
 }
 
@@ -29,11 +35,19 @@ export function oauth2Routes(world: World): RouteTable {
   const token = (req: SandboxRequest): SandboxResponse => {
     const body = readBody(req);
     if (body.grant_type === 'refresh_token') {
-      const callerToken = world.refreshTokens.get(String(body.refresh_token ?? ''));
+      const callerToken = world.refreshTokens.get(str(body.refresh_token));
       if (callerToken === undefined) return oauthError(400, 'invalid_grant', 'Bad Request');
-      return { status: 200, json: { access_token: callerToken, expires_in: 3599, token_type: 'Bearer', scope: 'https://www.googleapis.com/auth/cloud-platform' } };
+      return {
+        status: 200,
+        json: {
+          access_token: callerToken,
+          expires_in: 3599,
+          token_type: 'Bearer',
+          scope: 'https://www.googleapis.com/auth/cloud-platform',
+        },
+      };
     }
-    return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${String(body.grant_type ?? '')}`);
+    return oauthError(400, 'unsupported_grant_type', `Invalid grant_type: ${str(body.grant_type)}`);
   };
   return new RouteTable(
     [
@@ -41,7 +55,11 @@ export function oauth2Routes(world: World): RouteTable {
       { method: 'POST', path: '/oauth2/v4/token', handler: token },
       { method: 'GET', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
       { method: 'POST', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
-      { method: 'GET', path: '/oauth2/v3/certs', handler: async () => ({ status: 200, json: { keys: [(await world.googleKey).publicJwk] } }) },
+      {
+        method: 'GET',
+        path: '/oauth2/v3/certs',
+        handler: async () => ({ status: 200, json: { keys: [(await world.googleKey).publicJwk] } }),
+      },
     ],
     (req) => oauthError(404, 'not_found', `The sandbox's oauth2 endpoint has no route for ${req.method} ${req.path}.`),
   );

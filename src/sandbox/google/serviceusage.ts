@@ -21,7 +21,11 @@ function serviceJson(p: ProjectState, name: string): Record<string, unknown> {
   };
 }
 
-function projectFor(world: World, req: SandboxRequest, permission: string): { ok: true; p: ProjectState } | { ok: false; response: SandboxResponse } {
+function projectFor(
+  world: World,
+  req: SandboxRequest,
+  permission: string,
+): { ok: true; p: ProjectState } | { ok: false; response: SandboxResponse } {
   const auth = authenticate(world, req);
   if (!auth.ok) return auth;
   const p = world.project(req.params.project ?? '');
@@ -32,21 +36,26 @@ function projectFor(world: World, req: SandboxRequest, permission: string): { ok
 }
 
 export function serviceUsageRoutes(world: World): RouteTable {
-  const toggle = (enable: boolean) => (req: SandboxRequest): SandboxResponse => {
-    const f = projectFor(world, req, enable ? 'serviceusage.services.enable' : 'serviceusage.services.disable');
-    if (!f.ok) return f.response;
-    const name = req.params.service ?? '';
-    if (enable) f.p.services.add(name);
-    else f.p.services.delete(name);
-    return {
-      status: 200,
-      json: {
-        name: `operations/noop.DONE_OPERATION`,
-        done: true,
-        response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse', service: serviceJson(f.p, name) },
-      },
+  const toggle =
+    (enable: boolean) =>
+    (req: SandboxRequest): SandboxResponse => {
+      const f = projectFor(world, req, enable ? 'serviceusage.services.enable' : 'serviceusage.services.disable');
+      if (!f.ok) return f.response;
+      const name = req.params.service ?? '';
+      if (enable) f.p.services.add(name);
+      else f.p.services.delete(name);
+      return {
+        status: 200,
+        json: {
+          name: `operations/noop.DONE_OPERATION`,
+          done: true,
+          response: {
+            '@type': 'type.googleapis.com/google.api.serviceusage.v1.EnableServiceResponse',
+            service: serviceJson(f.p, name),
+          },
+        },
+      };
     };
-  };
   return new RouteTable(
     [
       { method: 'POST', path: '/v1/projects/{project}/services/{service}:enable', handler: toggle(true) },
@@ -70,7 +79,13 @@ export function serviceUsageRoutes(world: World): RouteTable {
           const names = [...new Set([...DEFAULT_SERVICES, ...f.p.services])].sort();
           const services = names
             .map((n) => serviceJson(f.p, n))
-            .filter((s) => (filter.includes('state:ENABLED') ? s.state === 'ENABLED' : filter.includes('state:DISABLED') ? s.state === 'DISABLED' : true));
+            .filter((s) =>
+              filter.includes('state:ENABLED')
+                ? s.state === 'ENABLED'
+                : filter.includes('state:DISABLED')
+                  ? s.state === 'DISABLED'
+                  : true,
+            );
           return { status: 200, json: { services } };
         },
       },

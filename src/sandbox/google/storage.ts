@@ -9,9 +9,21 @@ function storageError(code: number, message: string, reason: string): SandboxRes
   return { status: code, json: { error: { code, message, errors: [{ message, domain: 'global', reason }] } } };
 }
 
-function bucketFor(world: World, req: SandboxRequest, permission: string): { ok: true; bucket: string; projectId: string; caller: Principal } | { ok: false; response: SandboxResponse } {
+function bucketFor(
+  world: World,
+  req: SandboxRequest,
+  permission: string,
+): { ok: true; bucket: string; projectId: string; caller: Principal } | { ok: false; response: SandboxResponse } {
   const auth = authenticate(world, req);
-  if (!auth.ok) return { ok: false, response: storageError(401, 'Anonymous caller does not have storage.buckets.get access to the Google Cloud Storage bucket.', 'required') };
+  if (!auth.ok)
+    return {
+      ok: false,
+      response: storageError(
+        401,
+        'Anonymous caller does not have storage.buckets.get access to the Google Cloud Storage bucket.',
+        'required',
+      ),
+    };
   const name = req.params.bucket ?? '';
   const b = world.buckets.get(name);
   if (!b) return { ok: false, response: storageError(404, 'The specified bucket does not exist.', 'notFound') };
@@ -43,7 +55,10 @@ export function storageRoutes(world: World): RouteTable {
           const f = bucketFor(world, req, 'storage.buckets.getIamPolicy');
           if (!f.ok) return f.response;
           const v = Number(req.query.get('optionsRequestedPolicyVersion') ?? 1) || 1;
-          return { status: 200, json: storagePolicy(f.bucket, { ...renderPolicy(world.policies.read(`buckets/${f.bucket}`), v) }) };
+          return {
+            status: 200,
+            json: storagePolicy(f.bucket, { ...renderPolicy(world.policies.read(`buckets/${f.bucket}`), v) }),
+          };
         },
       },
       {
@@ -53,7 +68,11 @@ export function storageRoutes(world: World): RouteTable {
           const f = bucketFor(world, req, 'storage.buckets.setIamPolicy');
           if (!f.ok) return f.response;
           // The JSON API takes the policy as the body itself, not wrapped in {policy}.
-          const wrapped = { ...req, body: Buffer.from(JSON.stringify({ policy: readBody(req) })), headers: { ...req.headers, 'content-type': 'application/json' } };
+          const wrapped = {
+            ...req,
+            body: Buffer.from(JSON.stringify({ policy: readBody(req) })),
+            headers: { ...req.headers, 'content-type': 'application/json' },
+          };
           const res = writePolicy(world, wrapped, {
             key: `buckets/${f.bucket}`,
             projectId: f.projectId,
@@ -62,7 +81,9 @@ export function storageRoutes(world: World): RouteTable {
             resourceName: `projects/_/buckets/${f.bucket}`,
             caller: f.caller,
           });
-          return res.status === 200 ? { status: 200, json: storagePolicy(f.bucket, res.json as Record<string, unknown>) } : res;
+          return res.status === 200
+            ? { status: 200, json: storagePolicy(f.bucket, res.json as Record<string, unknown>) }
+            : res;
         },
       },
       {
@@ -74,7 +95,15 @@ export function storageRoutes(world: World): RouteTable {
           const p = world.project(f.projectId);
           return {
             status: 200,
-            json: { kind: 'storage#bucket', id: f.bucket, name: f.bucket, projectNumber: p?.number, location: 'EU', storageClass: 'STANDARD', iamConfiguration: { uniformBucketLevelAccess: { enabled: true } } },
+            json: {
+              kind: 'storage#bucket',
+              id: f.bucket,
+              name: f.bucket,
+              projectNumber: p?.number,
+              location: 'EU',
+              storageClass: 'STANDARD',
+              iamConfiguration: { uniformBucketLevelAccess: { enabled: true } },
+            },
           };
         },
       },

@@ -14,7 +14,8 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 const SUBJECT_TYPES = ['urn:ietf:params:oauth:token-type:jwt', 'urn:ietf:params:oauth:token-type:id_token'];
 const INVALID_TARGET =
   'The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn\'t exist.';
-export const STS_THROTTLED = '[Security Token Service] The request was throttled due to rate limit. Please retry after a few seconds.';
+export const STS_THROTTLED =
+  '[Security Token Service] The request was throttled due to rate limit. Please retry after a few seconds.';
 
 function field(body: Record<string, unknown>, snake: string): string {
   const camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -26,7 +27,10 @@ function field(body: Record<string, unknown>, snake: string): string {
 function clustersForAudience(world: World, audience: string): ClusterState[] {
   const ns = /^identitynamespace:([^:]+):(https:\/\/container\.googleapis\.com\/v1\/.+)$/.exec(audience);
   if (ns) return world.clusters.filter((c) => c.workloadPool === ns[1] && world.clusterUrl(c) === ns[2]);
-  const provider = /^\/\/iam\.googleapis\.com\/projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/[^/]+$/.exec(audience);
+  const provider =
+    /^\/\/iam\.googleapis\.com\/projects\/(\d+)\/locations\/global\/workloadIdentityPools\/([^/]+)\/providers\/[^/]+$/.exec(
+      audience,
+    );
   if (provider) {
     const pool = provider[2] ?? '';
     const owner = world.project(pool.replace(/\.svc\.id\.goog$/, ''));
@@ -41,7 +45,11 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
     return stsError(400, 'unsupported_grant_type', `Invalid value for "grant_type". Expected "${TOKEN_EXCHANGE}".`);
   }
   if (field(body, 'requested_token_type') !== ACCESS_TOKEN_TYPE) {
-    return stsError(400, 'invalid_request', `Invalid value for "requested_token_type". Expected "${ACCESS_TOKEN_TYPE}".`);
+    return stsError(
+      400,
+      'invalid_request',
+      `Invalid value for "requested_token_type". Expected "${ACCESS_TOKEN_TYPE}".`,
+    );
   }
   if (!SUBJECT_TYPES.includes(field(body, 'subject_token_type'))) {
     return stsError(400, 'invalid_request', 'Invalid value for "subject_token_type". Expected a JWT or ID token type.');
@@ -58,32 +66,43 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
     return stsError(400, 'invalid_grant', 'Unable to parse the ID Token.');
   }
   if (!header.kid) return stsError(400, 'invalid_grant', 'The ID Token has no "kid" header.');
-  if (header.alg !== 'RS256' && header.alg !== 'ES256') return stsError(400, 'invalid_grant', `Unsupported signing algorithm ${String(header.alg)}.`);
+  if (header.alg !== 'RS256' && header.alg !== 'ES256')
+    return stsError(400, 'invalid_grant', `Unsupported signing algorithm ${String(header.alg)}.`);
   const keys = await Promise.all(clusters.map((c) => c.key));
   const index = keys.findIndex((k) => k.kid === header.kid);
   const cluster = clusters[index];
   const signingKey = keys[index];
-  if (!cluster || !signingKey) return stsError(400, 'invalid_grant', `Invalid JWT signature: no key with kid ${header.kid} at the issuer.`);
+  if (!cluster || !signingKey)
+    return stsError(400, 'invalid_grant', `Invalid JWT signature: no key with kid ${header.kid} at the issuer.`);
   const pool = cluster.workloadPool ?? '';
   let claims: Record<string, unknown>;
   try {
     const key = await importJWK(signingKey.publicJwk, 'RS256');
     const verified = await jwtVerify(subject, key, { currentDate: new Date(world.now()) });
-    claims = verified.payload as Record<string, unknown>;
+    claims = verified.payload;
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) return stsError(400, 'invalid_grant', 'ID Token has expired.');
     return stsError(400, 'invalid_grant', 'Invalid JWT signature.');
   }
   if (claims.iss !== cluster.issuer) {
-    return stsError(400, 'invalid_grant', `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.issuer}.`);
+    return stsError(
+      400,
+      'invalid_grant',
+      `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.issuer}.`,
+    );
   }
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!aud.includes(pool)) {
-    return stsError(400, 'invalid_grant', `The audience in ID Token [${aud.map(String).join(', ')}] does not match the expected audience ${pool}.`);
+    return stsError(
+      400,
+      'invalid_grant',
+      `The audience in ID Token [${aud.map(String).join(', ')}] does not match the expected audience ${pool}.`,
+    );
   }
   const iat = Number(claims.iat);
   const exp = Number(claims.exp);
-  if (!(exp - iat < 48 * 3600)) return stsError(400, 'invalid_grant', 'The ID Token lifetime (exp - iat) must be less than 48 hours.');
+  if (!(exp - iat < 48 * 3600))
+    return stsError(400, 'invalid_grant', 'The ID Token lifetime (exp - iat) must be less than 48 hours.');
   const sub = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(String(claims.sub));
   if (!sub) return stsError(400, 'invalid_grant', 'The ID Token subject is not a Kubernetes service account.');
   const k8s = claims['kubernetes.io'] as { serviceaccount?: { uid?: string } } | undefined;
@@ -96,7 +115,10 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
     3600,
     'ya29.d.sandbox-federated',
   );
-  return { status: 200, json: { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 3599 } };
+  return {
+    status: 200,
+    json: { access_token: token, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: 3599 },
+  };
 }
 
 export function stsRoutes(world: World): RouteTable {

@@ -45,7 +45,12 @@ export function googleNotFoundRoute(api: string, method: string, path: string): 
   return googleError(404, `The sandbox's ${api} API has no route for ${method} ${path}.`, 'NOT_FOUND');
 }
 
-export function kubeStatus(code: number, reason: string, message: string, details?: Record<string, unknown>): SandboxResponse {
+export function kubeStatus(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): SandboxResponse {
   const body: Record<string, unknown> = {
     kind: 'Status',
     apiVersion: 'v1',
@@ -61,7 +66,11 @@ export function kubeStatus(code: number, reason: string, message: string, detail
 
 export function kubeNotFound(resource: string, name: string, group = ''): SandboxResponse {
   const qualified = group ? `${resource}.${group}` : resource;
-  return kubeStatus(404, 'NotFound', `${qualified} "${name}" not found`, { name, group: group || undefined, kind: resource });
+  return kubeStatus(404, 'NotFound', `${qualified} "${name}" not found`, {
+    name,
+    group: group || undefined,
+    kind: resource,
+  });
 }
 
 /** STS (RFC 8693) errors are OAuth-shaped, not google.rpc-shaped (FACTS §1). */

@@ -96,15 +96,21 @@ function safeDecode(s: string): string {
 export function readBody(req: SandboxRequest): Record<string, unknown> {
   const text = req.body.toString('utf8').trim();
   if (text === '') return {};
-  const type = String(req.headers['content-type'] ?? '');
+  const type = req.headers['content-type'] ?? '';
   if (type.includes('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(text));
   }
   const parsed: unknown = JSON.parse(text);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SyntaxError('body is not a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new SyntaxError('body is not a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 export function json(status: number, body: unknown, headers?: Record<string, string>): SandboxResponse {
   return headers ? { status, json: body, headers } : { status, json: body };
+}
+
+/** A request field as a string: strings as they are, numbers and booleans printed, anything else empty. */
+export function str(v: unknown): string {
+  return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }

@@ -9,7 +9,7 @@ import { googleError } from './errors.js';
 import type { RouteTable, SandboxRequest, SandboxResponse } from './router.js';
 
 export interface ApiServer {
-  api: ApiName | string;
+  api: ApiName;
   server: Server;
   url: string;
   port: number;
@@ -80,14 +80,19 @@ async function dispatch(opts: ServeOptions, req: IncomingMessage, res: ServerRes
         response = opts.faultError
           ? opts.faultError(fault.status, fault.retryAfterSeconds)
           : fault.status === 429
-            ? { ...googleError(429, 'Quota exceeded (sandbox fault injection).', 'RESOURCE_EXHAUSTED'), headers: { 'Retry-After': String(fault.retryAfterSeconds) } }
+            ? {
+                ...googleError(429, 'Quota exceeded (sandbox fault injection).', 'RESOURCE_EXHAUSTED'),
+                headers: { 'Retry-After': String(fault.retryAfterSeconds) },
+              }
             : googleError(503, 'The service is currently unavailable (sandbox fault injection).', 'UNAVAILABLE');
       } else {
         response = await opts.table.handle(sreq);
       }
     }
   } catch (e) {
-    response = opts.onError ? opts.onError(e) : googleError(e instanceof SyntaxError ? 400 : 500, e instanceof Error ? e.message : String(e));
+    response = opts.onError
+      ? opts.onError(e)
+      : googleError(e instanceof SyntaxError ? 400 : 500, e instanceof Error ? e.message : String(e));
   }
   if (response.hang) return;
   const headers: Record<string, string> = { ...(opts.headers ?? {}), ...(response.headers ?? {}) };

@@ -14,7 +14,8 @@ type Value = string | boolean | number | Date | undefined;
 
 class Unsupported extends Error {}
 
-const TOKEN = /\s*(?:(\d+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(&&|\|\||==|!=|<=|>=|[<>!().,]))/y;
+const TOKEN =
+  /\s*(?:(\d+)|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|([A-Za-z_][A-Za-z0-9_]*)|(&&|\|\||==|!=|<=|>=|[<>!().,]))/y;
 
 function tokenize(src: string): string[] {
   const out: string[] = [];
@@ -35,7 +36,8 @@ export function evaluateCondition(expression: string, attrs: ConditionAttributes
     const peek = (): string | undefined => tokens[pos];
     const take = (expected?: string): string => {
       const t = tokens[pos++];
-      if (t === undefined || (expected !== undefined && t !== expected)) throw new Unsupported(`expected ${expected ?? 'token'}`);
+      if (t === undefined || (expected !== undefined && t !== expected))
+        throw new Unsupported(`expected ${expected ?? 'token'}`);
       return t;
     };
     const attribute = (path: string): Value => {

@@ -32,8 +32,11 @@ export function checkPermission(
   principal: Principal,
   permission: string,
   chain: ResourceLevel[],
+  /** Members that name the principal indirectly (`projectOwner:P` on buckets). */
+  extraMembers: Iterable<string> = [],
 ): Decision {
   const members = matchingMembers(principal);
+  for (const m of extraMembers) members.add(m);
   const target = chain[0];
   for (const level of chain) {
     const policy = ctx.effectivePolicy(level.policyKey);

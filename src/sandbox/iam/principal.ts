@@ -20,7 +20,12 @@ export function poolPrefix(projectNumber: string, pool: string): string {
   return `//${IAM}/projects/${projectNumber}/locations/global/workloadIdentityPools/${pool}`;
 }
 
-export function ksaSubjectPrincipal(p: { projectNumber: string; pool: string; namespace: string; name: string }): string {
+export function ksaSubjectPrincipal(p: {
+  projectNumber: string;
+  pool: string;
+  namespace: string;
+  name: string;
+}): string {
   return `principal:${poolPrefix(p.projectNumber, p.pool)}/subject/ns/${p.namespace}/sa/${p.name}`;
 }
 

@@ -84,7 +84,10 @@ export function nodeObject(c: ClusterKube, name: string, pool: string, index: nu
 }
 
 export function newNodeName(c: ClusterKube, pool: string): string {
-  return `gke-${c.name}-${pool}`.slice(0, 40) + `-${c.prng.hex(8)}-${c.prng.chars(4, 'abcdefghijklmnopqrstuvwxyz0123456789')}`;
+  return (
+    `gke-${c.name}-${pool}`.slice(0, 40) +
+    `-${c.prng.hex(8)}-${c.prng.chars(4, 'abcdefghijklmnopqrstuvwxyz0123456789')}`
+  );
 }
 
 function nodeIp(node: Node | undefined): string {
@@ -124,9 +127,9 @@ export function placement(c: ClusterKube, node: string | undefined): Record<stri
 }
 
 export function schedule(c: ClusterKube, nodeSelector: Record<string, string> | undefined): string | undefined {
-  const nodes = c.store.list<Node>('nodes').filter((n) =>
-    Object.entries(nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v),
-  );
+  const nodes = c.store
+    .list<Node>('nodes')
+    .filter((n) => Object.entries(nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v));
   if (nodes.length === 0) return undefined;
   const node = nodes[c.scheduleCounter % nodes.length];
   c.scheduleCounter += 1;
@@ -172,7 +175,11 @@ export function createPod(
       labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ...(owner
-        ? { ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true }] }
+        ? {
+            ownerReferences: [
+              { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true },
+            ],
+          }
         : {}),
     },
     spec,
@@ -182,7 +189,12 @@ export function createPod(
       podIP: spec.hostNetwork ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`,
       startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       conditions: [{ type: 'Ready', status: node !== undefined ? 'True' : 'False' }],
-      containerStatuses: spec.containers.map((ct) => ({ name: ct.name, ready: node !== undefined, restartCount: 0, started: true })),
+      containerStatuses: spec.containers.map((ct) => ({
+        name: ct.name,
+        ready: node !== undefined,
+        restartCount: 0,
+        started: true,
+      })),
     },
   };
   return c.store.put('pods', pod);
@@ -202,7 +214,11 @@ export function createWorkload(c: ClusterKube, namespace: string, w: WorkloadSpe
     spec:
       w.kind === 'CronJob'
         ? { jobTemplate: { spec: { template } } }
-        : { selector: { matchLabels: { app: w.name } }, template, ...(w.kind === 'DaemonSet' || w.kind === 'Job' ? {} : { replicas }) },
+        : {
+            selector: { matchLabels: { app: w.name } },
+            template,
+            ...(w.kind === 'DaemonSet' || w.kind === 'Job' ? {} : { replicas }),
+          },
   };
   if (w.kind === 'CronJob') (obj.spec as Record<string, unknown>).schedule = '*/5 * * * *';
   const stored = c.store.put(RESOURCE_OF_KIND[w.kind], obj);
@@ -214,7 +230,12 @@ export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[])
   const ns = w.metadata.namespace ?? 'default';
   const template = w.spec?.template ?? w.spec?.jobTemplate?.spec?.template;
   if (!template) return;
-  const ownerRef = { apiVersion: w.apiVersion ?? 'apps/v1', kind: w.kind ?? 'Deployment', name: w.metadata.name, uid: w.metadata.uid };
+  const ownerRef = {
+    apiVersion: w.apiVersion ?? 'apps/v1',
+    kind: w.kind ?? 'Deployment',
+    name: w.metadata.name,
+    uid: w.metadata.uid,
+  };
   const replicas = w.spec?.replicas ?? 1;
   const podSpecFor = (i: number): { name?: string; node?: string } => explicit?.[i] ?? {};
   switch (w.kind) {
@@ -233,7 +254,10 @@ export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[])
         }
       }
       const rsTemplate = structuredClone(template);
-      rsTemplate.metadata = { ...rsTemplate.metadata, labels: { ...(rsTemplate.metadata?.labels ?? {}), 'pod-template-hash': hash } };
+      rsTemplate.metadata = {
+        ...rsTemplate.metadata,
+        labels: { ...(rsTemplate.metadata?.labels ?? {}), 'pod-template-hash': hash },
+      };
       const rs = c.store.put<Workload>('replicasets', {
         apiVersion: 'apps/v1',
         kind: 'ReplicaSet',
@@ -248,23 +272,49 @@ export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[])
       const rsRef = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
       for (let i = 0; i < replicas; i++) {
         const ps = podSpecFor(i);
-        createPod(c, ns, ps.name ?? `${rsName}-${c.prng.chars(5, KUBE_ALPHABET)}`, rsTemplate, rsRef, {}, nodeFor(c, ps.node));
+        createPod(
+          c,
+          ns,
+          ps.name ?? `${rsName}-${c.prng.chars(5, KUBE_ALPHABET)}`,
+          rsTemplate,
+          rsRef,
+          {},
+          nodeFor(c, ps.node),
+        );
       }
       return;
     }
     case 'StatefulSet':
       deletePodsOwnedBy(c, ns, 'StatefulSet', w.metadata.name);
       for (let i = 0; i < replicas; i++) {
-        createPod(c, ns, podSpecFor(i).name ?? `${w.metadata.name}-${i}`, template, ownerRef, {}, nodeFor(c, podSpecFor(i).node));
+        createPod(
+          c,
+          ns,
+          podSpecFor(i).name ?? `${w.metadata.name}-${i}`,
+          template,
+          ownerRef,
+          {},
+          nodeFor(c, podSpecFor(i).node),
+        );
       }
       return;
     case 'DaemonSet': {
       deletePodsOwnedBy(c, ns, 'DaemonSet', w.metadata.name);
       const nodes = c.store
         .list<Node>('nodes')
-        .filter((n) => Object.entries(template.spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v));
+        .filter((n) =>
+          Object.entries(template.spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v),
+        );
       nodes.forEach((n, i) => {
-        createPod(c, ns, podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`, template, ownerRef, {}, n.metadata.name);
+        createPod(
+          c,
+          ns,
+          podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`,
+          template,
+          ownerRef,
+          {},
+          n.metadata.name,
+        );
       });
       return;
     }
@@ -272,7 +322,15 @@ export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[])
     case 'ReplicaSet':
       deletePodsOwnedBy(c, ns, w.kind, w.metadata.name);
       for (let i = 0; i < replicas; i++) {
-        createPod(c, ns, podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`, template, ownerRef, {}, nodeFor(c, podSpecFor(i).node));
+        createPod(
+          c,
+          ns,
+          podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`,
+          template,
+          ownerRef,
+          {},
+          nodeFor(c, podSpecFor(i).node),
+        );
       }
       return;
     case 'CronJob': {
@@ -280,7 +338,11 @@ export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[])
       const job = c.store.put<Workload>('jobs', {
         apiVersion: 'batch/v1',
         kind: 'Job',
-        metadata: { name: `${w.metadata.name}-${c.prng.digits(8)}`, namespace: ns, ownerReferences: [{ ...ownerRef, controller: true }] },
+        metadata: {
+          name: `${w.metadata.name}-${c.prng.digits(8)}`,
+          namespace: ns,
+          ownerReferences: [{ ...ownerRef, controller: true }],
+        },
         spec: { template },
       });
       reconcile(c, job, explicit);
@@ -299,7 +361,8 @@ function nodeFor(c: ClusterKube, node: string | undefined): string | undefined {
 
 function deletePodsOwnedBy(c: ClusterKube, ns: string, kind: string, name: string): void {
   for (const p of c.store.list<Pod>('pods', ns)) {
-    if (p.metadata.ownerReferences?.some((o) => o.kind === kind && o.name === name)) c.store.delete('pods', ns, p.metadata.name);
+    if (p.metadata.ownerReferences?.some((o) => o.kind === kind && o.name === name))
+      c.store.delete('pods', ns, p.metadata.name);
   }
 }
 

@@ -23,17 +23,107 @@ interface ResourceDef {
 
 const READ = ['get', 'list'];
 const RESOURCES: ResourceDef[] = [
-  { name: 'namespaces', singular: 'namespace', kind: 'Namespace', group: '', version: 'v1', namespaced: false, shortNames: ['ns'], verbs: READ },
-  { name: 'nodes', singular: 'node', kind: 'Node', group: '', version: 'v1', namespaced: false, shortNames: ['no'], verbs: READ },
-  { name: 'pods', singular: 'pod', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'], verbs: [...READ, 'delete'] },
-  { name: 'serviceaccounts', singular: 'serviceaccount', kind: 'ServiceAccount', group: '', version: 'v1', namespaced: true, shortNames: ['sa'], verbs: [...READ, 'create', 'patch', 'update'] },
-  { name: 'deployments', singular: 'deployment', kind: 'Deployment', group: 'apps', version: 'v1', namespaced: true, shortNames: ['deploy'], verbs: [...READ, 'patch'] },
-  { name: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['sts'], verbs: [...READ, 'patch'] },
-  { name: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['ds'], verbs: [...READ, 'patch'] },
-  { name: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', group: 'apps', version: 'v1', namespaced: true, shortNames: ['rs'], verbs: READ },
+  {
+    name: 'namespaces',
+    singular: 'namespace',
+    kind: 'Namespace',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['ns'],
+    verbs: READ,
+  },
+  {
+    name: 'nodes',
+    singular: 'node',
+    kind: 'Node',
+    group: '',
+    version: 'v1',
+    namespaced: false,
+    shortNames: ['no'],
+    verbs: READ,
+  },
+  {
+    name: 'pods',
+    singular: 'pod',
+    kind: 'Pod',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['po'],
+    verbs: [...READ, 'delete'],
+  },
+  {
+    name: 'serviceaccounts',
+    singular: 'serviceaccount',
+    kind: 'ServiceAccount',
+    group: '',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['sa'],
+    verbs: [...READ, 'create', 'patch', 'update'],
+  },
+  {
+    name: 'deployments',
+    singular: 'deployment',
+    kind: 'Deployment',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['deploy'],
+    verbs: [...READ, 'patch'],
+  },
+  {
+    name: 'statefulsets',
+    singular: 'statefulset',
+    kind: 'StatefulSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['sts'],
+    verbs: [...READ, 'patch'],
+  },
+  {
+    name: 'daemonsets',
+    singular: 'daemonset',
+    kind: 'DaemonSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['ds'],
+    verbs: [...READ, 'patch'],
+  },
+  {
+    name: 'replicasets',
+    singular: 'replicaset',
+    kind: 'ReplicaSet',
+    group: 'apps',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['rs'],
+    verbs: READ,
+  },
   { name: 'jobs', singular: 'job', kind: 'Job', group: 'batch', version: 'v1', namespaced: true, verbs: READ },
-  { name: 'cronjobs', singular: 'cronjob', kind: 'CronJob', group: 'batch', version: 'v1', namespaced: true, shortNames: ['cj'], verbs: [...READ, 'patch'] },
-  { name: 'networkpolicies', singular: 'networkpolicy', kind: 'NetworkPolicy', group: 'networking.k8s.io', version: 'v1', namespaced: true, shortNames: ['netpol'], verbs: [...READ, 'create', 'patch'] },
+  {
+    name: 'cronjobs',
+    singular: 'cronjob',
+    kind: 'CronJob',
+    group: 'batch',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['cj'],
+    verbs: [...READ, 'patch'],
+  },
+  {
+    name: 'networkpolicies',
+    singular: 'networkpolicy',
+    kind: 'NetworkPolicy',
+    group: 'networking.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    shortNames: ['netpol'],
+    verbs: [...READ, 'create', 'patch'],
+  },
 ];
 const GROUPS = ['apps', 'batch', 'networking.k8s.io', 'authentication.k8s.io'];
 
@@ -56,121 +146,146 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
     // loopback admin (like the API server's old insecure port); a wrong token is still refused.
     const header = req.headers.authorization;
     if (header === undefined) return h(req);
-    const m = /^Bearer\s+(\S+)$/i.exec(String(header));
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m?.[1] || !world.callers.has(m[1])) return kubeStatus(401, 'Unauthorized', 'Unauthorized');
     return h(req);
   };
 
-  const list = (def: ResourceDef) => (req: SandboxRequest): SandboxResponse => {
-    let items = store.list<KObject>(def.name, def.namespaced ? req.params.ns : undefined);
-    try {
-      const ls = req.query.get('labelSelector');
-      if (ls) {
-        const reqs = parseLabelSelector(ls);
-        items = items.filter((o) => matchesLabels(o.metadata.labels, reqs));
-      }
-      const fs = req.query.get('fieldSelector');
-      if (fs) {
-        const preds = parseFieldSelector(fs);
-        items = items.filter((o) => preds.every((p) => p(o)));
-      }
-    } catch (e) {
-      if (e instanceof SelectorError) return kubeStatus(400, 'BadRequest', e.message);
-      throw e;
-    }
-    const limit = Number(req.query.get('limit') ?? 0) || 0;
-    let offset = 0;
-    const cont = req.query.get('continue');
-    if (cont) {
+  const list =
+    (def: ResourceDef) =>
+    (req: SandboxRequest): SandboxResponse => {
+      let items = store.list<KObject>(def.name, def.namespaced ? req.params.ns : undefined);
       try {
-        offset = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as Continue).offset;
-      } catch {
-        return kubeStatus(400, 'BadRequest', 'continue key is not valid: illegal base64 data');
+        const ls = req.query.get('labelSelector');
+        if (ls) {
+          const reqs = parseLabelSelector(ls);
+          items = items.filter((o) => matchesLabels(o.metadata.labels, reqs));
+        }
+        const fs = req.query.get('fieldSelector');
+        if (fs) {
+          const preds = parseFieldSelector(fs);
+          items = items.filter((o) => preds.every((p) => p(o)));
+        }
+      } catch (e) {
+        if (e instanceof SelectorError) return kubeStatus(400, 'BadRequest', e.message);
+        throw e;
       }
-    }
-    const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
-    const metadata: Record<string, unknown> = { resourceVersion: store.resourceVersion };
-    if (limit > 0 && offset + limit < items.length) {
-      metadata.continue = Buffer.from(JSON.stringify({ offset: offset + limit })).toString('base64url');
-      metadata.remainingItemCount = items.length - offset - limit;
-    }
-    return { status: 200, json: { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items: page } };
-  };
+      const limit = Number(req.query.get('limit') ?? 0) || 0;
+      let offset = 0;
+      const cont = req.query.get('continue');
+      if (cont) {
+        try {
+          offset = (JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')) as Continue).offset;
+        } catch {
+          return kubeStatus(400, 'BadRequest', 'continue key is not valid: illegal base64 data');
+        }
+      }
+      const page = limit > 0 ? items.slice(offset, offset + limit) : items.slice(offset);
+      const metadata: Record<string, unknown> = { resourceVersion: store.resourceVersion };
+      if (limit > 0 && offset + limit < items.length) {
+        metadata.continue = Buffer.from(JSON.stringify({ offset: offset + limit })).toString('base64url');
+        metadata.remainingItemCount = items.length - offset - limit;
+      }
+      return { status: 200, json: { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata, items: page } };
+    };
 
-  const get = (def: ResourceDef) => (req: SandboxRequest): SandboxResponse => {
-    const name = req.params.name ?? '';
-    const obj = store.get(def.name, def.namespaced ? req.params.ns : undefined, name);
-    return obj ? { status: 200, json: obj } : kubeNotFound(def.name, name, def.group);
-  };
+  const get =
+    (def: ResourceDef) =>
+    (req: SandboxRequest): SandboxResponse => {
+      const name = req.params.name ?? '';
+      const obj = store.get(def.name, def.namespaced ? req.params.ns : undefined, name);
+      return obj ? { status: 200, json: obj } : kubeNotFound(def.name, name, def.group);
+    };
 
   const namespaceMissing = (ns: string | undefined): SandboxResponse | undefined =>
     ns !== undefined && !store.get('namespaces', undefined, ns) ? kubeNotFound('namespaces', ns) : undefined;
 
-  const create = (def: ResourceDef) => (req: SandboxRequest): SandboxResponse => {
-    const ns = req.params.ns;
-    const missing = namespaceMissing(ns);
-    if (missing) return missing;
-    const obj = JSON.parse(req.body.toString('utf8') || '{}') as KObject;
-    const name = obj.metadata?.name;
-    if (!name) return kubeStatus(422, 'Invalid', `${def.kind} "" is invalid: metadata.name: Required value: name or generateName is required`);
-    if (store.get(def.name, ns, name)) return kubeStatus(409, 'AlreadyExists', `${def.name} "${name}" already exists`, { name, kind: def.name });
-    obj.apiVersion = apiVersionOf(def);
-    obj.kind = def.kind;
-    obj.metadata.namespace = ns;
-    if (req.query.get('dryRun') === 'All') return { status: 201, json: obj };
-    return { status: 201, json: store.put(def.name, obj) };
-  };
+  const create =
+    (def: ResourceDef) =>
+    (req: SandboxRequest): SandboxResponse => {
+      const ns = req.params.ns;
+      const missing = namespaceMissing(ns);
+      if (missing) return missing;
+      const obj = JSON.parse(req.body.toString('utf8') || '{}') as KObject;
+      const name = obj.metadata?.name;
+      if (!name)
+        return kubeStatus(
+          422,
+          'Invalid',
+          `${def.kind} "" is invalid: metadata.name: Required value: name or generateName is required`,
+        );
+      if (store.get(def.name, ns, name))
+        return kubeStatus(409, 'AlreadyExists', `${def.name} "${name}" already exists`, { name, kind: def.name });
+      obj.apiVersion = apiVersionOf(def);
+      obj.kind = def.kind;
+      obj.metadata.namespace = ns;
+      if (req.query.get('dryRun') === 'All') return { status: 201, json: obj };
+      return { status: 201, json: store.put(def.name, obj) };
+    };
 
-  const patch = (def: ResourceDef) => (req: SandboxRequest): SandboxResponse => {
-    const ns = def.namespaced ? req.params.ns : undefined;
-    const name = req.params.name ?? '';
-    const current = store.get<Workload>(def.name, ns, name);
-    if (!current) return kubeNotFound(def.name, name, def.group);
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim();
-    let body: unknown;
-    try {
-      body = JSON.parse(req.body.toString('utf8'));
-    } catch {
-      return kubeStatus(400, 'BadRequest', 'the body of the request was in an unknown format');
-    }
-    let next: Workload;
-    try {
-      if (type === 'application/merge-patch+json') next = mergePatch(current, body) as Workload;
-      else if (type === 'application/strategic-merge-patch+json') next = mergePatch(current, body, true) as Workload;
-      else if (type === 'application/json-patch+json') next = jsonPatch(current, body) as Workload;
-      else return kubeStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
-    } catch (e) {
-      if (e instanceof PatchError) return kubeStatus(422, 'Invalid', e.message);
-      throw e;
-    }
-    // Identity fields are the server's, whatever the patch says.
-    next.metadata = { ...next.metadata, name, namespace: ns, uid: current.metadata.uid };
-    if (ns === undefined) delete next.metadata.namespace;
-    next.apiVersion = apiVersionOf(def);
-    next.kind = def.kind;
-    const before = current.spec?.template ? templateHash(current.spec.template) : '';
-    if (req.query.get('dryRun') === 'All') return { status: 200, json: next };
-    const saved = store.put(def.name, next);
-    if (saved.spec?.template && templateHash(saved.spec.template) !== before) {
-      reconcile(cluster, saved);
-      world.podsChanged();
-    }
-    return { status: 200, json: saved };
-  };
+  const patch =
+    (def: ResourceDef) =>
+    (req: SandboxRequest): SandboxResponse => {
+      const ns = def.namespaced ? req.params.ns : undefined;
+      const name = req.params.name ?? '';
+      const current = store.get<Workload>(def.name, ns, name);
+      if (!current) return kubeNotFound(def.name, name, def.group);
+      const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+      let body: unknown;
+      try {
+        body = JSON.parse(req.body.toString('utf8'));
+      } catch {
+        return kubeStatus(400, 'BadRequest', 'the body of the request was in an unknown format');
+      }
+      let next: Workload;
+      try {
+        if (type === 'application/merge-patch+json') next = mergePatch(current, body) as Workload;
+        else if (type === 'application/strategic-merge-patch+json') next = mergePatch(current, body, true) as Workload;
+        else if (type === 'application/json-patch+json') next = jsonPatch(current, body) as Workload;
+        else
+          return kubeStatus(
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+          );
+      } catch (e) {
+        if (e instanceof PatchError) return kubeStatus(422, 'Invalid', e.message);
+        throw e;
+      }
+      // Identity fields are the server's, whatever the patch says.
+      next.metadata = { ...next.metadata, name, namespace: ns, uid: current.metadata.uid };
+      if (ns === undefined) delete next.metadata.namespace;
+      next.apiVersion = apiVersionOf(def);
+      next.kind = def.kind;
+      const before = current.spec?.template ? templateHash(current.spec.template) : '';
+      if (req.query.get('dryRun') === 'All') return { status: 200, json: next };
+      const saved = store.put(def.name, next);
+      if (saved.spec?.template && templateHash(saved.spec.template) !== before) {
+        reconcile(cluster, saved);
+        world.podsChanged();
+      }
+      return { status: 200, json: saved };
+    };
 
-  const replace = (def: ResourceDef) => (req: SandboxRequest): SandboxResponse => {
-    const ns = req.params.ns;
-    const name = req.params.name ?? '';
-    const current = store.get(def.name, ns, name);
-    if (!current) return kubeNotFound(def.name, name, def.group);
-    const obj = JSON.parse(req.body.toString('utf8') || '{}') as KObject;
-    const rv = obj.metadata?.resourceVersion;
-    if (rv !== undefined && rv !== current.metadata.resourceVersion) {
-      return kubeStatus(409, 'Conflict', `Operation cannot be fulfilled on ${def.name} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
-    }
-    obj.metadata = { ...obj.metadata, name, namespace: ns, uid: current.metadata.uid };
-    return { status: 200, json: store.put(def.name, obj) };
-  };
+  const replace =
+    (def: ResourceDef) =>
+    (req: SandboxRequest): SandboxResponse => {
+      const ns = req.params.ns;
+      const name = req.params.name ?? '';
+      const current = store.get(def.name, ns, name);
+      if (!current) return kubeNotFound(def.name, name, def.group);
+      const obj = JSON.parse(req.body.toString('utf8') || '{}') as KObject;
+      const rv = obj.metadata?.resourceVersion;
+      if (rv !== undefined && rv !== current.metadata.resourceVersion) {
+        return kubeStatus(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${def.name} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      }
+      obj.metadata = { ...obj.metadata, name, namespace: ns, uid: current.metadata.uid };
+      return { status: 200, json: store.put(def.name, obj) };
+    };
 
   const deletePod = (req: SandboxRequest): SandboxResponse => {
     const ns = req.params.ns ?? '';
@@ -191,7 +306,9 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
   const reconcileReplicaSet = (rs: Workload): void => {
     const deployName = rs.metadata.ownerReferences?.find((o) => o.kind === 'Deployment')?.name;
     const ns = rs.metadata.namespace ?? '';
-    const existing = store.list<Pod>('pods', ns).filter((p) => p.metadata.ownerReferences?.some((o) => o.name === rs.metadata.name));
+    const existing = store
+      .list<Pod>('pods', ns)
+      .filter((p) => p.metadata.ownerReferences?.some((o) => o.name === rs.metadata.name));
     const want = rs.spec?.replicas ?? 0;
     if (existing.length >= want || !deployName || !rs.spec?.template) return;
     const w: Workload = { ...rs, kind: 'ReplicaSet', spec: { ...rs.spec, replicas: want - existing.length } };
@@ -204,12 +321,20 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
     const sa = store.get<ServiceAccountObject>('serviceaccounts', ns, name);
     if (!sa) return kubeNotFound('serviceaccounts', name);
     const body = JSON.parse(req.body.toString('utf8') || '{}') as {
-      spec?: { audiences?: string[]; expirationSeconds?: number; boundObjectRef?: { kind?: string; name?: string; uid?: string } };
+      spec?: {
+        audiences?: string[];
+        expirationSeconds?: number;
+        boundObjectRef?: { kind?: string; name?: string; uid?: string };
+      };
     };
     const audiences = body.spec?.audiences && body.spec.audiences.length > 0 ? body.spec.audiences : [cluster.issuer];
     const expirationSeconds = body.spec?.expirationSeconds ?? 3600;
     if (expirationSeconds < 600) {
-      return kubeStatus(422, 'Invalid', `TokenRequest.authentication.k8s.io "${name}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`);
+      return kubeStatus(
+        422,
+        'Invalid',
+        `TokenRequest.authentication.k8s.io "${name}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`,
+      );
     }
     const iat = Math.floor(world.now() / 1000);
     const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: { name, uid: sa.metadata.uid } };
@@ -239,7 +364,10 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         apiVersion: 'authentication.k8s.io/v1',
         metadata: { name, namespace: ns, creationTimestamp: null },
         spec: { audiences, expirationSeconds, boundObjectRef: ref ?? null },
-        status: { token, expirationTimestamp: new Date((iat + expirationSeconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+        status: {
+          token,
+          expirationTimestamp: new Date((iat + expirationSeconds) * 1000).toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
       },
     };
   };
@@ -252,7 +380,17 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         const [major = '1', minor = '32'] = cluster.kubeVersion.split('.');
         return {
           status: 200,
-          json: { major, minor, gitVersion: `v${cluster.kubeVersion}`, gitCommit: 'sandbox', gitTreeState: 'clean', buildDate: '2025-04-01T00:00:00Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64' },
+          json: {
+            major,
+            minor,
+            gitVersion: `v${cluster.kubeVersion}`,
+            gitCommit: 'sandbox',
+            gitTreeState: 'clean',
+            buildDate: '2025-04-01T00:00:00Z',
+            goVersion: 'go1.23.6',
+            compiler: 'gc',
+            platform: 'linux/amd64',
+          },
         };
       },
     },
@@ -270,11 +408,24 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         },
       }),
     },
-    { method: 'GET', path: '/openid/v1/jwks', handler: async () => ({ status: 200, json: { keys: [(await cluster.key).publicJwk] } }) },
+    {
+      method: 'GET',
+      path: '/openid/v1/jwks',
+      handler: async () => ({ status: 200, json: { keys: [(await cluster.key).publicJwk] } }),
+    },
     {
       method: 'GET',
       path: '/api',
-      handler: authed(() => ({ status: 200, json: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: cluster.issuer.replace(/^https?:\/\//, '') }] } })),
+      handler: authed(() => ({
+        status: 200,
+        json: {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [
+            { clientCIDR: '0.0.0.0/0', serverAddress: cluster.issuer.replace(/^https?:\/\//, '') },
+          ],
+        },
+      })),
     },
     {
       method: 'GET',
@@ -284,7 +435,11 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         json: {
           kind: 'APIGroupList',
           apiVersion: 'v1',
-          groups: GROUPS.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
+          groups: GROUPS.map((g) => ({
+            name: g,
+            versions: [{ groupVersion: `${g}/v1`, version: 'v1' }],
+            preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' },
+          })),
         },
       })),
     },
@@ -301,9 +456,24 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
           ...(r.shortNames ? { shortNames: r.shortNames } : {}),
         }));
         if (group === '') {
-          resources.push({ name: 'serviceaccounts/token', singularName: '', namespaced: true, kind: 'TokenRequest', verbs: ['create'], ...{ group: 'authentication.k8s.io', version: 'v1' } });
+          resources.push({
+            name: 'serviceaccounts/token',
+            singularName: '',
+            namespaced: true,
+            kind: 'TokenRequest',
+            verbs: ['create'],
+            ...{ group: 'authentication.k8s.io', version: 'v1' },
+          });
         }
-        return { status: 200, json: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? 'v1' : `${group}/v1`, resources } };
+        return {
+          status: 200,
+          json: {
+            kind: 'APIResourceList',
+            apiVersion: 'v1',
+            groupVersion: group === '' ? 'v1' : `${group}/v1`,
+            resources,
+          },
+        };
       }),
     })),
     { method: 'POST', path: '/api/v1/namespaces/{ns}/serviceaccounts/{name}/token', handler: authed(tokenRequest) },
@@ -317,9 +487,20 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         { method: 'GET', path: `${base}/namespaces/{ns}/${def.name}`, handler: authed(list(def)) },
         { method: 'GET', path: `${base}/namespaces/{ns}/${def.name}/{name}`, handler: authed(get(def)) },
       );
-      if (def.verbs.includes('create')) routes.push({ method: 'POST', path: `${base}/namespaces/{ns}/${def.name}`, handler: authed(create(def)) });
-      if (def.verbs.includes('patch')) routes.push({ method: 'PATCH', path: `${base}/namespaces/{ns}/${def.name}/{name}`, handler: authed(patch(def)) });
-      if (def.verbs.includes('update')) routes.push({ method: 'PUT', path: `${base}/namespaces/{ns}/${def.name}/{name}`, handler: authed(replace(def)) });
+      if (def.verbs.includes('create'))
+        routes.push({ method: 'POST', path: `${base}/namespaces/{ns}/${def.name}`, handler: authed(create(def)) });
+      if (def.verbs.includes('patch'))
+        routes.push({
+          method: 'PATCH',
+          path: `${base}/namespaces/{ns}/${def.name}/{name}`,
+          handler: authed(patch(def)),
+        });
+      if (def.verbs.includes('update'))
+        routes.push({
+          method: 'PUT',
+          path: `${base}/namespaces/{ns}/${def.name}/{name}`,
+          handler: authed(replace(def)),
+        });
     } else {
       routes.push(
         { method: 'GET', path: `${base}/${def.name}`, handler: authed(list(def)) },
@@ -327,5 +508,9 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
       );
     }
   }
-  return new RouteTable(routes, (req) => kubeStatus(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }] }));
+  return new RouteTable(routes, (req) =>
+    kubeStatus(404, 'NotFound', `the server could not find the requested resource (${req.method} ${req.path})`, {
+      causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
+    }),
+  );
 }

@@ -18,6 +18,7 @@ export class KubeStore {
     return String(this.rv);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the kind they stored
   get<T extends KObject>(resource: string, namespace: string | undefined, name: string): T | undefined {
     return this.byResource.get(resource)?.get(key(namespace, name)) as T | undefined;
   }
@@ -51,7 +52,9 @@ export class KubeStore {
     this.rv += 1;
     obj.metadata.uid = prev?.metadata.uid ?? obj.metadata.uid ?? this.prng.uuid();
     obj.metadata.creationTimestamp =
-      prev?.metadata.creationTimestamp ?? obj.metadata.creationTimestamp ?? new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+      prev?.metadata.creationTimestamp ??
+      obj.metadata.creationTimestamp ??
+      new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     obj.metadata.resourceVersion = String(this.rv);
     if (!prev) this.sortedKeys.delete(resource);
     map.set(k, obj);

@@ -66,9 +66,17 @@ export interface EgressVerdict {
   policies: string[];
 }
 
-export function egressAllowed(pod: Pod, policies: NetworkPolicy[], dest: Destination, enforced: boolean): EgressVerdict {
+export function egressAllowed(
+  pod: Pod,
+  policies: NetworkPolicy[],
+  dest: Destination,
+  enforced: boolean,
+): EgressVerdict {
   const selecting = policies.filter(
-    (np) => np.metadata.namespace === pod.metadata.namespace && isEgressPolicy(np) && selects(np.spec.podSelector, pod.metadata.labels),
+    (np) =>
+      np.metadata.namespace === pod.metadata.namespace &&
+      isEgressPolicy(np) &&
+      selects(np.spec.podSelector, pod.metadata.labels),
   );
   const names = selecting.map((np) => np.metadata.name);
   if (!enforced || selecting.length === 0) return { allowed: true, policies: names };

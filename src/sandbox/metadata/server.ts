@@ -18,7 +18,14 @@ export const CONCEALED_TEXT = 'The request is rejected. Please check if the meta
 const MISSING_BINDING_SUFFIX =
   'This error could be caused by a missing IAM policy binding on the target IAM service account.\nFor more information, refer to the Workload Identity documentation:\n\thttps://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity#authenticating_to';
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
 
 type Mode = 'gke' | 'node' | 'concealed';
 
@@ -82,18 +89,23 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     const { ksa, name, gsa } = ksaOf(v);
     if (gsa !== undefined) return gsa;
     const principal = world.ksaPrincipal(cluster, namespace, name);
-    if (ksa?.metadata.annotations?.['iam.gke.io/return-principal-id-as-email'] === 'true' && principal?.kind === 'ksa') {
+    if (
+      ksa?.metadata.annotations?.['iam.gke.io/return-principal-id-as-email'] === 'true' &&
+      principal?.kind === 'ksa'
+    ) {
       return ksaSubjectPrincipal(principal).replace(/^principal:\/\//, 'principal://');
     }
     return cluster.workloadPool ?? '';
   };
 
-  const withView = (h: (req: SandboxRequest, v: PodView) => SandboxResponse | Promise<SandboxResponse>) => async (req: SandboxRequest): Promise<SandboxResponse> => {
-    const v = view();
-    const blocked = gate(req, v);
-    if (blocked || !v) return blocked ?? { status: 0, hang: true };
-    return h(req, v);
-  };
+  const withView =
+    (h: (req: SandboxRequest, v: PodView) => SandboxResponse | Promise<SandboxResponse>) =>
+    async (req: SandboxRequest): Promise<SandboxResponse> => {
+      const v = view();
+      const blocked = gate(req, v);
+      if (blocked || !v) return blocked ?? { status: 0, hang: true };
+      return h(req, v);
+    };
 
   const accountMatches = (req: SandboxRequest, v: PodView): boolean => {
     const acct = req.params.acct ?? '';
@@ -106,14 +118,25 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     if (v.mode !== 'gke') {
       const g = world.gsa(v.nodeSa);
       if (!g || g.disabled) return text(500, 'Internal Server Error\n');
-      const { token: t } = world.tokens.mint({ principal: { kind: 'serviceAccount', email: g.email, uniqueId: g.uniqueId, projectId: g.projectId }, scopes, kind: 'node' }, 3600);
+      const { token: t } = world.tokens.mint(
+        {
+          principal: { kind: 'serviceAccount', email: g.email, uniqueId: g.uniqueId, projectId: g.projectId },
+          scopes,
+          kind: 'node',
+        },
+        3600,
+      );
       return { status: 200, json: { access_token: t, expires_in: 3599, token_type: 'Bearer' } };
     }
     const { name, gsa } = ksaOf(v);
     const principal = world.ksaPrincipal(cluster, namespace, name);
     if (!principal) return text(500, MDS_INTERNAL_ERROR);
     if (gsa === undefined) {
-      const { token: t } = world.tokens.mint({ principal, scopes, kind: 'federated' }, 3600, 'ya29.d.sandbox-federated');
+      const { token: t } = world.tokens.mint(
+        { principal, scopes, kind: 'federated' },
+        3600,
+        'ya29.d.sandbox-federated',
+      );
       return { status: 200, json: { access_token: t, expires_in: 3599, token_type: 'Bearer' } };
     }
     const minted = await mintForServiceAccount(world, principal, gsa, {
@@ -134,7 +157,14 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     if (v.mode !== 'gke') {
       const g = world.gsa(v.nodeSa);
       if (!g) return text(500, 'Internal Server Error\n');
-      return text(200, await googleIdToken(world, { azp: g.uniqueId, sub: g.uniqueId, ...(full ? { email: g.email, email_verified: true } : {}) }, audience));
+      return text(
+        200,
+        await googleIdToken(
+          world,
+          { azp: g.uniqueId, sub: g.uniqueId, ...(full ? { email: g.email, email_verified: true } : {}) },
+          audience,
+        ),
+      );
     }
     const { name, gsa } = ksaOf(v);
     const principal = world.ksaPrincipal(cluster, namespace, name);
@@ -184,7 +214,8 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
         handler: withView((req, v) => {
           // Real GKE answers 404 to the recursive listing (google-auth-library-python#745).
           if (v.mode === 'gke') return text(404, 'Not Found\n');
-          if (req.query.get('recursive') === 'true') return { status: 200, json: { aliases: ['default'], email: v.nodeSa, scopes: [CLOUD_PLATFORM] } };
+          if (req.query.get('recursive') === 'true')
+            return { status: 200, json: { aliases: ['default'], email: v.nodeSa, scopes: [CLOUD_PLATFORM] } };
           return text(200, 'aliases\nemail\nidentity\nscopes\ntoken\n');
         }),
       },
@@ -195,17 +226,48 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
       },
       { method: 'GET', path: `${M}/project/project-id`, handler: withView(() => text(200, project().id)) },
       { method: 'GET', path: `${M}/project/numeric-project-id`, handler: withView(() => text(200, project().number)) },
-      { method: 'GET', path: `${M}/instance/attributes/cluster-name`, handler: withView(() => text(200, cluster.name)) },
-      { method: 'GET', path: `${M}/instance/attributes/cluster-location`, handler: withView(() => text(200, cluster.location)) },
+      {
+        method: 'GET',
+        path: `${M}/instance/attributes/cluster-name`,
+        handler: withView(() => text(200, cluster.name)),
+      },
+      {
+        method: 'GET',
+        path: `${M}/instance/attributes/cluster-location`,
+        handler: withView(() => text(200, cluster.location)),
+      },
       {
         method: 'GET',
         path: `${M}/instance/attributes/{attr}`,
-        handler: withView((_req, v) => (v.mode === 'concealed' ? text(403, `${CONCEALED_TEXT}\n`) : text(404, 'Not Found\n'))),
+        handler: withView((_req, v) =>
+          v.mode === 'concealed' ? text(403, `${CONCEALED_TEXT}\n`) : text(404, 'Not Found\n'),
+        ),
       },
-      { method: 'GET', path: `${M}/instance/hostname`, handler: withView((_r, v) => text(200, `${v.pod.spec.nodeName ?? 'node'}.c.${project().id}.internal`)) },
-      { method: 'GET', path: `${M}/instance/zone`, handler: withView(() => text(200, `projects/${project().number}/zones/${/-[a-z]$/.test(cluster.location) ? cluster.location : `${cluster.location}-b`}`)) },
-      { method: 'GET', path: `${M}/instance`, handler: withView(() => text(200, 'attributes/\nhostname\nid\nservice-accounts/\nzone\n')) },
-      { method: 'GET', path: `${M}/instance/`, handler: withView(() => text(200, 'attributes/\nhostname\nid\nservice-accounts/\nzone\n')) },
+      {
+        method: 'GET',
+        path: `${M}/instance/hostname`,
+        handler: withView((_r, v) => text(200, `${v.pod.spec.nodeName ?? 'node'}.c.${project().id}.internal`)),
+      },
+      {
+        method: 'GET',
+        path: `${M}/instance/zone`,
+        handler: withView(() =>
+          text(
+            200,
+            `projects/${project().number}/zones/${/-[a-z]$/.test(cluster.location) ? cluster.location : `${cluster.location}-b`}`,
+          ),
+        ),
+      },
+      {
+        method: 'GET',
+        path: `${M}/instance`,
+        handler: withView(() => text(200, 'attributes/\nhostname\nid\nservice-accounts/\nzone\n')),
+      },
+      {
+        method: 'GET',
+        path: `${M}/instance/`,
+        handler: withView(() => text(200, 'attributes/\nhostname\nid\nservice-accounts/\nzone\n')),
+      },
       { method: 'GET', path: `${M}/`, handler: withView(() => text(200, 'instance/\nproject/\n')) },
       { method: 'GET', path: '/', handler: withView(() => text(200, 'computeMetadata/\n')) },
     ],
@@ -215,7 +277,9 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
 
 /** How gke-metadata-server words an IAM refusal (FACTS §2). */
 function iamFailure(res: SandboxResponse, what: string): SandboxResponse {
-  const error = (res.json as { error?: { code?: number; message?: string; details?: { reason?: string }[] } } | undefined)?.error;
+  const error = (
+    res.json as { error?: { code?: number; message?: string; details?: { reason?: string }[] } } | undefined
+  )?.error;
   const code = error?.code ?? res.status;
   let body = `Unable to generate ${what}; IAM returned ${code} ${REASONS[code] ?? ''}: ${error?.message ?? ''}`;
   if (error?.details?.some((d) => d.reason === 'IAM_PERMISSION_DENIED')) body += `\n${MISSING_BINDING_SUFFIX}`;

@@ -25,7 +25,10 @@ const auditConfig = closed(
     auditLogConfigs: {
       type: 'array',
       items: closed(
-        { logType: { enum: ['ADMIN_READ', 'DATA_READ', 'DATA_WRITE', 'LOG_TYPE_UNSPECIFIED'] }, exemptedMembers: strList },
+        {
+          logType: { enum: ['ADMIN_READ', 'DATA_READ', 'DATA_WRITE', 'LOG_TYPE_UNSPECIFIED'] },
+          exemptedMembers: strList,
+        },
         ['logType'],
       ),
     },
@@ -89,10 +92,10 @@ export const scenarioSchema = closed(
           },
           customRoles: {
             type: 'array',
-            items: closed(
-              { id: str, title: { type: 'string' }, permissions: strList, deleted: { type: 'boolean' } },
-              ['id', 'permissions'],
-            ),
+            items: closed({ id: str, title: { type: 'string' }, permissions: strList, deleted: { type: 'boolean' } }, [
+              'id',
+              'permissions',
+            ]),
           },
           buckets: { type: 'array', items: closed({ name: str, policy }, ['name']) },
         },
@@ -166,10 +169,10 @@ export const scenarioSchema = closed(
     },
     callers: {
       type: 'array',
-      items: closed(
-        { token: str, identity: str, owner: { type: 'boolean' }, scopes: strList, refreshToken: str },
-        ['token', 'identity'],
-      ),
+      items: closed({ token: str, identity: str, owner: { type: 'boolean' }, scopes: strList, refreshToken: str }, [
+        'token',
+        'identity',
+      ]),
     },
     faults: closed({
       seed: { type: 'integer' },
