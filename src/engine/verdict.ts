@@ -63,14 +63,13 @@ export function buildVerdict(
 /** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */
 export function groupVerdicts(verdicts: readonly Verdict[], results: readonly CheckResult[]): VerdictGroup[] {
   const groups = new Map<string, VerdictGroup>();
+  const failures = new Map<string, CheckResult>();
+  for (const r of results) if (r.status === 'fail') failures.set(`${r.check} ${r.subject}`, r);
   for (const verdict of verdicts) {
     const root = verdict.rootCause
-      ? results.find(
-          (r) =>
-            r.check === verdict.rootCause &&
-            r.status === 'fail' &&
-            (r.subject === verdict.subject || verdict.related.includes(r.subject)),
-        )
+      ? [verdict.subject, ...verdict.related]
+          .map((subject) => failures.get(`${verdict.rootCause ?? ''} ${subject}`))
+          .find((r) => r !== undefined)
       : undefined;
     const shared = root && root.subject !== verdict.subject;
     const key =

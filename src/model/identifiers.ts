@@ -237,13 +237,25 @@ export function parseMember(raw: string): Member {
   return { type: simple, value };
 }
 
-export function tryParseMember(raw: string): { ok: true; member: Member } | { ok: false; error: string } {
-  try {
-    return { ok: true, member: parseMember(raw) };
-  } catch (e) {
-    if (e instanceof IdentifierError) return { ok: false, error: e.message };
-    throw e;
+type ParseOutcome = { ok: true; member: Member } | { ok: false; error: string };
+
+/** Policies repeat the same members across many bindings and subjects: parse each string once. */
+const parsedMembers = new Map<string, ParseOutcome>();
+const PARSED_MEMBERS_LIMIT = 200_000;
+
+export function tryParseMember(raw: string): ParseOutcome {
+  let outcome = parsedMembers.get(raw);
+  if (outcome === undefined) {
+    try {
+      outcome = { ok: true, member: parseMember(raw) };
+    } catch (e) {
+      if (!(e instanceof IdentifierError)) throw e;
+      outcome = { ok: false, error: e.message };
+    }
+    if (parsedMembers.size >= PARSED_MEMBERS_LIMIT) parsedMembers.clear();
+    parsedMembers.set(raw, outcome);
   }
+  return outcome;
 }
 
 function poolPath(projectNumber: string, pool: string): string {

@@ -13,13 +13,29 @@ export interface ResultBlock {
 }
 
 /** The subject's own results first, then each related subject's, in the order the verdict lists them. */
+const bySubjectCache = new WeakMap<Report, Map<string, CheckResult[]>>();
+
+/** Results grouped by subject, once per report: filtering all results per verdict is quadratic. */
+function resultsBySubject(report: Report): Map<string, CheckResult[]> {
+  let map = bySubjectCache.get(report);
+  if (!map) {
+    map = new Map();
+    for (const result of report.results) {
+      const list = map.get(result.subject);
+      if (list) list.push(result);
+      else map.set(result.subject, [result]);
+    }
+    bySubjectCache.set(report, map);
+  }
+  return map;
+}
+
 export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
-  const blocks: ResultBlock[] = [
-    { subject: verdict.subject, own: true, results: report.results.filter((r) => r.subject === verdict.subject) },
-  ];
+  const bySubject = resultsBySubject(report);
+  const blocks: ResultBlock[] = [{ subject: verdict.subject, own: true, results: bySubject.get(verdict.subject) ?? [] }];
   for (const related of verdict.related) {
     if (related === verdict.subject) continue;
-    const results = report.results.filter((r) => r.subject === related);
+    const results = bySubject.get(related) ?? [];
     if (results.length > 0) blocks.push({ subject: related, own: false, results });
   }
   return blocks;

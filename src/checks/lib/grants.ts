@@ -4,9 +4,9 @@
 // because a grant may hide there.
 
 import type { Facts } from '../../model/facts.js';
-import type { Policy } from '../../model/gcp.js';
 import { matchMember, tryParseMember } from '../../model/identifiers.js';
-import type { Principal } from '../../model/identifiers.js';
+import type { Member, Principal } from '../../model/identifiers.js';
+import { collectedPolicies } from './gsa.js';
 
 export interface GrantScan {
   found: boolean;
@@ -16,36 +16,90 @@ export interface GrantScan {
   unreadable: string[];
 }
 
-interface PolicySource {
+interface IndexedGrant {
+  /** Position in the scan, so lookups list grants in policy order. */
+  order: number;
   resource: string;
-  fact: ReturnType<Facts['projectPolicy']>;
+  role: string;
+  raw: string;
+  member: Member;
+  conditional: boolean;
 }
 
-function collectedPolicies(facts: Facts): PolicySource[] {
-  const sources: PolicySource[] = [];
-  for (const email of facts.knownServiceAccounts) {
-    sources.push({ resource: `projects/-/serviceAccounts/${email}`, fact: facts.serviceAccountPolicy(email) });
-  }
-  for (const project of facts.knownProjects) {
-    sources.push({ resource: `projects/${project}`, fact: facts.projectPolicy(project) });
-  }
-  for (const { resource, policy } of facts.resourcePolicies) sources.push({ resource, fact: policy });
-  for (const { resource, policy } of facts.ancestorPolicies) sources.push({ resource, fact: policy });
-  return sources;
+/** Every member of every collected policy, parsed once and keyed by the principal it can name. */
+interface GrantIndex {
+  byKey: Map<string, IndexedGrant[]>;
+  /** allUsers and allAuthenticatedUsers name everybody. */
+  everyone: IndexedGrant[];
+  unreadable: string[];
 }
 
-function grantsIn(resource: string, policy: Policy, principal: Principal): string[] {
-  const found: string[] = [];
-  for (const binding of policy.bindings ?? []) {
-    for (const raw of binding.members ?? []) {
-      const parsed = tryParseMember(raw);
-      if (!parsed.ok) continue;
-      if (!matchMember(parsed.member, principal).match) continue;
-      const conditional = binding.condition !== undefined ? ' (conditional)' : '';
-      found.push(`${resource}: ${binding.role} to ${raw}${conditional}`);
+function keysOfMember(member: Member): string[] {
+  switch (member.type) {
+    case 'wi-legacy':
+    case 'wi-subject':
+      return [`ksa|${member.pool}|${member.namespace}|${member.ksa}`];
+    case 'wi-uid':
+      return [`uid|${member.pool}|${member.uid}`];
+    case 'wi-namespace':
+      return [`ns|${member.pool}|${member.namespace}`];
+    case 'wi-cluster':
+      return [`cluster|${member.pool}|${member.clusterUrl}`];
+    case 'serviceAccount':
+      return [`sa|${member.email.toLowerCase()}`];
+    default:
+      return [];
+  }
+}
+
+function keysOfPrincipal(principal: Principal): string[] {
+  if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
+  const { pool, namespace, name, uid, clusterUrl } = principal.ksa;
+  if (pool === undefined) return [];
+  return [
+    `ksa|${pool}|${namespace}|${name}`,
+    ...(uid !== undefined ? [`uid|${pool}|${uid}`] : []),
+    `ns|${pool}|${namespace}`,
+    `cluster|${pool}|${clusterUrl}`,
+  ];
+}
+
+const indexes = new WeakMap<Facts, GrantIndex>();
+
+/** Built once per facts: scanning every policy for every subject does not scale to 20,000 KSAs. */
+function grantIndex(facts: Facts): GrantIndex {
+  const cached = indexes.get(facts);
+  if (cached) return cached;
+  const index: GrantIndex = { byKey: new Map(), everyone: [], unreadable: [] };
+  let order = 0;
+  for (const { resource, policy } of collectedPolicies(facts)) {
+    if (policy.status === 'error') index.unreadable.push(`${resource}: ${policy.message}`);
+    if (policy.status !== 'present') continue;
+    for (const binding of policy.value.bindings ?? []) {
+      for (const raw of binding.members ?? []) {
+        const parsed = tryParseMember(raw);
+        if (!parsed.ok) continue;
+        const grant: IndexedGrant = {
+          order: order++,
+          resource,
+          role: binding.role,
+          raw,
+          member: parsed.member,
+          conditional: binding.condition !== undefined,
+        };
+        if (parsed.member.type === 'allUsers' || parsed.member.type === 'allAuthenticatedUsers') {
+          index.everyone.push(grant);
+        }
+        for (const key of keysOfMember(parsed.member)) {
+          const list = index.byKey.get(key);
+          if (list) list.push(grant);
+          else index.byKey.set(key, [grant]);
+        }
+      }
     }
   }
-  return found;
+  indexes.set(facts, index);
+  return index;
 }
 
 /**
@@ -54,14 +108,11 @@ function grantsIn(resource: string, policy: Policy, principal: Principal): strin
  * scanned (nothing to read); policies whose read failed are listed in `unreadable`.
  */
 export function principalHasGrants(facts: Facts, principal: Principal): GrantScan {
-  const where: string[] = [];
-  const unreadable: string[] = [];
-  const seen = new Set<string>();
-  for (const { resource, fact } of collectedPolicies(facts)) {
-    if (seen.has(resource)) continue;
-    seen.add(resource);
-    if (fact.status === 'present') where.push(...grantsIn(resource, fact.value, principal));
-    else if (fact.status === 'error') unreadable.push(`${resource}: ${fact.message}`);
-  }
-  return { found: where.length > 0, where, unreadable };
+  const index = grantIndex(facts);
+  const candidates = [...index.everyone, ...keysOfPrincipal(principal).flatMap((k) => index.byKey.get(k) ?? [])];
+  const where = candidates
+    .filter((g) => matchMember(g.member, principal).match)
+    .sort((a, b) => a.order - b.order)
+    .map((g) => `${g.resource}: ${g.role} to ${g.raw}${g.conditional ? ' (conditional)' : ''}`);
+  return { found: where.length > 0, where: [...new Set(where)], unreadable: [...index.unreadable] };
 }

@@ -31,7 +31,19 @@ export interface CollectedPolicy {
 }
 
 /** Every policy the facts hold: known accounts', known projects', resources', folders' and organizations'. */
+/** The list is the same for every subject of a run: build it once per facts. */
+const collectedCache = new WeakMap<Facts, CollectedPolicy[]>();
+
 export function collectedPolicies(facts: Facts): CollectedPolicy[] {
+  let cached = collectedCache.get(facts);
+  if (!cached) {
+    cached = listCollectedPolicies(facts);
+    collectedCache.set(facts, cached);
+  }
+  return cached;
+}
+
+function listCollectedPolicies(facts: Facts): CollectedPolicy[] {
   const out: CollectedPolicy[] = [];
   const seen = new Set<string>();
   const add = (resource: string, level: PolicyLevel, policy: Fact<Policy>): void => {
@@ -62,12 +74,24 @@ export interface DeletedMemberRef {
 }
 
 /** Every `deleted:` member of the readable policies, with the policy and role it sits in. */
+const deletedCache = new WeakMap<readonly CollectedPolicy[], DeletedMemberRef[]>();
+
 export function deletedMembers(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
+  let found = deletedCache.get(policies);
+  if (!found) {
+    found = findDeletedMembers(policies);
+    deletedCache.set(policies, found);
+  }
+  return found;
+}
+
+function findDeletedMembers(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
   const found: DeletedMemberRef[] = [];
   for (const { resource, policy } of policies) {
     if (policy.status !== 'present') continue;
     for (const binding of policy.value.bindings ?? []) {
       for (const raw of binding.members ?? []) {
+        if (!raw.startsWith('deleted:')) continue;
         const parsed = tryParseMember(raw);
         if (!parsed.ok || parsed.member.type !== 'deleted') continue;
         found.push({ resource, role: binding.role, member: raw, uid: parsed.member.uid, inner: parsed.member.member });
