@@ -48,7 +48,10 @@ function generate() {
     metadata: {
       name: `gke-prod-default-pool-${i}`,
       uid: `node-${i}`,
-      labels: { 'cloud.google.com/gke-nodepool': i % 10 === 0 ? 'batch-pool' : 'default-pool', 'iam.gke.io/gke-metadata-server-enabled': 'true' },
+      labels: {
+        'cloud.google.com/gke-nodepool': i % 10 === 0 ? 'batch-pool' : 'default-pool',
+        'iam.gke.io/gke-metadata-server-enabled': 'true',
+      },
     },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   }));
@@ -73,9 +76,19 @@ function generate() {
   const daemonPods = nodes.map((n, i) => ({
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: `gke-metadata-server-${i}`, namespace: 'kube-system', labels: { 'k8s-app': 'gke-metadata-server' }, ownerReferences: [{ kind: 'DaemonSet', name: 'gke-metadata-server', controller: true }] },
+    metadata: {
+      name: `gke-metadata-server-${i}`,
+      namespace: 'kube-system',
+      labels: { 'k8s-app': 'gke-metadata-server' },
+      ownerReferences: [{ kind: 'DaemonSet', name: 'gke-metadata-server', controller: true }],
+    },
     spec: { nodeName: n.metadata.name, hostNetwork: true, containers: [{ name: 'gke-metadata-server' }] },
-    status: { phase: 'Running', startTime: when, conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [{ name: 'gke-metadata-server', ready: true, restartCount: 0 }] },
+    status: {
+      phase: 'Running',
+      startTime: when,
+      conditions: [{ type: 'Ready', status: 'True' }],
+      containerStatuses: [{ name: 'gke-metadata-server', ready: true, restartCount: 0 }],
+    },
   }));
   for (let i = 0; i < PODS; i++) {
     const k = i % KSAS;
@@ -84,16 +97,33 @@ function generate() {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: `app-${k}-pod-${i}`, namespace: ns, uid: `pod-${i}`, labels: { app: `app-${k}` } },
-      spec: { serviceAccountName: `app-${k}`, nodeName: nodes[i % NODES].metadata.name, containers: [{ name: 'app', image: 'app:1' }] },
+      spec: {
+        serviceAccountName: `app-${k}`,
+        nodeName: nodes[i % NODES].metadata.name,
+        containers: [{ name: 'app', image: 'app:1' }],
+      },
       status: { phase: 'Running', startTime: '2026-11-20T10:00:00Z' },
     });
   }
   const list = (items) => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items });
-  write('k8s/namespaces.json', list(namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } }))));
+  write(
+    'k8s/namespaces.json',
+    list(namespaces.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } }))),
+  );
   write('k8s/serviceaccounts.json', list(ksas));
   write('k8s/pods.json', list([...pods, ...daemonPods]));
   write('k8s/nodes.json', list(nodes));
-  write('k8s/daemonsets.json', list([{ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'gke-metadata-server', namespace: 'kube-system' }, status: { desiredNumberScheduled: NODES, numberReady: NODES } }]));
+  write(
+    'k8s/daemonsets.json',
+    list([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'DaemonSet',
+        metadata: { name: 'gke-metadata-server', namespace: 'kube-system' },
+        status: { desiredNumberScheduled: NODES, numberReady: NODES },
+      },
+    ]),
+  );
   write('k8s/networkpolicies.json', list([]));
   write('gcp/cluster.json', {
     name: 'prod',
@@ -101,20 +131,45 @@ function generate() {
     workloadIdentityConfig: { workloadPool: pool },
     networkConfig: { datapathProvider: 'ADVANCED_DATAPATH' },
     nodePools: [
-      { name: 'default-pool', config: { serviceAccount: `gke-nodes@${project}.iam.gserviceaccount.com`, workloadMetadataConfig: { mode: 'GKE_METADATA' } } },
+      {
+        name: 'default-pool',
+        config: {
+          serviceAccount: `gke-nodes@${project}.iam.gserviceaccount.com`,
+          workloadMetadataConfig: { mode: 'GKE_METADATA' },
+        },
+      },
       { name: 'batch-pool', config: { serviceAccount: 'default', workloadMetadataConfig: { mode: 'GCE_METADATA' } } },
     ],
   });
   write(`gcp/projects/${project}.json`, { projectId: project, projectNumber: number, lifecycleState: 'ACTIVE' });
-  write(`gcp/projects/${project}.iam-policy.json`, { version: 1, etag: 'BwX=', bindings: [{ role: 'roles/owner', members: ['user:admin@acme.example'] }] });
-  write(`gcp/projects/${project}.services.json`, [{ name: `projects/${number}/services/iamcredentials.googleapis.com`, config: { name: 'iamcredentials.googleapis.com' }, state: 'ENABLED' }]);
+  write(`gcp/projects/${project}.iam-policy.json`, {
+    version: 1,
+    etag: 'BwX=',
+    bindings: [{ role: 'roles/owner', members: ['user:admin@acme.example'] }],
+  });
+  write(`gcp/projects/${project}.services.json`, [
+    {
+      name: `projects/${number}/services/iamcredentials.googleapis.com`,
+      config: { name: 'iamcredentials.googleapis.com' },
+      state: 'ENABLED',
+    },
+  ]);
   const accounts = [];
   for (let g = 0; g < GSAS; g++) {
     const email = gsaEmail(g);
-    const account = { name: `projects/${project}/serviceAccounts/${email}`, projectId: project, uniqueId: String(100000000000000000000n + BigInt(g)), email };
+    const account = {
+      name: `projects/${project}/serviceAccounts/${email}`,
+      projectId: project,
+      uniqueId: String(100000000000000000000n + BigInt(g)),
+      email,
+    };
     accounts.push(account);
     write(`gcp/service-accounts/${email}.json`, account);
-    write(`gcp/service-accounts/${email}.iam-policy.json`, { version: 1, etag: 'BwX=', bindings: [{ role: 'roles/iam.workloadIdentityUser', members: membersByGsa.get(email) ?? [] }] });
+    write(`gcp/service-accounts/${email}.iam-policy.json`, {
+      version: 1,
+      etag: 'BwX=',
+      bindings: [{ role: 'roles/iam.workloadIdentityUser', members: membersByGsa.get(email) ?? [] }],
+    });
     write(`gcp/service-accounts/${email}.keys.json`, []);
   }
   write(`gcp/projects/${project}.service-accounts.json`, accounts);
@@ -122,7 +177,16 @@ function generate() {
     format: 'wi-doctor-bundle/1',
     cluster: { project, location: 'europe-west1', name: 'prod' },
     collectedAt: '2026-11-28T17:00:00Z',
-    k8sKinds: ['namespaces', 'serviceaccounts', 'pods', 'nodes', 'daemonsets', 'networkpolicies', 'deployments', 'replicasets'],
+    k8sKinds: [
+      'namespaces',
+      'serviceaccounts',
+      'pods',
+      'nodes',
+      'daemonsets',
+      'networkpolicies',
+      'deployments',
+      'replicasets',
+    ],
   });
   return performance.now() - t0;
 }
@@ -137,7 +201,12 @@ const { renderText } = await import('../dist/report/text.js');
 const t1 = performance.now();
 const { facts } = await readBundle(dir);
 const t2 = performance.now();
-const report = diagnose(facts, CHECKS, { targets: { all: true }, options: { need: [], on: undefined, impersonate: undefined, e2e: false }, source: dir, version: 'bench' });
+const report = diagnose(facts, CHECKS, {
+  targets: { all: true },
+  options: { need: [], on: undefined, impersonate: undefined, e2e: false },
+  source: dir,
+  version: 'bench',
+});
 const t3 = performance.now();
 const json = renderJson(report);
 const text = renderText(report, { color: false, hidePass: true });
@@ -149,7 +218,9 @@ const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 console.log(`bundle: ${KSAS} KSAs, ${PODS} pods, ${GSAS} GSAs, ${NAMESPACES} namespaces (generated in ${fmt(genMs)})`);
 console.log(`read bundle:  ${fmt(t2 - t1)}`);
 console.log(`diagnose:     ${fmt(t3 - t2)}  (${report.verdicts.length} subjects, ${report.results.length} results)`);
-console.log(`render:       ${fmt(t4 - t3)}  (json ${(json.length / 1e6).toFixed(1)} MB, text ${(text.length / 1e6).toFixed(1)} MB)`);
+console.log(
+  `render:       ${fmt(t4 - t3)}  (json ${(json.length / 1e6).toFixed(1)} MB, text ${(text.length / 1e6).toFixed(1)} MB)`,
+);
 console.log(`total:        ${fmt(t4 - t1)}`);
 console.log(`peak RSS:     ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
 console.log(`summary:      ${JSON.stringify(report.summary)}`);

@@ -89,6 +89,34 @@ export interface TokenFile {
   error?: string;
 }
 
+/** A step of the live token chain (`--e2e`): what GKE's metadata server does for a pod, done by wi-doctor. */
+export type E2eStepName = 'token-request' | 'sts-exchange' | 'generate-access-token';
+
+/** One step's outcome. Never a token: only whether it worked and, if not, what the API said. */
+export interface E2eStep {
+  step: E2eStepName;
+  ok: boolean;
+  /** HTTP status of the last attempt (absent on a network error or timeout). */
+  status?: number;
+  /** The API's own error text, exactly as sent (Google's `error.message`, STS `error_description`, a Kubernetes Status message). */
+  error?: string;
+  /** The API's code: `PERMISSION_DENIED`, `invalid_target`, `Forbidden`, … */
+  code?: string;
+  /** Wall time of the step, retries included. */
+  ms: number;
+}
+
+/** The live token chain of one KSA (`e2e/NS.KSA.json`). */
+export interface E2eResult {
+  /** `NS/KSA` */
+  subject: string;
+  /** The GSA impersonated (the annotation's email); absent under direct binding. */
+  gsa?: string;
+  steps: E2eStep[];
+  /** RFC 3339 time the chain ran. */
+  at: string;
+}
+
 /** Kubernetes objects of one kind, with the lookups checks need; built once, shared by all subjects. */
 export interface K8sFacts {
   /** Every object of a kind (all namespaces). */
@@ -133,6 +161,8 @@ export interface Facts {
   readonly logEntries: Fact<readonly LogEntry[]>;
   readonly k8s: K8sFacts;
   readonly tokens: readonly TokenFile[];
+  /** The live token chain of a KSA (`NS/KSA`), run by `--e2e`; not collected without it. */
+  e2e(subjectKsa: string): Fact<E2eResult>;
   /** Probe reports (`wi-doctor probe --format json`) that joined the facts. */
   readonly probes: readonly { source: string; report: unknown }[];
   /** Things the reader noticed (unknown files, invalid files): shown to the user, not results. */

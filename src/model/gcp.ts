@@ -79,7 +79,8 @@ export interface ServiceState {
 }
 
 export interface WorkloadMetadataConfig {
-  mode?: 'MODE_UNSPECIFIED' | 'GCE_METADATA' | 'GKE_METADATA' | string;
+  /** MODE_UNSPECIFIED, GCE_METADATA or GKE_METADATA (kept open: the API may add modes). */
+  mode?: string;
 }
 
 export interface NodePool {
@@ -104,7 +105,8 @@ export interface GkeCluster {
   currentMasterVersion?: string;
   workloadIdentityConfig?: { workloadPool?: string };
   autopilot?: { enabled?: boolean };
-  networkConfig?: { datapathProvider?: 'ADVANCED_DATAPATH' | 'LEGACY_DATAPATH' | 'DATAPATH_PROVIDER_UNSPECIFIED' | string };
+  /** datapathProvider: ADVANCED_DATAPATH (Dataplane V2), LEGACY_DATAPATH or DATAPATH_PROVIDER_UNSPECIFIED. */
+  networkConfig?: { datapathProvider?: string };
   networkPolicy?: { provider?: string; enabled?: boolean };
   fleet?: { project?: string; membership?: string };
   nodePools?: NodePool[];

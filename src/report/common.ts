@@ -32,7 +32,9 @@ function resultsBySubject(report: Report): Map<string, CheckResult[]> {
 
 export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
   const bySubject = resultsBySubject(report);
-  const blocks: ResultBlock[] = [{ subject: verdict.subject, own: true, results: bySubject.get(verdict.subject) ?? [] }];
+  const blocks: ResultBlock[] = [
+    { subject: verdict.subject, own: true, results: bySubject.get(verdict.subject) ?? [] },
+  ];
   for (const related of verdict.related) {
     if (related === verdict.subject) continue;
     const results = bySubject.get(related) ?? [];

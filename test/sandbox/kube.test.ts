@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment -- client-node request bodies are plain JSON objects */
 // The Kubernetes API through @kubernetes/client-node and kubectl; a 20,000-KSA world; google-auth-library
 // reading a pod's token through its metadata server and through an external_account file.
 
@@ -7,13 +6,37 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  AuthenticationV1TokenRequest,
+  CoreV1Api,
+  KubeConfig,
+  V1BoundObjectReference,
+  V1TokenRequestSpec,
+} from '@kubernetes/client-node';
 import { Compute, ExternalAccountClient } from 'google-auth-library';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import type { Scenario } from '../../src/sandbox/scenario/types.js';
 import { CART_GSA, pod, scenario } from './helpers.js';
+
+/** client-node's request bodies are model classes: build them as such rather than as look-alike literals. */
+function tokenRequest(audiences: string[], boundPod?: string): AuthenticationV1TokenRequest {
+  const spec = new V1TokenRequestSpec();
+  spec.audiences = audiences;
+  if (boundPod !== undefined) {
+    spec.expirationSeconds = 3600;
+    const ref = new V1BoundObjectReference();
+    ref.kind = 'Pod';
+    ref.apiVersion = 'v1';
+    ref.name = boundPod;
+    spec.boundObjectRef = ref;
+  }
+  const body = new AuthenticationV1TokenRequest();
+  body.spec = spec;
+  return body;
+}
 
 const run = promisify(execFile);
 let sb: RunningSandbox;
@@ -70,13 +93,7 @@ describe('@kubernetes/client-node', () => {
     const tr = await core.createNamespacedServiceAccountToken({
       name: 'cart',
       namespace: 'shop',
-      body: {
-        spec: {
-          audiences: ['acme-shop.svc.id.goog'],
-          expirationSeconds: 3600,
-          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'cart-7d9f8b6c5d-abcde' },
-        },
-      },
+      body: tokenRequest(['acme-shop.svc.id.goog'], 'cart-7d9f8b6c5d-abcde'),
     });
     const token = tr.status?.token ?? '';
     const discovery = (await (await fetch(`${sb.endpoints.kubernetes}/.well-known/openid-configuration`)).json()) as {
@@ -166,7 +183,7 @@ describe('google-auth-library', () => {
     const tr = await core.createNamespacedServiceAccountToken({
       name: 'cart',
       namespace: 'shop',
-      body: { spec: { audiences: ['acme-shop.svc.id.goog'] } },
+      body: tokenRequest(['acme-shop.svc.id.goog']),
     });
     const dir = await mkdtemp(join(tmpdir(), 'wi-sb-ext-'));
     try {

@@ -38,7 +38,8 @@ export interface KObject {
 
 export interface LabelSelectorRequirement {
   key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | string;
+  /** In, NotIn, Exists or DoesNotExist; anything else matches nothing. */
+  operator: string;
   values?: string[];
 }
 
@@ -163,7 +164,8 @@ export interface Namespace extends KObject {
 }
 
 export interface NetworkPolicyPort {
-  protocol?: 'TCP' | 'UDP' | 'SCTP' | string;
+  /** TCP (default), UDP or SCTP. */
+  protocol?: string;
   port?: number | string;
   endPort?: number;
 }
@@ -177,7 +179,8 @@ export interface NetworkPolicyPeer {
 export interface NetworkPolicy extends KObject {
   spec: {
     podSelector: LabelSelector;
-    policyTypes?: ('Ingress' | 'Egress' | string)[];
+    /** Ingress and/or Egress. */
+    policyTypes?: string[];
     egress?: { to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
     ingress?: { from?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }[];
   };
