@@ -1,4 +1,3 @@
-import { str } from './http/router.js';
 // startSandbox: one local world, each Google API on its own loopback port (so that gcloud's
 // CLOUDSDK_API_ENDPOINT_OVERRIDES_<API> and client libraries' rootUrl can point at it), one Kubernetes API
 // port per cluster, one metadata-server port per pod. Returns the endpoints and the environment to use.
@@ -15,7 +14,7 @@ import { oauth2Routes } from './google/oauth2.js';
 import { serviceUsageRoutes } from './google/serviceusage.js';
 import { storageRoutes } from './google/storage.js';
 import { STS_THROTTLED, stsRoutes } from './google/sts.js';
-import { json, readBody, RouteTable, type SandboxResponse } from './http/router.js';
+import { str, json, readBody, RouteTable, type SandboxResponse } from './http/router.js';
 import { googleError, kubeStatus, stsError } from './http/errors.js';
 import { serve, type ApiServer } from './http/server.js';
 import { kubeRoutes } from './kube/routes.js';

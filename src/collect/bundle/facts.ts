@@ -3,7 +3,15 @@
 // Every fact says where it came from and, when missing, which file (and which command) would supply it.
 
 import { absent, factError, notCollected, present } from '../../model/facts.js';
-import type { AncestorPolicy, ClusterRef, Fact, Facts, ResourcePolicy, TokenFile } from '../../model/facts.js';
+import type {
+  AncestorPolicy,
+  ClusterRef,
+  E2eResult,
+  Fact,
+  Facts,
+  ResourcePolicy,
+  TokenFile,
+} from '../../model/facts.js';
 import type {
   CustomRole,
   GkeCluster,
@@ -106,6 +114,8 @@ export function factsFromFiles(input: BundleInput): Facts {
   const logErrors: string[] = [];
   const tokens: TokenFile[] = [];
   const probes: { source: string; report: unknown }[] = [];
+  /** e2e files by `NS/KSA`. */
+  const e2eFiles = new Map<string, string>();
   const projects = new Set<string>();
   const serviceAccounts = new Map<string, string>(); // lower-case email -> email as written
   const ancestorSeen = new Set<string>();
@@ -180,6 +190,9 @@ export function factsFromFiles(input: BundleInput): Facts {
         break;
       case 'probe':
         if (!('error' in entry)) probes.push({ source: path, report: entry.json });
+        break;
+      case 'e2e':
+        e2eFiles.set(role.subject, path);
         break;
       case 'unknown':
         notes.push(`ignored unknown file ${path}`);
@@ -273,6 +286,22 @@ export function factsFromFiles(input: BundleInput): Facts {
   else if (logErrors.length > 0) logFact = factError('gcp/logs/', logErrors.join('; '));
   else logFact = notCollected('gcp/logs/', `not collected: gcp/logs/*.json (${commands.logs(logProject)})`);
 
+  /** The live token chain of a KSA: only `--e2e` runs it, so a missing file says so rather than naming a command. */
+  function e2e(subjectKsa: string): Fact<E2eResult> {
+    const [namespace = '', ksa = ''] = subjectKsa.split('/');
+    const path = e2eFiles.get(subjectKsa) ?? paths.e2e(namespace, ksa);
+    const entry = files.get(path);
+    if (entry) {
+      if ('error' in entry) return factError(path, entry.error);
+      return isE2eResult(entry.json)
+        ? present(entry.json, path)
+        : factError(path, 'expected {"subject", "steps": [{"step", "ok", "ms"}, …], "at"} (written by --e2e)');
+    }
+    const error = errors[path];
+    if (error !== undefined) return factError(path, error);
+    return notCollected(path, 'run with --e2e (live only)');
+  }
+
   return {
     now: new Date(manifest.collectedAt),
     clusterRef,
@@ -326,7 +355,17 @@ export function factsFromFiles(input: BundleInput): Facts {
     logEntries: logFact,
     k8s,
     tokens,
+    e2e,
     probes,
     notes,
   };
+}
+
+const E2E_STEPS = new Set(['token-request', 'sts-exchange', 'generate-access-token']);
+
+function isE2eResult(value: unknown): value is E2eResult {
+  if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.steps)) return false;
+  return value.steps.every(
+    (s) => isRecord(s) && typeof s.step === 'string' && E2E_STEPS.has(s.step) && typeof s.ok === 'boolean',
+  );
 }

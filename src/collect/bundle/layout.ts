@@ -19,6 +19,8 @@ export const paths = {
   customRole: (name: string) => `gcp/roles/${name.replaceAll('/', '~')}.json`,
   folderPolicy: (n: string) => `gcp/folders/${n}.iam-policy.json`,
   organizationPolicy: (n: string) => `gcp/organizations/${n}.iam-policy.json`,
+  /** A namespace is a DNS label (no dots), so the first dot separates it from the KSA name. */
+  e2e: (namespace: string, ksa: string) => `e2e/${namespace}.${ksa}.json`,
 } as const;
 
 export const commands = {
@@ -72,6 +74,7 @@ export type FileRole =
   | { role: 'k8s' }
   | { role: 'probe' }
   | { role: 'token' }
+  | { role: 'e2e'; subject: string }
   | { role: 'companion' }
   | { role: 'unknown' };
 
@@ -104,6 +107,10 @@ export function classifyPath(path: string): FileRole {
   if (top === 'k8s' && parts.length >= 2 && leaf.endsWith('.json')) return { role: 'k8s' };
   if (top === 'probe' && parts.length >= 2 && leaf.endsWith('.json')) return { role: 'probe' };
   if (top === 'token' && parts.length >= 2 && leaf.endsWith('.jwt')) return { role: 'token' };
+  if (top === 'e2e' && parts.length === 2) {
+    const m = /^([^.]+)\.(.+)\.json$/.exec(leaf);
+    if (m) return { role: 'e2e', subject: `${m[1] ?? ''}/${m[2] ?? ''}` };
+  }
   if (top !== 'gcp' || parts.length < 3) return { role: 'unknown' };
   if (sub === 'resources' && leaf.endsWith('.json')) return { role: 'resource' };
   if (sub === 'logs' && leaf.endsWith('.json')) return { role: 'logs' };

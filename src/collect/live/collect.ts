@@ -20,6 +20,8 @@ import { IdentifierError, parseServiceAccountEmail, projectOfPool } from '../../
 import { K8S_KINDS } from '../../model/k8s/types.js';
 import type { K8sKind } from '../../model/k8s/types.js';
 import type { CallOutcome, CallStats } from './calls.js';
+import type { TokenChainApi } from './e2e.js';
+import { collectE2e } from './e2e.js';
 import type { GoogleApi } from './google.js';
 import type { KubeApi } from './kube.js';
 import { scrubK8sFile } from './scrub.js';
@@ -28,7 +30,13 @@ export interface CollectRequest {
   /** Facts the selected checks read (their `requires`, merged). */
   requires: readonly FactName[];
   targets: TargetRequest;
-  options: { need?: readonly string[]; on?: string | undefined; impersonate?: string | undefined };
+  options: {
+    need?: readonly string[];
+    on?: string | undefined;
+    impersonate?: string | undefined;
+    /** Run the live token chain of each subject KSA (`--e2e`). */
+    e2e?: boolean | undefined;
+  };
 }
 
 export interface LiveSources {
@@ -38,6 +46,8 @@ export interface LiveSources {
   /** The runner's counters (shared by both APIs). */
   stats: CallStats;
   now?: () => Date;
+  /** The token chain `--e2e` runs (needed only then). */
+  tokenChain?: TokenChainApi;
 }
 
 export interface CollectResult {
@@ -361,6 +371,15 @@ export async function collectLive(
     }
     for (const role of roles) void b.fetch(paths.customRole(role), () => google.customRole(role));
     await b.settle();
+  }
+
+  // ---- Phase 5 (--e2e only): the live token chain of each subject KSA; outcomes only, never tokens.
+  if (request.options.e2e === true && sources.tokenChain !== undefined) {
+    phase('token chain');
+    for (const result of await collectE2e(sources.tokenChain, subjects, cluster, sources.now)) {
+      const [namespace = '', ksa = ''] = result.subject.split('/');
+      b.files.set(paths.e2e(namespace, ksa), { json: result });
+    }
   }
 
   const stats = { ...sources.stats, calls: { ...sources.stats.calls } };

@@ -15,6 +15,7 @@ import type { CallStats, TraceEvent } from './calls.js';
 import { CallRunner } from './calls.js';
 import { collectLive } from './collect.js';
 import { googleCredentials, loadKubeConfig, resolveClusterRef } from './credentials.js';
+import { LiveTokenChain } from './e2e.js';
 import { parseEndpointFlags, resolveEndpoints } from './endpoints.js';
 import { GoogleApi } from './google.js';
 import { KubeApi } from './kube.js';
@@ -47,6 +48,8 @@ export interface LiveRequestOptions extends LiveOptions {
   need?: string[];
   on?: string;
   impersonate?: string;
+  /** Also run the live token chain of each subject KSA (TokenRequest, STS, generateAccessToken). */
+  e2e?: boolean;
 }
 
 export interface Progress {
@@ -142,8 +145,13 @@ export async function collectLiveInput(
       google: new GoogleApi(credentials, endpoints, runner),
       kube: new KubeApi(kc, runner),
       stats: runner.stats,
+      ...(options.e2e === true ? { tokenChain: new LiveTokenChain(kc, endpoints, runner) } : {}),
     },
-    { requires, targets, options: { need: options.need, on: options.on, impersonate: options.impersonate } },
+    {
+      requires,
+      targets,
+      options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: options.e2e },
+    },
     (name) => (phase = name),
   );
 }

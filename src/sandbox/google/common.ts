@@ -1,10 +1,9 @@
-import { str } from '../http/router.js';
 // What every Google API handler needs: the caller from its bearer token, and IAM policy get/set with
 // etags, version 3 and the validations IAM applies to members.
 
 import type { Binding, Policy } from '../../model/gcp.js';
 import { googleError, UNAUTHENTICATED_INVALID, UNAUTHENTICATED_MISSING } from '../http/errors.js';
-import { readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { str, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import { StaleEtagError } from '../iam/policy-store.js';
 import type { Principal } from '../iam/principal.js';
 import type { TokenInfo } from '../tokens.js';

@@ -1,9 +1,8 @@
-import { str } from '../http/router.js';
 // IAM v1 (FACTS §1): service accounts, their keys and policies, roles. The caller's own permissions are
 // enforced with the sandbox's IAM engine.
 
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';
-import { readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { str, readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { GsaState, World } from '../world.js';
 import { authenticate, requestedVersion, renderPolicy, testPermissions, writePolicy } from './common.js';
 

@@ -1,8 +1,7 @@
-import { str } from '../http/router.js';
 // IAM Credentials v1: generateAccessToken and generateIdToken (FACTS §1).
 
 import { googleError, googleNotFoundRoute } from '../http/errors.js';
-import { readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { str, readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { World } from '../world.js';
 import { authenticate } from './common.js';
 import { mintForServiceAccount } from './credentials.js';

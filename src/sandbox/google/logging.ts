@@ -1,11 +1,10 @@
-import { str } from '../http/router.js';
 // Cloud Logging v2 entries:list with the filter subset audit queries use: comparisons on field paths
 // (=, !=, :, >=, <=, >, <) joined by AND (explicit or implicit), parentheses. OR and NOT are refused
 // loudly rather than half-understood.
 
 import type { LogEntry } from '../../model/gcp.js';
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';
-import { readBody, RouteTable } from '../http/router.js';
+import { str, readBody, RouteTable } from '../http/router.js';
 import type { World } from '../world.js';
 import { authenticate } from './common.js';
 

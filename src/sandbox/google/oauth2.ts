@@ -1,7 +1,6 @@
-import { str } from '../http/router.js';
 // OAuth 2.0 token endpoint (refresh tokens of declared callers) and tokeninfo.
 
-import { RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { str, RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { World } from '../world.js';
 
 function oauthError(status: number, error: string, description: string): SandboxResponse {

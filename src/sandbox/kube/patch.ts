@@ -1,7 +1,8 @@
-import { str } from '../http/router.js';
 // PATCH bodies the API server accepts: JSON merge patch (RFC 7386), strategic merge patch (for the maps
 // kubectl patches here — annotations, labels, pod template metadata — the same as a merge patch, with
 // `$`-directives ignored), and JSON patch (RFC 6902: add, replace, remove, test).
+
+import { str } from '../http/router.js';
 
 export class PatchError extends Error {}
 

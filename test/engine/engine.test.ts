@@ -1,0 +1,165 @@
+// The engine on its own: unknown is never pass, one broken check does not stop the run, subjects resolve
+// pod → workload → KSA → GSA, --all picks exactly the KSAs with a Google identity, verdicts and groups.
+
+import { describe, expect, it } from 'vitest';
+import type { AnyCheck } from '../../src/checks/define.js';
+import { defineCheck } from '../../src/checks/define.js';
+import { CHECKS } from '../../src/checks/index.js';
+import { factsFromFiles } from '../../src/collect/bundle/facts.js';
+import { DEFAULT_OPTIONS, diagnose } from '../../src/engine/diagnose.js';
+import { UsageError } from '../../src/engine/errors.js';
+import { resolveSubjects } from '../../src/engine/subjects.js';
+import type { TargetRequest } from '../../src/engine/subjects.js';
+import { need } from '../../src/model/facts.js';
+import { BundleEditor } from '../helpers/check-table.js';
+import { loadExampleFiles } from '../fixtures/load-example.js';
+
+const CART_POLICY = 'gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json';
+
+function healthy(patch?: (b: BundleEditor) => void) {
+  const input = loadExampleFiles('healthy');
+  patch?.(new BundleEditor(input));
+  return factsFromFiles(input);
+}
+
+function run(facts: ReturnType<typeof healthy>, checks: readonly AnyCheck[], targets: TargetRequest = { all: true }) {
+  return diagnose(facts, checks, { targets, options: DEFAULT_OPTIONS, source: 'test', version: 'test' });
+}
+
+const throwing = defineCheck({
+  id: 'always-throws',
+  title: 'never passes',
+  failureTitle: 'never passes',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 1,
+  requires: ['cluster'],
+  run() {
+    throw new Error('boom');
+  },
+});
+
+const needsPolicy = defineCheck({
+  id: 'needs-policy',
+  title: 'reads the GSA policy',
+  failureTitle: 'reads the GSA policy',
+  group: 'diagnose',
+  scope: 'subject',
+  chainOrder: 2,
+  requires: ['serviceAccountPolicy'],
+  run({ facts }) {
+    need(facts.serviceAccountPolicy('cart@acme-shop.iam.gserviceaccount.com'));
+    return { status: 'pass', cause: 'read it' };
+  },
+});
+
+describe('runner', () => {
+  it('turns an exception into unknown for that check only, and the run goes on', () => {
+    const report = run(healthy(), [throwing, needsPolicy], { ksa: ['shop/cart'] });
+    const byCheck = Object.fromEntries(report.results.map((r) => [r.check, r]));
+    expect(byCheck['always-throws']).toMatchObject({ status: 'unknown' });
+    expect(byCheck['always-throws']?.cause).toMatch(/boom/);
+    expect(byCheck['needs-policy']).toMatchObject({ status: 'pass' });
+  });
+
+  it.each([
+    ['not collected', (b: BundleEditor) => b.remove(CART_POLICY), /was not collected/],
+    ['a read error', (b: BundleEditor) => b.error(CART_POLICY, '403 PERMISSION_DENIED'), /403 PERMISSION_DENIED/],
+  ])('a missing fact (%s) makes the check unknown with the reason, never pass', (_name, patch, reason) => {
+    const report = run(healthy(patch), [needsPolicy], { ksa: ['shop/cart'] });
+    const [result] = report.results;
+    expect(result?.status).toBe('unknown');
+    expect(result?.cause).toMatch(reason);
+    expect(result?.missing?.length).toBeGreaterThan(0);
+    expect(report.verdicts[0]?.notEvaluated.join('\n')).toMatch(/needs-policy/);
+  });
+});
+
+describe('subjects', () => {
+  it('a pod resolves to its Deployment (through its ReplicaSet) and its KSA', () => {
+    const [subject] = resolveSubjects(healthy(), { pod: ['shop/cart-7d9f8b6c5d-abcde'] });
+    expect(subject).toMatchObject({
+      id: 'shop/pod/cart-7d9f8b6c5d-abcde',
+      ksaName: 'cart',
+      gsaEmail: 'cart@acme-shop.iam.gserviceaccount.com',
+      model: 'impersonation',
+      workload: { kind: 'deployment', name: 'cart' },
+    });
+  });
+
+  it('a workload resolves to the KSA of its pod template and its pods', () => {
+    const [subject] = resolveSubjects(healthy(), { workload: ['shop/deployment/cart'] });
+    expect(subject?.ksaName).toBe('cart');
+    expect(subject?.pods.status === 'present' && subject.pods.value.map((p) => p.metadata.name)).toEqual([
+      'cart-7d9f8b6c5d-abcde',
+    ]);
+  });
+
+  it('--all takes annotated KSAs, near-miss keys and KSAs whose own principal has grants, and nothing else', () => {
+    const facts = healthy((b) => {
+      b.addK8s({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name: 'typo',
+          namespace: 'shop',
+          annotations: { 'iam.gke.io/gcp-service-acount': 'x@acme-shop.iam.gserviceaccount.com' },
+        },
+      });
+      b.addK8s({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'plain', namespace: 'shop' } });
+    });
+    const ids = resolveSubjects(facts, { all: true }).map((s) => s.id);
+    expect(ids).toContain('shop/cart');
+    expect(ids).toContain('shop/api'); // direct binding: a grant on the bucket names its principal
+    expect(ids).toContain('shop/typo');
+    expect(ids).not.toContain('shop/plain');
+    expect(ids).not.toContain('shop/default');
+  });
+
+  it.each([
+    [{ ksa: ['shop/nope'] }, /no ServiceAccount shop\/nope/],
+    [{ workload: ['shop/deployment/nope'] }, /no deployment shop\/nope/],
+    [{ workload: ['shop/widget/cart'] }, /unknown kind `widget`/],
+    [{ pod: ['shop/nope'] }, /no Pod shop\/nope/],
+    [{}, /name what to check/],
+  ])('unknown targets are usage errors: %j', (targets, message) => {
+    expect(() => resolveSubjects(healthy(), targets)).toThrow(UsageError);
+    expect(() => resolveSubjects(healthy(), targets)).toThrow(message);
+  });
+});
+
+describe('verdicts', () => {
+  it('names the first failure in chain order as the root cause and quotes passes as ruled out', () => {
+    const facts = healthy((b) => {
+      b.edit(CART_POLICY, (p: any) => {
+        p.bindings = [];
+      });
+      b.edit('gcp/cluster.json', (c: any) => {
+        for (const pool of c.nodePools) pool.config.workloadMetadataConfig = { mode: 'GCE_METADATA' };
+      });
+    });
+    const report = run(facts, CHECKS, { ksa: ['shop/cart'] });
+    const [verdict] = report.verdicts;
+    expect(verdict?.rootCause).toBe('nodepool-gke-metadata');
+    expect(verdict?.headline).toMatch(/also failing: .*wi-binding/);
+    expect(verdict?.ruledOut.some((l) => l.startsWith('cluster-workload-pool:'))).toBe(true);
+    expect(verdict?.fix.map((f) => f.action)).toEqual(['set-node-pool-metadata']);
+  });
+
+  it('names what could not be evaluated when nothing fails', () => {
+    const report = run(healthy(), CHECKS, { ksa: ['shop/cart'] });
+    expect(report.verdicts[0]?.rootCause).toBeNull();
+    expect(report.verdicts[0]?.notEvaluated.join('\n')).toMatch(/deny policies/);
+  });
+
+  it('groups subjects that share a root cause on a shared object', () => {
+    const facts = healthy((b) =>
+      b.edit('gcp/cluster.json', (c: any) => {
+        for (const pool of c.nodePools) pool.config.workloadMetadataConfig = { mode: 'GCE_METADATA' };
+      }),
+    );
+    const report = run(facts, CHECKS);
+    const group = report.groups.find((g) => g.rootCause === 'nodepool-gke-metadata');
+    expect(group?.subjects.sort()).toEqual(['shop/api', 'shop/cart']);
+  });
+});
