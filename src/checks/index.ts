@@ -5,6 +5,7 @@ import type { AnyCheck } from './define.js';
 import clusterWorkloadPool from './cluster-workload-pool.js';
 import credentialOverride from './credential-override.js';
 import crossProjectImpersonation from './cross-project-impersonation.js';
+import endToEndToken from './end-to-end-token.js';
 import gsaEnabled from './gsa-enabled.js';
 import gsaExists from './gsa-exists.js';
 import gsaPermission from './gsa-permission.js';
@@ -24,6 +25,7 @@ export const CHECKS: readonly AnyCheck[] = [
   clusterWorkloadPool,
   credentialOverride,
   crossProjectImpersonation,
+  endToEndToken,
   gsaEnabled,
   gsaExists,
   gsaPermission,

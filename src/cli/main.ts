@@ -7,6 +7,8 @@ import { UsageError } from '../engine/errors.js';
 import { addLiveOptions } from '../collect/live/live.js';
 import { runChecksCommand, runExplainCommand, runPermissionsCommand } from './commands/catalog.js';
 import type { CollectCommandOptions } from './commands/collect.js';
+import type { DemoCommandOptions } from './commands/demo.js';
+import { runDemoCommand } from './commands/demo.js';
 import { runCollectCommand } from './commands/collect.js';
 import type { SandboxCommandOptions } from './commands/sandbox.js';
 import { runSandboxCommand } from './commands/sandbox.js';
@@ -50,6 +52,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--need <permission-or-role>', 'a permission or role the workload needs (repeatable)', list)
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
+    .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
   addLiveOptions(check).action(async (options: CheckCommandOptions) => {
     const { ksa, workload, pod, all } = options;
@@ -70,10 +73,19 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--all', 'every KSA with a Google identity')
     .option('--need <permission-or-role>', 'also collect what --need checks read (repeatable)', list)
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
-    .option('--impersonate <email>', 'also collect the policy of this service account');
+    .option('--impersonate <email>', 'also collect the policy of this service account')
+    .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)');
   addLiveOptions(collect).action(async (options: CollectCommandOptions) =>
     setExit(await runCollectCommand(options, io)),
   );
+
+  program
+    .command('demo')
+    .description('Start the built-in sandbox on a broken multi-team world and diagnose it over HTTP (no cloud needed).')
+    .addOption(new Option('--format <format>', 'report format').choices(FORMATS).default('text'))
+    .option('--hide-pass', 'omit passing checks from the checklist')
+    .option('--keep', 'leave the sandbox running after the report, until Ctrl-C')
+    .action(async (options: DemoCommandOptions) => setExit(await runDemoCommand(options, io)));
 
   program
     .command('permissions')

@@ -42,6 +42,8 @@ export interface ProbeOptions {
   need: string[];
   on: string | undefined;
   pod: { namespace: string; name: string } | undefined;
+  /** The report's subject when the probe stands in for a workload (probe-pod): `ns/kind/name`. */
+  subject: string | undefined;
   node: string | undefined;
   /** GOOGLE_APPLICATION_CREDENTIALS. */
   credentialsFile: string | undefined;

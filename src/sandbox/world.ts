@@ -2,7 +2,8 @@
 // objects, callers and tokens, audit log. Built from a scenario; the API handlers read and change it.
 
 import type { CustomRole, Policy, ServiceAccountKey } from '../model/gcp.js';
-import type { Node, Pod, ServiceAccountObject } from '../model/k8s/types.js';
+import type { KObject, Node, Pod, ServiceAccountObject } from '../model/k8s/types.js';
+import { WI_ANNOTATION } from '../model/k8s/types.js';
 import { AuditLog } from './audit.js';
 import { Faults } from './faults.js';
 import { predefinedRoles } from './iam/catalog.js';
@@ -21,11 +22,13 @@ import {
   templateFor,
   type ClusterKube,
 } from './kube/objects.js';
+import { kubeTime, recordWrite } from './kube/managed-fields.js';
 import { KubeStore } from './kube/store.js';
 import { Prng } from './prng.js';
 import type {
   CallerSpec,
   ClusterSpec,
+  KsaSpec,
   MetadataServerHealth,
   PolicySpec,
   PoolMode,
@@ -44,6 +47,11 @@ export const DEFAULT_SERVICES = [
   'logging.googleapis.com',
   'storage.googleapis.com',
 ];
+
+/** Scenario KSAs are created (and annotated) at this time unless they say otherwise: before the pods start. */
+export const SCENARIO_KSA_CREATED = '2025-01-15T10:30:00Z';
+/** Scenario pods started at this time unless they say otherwise (pods created later start when created). */
+export const SCENARIO_POD_START = '2025-01-15T11:00:00Z';
 
 export const DEFAULT_CALLER: CallerSpec = {
   token: 'sandbox-admin-token',
@@ -245,6 +253,8 @@ export class World {
       prng: this.prng,
       health: new Map<string, MetadataServerHealth>(),
       scheduleCounter: 0,
+      now: this.now,
+      podStartTime: SCENARIO_POD_START,
       poolRunsMetadataServer: (pool) => {
         const np = cluster.nodePools.find((p) => p.name === pool);
         return cluster.workloadPool !== undefined && (cluster.autopilot || np?.mode === 'GKE_METADATA');
@@ -282,9 +292,7 @@ export class World {
         st.put('namespaces', namespaceObject(ns.name, ns.labels));
         st.put('serviceaccounts', serviceAccountObject(ns.name, 'default'));
       }
-      for (const k of ns.serviceAccounts ?? []) {
-        st.put('serviceaccounts', serviceAccountObject(ns.name, k.name, k.annotations, k.labels, k.uid));
-      }
+      for (const k of ns.serviceAccounts ?? []) st.put('serviceaccounts', scenarioKsa(ns.name, k));
       for (const np of ns.networkPolicies ?? []) {
         st.put('networkpolicies', {
           apiVersion: 'networking.k8s.io/v1',
@@ -293,14 +301,20 @@ export class World {
           spec: np.spec,
         });
       }
-      for (const w of ns.workloads ?? []) createWorkload(cluster, ns.name, w);
+      for (const w of ns.workloads ?? []) {
+        cluster.podStartTime = w.startedAt ?? SCENARIO_POD_START;
+        createWorkload(cluster, ns.name, w);
+      }
       for (const p of ns.pods ?? []) {
         const template = templateFor(p, p.name ?? 'pod');
         const sel = placement(cluster, p.node);
         if (sel) template.spec.nodeSelector = sel;
+        cluster.podStartTime = p.startedAt ?? SCENARIO_POD_START;
         createPod(cluster, ns.name, p.name ?? `pod-${this.prng.hex(5)}`, template, undefined);
       }
     }
+    // From now on pods start when they are created.
+    delete cluster.podStartTime;
   }
 
   private nodeServiceAccount(project: ProjectState, sa: string): string {
@@ -541,6 +555,33 @@ export class World {
     if (pool === undefined) delete c.workloadPool;
     else c.workloadPool = pool;
   }
+}
+
+/**
+ * A scenario KSA with the managedFields a real one would carry: created by `kubectl apply`, and when
+ * `annotatedAt` is later than its creation, its annotation written since by `kubectl annotate`.
+ */
+function scenarioKsa(namespace: string, k: KsaSpec): KObject {
+  const obj = serviceAccountObject(namespace, k.name, k.annotations, k.labels, k.uid);
+  const annotatedAt = k.annotatedAt !== undefined ? kubeTime(Date.parse(k.annotatedAt)) : undefined;
+  let created = kubeTime(Date.parse(k.createdAt ?? SCENARIO_KSA_CREATED));
+  if (annotatedAt !== undefined && annotatedAt < created) created = annotatedAt;
+  obj.metadata.creationTimestamp = created;
+  const apply = { manager: 'kubectl-client-side-apply', operation: 'Update', time: created } as const;
+  const annotated = obj.metadata.annotations?.[WI_ANNOTATION] !== undefined;
+  if (annotatedAt === undefined || annotatedAt === created || !annotated) {
+    recordWrite(undefined, obj, apply);
+    return obj;
+  }
+  const before = structuredClone(obj);
+  const beforeAnnotations = { ...before.metadata.annotations };
+  delete beforeAnnotations[WI_ANNOTATION];
+  if (Object.keys(beforeAnnotations).length > 0) before.metadata.annotations = beforeAnnotations;
+  else delete before.metadata.annotations;
+  recordWrite(undefined, before, apply);
+  obj.metadata.managedFields = before.metadata.managedFields;
+  recordWrite(before, obj, { manager: 'kubectl-annotate', operation: 'Update', time: annotatedAt });
+  return obj;
 }
 
 function toPolicy(spec: PolicySpec | undefined): Policy {

@@ -54,8 +54,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function jsonKind(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return Array.isArray(value) ? 'array' : typeof value;
 }
 
 /**
@@ -65,7 +64,8 @@ function jsonKind(value: unknown): string {
 export function normalizeTokenText(text: string): NormalizedToken {
   const notes: string[] = [];
   let t = text;
-  if (t.includes('\r')) notes.push('removed carriage returns (`\\r`, as `kubectl exec -it` adds; use `kubectl exec` without -t)');
+  if (t.includes('\r'))
+    notes.push('removed carriage returns (`\\r`, as `kubectl exec -it` adds; use `kubectl exec` without -t)');
   if (t.charCodeAt(0) === 0xfeff) {
     t = t.slice(1);
     notes.push('removed a byte order mark');
@@ -97,13 +97,19 @@ function segmentBytes(segment: string, index: 0 | 1 | 2, notes: string[]): Buffe
   if (padding) {
     body = body.slice(0, padding.index);
     if (padding[0].length > 2) {
-      throw new TokenError(part, number, `${where}: ${padding[0].length} padding characters '=' (base64 has at most 2)`);
+      throw new TokenError(
+        part,
+        number,
+        `${where}: ${padding[0].length} padding characters '=' (base64 has at most 2)`,
+      );
     }
     notes.push(`${where}: ignored '=' padding (JWT segments are unpadded base64url, RFC 7515 §2)`);
   }
   if (!BASE64URL.test(body)) {
-    const at = [...body].findIndex((c) => !/[A-Za-z0-9_-]/.test(c));
-    const c = [...body][at] ?? '';
+    // Characters, not UTF-16 units: the position a person counts.
+    const chars = Array.from(body);
+    const at = chars.findIndex((c) => !/[A-Za-z0-9_-]/.test(c));
+    const c = chars[at] ?? '';
     const hint =
       c === '+' || c === '/'
         ? ': standard base64, a JWT uses base64url (`-` and `_`)'
@@ -141,7 +147,7 @@ function jsonSegment(segment: string, index: 0 | 1, notes: string[]): Record<str
     const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new TokenError(part, number, `${where}: not JSON: ${message}`);
   }
-  if (!isRecord(value)) throw new TokenError(part, number, `${where}: JSON ${jsonKind(value)}, expected an object`);
+  if (!isRecord(value)) throw new TokenError(part, number, `${where}: a JSON ${jsonKind(value)}, expected an object`);
   return value;
 }
 
@@ -160,7 +166,7 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodedT
     throw new TokenError(
       'header',
       1,
-      `segment 1 (header): no "alg" string (found ${header.alg === undefined ? 'none' : jsonKind(header.alg)}): not a JWS header`,
+      `segment 1 (header): no "alg" string (found ${header.alg === undefined ? 'none' : `a ${jsonKind(header.alg)}`}): not a JWS header`,
     );
   }
   if (header.enc !== undefined) {
@@ -168,7 +174,8 @@ export function decodeToken(text: string, options: DecodeOptions = {}): DecodedT
   }
   const claims = jsonSegment(c, 1, notes);
   const signatureBytes = segmentBytes(s, 2, notes);
-  if (s === '') notes.push(`no signature: an unsecured token (alg ${JSON.stringify(header.alg)}); nothing can trust it`);
+  if (s === '')
+    notes.push(`no signature: an unsecured token (alg ${JSON.stringify(header.alg)}); nothing can trust it`);
   const signature: DecodedToken['signature'] = { bytes: signatureBytes.length };
   if (options.keepSignature) signature.value = s.replace(/=+$/, '');
   return { header, claims, signature, notes };

@@ -4,7 +4,10 @@
 export function formatEpoch(seconds: number): string {
   const date = new Date(seconds * 1000);
   if (Number.isNaN(date.getTime())) return `${seconds} (not a valid time)`;
-  return `${date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`;
+  return `${date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')} UTC`;
 }
 
 /** A duration as its two largest units: `3 d 4 h`, `1 h 5 min`, `42 s`. */

@@ -34,6 +34,7 @@ export interface CheckCommandOptions extends LiveOptions {
   need?: string[];
   on?: string;
   impersonate?: string;
+  e2e?: boolean;
   color?: boolean;
 }
 
@@ -43,7 +44,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   for (const note of notes) warn(io, note);
   const report = diagnose(facts, CHECKS, {
     targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-    options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
+    options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
     only: options.only,
     skip: options.skip,
     source: options.from ?? 'live',

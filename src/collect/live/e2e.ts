@@ -4,7 +4,7 @@
 // binding the federated token itself is the result). Only the steps' outcomes are kept: every token lives in
 // a local variable of one chain and is dropped when it ends.
 
-import { CoreV1Api } from '@kubernetes/client-node';
+import { AuthenticationV1TokenRequest, CoreV1Api, V1TokenRequestSpec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { iamcredentials } from '@googleapis/iamcredentials';
 import { OAuth2Client, gaxios } from 'google-auth-library';
@@ -25,8 +25,7 @@ const GSA_TOKEN_LIFETIME = '600s';
 
 /** A step's answer: the value handed to the next step, or what the API said. */
 export type StepOutcome<T> =
-  | { ok: true; value: T; status?: number }
-  | { ok: false; status?: number; error: string; code?: string };
+  { ok: true; value: T; status?: number } | { ok: false; status?: number; error: string; code?: string };
 
 /** The three calls of the chain; the live one talks HTTP, tests may pass their own. */
 export interface TokenChainApi {
@@ -160,15 +159,14 @@ export class LiveTokenChain implements TokenChainApi {
   tokenRequest(namespace: string, ksa: string, audience: string): Promise<StepOutcome<string>> {
     const path = `/api/v1/namespaces/${namespace}/serviceaccounts/${ksa}/token`;
     return this.step('kubernetes', 'POST', `${this.server}${path}`, 'create serviceaccounts/token', async () => {
-      const answer = await this.core.createNamespacedServiceAccountToken({
-        name: ksa,
-        namespace,
-        body: {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenRequest',
-          spec: { audiences: [audience], expirationSeconds: KUBE_TOKEN_SECONDS },
-        },
-      });
+      const spec = new V1TokenRequestSpec();
+      spec.audiences = [audience];
+      spec.expirationSeconds = KUBE_TOKEN_SECONDS;
+      const body = new AuthenticationV1TokenRequest();
+      body.apiVersion = 'authentication.k8s.io/v1';
+      body.kind = 'TokenRequest';
+      body.spec = spec;
+      const answer = await this.core.createNamespacedServiceAccountToken({ name: ksa, namespace, body });
       const token = answer.status?.token;
       if (typeof token !== 'string' || token === '') throw new Error('the TokenRequest answer carries no token');
       return token;

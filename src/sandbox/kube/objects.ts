@@ -7,6 +7,7 @@ import type { KObject, Node, Pod, PodTemplateSpec, Workload } from '../../model/
 import { METADATA_SERVER_NODE_LABEL, NODE_POOL_LABEL } from '../../model/k8s/types.js';
 import { KUBE_ALPHABET, type Prng } from '../prng.js';
 import type { MetadataServerHealth, PodSpecLite, WorkloadKind, WorkloadSpec } from '../scenario/types.js';
+import { kubeTime, recordWrite } from './managed-fields.js';
 import type { KubeStore } from './store.js';
 
 export interface ClusterKube {
@@ -21,6 +22,12 @@ export interface ClusterKube {
   /** Pool name → whether its nodes run gke-metadata-server. */
   poolRunsMetadataServer(pool: string): boolean;
   scheduleCounter: number;
+  now(): number;
+  /**
+   * While a scenario is being built: the time its pods started (RFC 3339). Unset afterwards, so pods the API
+   * creates later (a rollout, a replaced pod) start now.
+   */
+  podStartTime?: string;
 }
 
 const RESOURCE_OF_KIND: Record<WorkloadKind, string> = {
@@ -166,12 +173,14 @@ export function createPod(
   ];
   const nodeObj = node !== undefined ? c.store.get<Node>('nodes', undefined, node) : undefined;
   const hostIP = nodeIp(nodeObj);
+  const started = c.podStartTime ?? kubeTime(c.now());
   const pod: Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       name,
       namespace,
+      creationTimestamp: started,
       labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ...(owner
@@ -187,7 +196,7 @@ export function createPod(
       phase: node !== undefined ? 'Running' : 'Pending',
       hostIP,
       podIP: spec.hostNetwork ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`,
-      startTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      startTime: started,
       conditions: [{ type: 'Ready', status: node !== undefined ? 'True' : 'False' }],
       containerStatuses: spec.containers.map((ct) => ({
         name: ct.name,
@@ -197,6 +206,13 @@ export function createPod(
       })),
     },
   };
+  // Controllers create their pods; a bare pod comes from whoever applied it.
+  recordWrite(undefined, pod, {
+    manager: owner ? 'kube-controller-manager' : 'kubectl-client-side-apply',
+    operation: 'Update',
+    time: started,
+    apiVersion: 'v1',
+  });
   return c.store.put('pods', pod);
 }
 

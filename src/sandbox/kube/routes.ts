@@ -7,6 +7,7 @@ import { kubeNotFound, kubeStatus } from '../http/errors.js';
 import { RouteTable, type Route, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { ClusterState, World } from '../world.js';
 import { reconcile, templateHash } from './objects.js';
+import { fieldManagerOf, kubeTime, recordWrite, type FieldWrite } from './managed-fields.js';
 import { jsonPatch, mergePatch, PatchError } from './patch.js';
 import { matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 
@@ -151,6 +152,14 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
     return h(req);
   };
 
+  /** Who writes, as managedFields will record it. */
+  const writeOf = (req: SandboxRequest, def: ResourceDef): FieldWrite => ({
+    manager: fieldManagerOf(req.query, req.headers['user-agent']),
+    operation: 'Update',
+    time: kubeTime(world.now()),
+    apiVersion: apiVersionOf(def),
+  });
+
   const list =
     (def: ResourceDef) =>
     (req: SandboxRequest): SandboxResponse => {
@@ -219,6 +228,7 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
       obj.apiVersion = apiVersionOf(def);
       obj.kind = def.kind;
       obj.metadata.namespace = ns;
+      recordWrite(undefined, obj, writeOf(req, def));
       if (req.query.get('dryRun') === 'All') return { status: 201, json: obj };
       return { status: 201, json: store.put(def.name, obj) };
     };
@@ -257,6 +267,7 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
       if (ns === undefined) delete next.metadata.namespace;
       next.apiVersion = apiVersionOf(def);
       next.kind = def.kind;
+      recordWrite(current, next, writeOf(req, def));
       const before = current.spec?.template ? templateHash(current.spec.template) : '';
       if (req.query.get('dryRun') === 'All') return { status: 200, json: next };
       const saved = store.put(def.name, next);
@@ -284,6 +295,9 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
         );
       }
       obj.metadata = { ...obj.metadata, name, namespace: ns, uid: current.metadata.uid };
+      obj.apiVersion = apiVersionOf(def);
+      obj.kind = def.kind;
+      recordWrite(current, obj, writeOf(req, def));
       return { status: 200, json: store.put(def.name, obj) };
     };
 

@@ -3,6 +3,10 @@
 const str = { type: 'string', minLength: 1 } as const;
 const strMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
 const strList = { type: 'array', items: str } as const;
+const time = {
+  type: 'string',
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+} as const;
 
 function closed(properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, properties, required };
@@ -50,7 +54,10 @@ const pod = {
   labels: strMap,
   annotations: strMap,
   env: strMap,
+  startedAt: time,
 };
+
+const { startedAt: _startedAt, ...podOfWorkload } = pod;
 
 export const scenarioSchema = closed(
   {
@@ -140,7 +147,17 @@ export const scenarioSchema = closed(
                 labels: strMap,
                 serviceAccounts: {
                   type: 'array',
-                  items: closed({ name: str, annotations: strMap, labels: strMap, uid: str }, ['name']),
+                  items: closed(
+                    {
+                      name: str,
+                      annotations: strMap,
+                      labels: strMap,
+                      uid: str,
+                      createdAt: time,
+                      annotatedAt: time,
+                    },
+                    ['name'],
+                  ),
                 },
                 workloads: {
                   type: 'array',
@@ -149,7 +166,8 @@ export const scenarioSchema = closed(
                       ...pod,
                       kind: { enum: ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'ReplicaSet'] },
                       replicas: { type: 'integer', minimum: 0, maximum: 1000 },
-                      pods: { type: 'array', items: closed(pod) },
+                      // A workload's pods share its startedAt.
+                      pods: { type: 'array', items: closed(podOfWorkload) },
                     },
                     ['kind', 'name'],
                   ),

@@ -79,6 +79,8 @@ export interface PodSpecLite {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   env?: Record<string, string>;
+  /** RFC 3339: when the pod (every pod of a workload) started; default SCENARIO_POD_START. */
+  startedAt?: string;
 }
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'CronJob' | 'ReplicaSet';
@@ -96,6 +98,13 @@ export interface KsaSpec {
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   uid?: string;
+  /** RFC 3339: when the KSA was created; default SCENARIO_KSA_CREATED (before the pods start). */
+  createdAt?: string;
+  /**
+   * RFC 3339: when `iam.gke.io/gcp-service-account` was last written (by `kubectl annotate`), as
+   * metadata.managedFields will say. Later than the pods' start = pods not restarted (FACTS §5.13).
+   */
+  annotatedAt?: string;
 }
 
 export interface NamespaceSpec {

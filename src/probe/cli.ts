@@ -1,0 +1,221 @@
+// `wi-doctor probe` (the in-pod probe, run in-process with the same flags as the single-file build) and
+// `wi-doctor probe-pod` (a probe Pod manifest placed like a workload). The lead wires addProbeCommands.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { readBundle } from '../collect/bundle/read.js';
+import { CallRunner } from '../collect/live/calls.js';
+import { loadKubeConfig } from '../collect/live/credentials.js';
+import { KubeApi } from '../collect/live/kube.js';
+import { UsageError } from '../engine/errors.js';
+import type { Fact } from '../model/facts.js';
+import { KIND_TO_RESOURCE, type K8sKind, type ServiceAccountObject, type Workload } from '../model/k8s/types.js';
+import { emit, type Io } from '../cli/output.js';
+import { packageVersion } from '../cli/package-info.js';
+import { resolveProbeOptions, ProbeUsageError, type ProbeFlags } from './options.js';
+import { annotatedGsa, DEFAULT_PROBE_IMAGE, PROBE_FILE, probePodManifest } from './pod-manifest.js';
+import { probeExitCode, renderProbe } from './render.js';
+import { runProbe } from './run.js';
+
+function list(value: string, previous: string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== ''),
+  ];
+}
+
+export type ProbeCommandOptions = ProbeFlags & { output?: string };
+
+export async function runProbeCommand(flags: ProbeCommandOptions, io: Io): Promise<number> {
+  let options;
+  try {
+    options = resolveProbeOptions(flags, io.env);
+  } catch (e) {
+    if (e instanceof ProbeUsageError) throw new UsageError(e.message);
+    throw e;
+  }
+  const report = await runProbe(options, { version: packageVersion() });
+  emit(io, renderProbe(report, options.format, options.hidePass), flags.output);
+  return probeExitCode(report);
+}
+
+export interface ProbePodCommandOptions {
+  workload: string;
+  from?: string;
+  image?: string;
+  name?: string;
+  format?: 'yaml' | 'json';
+  probeFile?: string;
+  expectGsa?: string;
+  audience?: string;
+  need?: string[];
+  on?: string;
+  nodeSa?: string;
+  kubeconfig?: string;
+  context?: string;
+  output?: string;
+}
+
+/** `ns/kind/name` → the kind's resource (deployment → deployments). */
+function parseWorkload(spec: string): { namespace: string; resource: K8sKind; kind: string; name: string } {
+  const m = /^([^/\s]+)\/([^/\s]+)\/([^/\s]+)$/.exec(spec);
+  if (!m)
+    throw new UsageError(
+      `--workload expects NAMESPACE/KIND/NAME (e.g. shop/deployment/cart), got ${JSON.stringify(spec)}`,
+    );
+  const kindWord = (m[2] ?? '').toLowerCase();
+  const entry = Object.entries(KIND_TO_RESOURCE).find(
+    ([kind, resource]) => kind.toLowerCase() === kindWord || resource === kindWord,
+  );
+  const allowed = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+  if (!entry || !allowed.includes(entry[0]))
+    throw new UsageError(
+      `--workload kind ${m[2] ?? ''} is not one of ${allowed.map((k) => k.toLowerCase()).join(', ')}`,
+    );
+  return { namespace: m[1] ?? '', resource: entry[1], kind: entry[0], name: m[3] ?? '' };
+}
+
+function present<T>(fact: Fact<T>, what: string): T {
+  if (fact.status === 'present') return fact.value;
+  const why = 'message' in fact ? `: ${fact.message}` : ' (not collected)';
+  throw new UsageError(`${what} is not in the bundle${why}`);
+}
+
+/** dist/wi-doctor-probe.cjs next to the built CLI (dist/probe/ → dist/), or from a source checkout. */
+function findProbeFile(explicit: string | undefined): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates =
+    explicit !== undefined ? [explicit] : [join(here, '..', PROBE_FILE), join(here, '..', '..', 'dist', PROBE_FILE)];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined)
+    throw new UsageError(
+      explicit !== undefined
+        ? `--probe-file ${explicit} does not exist`
+        : `${PROBE_FILE} is not built: run npm run build (node scripts/build-probe.mjs), or pass --probe-file`,
+    );
+  return found;
+}
+
+async function liveObjects(
+  o: ProbePodCommandOptions,
+  w: ReturnType<typeof parseWorkload>,
+  io: Io,
+): Promise<{ workload: Workload; ksa: ServiceAccountObject | undefined }> {
+  const kc = loadKubeConfig({ kubeconfig: o.kubeconfig, context: o.context }, io.env);
+  if (o.context) kc.setCurrentContext(o.context);
+  const kube = new KubeApi(kc, new CallRunner({ concurrency: 2, timeoutMs: 20_000 }));
+  const found = await kube.list(w.resource);
+  if (!found.ok) throw new UsageError(`cannot list ${w.resource}: ${found.message}`);
+  const workload = found.value.items.find((i) => i.metadata.namespace === w.namespace && i.metadata.name === w.name);
+  if (!workload) throw new UsageError(`${w.namespace}/${w.kind.toLowerCase()}/${w.name} does not exist`);
+  const sas = await kube.list('serviceaccounts');
+  const ksaName = (workload as Workload).spec?.template?.spec.serviceAccountName;
+  const ksa = sas.ok
+    ? (sas.value.items.find(
+        (i) => i.metadata.namespace === w.namespace && i.metadata.name === (ksaName ?? 'default'),
+      ) as ServiceAccountObject | undefined)
+    : undefined;
+  return { workload: workload as Workload, ksa };
+}
+
+export async function runProbePodCommand(o: ProbePodCommandOptions, io: Io): Promise<number> {
+  const w = parseWorkload(o.workload);
+  let workload: Workload;
+  let ksa: ServiceAccountObject | undefined;
+  if (o.from !== undefined) {
+    const { facts } = await readBundle(o.from);
+    workload = present(facts.k8s.get<Workload>(w.resource, w.namespace, w.name), o.workload);
+    const ksaName =
+      w.kind === 'Pod'
+        ? (workload as unknown as { spec: { serviceAccountName?: string } }).spec.serviceAccountName
+        : (workload.spec?.template ?? workload.spec?.jobTemplate?.spec?.template)?.spec.serviceAccountName;
+    const fact = facts.k8s.get<ServiceAccountObject>('serviceaccounts', w.namespace, ksaName ?? 'default');
+    ksa = fact.status === 'present' ? fact.value : undefined;
+  } else {
+    ({ workload, ksa } = await liveObjects(o, w, io));
+  }
+  workload = { ...workload, kind: workload.kind ?? w.kind };
+  const probeArgs = [
+    ...(o.audience !== undefined ? ['--audience', o.audience] : []),
+    ...(o.need !== undefined && o.need.length > 0 ? ['--need', o.need.join(',')] : []),
+    ...(o.on !== undefined ? ['--on', o.on] : []),
+    ...(o.nodeSa !== undefined ? ['--node-sa', o.nodeSa] : []),
+  ];
+  const expectGsa = o.expectGsa ?? annotatedGsa(ksa);
+  const text = probePodManifest(workload, {
+    image: o.image ?? DEFAULT_PROBE_IMAGE,
+    ...(o.name !== undefined ? { name: o.name } : {}),
+    probeSource: readFileSync(findProbeFile(o.probeFile), 'utf8'),
+    ...(expectGsa !== undefined ? { expectGsa } : {}),
+    probeArgs,
+    format: o.format ?? 'yaml',
+  });
+  emit(io, text, o.output);
+  return 0;
+}
+
+/** The probe's flags on a commander command (same names as the single-file build). */
+function addProbeFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
+    .option('--expect-gsa <email>', 'the Google service account the pod should get')
+    .option('--node-sa <email>', "the node's service account, to name a fallback to node identity")
+    .option('--audience <aud>', 'also ask for an identity token for this audience')
+    .option(
+      '--need <permission>',
+      'a permission to test with testIamPermissions (repeatable, or comma-separated)',
+      list,
+    )
+    .option('--on <resource>', 'full resource name of a project or bucket for --need')
+    .option('--pod <ns/name>', 'the pod, for the report (default POD_NAMESPACE/POD_NAME)')
+    .option('--subject <ns/kind/name>', 'report as this workload')
+    .option('--node <name>', 'the node, for the report (default NODE_NAME)')
+    .option('--credentials <file>', 'credential file (default GOOGLE_APPLICATION_CREDENTIALS)')
+    .option('--timeout <seconds>', 'per request (default 3)')
+    .option('--attempts <n>', 'attempts for connection errors and 5xx (default 5)')
+    .option('--retry-window <seconds>', 'over how long the attempts are spread (default 5)')
+    .option(
+      '--metadata-host <host[:port]>',
+      'metadata server (default GCE_METADATA_HOST, GCE_METADATA_IP, 169.254.169.254)',
+    )
+    .option('--metadata-ip <ip>', 'what the DNS name should resolve to (default 169.254.169.254)')
+    .option('--dns-name <name>', 'the metadata DNS name (default metadata.google.internal)')
+    .option('--sts-url <url>', 'STS base URL (default WI_DOCTOR_STS_ENDPOINT, else the file token_url)')
+    .option('--iamcredentials-url <url>', 'IAM Credentials base URL (default WI_DOCTOR_IAMCREDENTIALS_ENDPOINT)')
+    .option('--crm-url <url>', 'Cloud Resource Manager base URL')
+    .option('--storage-url <url>', 'Cloud Storage base URL')
+    .option('--hide-pass', 'omit passing steps from the text checklist')
+    .option('--output <file>', 'write the report to a file instead of stdout');
+}
+
+export function addProbeCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  addProbeFlags(
+    program
+      .command('probe')
+      .description('Check, from inside a pod, what it sees of Workload Identity (metadata server or federation).'),
+  ).action(async (options: ProbeCommandOptions) => setExit(await runProbeCommand(options, io)));
+
+  program
+    .command('probe-pod')
+    .description('Print a probe Pod (and its ConfigMap) placed like a workload: pipe it to kubectl apply -f -.')
+    .requiredOption('--workload <ns/kind/name>', 'the workload to imitate, e.g. shop/deployment/cart')
+    .option('--from <dir>', 'read the workload from an evidence bundle instead of the live cluster')
+    .option('--image <image>', 'an image with node 18+', DEFAULT_PROBE_IMAGE)
+    .option('--name <name>', 'name of the probe pod (default wi-doctor-probe-NAME)')
+    .addOption(new Option('--format <format>', 'manifest format').choices(['yaml', 'json']).default('yaml'))
+    .option('--probe-file <file>', 'the single-file probe (default dist/wi-doctor-probe.cjs of this package)')
+    .option('--expect-gsa <email>', "the GSA the pod should get (default: the KSA's annotation)")
+    .option('--node-sa <email>', "the node's service account")
+    .option('--audience <aud>', 'also ask for an identity token for this audience')
+    .option('--need <permission>', 'permissions to test (repeatable, or comma-separated)', list)
+    .option('--on <resource>', 'full resource name of a project or bucket for --need')
+    .option('--kubeconfig <file>', 'kubeconfig file (live mode)')
+    .option('--context <name>', 'kubeconfig context (live mode)')
+    .option('--output <file>', 'write the manifest to a file instead of stdout')
+    .action(async (options: ProbePodCommandOptions) => setExit(await runProbePodCommand(options, io)));
+}
