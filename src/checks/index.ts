@@ -18,6 +18,7 @@ import networkPolicyMetadata from './network-policy-metadata.js';
 import nodepoolGkeMetadata from './nodepool-gke-metadata.js';
 import podServiceAccount from './pod-service-account.js';
 import podsRestartedAfterChange from './pods-restarted-after-change.js';
+import tokenClaims from './token-claims.js';
 import wiBinding from './wi-binding.js';
 import wiBindingStale from './wi-binding-stale.js';
 
@@ -38,6 +39,7 @@ export const CHECKS: readonly AnyCheck[] = [
   nodepoolGkeMetadata,
   podServiceAccount,
   podsRestartedAfterChange,
+  tokenClaims,
   wiBinding,
   wiBindingStale,
 ];

@@ -5,6 +5,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { BundleError } from '../collect/bundle/read.js';
 import { UsageError } from '../engine/errors.js';
 import { addLiveOptions } from '../collect/live/live.js';
+import { addProbeCommands } from '../probe/cli.js';
+import { addTokenCommands } from './commands/token.js';
 import { runChecksCommand, runExplainCommand, runPermissionsCommand } from './commands/catalog.js';
 import type { CollectCommandOptions } from './commands/collect.js';
 import type { DemoCommandOptions } from './commands/demo.js';
@@ -112,6 +114,9 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .description("Show a check's documentation page.")
     .argument('<check-id>', 'a check id, e.g. wi-binding')
     .action((id: string) => setExit(runExplainCommand(id, io)));
+
+  addProbeCommands(program, io, setExit);
+  addTokenCommands(program, io, setExit);
 
   return program;
 }

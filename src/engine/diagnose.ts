@@ -6,6 +6,7 @@ import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
 import { summarize } from '../model/results.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
+import { probeResultsFor } from './probes.js';
 import { UsageError } from './errors.js';
 import type { RunEnvironment } from './runner.js';
 import { runCheck } from './runner.js';
@@ -67,12 +68,17 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     else if (check.scope === 'nodePool') for (const target of shared.nodePools.values()) runShared(check, target);
   }
 
+  const probes = probeResultsFor(facts, subjects);
   const bySubject = new Map<string, CheckResult[]>();
   for (const subject of subjects) {
     const own: CheckResult[] = [];
     for (const check of checks) {
       if (check.scope !== 'subject') continue;
       const result = runCheck(check, { scope: 'subject', subject }, env);
+      own.push(result);
+      results.push(result);
+    }
+    for (const result of probes.bySubject.get(subject.id) ?? []) {
       own.push(result);
       results.push(result);
     }
@@ -102,6 +108,6 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     verdicts,
     groups: groupVerdicts(verdicts, results),
     summary: summarize(results),
-    notes: [...facts.notes],
+    notes: [...facts.notes, ...probes.notes],
   };
 }

@@ -115,12 +115,10 @@ async function liveObjects(
   if (!workload) throw new UsageError(`${w.namespace}/${w.kind.toLowerCase()}/${w.name} does not exist`);
   const sas = await kube.list('serviceaccounts');
   const ksaName = (workload as Workload).spec?.template?.spec.serviceAccountName;
-  const ksa = sas.ok
-    ? (sas.value.items.find(
-        (i) => i.metadata.namespace === w.namespace && i.metadata.name === (ksaName ?? 'default'),
-      ) as ServiceAccountObject | undefined)
+  const ksa: ServiceAccountObject | undefined = sas.ok
+    ? sas.value.items.find((i) => i.metadata.namespace === w.namespace && i.metadata.name === (ksaName ?? 'default'))
     : undefined;
-  return { workload: workload as Workload, ksa };
+  return { workload, ksa };
 }
 
 export async function runProbePodCommand(o: ProbePodCommandOptions, io: Io): Promise<number> {

@@ -38,6 +38,11 @@ export type CredentialFile =
   | { kind: 'other'; path: string; type: string }
   | { kind: 'external_account'; path: string; config: ExternalAccount | undefined; problems: string[] };
 
+/** A JSON value for a message: strings and numbers as they are, anything else as a placeholder. */
+function show(v: unknown, fallback = '?'): string {
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
@@ -356,7 +361,7 @@ async function stsStep(
   return {
     ...base,
     status: retry?.recovered ? 'warn' : 'pass',
-    message: `STS exchanged the KSA token for a federated token (expires_in ${String(parsed.expires_in ?? '?')} s; never printed)${retry ? `; ${retry.text}` : ''}`,
+    message: `STS exchanged the KSA token for a federated token (expires_in ${show(parsed.expires_in)} s; never printed)${retry ? `; ${retry.text}` : ''}`,
     evidence: { url, expires_in: parsed.expires_in ?? null },
   };
 }
@@ -414,7 +419,7 @@ async function impersonationStep(
   return {
     ...base,
     status: 'pass',
-    message: `access token for ${cfg.gsa} (expireTime ${String(parsed.expireTime ?? '?')}; never printed)`,
+    message: `access token for ${cfg.gsa} (expireTime ${show(parsed.expireTime)}; never printed)`,
     ms: r.ms,
     attempts: r.attempts,
     evidence: { url, expireTime: parsed.expireTime ?? null },
@@ -455,7 +460,8 @@ async function idTokenStep(cfg: ExternalAccount, o: ProbeOptions, state: Federat
     };
   let token = '';
   try {
-    token = String((JSON.parse(out.body) as { token?: unknown }).token ?? '');
+    const t = (JSON.parse(out.body) as { token?: unknown }).token;
+    token = typeof t === 'string' ? t : '';
   } catch {
     // handled below
   }
@@ -576,7 +582,7 @@ export async function federationSteps(
   steps.push(identityStep(cfg, o, principal, state));
   const sts = await stsStep(cfg, subject.token, o, state);
   steps.push(sts);
-  const stsError = String((sts.evidence as { error?: unknown } | undefined)?.error ?? '');
+  const stsError = show((sts.evidence as { error?: unknown } | undefined)?.error, '');
   if (sts.status === 'fail' && /audience|invalid_target|expired|lifetime|issuer/i.test(stsError)) {
     steps.push({
       check: 'credential-config',

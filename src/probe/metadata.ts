@@ -151,7 +151,7 @@ function retryNotes(r: RetriedOutcome): { notes: string[]; recovered: boolean | 
 /** A failure that is not an HTTP answer, worded for the step. */
 function noAnswer(o: ProbeOptions, f: Extract<HttpOutcome, { ok: false }>): string {
   if (f.code === 'timeout') return `no answer within ${o.timeoutMs} ms (timeout): ${BLOCKED_HINT}`;
-  return `${describeFailure(f)}`;
+  return describeFailure(f);
 }
 
 async function flavorStep(o: ProbeOptions, state: MetadataState): Promise<ProbeStep> {
@@ -344,7 +344,7 @@ async function tokenStep(o: ProbeOptions, state: MetadataState): Promise<ProbeSt
   return {
     ...base,
     status: recovered === true ? 'warn' : expiresIn === undefined || expiresIn <= 0 ? 'warn' : 'pass',
-    message: `access token for ${state.email ?? 'the pod'} (${String(parsed.token_type ?? 'Bearer')}, expires_in ${expiresIn ?? 'missing'} s, ${parsed.access_token.length} characters; never printed)${tail}`,
+    message: `access token for ${state.email ?? 'the pod'} (${typeof parsed.token_type === 'string' ? parsed.token_type : 'Bearer'}, expires_in ${expiresIn ?? 'missing'} s, ${parsed.access_token.length} characters; never printed)${tail}`,
     evidence: {
       expires_in: expiresIn ?? null,
       token_type: parsed.token_type ?? null,

@@ -573,10 +573,10 @@ function scenarioKsa(namespace: string, k: KsaSpec): KObject {
     recordWrite(undefined, obj, apply);
     return obj;
   }
+  // The KSA as it was before `kubectl annotate`: the same object without the annotation.
   const before = structuredClone(obj);
-  const beforeAnnotations = { ...before.metadata.annotations };
-  delete beforeAnnotations[WI_ANNOTATION];
-  if (Object.keys(beforeAnnotations).length > 0) before.metadata.annotations = beforeAnnotations;
+  const others = Object.entries(before.metadata.annotations ?? {}).filter(([key]) => key !== WI_ANNOTATION);
+  if (others.length > 0) before.metadata.annotations = Object.fromEntries(others);
   else delete before.metadata.annotations;
   recordWrite(undefined, before, apply);
   obj.metadata.managedFields = before.metadata.managedFields;

@@ -154,7 +154,10 @@ describe('static verdict vs the sandbox, scenario by scenario', () => {
     expect(unexpected, 'static verdict and sandbox disagree').toEqual([]);
     const stale = EXPECTED_DISAGREEMENTS.filter((e) => e.case === kase.name)
       .filter((e) => c.ksas.find((k) => k.subject === e.ksa)?.agree !== false)
-      .map((e) => `[${e.case}] ${e.ksa} was listed as an expected disagreement (${e.reason}) but did not disagree`);
+      .map(
+        (e) =>
+          `[${e.case}] ${e.ksa} was listed as an expected disagreement (${e.kind}: ${e.reason}) but did not disagree`,
+      );
     expect(stale, 'expected disagreements that no longer happen').toEqual([]);
   });
 

@@ -60,7 +60,25 @@ const deployment: Workload = {
   },
 };
 
-type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading back a manifest
+/** The parts of the printed manifest the tests read back. */
+interface PodOut {
+  kind: string;
+  metadata: { namespace: string; labels: Record<string, string> };
+  spec: {
+    serviceAccountName: string;
+    nodeSelector?: Record<string, string>;
+    tolerations?: unknown[];
+    affinity?: unknown;
+    restartPolicy: string;
+    containers: { command: string[]; env: { name: string }[]; volumeMounts: { mountPath: string }[] }[];
+    volumes: { name: string }[];
+  };
+}
+interface Doc {
+  kind?: string;
+  items?: Doc[];
+  data?: Record<string, string>;
+}
 
 describe('probePodManifest', () => {
   test('copies placement, KSA, labels and credential volumes; runs the probe from the ConfigMap', () => {
@@ -69,7 +87,7 @@ describe('probePodManifest', () => {
       probeSource: '// probe',
       expectGsa: CART_GSA,
     });
-    const p = pod as Any;
+    const p = pod as unknown as PodOut;
     expect(p.metadata.namespace).toBe('shop');
     expect(p.metadata.labels.app).toBe('cart');
     expect(p.spec.serviceAccountName).toBe('cart');
@@ -78,18 +96,19 @@ describe('probePodManifest', () => {
     expect(p.spec.affinity).toBeDefined();
     expect(p.spec.restartPolicy).toBe('Never');
     const c = p.spec.containers[0];
+    if (!c) throw new Error('no container');
     expect(c.command.slice(0, 4)).toEqual(['node', '/probe/wi-doctor-probe.cjs', '--subject', 'shop/deployment/cart']);
     expect(c.command).toContain(CART_GSA);
-    expect(c.env.map((e: Any) => e.name)).toEqual([
+    expect(c.env.map((e) => e.name)).toEqual([
       'POD_NAMESPACE',
       'POD_NAME',
       'NODE_NAME',
       'GOOGLE_APPLICATION_CREDENTIALS',
       'NO_PROXY',
     ]);
-    expect(c.volumeMounts.map((m: Any) => m.mountPath)).toEqual(['/probe', '/var/run/gcp']);
-    expect(p.spec.volumes.map((v: Any) => v.name)).toEqual(['wi-doctor-probe', 'gcp']);
-    expect((configMap as Any).data['wi-doctor-probe.cjs']).toBe('// probe');
+    expect(c.volumeMounts.map((m) => m.mountPath)).toEqual(['/probe', '/var/run/gcp']);
+    expect(p.spec.volumes.map((v) => v.name)).toEqual(['wi-doctor-probe', 'gcp']);
+    expect((configMap as Doc | undefined)?.data?.['wi-doctor-probe.cjs']).toBe('// probe');
     expect(notes.join('\n')).toMatch(/ephemeral debug containers/i);
   });
 
@@ -97,18 +116,18 @@ describe('probePodManifest', () => {
     const yaml = probePodManifest(deployment, { image: 'node:20', probeSource: 'x' });
     expect(yaml.startsWith('# wi-doctor probe pod for shop/deployment/cart')).toBe(true);
     const docs = parseAllDocuments(yaml)
-      .map((d) => d.toJS() as Any)
-      .filter((d) => d !== null);
+      .map((d) => d.toJS() as Doc | null)
+      .filter((d): d is Doc => d !== null);
     expect(docs.map((d) => d.kind)).toEqual(['ConfigMap', 'Pod']);
-    const list = JSON.parse(probePodManifest(deployment, { image: 'node:20', format: 'json' })) as Any;
+    const list = JSON.parse(probePodManifest(deployment, { image: 'node:20', format: 'json' })) as Doc;
     expect(list.kind).toBe('List');
-    expect(list.items.map((i: Any) => i.kind)).toEqual(['Pod']);
+    expect((list.items ?? []).map((i) => i.kind)).toEqual(['Pod']);
   });
 
   test('probe-pod --from a bundle takes the KSA annotation as --expect-gsa', async () => {
     const out: string[] = [];
     const io = {
-      stdout: { write: (s: string) => out.push(s) } as NodeJS.WritableStream,
+      stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream,
       stderr: process.stderr,
       env: {},
     };
@@ -121,10 +140,11 @@ describe('probePodManifest', () => {
         io,
       );
       expect(code).toBe(0);
-      const docs = parseAllDocuments(out.join('')).map((d) => d.toJS() as Any);
+      const docs = parseAllDocuments(out.join('')).map((d) => d.toJS() as PodOut | null);
       const pod = docs.find((d) => d?.kind === 'Pod');
+      if (!pod) throw new Error('no Pod printed');
       expect(pod.spec.serviceAccountName).toBe('cart');
-      expect(pod.spec.containers[0].command).toContain(CART_GSA);
+      expect(pod.spec.containers[0]?.command).toContain(CART_GSA);
       await expect(
         runProbePodCommand({ workload: 'shop/deployment/nope', from: `${EXAMPLES}healthy`, probeFile }, io),
       ).rejects.toThrow(/not in the bundle/);

@@ -28,6 +28,10 @@ describe('scenario loader', () => {
       'projects:\n  - id: acme-shop\n    number: "123456789012"\nclusters:\n  - project: nope-project\n    location: l\n    name: c\n',
       "scenarios/x.yaml: /clusters/0/project: unknown project 'nope-project'",
     ],
+    [
+      'projects:\n  - id: acme-shop\n    number: "123456789012"\nclusters:\n  - project: acme-shop\n    location: l\n    name: c\n    namespaces:\n      - name: shop\n        serviceAccounts: [{ name: cart, annotatedAt: yesterday }]\n',
+      'scenarios/x.yaml: /clusters/0/namespaces/0/serviceAccounts/0/annotatedAt: must match pattern',
+    ],
   ])('rejects %j', (text, message) => {
     expect(() => parseScenario(text, 'scenarios/x.yaml')).toThrow(message);
   });

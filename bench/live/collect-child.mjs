@@ -1,0 +1,75 @@
+// One live collection in a process of its own, so that its peak memory is the collector's and not the
+// sandbox's. Input: argv[2] = JSON {env, concurrency?}. Output: one JSON line on stdout (counts, times, the
+// trace of every HTTP attempt with its phase, peak RSS, the verdicts of `check --all`).
+
+import { performance } from 'node:perf_hooks';
+
+process.env.METADATA_SERVER_DETECTION = 'none';
+const config = JSON.parse(process.argv[2] ?? '{}');
+const root = new URL('../../dist/', import.meta.url);
+const { CHECKS } = await import(new URL('checks/index.js', root).href);
+const { selectChecks, diagnose } = await import(new URL('engine/diagnose.js', root).href);
+const { collectLiveInput, requiredFacts } = await import(new URL('collect/live/live.js', root).href);
+const { factsFromFiles } = await import(new URL('collect/bundle/facts.js', root).href);
+
+let peakHeap = 0;
+const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 10);
+
+const checks = selectChecks(CHECKS, undefined, undefined);
+const requires = requiredFacts(checks);
+const options = { all: true, quiet: true, ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}) };
+const t0 = performance.now();
+let phase = 'starting';
+const phaseStarts = {};
+const trace = [];
+const { input, stats } = await collectLiveInput(options, requires, {
+  env: { ...config.env, METADATA_SERVER_DETECTION: 'none' },
+  onProgress: (p) => {
+    if (p.phase !== phase) {
+      phase = p.phase;
+      phaseStarts[phase] ??= performance.now() - t0;
+    }
+  },
+  onTrace: (e) => {
+    const end = performance.now() - t0;
+    trace.push({ url: e.url, status: e.status, ms: e.ms, end, start: end - e.ms });
+  },
+});
+const collectMs = performance.now() - t0;
+const facts = factsFromFiles(input);
+const report = diagnose(facts, CHECKS, {
+  targets: { all: true },
+  options: { need: [], on: undefined, impersonate: undefined, e2e: false },
+  source: 'live',
+  version: 'bench',
+});
+const totalMs = performance.now() - t0;
+clearInterval(sampler);
+const verdicts = {};
+// Root cause per subject (`none` = nothing failed), to show the collection was complete enough for a verdict.
+for (const v of report.verdicts) verdicts[v.rootCause ?? 'none'] = (verdicts[v.rootCause ?? 'none'] ?? 0) + 1;
+process.stdout.write(
+  `${JSON.stringify({
+    requires,
+    concurrency: options.concurrency ?? 'default',
+    collectMs,
+    diagnoseMs: totalMs - collectMs,
+    totalMs,
+    runnerWallMs: stats.wallMs,
+    calls: stats.calls,
+    totalCalls: stats.totalCalls,
+    retries: stats.retries,
+    failures: stats.failures,
+    peakInFlight: stats.peakInFlight,
+    phases: stats.phases,
+    errors: input.manifest.errors ?? {},
+    absent: input.manifest.absent ?? [],
+    subjects: report.verdicts.length,
+    results: report.results.length,
+    summary: report.summary,
+    verdicts,
+    maxRssKiB: process.resourceUsage().maxRSS,
+    peakHeapBytes: peakHeap,
+    trace,
+  })}\n`,
+);
