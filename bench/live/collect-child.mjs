@@ -17,18 +17,19 @@ const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryU
 
 const checks = selectChecks(CHECKS, undefined, undefined);
 const requires = requiredFacts(checks);
-const options = { all: true, quiet: true, ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}) };
+const options = {
+  all: true,
+  quiet: true,
+  ...(config.concurrency !== undefined ? { concurrency: config.concurrency } : {}),
+};
 const t0 = performance.now();
-let phase = 'starting';
-const phaseStarts = {};
 const trace = [];
 const { input, stats } = await collectLiveInput(options, requires, {
   env: { ...config.env, METADATA_SERVER_DETECTION: 'none' },
+  // onTrace runs before the call settles and phases are separated by barriers (collect.ts), so the phase at
+  // settle time is the phase the attempts ran in.
   onProgress: (p) => {
-    if (p.phase !== phase) {
-      phase = p.phase;
-      phaseStarts[phase] ??= performance.now() - t0;
-    }
+    for (let i = trace.length - 1; i >= 0 && trace[i].phase === undefined; i--) trace[i].phase = p.phase;
   },
   onTrace: (e) => {
     const end = performance.now() - t0;
@@ -69,6 +70,7 @@ process.stdout.write(
     summary: report.summary,
     verdicts,
     maxRssKiB: process.resourceUsage().maxRSS,
+    cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
     peakHeapBytes: peakHeap,
     trace,
   })}\n`,

@@ -10,7 +10,17 @@ export const CLUSTER = { project: PROJECT, location: 'europe-west1', name: 'prod
 /** Latency per call, as the brief asks: Google 80 ms, Kubernetes 10 ms. */
 export const GOOGLE_LATENCY_MS = 80;
 export const KUBE_LATENCY_MS = 10;
-const GOOGLE_APIS = ['iam', 'iamcredentials', 'sts', 'container', 'cloudresourcemanager', 'serviceusage', 'logging', 'storage', 'oauth2'];
+const GOOGLE_APIS = [
+  'iam',
+  'iamcredentials',
+  'sts',
+  'container',
+  'cloudresourcemanager',
+  'serviceusage',
+  'logging',
+  'storage',
+  'oauth2',
+];
 
 export function latencyFaults() {
   return {

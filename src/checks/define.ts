@@ -5,7 +5,7 @@
 import type { Facts } from '../model/facts.js';
 import type { Evidence, FixPlan, Status } from '../model/results.js';
 import type { RoleResolver } from '../model/iam/roles.js';
-import type { Scope, Target } from '../engine/subject.js';
+import type { Scope, Subject, Target } from '../engine/subject.js';
 
 /** Names of the facts a check reads: the catalog shows them and the live collector fetches only these. */
 export type FactName =
@@ -80,6 +80,11 @@ export interface CheckDefinition<S extends Scope = Scope> {
   /** Position in the chain pod → KSA → GSA → token: the verdict's root cause is the first failure in this order. */
   chainOrder: number;
   requires: readonly FactName[];
+  /**
+   * For shared scopes (project, cluster, node pool): whether this result bears on a subject's verdict. The IAM
+   * Credentials API, for one, matters only where a GSA is impersonated: direct binding gets its token from STS.
+   */
+  relevantTo?: (subject: Subject) => boolean;
   run(ctx: CheckContext<TargetOf<S>>): CheckOutcome;
 }
 

@@ -51,6 +51,8 @@ export default defineCheck({
   scope: 'project',
   chainOrder: 10,
   requires: ['projectServices'],
+  // Direct binding exchanges the KSA token at STS and uses the federated token as is: no IAM Credentials call.
+  relevantTo: (subject) => subject.model === 'impersonation',
   run({ facts, target }): CheckOutcome {
     const project = target.project;
     const services = need(facts.projectServices(project));

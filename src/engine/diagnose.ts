@@ -52,6 +52,7 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
   const shared = sharedTargets(facts, subjects, facts.clusterRef);
   const chainOrder = new Map(catalog.map((c) => [c.id, c.chainOrder]));
+  const checksById = new Map(catalog.map((c) => [c.id, c]));
 
   const results: CheckResult[] = [];
   const sharedResults = new Map<string, CheckResult[]>(); // shared target subject → its results
@@ -94,7 +95,9 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
         return target ? targetSubject(target) : pool;
       }),
     ].filter((s) => sharedResults.has(s));
-    const relatedResults = related.flatMap((s) => sharedResults.get(s) ?? []);
+    const relatedResults = related
+      .flatMap((s) => sharedResults.get(s) ?? [])
+      .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
     return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
   });
 

@@ -11,7 +11,7 @@ import type { ServiceAccountObject } from '../../src/model/k8s/types.js';
 import { WI_ANNOTATION } from '../../src/model/k8s/types.js';
 import { loadScenarioFile, startSandbox, type RunningSandbox, type Scenario } from '../../src/sandbox/index.js';
 import type { KsaSpec, NamespaceSpec, ProjectSpec, WorkloadSpec } from '../../src/sandbox/scenario/types.js';
-import { compare, describeComparison, type Comparison, type KsaComparison } from './harness.js';
+import { compare, describeComparison, type Comparison } from './harness.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../scenarios');
 const CART = 'cart@acme-shop.iam.gserviceaccount.com';
@@ -59,20 +59,6 @@ const CASES: Case[] = [
   },
 ];
 
-const DIRECT_BINDING_IAMCREDENTIALS =
-  'a direct-binding KSA (no annotation) gets its federated token from the metadata server through STS alone; ' +
-  'the IAM Credentials API is not on that path, yet the project-scoped iamcredentials-api-enabled failure is ' +
-  "attached to every subject's verdict and becomes its root cause";
-
-/** The same tool bug wherever the property meets it: a direct-binding subject blamed on iamcredentials. */
-function isKnownToolBug(k: KsaComparison): boolean {
-  return (
-    k.static.rootCause === 'iamcredentials-api-enabled' &&
-    k.static.intended.endsWith('.svc.id.goog') &&
-    k.observedGetsToken
-  );
-}
-
 /**
  * Disagreements that are known, each asserted to really happen (so the list stays honest): what the static
  * model cannot see by design, and tool bugs found by this test and reported (remove the entry once fixed).
@@ -93,12 +79,6 @@ const EXPECTED_DISAGREEMENTS: { case: string; ksa: string; kind: 'by design' | '
     reason:
       'the static model reports a conditional grant as conditional (warn) and never evaluates IAM conditions ' +
       '(src/model/iam/evaluate.ts); the sandbox evaluates request.time and the condition has expired',
-  },
-  {
-    case: 'healthy, api granted in the project, iamcredentials disabled',
-    ksa: 'shop/api',
-    kind: 'tool bug',
-    reason: DIRECT_BINDING_IAMCREDENTIALS,
   },
 ];
 
@@ -291,9 +271,7 @@ describe('static verdict vs the sandbox, mutated healthy worlds (property, seede
           const { c, bad } = await run(world);
           const label = `[${world.name} (workload ${target}, typo ${typo})]`;
           if (bad.length > 0) throw new Error(`${label} annotated KSAs with pods not diagnosed: ${bad.join(', ')}`);
-          const disagreements = c.ksas
-            .filter((k) => !k.agree && !isKnownToolBug(k))
-            .map((k) => describeComparison(label, k));
+          const disagreements = c.ksas.filter((k) => !k.agree).map((k) => describeComparison(label, k));
           if (disagreements.length > 0) throw new Error(disagreements.join('\n'));
           compared += c.ksas.length;
         },

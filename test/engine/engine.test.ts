@@ -163,3 +163,36 @@ describe('verdicts', () => {
     expect(group?.subjects.sort()).toEqual(['shop/api', 'shop/cart']);
   });
 });
+
+describe('probe reports in the bundle', () => {
+  it("join the verdict of the subject whose pod ran them, and cannot hide a static failure's order", () => {
+    const facts = healthy((b) =>
+      b.set('probe/cart.json', {
+        format: 'wi-doctor-report/1',
+        results: [
+          {
+            check: 'pod-access-token',
+            status: 'fail',
+            subject: 'shop/pod/cart-7d9f8b6c5d-abcde',
+            title: 'The pod gets no access token',
+            cause: 'the metadata server answered 403',
+            fix: [],
+            docs: 'x',
+            location: 'kubernetes:///namespaces/shop/pods/cart-7d9f8b6c5d-abcde',
+          },
+        ],
+      }),
+    );
+    const report = run(facts, CHECKS, { ksa: ['shop/cart'] });
+    const probe = report.results.find((r) => r.check === 'pod-access-token');
+    expect(probe).toMatchObject({ subject: 'shop/cart', status: 'fail' });
+    expect(probe?.evidence?.notes?.join(' ')).toMatch(/seen by the probe in shop\/pod\/cart-7d9f8b6c5d-abcde/);
+    expect(report.verdicts[0]?.rootCause).toBe('pod-access-token');
+  });
+
+  it('notes a file that is no probe report', () => {
+    const facts = healthy((b) => b.set('probe/other.json', { hello: 'world' }));
+    const report = run(facts, CHECKS, { ksa: ['shop/cart'] });
+    expect(report.notes.join('\n')).toMatch(/probe\/other\.json: not a wi-doctor probe report/);
+  });
+});
