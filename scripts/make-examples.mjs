@@ -872,7 +872,7 @@ const EXAMPLES = [
     },
     verdicts: [
       { subject: CART, rootCause: 'iamcredentials-api-enabled' },
-      { subject: API, rootCause: 'iamcredentials-api-enabled' },
+      { subject: API, rootCause: null }, // direct binding: STS alone, no IAM Credentials call
     ],
     results: [
       { check: 'iamcredentials-api-enabled', subject: PROJECT_SUBJECT, status: 'fail', cause: 'iamcredentials' },

@@ -46,6 +46,13 @@ const report = diagnose(facts, CHECKS, {
 });
 const totalMs = performance.now() - t0;
 clearInterval(sampler);
+// Results that are neither pass nor skip, by check and status: what the world makes the checks say.
+const notPass = {};
+for (const r of report.results) {
+  if (r.status === 'pass' || r.status === 'skip') continue;
+  const key = `${r.checkId ?? r.check ?? r.id}:${r.status}`;
+  notPass[key] = (notPass[key] ?? 0) + 1;
+}
 const verdicts = {};
 // Root cause per subject (`none` = nothing failed), to show the collection was complete enough for a verdict.
 for (const v of report.verdicts) verdicts[v.rootCause ?? 'none'] = (verdicts[v.rootCause ?? 'none'] ?? 0) + 1;
@@ -69,6 +76,7 @@ process.stdout.write(
     results: report.results.length,
     summary: report.summary,
     verdicts,
+    notPass,
     maxRssKiB: process.resourceUsage().maxRSS,
     cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
     peakHeapBytes: peakHeap,

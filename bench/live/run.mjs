@@ -164,6 +164,7 @@ async function benchOne(sizeName) {
         results: run.results,
         summary: run.summary,
         verdicts: run.verdicts,
+        notPass: run.notPass,
       };
       result.runs[name] = r;
       console.log(
@@ -171,7 +172,7 @@ async function benchOne(sizeName) {
           `collect ${s(r.collectMs)} (first call to last answer ${s(r.runnerWallMs)}) vs bound ${s(boundMs)} for these calls ` +
           `(${(r.runnerWallMs / boundMs).toFixed(2)}×) and ${s(c === 1 ? result.minimum.boundSequential : result.minimum.boundDefault)} for the minimum; ` +
           `diagnose ${s(r.diagnoseMs)}; total ${s(r.totalMs)}; peak RSS ${mib(r.maxRssKiB * 1024)}; ` +
-          `${r.subjects} verdicts ${JSON.stringify(r.verdicts)}, summary ${JSON.stringify(r.summary)}`,
+          `${r.subjects} verdicts ${JSON.stringify(r.verdicts)}, summary ${JSON.stringify(r.summary)} ${JSON.stringify(r.notPass)}`,
       );
       console.log(`  calls by kind: ${JSON.stringify(r.callsByKind)}`);
       console.log(
@@ -189,11 +190,18 @@ async function benchOne(sizeName) {
       // First, middle and last KSAs (or as many as asked), so the sample is spread over namespaces and GSAs.
       const sample = Array.from({ length: n }, (_, i) => all[Math.floor((i * (all.length - 1)) / Math.max(1, n - 1))]);
       const before = requests();
-      const runs = await runGuideScript(sandbox.env, CLUSTER, sample);
+      const runs = await runGuideScript(sandbox.env, { cluster: CLUSTER.name, location: CLUSTER.location }, sample);
       const server = diff(requests(), before);
       const meanMs = runs.reduce((a, r) => a + r.ms, 0) / runs.length;
+      // Each of the four answers must be there: the pool, the annotation, the binding, the KSA name; and no errors.
       const ok = runs.every(
-        (r) => r.code === 0 && r.stdout.includes('workloadIdentityUser') && r.stdout.includes(CLUSTER.project),
+        (r) =>
+          r.code === 0 &&
+          r.stderr.trim() === '' &&
+          r.stdout.includes(`${CLUSTER.project}.svc.id.goog`) &&
+          r.stdout.includes('iam.gke.io/gcp-service-account') &&
+          r.stdout.includes('roles/iam.workloadIdentityUser') &&
+          r.stdout.includes(`\n${r.ksa.split('/')[1]}\n`),
       );
       result.guide = {
         sampled: runs.map((r) => ({ ksa: r.ksa, ms: r.ms, code: r.code })),
