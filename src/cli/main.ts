@@ -101,7 +101,12 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--scenario <file-or-name>', 'a scenario YAML file, or a shipped scenario name', 'healthy')
     .addOption(new Option('--port <n>', 'first port (0: free ports)').argParser(portNumber).default(0))
     .option('--env-file <file>', 'write `export NAME=value` lines here once ready (mode 0600, removed on exit)')
-    .action(async (options: SandboxCommandOptions) => setExit(await runSandboxCommand(options, io)));
+    // Node 20 takes `--env-file` as its own option wherever it appears when a launcher runs `node bin.js …`
+    // (npx does); the installed `wi-doctor` executable is safe. `--env-out` is the same option without that trap.
+    .option('--env-out <file>', 'the same as --env-file (use it with `npx` on Node 20)')
+    .action(async (options: SandboxCommandOptions & { envOut?: string }) =>
+      setExit(await runSandboxCommand({ ...options, envFile: options.envFile ?? options.envOut }, io)),
+    );
 
   program
     .command('checks')
