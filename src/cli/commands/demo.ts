@@ -18,7 +18,7 @@ import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 import { liveHooks } from './collect.js';
-import { SCENARIO_DIR, envLines } from './sandbox.js';
+import { SCENARIO_DIR, envLines, waitForStopSignal } from './sandbox.js';
 
 export interface DemoCommandOptions {
   format: ReportFormat;
@@ -75,18 +75,6 @@ async function diagnoseSandbox(
   return { text, exitCode: exitCodeFor(report.results, 'fail') };
 }
 
-function waitForSignal(signals: NodeJS.Process): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      resolve();
-    };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
-}
-
 export async function runDemoCommand(
   options: DemoCommandOptions,
   io: Io,
@@ -117,7 +105,7 @@ export async function runDemoCommand(
       io.stderr.write(
         `wi-doctor: the sandbox keeps running; paste into a shell to point gcloud, kubectl and wi-doctor at it, Ctrl-C to stop:\n${envLines(running.env)}\n`,
       );
-      await waitForSignal(signals);
+      await waitForStopSignal(signals);
     }
     return exitCode;
   } catch (error) {

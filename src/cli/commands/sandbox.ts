@@ -31,6 +31,19 @@ function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Resolves on the first Ctrl-C or SIGTERM, and stops listening. */
+export function waitForStopSignal(signals: NodeJS.Process): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      signals.off('SIGINT', stop);
+      signals.off('SIGTERM', stop);
+      resolve();
+    };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+}
+
 export function envLines(env: Record<string, string>): string {
   return Object.entries(env)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -63,15 +76,7 @@ export async function runSandboxCommand(
     'Press Ctrl-C to stop.',
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      resolve();
-    };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+  await waitForStopSignal(signals);
   await sandbox.stop();
   if (options.envFile) rmSync(options.envFile, { force: true });
   io.stderr.write('wi-doctor: sandbox stopped\n');
