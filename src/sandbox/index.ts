@@ -17,6 +17,7 @@ import { STS_THROTTLED, stsRoutes } from './google/sts.js';
 import { str, json, readBody, RouteTable, type SandboxResponse } from './http/router.js';
 import { googleError, kubeStatus, stsError } from './http/errors.js';
 import { serve, type ApiServer } from './http/server.js';
+import { keyFileFor, type KeyFileJson } from './key-files.js';
 import { kubeRoutes } from './kube/routes.js';
 import { metadataRoutes } from './metadata/server.js';
 import { checkScenario, loadScenarioFile } from './scenario/load.js';
@@ -25,6 +26,7 @@ import { World, type ClusterState } from './world.js';
 
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenario/load.js';
 export type { Scenario } from './scenario/types.js';
+export type { KeyFileJson } from './key-files.js';
 
 /** The Google APIs served, by gcloud's override name. */
 export const GOOGLE_APIS = [
@@ -67,6 +69,11 @@ export interface RunningSandbox {
   kubeconfig: string;
   adminToken: string;
   world: World;
+  /**
+   * A service-account key file (fake key, `token_uri` = the sandbox's token endpoint) for a user-managed key of
+   * the account: the first one, or the one whose id is `keyId`. Rejects when there is none.
+   */
+  keyFile(email: string, keyId?: string): Promise<KeyFileJson>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +130,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       });
       servers.push(s);
       endpoints[api.toLowerCase()] = s.url;
+      if (api === 'OAUTH2') world.oauth2TokenUrl = `${s.url}/token`;
     }
     for (const c of world.clusters) {
       const s = await serve({
@@ -218,6 +226,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     kubeconfig,
     adminToken,
     world,
+    async keyFile(email, keyId) {
+      const file = await keyFileFor(world, email, keyId);
+      if (!file) throw new Error(`no user-managed key ${keyId ?? ''} for service account ${email} in the sandbox`);
+      return file;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -307,7 +320,7 @@ function kubeError(e: unknown): SandboxResponse {
     : kubeStatus(500, 'InternalError', e instanceof Error ? e.message : String(e));
 }
 
-/** /_sandbox/*: faults (GET/POST), pods (GET), node metadata-server health (POST). */
+/** /_sandbox/*: faults (GET/POST), pods (GET), key files (GET, first user-managed key), node metadata-server health (POST). */
 function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
   return new RouteTable(
     [
@@ -336,6 +349,17 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
         },
       },
       { method: 'GET', path: '/_sandbox/pods', handler: () => json(200, pods()) },
+      {
+        method: 'GET',
+        path: '/_sandbox/key-files/{email}',
+        handler: async (req) => {
+          const email = req.params.email ?? '';
+          const file = await keyFileFor(world, email);
+          return file
+            ? json(200, file)
+            : googleError(404, `Service account ${email} has no user-managed key in the sandbox.`, 'NOT_FOUND');
+        },
+      },
       {
         method: 'POST',
         path: '/_sandbox/nodes/{node}/metadata-server',

@@ -6,6 +6,7 @@ import type { KObject, Node, Pod, ServiceAccountObject } from '../model/k8s/type
 import { WI_ANNOTATION } from '../model/k8s/types.js';
 import { AuditLog } from './audit.js';
 import { Faults } from './faults.js';
+import { KeyMaterial } from './key-files.js';
 import { predefinedRoles } from './iam/catalog.js';
 import { checkPermission, type Decision, type ResourceLevel } from './iam/engine.js';
 import { PolicyStore } from './iam/policy-store.js';
@@ -126,6 +127,10 @@ export class World {
   readonly audit: AuditLog;
   readonly faults: Faults;
   readonly operations = new Map<string, Operation>();
+  /** RSA key pairs behind the user-managed keys of service accounts, made when a key file is first asked for. */
+  readonly keyMaterial = new KeyMaterial();
+  /** The OAuth2 token endpoint's URL, a key file's `token_uri`; set once the server listens. */
+  oauth2TokenUrl = '';
   /** RSA keys take ~0.5 s each to generate: made in the background, awaited by whoever signs or publishes. */
   readonly googleKey: Promise<SigningKey>;
   private readonly podListeners: (() => void)[] = [];
@@ -183,6 +188,7 @@ export class World {
             keyAlgorithm: 'KEY_ALG_RSA_2048',
             validAfterTime: k.validAfterTime ?? '2025-01-01T00:00:00Z',
             validBeforeTime: '9999-12-31T23:59:59Z',
+            ...(k.disabled ? { disabled: true } : {}),
           })),
         };
         if (g.displayName !== undefined) gsa.displayName = g.displayName;

@@ -2,10 +2,12 @@
 // into the same in-memory bundle (`BundleInput`) that `factsFromFiles` reads. A live diagnosis therefore
 // equals the diagnosis of the bundle `collect` writes, by construction.
 //
-// Phase 1: the cluster, its project, the Kubernetes kinds. Phase 2, from what phase 1 found: the annotated
-// GSAs (one read per distinct GSA however many KSAs name it), their projects, the --on and --impersonate
-// targets. Phase 3: folder/organization policies above collected projects, service-account lists where a
-// describe failed (the list is the proof of absence). Phase 4: custom roles the collected policies name.
+// Phase 1: the cluster, its project, the Kubernetes kinds; as soon as the KSA list and the project's number are
+// in (for --all and --ksa), the annotated GSAs too (one set of reads per distinct GSA however many KSAs name
+// it; existence and `disabled` from each GSA project's account list, a describe only where no list could be
+// read), overlapping the rest of phase 1. Phase 2: the same for workload and pod targets (which need the whole
+// resolution), the GSAs' projects, the --on and --impersonate targets. Phase 3: folder/organization policies
+// above collected projects. Phase 4: custom roles the collected policies name.
 // Within a phase every call runs concurrently under the runner's bound; a failed call becomes an
 // `errors`/`absent` entry of the manifest and never stops the rest.
 
@@ -16,8 +18,13 @@ import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
 import { resolveSubjects } from '../../engine/subjects.js';
 import type { ClusterRef } from '../../model/facts.js';
-import { IdentifierError, parseServiceAccountEmail, projectOfPool } from '../../model/identifiers.js';
-import { K8S_KINDS } from '../../model/k8s/types.js';
+import {
+  IdentifierError,
+  isServiceAccountEmail,
+  parseServiceAccountEmail,
+  projectOfPool,
+} from '../../model/identifiers.js';
+import { K8S_KINDS, WI_ANNOTATION } from '../../model/k8s/types.js';
 import type { K8sKind } from '../../model/k8s/types.js';
 import type { CallOutcome, CallStats } from './calls.js';
 import type { TokenChainApi } from './e2e.js';
@@ -88,6 +95,36 @@ function projectOfAccount(
     if (!(e instanceof IdentifierError)) throw e;
   }
   return undefined;
+}
+
+/** The project number in a project's describe, when it was read. */
+function numberOf(outcome: CallOutcome<unknown>): string | undefined {
+  const n = outcome.ok && isRecord(outcome.value) ? outcome.value.projectNumber : undefined;
+  return typeof n === 'string' ? n : undefined;
+}
+
+/**
+ * The GSA emails the subjects of --all and --ksa name, straight from the KSA list (no Facts built): every
+ * subject's GSA is its KSA's annotation (src/engine/subjects.ts buildSubject). Undefined when the targets need
+ * the full resolution: workloads or pods, or a named KSA the list lacks (resolveSubjects says why).
+ */
+export function gsasOfKsaList(list: unknown, targets: TargetRequest): string[] | undefined {
+  if ((targets.workload?.length ?? 0) > 0 || (targets.pod?.length ?? 0) > 0) return undefined;
+  if (!isRecord(list) || !Array.isArray(list.items)) return undefined;
+  const named = new Set(targets.ksa ?? []);
+  const found = new Set<string>();
+  const emails: string[] = [];
+  for (const item of list.items as unknown[]) {
+    const meta = isRecord(item) && isRecord(item.metadata) ? item.metadata : undefined;
+    if (meta === undefined || typeof meta.name !== 'string') continue;
+    const id = `${typeof meta.namespace === 'string' ? meta.namespace : 'default'}/${meta.name}`;
+    const isNamed = named.has(id);
+    if (isNamed) found.add(id);
+    if (targets.all !== true && !isNamed) continue;
+    const value = isRecord(meta.annotations) ? meta.annotations[WI_ANNOTATION] : undefined;
+    if (typeof value === 'string' && isServiceAccountEmail(value)) emails.push(value);
+  }
+  return found.size === named.size ? emails : undefined;
 }
 
 /** A bundle file name for a resource policy: readable, unique, no path separators. */
@@ -208,6 +245,10 @@ export async function collectLive(
       google.logEntries(cluster.project, `${LOG_FILTER} AND timestamp>="${since}"`, LOG_PAGE),
     );
   }
+  // The GSAs to read depend on the KSA list only (for --all and --ksa): their reads start as soon as it and the
+  // project's number are in, overlapping the rest of phase 1.
+  const projectDescribe = b.fetch(paths.project(cluster.project), () => google.project(cluster.project));
+  let gsaReads: Promise<string[]> | undefined;
   const kinds = kindsFor(request);
   await Promise.all([
     ...kinds.map(async (kind) => {
@@ -216,6 +257,14 @@ export async function collectLive(
         scrubK8sFile(outcome.value);
         b.files.set(`k8s/${kind}.json`, { json: outcome.value });
         b.k8sKinds.push(kind);
+        if (kind === 'serviceaccounts') {
+          const named = gsasOfKsaList(outcome.value, request.targets);
+          if (named !== undefined) {
+            gsaReads = projectDescribe.then((o) => readGsas(named, numberOf(o)));
+            // Awaited in phase 2; until then a (programming) error must not count as unhandled.
+            gsaReads.catch(() => undefined);
+          }
+        }
       } else b.errors[`k8s:${kind}`] = outcome.message;
     }),
     clusterCall.then((outcome) => {
@@ -228,68 +277,91 @@ export async function collectLive(
       if (poolProject) projectFacts(poolProject, { describe: true, policy: false, services: false });
     }),
   ]);
-  await b.settle();
 
   // ---- Phase 2: subjects → GSAs, their projects, --on, --impersonate.
   phase('service accounts');
-  const early = factsFromFiles(b.input());
-  const subjects = resolveSubjects(early, request.targets);
-  const clusterProjectFact = early.project(cluster.project);
-  const clusterProject = {
-    id: cluster.project,
-    number: clusterProjectFact.status === 'present' ? clusterProjectFact.value.projectNumber : undefined,
-  };
+  if (gsaReads === undefined) {
+    // Workload and pod targets (or a KSA the list lacks, which resolveSubjects explains) need the whole
+    // resolution over what phase 1 read.
+    await b.settle();
+    const early = factsFromFiles(b.input());
+    const subjects = resolveSubjects(early, request.targets);
+    const emails = subjects.flatMap((s) => (s.gsaEmail !== undefined ? [s.gsaEmail] : []));
+    gsaReads = projectDescribe.then((o) => readGsas(emails, numberOf(o)));
+  }
+  const gsaCalls: Promise<unknown>[] = [gsaReads];
 
-  /** Spellings of each GSA, by lower-case email: one set of calls, a file per spelling. */
-  const spellings = new Map<string, Set<string>>();
-  const addGsa = (email: string) => {
-    const key = email.toLowerCase();
-    const set = spellings.get(key) ?? new Set<string>();
-    set.add(email);
-    spellings.set(key, set);
-  };
-  for (const subject of subjects) if (subject.gsaEmail !== undefined) addGsa(subject.gsaEmail);
-  const impersonate = request.options.impersonate;
-  if (impersonate !== undefined && impersonate.includes('@')) addGsa(impersonate);
-
-  const wantsAccount = need.has('serviceAccount') || need.has('projectServiceAccounts');
-  const failedDescribes: { email: string; project: string | undefined }[] = [];
-  const gsaCalls: Promise<unknown>[] = [];
-  for (const [key, names] of spellings) {
-    const [first = key, ...others] = [...names];
-    const project = projectOfAccount(first, clusterProject);
-    const copy = (toPath: (e: string) => string, outcome: CallOutcome<unknown>) => {
-      for (const other of others) b.record(toPath(other), outcome);
+  /**
+   * The reads of the subjects' GSAs (plus --impersonate): one set of calls per GSA however many KSAs name it,
+   * a file per spelling. Existence and `disabled` come from each project's account list (one list for many
+   * GSAs); a GSA is described only when its project is unknown or its project's list could not be read.
+   */
+  async function readGsas(subjectEmails: readonly string[], clusterNumber: string | undefined): Promise<string[]> {
+    const clusterProject = { id: cluster.project, number: clusterNumber };
+    const spellings = new Map<string, Set<string>>();
+    const addGsa = (email: string) => {
+      const key = email.toLowerCase();
+      const set = spellings.get(key) ?? new Set<string>();
+      set.add(email);
+      spellings.set(key, set);
     };
-    if (wantsAccount) {
-      gsaCalls.push(
-        b
-          .fetch(paths.serviceAccount(first), () => google.serviceAccount(first, project))
-          .then((o) => {
-            copy(paths.serviceAccount, o);
-            if (!o.ok && (o.status === 403 || o.status === 404)) failedDescribes.push({ email: first, project });
-          }),
+    for (const email of subjectEmails) addGsa(email);
+    const subjectKeys = new Set(spellings.keys());
+    const impersonate = request.options.impersonate;
+    if (impersonate !== undefined && impersonate.includes('@')) addGsa(impersonate);
+
+    const calls: Promise<unknown>[] = [];
+    const wantsAccount = need.has('serviceAccount') || need.has('projectServiceAccounts');
+    const describe = (first: string, others: readonly string[], project: string | undefined) =>
+      b
+        .fetch(paths.serviceAccount(first), () => google.serviceAccount(first, project))
+        .then((o) => others.forEach((other) => b.record(paths.serviceAccount(other), o)));
+    /** Per project: its GSAs as [first spelling, other spellings]. */
+    const byProject = new Map<string, [string, string[]][]>();
+    for (const [key, names] of spellings) {
+      const [first = key, ...others] = [...names];
+      const project = projectOfAccount(first, clusterProject);
+      const copy = (toPath: (e: string) => string, outcome: CallOutcome<unknown>) => {
+        for (const other of others) b.record(toPath(other), outcome);
+      };
+      if (wantsAccount) {
+        if (project === undefined) calls.push(describe(first, others, project));
+        else byProject.set(project, [...(byProject.get(project) ?? []), [first, others]]);
+      }
+      if (need.has('serviceAccountPolicy')) {
+        calls.push(
+          b
+            .fetch(paths.serviceAccountPolicy(first), () => google.serviceAccountPolicy(first, project))
+            .then((o) => copy(paths.serviceAccountPolicy, o)),
+        );
+      }
+      const isImpersonateTarget = impersonate !== undefined && impersonate.toLowerCase() === key;
+      if (need.has('serviceAccountKeys') && subjectKeys.has(key)) {
+        calls.push(
+          b
+            .fetch(paths.serviceAccountKeys(first), () => google.serviceAccountKeys(first, project))
+            .then((o) => copy(paths.serviceAccountKeys, o)),
+        );
+      }
+      if (project !== undefined) {
+        projectFacts(project, { services: need.has('projectServices') && !isImpersonateTarget ? undefined : false });
+      }
+    }
+    for (const [project, gsas] of byProject) {
+      // More pages than GSAs would cost more than describing them: stop there and describe instead.
+      calls.push(
+        google.serviceAccounts(project, gsas.length).then(async (o) => {
+          if (o.ok) {
+            b.files.set(paths.projectServiceAccounts(project), { json: o.value });
+            return;
+          }
+          if (o.kind !== 'truncated') b.record(paths.projectServiceAccounts(project), o);
+          await Promise.all(gsas.map(([first, others]) => describe(first, others, project)));
+        }),
       );
     }
-    if (need.has('serviceAccountPolicy')) {
-      gsaCalls.push(
-        b
-          .fetch(paths.serviceAccountPolicy(first), () => google.serviceAccountPolicy(first, project))
-          .then((o) => copy(paths.serviceAccountPolicy, o)),
-      );
-    }
-    const isImpersonateTarget = impersonate !== undefined && impersonate.toLowerCase() === key;
-    const isSubjectGsa = subjects.some((s) => s.gsaEmail?.toLowerCase() === key);
-    if (need.has('serviceAccountKeys') && isSubjectGsa) {
-      gsaCalls.push(
-        b
-          .fetch(paths.serviceAccountKeys(first), () => google.serviceAccountKeys(first, project))
-          .then((o) => copy(paths.serviceAccountKeys, o)),
-      );
-    }
-    if (project !== undefined) {
-      projectFacts(project, { services: need.has('projectServices') && !isImpersonateTarget ? undefined : false });
-    }
+    await Promise.all(calls);
+    return [...spellings.keys()];
   }
 
   const on = request.options.on;
@@ -316,16 +388,12 @@ export async function collectLive(
     const inProject = PROJECT_IN_NAME.exec(on)?.[1];
     if (inProject !== undefined && asProject === undefined) projectFacts(inProject, { policy: true, services: false });
   }
+  const serviceAccounts = await gsaReads;
   await Promise.all(gsaCalls);
   await b.settle();
 
-  // ---- Phase 3: where a describe failed, the project's list proves presence or absence; ancestors.
+  // ---- Phase 3: folder and organization policies above the collected projects.
   phase('lists and ancestors');
-  for (const { project } of failedDescribes) {
-    if (project !== undefined && (need.has('projectServiceAccounts') || need.has('serviceAccount'))) {
-      void b.fetch(paths.projectServiceAccounts(project), () => google.serviceAccounts(project));
-    }
-  }
   if (need.has('ancestorPolicies')) {
     // Only projects whose describe names a parent sit under a folder or organization.
     const withParent = [...b.files.entries()]
@@ -376,6 +444,7 @@ export async function collectLive(
   // ---- Phase 5 (--e2e only): the live token chain of each subject KSA; outcomes only, never tokens.
   if (request.options.e2e === true && sources.tokenChain !== undefined) {
     phase('token chain');
+    const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);
     for (const result of await collectE2e(sources.tokenChain, subjects, cluster, sources.now)) {
       const [namespace = '', ksa = ''] = result.subject.split('/');
       b.files.set(paths.e2e(namespace, ksa), { json: result });
@@ -387,6 +456,6 @@ export async function collectLive(
   return {
     input: b.input(),
     stats: { ...stats, totalCalls, phases },
-    serviceAccounts: [...spellings.keys()].sort(),
+    serviceAccounts: serviceAccounts.sort(),
   };
 }

@@ -44,6 +44,9 @@ async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
   }
 }
 
+/** A list, or `truncated` when it ran past the pages the caller allowed. */
+export type ListOutcome<T> = CallOutcome<T[]> | { ok: false; kind: 'truncated'; pages: number };
+
 const POLICY_V3 = { options: { requestedPolicyVersion: 3 } };
 const PAGE_SIZE = 100;
 
@@ -94,17 +97,24 @@ export class GoogleApi {
     });
   }
 
-  /** Follow nextPageToken; any failed page fails the whole list (a partial list proves no absence). */
-  private async listAll<T>(
+  /**
+   * Follow nextPageToken; any failed page fails the whole list (a partial list proves no absence). With
+   * `maxPages`, a list longer than that stops there and answers `truncated` (nothing of it is kept).
+   */
+  private async listPages<T>(
     api: GoogleApiName,
     path: string,
     permission: string,
     key: string,
     page: (pageToken: string | undefined, signal: AbortSignal) => Promise<{ data: unknown }>,
-  ): Promise<CallOutcome<T[]>> {
+    maxPages: number,
+  ): Promise<ListOutcome<T>> {
     const items: T[] = [];
     let token: string | undefined;
+    let pages = 0;
     do {
+      if (pages >= maxPages) return { ok: false, kind: 'truncated', pages };
+      pages++;
       const current = token;
       const outcome = await this.call(
         api,
@@ -120,6 +130,20 @@ export class GoogleApi {
       token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
     } while (token !== undefined);
     return { ok: true, value: items };
+  }
+
+  /** Every page of a list. */
+  private async listAll<T>(
+    api: GoogleApiName,
+    path: string,
+    permission: string,
+    key: string,
+    page: (pageToken: string | undefined, signal: AbortSignal) => Promise<{ data: unknown }>,
+  ): Promise<CallOutcome<T[]>> {
+    const outcome = await this.listPages<T>(api, path, permission, key, page, Infinity);
+    // Unreachable: no page bound was set.
+    if (!outcome.ok && outcome.kind === 'truncated') throw new Error('a list without a page bound was truncated');
+    return outcome;
   }
 
   cluster(ref: ClusterRef) {
@@ -212,9 +236,9 @@ export class GoogleApi {
   }
 
   /** Enabled services, as `gcloud services list --enabled` prints them. */
-  services(project: string) {
+  services(project: string): Promise<CallOutcome<unknown[]>> {
     const parent = `projects/${project}`;
-    return this.listAll(
+    return this.listAll<unknown>(
       'serviceusage',
       `v1/${parent}/services`,
       'serviceusage.services.list',
@@ -227,9 +251,10 @@ export class GoogleApi {
     );
   }
 
-  serviceAccounts(project: string) {
+  /** The project's accounts; with `maxPages`, `truncated` rather than read more pages than that. */
+  serviceAccounts(project: string, maxPages = Infinity): Promise<ListOutcome<unknown>> {
     const name = `projects/${project}`;
-    return this.listAll(
+    return this.listPages<unknown>(
       'iam',
       `v1/${name}/serviceAccounts`,
       'iam.serviceAccounts.list',
@@ -239,6 +264,7 @@ export class GoogleApi {
           { name, pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) },
           this.opts('iam', signal),
         ),
+      maxPages,
     );
   }
 

@@ -1,7 +1,9 @@
-// OAuth 2.0 token endpoint (refresh tokens of declared callers) and tokeninfo.
+// OAuth 2.0 token endpoint (refresh tokens of declared callers, JWT-bearer assertions signed with key files)
+// and tokeninfo.
 
 import { str, RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { World } from '../world.js';
+import { JWT_BEARER, jwtBearerGrant } from './jwt-bearer.js';
 
 function oauthError(status: number, error: string, description: string): SandboxResponse {
   return { status, json: { error, error_description: description } };
@@ -31,8 +33,9 @@ function tokenInfo(world: World, req: SandboxRequest): SandboxResponse {
 }
 
 export function oauth2Routes(world: World): RouteTable {
-  const token = (req: SandboxRequest): SandboxResponse => {
+  const token = async (req: SandboxRequest): Promise<SandboxResponse> => {
     const body = readBody(req);
+    if (body.grant_type === JWT_BEARER) return jwtBearerGrant(world, str(body.assertion));
     if (body.grant_type === 'refresh_token') {
       const callerToken = world.refreshTokens.get(str(body.refresh_token));
       if (callerToken === undefined) return oauthError(400, 'invalid_grant', 'Bad Request');

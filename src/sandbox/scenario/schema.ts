@@ -90,6 +90,7 @@ export const scenarioSchema = closed(
                     id: str,
                     type: { enum: ['USER_MANAGED', 'SYSTEM_MANAGED'] },
                     validAfterTime: str,
+                    disabled: { type: 'boolean' },
                   }),
                 },
                 policy,

@@ -13,6 +13,8 @@ export interface KeySpec {
   id?: string;
   type?: 'USER_MANAGED' | 'SYSTEM_MANAGED';
   validAfterTime?: string;
+  /** A disabled key still lists, but its key file no longer gets tokens. */
+  disabled?: boolean;
 }
 
 export interface GsaSpec {

@@ -1,5 +1,5 @@
 // Live collection against the sandbox: the live diagnosis equals the diagnosis of the bundle `collect`
-// writes from the same world; calls are deduplicated per GSA; a 403 on one policy is unknown for what it
+// writes from the same world; calls are deduplicated per GSA (existence from the project's list); a 403 on one policy is unknown for what it
 // touched only; a 429 storm is retried.
 
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -136,11 +136,14 @@ describe('live collection: calls, failures and retries', () => {
     const live = await withSandbox(scenario, (_s, env) =>
       liveFacts({ all: true }, { env, onTrace: (e) => trace.push(e) }),
     );
+    // Its policy once; its existence from the project's account list (one call), no describe.
     const aboutCart = trace.filter((e) => e.url.includes(`serviceAccounts/${CART}`));
     expect(aboutCart.map((e) => `${e.method} ${new URL(e.url).pathname}`).sort()).toEqual([
-      `GET /v1/projects/acme-shop/serviceAccounts/${CART}`,
       `POST /v1/projects/acme-shop/serviceAccounts/${CART}:getIamPolicy`,
     ]);
+    const lists = trace.filter((e) => new URL(e.url).pathname === '/v1/projects/acme-shop/serviceAccounts');
+    expect(lists).toHaveLength(1);
+    expect(live.facts.serviceAccount(CART).status).toBe('present');
     // One read of the cluster's project, however many GSAs and checks need it.
     expect(trace.filter((e) => new URL(e.url).pathname === '/v1/projects/acme-shop:getIamPolicy')).toHaveLength(1);
     expect(live.stats.totalCalls).toBe(trace.length);
