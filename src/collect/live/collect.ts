@@ -11,6 +11,7 @@
 // Within a phase every call runs concurrently under the runner's bound; a failed call becomes an
 // `errors`/`absent` entry of the manifest and never stops the rest.
 
+import { WORKLOAD_KINDS } from '../../engine/ownership.js';
 import type { FactName } from '../../checks/define.js';
 import { factsFromFiles } from '../bundle/facts.js';
 import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js';
@@ -63,15 +64,6 @@ export interface CollectResult {
   /** Distinct GSAs read (after dedupe). */
   serviceAccounts: string[];
 }
-
-const WORKLOAD_KIND: Record<string, K8sKind> = {
-  deployment: 'deployments',
-  statefulset: 'statefulsets',
-  daemonset: 'daemonsets',
-  replicaset: 'replicasets',
-  job: 'jobs',
-  cronjob: 'cronjobs',
-};
 
 /** The audit entries that show GKE minting tokens (FACTS §1 Cloud Logging): the last day, one page. */
 export const LOG_FILTER = 'protoPayload.serviceName="iamcredentials.googleapis.com"';
@@ -200,7 +192,7 @@ export function kindsFor(request: CollectRequest): K8sKind[] {
   if (request.targets.pod?.length) kinds.add('pods');
   for (const workload of request.targets.workload ?? []) {
     const word = (workload.split('/')[1] ?? '').toLowerCase().replace(/s$/, '');
-    const kind = WORKLOAD_KIND[word];
+    const kind = WORKLOAD_KINDS[word];
     if (kind) kinds.add(kind);
     kinds.add('pods');
     if (kind === 'deployments') kinds.add('replicasets');

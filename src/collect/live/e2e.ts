@@ -4,6 +4,7 @@
 // binding the federated token itself is the result). Only the steps' outcomes are kept: every token lives in
 // a local variable of one chain and is dropped when it ends.
 
+import { headerOf } from './google.js';
 import { AuthenticationV1TokenRequest, CoreV1Api, V1TokenRequestSpec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { iamcredentials } from '@googleapis/iamcredentials';
@@ -70,17 +71,6 @@ export function apiErrorText(body: unknown): { error?: string; code?: string } {
     };
   }
   return {};
-}
-
-function headerOf(headers: unknown, name: string): string | undefined {
-  if (!isRecord(headers) && !(typeof headers === 'object' && headers !== null)) return undefined;
-  const get = (headers as { get?: unknown }).get;
-  if (typeof get === 'function') {
-    const v: unknown = get.call(headers, name);
-    return typeof v === 'string' ? v : undefined;
-  }
-  const v = (headers as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : undefined;
 }
 
 /** Run one attempt's promise, turning a gaxios or client-node HTTP error into the runner's HttpFailure. */

@@ -18,7 +18,8 @@ interface GaxiosLikeError {
   response?: { status?: number; data?: unknown; headers?: unknown };
 }
 
-function headerOf(headers: unknown, name: string): string | undefined {
+/** A response header from gaxios, whatever shape its headers have. */
+export function headerOf(headers: unknown, name: string): string | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   // gaxios hands over node-fetch's Headers (not the global class) or, in older versions, a plain object.
   const get = (headers as { get?: unknown }).get;
