@@ -138,7 +138,7 @@ export default defineCheck({
     }
     return {
       status: 'pass',
-      cause: `node pool \`${poolName}\` runs the GKE metadata server (mode GKE_METADATA)${labels.total > 0 ? `, and all ${labels.total} of its nodes carry the \`${METADATA_SERVER_NODE_LABEL}\` label` : ''}`,
+      cause: `node pool \`${poolName}\` runs the GKE metadata server (mode GKE_METADATA)${labels.total > 0 ? `, and ${labels.total === 1 ? 'its node carries' : `all ${labels.total} of its nodes carry`} the \`${METADATA_SERVER_NODE_LABEL}\` label` : ''}`,
       ...(labels.total === 0 ? { evidence: { notes: ['no node of the pool was among the nodes read'] } } : {}),
     };
   },
