@@ -3,7 +3,7 @@
 // deletion (or a delete-and-recreate, §5.8) apart from a typo.
 
 import { noAnnotationOutcome } from './lib/subject-principal.js';
-import { editDistance } from '../engine/annotations.js';
+import { editDistance } from '../model/edit-distance.js';
 import type { Subject } from '../engine/subject.js';
 import { need } from '../model/facts.js';
 import type { Facts } from '../model/facts.js';

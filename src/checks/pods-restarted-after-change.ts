@@ -99,6 +99,13 @@ export default defineCheck({
         ? [`no status.startTime, not compared: ${noStart.map((n) => `\`${n}\``).join(', ')}`]
         : []),
     ];
+    if (pods.length - noStart.length === 0) {
+      return {
+        status: 'skip',
+        cause: `no running pod of \`${subject.id}\` with a start time to compare with the annotation change (${changedAt})`,
+        evidence: { notes },
+      };
+    }
     if (stale.length === 0) {
       return {
         status: 'pass',

@@ -3,6 +3,7 @@
 // This check lists those that concern the subject: the GSA itself, or Workload Identity members, in the
 // GSA's policy and in the project policies of the cluster and the GSA.
 
+import { need } from '../model/facts.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
 import { defineCheck } from './define.js';
 import { policyCollectHint } from './lib/collect-hints.js';
@@ -28,6 +29,8 @@ export default defineCheck({
   requires: ['serviceAccount', 'serviceAccountPolicy', 'projectPolicy'],
   run({ facts, target }) {
     const subject = target.subject;
+    // Without the KSA, its annotation (and so its GSA's policy) is unknown: nothing here can be ruled out.
+    if (subject.ksa.status !== 'absent') need(subject.ksa);
     const gsa = subject.model === 'impersonation' ? subject.gsaEmail : undefined;
     const policies: CollectedPolicy[] = [];
     // A deleted account's own policy went with it: nothing to read there.

@@ -1,6 +1,7 @@
 // Option parsing shared by commands: repeatable, comma-separated lists and closed choices.
 
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../engine/errors.js';
 
 /** Collects `--x a --x b,c` into ['a', 'b', 'c']. */
 export function list(value: string, previous: string[] = []): string[] {
@@ -26,4 +27,32 @@ export function portNumber(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('expected a port number (0 for free ports)');
   return n;
+}
+
+/** Flags naming permissions, resources and accounts: a typo here must be a usage error, not a finding. */
+export function validateAccessFlags(
+  flags: { need?: string[]; on?: string; impersonate?: string },
+  knownPermission: (p: string) => boolean,
+  suggest: (p: string) => string[],
+  isEmail: (e: string) => boolean,
+): void {
+  for (const need of flags.need ?? []) {
+    if (/^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/.test(need)) continue;
+    if (/^[a-z0-9]+(\.[a-zA-Z0-9]+){2,}$/.test(need) && knownPermission(need)) continue;
+    const close = suggest(need);
+    throw new UsageError(
+      `--need ${JSON.stringify(need)}: not a known IAM permission or role (roles/…, projects/P/roles/…, organizations/N/roles/…)${close.length ? `; did you mean ${close.join(', ')}?` : ''}`,
+    );
+  }
+  if (
+    flags.on !== undefined &&
+    !/^(\/\/[a-z0-9.-]+\.googleapis\.com\/\S+|projects\/[a-z][-a-z0-9]{4,28}[a-z0-9])$/.test(flags.on)
+  ) {
+    throw new UsageError(
+      `--on ${JSON.stringify(flags.on)}: expected a full resource name, e.g. //storage.googleapis.com/projects/_/buckets/B, or projects/P`,
+    );
+  }
+  if (flags.impersonate !== undefined && !isEmail(flags.impersonate)) {
+    throw new UsageError(`--impersonate ${JSON.stringify(flags.impersonate)}: expected a service-account email`);
+  }
 }

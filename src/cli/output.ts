@@ -2,6 +2,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { UsageError } from '../engine/errors.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -15,8 +16,13 @@ export const processIo = (): Io => ({ stdout: process.stdout, stderr: process.st
 export function emit(io: Io, text: string, outputFile: string | undefined): void {
   const body = text.endsWith('\n') ? text : `${text}\n`;
   if (outputFile) {
-    mkdirSync(dirname(outputFile), { recursive: true });
-    writeFileSync(outputFile, body);
+    try {
+      mkdirSync(dirname(outputFile), { recursive: true });
+      writeFileSync(outputFile, body);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new UsageError(`--output ${outputFile}: cannot write the report (${code})`);
+    }
     io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
   } else {
     io.stdout.write(body);

@@ -2,27 +2,9 @@
 
 import { WI_ANNOTATION } from '../model/k8s/types.js';
 import type { AnnotationFinding } from './subject.js';
+import { editDistance } from '../model/edit-distance.js';
 
 const WI_SUFFIX = 'gcp-service-account';
-
-/** Levenshtein distance, bounded: returns `limit + 1` as soon as the distance exceeds `limit`. */
-export function editDistance(a: string, b: string, limit: number): number {
-  if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const value = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-      current.push(value);
-      if (value < rowMin) rowMin = value;
-    }
-    if (rowMin > limit) return limit + 1;
-    previous = current;
-  }
-  return previous[b.length] ?? limit + 1;
-}
 
 /**
  * Keys that look like `iam.gke.io/gcp-service-account` but are not: within edit distance 3, or the right name

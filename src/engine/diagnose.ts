@@ -9,7 +9,7 @@ import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
 import { UsageError } from './errors.js';
 import type { RunEnvironment } from './runner.js';
-import { runCheck } from './runner.js';
+import { notApplicable, runCheck } from './runner.js';
 import type { TargetRequest } from './subjects.js';
 import { resolveSubjects } from './subjects.js';
 import type { Target } from './subject.js';
@@ -57,7 +57,10 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
   const results: CheckResult[] = [];
   const sharedResults = new Map<string, CheckResult[]>(); // shared target subject → its results
   const runShared = (check: AnyCheck, target: Target): void => {
-    const result = runCheck(check, target, env);
+    // A shared check that bears on none of the subjects (the IAM Credentials API when every subject uses
+    // direct binding) must not fail the run: it is not applicable.
+    const relevant = !check.relevantTo || subjects.length === 0 || subjects.some((s) => check.relevantTo?.(s));
+    const result = relevant ? runCheck(check, target, env) : notApplicable(check, target);
     results.push(result);
     const list = sharedResults.get(result.subject) ?? [];
     list.push(result);
@@ -87,17 +90,18 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
   }
 
   const verdicts = subjects.map((subject) => {
-    const related = [
+    const relatedResults = [
       targetSubject(shared.project),
       targetSubject(shared.cluster),
       ...(shared.poolsBySubject.get(subject.id) ?? []).map((pool) => {
         const target = shared.nodePools.get(pool);
         return target ? targetSubject(target) : pool;
       }),
-    ].filter((s) => sharedResults.has(s));
-    const relatedResults = related
+    ]
       .flatMap((s) => sharedResults.get(s) ?? [])
       .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
+    // Only shared objects with a result that bears on this subject are related to it (and shown with it).
+    const related = [...new Set(relatedResults.map((r) => r.subject))];
     return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
   });
 

@@ -67,3 +67,17 @@ export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): 
   if (outcome.missing !== undefined) result.missing = outcome.missing;
   return result;
 }
+
+/** The result of a shared check that bears on none of the run's subjects: skipped, not run. */
+export function notApplicable(check: AnyCheck, target: Target): CheckResult {
+  return {
+    check: check.id,
+    status: 'skip',
+    subject: targetSubject(target),
+    title: check.title,
+    cause: 'not applicable: it bears on none of the subjects checked (e.g. all of them use direct binding)',
+    fix: [],
+    docs: docsUrl(check.id),
+    location: targetLocation(target),
+  };
+}

@@ -1,11 +1,12 @@
 // Targets → subjects: pod → owner workload → KSA → GSA (or the KSA's own principal under direct binding).
 
 import type { ClusterRef, Fact, Facts } from '../model/facts.js';
-import { clusterUrl, present } from '../model/facts.js';
+import { clusterUrl, factError, notCollected, present } from '../model/facts.js';
 import { isServiceAccountEmail, poolOf, projectOfPool, tryParseMember } from '../model/identifiers.js';
 import type { Pod, ServiceAccountObject, Workload } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
-import { editDistance, nearMissAnnotations } from './annotations.js';
+import { editDistance } from '../model/edit-distance.js';
+import { nearMissAnnotations } from './annotations.js';
 import { UsageError } from './errors.js';
 import { ownerWorkloadOf, podsOfWorkload, templateOf, WORKLOAD_KINDS } from './ownership.js';
 import type { KsaPrincipal, Subject } from './subject.js';
@@ -73,9 +74,11 @@ export function buildSubject(
     workload?: Subject['workload'];
     pods: Fact<readonly Pod[]>;
     template?: Subject['template'];
+    /** Why the KSA cannot be known (the workload or pod was not readable): never guess `default` instead. */
+    ksaUnknown?: Fact<ServiceAccountObject>;
   },
 ): Subject {
-  const ksa = facts.k8s.get<ServiceAccountObject>('serviceaccounts', base.namespace, base.ksaName);
+  const ksa = base.ksaUnknown ?? facts.k8s.get<ServiceAccountObject>('serviceaccounts', base.namespace, base.ksaName);
   const annotations = ksa.status === 'present' ? ksa.value.metadata.annotations : undefined;
   const value = annotations?.[WI_ANNOTATION];
   const annotation = value === undefined ? undefined : { key: WI_ANNOTATION, value };
@@ -110,6 +113,13 @@ function ksaSubject(facts: Facts, info: PoolInfo, namespace: string, name: strin
     ksaName: name,
     pods: facts.k8s.podsOfServiceAccount(namespace, name),
   });
+}
+
+/** The KSA of a workload or pod whose spec could not be read is unknown, with that reason. */
+function unknownKsa(cause: Fact<unknown>, what: string): Fact<ServiceAccountObject> {
+  if (cause.status === 'error') return factError(cause.source, `${what}: ${cause.message}`);
+  const message = cause.status === 'present' ? `${what} was not collected and has no pods` : cause.message;
+  return notCollected(cause.source, message);
 }
 
 function serviceAccountNameOf(spec: { serviceAccountName?: string; serviceAccount?: string } | undefined): string {
@@ -156,7 +166,8 @@ function resolveWorkload(facts: Facts, info: PoolInfo, value: string): Subject {
   // Without the workload object we cannot know its KSA; its pods (if collected) still tell.
   const pods = podsOfWorkload(facts.k8s, namespace, kind, name);
   const firstPod = pods.status === 'present' ? pods.value[0] : undefined;
-  const ksaName = serviceAccountNameOf(template?.spec ?? firstPod?.spec);
+  const spec = template?.spec ?? firstPod?.spec;
+  const ksaName = spec ? serviceAccountNameOf(spec) : '(unknown)';
   return buildSubject(facts, info, {
     id: `${namespace}/${kind}/${name}`,
     kind: 'workload',
@@ -166,6 +177,7 @@ function resolveWorkload(facts: Facts, info: PoolInfo, value: string): Subject {
     workload: object ? { kind, name, object } : undefined,
     pods,
     template,
+    ksaUnknown: spec ? undefined : unknownKsa(fact.status === 'present' ? pods : fact, `${kind} ${namespace}/${name}`),
   });
 }
 
@@ -193,7 +205,8 @@ function resolvePod(facts: Facts, info: PoolInfo, value: string): Subject {
     kind: 'pod',
     named: true,
     namespace,
-    ksaName: serviceAccountNameOf(pod?.spec),
+    ksaName: pod ? serviceAccountNameOf(pod.spec) : '(unknown)',
+    ksaUnknown: pod ? undefined : unknownKsa(fact, `Pod ${namespace}/${name}`),
     workload: owner?.object ? { kind: owner.kind, name: owner.name, object: owner.object } : undefined,
     pods: pod ? present([pod], fact.source) : (fact as Fact<readonly Pod[]>),
     template: pod ? { metadata: pod.metadata, spec: pod.spec } : undefined,

@@ -70,6 +70,17 @@ describe('wi-doctor check', () => {
     [['check', '--from', healthy, '--all', '--only', 'wi-bindin'], /unknown check id/],
     [['check', '--from', healthy, '--all', '--fail-on', 'error'], /fail-on/],
     [['explain', 'wi-bindin'], /did you mean wi-binding/],
+    [
+      ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'storage.object.get'],
+      /did you mean storage\.objects\.get/,
+    ],
+    [['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'not a perm'], /not a known IAM permission/],
+    [
+      ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'storage.objects.get', '--on', 'garbage'],
+      /full resource name/,
+    ],
+    [['check', '--from', healthy, '--ksa', 'shop/cart', '--impersonate', 'notanemail'], /service-account email/],
+    [['check', '--from', healthy, '--all', '--output', tmpdir()], /--output .*cannot write/],
   ])('usage error %j exits 2 with one line', async (args, message) => {
     const { code, stderr } = await run(args);
     expect(code).toBe(2);

@@ -392,3 +392,40 @@ describe('loadExampleFiles', () => {
     });
   });
 });
+
+describe('files of the wrong shape are unknown, never proof', () => {
+  const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+  it.each([
+    ['an array', [1, 2]],
+    ['null', null],
+    ['a List with a non-object item', { kind: 'List', items: [null] }],
+  ])('k8s/pods.json holding %s makes pods an error', (_name, json) => {
+    const input = loadExampleFiles('healthy');
+    input.files.set('k8s/pods.json', { json });
+    const facts = factsFromFiles(input);
+    expect(facts.k8s.list('pods').status).toBe('error');
+    expect(facts.notes.join('\n')).toMatch(/k8s\/pods\.json/);
+  });
+
+  it('one page of a paged service-account list proves nothing absent', () => {
+    const input = loadExampleFiles('healthy');
+    input.files.delete(`gcp/service-accounts/${CART}.json`);
+    input.files.set('gcp/projects/acme-shop.service-accounts.json', {
+      json: { accounts: [{ email: 'other@acme-shop.iam.gserviceaccount.com' }], nextPageToken: 'abc' },
+    });
+    const facts = factsFromFiles(input);
+    expect(facts.serviceAccount(CART).status).not.toBe('absent');
+  });
+
+  it.each([
+    ['members as a string', { bindings: [{ role: 'roles/x', members: 'serviceAccount:a@b.iam.gserviceaccount.com' }] }],
+    ['a null binding', { bindings: [null] }],
+    ['bindings not an array', { bindings: 'x' }],
+  ])('a policy with %s is an error, not an empty policy', (_name, json) => {
+    const input = loadExampleFiles('healthy');
+    input.files.set(`gcp/service-accounts/${CART}.iam-policy.json`, { json });
+    const policy = factsFromFiles(input).serviceAccountPolicy(CART);
+    expect(policy.status).toBe('error');
+    expect(policy.status === 'error' && policy.message).toMatch(/not an IAM policy/);
+  });
+});

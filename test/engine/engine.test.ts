@@ -196,3 +196,36 @@ describe('probe reports in the bundle', () => {
     expect(report.notes.join('\n')).toMatch(/probe\/other\.json: not a wi-doctor probe report/);
   });
 });
+
+describe('what cannot be read is never guessed', () => {
+  it('a workload whose objects are unreadable has an unknown KSA, not `default`', () => {
+    const facts = healthy((b) => {
+      b.error('k8s:deployments', '403 Forbidden');
+      b.error('k8s:replicasets', '403 Forbidden');
+      b.error('k8s:pods', '403 Forbidden');
+    });
+    const [subject] = resolveSubjects(facts, { workload: ['shop/deployment/cart'] });
+    expect(subject?.ksa.status).toBe('error');
+    const report = run(facts, CHECKS, { workload: ['shop/deployment/cart'] });
+    expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(report.verdicts[0]?.rootCause).toBeNull();
+    expect(report.verdicts[0]?.headline).toMatch(/could not run/);
+  });
+
+  it('a direct-binding subject is not blamed on the IAM Credentials API, and the check is skipped when no subject needs it', () => {
+    const facts = healthy((b) =>
+      b.edit('gcp/projects/acme-shop.services.json', (list: { config?: { name?: string } }[]) =>
+        list.filter((x) => x.config?.name !== 'iamcredentials.googleapis.com'),
+      ),
+    );
+    const direct = run(facts, CHECKS, { ksa: ['shop/api'] });
+    expect(direct.verdicts[0]?.rootCause).toBeNull();
+    expect(direct.results.find((r) => r.check === 'iamcredentials-api-enabled')?.status).toBe('skip');
+    const both = run(facts, CHECKS, { ksa: ['shop/api', 'shop/cart'] });
+    expect(both.results.find((r) => r.check === 'iamcredentials-api-enabled')?.status).toBe('fail');
+    expect(both.verdicts.find((v) => v.subject === 'shop/cart')?.rootCause).toBe('iamcredentials-api-enabled');
+    const api = both.verdicts.find((v) => v.subject === 'shop/api');
+    expect(api?.rootCause).toBeNull();
+    expect(api?.related).not.toContain('projects/acme-shop');
+  });
+});

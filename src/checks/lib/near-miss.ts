@@ -8,7 +8,7 @@
 //   3. a deleted member (the grant was made to an account since deleted);
 //   4. other members of the account's own policy (a different member, a role without the permission).
 
-import { editDistance } from '../../engine/annotations.js';
+import { editDistance } from '../../model/edit-distance.js';
 import type { KsaPrincipal } from '../../engine/subject.js';
 import type { Expr } from '../../model/gcp.js';
 import type { NearMiss, PermissionEvaluation, PolicyAt, PolicyLevel } from '../../model/iam/evaluate.js';

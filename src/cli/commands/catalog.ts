@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKS, CHECKS_IN_CHAIN_ORDER } from '../../checks/index.js';
-import { editDistance } from '../../engine/annotations.js';
+import { editDistance } from '../../model/edit-distance.js';
 import { UsageError } from '../../engine/errors.js';
 import { docsUrl } from '../../model/results.js';
 import type { Io } from '../output.js';

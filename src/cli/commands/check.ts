@@ -13,6 +13,9 @@ import { exitCodeFor } from '../../model/results.js';
 import { RENDERERS } from '../../report/index.js';
 import { shouldColor } from '../../report/text.js';
 import type { Io } from '../output.js';
+import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
+import { isServiceAccountEmail } from '../../model/identifiers.js';
+import { validateAccessFlags } from '../options.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 
@@ -40,6 +43,7 @@ export interface CheckCommandOptions extends LiveOptions {
 
 export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
+  validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const report = diagnose(facts, CHECKS, {

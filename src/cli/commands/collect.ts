@@ -11,6 +11,9 @@ import { UsageError } from '../../engine/errors.js';
 import { K8S_KINDS } from '../../model/k8s/types.js';
 import type { FactName } from '../../checks/define.js';
 import type { Io } from '../output.js';
+import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
+import { isServiceAccountEmail } from '../../model/identifiers.js';
+import { validateAccessFlags } from '../options.js';
 import { warn } from '../output.js';
 
 export interface CollectCommandOptions extends LiveRequestOptions {
@@ -66,6 +69,7 @@ export async function runCollectCommand(options: CollectCommandOptions, io: Io):
     throw new UsageError('name what to collect for: --all, or --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD');
   }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
+  validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   // A bundle serves every check and every target kind, whatever `check --from` later selects.
   const requires: FactName[] = [...requiredFacts(CHECKS), ...K8S_KINDS.map((k): FactName => `k8s:${k}`)];
   const hooks = liveHooks(io, options);

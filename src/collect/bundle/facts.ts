@@ -68,6 +68,27 @@ function isRestList(value: Record<string, unknown>, listKey: string): boolean {
   return Object.keys(value).every((k) => k === listKey || k === 'nextPageToken');
 }
 
+/** Why a k8s file's content is no Kubernetes object or List, or undefined when it is one. */
+function k8sContentProblem(json: unknown): string | undefined {
+  if (!isRecord(json)) return 'not a Kubernetes object or List';
+  if (Array.isArray(json.items) && json.items.some((item) => !isRecord(item))) return 'a List item is not an object';
+  return undefined;
+}
+
+/** Why a policy file is not an IAM policy, or undefined when its shape is usable. */
+function policyProblem(value: Record<string, unknown>): string | undefined {
+  const bindings = value.bindings;
+  if (bindings === undefined) return undefined;
+  if (!Array.isArray(bindings)) return '"bindings" is not an array';
+  for (const [i, b] of bindings.entries()) {
+    if (!isRecord(b) || typeof b.role !== 'string') return `bindings[${i}] has no "role"`;
+    if (b.members !== undefined && (!Array.isArray(b.members) || b.members.some((m) => typeof m !== 'string'))) {
+      return `bindings[${i}].members is not an array of strings`;
+    }
+  }
+  return undefined;
+}
+
 /** Project id of a user-managed service account (`NAME@P.iam.gserviceaccount.com`). */
 function projectOfEmail(email: string): string | undefined {
   return /^[^@]+@([a-z][-a-z0-9]*)\.iam\.gserviceaccount\.com$/i.exec(email)?.[1]?.toLowerCase();
@@ -91,10 +112,18 @@ export function factsFromFiles(input: BundleInput): Facts {
       if ('error' in entry) return factError(path, entry.error);
       let value = entry.json;
       if (shape === 'array' && isRecord(value) && listKey !== undefined && isRestList(value, listKey)) {
+        // One page of a paged list is not the list: it cannot prove anything absent.
+        if (typeof value.nextPageToken === 'string' && value.nextPageToken !== '') {
+          return factError(path, `only the first page (nextPageToken present): collect it with ${command}`);
+        }
         value = value[listKey] ?? [];
       }
       const ok = shape === 'array' ? Array.isArray(value) : isRecord(value);
       if (!ok) return factError(path, `expected a JSON ${shape} (the output of ${command})`);
+      if (path.endsWith('.iam-policy.json') && isRecord(value)) {
+        const problem = policyProblem(value);
+        if (problem) return factError(path, `not an IAM policy: ${problem} (the output of ${command})`);
+      }
       return present(value as T, path);
     }
     const error = errors[path];
@@ -164,7 +193,11 @@ export function factsFromFiles(input: BundleInput): Facts {
           notes.push(`ignored ${path}: expected {"resource": "//…", "policy": {…}}`);
           break;
         }
-        resourcePolicies.push({ resource: json.resource, policy: present(json.policy as Policy, path) });
+        const problem = policyProblem(json.policy);
+        resourcePolicies.push({
+          resource: json.resource,
+          policy: problem ? factError(path, `not an IAM policy: ${problem}`) : present(json.policy as Policy, path),
+        });
         break;
       }
       case 'logs':
@@ -174,15 +207,19 @@ export function factsFromFiles(input: BundleInput): Facts {
           for (const e of entry.json) if (isRecord(e)) logEntries.push(e);
         } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
         break;
-      case 'k8s':
-        if ('error' in entry) {
+      case 'k8s': {
+        // Valid JSON that is no object or List is as unreadable as invalid JSON: its kind is unknown, not empty.
+        const problem = 'error' in entry ? entry.error : k8sContentProblem(entry.json);
+        if (problem !== undefined) {
           // A broken `k8s/pods.json` hides pods only; a broken file of unknown content hides any kind.
           const base = path.slice(path.lastIndexOf('/') + 1, -'.json'.length);
           const kind = toK8sKind(base);
-          if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${entry.error}`;
-          else unreadableK8s.push(`${path}: ${entry.error}`);
-        } else k8s.addFile(path, entry.json);
+          if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${problem}`;
+          else unreadableK8s.push(`${path}: ${problem}`);
+          notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+        } else if (!('error' in entry)) k8s.addFile(path, entry.json);
         break;
+      }
       case 'token':
         if ('error' in entry) tokens.push({ source: path, error: entry.error });
         else if (typeof entry.json === 'string') tokens.push(decodeTokenText(path, entry.json));

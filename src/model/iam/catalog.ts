@@ -1,6 +1,7 @@
 // The predefined role catalog shipped in data/ (see NOTICE.md): read once, on first use, synchronously,
 // because role resolution sits inside pure checks that must not become async.
 
+import { editDistance } from '../edit-distance.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -80,4 +81,19 @@ export function permissionIndex(): ReadonlyMap<string, readonly string[]> {
     index = built;
   }
   return index;
+}
+
+/** A permission some predefined role includes (the catalog's view of which permissions exist). */
+export function isKnownPermission(permission: string): boolean {
+  return permissionIndex().has(permission);
+}
+
+/** Known permissions closest to a misspelt one (same service first), for "did you mean". */
+export function similarPermissions(wanted: string, limit = 3): string[] {
+  return [...permissionIndex().keys()]
+    .map((p) => ({ p, d: editDistance(p, wanted, 3) }))
+    .filter(({ d }) => d <= 3)
+    .sort((a, b) => a.d - b.d || a.p.localeCompare(b.p))
+    .slice(0, limit)
+    .map(({ p }) => p);
 }
