@@ -2,6 +2,8 @@
 // and run by a one-pod Deployment; every GSA's policy grants roles/iam.workloadIdentityUser to exactly the
 // KSAs that name it. A healthy world, so that the collector reads everything a verdict needs and nothing fails.
 
+import { GOOGLE_APIS as SANDBOX_APIS } from '../../dist/sandbox/index.js';
+
 export const PROJECT = 'acme-shop';
 export const PROJECT_NUMBER = '123456789012';
 export const POOL = `${PROJECT}.svc.id.goog`;
@@ -10,17 +12,8 @@ export const CLUSTER = { project: PROJECT, location: 'europe-west1', name: 'prod
 /** Latency per call, as the brief asks: Google 80 ms, Kubernetes 10 ms. */
 export const GOOGLE_LATENCY_MS = 80;
 export const KUBE_LATENCY_MS = 10;
-const GOOGLE_APIS = [
-  'iam',
-  'iamcredentials',
-  'sts',
-  'container',
-  'cloudresourcemanager',
-  'serviceusage',
-  'logging',
-  'storage',
-  'oauth2',
-];
+// The sandbox's own list of Google APIs (one port each), lower-cased as fault rules name them.
+const GOOGLE_APIS = SANDBOX_APIS.map((api) => api.toLowerCase());
 
 export function latencyFaults() {
   return {
