@@ -2,7 +2,6 @@
 // facts.ts.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Facts } from '../../model/facts.js';
 import { factsFromFiles } from './facts.js';
@@ -72,18 +71,6 @@ function manifestFrom(dir: string, bytes: Uint8Array | undefined, e?: unknown) {
 /** Folders and files whose names start with "." (.git, .DS_Store) are not part of the bundle. */
 const hidden = (name: string) => name.startsWith('.');
 
-async function listFiles(root: string, rel = ''): Promise<string[]> {
-  const entries = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
-  const out: string[] = [];
-  for (const entry of entries) {
-    if (hidden(entry.name)) continue;
-    const path = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...(await listFiles(root, path)));
-    else if (entry.isFile() && path !== MANIFEST_FILE) out.push(path);
-  }
-  return out;
-}
-
 function listFilesSync(root: string, rel = ''): string[] {
   const entries = readdirSync(rel ? join(root, rel) : root, { withFileTypes: true });
   const out: string[] = [];
@@ -96,37 +83,11 @@ function listFilesSync(root: string, rel = ''): string[] {
   return out;
 }
 
-/** Read the folder into the in-memory form `factsFromFiles` takes (useful to patch before building facts). */
-export async function readBundleInput(dir: string): Promise<BundleInput> {
-  let isDir: boolean;
-  try {
-    isDir = (await stat(dir)).isDirectory();
-  } catch (e) {
-    throw new BundleError(`${dir}: ${describeFsError(e)}`);
-  }
-  checkFolder(dir, () => isDir);
-  let manifestBytes: Uint8Array | undefined;
-  let manifestError: unknown;
-  try {
-    manifestBytes = await readFile(join(dir, MANIFEST_FILE));
-  } catch (e) {
-    manifestError = e;
-  }
-  const manifest = manifestFrom(dir, manifestBytes, manifestError);
-
-  const notes: string[] = [];
-  const files = new Map<string, FileEntry>();
-  const paths = (await listFiles(dir)).sort();
-  for (let start = 0; start < paths.length; start += READ_BATCH) {
-    for (const path of paths.slice(start, start + READ_BATCH)) files.set(path, readEntrySync(dir, path, notes));
-    // Let timers and signals run between batches.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-  return { manifest, files, notes };
-}
-
-/** Synchronous twin of `readBundleInput`, for tests and fixtures. */
-export function readBundleInputSync(dir: string): BundleInput {
+/**
+ * The folder's manifest and file list, or BundleError when it is no usable bundle. Synchronous on purpose: for
+ * tens of thousands of small files, sync reads measured ~18× faster here than concurrent async ones.
+ */
+function openBundle(dir: string): { manifest: BundleInput['manifest']; paths: string[] } {
   let isDir: boolean;
   try {
     isDir = statSync(dir).isDirectory();
@@ -141,10 +102,28 @@ export function readBundleInputSync(dir: string): BundleInput {
   } catch (e) {
     manifestError = e;
   }
-  const manifest = manifestFrom(dir, manifestBytes, manifestError);
+  return { manifest: manifestFrom(dir, manifestBytes, manifestError), paths: listFilesSync(dir).sort() };
+}
+
+/** Read the folder into the in-memory form `factsFromFiles` takes (useful to patch before building facts). */
+export async function readBundleInput(dir: string): Promise<BundleInput> {
+  const { manifest, paths } = openBundle(dir);
   const notes: string[] = [];
   const files = new Map<string, FileEntry>();
-  for (const path of listFilesSync(dir).sort()) files.set(path, readEntrySync(dir, path, notes));
+  for (let start = 0; start < paths.length; start += READ_BATCH) {
+    for (const path of paths.slice(start, start + READ_BATCH)) files.set(path, readEntrySync(dir, path, notes));
+    // Let timers and signals run between batches.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { manifest, files, notes };
+}
+
+/** Synchronous twin of `readBundleInput`, for tests and fixtures. */
+export function readBundleInputSync(dir: string): BundleInput {
+  const { manifest, paths } = openBundle(dir);
+  const notes: string[] = [];
+  const files = new Map<string, FileEntry>();
+  for (const path of paths) files.set(path, readEntrySync(dir, path, notes));
   return { manifest, files, notes };
 }
 
