@@ -1,5 +1,5 @@
 // Entry point of the single-file build (dist/wi-doctor-probe.cjs): node builtins only, no commander.
-// `wi-doctor probe` runs the same code in-process (src/probe/cli.ts).
+// `wi-doctor probe` runs the same code in-process (src/cli/actions/probe.ts).
 
 import { parseProbeArgv, PROBE_USAGE, ProbeUsageError, resolveProbeOptions } from './options.js';
 import { probeExitCode, renderProbe } from './render.js';

@@ -7,6 +7,7 @@ import { renderMarkdown } from './markdown.js';
 import type { CatalogEntry } from './sarif.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
+import type { ReportFormat } from './formats.js';
 
 export interface RenderContext {
   /** ANSI colour (text only); the CLI decides with `shouldColor`. */
@@ -17,9 +18,6 @@ export interface RenderContext {
   checks: readonly CatalogEntry[];
 }
 
-export const REPORT_FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
-
 export type Renderer = (report: Report, ctx: RenderContext) => string;
 
 export const RENDERERS: Record<ReportFormat, Renderer> = {
@@ -29,8 +27,6 @@ export const RENDERERS: Record<ReportFormat, Renderer> = {
   markdown: (report) => renderMarkdown(report),
 };
 
-export const isReportFormat = (name: string): name is ReportFormat =>
-  (REPORT_FORMATS as readonly string[]).includes(name);
-
 export type { CatalogEntry } from './sarif.js';
+export { REPORT_FORMATS, isReportFormat, type ReportFormat } from './formats.js';
 export { shouldColor } from './text.js';

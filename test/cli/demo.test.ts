@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runDemoCommand } from '../../src/cli/commands/demo.js';
+import { runDemoCommand } from '../../src/cli/actions/demo.js';
 import type { Io } from '../../src/cli/output.js';
 import type { Report } from '../../src/model/results.js';
 

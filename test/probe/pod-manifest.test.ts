@@ -11,7 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { readBundle } from '../../src/collect/bundle/read.js';
 import type { Workload } from '../../src/model/k8s/types.js';
 import { probePodManifest, probePodObjects } from '../../src/probe/pod-manifest.js';
-import { runProbePodCommand } from '../../src/probe/cli.js';
+import { runProbePodCommand } from '../../src/cli/actions/probe.js';
 import { CART_GSA, probe, testFlags } from './helpers.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));

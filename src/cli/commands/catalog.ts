@@ -1,66 +1,33 @@
-// `wi-doctor checks` (the catalog) and `wi-doctor explain ID` (one check's docs page).
+// `wi-doctor checks`, `explain` and `permissions`: flags and help; the work is in ../actions/catalog.ts.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CHECKS, CHECKS_IN_CHAIN_ORDER } from '../../checks/index.js';
-import { editDistance } from '../../model/edit-distance.js';
-import { UsageError } from '../../engine/errors.js';
-import { docsUrl } from '../../model/results.js';
-import type { Io } from '../output.js';
-import { PACKAGE_ROOT } from '../package-info.js';
-import { requiredFacts } from '../../collect/live/live.js';
-import { minimalPermissions } from '../../collect/live/permissions.js';
+import { Option } from 'commander';
+import type { RegisterCommand } from '../host.js';
 
-export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): number {
-  if (options.format === 'json') {
-    const catalog = CHECKS_IN_CHAIN_ORDER.map((c) => ({
-      id: c.id,
-      group: c.group,
-      scope: c.scope,
-      title: c.title,
-      failureTitle: c.failureTitle,
-      requires: c.requires,
-      docs: docsUrl(c.id),
-    }));
-    io.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`);
-    return 0;
-  }
-  const width = Math.max(...CHECKS.map((c) => c.id.length));
-  const lines = CHECKS_IN_CHAIN_ORDER.map(
-    (c) =>
-      `${c.id.padEnd(width)}  ${c.scope.padEnd(8)}  ${c.title}\n${' '.repeat(width + 12)}needs: ${c.requires.join(', ')}`,
-  );
-  io.stdout.write(`${'id'.padEnd(width)}  ${'scope'.padEnd(8)}  what it checks\n${lines.join('\n')}\n`);
-  return 0;
-}
+export const registerCatalog: RegisterCommand = (program, { io, setExit }) => {
+  program
+    .command('permissions')
+    .description('The read-only permissions and roles wi-doctor itself needs to diagnose live.')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: { format: 'text' | 'json' }) => {
+      const { runPermissionsCommand } = await import('../actions/catalog.js');
+      setExit(runPermissionsCommand(options, io));
+    });
 
-export function runExplainCommand(id: string, io: Io): number {
-  const check = CHECKS.find((c) => c.id === id);
-  const path = join(PACKAGE_ROOT, 'docs', 'checks', `${id}.md`);
-  if (!check || !existsSync(path)) {
-    const close = CHECKS.map((c) => c.id).filter((c) => editDistance(c, id, 4) <= 4 || c.includes(id));
-    const hint = close.length ? `; did you mean ${close.join(', ')}?` : '';
-    throw new UsageError(`no check \`${id}\`${hint} (see \`wi-doctor checks\`)`);
-  }
-  io.stdout.write(readFileSync(path, 'utf8'));
-  return 0;
-}
+  program
+    .command('checks')
+    .description('List the checks: id, scope, what it checks and the facts it needs.')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (options: { format: 'text' | 'json' }) => {
+      const { runChecksCommand } = await import('../actions/catalog.js');
+      setExit(runChecksCommand(options, io));
+    });
 
-export function runPermissionsCommand(options: { format: 'text' | 'json' }, io: Io): number {
-  const { permissions, roles } = minimalPermissions(requiredFacts(CHECKS));
-  if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ roles, permissions }, null, 2)}\n`);
-    return 0;
-  }
-  io.stdout.write(
-    [
-      'wi-doctor only reads. To diagnose live, the caller needs these permissions:',
-      ...permissions.map((p) => `  ${p}`),
-      '',
-      'Predefined roles that give them (all read-only):',
-      ...roles.map((r) => `  ${r}`),
-      '',
-    ].join('\n'),
-  );
-  return 0;
-}
+  program
+    .command('explain')
+    .description("Show a check's documentation page.")
+    .argument('<check-id>', 'a check id, e.g. wi-binding')
+    .action(async (id: string) => {
+      const { runExplainCommand } = await import('../actions/catalog.js');
+      setExit(runExplainCommand(id, io));
+    });
+};

@@ -1,75 +1,37 @@
-// `wi-doctor check`: diagnose subjects from an evidence bundle (live collection comes with its own issue).
+// `wi-doctor check`: flags and help; the work is in ../actions/check.ts.
 
-import { CHECKS } from '../../checks/index.js';
-import { readBundle } from '../../collect/bundle/read.js';
-import type { LiveOptions } from '../../collect/live/live.js';
-import { liveFacts } from '../../collect/live/live.js';
-import type { Facts } from '../../model/facts.js';
-import { describeStats, liveHooks } from './collect.js';
-import { diagnose } from '../../engine/diagnose.js';
-import { UsageError } from '../../engine/errors.js';
-import type { FailOn } from '../../model/results.js';
-import { exitCodeFor } from '../../model/results.js';
-import { RENDERERS } from '../../report/index.js';
-import { shouldColor } from '../../report/text.js';
-import type { Io } from '../output.js';
-import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
-import { isServiceAccountEmail } from '../../model/identifiers.js';
-import { validateAccessFlags } from '../options.js';
-import { emit, warn } from '../output.js';
-import { packageVersion } from '../package-info.js';
+import { Option } from 'commander';
+import { REPORT_FORMATS } from '../../report/formats.js';
+import type { RegisterCommand } from '../host.js';
+import { choice, list } from '../options.js';
+import { addLiveOptions } from './live-options.js';
 
-export const FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
-export type Format = (typeof FORMATS)[number];
-
-export interface CheckCommandOptions extends LiveOptions {
-  from?: string;
-  ksa?: string[];
-  workload?: string[];
-  pod?: string[];
-  all?: boolean;
-  format: Format;
-  output?: string;
-  failOn: FailOn;
-  hidePass?: boolean;
-  only?: string[];
-  skip?: string[];
-  need?: string[];
-  on?: string;
-  impersonate?: string;
-  e2e?: boolean;
-  color?: boolean;
-}
-
-export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
-  if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
-  validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
-  const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
-  for (const note of notes) warn(io, note);
-  const report = diagnose(facts, CHECKS, {
-    targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-    options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
-    only: options.only,
-    skip: options.skip,
-    source: options.from ?? 'live',
-    version: packageVersion(),
-    generatedAt: new Date().toISOString(),
+export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
+  const check = program
+    .command('check')
+    .description('Diagnose Workload Identity for Kubernetes service accounts, workloads or pods.')
+    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read')
+    .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
+    .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
+    .option('--pod <ns/name>', 'a pod (repeatable)', list)
+    .option('--all', 'every KSA with a Google identity')
+    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
+        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .default('fail'),
+    )
+    .option('--hide-pass', 'omit passing checks from the checklist')
+    .option('--only <ids>', 'run only these checks (repeatable, or comma-separated)', list)
+    .option('--skip <ids>', 'do not run these checks (repeatable, or comma-separated)', list)
+    .option('--need <permission-or-role>', 'a permission or role the workload needs (repeatable)', list)
+    .option('--on <resource>', 'full resource name the --need permissions are needed on')
+    .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
+    .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
+    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addLiveOptions(check).action(async (options: import('../actions/check.js').CheckCommandOptions) => {
+    const { runCheckCommand } = await import('../actions/check.js');
+    setExit(await runCheckCommand(options, io));
   });
-  const color =
-    options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
-  emit(io, text, options.output);
-  return exitCodeFor(report.results, options.failOn);
-}
-
-/** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
-async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
-  const hooks = liveHooks(io, options);
-  try {
-    const { facts, notes, stats } = await liveFacts(options, hooks);
-    if (options.debug) warn(io, describeStats(stats));
-    return { facts, notes };
-  } finally {
-    hooks.finish();
-  }
-}
+};

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../../src/checks/index.js';
-import { runCollectCommand } from '../../../src/cli/commands/collect.js';
+import { runCollectCommand } from '../../../src/cli/actions/collect.js';
 import type { Io } from '../../../src/cli/output.js';
 import { readBundle } from '../../../src/collect/bundle/read.js';
 import type { TraceEvent } from '../../../src/collect/live/calls.js';

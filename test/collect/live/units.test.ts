@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { liveHooks } from '../../../src/cli/commands/collect.js';
+import { liveHooks } from '../../../src/cli/actions/collect.js';
 import { CHECKS } from '../../../src/checks/index.js';
 import { readBundle } from '../../../src/collect/bundle/read.js';
 import type { BundleInput } from '../../../src/collect/bundle/facts.js';

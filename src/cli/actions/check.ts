@@ -1,0 +1,77 @@
+// `wi-doctor check`: diagnose subjects from an evidence bundle or the live APIs.
+
+import { CHECKS } from '../../checks/index.js';
+import { readBundle } from '../../collect/bundle/read.js';
+import type { LiveOptions } from '../../collect/live/live.js';
+import { liveFacts } from '../../collect/live/live.js';
+import type { Facts } from '../../model/facts.js';
+import { describeStats, liveHooks } from './collect.js';
+import { diagnose } from '../../engine/diagnose.js';
+import { UsageError } from '../../engine/errors.js';
+import type { FailOn } from '../../model/results.js';
+import { exitCodeFor } from '../../model/results.js';
+import { RENDERERS } from '../../report/index.js';
+import type { ReportFormat } from '../../report/formats.js';
+import { shouldColor } from '../../report/text.js';
+import type { Io } from '../output.js';
+import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
+import { isServiceAccountEmail } from '../../model/identifiers.js';
+import { validateAccessFlags } from '../options.js';
+import { emit, warn } from '../output.js';
+import { packageVersion } from '../package-info.js';
+
+export interface CheckCommandOptions extends LiveOptions {
+  from?: string;
+  ksa?: string[];
+  workload?: string[];
+  pod?: string[];
+  all?: boolean;
+  format: ReportFormat;
+  output?: string;
+  failOn: FailOn;
+  hidePass?: boolean;
+  only?: string[];
+  skip?: string[];
+  need?: string[];
+  on?: string;
+  impersonate?: string;
+  e2e?: boolean;
+  color?: boolean;
+}
+
+export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
+  const { ksa, workload, pod, all } = options;
+  if (!all && !ksa?.length && !workload?.length && !pod?.length) {
+    throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
+  }
+  if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
+  validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
+  const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
+  for (const note of notes) warn(io, note);
+  const report = diagnose(facts, CHECKS, {
+    targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+    options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
+    only: options.only,
+    skip: options.skip,
+    source: options.from ?? 'live',
+    version: packageVersion(),
+    generatedAt: new Date().toISOString(),
+  });
+  const color =
+    options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
+  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  emit(io, text, options.output);
+  return exitCodeFor(report.results, options.failOn);
+}
+
+/** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
+async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+  const hooks = liveHooks(io, options);
+  try {
+    const { facts, notes, stats } = await liveFacts(options, hooks);
+    if (options.debug) warn(io, describeStats(stats));
+    return { facts, notes };
+  } finally {
+    hooks.finish();
+  }
+}

@@ -1,0 +1,21 @@
+// Every command, in the order `--help` lists them. A command's declaration is light; its action module is
+// loaded only when it runs.
+
+import type { RegisterCommand } from '../host.js';
+import { registerCatalog } from './catalog.js';
+import { registerCheck } from './check.js';
+import { registerCollect } from './collect.js';
+import { registerDemo } from './demo.js';
+import { registerProbe } from './probe.js';
+import { registerSandbox } from './sandbox.js';
+import { registerToken } from './token.js';
+
+export const COMMANDS: readonly RegisterCommand[] = [
+  registerCheck,
+  registerCollect,
+  registerDemo,
+  registerSandbox,
+  registerCatalog,
+  registerProbe,
+  registerToken,
+];

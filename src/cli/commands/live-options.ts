@@ -1,0 +1,44 @@
+// The flags of live collection, shared by every command that reads the live APIs.
+
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+
+function positiveNumber(what: string, integer: boolean) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`expected a positive ${integer ? 'integer' : 'number'} (${what})`);
+    }
+    return n;
+  };
+}
+
+function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function addLiveOptions(command: Command): Command {
+  return command
+    .option('--project <id>', 'project of the cluster (default: from a gke_PROJECT_LOCATION_CLUSTER context name)')
+    .option('--location <location>', 'location (region or zone) of the cluster')
+    .option('--cluster <name>', 'name of the cluster')
+    .option('--context <name>', 'kubeconfig context to use (default: the current context)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--access-token-file <file>', 'a Google access token to use instead of Application Default Credentials')
+    .option('--billing-project <id>', 'project to bill API quota to (sent as x-goog-user-project)')
+    .addOption(
+      new Option('--timeout <seconds>', 'timeout per API call').argParser(positiveNumber('seconds', false)).default(20),
+    )
+    .addOption(
+      new Option('--concurrency <n>', 'API calls in flight at once')
+        .argParser(positiveNumber('calls', true))
+        .default(8),
+    )
+    .option(
+      '--endpoint <api=url>',
+      'base URL of a Google API, e.g. iam=http://127.0.0.1:8080/ (repeatable; see docs/live.md)',
+      repeatable,
+    )
+    .option('--debug', 'trace every HTTP call on stderr (method, URL, status, time; credentials redacted)')
+    .option('--quiet', 'no progress line on stderr');
+}

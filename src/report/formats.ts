@@ -1,0 +1,8 @@
+// The report formats by `--format` name. Kept apart from the renderers so that the CLI can list the
+// choices without loading them.
+
+export const REPORT_FORMATS = ['text', 'json', 'sarif', 'markdown'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+export const isReportFormat = (name: string): name is ReportFormat =>
+  (REPORT_FORMATS as readonly string[]).includes(name);
