@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../src/checks/index.js';
 import { readBundle } from '../src/collect/bundle/read.js';
 import { DEFAULT_OPTIONS, diagnose } from '../src/engine/diagnose.js';
+import { renderFix } from '../src/fix/render.js';
 import type { TargetRequest } from '../src/engine/subjects.js';
 import type { CheckOptions } from '../src/checks/define.js';
 
@@ -69,6 +70,12 @@ describe('example bundles', () => {
           !allowed.has(`${r.check} ${r.status}`),
       );
       expect(unexpected.map((r) => `${r.status} ${r.check} ${r.subject}: ${r.cause ?? ''}`)).toEqual([]);
+      // Every fix plan renders (a bad plan throws here instead of losing its commands in a report).
+      for (const plan of [...report.results, ...report.verdicts].flatMap((x) => x.fix)) renderFix(plan);
+      // Subjects come failures first, then warnings, unknowns and healthy ones.
+      const rank = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
+      const ranks = report.verdicts.map((v) => rank[v.status]);
+      expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     });
   }
 });

@@ -3,12 +3,13 @@
 // (`PROJECT_ID.svc.id.goog`) or, for a fleet member, the fleet host project's (FACTS §3).
 
 import { defineCheck } from './define.js';
+import type { FixPlan } from '../model/results.js';
 import type { CheckOutcome } from './define.js';
 import type { ClusterRef, Facts } from '../model/facts.js';
 import { clusterResourceName, need } from '../model/facts.js';
 import { poolOf, projectOfPool } from '../model/identifiers.js';
 
-function enableFix(cluster: ClusterRef) {
+function enableFix(cluster: ClusterRef): FixPlan {
   const workloadPool = poolOf(cluster.project);
   return {
     action: 'enable-workload-identity',

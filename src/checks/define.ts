@@ -86,6 +86,12 @@ export interface CheckDefinition<S extends Scope = Scope> {
    */
   relevantTo?: (subject: Subject) => boolean;
   run(ctx: CheckContext<TargetOf<S>>): CheckOutcome;
+  /**
+   * For a subject-scope check: a finding about the whole cluster that `run` would otherwise repeat for every
+   * subject (the metadata server's OOM risk from the number of KSAs). Run once per run that has subjects;
+   * `undefined` means nothing to report. Its result is about the cluster and is reported once, on its own.
+   */
+  clusterWide?: (ctx: CheckContext<TargetOf<'cluster'>>) => CheckOutcome | undefined;
 }
 
 export function defineCheck<S extends Scope>(definition: CheckDefinition<S>): CheckDefinition<S> {

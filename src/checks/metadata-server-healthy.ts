@@ -167,6 +167,7 @@ export default defineCheck({
     if (unscheduled.length > 0) {
       notes.push(`not scheduled yet, so not checked: ${unscheduled.map((p) => `\`${p.metadata.name}\``).join(', ')}`);
     }
+    // The KSA count is a risk for the whole cluster: `clusterWide` reports it once, not for every subject.
     const count = ksaCount(facts);
     if (count === undefined)
       notes.push('service accounts were not read: the KSA count (OOM risk above 3,000) was not checked');
@@ -185,19 +186,7 @@ export default defineCheck({
       };
     }
     if (nodes.size === 0) {
-      return dsLevel(daemonSet, subject.id, count, notes);
-    }
-    if (count !== undefined && count > KSA_OOM_THRESHOLD) {
-      warns.push({
-        status: 'warn',
-        text: `the cluster has ${count} Kubernetes service accounts (more than ${KSA_OOM_THRESHOLD.toLocaleString('en-US')}): \`${DAEMONSET}\` pods risk being OOMKilled`,
-        fix: {
-          action: 'manual',
-          target: cluster,
-          params: {},
-          description: `Delete unused Kubernetes service accounts (kubectl get serviceaccounts -A) to keep the count under ${KSA_OOM_THRESHOLD.toLocaleString('en-US')}.`,
-        },
-      });
+      return dsLevel(daemonSet, subject.id, notes);
     }
     if (warns.length > 0) {
       return {
@@ -222,24 +211,41 @@ export default defineCheck({
       evidence: { notes: [...oks, ...notes] },
     };
   },
+  clusterWide({ facts, target }): CheckOutcome | undefined {
+    const count = ksaCount(facts);
+    if (count === undefined || count <= KSA_OOM_THRESHOLD) return undefined;
+    const limit = KSA_OOM_THRESHOLD.toLocaleString('en-US');
+    return {
+      status: 'warn',
+      cause: `the cluster has ${count.toLocaleString('en-US')} Kubernetes service accounts (more than ${limit}): \`${DAEMONSET}\` pods risk being OOMKilled on every node`,
+      evidence: {
+        expected: `at most ${limit} Kubernetes service accounts`,
+        actual: count,
+        notes: ['every pod that uses Workload Identity depends on the metadata server of its node'],
+      },
+      fix: [
+        {
+          action: 'manual',
+          target: clusterResourceName(target.cluster),
+          params: {},
+          description: `Delete unused Kubernetes service accounts (kubectl get serviceaccounts -A) to keep the count under ${limit}.`,
+        },
+      ],
+    };
+  },
 });
 
 /** No pod of the subject is on a node: judge the DaemonSet as a whole from its status counters. */
-function dsLevel(ds: Workload, subjectId: string, count: number | undefined, notes: string[]): CheckOutcome {
+function dsLevel(ds: Workload, subjectId: string, notes: string[]): CheckOutcome {
   const status = ds.status ?? {};
   const desired = typeof status.desiredNumberScheduled === 'number' ? status.desiredNumberScheduled : undefined;
   const ready = typeof status.numberReady === 'number' ? status.numberReady : undefined;
-  const big = count !== undefined && count > KSA_OOM_THRESHOLD;
   const degraded = desired !== undefined && ready !== undefined && ready < desired;
   const facts = `DaemonSet \`${NAMESPACE}/${DAEMONSET}\`: ${ready ?? '?'} of ${desired ?? '?'} pods Ready`;
-  if (degraded || big) {
-    const why = [
-      degraded ? `${facts}; pods on the other nodes cannot get tokens` : undefined,
-      big ? `the cluster has ${count} Kubernetes service accounts (more than 3,000): OOM risk` : undefined,
-    ].filter((s) => s !== undefined);
+  if (degraded) {
     return {
       status: 'warn',
-      cause: `no pod of \`${subjectId}\` is scheduled on a node, and ${why.join('; ')}`,
+      cause: `no pod of \`${subjectId}\` is scheduled on a node, and ${facts}; pods on the other nodes cannot get tokens`,
       evidence: { expected: { numberReady: desired }, actual: { numberReady: ready }, notes },
     };
   }

@@ -3,6 +3,7 @@
 // node's identity) or, with the legacy `{}` concealment setting, rejects the request.
 
 import { defineCheck } from './define.js';
+import type { FixPlan } from '../model/results.js';
 import type { CheckOutcome } from './define.js';
 import { clusterResourceName, need } from '../model/facts.js';
 import type { ClusterRef, Facts } from '../model/facts.js';
@@ -10,7 +11,7 @@ import type { NodePool } from '../model/gcp.js';
 import { METADATA_SERVER_NODE_LABEL, NODE_POOL_LABEL } from '../model/k8s/types.js';
 import type { Node } from '../model/k8s/types.js';
 
-function setModeFix(cluster: ClusterRef, pool: string) {
+function setModeFix(cluster: ClusterRef, pool: string): FixPlan {
   return {
     action: 'set-node-pool-metadata',
     target: `${clusterResourceName(cluster)}/nodePools/${pool}`,

@@ -1,11 +1,12 @@
 // The only place that writes to the terminal or to report files.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { UsageError } from '../engine/errors.js';
 
 export interface Io {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
@@ -31,4 +32,54 @@ export function emit(io: Io, text: string, outputFile: string | undefined): void
 
 export function warn(io: Io, message: string): void {
   io.stderr.write(`wi-doctor: ${message}\n`);
+}
+
+/** Output is written in pieces of about this size: large enough to be cheap, small enough to stay small. */
+const BATCH = 1 << 16;
+
+/**
+ * Like `emit`, for a report produced in chunks: written as it is rendered (to the file of `--output`, or to
+ * stdout waiting for the reader when the pipe is full), so that it never has to be one string.
+ */
+export async function emitChunks(io: Io, chunks: Iterable<string>, outputFile: string | undefined): Promise<void> {
+  if (outputFile) {
+    let fd: number;
+    try {
+      mkdirSync(dirname(outputFile), { recursive: true });
+      fd = openSync(outputFile, 'w');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new UsageError(`--output ${outputFile}: cannot write the report (${code})`);
+    }
+    try {
+      for (const batch of batches(chunks)) writeSync(fd, batch);
+    } finally {
+      closeSync(fd);
+    }
+    io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
+    return;
+  }
+  for (const batch of batches(chunks)) {
+    if (!io.stdout.write(batch)) await once(io.stdout, 'drain');
+  }
+}
+
+/** Chunks joined into batches of about `BATCH` characters; the last one ends with a newline. */
+function* batches(chunks: Iterable<string>): Generator<string> {
+  let pending: string[] = [];
+  let size = 0;
+  let last = '';
+  for (const chunk of chunks) {
+    if (chunk === '') continue;
+    pending.push(chunk);
+    size += chunk.length;
+    last = chunk;
+    if (size >= BATCH) {
+      yield pending.join('');
+      pending = [];
+      size = 0;
+    }
+  }
+  if (!last.endsWith('\n')) pending.push('\n');
+  if (pending.length > 0) yield pending.join('');
 }

@@ -4,12 +4,12 @@ import type { AnyCheck, CheckOptions } from '../checks/define.js';
 import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
-import { summarize } from '../model/results.js';
+import { sortBySeverity, summarize } from '../model/results.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
 import { UsageError } from './errors.js';
 import type { RunEnvironment } from './runner.js';
-import { notApplicable, runCheck } from './runner.js';
+import { notApplicable, runCheck, runClusterWide } from './runner.js';
 import type { TargetRequest } from './subjects.js';
 import { resolveSubjects } from './subjects.js';
 import type { Target } from './subject.js';
@@ -71,6 +71,14 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     else if (check.scope === 'cluster') runShared(check, shared.cluster);
     else if (check.scope === 'nodePool') for (const target of shared.nodePools.values()) runShared(check, target);
   }
+  // Findings about the whole cluster that subject checks would repeat per subject: reported once, and in no
+  // subject's verdict (a risk for the cluster does not break one KSA's chain).
+  if (subjects.length > 0 && shared.cluster.scope === 'cluster') {
+    for (const check of checks) {
+      const result = runClusterWide(check, shared.cluster, env);
+      if (result !== undefined) results.push(result);
+    }
+  }
 
   const probes = probeResultsFor(facts, subjects);
   const bySubject = new Map<string, CheckResult[]>();
@@ -105,15 +113,18 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
   });
 
+  // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
+  const ordered = sortBySeverity(verdicts, (v) => v.status);
   return {
     format: 'wi-doctor-report/1',
     tool: { name: 'wi-doctor', version: request.version },
     generatedAt: request.generatedAt ?? facts.now.toISOString(),
+    collectedAt: facts.now.toISOString(),
     source: request.source,
     cluster: targetSubject(shared.cluster),
     results,
-    verdicts,
-    groups: groupVerdicts(verdicts, results),
+    verdicts: ordered,
+    groups: groupVerdicts(ordered, results),
     summary: summarize(results),
     notes: [...facts.notes, ...probes.notes],
   };

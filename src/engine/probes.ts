@@ -2,7 +2,8 @@
 // so they are shown with the subject whose pod ran the probe, after the static checks.
 
 import type { Facts } from '../model/facts.js';
-import type { CheckResult } from '../model/results.js';
+import { FIX_ACTIONS } from '../fix/actions.js';
+import type { CheckResult, FixPlan } from '../model/results.js';
 import { STATUSES } from '../model/results.js';
 import type { Subject } from './subject.js';
 
@@ -47,7 +48,7 @@ export function probeResultsFor(
       list.push({
         ...result,
         subject: owner.id,
-        fix: Array.isArray(result.fix) ? result.fix : [],
+        fix: fixPlansOf(result.fix),
         location: typeof result.location === 'string' && result.location ? result.location : source,
         evidence: {
           ...result.evidence,
@@ -58,4 +59,33 @@ export function probeResultsFor(
     }
   }
   return { bySubject, notes };
+}
+
+/**
+ * The fixes of a probe result, read from JSON: plans of the vocabulary are kept as plans; anything else
+ * with a description becomes a `manual` step, so that nothing a probe said is lost or rendered blindly.
+ */
+function fixPlansOf(value: unknown): FixPlan[] {
+  if (!Array.isArray(value)) return [];
+  const plans: FixPlan[] = [];
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null) continue;
+    const f = item as Record<string, unknown>;
+    const description = typeof f['description'] === 'string' ? f['description'] : undefined;
+    const target = typeof f['target'] === 'string' ? f['target'] : '';
+    const params = f['params'];
+    const stringParams =
+      typeof params === 'object' && params !== null && Object.values(params).every((v) => typeof v === 'string')
+        ? (params as Record<string, string>)
+        : undefined;
+    const action = (FIX_ACTIONS as readonly unknown[]).includes(f['action'])
+      ? (f['action'] as FixPlan['action'])
+      : undefined;
+    if (action !== undefined && stringParams !== undefined && description !== undefined) {
+      plans.push({ action, target, params: stringParams, description });
+    } else if (description !== undefined) {
+      plans.push({ action: 'manual', target, params: {}, description });
+    }
+  }
+  return plans;
 }

@@ -2,7 +2,6 @@
 // becomes an `unknown` result for it and the run goes on (Lighthouse's runner does the same for audits).
 
 import type { AnyCheck, CheckContext, CheckOptions, CheckOutcome } from '../checks/define.js';
-import { renderFixes } from '../fix/render.js';
 import type { Facts } from '../model/facts.js';
 import { FactUnavailableError } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
@@ -17,10 +16,14 @@ export interface RunEnvironment {
   options: CheckOptions;
 }
 
-function outcomeOf(check: AnyCheck, ctx: CheckContext): CheckOutcome {
+function outcomeOf(
+  check: AnyCheck,
+  ctx: CheckContext,
+  run: (ctx: never) => CheckOutcome | undefined = (ctx) => check.run(ctx),
+): CheckOutcome | undefined {
   try {
     // The registry guarantees scope and target agree; the cast carries that across the union.
-    return check.run(ctx as never);
+    return run(ctx as never);
   } catch (error) {
     if (error instanceof FactUnavailableError) {
       const { fact } = error;
@@ -41,24 +44,35 @@ function outcomeOf(check: AnyCheck, ctx: CheckContext): CheckOutcome {
 }
 
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
-  const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target });
+  const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target }) ?? {
+    status: 'unknown',
+    cause: 'The check returned no outcome.',
+  };
+  return resultOf(check, target, outcome);
+}
+
+/** The once-per-cluster finding of a subject-scope check (`clusterWide`), if it has one. */
+export function runClusterWide(
+  check: AnyCheck,
+  target: Extract<Target, { scope: 'cluster' }>,
+  env: RunEnvironment,
+): CheckResult | undefined {
+  if (check.clusterWide === undefined) return undefined;
+  const ctx = { facts: env.facts, roles: env.roles, options: env.options, target };
+  const clusterWide = check.clusterWide;
+  const outcome = outcomeOf(check, ctx, (c) => clusterWide(c));
+  return outcome === undefined ? undefined : { ...resultOf(check, target, outcome), clusterWide: true };
+}
+
+function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): CheckResult {
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
-  let fix: CheckResult['fix'] = [];
-  try {
-    fix = renderFixes(outcome.fix ?? []);
-  } catch (error) {
-    // A fix that cannot be rendered must not hide the finding.
-    outcome.evidence = {
-      ...outcome.evidence,
-      notes: [...(outcome.evidence?.notes ?? []), `fix could not be rendered: ${String(error)}`],
-    };
-  }
+  // Fixes stay plans here; the report layer renders their commands (src/report/fixes.ts).
   const result: CheckResult = {
     check: check.id,
     status: outcome.status,
     subject: targetSubject(target),
     title: failing ? check.failureTitle : check.title,
-    fix,
+    fix: outcome.fix ?? [],
     docs: docsUrl(check.id),
     location: outcome.location ?? targetLocation(target),
   };

@@ -1,7 +1,8 @@
 // The verdict comes first (CHECKS.md): one root cause per subject, what was ruled out and why, the exact fix,
 // and what was not evaluated. With several subjects, those sharing a root cause are grouped.
 
-import type { CheckResult, Verdict, VerdictGroup } from '../model/results.js';
+import type { CheckResult, Status, Verdict, VerdictGroup } from '../model/results.js';
+import { sortBySeverity } from '../model/results.js';
 
 /** What no check here can see, and could still block a token (named when nothing visible fails). */
 export const BEYOND_VIEW = [
@@ -51,6 +52,7 @@ export function buildVerdict(
 
   return {
     subject,
+    status: root ? 'fail' : warnings.length > 0 ? 'warn' : unknowns.length > 0 ? 'unknown' : 'pass',
     rootCause: root?.check ?? null,
     headline,
     ruledOut,
@@ -73,14 +75,19 @@ export function groupVerdicts(verdicts: readonly Verdict[], results: readonly Ch
       : undefined;
     const shared = root && root.subject !== verdict.subject;
     const key =
-      verdict.rootCause === null ? 'none' : shared ? `${verdict.rootCause}@${root.subject}` : verdict.rootCause;
+      verdict.rootCause === null
+        ? `none:${verdict.status}`
+        : shared
+          ? `${verdict.rootCause}@${root.subject}`
+          : verdict.rootCause;
     let group = groups.get(key);
     if (!group) {
       group = {
+        status: verdict.status,
         rootCause: verdict.rootCause,
         headline:
           verdict.rootCause === null
-            ? 'No failure found'
+            ? NO_ROOT_CAUSE[verdict.status]
             : shared
               ? verdict.headline
               : (root?.title ?? verdict.headline),
@@ -90,7 +97,17 @@ export function groupVerdicts(verdicts: readonly Verdict[], results: readonly Ch
     }
     group.subjects.push(verdict.subject);
   }
-  return [...groups.values()].sort(
+  // Most severe first; within a status, the largest group first.
+  const bySize = [...groups.values()].sort(
     (a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'),
   );
+  return sortBySeverity(bySize, (g) => g.status);
 }
+
+const NO_ROOT_CAUSE: Record<Status, string> = {
+  fail: 'No failure found',
+  warn: 'No failure found, with warnings',
+  unknown: 'No failure found, but some checks could not run',
+  pass: 'No failure found',
+  skip: 'No failure found',
+};

@@ -47,16 +47,20 @@ const RENDERERS: Record<FixActionName, Renderer> = {
   manual: () => ({ gcloud: null, kubectl: null, terraform: null }),
 };
 
-function isActionName(action: string): action is FixActionName {
-  return (FIX_ACTIONS as readonly string[]).includes(action);
+function isActionName(action: unknown): action is FixActionName {
+  return (FIX_ACTIONS as readonly unknown[]).includes(action);
 }
 
-/** Renders one plan. Throws on an unknown action or a malformed target or params: both are bugs in a check. */
+/**
+ * Renders one plan. Throws on an action outside the vocabulary (possible only for a plan read from JSON)
+ * or a malformed target or params: both are bugs in whatever made the plan.
+ */
 export function renderFix(plan: FixPlan): FixAction {
-  if (!isActionName(plan.action)) {
-    throw new Error(`no renderer for fix action "${plan.action}" (known: ${FIX_ACTIONS.join(', ')})`);
+  const action: unknown = plan.action;
+  if (!isActionName(action)) {
+    throw new Error(`no renderer for fix action "${String(action)}" (known: ${FIX_ACTIONS.join(', ')})`);
   }
-  const { note, ...commands } = RENDERERS[plan.action](plan);
+  const { note, ...commands } = RENDERERS[action](plan);
   const description = note === undefined ? plan.description : `${plan.description.trimEnd()} ${note}`.trim();
   return { action: plan.action, target: plan.target, params: { ...plan.params }, description, ...commands };
 }

@@ -1,5 +1,8 @@
 // Results of checks and the verdicts built from them: the shapes every renderer reads.
-// The JSON report (BUNDLE.md "JSON report") is these shapes serialised; fields may be added, never renamed.
+// The JSON report (schema/report.schema.json) is these shapes serialised, with every fix plan's commands
+// filled in by the report layer; fields may be added, never renamed.
+
+import type { FixActionName } from '../fix/actions.js';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'unknown', 'skip'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -14,43 +17,67 @@ export interface Evidence {
   notes?: string[];
 }
 
-/** A structured fix, rendered for each tool. `null` where that tool cannot do it. */
-export interface FixAction {
-  /** e.g. add-iam-binding, annotate-service-account, update-node-pool, enable-service, manual */
-  action: string;
-  /** The resource changed: `projects/-/serviceAccounts/EMAIL`, `projects/P`, a cluster, `NS/serviceaccount/NAME`, … */
+/**
+ * A fix as a check states it: an action of the closed vocabulary (src/fix/actions.ts), its target and
+ * params. The engine carries plans only; the report layer renders the commands (src/report/fixes.ts).
+ */
+export interface FixPlan {
+  action: FixActionName;
+  /** The resource changed: `projects/-/serviceAccounts/EMAIL`, `projects/P`, a cluster, `namespaces/NS/serviceaccounts/NAME`, … */
   target: string;
   params: Record<string, string>;
   /** One sentence a person reads. */
   description: string;
+}
+
+/** A fix plan with its commands, as the JSON report carries it. `null` where that tool cannot do it. */
+export interface FixAction extends FixPlan {
   gcloud: string | null;
   kubectl: string | null;
   terraform: string | null;
 }
 
-/** A fix as a check states it: the renderers fill in the commands. */
-export type FixPlan = Omit<FixAction, 'gcloud' | 'kubectl' | 'terraform'>;
-
 export interface CheckResult {
   check: string;
   status: Status;
-  /** As CHECKS.md "Subjects": `ns/ksa`, `ns/kind/name`, `ns/pod/name`, an email, a cluster, node pool or project name. */
+  /** `ns/ksa`, `ns/kind/name`, `ns/pod/name`, an email, or a cluster, node pool or project resource name. */
   subject: string;
   title: string;
   /** The cause in one sentence (non-pass), or what was established (pass). */
   cause?: string;
   evidence?: Evidence;
-  fix: FixAction[];
-  /** Docs page of the check id. */
+  fix: FixPlan[];
+  /** Docs page of the check id: a path inside the wi-doctor package (`wi-doctor explain ID` prints it). */
   docs: string;
   /** For unknown: what to collect or which permission was missing. */
   missing?: string[];
   /** A URI of what the result is about (bundle file or resource): SARIF needs one for every result. */
   location: string;
+  /**
+   * A finding about the whole cluster that a subject check would otherwise repeat for every subject (the
+   * metadata server's OOM risk): reported once, and part of no subject's verdict.
+   */
+  clusterWide?: true;
+  /** Set when a baseline entry (`.wi-doctor.yaml`) suppresses this result: it stays in the report, marked. */
+  suppressed?: Suppression;
+}
+
+/** Why a result is suppressed: the baseline entry that matched it. */
+export interface Suppression {
+  /** The baseline file. */
+  file: string;
+  reason: string;
+  /** The day it lapses (YYYY-MM-DD), if it does. */
+  expires?: string;
 }
 
 export interface Verdict {
   subject: string;
+  /**
+   * How the subject stands: `fail` with a root cause; otherwise the worst of its own and related results
+   * (`warn` before `unknown`); `pass` only when nothing it depends on failed, warned or could not run.
+   */
+  status: Status;
   /** The check id of the single most likely root cause; null when nothing failed. */
   rootCause: string | null;
   /** One line a person reads first. */
@@ -60,12 +87,14 @@ export interface Verdict {
   /** What could not be evaluated, and what still could block. */
   notEvaluated: string[];
   /** The exact remediation, real names filled in. */
-  fix: FixAction[];
+  fix: FixPlan[];
   /** Subjects of the cluster, node pool and project results this subject depends on. */
   related: string[];
 }
 
 export interface VerdictGroup {
+  /** The status its subjects share: groups come most severe first. */
+  status: Status;
   rootCause: string | null;
   headline: string;
   subjects: string[];
@@ -83,6 +112,8 @@ export interface Report {
   format: 'wi-doctor-report/1';
   tool: { name: 'wi-doctor'; version: string };
   generatedAt: string;
+  /** When the facts were collected (a bundle's `collectedAt`; the time of reading for live input). */
+  collectedAt?: string;
   /** Where the facts came from: a bundle folder or `live`. */
   source: string;
   cluster: string;
@@ -101,6 +132,17 @@ export function summarize(results: readonly CheckResult[]): Summary {
 }
 
 const SEVERITY: Record<Status, number> = { skip: 0, pass: 0, unknown: 1, warn: 2, fail: 3 };
+
+/** Reading order of subjects and groups: failures, then warnings, then unknowns, then the rest. */
+const READING_ORDER: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
+
+/** A stable sort, most severe first: items of one status keep their order. */
+export function sortBySeverity<T>(items: readonly T[], statusOf: (item: T) => Status): T[] {
+  return items
+    .map((item, index) => ({ item, index, rank: READING_ORDER[statusOf(item)] }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ item }) => item);
+}
 const FAIL_ON_LEVEL: Record<FailOn, number> = { unknown: 1, warn: 2, fail: 3 };
 
 /** 1 when some result reaches the `--fail-on` level. `unknown` counts only when asked for (and then `warn` and `fail` too). */
@@ -109,5 +151,9 @@ export function exitCodeFor(results: readonly CheckResult[], failOn: FailOn): 0 
   return results.some((r) => SEVERITY[r.status] >= threshold && r.status !== 'pass' && r.status !== 'skip') ? 1 : 0;
 }
 
-export const DOCS_BASE = 'https://github.com/wi-doctor/wi-doctor/blob/main/docs/checks';
-export const docsUrl = (checkId: string): string => `${DOCS_BASE}/${checkId}.md`;
+/**
+ * Where a check's documentation is: its page in the `docs/checks/` folder that ships in the package (no web
+ * address: the project publishes none). `wi-doctor explain ID` prints the page.
+ */
+export const DOCS_DIR = 'docs/checks';
+export const docsUrl = (checkId: string): string => `${DOCS_DIR}/${checkId}.md`;

@@ -1,7 +1,8 @@
 // What every human-facing renderer shares: which results belong under which verdict, the summary line,
-// and the scrubbing of secrets, so that text and markdown can never disagree on either.
+// the header, wrapping, and the scrubbing of secrets, so that text and markdown can never disagree.
 
-import type { CheckResult, FixAction, Report, Status, Verdict } from '../model/results.js';
+import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
+import { renderedFix } from './fixes.js';
 
 /** Results shown under one heading: the subject's own, or one shared subject it depends on. */
 export interface ResultBlock {
@@ -12,7 +13,6 @@ export interface ResultBlock {
   results: CheckResult[];
 }
 
-/** The subject's own results first, then each related subject's, in the order the verdict lists them. */
 const bySubjectCache = new WeakMap<Report, Map<string, CheckResult[]>>();
 
 /** Results grouped by subject, once per report: filtering all results per verdict is quadratic. */
@@ -30,6 +30,10 @@ function resultsBySubject(report: Report): Map<string, CheckResult[]> {
   return map;
 }
 
+/**
+ * The subject's own results first, then each related subject's, in the order the verdict lists them.
+ * A once-per-cluster finding (`clusterWide`) is about no subject's chain and is shown on its own.
+ */
 export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
   const bySubject = resultsBySubject(report);
   const blocks: ResultBlock[] = [
@@ -37,69 +41,216 @@ export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
   ];
   for (const related of verdict.related) {
     if (related === verdict.subject) continue;
-    const results = bySubject.get(related) ?? [];
+    const results = (bySubject.get(related) ?? []).filter((r) => r.clusterWide !== true);
     if (results.length > 0) blocks.push({ subject: related, own: false, results });
   }
   return blocks;
 }
 
-/** Results no verdict shows (audit results about a GSA, a project nobody depends on): never drop them silently. */
+/** Every result a verdict rests on: its own, then its related subjects'. */
+export function resultsOf(report: Report, verdict: Verdict): CheckResult[] {
+  return blocksFor(report, verdict).flatMap((b) => b.results);
+}
+
+/**
+ * Results no verdict shows (a once-per-cluster risk, audit results about a GSA, a project nobody depends
+ * on): never drop them silently.
+ */
 export function unclaimedResults(report: Report): CheckResult[] {
   const shown = new Set<string>();
   for (const v of report.verdicts) {
     shown.add(v.subject);
     for (const r of v.related) shown.add(r);
   }
-  return report.results.filter((r) => !shown.has(r.subject));
+  return report.results.filter((r) => r.clusterWide === true || !shown.has(r.subject));
+}
+
+/** The status a verdict shows. An unknown never shows as a pass. */
+export function verdictStatus(_report: Report, verdict: Verdict): Status {
+  return verdict.status;
+}
+
+/** Non-pass, non-skip results of a verdict other than its root cause: what else to look at or fix. */
+export function otherFindings(report: Report, verdict: Verdict): CheckResult[] {
+  const root = rootResult(report, verdict);
+  return resultsOf(report, verdict).filter(
+    (r) => r !== root && (r.status === 'fail' || r.status === 'warn' || r.status === 'unknown'),
+  );
+}
+
+/** The result that is the verdict's root cause, when there is one. */
+export function rootResult(report: Report, verdict: Verdict): CheckResult | undefined {
+  if (verdict.rootCause === null) return undefined;
+  return resultsOf(report, verdict).find((r) => r.check === verdict.rootCause && r.status === 'fail');
+}
+
+/** Check ids of the verdict's skipped results (not applicable, not requested), each once. */
+export function skippedChecks(report: Report, verdict: Verdict): string[] {
+  return [
+    ...new Set(
+      resultsOf(report, verdict)
+        .filter((r) => r.status === 'skip')
+        .map((r) => r.check),
+    ),
+  ];
+}
+
+const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** What the subjects are: KSAs, workloads or pods when all are of one kind. */
+function subjectNoun(report: Report, n: number): string {
+  const kinds = new Set(report.verdicts.map((v) => subjectKind(v.subject)));
+  const [only] = kinds;
+  if (kinds.size === 1 && only !== undefined) {
+    return {
+      ksa: n === 1 ? 'KSA' : 'KSAs',
+      workload: n === 1 ? 'workload' : 'workloads',
+      pod: n === 1 ? 'pod' : 'pods',
+    }[only];
+  }
+  return n === 1 ? 'subject' : 'subjects';
+}
+
+/** `ns/name` is a KSA, `ns/pod/name` a pod, `ns/kind/name` a workload. */
+function subjectKind(subject: string): 'ksa' | 'workload' | 'pod' {
+  const parts = subject.split('/');
+  if (parts.length === 2) return 'ksa';
+  return parts[1] === 'pod' ? 'pod' : 'workload';
+}
+
+/** Subjects by the status of their verdict. */
+export function subjectCounts(report: Report): Record<Status, number> {
+  const counts: Record<Status, number> = { fail: 0, warn: 0, unknown: 0, pass: 0, skip: 0 };
+  for (const v of report.verdicts) counts[v.status]++;
+  return counts;
 }
 
 /**
- * The status a verdict headline shows: the root cause's status when there is one, otherwise the worst
- * status among the results it depends on. An unknown never shows as a pass.
+ * The subjects first ("1 of 2 KSAs broken, 1 healthy"), then the check results, saying what each number
+ * counts. It always says how many checks could not run, even 0.
  */
-export function verdictStatus(report: Report, verdict: Verdict): Status {
-  const results = blocksFor(report, verdict).flatMap((b) => b.results);
-  if (verdict.rootCause !== null) {
-    const root = results.find((r) => r.check === verdict.rootCause && r.status !== 'pass' && r.status !== 'skip');
-    return root?.status ?? 'fail';
-  }
-  for (const status of ['fail', 'warn', 'unknown'] as const) {
-    if (results.some((r) => r.status === status)) return status;
-  }
-  return 'pass';
-}
-
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-
-/** The last line of the text report; it always says how many checks could not run, even 0. */
 export function summaryLine(report: Report): string {
   const s = report.summary;
-  return [
-    plural(report.verdicts.length, 'subject', 'subjects'),
-    `${s.fail} failed`,
+  const total = report.verdicts.length;
+  const counts = subjectCounts(report);
+  const subjects =
+    total === 0
+      ? 'No subjects'
+      : [
+          `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(report, 1), subjectNoun(report, total))} broken`,
+          ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),
+          ...(counts.unknown > 0
+            ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
+            : []),
+          ...(counts.pass > 0 ? [`${counts.pass.toLocaleString('en-US')} healthy`] : []),
+        ].join(', ');
+  const checks = [
+    `${s.fail.toLocaleString('en-US')} failed`,
     plural(s.warn, 'warning', 'warnings'),
-    `${s.pass} passed`,
-    `${s.skip} skipped`,
-    `${s.unknown} could not run (unknown)`,
-  ].join(' · ');
+    `${s.unknown.toLocaleString('en-US')} could not run`,
+    `${s.pass.toLocaleString('en-US')} passed`,
+    `${s.skip.toLocaleString('en-US')} not applicable`,
+  ].join(', ');
+  const suppressed = report.results.filter((r) => r.suppressed !== undefined).length;
+  const baseline = suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : '';
+  return `${subjects} · checks: ${checks}${baseline}`;
 }
 
-/** Every command of a fix, labelled, in the order a person runs them: shell commands before Terraform. */
-export function fixCommands(fix: FixAction): { tool: 'gcloud' | 'kubectl' | 'terraform'; command: string }[] {
-  const out: { tool: 'gcloud' | 'kubectl' | 'terraform'; command: string }[] = [];
-  if (fix.gcloud !== null) out.push({ tool: 'gcloud', command: fix.gcloud });
-  if (fix.kubectl !== null) out.push({ tool: 'kubectl', command: fix.kubectl });
-  if (fix.terraform !== null) out.push({ tool: 'terraform', command: fix.terraform });
-  return out;
+/** `2026-11-24 14:05 UTC`. */
+export function humanTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** How long before `now` something happened: `3 days`, `5 hours`, `under a minute`. */
+export function age(fromIso: string, nowIso: string): string | undefined {
+  const from = Date.parse(fromIso);
+  const now = Date.parse(nowIso);
+  if (Number.isNaN(from) || Number.isNaN(now)) return undefined;
+  const ms = now - from;
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  const span =
+    minutes < 1
+      ? 'under a minute'
+      : minutes < 120
+        ? plural(minutes, 'minute', 'minutes')
+        : minutes < 48 * 60
+          ? plural(Math.floor(minutes / 60), 'hour', 'hours')
+          : plural(Math.floor(minutes / 1440), 'day', 'days');
+  return ms < 0 ? `${span} after this report was made (clock skew?)` : span;
+}
+
+/** A shared subject in few words: `node pool batch-pool`, `cluster prod`, `project acme-shop`. */
+export function shortSubject(name: string): string {
+  const pool = /^projects\/[^/]+\/locations\/[^/]+\/clusters\/[^/]+\/nodePools\/([^/]+)$/.exec(name);
+  if (pool?.[1] !== undefined) return `node pool ${pool[1]}`;
+  const cluster = /^projects\/[^/]+\/locations\/[^/]+\/clusters\/([^/]+)$/.exec(name);
+  if (cluster?.[1] !== undefined) return `cluster ${cluster[1]}`;
+  const project = /^projects\/([^/]+)$/.exec(name);
+  if (project?.[1] !== undefined) return `project ${project[1]}`;
+  return name;
+}
+
+/** Where the facts came from and how old they are: the header's second half. */
+export function sourceLine(report: Report): string {
+  const when = report.collectedAt;
+  if (report.source === 'live') {
+    return when === undefined ? 'read live' : `read live at ${humanTime(when)}`;
+  }
+  if (when === undefined) return `bundle ${report.source}`;
+  const old = age(when, report.generatedAt);
+  return `bundle ${report.source} · collected ${humanTime(when)}${old === undefined ? '' : ` (${old} old)`}`;
+}
+
+/** The first command of a fix a person would paste, or its description when it has no command. */
+export function firstFixLine(plan: FixPlan): string {
+  const fix = renderedFix(plan);
+  return fix.gcloud ?? fix.kubectl ?? oneLine(fix.description);
+}
+
+/** A fix plan's identity: plans repeated in several results are shown once. */
+export const fixKey = (plan: FixPlan): string => `${plan.action} ${plan.target} ${JSON.stringify(plan.params)}`;
 
 /** One line: line breaks and runs of spaces inside a value must not break the layout. */
 export const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 
-/** Compact JSON of an evidence value, cut at `max` characters so one huge policy cannot flood the screen. */
-export function compactJson(value: unknown, max = 160): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
+/**
+ * Greedy word wrap at `width` columns: the first line starts with `first`, the others with `rest`.
+ * Words longer than a line (a URL, a resource name) are never cut: they get a line of their own.
+ */
+export function wrap(text: string, width: number, first: string, rest: string): string[] {
+  // Scrubbed before it is cut into lines: a key split over two lines would no longer match a pattern.
+  const words = oneLine(redactSecrets(text)).split(' ');
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of words) {
+    if (word === '') continue;
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = rest + word;
+    } else {
+      line = empty ? line + word : `${line} ${word}`;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * An evidence value as text a person reads: strings as they are, anything else as JSON with a space after
+ * each comma and colon, so that it can wrap between elements instead of being cut mid-string.
+ */
+export function evidenceText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const json = JSON.stringify(value, null, 1);
+  if (json === undefined) return String(value);
+  return json
+    .replace(/\n\s*/g, ' ')
+    .replace(/([[{]) /g, '$1')
+    .replace(/ ([\]}])/g, '$1');
 }
 
 // Google access tokens, JWTs (KSA and ID tokens), and PEM private keys. Checks should never put these in a

@@ -1,32 +1,51 @@
 // The renderers, by `--format` name (knip style: one folder of reporters and a registry). Each is a pure
-// function of the report; only the CLI writes the string anywhere.
+// function of the report; only the CLI writes the string anywhere. Text and JSON can also be produced in
+// chunks (`renderChunks`), so that a report of 20,000 subjects is written without being one string.
 
 import type { Report } from '../model/results.js';
-import { renderJson } from './json.js';
+import { jsonChunks, renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import type { CatalogEntry } from './sarif.js';
 import { renderSarif } from './sarif.js';
-import { renderText } from './text.js';
+import { renderText, textChunks } from './text.js';
 import type { ReportFormat } from './formats.js';
 
 export interface RenderContext {
   /** ANSI colour (text only); the CLI decides with `shouldColor`. */
   color: boolean;
-  /** Omit pass lines (text only; summaries still count them). */
+  /** List passing checks by count only (text only; summaries still count them). */
   hidePass: boolean;
   /** The check catalog: SARIF lists a rule for every check, not only those with results. */
   checks: readonly CatalogEntry[];
+  /** One line per subject (text only). */
+  brief?: boolean;
+  /** Columns to wrap prose at (text only; default 100). */
+  width?: number;
 }
 
 export type Renderer = (report: Report, ctx: RenderContext) => string;
 
+const textOptions = (ctx: RenderContext) => ({
+  color: ctx.color,
+  hidePass: ctx.hidePass,
+  ...(ctx.brief !== undefined ? { brief: ctx.brief } : {}),
+  ...(ctx.width !== undefined ? { width: ctx.width } : {}),
+});
+
 export const RENDERERS: Record<ReportFormat, Renderer> = {
-  text: (report, ctx) => renderText(report, { color: ctx.color, hidePass: ctx.hidePass }),
+  text: (report, ctx) => renderText(report, textOptions(ctx)),
   json: (report) => renderJson(report),
   sarif: (report, ctx) => renderSarif(report, { checks: ctx.checks }),
   markdown: (report) => renderMarkdown(report),
 };
 
+/** The report in chunks: streamed for text and JSON, one chunk for the other formats. */
+export function renderChunks(format: ReportFormat, report: Report, ctx: RenderContext): Iterable<string> {
+  if (format === 'text') return textChunks(report, textOptions(ctx));
+  if (format === 'json') return jsonChunks(report);
+  return [RENDERERS[format](report, ctx)];
+}
+
 export type { CatalogEntry } from './sarif.js';
 export { REPORT_FORMATS, isReportFormat, type ReportFormat } from './formats.js';
-export { shouldColor } from './text.js';
+export { shouldColor, terminalWidth } from './text.js';

@@ -1,24 +1,38 @@
-// The terminal report: per subject the verdict first (root cause, what was ruled out, what was not
-// evaluated, the fix), then its checklist; a one-line summary last. Colour is ANSI, and only when asked.
+// The terminal report, read top-down by someone paged at night: a header (what, from where, how old), the
+// summary, then the subjects most severe first. Per subject the root cause and its evidence come first and
+// the fix right after them; then the other findings with their fixes, what was ruled out (each passing
+// check once), what was not evaluated and what did not apply. Healthy subjects take one line when there
+// are several. `--brief` prints one line per subject. Prose wraps at the terminal width; commands never
+// wrap (they are copied whole). Colour is ANSI, and only when asked.
 
-import type { CheckResult, FixAction, Report, Status } from '../model/results.js';
+import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
 import {
-  blocksFor,
-  compactJson,
-  fixCommands,
+  evidenceText,
+  firstFixLine,
+  fixKey,
   oneLine,
+  otherFindings,
   redactSecrets,
+  rootResult,
+  shortSubject,
+  skippedChecks,
+  sourceLine,
   summaryLine,
   unclaimedResults,
-  verdictStatus,
+  wrap,
 } from './common.js';
+import { fixCommands } from './fixes.js';
 
 export interface TextOptions {
   color: boolean;
-  /** Omit pass lines from the checklists (the summary still counts them). */
+  /** Say how many checks passed instead of listing them (the summary still counts them). */
   hidePass: boolean;
   /** Print the fix commands (default true). */
   showFixes?: boolean;
+  /** One line per subject: subject · verdict · first fix command. */
+  brief?: boolean;
+  /** Columns to wrap prose at (default 100). */
+  width?: number;
 }
 
 export const STATUS_SYMBOL: Record<Status, string> = { pass: '✓', fail: '✗', warn: '!', unknown: '?', skip: '–' };
@@ -41,6 +55,12 @@ const STATUS_COLOR: Record<Status, keyof typeof ANSI> = {
   skip: 'dim',
 };
 
+/** The width prose wraps at when the output is not a terminal. */
+export const DEFAULT_WIDTH = 100;
+
+/** Lines of one evidence value before it is cut (the JSON report has all of it). */
+const MAX_EVIDENCE_LINES = 12;
+
 /**
  * Whether to colour output written to `stream`. Same precedence as Node's own `tty.hasColors`:
  * FORCE_COLOR (anything but `0`/`false`) forces colour, then a non-empty NO_COLOR (no-color.org) turns it
@@ -54,120 +74,283 @@ export function shouldColor(stream: { isTTY?: boolean }, env: Readonly<Record<st
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
+/** The columns of a terminal, or the default for pipes and files. */
+export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number {
+  return stream.isTTY === true && typeof stream.columns === 'number' && stream.columns >= 40
+    ? stream.columns
+    : DEFAULT_WIDTH;
+}
+
 type Paint = (style: keyof typeof ANSI, text: string) => string;
 
-const INDENT = '  ';
+/** `projects/P/locations/L/clusters/C` as `C (P, L)`: the cluster's name first. */
+function clusterLabel(name: string): string {
+  const m = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/.exec(name);
+  return m ? `${m[3] ?? ''} (project ${m[1] ?? ''}, ${m[2] ?? ''})` : name;
+}
+
+const I1 = '  ';
+const I2 = '    ';
+const I3 = '      ';
 
 export function renderText(report: Report, opts: TextOptions): string {
-  const paint: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
-  const showFixes = opts.showFixes ?? true;
-  const lines: string[] = [];
+  return [...textChunks(report, opts)].join('');
+}
 
-  for (const note of report.notes) lines.push(`Note: ${oneLine(note)}`);
-  lines.push(paint('dim', `wi-doctor ${report.tool.version} · ${report.cluster} · ${report.source}`));
+/** The report in chunks (one subject each), so that a report of 20,000 subjects never sits in memory whole. */
+export function* textChunks(report: Report, opts: TextOptions): Generator<string> {
+  const r = new TextRenderer(report, opts);
+  yield* r.chunks();
+}
 
-  for (const verdict of report.verdicts) {
-    lines.push('', paint('bold', verdict.subject));
-    const status = verdictStatus(report, verdict);
-    const cause = verdict.rootCause === null ? '' : `${verdict.rootCause} — `;
-    lines.push(`${symbol(status, paint)} ${cause}${oneLine(verdict.headline)}`);
-    bullets(lines, 'Ruled out:', verdict.ruledOut);
-    bullets(lines, 'Not evaluated:', verdict.notEvaluated);
-    if (showFixes && verdict.fix.length > 0) {
-      lines.push(`${INDENT}Fix:`);
-      verdict.fix.forEach((fix, i) => lines.push(...fixLines(fix, `${INDENT}${INDENT}`, `${i + 1}. `)));
+class TextRenderer {
+  private readonly paint: Paint;
+  private readonly width: number;
+  private readonly showFixes: boolean;
+
+  constructor(
+    private readonly report: Report,
+    private readonly opts: TextOptions,
+  ) {
+    this.paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
+    this.width = opts.width ?? DEFAULT_WIDTH;
+    this.showFixes = opts.showFixes ?? true;
+  }
+
+  *chunks(): Generator<string> {
+    const { report, paint } = this;
+    const head: string[] = [];
+    for (const note of report.notes) head.push(...wrap(`Note: ${note}`, this.width, '', I1));
+    head.push(
+      ...wrap(`wi-doctor ${report.tool.version} · cluster ${clusterLabel(report.cluster)}`, this.width, '', I1),
+      ...wrap(sourceLine(report), this.width, '', I1),
+    );
+    head.push(...wrap(summaryLine(report), this.width, '', I1).map((l) => paint('bold', l)));
+    yield this.out(head);
+
+    if (this.opts.brief === true) {
+      const lines = report.verdicts.map((v) => this.briefLine(v));
+      for (let i = 0; i < lines.length; i += 500) yield this.out(lines.slice(i, i + 500));
+    } else {
+      // Several subjects: healthy ones take one line each, in runs, so that the broken ones stand out.
+      const collapse = report.verdicts.length > 1;
+      let healthy: string[] = [];
+      for (const verdict of report.verdicts) {
+        if (collapse && verdict.status === 'pass') {
+          healthy.push(this.healthyLine(verdict));
+          if (healthy.length >= 500) {
+            yield this.out(healthy);
+            healthy = [];
+          }
+          continue;
+        }
+        if (healthy.length > 0) {
+          yield this.out(healthy);
+          healthy = [];
+        }
+        yield this.out(['', ...this.subjectBlock(verdict)]);
+      }
+      if (healthy.length > 0) yield this.out(healthy);
+      const beyond = this.beyondViewOfHealthy(collapse);
+      if (beyond.length > 0) yield this.out(beyond);
     }
-    const blocks = blocksFor(report, verdict);
-    // One column width for the subject's own and its shared results, so the causes line up.
-    const width = Math.max(0, ...blocks.flatMap((b) => b.results.map((r) => r.check.length)));
-    for (const block of blocks) {
-      const heading = block.own ? 'Checks:' : `Checks of ${block.subject}:`;
-      checklist(lines, heading, block.results, { hidePass: opts.hidePass, withFixes: false, width }, paint);
+
+    const others = unclaimedResults(report);
+    if (others.length > 0) yield this.out(this.otherChecks(others));
+    if (this.opts.brief !== true) {
+      const groups = this.groups();
+      if (groups.length > 0) yield this.out(groups);
     }
+    yield this.out(['', ...wrap(summaryLine(report), this.width, '', I1).map((l) => paint('bold', l))]);
   }
 
-  const others = unclaimedResults(report);
-  if (others.length > 0) {
-    lines.push('', paint('bold', report.verdicts.length > 0 ? 'Other checks' : 'Checks'));
-    // No verdict carries these fixes, so they are shown with the results.
-    checklist(lines, undefined, others, { hidePass: opts.hidePass, withFixes: showFixes, withSubject: true }, paint);
+  /** Lines out, secrets scrubbed. */
+  private out(lines: readonly string[]): string {
+    return redactSecrets(lines.join('\n') + '\n');
   }
 
-  if (report.verdicts.length > 1 && report.groups.length > 0) {
-    lines.push('', paint('bold', 'Groups'));
-    for (const group of report.groups) {
-      const name = group.rootCause ?? 'no failure';
-      lines.push(`${INDENT}${name}: ${oneLine(group.headline)}`);
-      lines.push(`${INDENT}${INDENT}${group.subjects.join(', ')}`);
+  private symbol(status: Status): string {
+    return this.paint(STATUS_COLOR[status], STATUS_SYMBOL[status]);
+  }
+
+  private briefLine(verdict: Verdict): string {
+    const root = rootResult(this.report, verdict);
+    const what =
+      verdict.status === 'pass'
+        ? 'healthy'
+        : root !== undefined
+          ? `${root.check}: ${oneLine(root.title)}`
+          : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(verdict).join(', ')}`;
+    const [first] = verdict.fix;
+    const fix = first === undefined ? [] : [firstFixLine(first)];
+    return [`${this.symbol(verdict.status)} ${verdict.subject}`, what, ...fix].join(' · ');
+  }
+
+  private nonPassIds(verdict: Verdict): string[] {
+    return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
+  }
+
+  private healthyLine(verdict: Verdict): string {
+    const passed = verdict.ruledOut.length;
+    return `${this.symbol('pass')} ${verdict.subject} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
+  }
+
+  private subjectBlock(verdict: Verdict): string[] {
+    const { paint, width } = this;
+    const lines: string[] = [];
+    const root = rootResult(this.report, verdict);
+    // The subject, its root cause and the headline; the fix right after them, then the evidence.
+    const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
+    const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
+    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${verdict.headline}`, width, '  ', I1);
+    lines.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
+
+    const shownFixes = new Set<string>();
+    if (this.showFixes && verdict.fix.length > 0) {
+      lines.push(`${I1}Fix:`);
+      verdict.fix.forEach((fix, i) => {
+        shownFixes.add(fixKey(fix));
+        lines.push(...this.fixLines(fix, I2, `${i + 1}. `));
+      });
     }
+    if (root !== undefined) {
+      const evidence = this.evidenceLines(root, I2);
+      if (evidence.length > 0) lines.push(`${I1}Evidence:`, ...evidence);
+    }
+
+    const others = otherFindings(this.report, verdict);
+    if (others.length > 0) {
+      lines.push(`${I1}${root === undefined ? 'Findings' : 'Also found'}:`);
+      for (const r of others) {
+        const about = r.subject === verdict.subject ? '' : ` (${shortSubject(r.subject)})`;
+        lines.push(...wrap(`${r.check}${about}: ${r.cause ?? r.title}`, width, `${I2}${this.symbol(r.status)} `, I3));
+        lines.push(...this.evidenceLines(r, I3));
+        if (!this.showFixes) continue;
+        for (const fix of r.fix) {
+          if (shownFixes.has(fixKey(fix))) continue;
+          shownFixes.add(fixKey(fix));
+          lines.push(...this.fixLines(fix, I3, 'fix: '));
+        }
+      }
+    }
+
+    if (verdict.ruledOut.length > 0) {
+      if (this.opts.hidePass) {
+        lines.push(`${I1}Ruled out: ${verdict.ruledOut.length} passing checks (listed without --hide-pass)`);
+      } else {
+        lines.push(`${I1}Ruled out (${verdict.ruledOut.length}):`);
+        for (const item of verdict.ruledOut) lines.push(...wrap(item, width, `${I2}• `, I3));
+      }
+    }
+    if (verdict.notEvaluated.length > 0) {
+      lines.push(`${I1}Not evaluated:`);
+      for (const item of verdict.notEvaluated) lines.push(...wrap(item, width, `${I2}• `, I3));
+    }
+    const skipped = skippedChecks(this.report, verdict);
+    if (skipped.length > 0) {
+      lines.push(...wrap(`Not applicable or not requested: ${skipped.join(', ')}`, width, I1, I2));
+    }
+    return lines;
   }
 
-  lines.push('', paint('bold', summaryLine(report)));
-  return redactSecrets(lines.join('\n') + '\n');
-}
-
-function symbol(status: Status, paint: Paint): string {
-  return paint(STATUS_COLOR[status], STATUS_SYMBOL[status]);
-}
-
-function bullets(lines: string[], heading: string, items: readonly string[]): void {
-  if (items.length === 0) return;
-  lines.push(`${INDENT}${heading}`);
-  for (const item of items) lines.push(`${INDENT}${INDENT}• ${oneLine(item)}`);
-}
-
-/** A fix: its description, then every command it has, labelled; later lines of a command stay aligned. */
-function fixLines(fix: FixAction, indent: string, marker: string): string[] {
-  const lines = [`${indent}${marker}${oneLine(fix.description)}`];
-  const body = indent + ' '.repeat(marker.length);
-  for (const { tool, command } of fixCommands(fix)) {
-    const label = `${tool.padEnd(9)} `;
-    command.split('\n').forEach((line, i) => {
-      lines.push(`${body}${i === 0 ? label : ' '.repeat(label.length)}${line}`.trimEnd());
-    });
-  }
-  return lines;
-}
-
-interface ChecklistOptions {
-  hidePass: boolean;
-  /** Show each result's fixes (for results no verdict covers). */
-  withFixes: boolean;
-  /** Name each result's subject (for results of several subjects). */
-  withSubject?: boolean;
-  /** Width of the check id column; defaults to the longest id shown. */
-  width?: number;
-}
-
-function checklist(
-  lines: string[],
-  heading: string | undefined,
-  results: readonly CheckResult[],
-  opts: ChecklistOptions,
-  paint: Paint,
-): void {
-  const shown = results.filter((r) => !(opts.hidePass && r.status === 'pass'));
-  if (heading !== undefined) {
-    const empty = results.length === 0 ? ' none' : ' all passed';
-    lines.push(`${INDENT}${heading}${shown.length === 0 ? empty : ''}`);
-  }
-  if (shown.length === 0) return;
-  const width = opts.width ?? Math.max(...shown.map((r) => r.check.length));
-  const lead = `${INDENT}${INDENT}`;
-  const detail = `${lead}    `;
-  for (const r of shown) {
-    const about = opts.withSubject === true ? `${r.subject}: ` : '';
-    lines.push(`${lead}${symbol(r.status, paint)} ${r.check.padEnd(width)}  ${about}${oneLine(r.cause ?? r.title)}`);
-    if (r.status === 'pass') continue;
+  /** Expected, actual, notes and what is missing, under a result; long values wrap, huge ones are cut. */
+  private evidenceLines(r: CheckResult, indent: string): string[] {
+    const lines: string[] = [];
     const ev = r.evidence;
     if (ev !== undefined) {
-      if ('expected' in ev) lines.push(`${detail}expected: ${compactJson(ev.expected)}`);
-      if ('actual' in ev) lines.push(`${detail}actual:   ${compactJson(ev.actual)}`);
-      for (const note of ev.notes ?? []) lines.push(`${detail}· ${oneLine(note)}`);
+      if ('expected' in ev) lines.push(...this.value('expected: ', ev.expected, indent));
+      if ('actual' in ev) lines.push(...this.value('actual:   ', ev.actual, indent));
+      for (const note of ev.notes ?? []) lines.push(...wrap(note, this.width, `${indent}· `, `${indent}  `));
     }
-    for (const m of r.missing ?? []) lines.push(`${detail}missing: ${oneLine(m)}`);
-    if (opts.withFixes) {
-      for (const fix of r.fix) lines.push(...fixLines(fix, detail, 'fix: '));
+    for (const m of r.missing ?? []) lines.push(...wrap(`missing: ${m}`, this.width, indent, `${indent}  `));
+    if (r.suppressed !== undefined) {
+      const until = r.suppressed.expires === undefined ? '' : ` until ${r.suppressed.expires}`;
+      lines.push(
+        ...wrap(`suppressed${until} by ${r.suppressed.file}: ${r.suppressed.reason}`, this.width, indent, indent),
+      );
     }
+    return lines;
+  }
+
+  private value(label: string, value: unknown, indent: string): string[] {
+    const text = evidenceText(value);
+    const lines = wrap(text, this.width, `${indent}${label}`, indent + ' '.repeat(label.length));
+    if (lines.length <= MAX_EVIDENCE_LINES) return lines;
+    const kept = lines.slice(0, MAX_EVIDENCE_LINES);
+    const shown = kept.reduce((n, l) => n + l.trim().length, 0) - label.trim().length;
+    kept.push(
+      `${indent}${' '.repeat(label.length)}… ${(text.length - shown).toLocaleString('en-US')} more characters (the JSON report has all of it)`,
+    );
+    return kept;
+  }
+
+  /** A fix: its description, then each shell command on a line of its own, then the Terraform. */
+  private fixLines(fix: FixPlan, indent: string, marker: string): string[] {
+    const body = indent + ' '.repeat(marker.length);
+    const lines = wrap(fix.description, this.width, `${indent}${marker}`, body);
+    for (const { tool, command } of fixCommands(fix)) {
+      const commandLines = command.split('\n');
+      if (tool === 'terraform') {
+        lines.push(`${body}Terraform:`);
+        for (const line of commandLines) lines.push(`${body}  ${line}`.trimEnd());
+      } else {
+        // Shell commands are one line each; a continued one keeps its lines whole.
+        for (const line of commandLines) lines.push(`${body}${line}`.trimEnd());
+      }
+    }
+    return lines;
+  }
+
+  /** What no check can see, said once for the healthy subjects shown in one line. */
+  private beyondViewOfHealthy(collapsed: boolean): string[] {
+    if (!collapsed) return [];
+    const healthy = this.report.verdicts.filter((v) => v.status === 'pass');
+    const [first] = healthy;
+    if (first === undefined || first.notEvaluated.length === 0) return [];
+    const lines = [
+      '',
+      ...wrap(
+        `Not evaluated for the ${healthy.length === 1 ? 'healthy subject' : `${healthy.length.toLocaleString('en-US')} healthy subjects`} (no check can see them):`,
+        this.width,
+        '',
+        I1,
+      ),
+    ];
+    for (const item of first.notEvaluated) lines.push(...wrap(item, this.width, `${I1}• `, I2));
+    return lines;
+  }
+
+  private otherChecks(others: readonly CheckResult[]): string[] {
+    const { width } = this;
+    const lines = ['', this.paint('bold', this.report.verdicts.length > 0 ? 'Other findings' : 'Checks')];
+    const shown = this.opts.hidePass ? others.filter((r) => r.status !== 'pass') : others;
+    for (const r of shown) {
+      lines.push(
+        ...wrap(`${r.check} (${r.subject}): ${r.cause ?? r.title}`, width, `${I1}${this.symbol(r.status)} `, I2),
+      );
+      if (r.status === 'pass' || r.status === 'skip') continue;
+      lines.push(...this.evidenceLines(r, I2));
+      if (this.showFixes) for (const fix of r.fix) lines.push(...this.fixLines(fix, I2, 'fix: '));
+    }
+    if (shown.length < others.length) lines.push(`${I1}(${others.length - shown.length} passing not listed)`);
+    return lines;
+  }
+
+  /** Subjects sharing a root cause, most severe first; long lists of names are cut with a count. */
+  private groups(): string[] {
+    const { report, width } = this;
+    // Groups say something only when some root cause is shared.
+    if (report.verdicts.length < 2 || !report.groups.some((g) => g.subjects.length > 1)) return [];
+    const lines = ['', this.paint('bold', 'Groups (subjects sharing a root cause, most severe first)')];
+    for (const group of report.groups) {
+      const name = group.rootCause ?? 'no root cause';
+      lines.push(...wrap(`${name}: ${group.headline}`, width, `${I1}${this.symbol(group.status)} `, I2));
+      const listed = group.subjects.slice(0, 20);
+      const more = group.subjects.length - listed.length;
+      lines.push(
+        ...wrap(`${listed.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`, width, I2, I2),
+      );
+    }
+    return lines;
   }
 }

@@ -93,14 +93,39 @@ describeCheck(check, [
     expect: { status: 'pass' },
   },
   {
-    name: 'more than 3,000 KSAs warns about OOM',
-    subject: CART,
+    name: 'more than 3,000 KSAs warns about OOM once, for the cluster, not in the subject result',
+    subject: { ksa: ['shop/cart', 'shop/api'] },
     patch: (b) => {
       for (let i = 0; i < 3000; i++) {
         b.addK8s({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `bulk-${i}`, namespace: 'bulk' } });
       }
     },
-    expect: { status: 'warn', cause: /\d{4} Kubernetes service accounts \(more than 3,000\)/, fix: ['manual'] },
+    expect: (results) => {
+      const cluster = results.filter((r) => r.subject === 'projects/acme-shop/locations/europe-west1/clusters/prod');
+      expect(cluster).toHaveLength(1);
+      expect(cluster[0]).toMatchObject({ status: 'warn', clusterWide: true });
+      expect(cluster[0]?.cause).toMatch(/3,008 Kubernetes service accounts \(more than 3,000\)/);
+      expect(cluster[0]?.fix.map((f) => f.action)).toEqual(['manual']);
+      // Each subject's own result is about its own node only.
+      const own = results.filter((r) => r.subject !== cluster[0]?.subject);
+      expect(own.map((r) => [r.subject, r.status])).toEqual([
+        ['shop/cart', 'pass'],
+        ['shop/api', 'pass'],
+      ]);
+    },
+  },
+  {
+    name: 'exactly 3,000 KSAs raise no cluster-wide warning',
+    subject: CART,
+    patch: (b) => {
+      for (let i = 0; i < 2992; i++) {
+        b.addK8s({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `bulk-${i}`, namespace: 'bulk' } });
+      }
+    },
+    expect: (results) => {
+      expect(results.map((r) => [r.subject, r.status, r.clusterWide])).toEqual([['shop/cart', 'pass', undefined]]);
+      expect(results[0]?.evidence?.notes).toContain('3000 Kubernetes service accounts in the cluster');
+    },
   },
   {
     name: 'the DaemonSet absent fails',

@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { FIX_ACTIONS } from '../../src/fix/actions.js';
 import type { FixActionName } from '../../src/fix/actions.js';
 import { renderFix, renderFixes } from '../../src/fix/render.js';
@@ -185,9 +184,9 @@ describe('renderFix covers the vocabulary', () => {
   });
 
   it('throws on an unknown action, naming it', () => {
-    expect(() => renderFix({ action: 'reboot-cluster', target: 'x', params: {}, description: '' })).toThrow(
-      /reboot-cluster/,
-    );
+    // A plan from outside the type system (a probe report's JSON) can still name anything.
+    const plan = { action: 'reboot-cluster', target: 'x', params: {}, description: '' } as unknown as FixPlan;
+    expect(() => renderFix(plan)).toThrow(/reboot-cluster/);
   });
 
   it.each([
@@ -432,16 +431,26 @@ describe('exact commands for the key cases', () => {
     );
   });
 
-  it('allow metadata egress: a heredoc with a valid NetworkPolicy', () => {
+  it('allow metadata egress: a NetworkPolicy piped to kubectl apply, one command even when pasted indented', () => {
     for (const [i, port] of [
       [0, 80],
       [1, 988],
     ] as const) {
       const p = only('allow-metadata-egress', i);
       const a = render(p);
-      const m = /^kubectl apply -f - <<'EOF'\n([\s\S]*)\nEOF$/.exec(a.kubectl ?? '');
-      expect(m).not.toBeNull();
-      expect(parseYaml(m![1]!)).toEqual({
+      expect(a.kubectl).toMatch(/^printf '%s\\n' '\{[\s\S]*\}' \| kubectl apply -f -$/);
+      // Pasted from an indented listing, then another command: kubectl (stubbed) gets the manifest on stdin
+      // and the next command still runs on its own.
+      const pasted = (a.kubectl ?? '')
+        .split('\n')
+        .map((line) => `      ${line}`)
+        .join('\n');
+      const script = `kubectl() { printf 'ARGS %s\\n' "$*"; cat; printf '\\nEND\\n'; }\n${pasted}\necho NEXT\n`;
+      const run = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(run.status, run.stderr).toBe(0);
+      const m = /^ARGS apply -f -\n([\s\S]*)\nEND\nNEXT\n$/.exec(run.stdout);
+      expect(m, run.stdout).not.toBeNull();
+      expect(JSON.parse(m![1]!)).toEqual({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'NetworkPolicy',
         metadata: { name: 'allow-metadata-server', namespace: 'shop' },

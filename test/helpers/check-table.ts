@@ -6,6 +6,7 @@ import type { AnyCheck, CheckOptions } from '../../src/checks/define.js';
 import type { BundleInput } from '../../src/collect/bundle/facts.js';
 import { factsFromFiles } from '../../src/collect/bundle/facts.js';
 import { DEFAULT_OPTIONS, diagnose } from '../../src/engine/diagnose.js';
+import { renderFix } from '../../src/fix/render.js';
 import type { TargetRequest } from '../../src/engine/subjects.js';
 import type { KObject } from '../../src/model/k8s/types.js';
 import { KIND_TO_RESOURCE } from '../../src/model/k8s/types.js';
@@ -134,7 +135,11 @@ export function runOneCheck(check: AnyCheck, testCase: Omit<CheckCase, 'name' | 
     source: 'test',
     version: '0.0.0-test',
   });
-  return report.results.filter((r) => r.check === check.id);
+  const results = report.results.filter((r) => r.check === check.id);
+  // A plan the renderers reject is a bug in the check: fail here, loudly, instead of shipping a fix
+  // without commands.
+  for (const r of results) for (const plan of r.fix) renderFix(plan);
+  return results;
 }
 
 function assertExpectation(results: CheckResult[], expected: Expectation): void {

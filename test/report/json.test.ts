@@ -4,7 +4,8 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 
 import type { Report } from '../../src/model/results.js';
-import { renderJson } from '../../src/report/json.js';
+import { renderFix } from '../../src/fix/render.js';
+import { jsonChunks, renderJson } from '../../src/report/json.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
 import { expectGolden } from './golden.js';
 
@@ -32,8 +33,21 @@ describe('renderJson', () => {
     expectGolden(`${name}.json`, renderJson(FIXTURES[name]));
   });
 
-  it.each(FIXTURE_NAMES)('%s round-trips to the same report', (name) => {
-    expect(JSON.parse(renderJson(FIXTURES[name]))).toEqual(FIXTURES[name]);
+  it.each(FIXTURE_NAMES)('%s round-trips to the same report, its fix plans with their commands', (name) => {
+    const report = copy(FIXTURES[name]);
+    const withCommands = {
+      ...report,
+      results: report.results.map((r) => ({ ...r, fix: r.fix.map(renderFix) })),
+      verdicts: report.verdicts.map((v) => ({ ...v, fix: v.fix.map(renderFix) })),
+    };
+    expect(JSON.parse(renderJson(report))).toEqual(withCommands);
+  });
+
+  it.each(FIXTURE_NAMES)('%s is streamed as exactly the text of one JSON.stringify(…, null, 2)', (name) => {
+    const chunks = [...jsonChunks(FIXTURES[name])];
+    expect(chunks.length).toBeGreaterThan(FIXTURES[name].results.length);
+    const text = chunks.join('');
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
   });
 
   it('indents by two spaces and ends with a newline', () => {
@@ -50,7 +64,7 @@ describe('renderJson', () => {
     if (firstResult === undefined) throw new Error('fixture changed');
     withExtras.results = [Object.fromEntries(Object.entries(firstResult).reverse()) as typeof firstResult];
     const parsed = JSON.parse(renderJson(withExtras)) as Record<string, unknown> & { results: object[] };
-    expect(Object.keys(parsed)).toEqual([...CONTRACT_ORDER, 'alpha', 'zeta']);
+    expect(Object.keys(parsed)).toEqual([...CONTRACT_ORDER, 'alpha', 'collectedAt', 'zeta']);
     expect(Object.keys(parsed.results[0] ?? {})).toEqual([
       'check',
       'status',

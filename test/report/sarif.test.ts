@@ -7,7 +7,14 @@ import AjvModule from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { docsUrl } from '../../src/model/results.js';
-import { artifactUri, fingerprint, FINGERPRINT_KEY, pascalCase, renderSarif } from '../../src/report/sarif.js';
+import {
+  artifactUri,
+  fingerprint,
+  FINGERPRINT_KEY,
+  pascalCase,
+  renderSarif,
+  resourceNameOf,
+} from '../../src/report/sarif.js';
 import { CATALOG } from './fixtures/catalog.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
 import { expectGolden } from './golden.js';
@@ -29,12 +36,14 @@ interface SarifResult {
     logicalLocations: { name: string }[];
   }[];
   partialFingerprints: Record<string, string>;
-  properties: { subject: string; status: string };
+  suppressions?: { kind: string; status: string; justification: string }[];
+  properties: { subject: string; status: string; bundleFile?: string };
 }
 interface SarifRule {
   id: string;
   name: string;
-  helpUri: string;
+  helpUri?: string;
+  help: { text: string; markdown: string };
   defaultConfiguration: { level: string };
 }
 interface SarifLog {
@@ -42,7 +51,7 @@ interface SarifLog {
   version: string;
   runs: [
     {
-      tool: { driver: { name: string; version: string; informationUri: string; rules: SarifRule[] } };
+      tool: { driver: { name: string; version: string; informationUri?: string; rules: SarifRule[] } };
       results: SarifResult[];
     },
   ];
@@ -105,6 +114,12 @@ beforeAll(() => {
   const uncatalogued = copy(FIXTURES.failing);
   for (const r of uncatalogued.results) r.location = 'gcp/resources/acme shop[1].json';
   LOGS['uncatalogued'] = renderSarif(uncatalogued, { checks: CATALOG.filter((c) => c.id !== 'wi-binding') });
+  // A finding accepted by a baseline, and a rule whose help is its docs page.
+  const suppressed = copy(FIXTURES.failing);
+  const wi = suppressed.results.find((r) => r.check === 'wi-binding');
+  if (wi !== undefined) wi.suppressed = { file: '.wi-doctor.yaml', reason: 'migration', expires: '2027-01-31' };
+  const withHelp = CATALOG.map((c) => (c.id === 'wi-binding' ? { ...c, help: '# wi-binding\n\nWhy it fails.\n' } : c));
+  LOGS['suppressed'] = renderSarif(suppressed, { checks: withHelp });
   for (const [name, text] of Object.entries(LOGS)) writeFileSync(fileOf(name), text);
   validation = validateSarif(Object.keys(LOGS).map(fileOf));
 }, 180_000);
@@ -114,9 +129,12 @@ describe('renderSarif', () => {
     expectGolden(`${name}.sarif`, render(name));
   });
 
-  it.each([...FIXTURE_NAMES, 'no-location', 'uncatalogued'])('%s passes the SARIF multitool without errors', (name) => {
-    expect(validation.get(fileOf(name))).toEqual([]);
-  });
+  it.each([...FIXTURE_NAMES, 'no-location', 'uncatalogued', 'suppressed'])(
+    '%s passes the SARIF multitool without errors',
+    (name) => {
+      expect(validation.get(fileOf(name))).toEqual([]);
+    },
+  );
 
   it('states the schema, the version and the tool', () => {
     const log = parse(render('failing'));
@@ -124,19 +142,30 @@ describe('renderSarif', () => {
     expect(log.version).toBe('2.1.0');
     const driver = log.runs[0].tool.driver;
     expect(driver).toMatchObject({ name: 'wi-doctor', version: '0.1.0' });
-    expect(driver.informationUri).toMatch(/^https:\/\//);
+    // The project publishes no web address: none is invented.
+    expect(driver.informationUri).toBeUndefined();
+    expect(render('failing')).not.toMatch(/github\.com/);
   });
 
-  it('has one rule per catalog check, with its docs page, even without results', () => {
+  it('has one rule per catalog check, with its docs page as help, even without results', () => {
     const rules = parse(render('healthy')).runs[0].tool.driver.rules;
     expect(rules.map((r) => r.id)).toEqual(CATALOG.map((c) => c.id));
     const wi = rules.find((r) => r.id === 'wi-binding');
-    expect(wi).toMatchObject({
-      name: 'WiBinding',
-      helpUri: docsUrl('wi-binding'),
-      defaultConfiguration: { level: 'error' },
-    });
+    expect(wi).toMatchObject({ name: 'WiBinding', defaultConfiguration: { level: 'error' } });
+    expect(wi?.helpUri).toBeUndefined();
+    expect(wi?.help.text).toBe(
+      `Run \`wi-doctor explain wi-binding\`, or read ${docsUrl('wi-binding')} in the wi-doctor package.`,
+    );
     expect(rules.find((r) => r.id === 'gsa-shared')!.defaultConfiguration.level).toBe('warning');
+    const withPage = parse(LOGS['suppressed'] ?? '').runs[0].tool.driver.rules.find((r) => r.id === 'wi-binding');
+    expect(withPage?.help.markdown).toBe('# wi-binding\n\nWhy it fails.\n');
+  });
+
+  it('keeps a suppressed finding, marked as suppressed externally with the reason', () => {
+    const results = parse(LOGS['suppressed'] ?? '').runs[0].results;
+    const wi = results.find((r) => r.ruleId === 'wi-binding');
+    expect(wi?.suppressions).toEqual([{ kind: 'external', status: 'accepted', justification: 'migration' }]);
+    expect(results.filter((r) => r.suppressions !== undefined)).toHaveLength(1);
   });
 
   it('reports fail, warn and unknown as error, warning and note, and leaves out pass and skip', () => {
@@ -179,20 +208,40 @@ describe('renderSarif', () => {
     expect(log.runs[0].tool.driver.rules[result!.ruleIndex]!.id).toBe('wi-binding');
   });
 
-  it('makes locations valid URIs and falls back to the cluster when a result has none', () => {
+  it('locates every result in one URI scheme: the full resource name of what it is about', () => {
     expect(
       artifactUri('//iam.googleapis.com/projects/acme-shop/serviceAccounts/cart@acme-shop.iam.gserviceaccount.com'),
     ).toBe('https://iam.googleapis.com/projects/acme-shop/serviceAccounts/cart@acme-shop.iam.gserviceaccount.com');
-    expect(artifactUri('gcp/resources/acme shop[1].json')).toBe('gcp/resources/acme%20shop%5B1%5D.json');
-    expect(artifactUri('k8s/a%20b.json')).toBe('k8s/a%20b.json');
-    expect(artifactUri('k8s/100%.json')).toBe('k8s/100%25.json');
-    const uris = parse(LOGS['no-location'] ?? '').runs[0].results.map(
-      (r) => r.locations[0]!.physicalLocation.artifactLocation.uri,
+    expect(artifactUri('//container.googleapis.com/x/k8s/namespaces/a b/pods/c[1]')).toBe(
+      'https://container.googleapis.com/x/k8s/namespaces/a%20b/pods/c%5B1%5D',
     );
-    expect(uris.length).toBeGreaterThan(0);
-    expect(new Set(uris)).toEqual(
-      new Set(['https://container.googleapis.com/projects/acme-shop/locations/europe-west1/clusters/prod']),
+    expect(artifactUri('//x/100%')).toBe('https://x/100%25');
+    const cluster = 'projects/acme-shop/locations/europe-west1/clusters/prod';
+    const at = (location: string, subject: string) => resourceNameOf({ location, subject }, cluster);
+    const k8s = `//container.googleapis.com/${cluster}/k8s/namespaces`;
+    expect(at('kubernetes:///namespaces/shop/deployments/cart', 'shop/deployment/cart')).toBe(
+      `${k8s}/shop/apps/deployments/cart`,
     );
+    expect(at('gcp/cluster.json', 'shop/cart')).toBe(`${k8s}/shop/serviceaccounts/cart`);
+    expect(at('k8s/pods.json', 'shop/pod/cart-1')).toBe(`${k8s}/shop/pods/cart-1`);
+    expect(at('bundle.json', 'batch/cronjob/w')).toBe(`${k8s}/batch/batch/cronjobs/w`);
+    expect(at('projects/acme-shop', 'shop/cart')).toBe('//cloudresourcemanager.googleapis.com/projects/acme-shop');
+    expect(at('', `${cluster}/nodePools/default-pool`)).toBe(
+      `//container.googleapis.com/${cluster}/nodePools/default-pool`,
+    );
+    expect(at('', 'cart@acme-shop.iam.gserviceaccount.com')).toBe(
+      '//iam.googleapis.com/projects/-/serviceAccounts/cart@acme-shop.iam.gserviceaccount.com',
+    );
+    for (const name of [...FIXTURE_NAMES, 'no-location', 'uncatalogued', 'suppressed']) {
+      for (const result of parse(LOGS[name] ?? '').runs[0].results) {
+        expect(result.locations[0]!.physicalLocation.artifactLocation.uri).toMatch(
+          /^https:\/\/[a-z]+\.googleapis\.com\//,
+        );
+      }
+    }
+    // A result located at a bundle file keeps the file in its properties.
+    const file = parse(LOGS['uncatalogued'] ?? '').runs[0].results[0];
+    expect(file?.properties.bundleFile).toBe('gcp/resources/acme shop[1].json');
   });
 
   it('names rules in PascalCase', () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { renderText, shouldColor } from '../../src/report/text.js';
+import { renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
 import { expectGolden } from './golden.js';
 
 const plain = { color: false, hidePass: false };
-const lastLine = (text: string): string => text.trimEnd().split('\n').at(-1) ?? '';
+/** The summary at the end, its wrapped lines joined. */
+const lastLine = (text: string): string => (text.trimEnd().split('\n\n').at(-1) ?? '').replace(/\n {2}/g, ' ');
 const ESC = '\u001b[';
 
 describe('renderText', () => {
@@ -13,79 +14,125 @@ describe('renderText', () => {
     expectGolden(`${name}.txt`, renderText(FIXTURES[name], plain));
   });
 
-  it('matches the golden files with --hide-pass and with colour', () => {
+  it('matches the golden files with --hide-pass, with colour and with --brief', () => {
     expectGolden('failing.hide-pass.txt', renderText(FIXTURES.failing, { color: false, hidePass: true }));
     expectGolden('failing.color.txt', renderText(FIXTURES.failing, { color: true, hidePass: false }));
+    expectGolden('shared.brief.txt', renderText(FIXTURES.shared, { ...plain, brief: true }));
   });
 
-  it('ends with the summary, which always counts the checks that could not run', () => {
-    const { healthy, failing } = FIXTURES;
+  it('opens with where the facts come from and how old they are, then the summary', () => {
+    const lines = renderText(FIXTURES.failing, plain).split('\n');
+    expect(lines[1]).toBe('wi-doctor 0.1.0 · cluster prod (project acme-shop, europe-west1)');
+    expect(lines[2]).toBe('bundle ./acme-bundle · collected 2026-11-25 09:30 UTC (3 days old)');
+    expect(lines[3]).toMatch(/^1 of 1 KSA broken · checks: 1 failed, 1 warning, 1 could not run, /);
+    expect(renderText(FIXTURES.shared, plain).split('\n')[1]).toBe('read live at 2026-11-28 17:04 UTC');
+  });
+
+  it('counts subjects first, then check results, and always says how many could not run', () => {
+    const { healthy, failing, shared } = FIXTURES;
     expect(healthy.summary.unknown).toBe(0);
     expect(lastLine(renderText(healthy, plain))).toBe(
-      `1 subject · 0 failed · 0 warnings · ${healthy.summary.pass} passed · ${healthy.summary.skip} skipped · 0 could not run (unknown)`,
+      `0 of 1 KSA broken, 1 healthy · checks: 0 failed, 0 warnings, 0 could not run, ${healthy.summary.pass} passed, ${healthy.summary.skip} not applicable`,
     );
-    expect(lastLine(renderText(failing, plain))).toMatch(/ · 1 could not run \(unknown\)$/);
-    expect(lastLine(renderText(FIXTURES.shared, plain))).toMatch(/^3 subjects · 1 failed · 2 warnings · /);
-  });
-
-  it('leads each subject with its verdict, in the order of report.verdicts, before its checklist', () => {
-    const text = renderText(FIXTURES.shared, plain);
-    const positions = FIXTURES.shared.verdicts.map((v) => text.indexOf(`\n${v.subject}\n`));
-    expect(positions.every((p) => p >= 0)).toBe(true);
-    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    const exporter = text.slice(positions[0], positions[1]);
-    expect(exporter.split('\n')[2]).toMatch(/^✗ nodepool-gke-metadata — Node pool batch-pool/);
-    expect(exporter.indexOf('Ruled out:')).toBeLessThan(exporter.indexOf('Checks:'));
-    // The shared node pool result is shown under each subject that depends on it.
-    expect(exporter).toContain(
-      'Checks of projects/acme-shop/locations/europe-west1/clusters/prod/nodePools/batch-pool:',
+    expect(lastLine(renderText(failing, plain))).toMatch(/, 1 could not run, /);
+    expect(lastLine(renderText(shared, plain))).toMatch(
+      /^2 of 3 KSAs broken, 1 not proven \(checks could not run\) · checks: 1 failed, 2 warnings, 2 could not run, /,
     );
   });
 
-  it('shows expected and actual under non-pass lines, and every command of each fix, labelled', () => {
-    const text = renderText(FIXTURES.failing, plain);
+  it('puts the fix right after the root cause, then its evidence, then what else was found', () => {
+    const report = copy(FIXTURES.failing);
+    const verdict = report.verdicts[0];
+    if (verdict === undefined) throw new Error('fixture changed');
+    verdict.fix = verdict.fix.filter((f) => f.action !== 'restart-workload');
+    const text = renderText(report, plain);
     const lines = text.split('\n');
-    const failLine = lines.findIndex((l) => /^\s+✗ wi-binding\s/.test(l));
-    expect(lines[failLine + 1]).toMatch(
-      /^\s+expected: \{"member":"serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]"/,
+    const head = lines.findIndex((l) => l.startsWith('✗ shop/cart — wi-binding: '));
+    expect(head).toBeGreaterThan(0);
+    const fix = lines.indexOf('  Fix:');
+    const evidence = lines.indexOf('  Evidence:');
+    const also = lines.indexOf('  Also found:');
+    const ruledOut = lines.findIndex((l) => l.startsWith('  Ruled out'));
+    // Only the wrapped headline sits between the root cause and the fix.
+    expect(lines.slice(head + 1, fix).every((l) => /^ {2}\S/.test(l))).toBe(true);
+    expect(head).toBeLessThan(fix);
+    expect(fix).toBeLessThan(evidence);
+    expect(evidence).toBeLessThan(also);
+    expect(also).toBeLessThan(ruledOut);
+    expect(lines[evidence + 1]).toMatch(
+      /^ {4}expected: \{"member": "serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]"/,
     );
-    expect(lines[failLine + 2]).toMatch(/^\s+actual: {3}\{"bindings":/);
-    expect(text).toMatch(/gcloud {4}gcloud iam service-accounts add-iam-policy-binding cart@acme-shop/);
-    expect(text).toMatch(/terraform resource "google_service_account_iam_member"/);
-    expect(text).toMatch(/kubectl {3}kubectl rollout restart deployment\/cart --namespace shop/);
+    // Every command of each fix on a line of its own, never labelled (a label would be pasted too).
+    expect(text).toMatch(/\n {7}gcloud iam service-accounts add-iam-policy-binding cart@acme-shop/);
+    expect(text).toMatch(/\n {7}Terraform:\n {9}resource "google_service_account_iam_member"/);
+    // The warning's fix is shown with it, although it is not the root cause's.
+    expect(text).toMatch(
+      /fix: Restart deployment cart[^\n]*\n {11}kubectl rollout restart deployment\/cart --namespace=shop\n/,
+    );
     // Unknown results say what to collect.
     expect(text).toMatch(/missing: kubectl get networkpolicies -A -o json/);
+  });
+
+  it('lists passing checks once, under Ruled out, and only counts them with --hide-pass', () => {
+    const full = renderText(FIXTURES.failing, plain);
+    expect(full).not.toMatch(/^\s+✓ /m);
+    for (const item of FIXTURES.failing.verdicts[0]?.ruledOut ?? []) {
+      expect(full.split(item.slice(0, 40)).length - 1, item).toBe(1);
+    }
+    const hidden = renderText(FIXTURES.failing, { color: false, hidePass: true });
+    expect(hidden).toContain('Ruled out: 3 passing checks (listed without --hide-pass)');
+    expect(lastLine(hidden)).toBe(lastLine(full));
+  });
+
+  it('shows failures first and healthy subjects in one line each when there are several', () => {
+    const report = copy(FIXTURES.shared);
+    const healthy = copy(FIXTURES.healthy).verdicts[0];
+    if (healthy === undefined) throw new Error('fixture changed');
+    report.verdicts.push(healthy);
+    const text = renderText(report, plain);
+    const positions = report.verdicts.map((v) => text.indexOf(`${v.subject} — `));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(text).toMatch(/\n✓ shop\/cart — Workload Identity should work \(\d+ checks passed\)\n/);
+    expect(text).toMatch(/Not evaluated for the healthy subject \(no check can see them\):/);
+  });
+
+  it('--brief: one line per subject with its verdict and first fix command', () => {
+    const text = renderText(FIXTURES.shared, { ...plain, brief: true });
+    const lines = text.trimEnd().split('\n');
+    const subjects = lines.filter((l) => /^[✗!?✓] /.test(l));
+    expect(subjects).toEqual([
+      '✗ batch/exporter · nodepool-gke-metadata: A node pool does not run the GKE metadata server · gcloud container node-pools update batch-pool --cluster=prod --location=europe-west1 --project=acme-shop --workload-metadata=GKE_METADATA',
+      '✗ batch/report-writer · nodepool-gke-metadata: A node pool does not run the GKE metadata server · gcloud container node-pools update batch-pool --cluster=prod --location=europe-west1 --project=acme-shop --workload-metadata=GKE_METADATA',
+      '? shop/api · not proven: pods-restarted-after-change',
+    ]);
+    expect(text).not.toContain('Ruled out');
+  });
+
+  it('wraps prose at the width and cuts huge evidence saying how much, but never a command', () => {
+    const report = copy(FIXTURES.failing);
+    const wi = report.results.find((r) => r.check === 'wi-binding');
+    if (wi?.evidence === undefined) throw new Error('fixture changed');
+    wi.evidence.actual = { members: Array.from({ length: 500 }, (_, i) => `user:u${i}@acme-shop.example`) };
+    for (const width of [60, 100, 160]) {
+      const text = renderText(report, { ...plain, width });
+      for (const line of text.split('\n')) {
+        const command = /^\s+(gcloud|kubectl|printf|resource| {2})/.test(line) || line.startsWith('         ');
+        if (!command && line.includes(' ')) expect(line.length, line).toBeLessThanOrEqual(width);
+      }
+      expect(text).toMatch(/… [\d,]+ more characters \(the JSON report has all of it\)/);
+      // Values are cut between elements, never inside one.
+      expect(text).toMatch(/"user:u\d+@acme-shop\.example",?\n/);
+    }
+    expect(renderText(report, { ...plain, width: 60 })).toContain(
+      '       gcloud iam service-accounts add-iam-policy-binding cart@acme-shop.iam.gserviceaccount.com --role=roles/iam.workloadIdentityUser',
+    );
   });
 
   it('omits fixes with showFixes: false', () => {
     const text = renderText(FIXTURES.failing, { ...plain, showFixes: false });
     expect(text).not.toContain('Fix:');
     expect(text).not.toContain('add-iam-policy-binding');
-  });
-
-  it('truncates huge evidence to one line', () => {
-    const report = copy(FIXTURES.failing);
-    const wi = report.results.find((r) => r.check === 'wi-binding');
-    if (wi?.evidence === undefined) throw new Error('fixture changed');
-    wi.evidence.actual = { members: Array.from({ length: 500 }, (_, i) => `user:u${i}@acme-shop.example`) };
-    const line = renderText(report, plain)
-      .split('\n')
-      .find((l) => l.includes('actual:'));
-    expect(line).toBeDefined();
-    expect(line?.length).toBeLessThan(200);
-    expect(line?.endsWith('…')).toBe(true);
-  });
-
-  it('hides pass lines with hidePass but still counts them', () => {
-    const full = renderText(FIXTURES.failing, plain);
-    const hidden = renderText(FIXTURES.failing, { color: false, hidePass: true });
-    expect(full).toMatch(/^\s+✓ /m);
-    expect(hidden).not.toMatch(/^\s+✓ /m);
-    expect(hidden).toMatch(/^\s+✗ wi-binding/m);
-    expect(hidden).toMatch(/^\s+– token-claims/m);
-    expect(lastLine(hidden)).toBe(lastLine(full));
-    // A block where everything passed says so instead of going silent.
-    expect(hidden).toContain('Checks of projects/acme-shop/locations/europe-west1/clusters/prod: all passed');
   });
 
   it('uses ANSI escapes only when asked', () => {
@@ -95,38 +142,49 @@ describe('renderText', () => {
     expect(coloured).toContain(`${ESC}35m?${ESC}0m`);
   });
 
-  it('prints notes first and a Groups section only when there are several subjects', () => {
+  it('prints notes first and a Groups section only when a root cause is shared', () => {
     const failing = renderText(FIXTURES.failing, plain);
     expect(failing.split('\n')[0]).toBe('Note: Ignored unknown file k8s/README.txt.');
-    expect(failing).not.toContain('\nGroups\n');
+    expect(failing).not.toContain('\nGroups');
     const shared = renderText(FIXTURES.shared, plain);
-    expect(shared).toMatch(/\nGroups\n {2}nodepool-gke-metadata: .*\n {4}batch\/exporter, batch\/report-writer\n/);
+    expect(shared).toMatch(
+      /\nGroups \(subjects sharing a root cause, most severe first\)\n {2}✗ nodepool-gke-metadata: [^\n]*\n[^\n]*\n {4}batch\/exporter, batch\/report-writer\n {2}\? no root cause/,
+    );
   });
 
   it('shows results that no verdict covers instead of dropping them', () => {
     const text = renderText(FIXTURES.shared, plain);
     expect(text).toMatch(
-      /\nOther checks\n\s+! gsa-user-managed-keys\s+report-writer@acme-shop\.iam\.gserviceaccount\.com: /,
+      /\nOther findings\n {2}! gsa-user-managed-keys \(report-writer@acme-shop\.iam\.gserviceaccount\.com\):/,
     );
   });
 
-  it('never prints a token or key, wherever a check put it', () => {
+  it('never prints a token or key, wherever a check put it, even where the text wraps', () => {
     const report = copy(FIXTURES.failing);
     const jwt =
       'eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6c2hvcDpjYXJ0In0.c2lnbmF0dXJlc2lnbmF0dXJl';
     const access = 'ya29.a0AfB_byC1234567890abcdefghijklmnop';
-    const [first] = report.results;
-    if (first === undefined) throw new Error('fixture changed');
-    first.cause = `token ${jwt} and ${access}`;
-    first.status = 'fail';
-    first.evidence = {
+    const wi = report.results.find((r) => r.check === 'wi-binding');
+    if (wi === undefined) throw new Error('fixture changed');
+    wi.cause = `token ${jwt} and ${access}`;
+    wi.evidence = {
       actual: { private_key: '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n' },
     };
-    const text = renderText(report, plain);
-    expect(text).not.toContain(jwt.split('.')[1]);
-    expect(text).not.toContain('a0AfB_byC1234567890');
-    expect(text).not.toContain('MIIEvQIBADANBg');
-    expect(text).toContain('[redacted]');
+    for (const width of [40, 100]) {
+      const text = renderText(report, { ...plain, width });
+      expect(text).not.toContain(jwt.split('.')[1]);
+      expect(text).not.toContain('a0AfB_byC1234567890');
+      expect(text).not.toContain('MIIEvQIBADANBg');
+      expect(text).toContain('[redacted]');
+    }
+  });
+});
+
+describe('terminalWidth', () => {
+  it('takes the columns of a terminal, else 100', () => {
+    expect(terminalWidth({ isTTY: true, columns: 132 })).toBe(132);
+    expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(100);
+    expect(terminalWidth({})).toBe(100);
   });
 });
 

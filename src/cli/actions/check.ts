@@ -10,15 +10,20 @@ import { diagnose } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
 import { exitCodeFor } from '../../model/results.js';
-import { RENDERERS } from '../../report/index.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyBaseline } from '../../report/baseline.js';
+import type { CatalogEntry } from '../../report/index.js';
+import { renderChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
-import { shouldColor } from '../../report/text.js';
+import { DEFAULT_WIDTH, shouldColor, terminalWidth } from '../../report/text.js';
+import { loadBaseline } from '../baseline.js';
 import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import { validateAccessFlags } from '../options.js';
-import { emit, warn } from '../output.js';
-import { packageVersion } from '../package-info.js';
+import { emitChunks, warn } from '../output.js';
+import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 
 export interface CheckCommandOptions extends LiveOptions {
   from?: string;
@@ -37,6 +42,9 @@ export interface CheckCommandOptions extends LiveOptions {
   impersonate?: string;
   e2e?: boolean;
   color?: boolean;
+  brief?: boolean;
+  /** `--baseline FILE`, or false for `--no-baseline`. */
+  baseline?: string | boolean;
 }
 
 export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
@@ -45,9 +53,12 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
   }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
+  if (options.brief && options.format !== 'text') throw new UsageError('--brief is for --format text');
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
+  const baseline = loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
+  const now = new Date();
   const report = diagnose(facts, CHECKS, {
     targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
     options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
@@ -55,13 +66,43 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     skip: options.skip,
     source: options.from ?? 'live',
     version: packageVersion(),
-    generatedAt: new Date().toISOString(),
+    generatedAt: now.toISOString(),
   });
-  const color =
-    options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
-  emit(io, text, options.output);
-  return exitCodeFor(report.results, options.failOn);
+  const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
+  const toStdout = !options.output;
+  const color = options.format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env);
+  await emitChunks(
+    io,
+    renderChunks(options.format, report, {
+      color,
+      hidePass: options.hidePass ?? false,
+      checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
+      brief: options.brief ?? false,
+      width: toStdout ? terminalWidth(io.stdout) : DEFAULT_WIDTH,
+    }),
+    options.output,
+  );
+  for (const entry of applied?.expired ?? []) {
+    warn(
+      io,
+      `${entry.where}: the suppression of ${entry.check} for ${entry.subject} expired on ${entry.expires ?? ''}: renew or remove it`,
+    );
+  }
+  const exit = exitCodeFor(
+    report.results.filter((r) => r.suppressed === undefined),
+    options.failOn,
+  );
+  return applied !== undefined && applied.expired.length > 0 ? 1 : exit;
+}
+
+const CHECK_IDS = CHECKS.map((c) => c.id);
+
+/** The catalog with each check's docs page, for SARIF rule help (read only when SARIF is asked for). */
+function catalogWithHelp(): CatalogEntry[] {
+  return CHECKS.map((c) => {
+    const page = join(PACKAGE_ROOT, 'docs', 'checks', `${c.id}.md`);
+    return existsSync(page) ? { ...c, help: readFileSync(page, 'utf8') } : c;
+  });
 }
 
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */

@@ -10,7 +10,7 @@ import { factsFromFiles } from '../../collect/bundle/facts.js';
 import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
 import { diagnose } from '../../engine/diagnose.js';
 import { exitCodeFor } from '../../model/results.js';
-import { RENDERERS, shouldColor } from '../../report/index.js';
+import { RENDERERS, shouldColor, terminalWidth } from '../../report/index.js';
 import type { ReportFormat } from '../../report/index.js';
 import { startSandbox } from '../../sandbox/index.js';
 import type { RunningSandbox } from '../../sandbox/index.js';
@@ -71,7 +71,12 @@ async function diagnoseSandbox(
     generatedAt: new Date().toISOString(),
   });
   const color = options.format === 'text' && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks });
+  const text = RENDERERS[options.format](report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks,
+    width: terminalWidth(io.stdout),
+  });
   return { text, exitCode: exitCodeFor(report.results, 'fail') };
 }
 

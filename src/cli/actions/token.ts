@@ -8,7 +8,6 @@ import tokenClaimsCheck from '../../checks/token-claims.js';
 import { loadKubeConfig, parseGkeContextName } from '../../collect/live/credentials.js';
 import { resolveEndpoints } from '../../collect/live/endpoints.js';
 import { UsageError } from '../../engine/errors.js';
-import { renderFixes } from '../../fix/render.js';
 import type { ClusterRef } from '../../model/facts.js';
 import { clusterResourceName } from '../../model/facts.js';
 import type { CheckResult, FailOn, Report } from '../../model/results.js';
@@ -160,7 +159,7 @@ export function tokenClaimsResult(
     title: failing ? tokenClaimsCheck.failureTitle : tokenClaimsCheck.title,
     cause: evaluation.cause,
     evidence: { ...evaluation.evidence, ...(notes.length > 0 ? { notes } : {}) },
-    fix: renderFixes(plans),
+    fix: plans,
     docs: docsUrl(tokenClaimsCheck.id),
     location: source,
   };

@@ -22,7 +22,13 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
         .argParser(choice(['fail', 'warn', 'unknown'] as const))
         .default('fail'),
     )
-    .option('--hide-pass', 'omit passing checks from the checklist')
+    .option('--hide-pass', 'count passing checks instead of listing them')
+    .option('--brief', 'one line per subject: subject · verdict · first fix command (text only)')
+    .option(
+      '--baseline <file>',
+      'findings to accept on purpose (default: .wi-doctor.yaml when present; see docs/baseline.md)',
+    )
+    .option('--no-baseline', 'ignore .wi-doctor.yaml')
     .option('--only <ids>', 'run only these checks (repeatable, or comma-separated)', list)
     .option('--skip <ids>', 'do not run these checks (repeatable, or comma-separated)', list)
     .option('--need <permission-or-role>', 'a permission or role the workload needs (repeatable)', list)

@@ -1,6 +1,5 @@
 // Renderers for changes to Kubernetes objects: service accounts, workloads and network policies.
 
-import { stringify } from 'yaml';
 import type { LabelSelector } from '../../model/k8s/types.js';
 import { WI_ANNOTATION } from '../../model/k8s/types.js';
 import type { FixPlan } from '../../model/results.js';
@@ -271,11 +270,12 @@ export function allowMetadataEgress(plan: FixPlan): Rendered {
       egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port }] }],
     },
   };
-  // A quoted heredoc delimiter: the shell expands nothing inside; YAML lines never equal `EOF`.
-  const yaml = stringify(manifest).trimEnd();
+  // The manifest as JSON in one single-quoted word, piped to kubectl: pasted with any indentation in front of
+  // its lines (a terminal selection, a Markdown list) it is still the same JSON and one command. A heredoc
+  // is not: an indented terminator line is no terminator, and bash swallows every command pasted after it.
   return {
     gcloud: null,
-    kubectl: `kubectl apply -f - <<'EOF'\n${yaml}\nEOF`,
+    kubectl: `printf '%s\\n' ${singleQuote(JSON.stringify(manifest, null, 2))} | kubectl apply -f -`,
     terraform: renderHcl([
       block(
         'resource',

@@ -1,0 +1,57 @@
+// The baseline file for commands that produce results: `.wi-doctor.yaml` in the current folder when there
+// is one, the file of `--baseline FILE`, or none with `--no-baseline`.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../engine/errors.js';
+import { editDistance } from '../model/edit-distance.js';
+import type { Baseline } from '../report/baseline.js';
+import { BASELINE_FILE, BaselineError, parseBaseline } from '../report/baseline.js';
+
+/**
+ * The baseline to apply: `option` is the `--baseline` value (a file, `false` for `--no-baseline`, or
+ * undefined to look for `.wi-doctor.yaml` in `cwd`). `checkIds` are the ids an entry may name.
+ */
+export function loadBaseline(
+  option: string | boolean | undefined,
+  cwd: string,
+  checkIds: readonly string[],
+): Baseline | undefined {
+  if (option === false) return undefined;
+  const explicit = typeof option === 'string';
+  const file = explicit ? option : BASELINE_FILE;
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) {
+    if (explicit) throw new UsageError(`--baseline ${file}: no such file`);
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${file}: cannot read the baseline (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  const known = new Set(checkIds);
+  try {
+    return parseBaseline(text, file, (id) => {
+      if (known.has(id)) return undefined;
+      const close = nearest(id, checkIds);
+      return `unknown check id "${id}"${close === undefined ? '' : `; did you mean ${close}?`}`;
+    });
+  } catch (error) {
+    if (error instanceof BaselineError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The closest name within a few edits, if any: one suggestion, not the whole list. */
+export function nearest(wanted: string, names: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    const distance = editDistance(name, wanted, 4);
+    if (distance <= 4 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}

@@ -1,0 +1,143 @@
+// The baseline (`.wi-doctor.yaml`): findings a team accepts on purpose, so that they do not fail a CI build.
+// Each entry names a check id and a subject (exact, or with `*` wildcards), says why, and may expire. A
+// suppressed result stays in every report, marked with the entry that matched it; only the exit code
+// ignores it. An expired entry suppresses nothing, and the run fails until it is renewed or removed.
+// Any command that produces results (check, and audit) applies it the same way.
+
+import { LineCounter, parseDocument } from 'yaml';
+import type { CheckResult, Report, Suppression } from '../model/results.js';
+
+export const BASELINE_FILE = '.wi-doctor.yaml';
+
+export interface BaselineEntry {
+  check: string;
+  /** A subject as reports name it; `*` matches any run of characters. */
+  subject: string;
+  reason: string;
+  /** Last day it applies (YYYY-MM-DD, UTC). */
+  expires?: string;
+  /** Where the entry is, for messages: `FILE:LINE`. */
+  where: string;
+}
+
+export interface Baseline {
+  file: string;
+  entries: BaselineEntry[];
+}
+
+/** A baseline that cannot be used: one line naming the file, the line and what is wrong (exit 2). */
+export class BaselineError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BaselineError';
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ENTRY_KEYS = new Set(['check', 'subject', 'reason', 'expires']);
+
+/** Parses and validates a baseline file's text. `knownCheck` rejects typos in check ids (with a suggestion). */
+export function parseBaseline(
+  text: string,
+  file: string,
+  knownCheck: (id: string) => string | undefined = () => undefined,
+): Baseline {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (offset: number | undefined): string =>
+    offset === undefined ? file : `${file}:${lineCounter.linePos(offset).line}`;
+  const [error] = doc.errors;
+  if (error !== undefined) throw new BaselineError(`${lineOf(error.pos[0])}: not valid YAML (${error.code})`);
+  const json: unknown = doc.toJS();
+  if (json === null || json === undefined) return { file, entries: [] };
+  if (!isRecord(json)) throw new BaselineError(`${file}: expected a mapping with a "suppress" list`);
+  for (const key of Object.keys(json)) {
+    if (key !== 'suppress') throw new BaselineError(`${file}: unknown key "${key}" (the file has one key: suppress)`);
+  }
+  const list = json['suppress'];
+  if (list === undefined || list === null) return { file, entries: [] };
+  if (!Array.isArray(list)) throw new BaselineError(`${file}: "suppress" must be a list of entries`);
+  const seq = doc.get('suppress', true) as { items?: { range?: [number, number, number] }[] } | undefined;
+  return {
+    file,
+    entries: list.map((item: unknown, i) => {
+      const where = lineOf(seq?.items?.[i]?.range?.[0]);
+      const bad = (what: string) => new BaselineError(`${where}: suppress[${i}]: ${what}`);
+      if (!isRecord(item)) throw bad('expected a mapping with check, subject, reason and optionally expires');
+      for (const key of Object.keys(item)) {
+        if (!ENTRY_KEYS.has(key)) throw bad(`unknown key "${key}" (expected check, subject, reason, expires)`);
+      }
+      const text = (key: string): string => {
+        const v = item[key];
+        if (typeof v !== 'string' || v.trim() === '') throw bad(`"${key}" is required (a non-empty string)`);
+        return v.trim();
+      };
+      const check = text('check');
+      const unknown = knownCheck(check);
+      if (unknown !== undefined) throw bad(unknown);
+      const entry: BaselineEntry = { check, subject: text('subject'), reason: text('reason'), where };
+      const expires = item['expires'];
+      if (expires !== undefined) {
+        const day = expires instanceof Date ? expires.toISOString().slice(0, 10) : expires;
+        if (typeof day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day))) {
+          throw bad('"expires" must be a day, YYYY-MM-DD');
+        }
+        entry.expires = day;
+      }
+      return entry;
+    }),
+  };
+}
+
+function subjectMatcher(pattern: string): (subject: string) => boolean {
+  if (!pattern.includes('*')) return (subject) => subject === pattern;
+  const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+  return (subject) => re.test(subject);
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface BaselineOutcome {
+  /** Entries whose day has passed: they suppress nothing, and the run fails. */
+  expired: BaselineEntry[];
+  /** Entries that matched no result (fixed, or a typo in the subject). */
+  unused: BaselineEntry[];
+  /** Results marked suppressed. */
+  suppressed: number;
+}
+
+/**
+ * Marks the results that a live entry matches (pass and skip results are never suppressed: there is
+ * nothing to accept), and adds a note per expired or unused entry to the report. `today` is YYYY-MM-DD.
+ */
+export function applyBaseline(report: Report, baseline: Baseline, today: string): BaselineOutcome {
+  const expired = baseline.entries.filter((e) => e.expires !== undefined && e.expires < today);
+  const live = baseline.entries
+    .filter((e) => !expired.includes(e))
+    .map((entry) => ({ entry, matches: subjectMatcher(entry.subject), used: false }));
+  const byCheck = new Map<string, typeof live>();
+  for (const l of live) byCheck.set(l.entry.check, [...(byCheck.get(l.entry.check) ?? []), l]);
+  let suppressed = 0;
+  for (const result of report.results) {
+    if (!isFinding(result)) continue;
+    const hit = byCheck.get(result.check)?.find((l) => l.matches(result.subject));
+    if (hit === undefined) continue;
+    hit.used = true;
+    const mark: Suppression = { file: baseline.file, reason: hit.entry.reason };
+    if (hit.entry.expires !== undefined) mark.expires = hit.entry.expires;
+    result.suppressed = mark;
+    suppressed++;
+  }
+  const unused = live.filter((l) => !l.used).map((l) => l.entry);
+  for (const e of expired) {
+    report.notes.push(
+      `${e.where}: the suppression of ${e.check} for ${e.subject} expired on ${e.expires ?? ''} (${e.reason}): it suppresses nothing and fails the run until it is renewed or removed`,
+    );
+  }
+  for (const e of unused) {
+    report.notes.push(`${e.where}: the suppression of ${e.check} for ${e.subject} matched no finding: remove it`);
+  }
+  return { expired, unused, suppressed };
+}
+
+const isFinding = (r: CheckResult): boolean => r.status === 'fail' || r.status === 'warn' || r.status === 'unknown';
