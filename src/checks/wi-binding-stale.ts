@@ -9,6 +9,7 @@ import { defineCheck } from './define.js';
 import { policyCollectHint } from './lib/collect-hints.js';
 import { deletedMembers, serviceAccountResource } from './lib/gsa.js';
 import type { CollectedPolicy, DeletedMemberRef } from './lib/gsa.js';
+import type { FixPlan } from '../model/results.js';
 
 const WI_TYPES = new Set(['wi-legacy', 'wi-subject', 'wi-uid', 'wi-namespace', 'wi-cluster']);
 
@@ -72,12 +73,17 @@ export default defineCheck({
           actual: stale.map((d) => ({ resource: d.resource, role: d.role, member: d.member })),
           notes: unreadableNotes,
         },
-        fix: stale.map((d) => ({
-          action: 'remove-iam-member',
-          target: d.resource,
-          params: { role: d.role, member: d.member },
-          description: `Remove the stale \`${d.member}\` from \`${d.role}\` on \`${d.resource}\` (re-grant the current account where it still needs the role).`,
-        })),
+        // A recreated GSA lost every grant of the old account: grant the new one the same roles (with the
+        // same conditions) first, then remove what is left of the old grants.
+        fix: [
+          ...(recreated && gsa !== undefined ? regrants(stale, gsa, policies) : []),
+          ...stale.map((d): FixPlan => ({
+            action: 'remove-iam-member',
+            target: d.resource,
+            params: { role: d.role, member: d.member },
+            description: `Remove the stale \`${d.member}\` from \`${d.role}\` on \`${d.resource}\` (it grants nothing).`,
+          })),
+        ],
         location: first?.resource ?? '',
       };
     }
@@ -96,3 +102,42 @@ export default defineCheck({
     };
   },
 });
+
+/**
+ * `add-iam-binding` plans that give the recreated GSA back the roles its deleted predecessor held, each
+ * once, on the same resource and under the same condition; roles the new account already holds there are
+ * left out.
+ */
+function regrants(stale: readonly DeletedMemberRef[], gsa: string, policies: readonly CollectedPolicy[]): FixPlan[] {
+  const member = `serviceAccount:${gsa}`;
+  const seen = new Set<string>();
+  const plans: FixPlan[] = [];
+  for (const d of stale) {
+    if (d.inner.type !== 'serviceAccount' || d.inner.email.toLowerCase() !== gsa.toLowerCase()) continue;
+    const key = `${d.resource} ${d.role} ${d.condition?.expression ?? ''}`;
+    if (seen.has(key) || holds(policies, d.resource, d.role, member)) continue;
+    seen.add(key);
+    const params: Record<string, string> = { role: d.role, member };
+    if (d.condition !== undefined) {
+      params['conditionExpression'] = d.condition.expression;
+      params['conditionTitle'] = d.condition.title ?? 'regranted';
+    }
+    plans.push({
+      action: 'add-iam-binding',
+      target: d.resource,
+      params,
+      description: `Grant the recreated \`${gsa}\` the \`${d.role}\` it lost on \`${d.resource}\` when the old account was deleted.`,
+    });
+  }
+  return plans;
+}
+
+/** Whether a readable policy of `resource` already grants `role` to `member`. */
+function holds(policies: readonly CollectedPolicy[], resource: string, role: string, member: string): boolean {
+  const policy = policies.find((p) => p.resource === resource)?.policy;
+  if (policy?.status !== 'present') return false;
+  const wanted = member.toLowerCase();
+  return (policy.value.bindings ?? []).some(
+    (b) => b.role === role && (b.members ?? []).some((m) => m.toLowerCase() === wanted),
+  );
+}

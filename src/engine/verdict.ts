@@ -1,7 +1,7 @@
 // The verdict comes first (CHECKS.md): one root cause per subject, what was ruled out and why, the exact fix,
 // and what was not evaluated. With several subjects, those sharing a root cause are grouped.
 
-import type { CheckResult, Status, Verdict, VerdictGroup } from '../model/results.js';
+import type { CheckResult, FixPlan, Status, Verdict, VerdictGroup } from '../model/results.js';
 import { sortBySeverity } from '../model/results.js';
 
 /** What no check here can see, and could still block a token (named when nothing visible fails). */
@@ -57,9 +57,21 @@ export function buildVerdict(
     headline,
     ruledOut,
     notEvaluated,
-    fix: root ? root.fix : warnings.flatMap((w) => w.fix),
+    // The root cause's fix first, then what the warnings need (a recreated GSA's lost roles, a restart).
+    fix: dedupePlans([...(root ? root.fix : []), ...warnings.flatMap((w) => w.fix)]),
     related,
   };
+}
+
+/** Each plan once (the same restart can come from two results), in first-seen order. */
+function dedupePlans(plans: readonly FixPlan[]): FixPlan[] {
+  const seen = new Set<string>();
+  return plans.filter((p) => {
+    const key = `${p.action} ${p.target} ${JSON.stringify(p.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */

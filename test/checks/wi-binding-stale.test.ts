@@ -66,8 +66,55 @@ describeCheck(check, [
     expect: {
       status: 'warn',
       cause: /^2 bindings of deleted accounts/,
-      fix: ['remove-iam-member', 'remove-iam-member'],
+      // The project already grants the new reader bigquery.dataViewer; only the self-grant is given back.
+      fix: ['add-iam-binding', 'remove-iam-member', 'remove-iam-member'],
     },
+  },
+  {
+    name: 'a recreated GSA gets back each role it lost, with its condition, before the stale members go',
+    subject: CART,
+    patch: (b) => {
+      b.edit('gcp/projects/acme-shop.iam-policy.json', (p: any) => {
+        p.bindings = [
+          ...(p.bindings ?? []),
+          { role: 'roles/storage.objectViewer', members: [OLD] },
+          {
+            role: 'roles/cloudsql.client',
+            members: [OLD],
+            condition: { expression: 'request.time < timestamp("2027-01-01T00:00:00Z")', title: 'until-2027' },
+          },
+          { role: 'roles/viewer', members: [OLD, `serviceAccount:${GSA}`] },
+        ];
+      });
+    },
+    expect: (results) => {
+      const fix = results[0]!.fix;
+      expect(fix.map((f) => [f.action, f.params['role']])).toEqual([
+        ['add-iam-binding', 'roles/storage.objectViewer'],
+        ['add-iam-binding', 'roles/cloudsql.client'],
+        ['remove-iam-member', 'roles/storage.objectViewer'],
+        ['remove-iam-member', 'roles/cloudsql.client'],
+        ['remove-iam-member', 'roles/viewer'],
+      ]);
+      expect(fix[0]).toMatchObject({ target: 'projects/acme-shop', params: { member: `serviceAccount:${GSA}` } });
+      expect(fix[1]?.params).toMatchObject({
+        conditionExpression: 'request.time < timestamp("2027-01-01T00:00:00Z")',
+        conditionTitle: 'until-2027',
+      });
+    },
+  },
+  {
+    name: 'a deleted: member with the current account uid (undeleted, not recreated) gets no re-grant',
+    subject: CART,
+    patch: (b) => {
+      grant(
+        b,
+        'gcp/projects/acme-shop.iam-policy.json',
+        'roles/storage.objectViewer',
+        `deleted:serviceAccount:${GSA}?uid=269962557691428975596`,
+      );
+    },
+    expect: { status: 'warn', fix: ['remove-iam-member'] },
   },
   {
     name: 'deleted members of unrelated accounts are not this subject’s concern',

@@ -3,7 +3,7 @@
 // account (FACTS §1: a deleted account's bindings stay behind under that form and never apply again).
 
 import type { Fact, Facts } from '../../model/facts.js';
-import type { Policy } from '../../model/gcp.js';
+import type { Expr, Policy } from '../../model/gcp.js';
 import type { KsaPrincipal } from '../../engine/subject.js';
 import { evaluatePermission } from '../../model/iam/evaluate.js';
 import type { PolicyLevel } from '../../model/iam/evaluate.js';
@@ -71,6 +71,8 @@ export interface DeletedMemberRef {
   uid: string;
   /** What the deleted member was. */
   inner: Member;
+  /** The IAM condition of its binding, if any: a re-grant must carry it. */
+  condition?: Expr;
 }
 
 /** Every `deleted:` member of the readable policies, with the policy and role it sits in. */
@@ -94,7 +96,15 @@ function findDeletedMembers(policies: readonly CollectedPolicy[]): DeletedMember
         if (!raw.startsWith('deleted:')) continue;
         const parsed = tryParseMember(raw);
         if (!parsed.ok || parsed.member.type !== 'deleted') continue;
-        found.push({ resource, role: binding.role, member: raw, uid: parsed.member.uid, inner: parsed.member.member });
+        const ref: DeletedMemberRef = {
+          resource,
+          role: binding.role,
+          member: raw,
+          uid: parsed.member.uid,
+          inner: parsed.member.member,
+        };
+        if (binding.condition !== undefined) ref.condition = binding.condition;
+        found.push(ref);
       }
     }
   }
