@@ -56,6 +56,38 @@ function podProblem(pod: Pod): { status: 'fail' | 'warn'; why: string } | undefi
   return undefined;
 }
 
+// With thousands of subjects on a few hundred nodes, the metadata server pods and each node's finding are
+// worked out once per run, keyed by the collected pod list.
+const serversOf = new WeakMap<readonly Pod[], readonly Pod[]>();
+const findingsOf = new WeakMap<readonly Pod[], Map<string, NodeFinding | { ok: string }>>();
+
+function metadataServers(kubeSystemPods: readonly Pod[]): readonly Pod[] {
+  let servers = serversOf.get(kubeSystemPods);
+  if (servers === undefined) {
+    servers = kubeSystemPods.filter(isMetadataServerPod);
+    serversOf.set(kubeSystemPods, servers);
+  }
+  return servers;
+}
+
+function cachedFinding(
+  servers: readonly Pod[],
+  node: string,
+  find: () => NodeFinding | { ok: string },
+): NodeFinding | { ok: string } {
+  let byNode = findingsOf.get(servers);
+  if (byNode === undefined) {
+    byNode = new Map();
+    findingsOf.set(servers, byNode);
+  }
+  let finding = byNode.get(node);
+  if (finding === undefined) {
+    finding = find();
+    byNode.set(node, finding);
+  }
+  return finding;
+}
+
 function ksaCount(facts: Facts): number | undefined {
   const list = facts.k8s.list('serviceaccounts');
   return list.status === 'present' ? list.value.length : undefined;
@@ -152,7 +184,7 @@ export default defineCheck({
     }
     const daemonSet = need(ds);
     const pods = need(subject.pods).filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-    const servers = need(facts.k8s.inNamespace<Pod>('pods', NAMESPACE)).filter(isMetadataServerPod);
+    const servers = metadataServers(need(facts.k8s.inNamespace<Pod>('pods', NAMESPACE)));
     const { nodes, unscheduled } = nodesOfPods(pods);
 
     const notes: string[] = [];
@@ -160,7 +192,7 @@ export default defineCheck({
     const warns: NodeFinding[] = [];
     const oks: string[] = [];
     for (const node of [...nodes.keys()].sort()) {
-      const finding = findingForNode(facts, clusterName, cluster, node, servers);
+      const finding = cachedFinding(servers, node, () => findingForNode(facts, clusterName, cluster, node, servers));
       if ('ok' in finding) oks.push(finding.ok);
       else (finding.status === 'fail' ? fails : warns).push(finding);
     }

@@ -6,17 +6,17 @@ import { resolve } from 'node:path';
 import { UsageError } from '../engine/errors.js';
 import { editDistance } from '../model/edit-distance.js';
 import type { Baseline } from '../report/baseline.js';
-import { BASELINE_FILE, BaselineError, parseBaseline } from '../report/baseline.js';
+import { BASELINE_FILE } from '../report/baseline.js';
 
 /**
  * The baseline to apply: `option` is the `--baseline` value (a file, `false` for `--no-baseline`, or
  * undefined to look for `.wi-doctor.yaml` in `cwd`). `checkIds` are the ids an entry may name.
  */
-export function loadBaseline(
+export async function loadBaseline(
   option: string | boolean | undefined,
   cwd: string,
   checkIds: readonly string[],
-): Baseline | undefined {
+): Promise<Baseline | undefined> {
   if (option === false) return undefined;
   const explicit = typeof option === 'string';
   const file = explicit ? option : BASELINE_FILE;
@@ -34,6 +34,8 @@ export function loadBaseline(
     );
   }
   const known = new Set(checkIds);
+  // The YAML parser is loaded only when there is a file to read.
+  const { BaselineError, parseBaseline } = await import('../report/baseline-file.js');
   try {
     return parseBaseline(text, file, (id) => {
       if (known.has(id)) return undefined;

@@ -25,6 +25,7 @@ export function probeResultsFor(
 ): { bySubject: Map<string, CheckResult[]>; notes: string[] } {
   const bySubject = new Map<string, CheckResult[]>();
   const notes: string[] = [];
+  if (facts.probes.length === 0) return { bySubject, notes };
   // A probe names its pod (`ns/pod/NAME`) or the workload it was placed like (`ns/kind/name`).
   const owners = new Map<string, Subject>();
   for (const subject of subjects) {

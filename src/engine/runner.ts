@@ -64,6 +64,29 @@ export function runClusterWide(
   return outcome === undefined ? undefined : { ...resultOf(check, target, outcome), clusterWide: true };
 }
 
+/**
+ * A template literal is a tree of string pieces in V8 until something reads it whole; with hundreds of
+ * thousands of results those trees cost more memory than the text. Converting to a number flattens a
+ * string in place (the idiom of the `flatstr` package), so each result keeps one flat string.
+ */
+function flat(text: string): string {
+  void Number(text);
+  return text;
+}
+
+/** Results of one target share its location string. */
+const locations = new WeakMap<object, string>();
+
+function locationOf(target: Target): string {
+  const key = target.scope === 'subject' ? target.subject : target;
+  let location = locations.get(key);
+  if (location === undefined) {
+    location = flat(targetLocation(target));
+    locations.set(key, location);
+  }
+  return location;
+}
+
 function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): CheckResult {
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
   // Fixes stay plans here; the report layer renders their commands (src/report/fixes.ts).
@@ -74,9 +97,9 @@ function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): Check
     title: failing ? check.failureTitle : check.title,
     fix: outcome.fix ?? [],
     docs: docsUrl(check.id),
-    location: outcome.location ?? targetLocation(target),
+    location: outcome.location ?? locationOf(target),
   };
-  if (outcome.cause !== undefined) result.cause = outcome.cause;
+  if (outcome.cause !== undefined) result.cause = flat(outcome.cause);
   if (outcome.evidence !== undefined) result.evidence = outcome.evidence;
   if (outcome.missing !== undefined) result.missing = outcome.missing;
   return result;

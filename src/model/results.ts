@@ -156,4 +156,13 @@ export function exitCodeFor(results: readonly CheckResult[], failOn: FailOn): 0 
  * address: the project publishes none). `wi-doctor explain ID` prints the page.
  */
 export const DOCS_DIR = 'docs/checks';
-export const docsUrl = (checkId: string): string => `${DOCS_DIR}/${checkId}.md`;
+const docsPaths = new Map<string, string>();
+/** One string per check id, however many results name it. */
+export function docsUrl(checkId: string): string {
+  let path = docsPaths.get(checkId);
+  if (path === undefined) {
+    path = `${DOCS_DIR}/${checkId}.md`;
+    docsPaths.set(checkId, path);
+  }
+  return path;
+}

@@ -10,7 +10,7 @@ import { WI_ANNOTATION } from '../model/k8s/types.js';
 
 export const PROBE_CONFIGMAP = 'wi-doctor-probe';
 export const PROBE_FILE = 'wi-doctor-probe.cjs';
-export const DEFAULT_PROBE_IMAGE = 'node:20-alpine';
+export { DEFAULT_PROBE_IMAGE } from './image.js';
 
 export interface ProbePodOptions {
   image: string;

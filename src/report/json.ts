@@ -8,8 +8,6 @@ import type { Report } from '../model/results.js';
 import { redactSecrets } from './common.js';
 import { renderedFix } from './fixes.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 /** The order of the known fields of each object of the report; keys not listed follow, sorted. */
 interface Shape {
   order: readonly string[];
@@ -53,6 +51,7 @@ export function renderJson(report: Report): string {
 /**
  * The report as pretty-printed JSON (two-space indent, as `JSON.stringify(…, null, 2)` writes it), in
  * chunks: one per top-level field, and one per element of the arrays of results, verdicts and groups.
+ * Written directly from the objects (no ordered copy of the report is ever built).
  */
 export function* jsonChunks(report: Report): Generator<string> {
   const record = report as unknown as Record<string, unknown>;
@@ -64,15 +63,20 @@ export function* jsonChunks(report: Report): Generator<string> {
     const shape = REPORT.fields?.[key];
     if (Array.isArray(value) && value.length > 0 && (key === 'results' || key === 'verdicts' || key === 'groups')) {
       yield `  ${JSON.stringify(key)}: [\n`;
-      for (const [j, item] of value.entries()) {
-        const json = JSON.stringify(ordered(item, shape), null, 2).replace(/\n/g, '\n    ');
-        yield redactSecrets(`    ${json}${j < value.length - 1 ? ',' : ''}\n`);
+      const last = value.length - 1;
+      for (let j = 0; j <= last; j++) {
+        const out: string[] = ['    '];
+        write(value[j], shape, '    ', out);
+        out.push(j < last ? ',\n' : '\n');
+        yield redactSecrets(out.join(''));
       }
       yield `  ]${comma}\n`;
       continue;
     }
-    const json = JSON.stringify(ordered(value, shape), null, 2).replace(/\n/g, '\n  ');
-    yield redactSecrets(`  ${JSON.stringify(key)}: ${json}${comma}\n`);
+    const out: string[] = [`  ${JSON.stringify(key)}: `];
+    write(value, shape, '  ', out);
+    out.push(`${comma}\n`);
+    yield redactSecrets(out.join(''));
   }
   yield '}\n';
 }
@@ -80,30 +84,60 @@ export function* jsonChunks(report: Report): Generator<string> {
 /** The keys of an object in the shape's order, then the others sorted; undefined values are left out as JSON does. */
 function keysInOrder(record: Record<string, unknown>, shape: Shape | undefined): string[] {
   const known = shape?.order ?? [];
-  const rest = Object.keys(record)
-    .filter((k) => !known.includes(k))
-    .sort();
-  return [...known, ...rest].filter((k) => k in record && isJsonValue(record[k]));
+  const keys: string[] = [];
+  for (const k of known) if (k in record && isJsonValue(record[k])) keys.push(k);
+  const rest = Object.keys(record).filter((k) => !known.includes(k) && isJsonValue(record[k]));
+  if (rest.length > 0) keys.push(...rest.sort());
+  return keys;
 }
 
 const isJsonValue = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 
-/** A copy of `value` with keys in the order of `shape` (or sorted where there is none). */
-function ordered(value: unknown, shape: Shape | undefined): Json | undefined {
-  if (!isJsonValue(value)) return undefined;
+/**
+ * Appends `value` as `JSON.stringify(value, null, 2)` would write it at `indent`, keys in the order of
+ * `shape` (sorted where there is none), fix plans with their commands.
+ */
+function write(value: unknown, shape: Shape | undefined, indent: string, out: string[]): void {
   if (value === null || typeof value !== 'object') {
-    return typeof value === 'bigint' ? value.toString() : (value as Json);
+    if (typeof value === 'bigint') out.push(JSON.stringify(value.toString()));
+    else out.push(JSON.stringify(value) ?? 'null');
+    return;
   }
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
-    // JSON.stringify writes holes and undefined elements as null; so do we.
-    return value.map((item: unknown) => ordered(item, shape) ?? null);
+    if (value.length === 0) {
+      out.push('[]');
+      return;
+    }
+    out.push('[\n');
+    for (let i = 0; i < value.length; i++) {
+      out.push(inner);
+      // JSON.stringify writes holes and undefined elements as null; so do we.
+      const item: unknown = value[i];
+      if (isJsonValue(item)) write(item, shape, inner, out);
+      else out.push('null');
+      out.push(i < value.length - 1 ? ',\n' : '\n');
+    }
+    out.push(`${indent}]`);
+    return;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    write(JSON.parse(JSON.stringify(value)) as unknown, shape, indent, out);
+    return;
   }
   const source = shape?.fix === true ? renderedFix(value as Parameters<typeof renderedFix>[0]) : value;
   const record = source as Record<string, unknown>;
-  const out: Record<string, Json> = {};
-  for (const key of keysInOrder(record, shape)) {
-    const v = ordered(record[key], shape?.fields?.[key]);
-    if (v !== undefined) out[key] = v;
+  const keys = keysInOrder(record, shape);
+  if (keys.length === 0) {
+    out.push('{}');
+    return;
   }
-  return out;
+  out.push('{\n');
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] ?? '';
+    out.push(inner, JSON.stringify(key), ': ');
+    write(record[key], shape?.fields?.[key], inner, out);
+    out.push(i < keys.length - 1 ? ',\n' : '\n');
+  }
+  out.push(`${indent}}`);
 }

@@ -3,9 +3,7 @@
 import { CHECKS } from '../../checks/index.js';
 import { readBundle } from '../../collect/bundle/read.js';
 import type { LiveOptions } from '../../collect/live/live.js';
-import { liveFacts } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
-import { describeStats, liveHooks } from './collect.js';
 import { diagnose } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
@@ -55,7 +53,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
   if (options.brief && options.format !== 'text') throw new UsageError('--brief is for --format text');
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
-  const baseline = loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
+  const baseline = await loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
@@ -107,6 +105,11 @@ function catalogWithHelp(): CatalogEntry[] {
 
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
 async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+  // Loaded only for live input: the Google and Kubernetes clients take most of a second to import.
+  const [{ liveFacts }, { describeStats, liveHooks }] = await Promise.all([
+    import('../../collect/live/live.js'),
+    import('./collect.js'),
+  ]);
   const hooks = liveHooks(io, options);
   try {
     const { facts, notes, stats } = await liveFacts(options, hooks);
