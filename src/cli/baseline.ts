@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../engine/errors.js';
-import { editDistance } from '../model/edit-distance.js';
+import { nearestNames } from '../model/edit-distance.js';
 import type { Baseline } from '../report/baseline.js';
 import { BASELINE_FILE } from '../report/baseline.js';
 
@@ -39,21 +39,11 @@ export async function loadBaseline(
   try {
     return parseBaseline(text, file, (id) => {
       if (known.has(id)) return undefined;
-      const close = nearest(id, checkIds);
+      const [close] = nearestNames(id, checkIds);
       return `unknown check id "${id}"${close === undefined ? '' : `; did you mean ${close}?`}`;
     });
   } catch (error) {
     if (error instanceof BaselineError) throw new UsageError(error.message);
     throw error;
   }
-}
-
-/** The closest name within a few edits, if any: one suggestion, not the whole list. */
-export function nearest(wanted: string, names: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
-    const distance = editDistance(name, wanted, 4);
-    if (distance <= 4 && (best === undefined || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
 }

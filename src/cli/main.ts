@@ -7,10 +7,11 @@ import { BundleError } from '../collect/bundle/manifest.js';
 import { UsageError } from '../engine/errors.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandHost } from './host.js';
+import { withExamples } from './options.js';
 import { processIo } from './output.js';
 import { packageVersion } from './package-info.js';
 
-function buildProgram(host: CommandHost): Command {
+export function buildProgram(host: CommandHost): Command {
   const { io } = host;
   const program = new Command('wi-doctor')
     .description('Find, explain and fix GKE Workload Identity problems.')
@@ -23,6 +24,12 @@ function buildProgram(host: CommandHost): Command {
       outputError: (s, write) => write(`wi-doctor: ${s.replace(/^error: /, '')}`),
     });
   for (const register of COMMANDS) register(program, host);
+  withExamples(program, [
+    'wi-doctor demo                                        # a broken world diagnosed end to end, no cloud',
+    'wi-doctor check --from examples/missing-binding --all # an evidence bundle, offline',
+    'wi-doctor check --ksa shop/cart                       # live: the current kubeconfig context',
+    'wi-doctor <command> --help                            # flags and examples of one command',
+  ]);
   return program;
 }
 

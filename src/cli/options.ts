@@ -56,3 +56,14 @@ export function validateAccessFlags(
     throw new UsageError(`--impersonate ${JSON.stringify(flags.impersonate)}: expected a service-account email`);
   }
 }
+
+/**
+ * Examples at the end of a command's `--help`, one command a line. `test/cli/help.test.ts` runs every
+ * example that needs no cloud (those reading a shipped example bundle or a local file).
+ */
+export function withExamples<C extends { addHelpText(position: 'after', text: string): C }>(
+  command: C,
+  examples: readonly string[],
+): C {
+  return command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}\n`);
+}

@@ -8,6 +8,7 @@ import { sortBySeverity, summarize } from '../model/results.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
 import { UsageError } from './errors.js';
+import { nearestNames } from '../model/edit-distance.js';
 import type { RunEnvironment } from './runner.js';
 import { notApplicable, runCheck, runClusterWide } from './runner.js';
 import type { TargetRequest } from './subjects.js';
@@ -37,8 +38,16 @@ export function selectChecks(
   skip: readonly string[] | undefined,
 ): AnyCheck[] {
   const known = new Set(catalog.map((c) => c.id));
-  for (const id of [...(only ?? []), ...(skip ?? [])]) {
-    if (!known.has(id)) throw new UsageError(`unknown check id \`${id}\` (see \`wi-doctor checks\`)`);
+  for (const [flag, ids] of [
+    ['--only', only],
+    ['--skip', skip],
+  ] as const) {
+    for (const id of ids ?? []) {
+      if (known.has(id)) continue;
+      const close = nearestNames(id, known);
+      const hint = close.length > 0 ? `; did you mean ${close.map((c) => `\`${c}\``).join(' or ')}?` : '';
+      throw new UsageError(`${flag}: unknown check id \`${id}\`${hint} (\`wi-doctor checks\` lists them)`);
+    }
   }
   // Chain order (pod → KSA → GSA → token) is the order people read a checklist in.
   return catalog

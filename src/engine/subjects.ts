@@ -5,11 +5,20 @@ import { clusterUrl, factError, notCollected, present } from '../model/facts.js'
 import { isServiceAccountEmail, poolOf, projectOfPool, tryParseMember } from '../model/identifiers.js';
 import type { Pod, ServiceAccountObject, Workload } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
-import { editDistance } from '../model/edit-distance.js';
+import { editDistance, nearestNames } from '../model/edit-distance.js';
 import { nearMissAnnotations } from './annotations.js';
 import { UsageError } from './errors.js';
 import { ownerWorkloadOf, podsOfWorkload, templateOf, WORKLOAD_KINDS } from './ownership.js';
 import type { KsaPrincipal, Subject } from './subject.js';
+
+/** kubectl's short names of the workload kinds (`kubectl api-resources`), as `--workload` accepts them. */
+export const KUBECTL_SHORT_KINDS: Record<string, string> = {
+  deploy: 'deployment',
+  sts: 'statefulset',
+  ds: 'daemonset',
+  rs: 'replicaset',
+  cj: 'cronjob',
+};
 
 export interface TargetRequest {
   all?: boolean;
@@ -126,7 +135,37 @@ function serviceAccountNameOf(spec: { serviceAccountName?: string; serviceAccoun
   return spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
 }
 
+/** `--ksa cart` or `--pod cart-1`: the objects of that name in every namespace, to suggest. */
+function inAnyNamespace(facts: Facts, resource: 'serviceaccounts' | 'pods', name: string): string[] {
+  const all = facts.k8s.list(resource);
+  if (all.status !== 'present') return [];
+  return all.value
+    .filter((o) => o.metadata.name === name)
+    .map((o) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`)
+    .sort();
+}
+
+function missingNamespace(
+  facts: Facts,
+  value: string,
+  flag: '--ksa' | '--pod',
+  resource: 'serviceaccounts' | 'pods',
+): void {
+  if (value.includes('/')) return;
+  const found = inAnyNamespace(facts, resource, value);
+  const what = flag === '--ksa' ? 'NAMESPACE/KSA' : 'NAMESPACE/POD';
+  const hint =
+    found.length > 0
+      ? `; did you mean ${found
+          .slice(0, 5)
+          .map((f) => `\`${f}\``)
+          .join(', ')}${found.length > 5 ? ` (and ${found.length - 5} more)` : ''}?`
+      : '';
+  throw new UsageError(`${flag} ${JSON.stringify(value)}: expected ${what}, with the namespace${hint}`);
+}
+
 function resolveKsa(facts: Facts, info: PoolInfo, value: string): Subject {
+  missingNamespace(facts, value, '--ksa', 'serviceaccounts');
   const [namespace = '', name = ''] = splitName(value, 2, '--ksa', 'NAMESPACE/KSA (e.g. shop/cart)');
   const fact = facts.k8s.get('serviceaccounts', namespace, name);
   if (fact.status === 'absent') {
@@ -147,11 +186,15 @@ function resolveWorkload(facts: Facts, info: PoolInfo, value: string): Subject {
     '--workload',
     'NAMESPACE/KIND/NAME (e.g. shop/deployment/cart)',
   );
-  const kind = kindWord.toLowerCase().replace(/s$/, '');
+  const lower = kindWord.toLowerCase();
+  const kind = KUBECTL_SHORT_KINDS[lower] ?? lower.replace(/s$/, '');
   const resource = WORKLOAD_KINDS[kind];
   if (!resource) {
+    // kubectl names pods `po`; a pod given as a workload is checked as --pod would check it.
+    if (kind === 'pod' || kind === 'po') return resolvePod(facts, info, `${namespace}/${name}`);
+    const close = nearestNames(kind, [...Object.keys(WORKLOAD_KINDS), ...Object.keys(KUBECTL_SHORT_KINDS), 'po'], 3);
     throw new UsageError(
-      `--workload ${JSON.stringify(value)}: unknown kind \`${kindWord}\` (one of ${Object.keys(WORKLOAD_KINDS).join(', ')})`,
+      `--workload ${JSON.stringify(value)}: unknown kind \`${kindWord}\`${close.length > 0 ? `; did you mean ${close.join(' or ')}?` : ''} (kinds: ${Object.keys(WORKLOAD_KINDS).join(', ')}, pod, or kubectl's short names ${[...Object.keys(KUBECTL_SHORT_KINDS), 'po'].join(', ')})`,
     );
   }
   const fact = facts.k8s.get<Workload>(resource, namespace, name);
@@ -182,6 +225,7 @@ function resolveWorkload(facts: Facts, info: PoolInfo, value: string): Subject {
 }
 
 function resolvePod(facts: Facts, info: PoolInfo, value: string): Subject {
+  missingNamespace(facts, value, '--pod', 'pods');
   const pieces = value.split('/');
   // Accept both `ns/name` and the subject form `ns/pod/name`.
   const [namespace = '', name = ''] =

@@ -18,3 +18,26 @@ export function editDistance(a: string, b: string, limit: number): number {
   }
   return previous[b.length] ?? limit + 1;
 }
+
+/**
+ * The names nearest to `wanted` for a "did you mean" (at most `limit` edits away, or containing it): the
+ * single closest, or the few tied for closest. Empty when nothing is close.
+ */
+export function nearestNames(wanted: string, names: Iterable<string>, limit = 4): string[] {
+  let best = limit + 1;
+  let found: string[] = [];
+  for (const name of names) {
+    const d =
+      name.includes(wanted) || wanted.includes(name)
+        ? Math.min(editDistance(name, wanted, limit), limit)
+        : editDistance(name, wanted, limit);
+    if (d > limit) continue;
+    if (d < best) {
+      best = d;
+      found = [name];
+    } else if (d === best && !found.includes(name)) {
+      found.push(name);
+    }
+  }
+  return found.slice(0, 3);
+}

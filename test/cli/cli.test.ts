@@ -66,8 +66,23 @@ describe('wi-doctor check', () => {
     [['check', '--from', healthy], /--ksa/],
     [['check', '--from', join(temp, 'nope'), '--all'], /nope/],
     [['check', '--from', healthy, '--ksa', 'shop/cartt'], /cartt.*did you mean `shop\/cart`/],
-    [['check', '--from', healthy, '--ksa', 'cart'], /NAMESPACE\/KSA/],
-    [['check', '--from', healthy, '--all', '--only', 'wi-bindin'], /unknown check id/],
+    [
+      ['check', '--from', healthy, '--ksa', 'cart'],
+      /--ksa "cart": expected NAMESPACE\/KSA, .*did you mean `shop\/cart`\?/,
+    ],
+    [['check', '--from', healthy, '--ksa', 'nosuch'], /--ksa "nosuch": expected NAMESPACE\/KSA, with the namespace$/m],
+    [['check', '--from', healthy, '--pod', 'cart-7d9f8b6c5d-abcde'], /did you mean `shop\/cart-7d9f8b6c5d-abcde`\?/],
+    [
+      ['check', '--from', healthy, '--all', '--only', 'wi-bindin'],
+      /--only: unknown check id `wi-bindin`; did you mean `wi-binding`\?/,
+    ],
+    [
+      ['check', '--from', healthy, '--all', '--skip', 'ksa-anotation'],
+      /--skip: unknown check id `ksa-anotation`; did you mean `ksa-annotation`\?/,
+    ],
+    [['check', '--from', healthy, '--workload', 'shop/deploi/cart'], /unknown kind `deploi`; did you mean deploy\b/],
+    [['sandbox', '--scenario', 'missing-bindng'], /--scenario missing-bindng: .*did you mean missing-binding\?$/m],
+    [['check', '--from', healthy, '--all', '--brief', '--format', 'json'], /--brief is for --format text/],
     [['check', '--from', healthy, '--all', '--fail-on', 'error'], /fail-on/],
     [['explain', 'wi-bindin'], /did you mean wi-binding/],
     [
@@ -101,6 +116,54 @@ describe('wi-doctor check', () => {
     expect([0, 1]).toContain(code);
     const report = JSON.parse(stdout);
     expect(report.results.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['deploy', 'shop/deployment/cart'],
+    ['deployments', 'shop/deployment/cart'],
+    ['Deployment', 'shop/deployment/cart'],
+  ])('accepts kubectl kind %s in --workload', async (kind, subject) => {
+    const { code, stdout, stderr } = await run([
+      'check',
+      '--from',
+      healthy,
+      '--workload',
+      `shop/${kind}/cart`,
+      '--format',
+      'json',
+    ]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { verdicts: { subject: string }[] }).verdicts.map((v) => v.subject)).toEqual([
+      subject,
+    ]);
+  });
+
+  it.each([
+    ['sts', 'statefulset'],
+    ['ds', 'daemonset'],
+    ['cj', 'cronjob'],
+    ['rs', 'replicaset'],
+  ])('maps kubectl short kind %s to %s', async (short, kind) => {
+    const { code, stderr } = await run(['check', '--from', healthy, '--workload', `shop/${short}/nothere`]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`no ${kind} shop/nothere in the collected facts`);
+  });
+
+  it('takes a pod given with kubectl kind po as --pod', async () => {
+    const { code, stdout } = await run([
+      'check',
+      '--from',
+      healthy,
+      '--workload',
+      'shop/po/cart-7d9f8b6c5d-abcde',
+      '--format',
+      'json',
+    ]);
+    expect(code).toBe(0);
+    expect((JSON.parse(stdout) as { verdicts: { subject: string }[] }).verdicts.map((v) => v.subject)).toEqual([
+      'shop/pod/cart-7d9f8b6c5d-abcde',
+    ]);
   });
 
   it('--fail-on warn and --fail-on unknown raise the bar', async () => {

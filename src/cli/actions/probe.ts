@@ -2,8 +2,7 @@
 // `wi-doctor probe-pod` (a probe Pod manifest placed like a workload). Flags: ../commands/probe.ts.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readBundle } from '../../collect/bundle/read.js';
 import { CallRunner } from '../../collect/live/calls.js';
 import { loadKubeConfig } from '../../collect/live/credentials.js';
@@ -12,7 +11,7 @@ import { UsageError } from '../../engine/errors.js';
 import type { Fact } from '../../model/facts.js';
 import { KIND_TO_RESOURCE, type K8sKind, type ServiceAccountObject, type Workload } from '../../model/k8s/types.js';
 import { emit, type Io } from '../output.js';
-import { packageVersion } from '../package-info.js';
+import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 import { resolveProbeOptions, ProbeUsageError, type ProbeFlags } from '../../probe/options.js';
 import { annotatedGsa, DEFAULT_PROBE_IMAGE, PROBE_FILE, probePodManifest } from '../../probe/pod-manifest.js';
 import { probeExitCode, renderProbe } from '../../probe/render.js';
@@ -75,11 +74,9 @@ function present<T>(fact: Fact<T>, what: string): T {
   throw new UsageError(`${what} is not in the bundle${why}`);
 }
 
-/** dist/wi-doctor-probe.cjs next to the built CLI (dist/probe/ → dist/), or from a source checkout. */
+/** The package's dist/wi-doctor-probe.cjs (the same path from the built CLI and from a source checkout). */
 function findProbeFile(explicit: string | undefined): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates =
-    explicit !== undefined ? [explicit] : [join(here, '..', PROBE_FILE), join(here, '..', '..', 'dist', PROBE_FILE)];
+  const candidates = explicit !== undefined ? [explicit] : [join(PACKAGE_ROOT, 'dist', PROBE_FILE)];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined)
     throw new UsageError(

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSandbox, writeEnvFile } from '../../sandbox/index.js';
 import { UsageError } from '../../engine/errors.js';
+import { nearestNames } from '../../model/edit-distance.js';
 import type { Io } from '../output.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 
@@ -24,7 +25,9 @@ export function resolveScenario(value: string): string {
   const names = readdirSync(SCENARIO_DIR)
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => f.slice(0, -5));
-  throw new UsageError(`--scenario ${value}: no such file, and no shipped scenario of that name (${names.join(', ')})`);
+  const close = nearestNames(value.replace(/\.yaml$/, ''), names);
+  const hint = close.length > 0 ? `did you mean ${close.join(' or ')}?` : '`wi-doctor sandbox --help` lists them';
+  throw new UsageError(`--scenario ${value}: no such file, and no shipped scenario of that name; ${hint}`);
 }
 
 function shellQuote(value: string): string {

@@ -3,7 +3,7 @@
 import { Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { choice, list } from '../options.js';
+import { list, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
@@ -19,7 +19,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--output <file>', 'write the report to a file instead of stdout')
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
-        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .choices(['fail', 'warn', 'unknown'])
         .default('fail'),
     )
     .option('--hide-pass', 'count passing checks instead of listing them')
@@ -36,6 +36,14 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
     .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  withExamples(check, [
+    'wi-doctor check --from examples/missing-binding --ksa shop/cart',
+    'wi-doctor check --from examples/multi-team --all --brief',
+    'wi-doctor check --from examples/multi-team --workload payments/deploy/ledger',
+    'wi-doctor check --from examples/missing-permission --ksa shop/cart --need pubsub.topics.publish',
+    'wi-doctor check --from examples/multi-team --all --format sarif --output wi.sarif --fail-on warn',
+    'wi-doctor check --ksa shop/cart --context gke_acme-shop_europe-west1_prod   # live: read the APIs',
+  ]);
   addLiveOptions(check).action(async (options: import('../actions/check.js').CheckCommandOptions) => {
     const { runCheckCommand } = await import('../actions/check.js');
     setExit(await runCheckCommand(options, io));

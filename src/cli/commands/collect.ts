@@ -1,7 +1,7 @@
 // `wi-doctor collect`: flags and help; the work is in ../actions/collect.ts.
 
 import type { RegisterCommand } from '../host.js';
-import { list } from '../options.js';
+import { list, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
@@ -18,6 +18,11 @@ export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'also collect the policy of this service account')
     .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)');
+  withExamples(collect, [
+    'wi-doctor collect --all --out ./bundle',
+    'wi-doctor collect --ksa shop/cart --e2e --out ./bundle --context gke_acme-shop_europe-west1_prod',
+    'wi-doctor check --from ./bundle --all   # diagnose it later, offline',
+  ]);
   addLiveOptions(collect).action(async (options: import('../actions/collect.js').CollectCommandOptions) => {
     const { runCollectCommand } = await import('../actions/collect.js');
     setExit(await runCollectCommand(options, io));

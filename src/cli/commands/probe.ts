@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import { DEFAULT_PROBE_IMAGE } from '../../probe/image.js';
 import type { ProbeCommandOptions, ProbePodCommandOptions } from '../actions/probe.js';
 import type { RegisterCommand } from '../host.js';
-import { list } from '../options.js';
+import { list, withExamples } from '../options.js';
 
 /** The probe's flags on a commander command (same names as the single-file build). */
 function addProbeFlags(command: Command): Command {
@@ -42,16 +42,23 @@ function addProbeFlags(command: Command): Command {
 }
 
 export const registerProbe: RegisterCommand = (program, { io, setExit }) => {
-  addProbeFlags(
-    program
-      .command('probe')
-      .description('Check, from inside a pod, what it sees of Workload Identity (metadata server or federation).'),
+  withExamples(
+    addProbeFlags(
+      program
+        .command('probe')
+        .description('Check, from inside a pod, what it sees of Workload Identity (metadata server or federation).'),
+    ),
+    [
+      'wi-doctor probe   # inside the pod',
+      'wi-doctor probe --format json --need storage.objects.get --on //storage.googleapis.com/projects/_/buckets/b',
+      'node wi-doctor-probe.cjs --expect-gsa cart@acme-shop.iam.gserviceaccount.com   # the single-file build',
+    ],
   ).action(async (options: ProbeCommandOptions) => {
     const { runProbeCommand } = await import('../actions/probe.js');
     setExit(await runProbeCommand(options, io));
   });
 
-  program
+  const probePod = program
     .command('probe-pod')
     .description('Print a probe Pod (and its ConfigMap) placed like a workload: pipe it to kubectl apply -f -.')
     .requiredOption('--workload <ns/kind/name>', 'the workload to imitate, e.g. shop/deployment/cart')
@@ -67,9 +74,12 @@ export const registerProbe: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name of a project or bucket for --need')
     .option('--kubeconfig <file>', 'kubeconfig file (live mode)')
     .option('--context <name>', 'kubeconfig context (live mode)')
-    .option('--output <file>', 'write the manifest to a file instead of stdout')
-    .action(async (options: ProbePodCommandOptions) => {
-      const { runProbePodCommand } = await import('../actions/probe.js');
-      setExit(await runProbePodCommand(options, io));
-    });
+    .option('--output <file>', 'write the manifest to a file instead of stdout');
+  withExamples(probePod, [
+    'wi-doctor probe-pod --workload shop/deployment/cart | kubectl apply -f -',
+    'wi-doctor probe-pod --from examples/healthy --workload shop/deployment/cart --format json',
+  ]).action(async (options: ProbePodCommandOptions) => {
+    const { runProbePodCommand } = await import('../actions/probe.js');
+    setExit(await runProbePodCommand(options, io));
+  });
 };

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import type { TokenDecodeOptions, TokenVerifyOptions } from '../actions/token.js';
 import type { RegisterCommand } from '../host.js';
-import { choice } from '../options.js';
+import { withExamples } from '../options.js';
 
 function seconds(what: string) {
   return (value: string): number => {
@@ -35,9 +35,12 @@ function addExpectOptions(command: Command): Command {
 
 /** `token decode` and `token verify`. */
 export const registerToken: RegisterCommand = (program, { io, setExit }) => {
-  const token = program
-    .command('token')
-    .description('Decode, check and verify Kubernetes service account tokens (never printed in full).');
+  const token = withExamples(
+    program
+      .command('token')
+      .description('Decode, check and verify Kubernetes service account tokens (never printed in full).'),
+    ['wi-doctor token decode token.txt', 'wi-doctor token verify token.txt --from-issuer'],
+  );
 
   const decode = token
     .command('decode')
@@ -59,9 +62,14 @@ export const registerToken: RegisterCommand = (program, { io, setExit }) => {
     .option('--show-signature', 'print the signature too (it is hidden by default)')
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when the result reaches this level')
-        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .choices(['fail', 'warn', 'unknown'])
         .default('fail'),
     );
+  withExamples(decode, [
+    'wi-doctor token decode token.txt',
+    'kubectl create token cart -n shop --audience acme-shop.svc.id.goog | wi-doctor token decode - --expect-namespace shop',
+    'wi-doctor token decode --ksa shop/cart --pod shop/cart-7d9f8b6c5d-abcde',
+  ]);
   addExpectOptions(decode).action(
     async (file: string | undefined, options: TokenDecodeOptions & { expiration?: number }) => {
       const { expiration, ...rest } = options;
@@ -90,6 +98,11 @@ export const registerToken: RegisterCommand = (program, { io, setExit }) => {
       "GKE's cluster JWKS (default: the cluster of the token's issuer)",
     )
     .addOption(new Option('--timeout <seconds>', 'per HTTP request').argParser(seconds('timeout')).default(10));
+  withExamples(verify, [
+    'wi-doctor token verify token.txt --from-issuer',
+    'wi-doctor token verify token.txt --jwks ./jwks.json',
+    'wi-doctor token verify token.txt --from-cluster projects/acme-shop/locations/europe-west1/clusters/prod',
+  ]);
   addExpectOptions(verify).action(async (file: string | undefined, options: TokenVerifyOptions) => {
     const { runTokenVerify } = await import('../actions/token.js');
     setExit(await runTokenVerify({ ...options, ...(file !== undefined ? { file } : {}) }, io));
