@@ -198,6 +198,9 @@ export function sourceLine(report: Report): string {
   if (report.source === 'live') {
     return when === undefined ? 'read live' : `read live at ${humanTime(when)}`;
   }
+  if (report.source === 'library') {
+    return when === undefined ? 'facts given to the library' : `facts given to the library, collected ${humanTime(when)}`;
+  }
   if (when === undefined) return `bundle ${report.source}`;
   const old = age(when, report.generatedAt);
   return `bundle ${report.source} · collected ${humanTime(when)}${old === undefined ? '' : ` (${old} old)`}`;

@@ -1,10 +1,9 @@
 // `wi-doctor check`: diagnose subjects from an evidence bundle or the live APIs.
 
 import { CHECKS } from '../../checks/index.js';
-import { readBundle } from '../../collect/bundle/read.js';
+import { collectLive, diagnose, readBundle } from '../../index.js';
 import type { LiveOptions } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
-import { diagnose } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
 import { exitCodeFor } from '../../model/results.js';
@@ -21,7 +20,7 @@ import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.j
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import { validateAccessFlags } from '../options.js';
 import { emitChunks, warn } from '../output.js';
-import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
+import { PACKAGE_ROOT } from '../package-info.js';
 
 export interface CheckCommandOptions extends LiveOptions {
   from?: string;
@@ -57,13 +56,13 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
-  const report = diagnose(facts, CHECKS, {
+  // The library's diagnose (src/index.ts): the CLI runs the same engine other tools embed.
+  const report = diagnose(facts, {
     targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
     options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
-    only: options.only,
-    skip: options.skip,
+    ...(options.only !== undefined ? { only: options.only } : {}),
+    ...(options.skip !== undefined ? { skip: options.skip } : {}),
     source: options.from ?? 'live',
-    version: packageVersion(),
     generatedAt: now.toISOString(),
   });
   const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
@@ -106,13 +105,10 @@ function catalogWithHelp(): CatalogEntry[] {
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
 async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   // Loaded only for live input: the Google and Kubernetes clients take most of a second to import.
-  const [{ liveFacts }, { describeStats, liveHooks }] = await Promise.all([
-    import('../../collect/live/live.js'),
-    import('./collect.js'),
-  ]);
+  const { describeStats, liveHooks } = await import('./collect.js');
   const hooks = liveHooks(io, options);
   try {
-    const { facts, notes, stats } = await liveFacts(options, hooks);
+    const { facts, notes, stats } = await collectLive(options, hooks);
     if (options.debug) warn(io, describeStats(stats));
     return { facts, notes };
   } finally {
