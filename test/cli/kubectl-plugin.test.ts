@@ -11,6 +11,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { withSandbox } from '../sandbox/helpers.js';
 
 const run = promisify(execFile);
+
+/** A command's exit status and output, whatever the status. */
+function exec(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { env, encoding: 'utf8' }, (error, stdout, stderr) => {
+      const status = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
 const repo = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
@@ -60,12 +74,10 @@ describe('kubectl wi-doctor', () => {
           .map((l) => l.replace(/^pod\//, ''))
           .find((n) => n.startsWith('cart-'));
         expect(cart).toBeDefined();
-        const result = spawnSync('kubectl', ['wi-doctor', 'check', '--pod', `shop/${cart ?? ''}`, '--quiet'], {
-          env,
-          encoding: 'utf8',
-        });
+        // Asynchronously: the sandbox answers from this process's event loop.
+        const result = await exec('kubectl', ['wi-doctor', 'check', '--pod', `shop/${cart ?? ''}`, '--quiet'], env);
         // A finding: exit 1 through kubectl, the verdict on stdout.
-        expect(result.status, result.stderr).toBe(1);
+        expect(result.status, `${result.stderr}\n${result.stdout}`).toBe(1);
         expect(result.stdout).toMatch(new RegExp(`✗ shop/pod/${cart ?? ''} — wi-binding`));
       });
     },
