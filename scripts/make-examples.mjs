@@ -21,7 +21,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'examples');
 const HEALTHY = join(ROOT, 'healthy');
 
 // ---------------------------------------------------------------------------------------------------------------
-// The shared world (COMMON.md) and how results name things (CHECKS.md "Subjects").
+// The shared world (project acme-shop, cluster prod) and how results name things (ns/ksa, ns/kind/name).
 
 const PROJECT = 'acme-shop';
 const POOL = 'acme-shop.svc.id.goog';
@@ -400,7 +400,7 @@ function addApp(
 const EXAMPLES = [
   {
     name: 'missing-binding',
-    failureMode: 'FACTS §5.4',
+    failureMode: 'missing or wrong binding',
     description:
       'The GSA policy of cart@acme-shop has no roles/iam.workloadIdentityUser binding for shop/cart (someone ran ' +
       'remove-iam-policy-binding): the metadata server gets 403 getAccessToken denied.',
@@ -416,7 +416,7 @@ const EXAMPLES = [
   },
   {
     name: 'wrong-namespace',
-    failureMode: 'FACTS §5.4',
+    failureMode: 'missing or wrong binding',
     description:
       'The workloadIdentityUser binding on cart@acme-shop names namespace shop-prod ([shop-prod/cart]); the pod ' +
       'runs in namespace shop.',
@@ -435,7 +435,7 @@ const EXAMPLES = [
   },
   {
     name: 'wrong-pool-cross-project',
-    failureMode: 'FACTS §5.6',
+    failureMode: "binding written with the GSA project's pool",
     description:
       'shop/cart impersonates a GSA that lives in project acme-data; its binding was written with the GSA ' +
       "project's pool (acme-data.svc.id.goog) instead of the cluster's pool acme-shop.svc.id.goog.",
@@ -466,7 +466,7 @@ const EXAMPLES = [
   },
   {
     name: 'annotation-typo',
-    failureMode: 'FACTS §5.5',
+    failureMode: 'annotation or GSA name wrong',
     description:
       'The KSA annotation key is misspelled iam.gke.io/gcp-service-acount: GKE ignores it and the KSA has no ' +
       'Google identity (it falls to direct binding, with no grants).',
@@ -485,7 +485,7 @@ const EXAMPLES = [
   },
   {
     name: 'annotation-value-typo',
-    failureMode: 'FACTS §5.5',
+    failureMode: 'annotation or GSA name wrong',
     description:
       "The annotation value names carts@acme-shop, which does not exist (missing from the project's " +
       'service-account list); cart@acme-shop does.',
@@ -505,7 +505,7 @@ const EXAMPLES = [
   },
   {
     name: 'gsa-missing',
-    failureMode: 'FACTS §5.5',
+    failureMode: 'annotation or GSA name wrong',
     description:
       'The annotated GSA cart@acme-shop was never created: it is absent from the service-account list of ' +
       'acme-shop; its describe, policy and keys answered 403 (projects/-/… hides whether an account exists).',
@@ -514,7 +514,7 @@ const EXAMPLES = [
       b.edit(`gcp/projects/${PROJECT}.service-accounts.json`, (list) => list.filter((a) => a.email !== CART_GSA));
       for (const path of [saPath(CART_GSA), saPolicyPath(CART_GSA), saKeysPath(CART_GSA)]) b.remove(path);
       // gcloud addresses the account as projects/-/serviceAccounts/EMAIL, where a missing account answers 403
-      // (FACTS §1): the collected list is what proves it absent.
+      // whether it exists or not: the collected list is what proves it absent.
       const denied = (permission) =>
         `403 PERMISSION_DENIED: Permission '${permission}' denied on resource (or it may not exist).`;
       b.manifest.errors = {
@@ -537,7 +537,7 @@ const EXAMPLES = [
   },
   {
     name: 'gsa-disabled',
-    failureMode: 'FACTS §5.7',
+    failureMode: 'GSA disabled',
     description: 'The GSA cart@acme-shop is disabled (disabled: true): token requests for it fail.',
     targets: { all: true },
     patch(b) {
@@ -556,7 +556,7 @@ const EXAMPLES = [
   },
   {
     name: 'gsa-recreated',
-    failureMode: 'FACTS §5.8',
+    failureMode: 'GSA deleted and recreated',
     description:
       'cart@acme-shop was deleted and recreated with the same email: the new account has a new uniqueId and an ' +
       'empty policy; the old grants survive only as deleted:serviceAccount:…?uid=' +
@@ -589,7 +589,7 @@ const EXAMPLES = [
   },
   {
     name: 'node-pool-gce-metadata',
-    failureMode: 'FACTS §5.2',
+    failureMode: 'node pool without the GKE metadata server',
     description:
       'Node pool default-pool runs with workloadMetadataConfig mode GCE_METADATA: its nodes have no GKE ' +
       'metadata server, so pods get the node service account gke-nodes@acme-shop.',
@@ -612,7 +612,7 @@ const EXAMPLES = [
   },
   {
     name: 'node-pool-concealment',
-    failureMode: 'FACTS §5.2',
+    failureMode: 'node pool without the GKE metadata server',
     description:
       'Node pool default-pool still has the legacy metadata concealment setting (workloadMetadataConfig {}), ' +
       'which is incompatible with Workload Identity.',
@@ -635,7 +635,7 @@ const EXAMPLES = [
   },
   {
     name: 'no-workload-pool',
-    failureMode: 'FACTS §5.1',
+    failureMode: 'Workload Identity off on the cluster',
     description:
       'Cluster prod has no workloadIdentityConfig (Workload Identity off): no node pool can run the GKE metadata ' +
       'server and every pod gets the node service account.',
@@ -662,7 +662,7 @@ const EXAMPLES = [
   },
   {
     name: 'host-network',
-    failureMode: 'FACTS §5.11',
+    failureMode: 'hostNetwork pod',
     description:
       'Deployment shop/cart runs with hostNetwork: true: the GKE metadata server does not intercept its ' +
       "requests and it gets the node's identity.",
@@ -687,7 +687,7 @@ const EXAMPLES = [
   },
   {
     name: 'netpol-blocks-metadata',
-    failureMode: 'FACTS §5.12',
+    failureMode: 'NetworkPolicy blocks the metadata server',
     description:
       'NetworkPolicy shop/restrict-egress (all pods of shop) allows egress only to kube-dns and to port 443 ' +
       'outside 169.254.0.0/16; on Dataplane V2 the metadata server path 169.254.169.254:80 is blocked.',
@@ -750,7 +750,7 @@ const EXAMPLES = [
   },
   {
     name: 'pods-not-restarted',
-    failureMode: 'FACTS §5.13',
+    failureMode: 'pods not restarted after a change',
     description:
       'The annotation of KSA shop/cart was changed at 2026-11-28T16:32:07Z (managedFields of kubectl-annotate); ' +
       'pod cart-7d9f8b6c5d-abcde started on 2026-11-25 and may still use the old identity.',
@@ -769,7 +769,7 @@ const EXAMPLES = [
   },
   {
     name: 'default-ksa',
-    failureMode: 'FACTS §5.14',
+    failureMode: 'wrong or missing KSA',
     description:
       'Deployment shop/cart lost its serviceAccountName in a refactor: its pods run as KSA default, which has ' +
       'no Google identity; the annotated KSA cart is unused.',
@@ -794,7 +794,7 @@ const EXAMPLES = [
   },
   {
     name: 'ksa-missing',
-    failureMode: 'FACTS §5.14',
+    failureMode: 'wrong or missing KSA',
     description:
       'KSA shop/cart was deleted after the pods started (kubectl delete sa): Deployment shop/cart still names ' +
       'it as serviceAccountName.',
@@ -807,7 +807,7 @@ const EXAMPLES = [
   },
   {
     name: 'metadata-server-crashloop',
-    failureMode: 'FACTS §5.15',
+    failureMode: 'metadata server unhealthy',
     description:
       'The gke-metadata-server pod on node gke-prod-default-pool-1a2b3c4d-x1y2 (where shop/cart runs) is in ' +
       'CrashLoopBackOff after being OOMKilled; shop/api runs on a node whose metadata server is Ready.',
@@ -860,7 +860,7 @@ const EXAMPLES = [
   },
   {
     name: 'iamcredentials-disabled',
-    failureMode: 'FACTS §5.16',
+    failureMode: 'IAM Credentials API disabled',
     description:
       'iamcredentials.googleapis.com is missing from the enabled services of acme-shop (the IAM Service Account ' +
       'Credentials API is disabled): the metadata server cannot mint tokens.',
@@ -880,7 +880,7 @@ const EXAMPLES = [
   },
   {
     name: 'key-file-override',
-    failureMode: 'FACTS §2 (GOOGLE_APPLICATION_CREDENTIALS)',
+    failureMode: 'key file overrides Workload Identity',
     description:
       'Deployment shop/cart sets GOOGLE_APPLICATION_CREDENTIALS=/var/secrets/google/key.json inside the mounted ' +
       'Secret cart-gsa-key: client libraries use the key and never ask the metadata server.',
@@ -919,7 +919,7 @@ const EXAMPLES = [
   },
   {
     name: 'service-account-user-not-token-creator',
-    failureMode: 'FACTS §5.18',
+    failureMode: 'serviceAccountUser instead of a token role',
     description:
       'The binding on cart@acme-shop grants shop/cart roles/iam.serviceAccountUser (actAs) instead of ' +
       'roles/iam.workloadIdentityUser: actAs does not mint tokens.',
@@ -938,7 +938,7 @@ const EXAMPLES = [
   },
   {
     name: 'conditional-binding',
-    failureMode: 'FACTS §5.20',
+    failureMode: 'conditional binding',
     description:
       'The workloadIdentityUser binding for shop/cart carries an IAM condition (expiry at 2026-11-27, policy ' +
       'version 3): whether it applies is decided at request time.',
@@ -962,7 +962,7 @@ const EXAMPLES = [
   },
   {
     name: 'missing-permission',
-    failureMode: 'FACTS §5.17',
+    failureMode: 'permission missing on the target',
     description:
       'Workload Identity works, but the roles/pubsub.publisher grant of cart@acme-shop was removed from the ' +
       'project policy: the app needs pubsub.topics.publish (--need pubsub.topics.publish).',
@@ -979,7 +979,7 @@ const EXAMPLES = [
   },
   {
     name: 'cross-project-impersonation',
-    failureMode: 'FACTS §5.19',
+    failureMode: 'cross-project impersonation without TokenCreator',
     description:
       'cart@acme-shop must impersonate reader@acme-data (--impersonate), but reader@acme-data only grants it ' +
       'roles/iam.serviceAccountUser, not roles/iam.serviceAccountTokenCreator.',
@@ -1190,8 +1190,8 @@ function writeReadme() {
 Each folder is an evidence bundle (see [docs/bundle.md](../docs/bundle.md)): the JSON that \`gcloud … --format=json\`
 and \`kubectl get … -A -o json --show-managed-fields\` print, in the layout \`wi-doctor collect\` writes. \`healthy/\` is the
 shared example world (project \`acme-shop\`, cluster \`prod\`, KSAs \`shop/cart\` with impersonation and \`shop/api\`
-with direct binding). Every other folder is that world with one thing broken, the way it breaks in real clusters
-(FACTS.md §5 lists the failure modes); \`multi-team/\` breaks several teams at once for the README demo.
+with direct binding). Every other folder is that world with one thing broken, the way it breaks in real clusters;
+\`multi-team/\` breaks several teams at once for the README demo.
 
 Each folder has an \`expected.json\`: the targets and options to run with, the expected root cause of each
 subject's verdict, results that must appear, and (\`allowOther\`) other warnings that are allowed. Any other
@@ -1219,11 +1219,10 @@ The exact command for each example (targets and options as in its \`expected.jso
 ${commands.join('\n')}
 \`\`\`
 
-Failure modes of FACTS §5 that a bundle cannot show are not here: IAM propagation delay (9), the metadata
-server startup race (10), APIs that reject federated tokens (21), and the federation-mode token problems (23, 24)
-need a live pod (\`wi-doctor probe\`) or a token; \`binding added before the pool existed\` (3) shows only as a
-\`setIamPolicy\` error at the time the binding was made. Zonal clusters (22) and Data Access logs (25) are audit
-checks.
+Failure modes that a bundle cannot show are not here: IAM propagation delay, the metadata server startup race,
+APIs that reject federated tokens, and the federation-mode token problems need a live pod (\`wi-doctor probe\`)
+or a token; a binding added before the pool existed shows only as a \`setIamPolicy\` error at the time the
+binding was made. Zonal clusters and Data Access logs are audit checks.
 `;
   writeFileSync(join(ROOT, 'README.md'), text);
   console.log('examples/README.md');

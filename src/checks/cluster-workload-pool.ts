@@ -1,6 +1,6 @@
-// FACTS §1 Container / §5.1: without `workloadIdentityConfig.workloadPool` the cluster has no Workload
+// Without `workloadIdentityConfig.workloadPool` the cluster has no Workload
 // Identity at all and pods use the node's service account. The pool must be the cluster project's
-// (`PROJECT_ID.svc.id.goog`) or, for a fleet member, the fleet host project's (FACTS §3).
+// (`PROJECT_ID.svc.id.goog`) or, for a fleet member, the fleet host project's.
 
 import { defineCheck } from './define.js';
 import type { FixPlan } from '../model/results.js';

@@ -1,4 +1,4 @@
-// FACTS §2 (last point): `GOOGLE_APPLICATION_CREDENTIALS` pointing at a service-account key makes every
+// `GOOGLE_APPLICATION_CREDENTIALS` pointing at a service-account key makes every
 // Google client library use that key and never ask the metadata server: Workload Identity is bypassed
 // without any error. The key usually comes from a mounted Secret.
 

@@ -1,5 +1,5 @@
 // With `--impersonate EMAIL`: may the subject's identity mint tokens for that account (often one in another
-// project, FACTS §5.19)? It needs `iam.serviceAccounts.getAccessToken` on the target: its own policy or an
+// project)? It needs `iam.serviceAccounts.getAccessToken` on the target: its own policy or an
 // inherited one. `roles/iam.serviceAccountUser` (actAs) does not give it (§5.18), and the reference guide's
 // cross-project fix grants exactly that role, so this check says so when it finds it.
 

@@ -1,4 +1,4 @@
-// A disabled GSA rejects its existing tokens and every new token request (FACTS §1, §5.7). The API omits
+// A disabled GSA rejects its existing tokens and every new token request. The API omits
 // `disabled` when false, so a missing field means enabled.
 
 import { noAnnotationOutcome } from './lib/subject-principal.js';

@@ -1,5 +1,5 @@
 // The annotated GSA must exist: a missing account fails token requests with the same 403 as a missing
-// binding (FACTS §1, §5.5). A `deleted:serviceAccount:EMAIL?uid=N` member left in any policy tells a
+// binding. A `deleted:serviceAccount:EMAIL?uid=N` member left in any policy tells a
 // deletion (or a delete-and-recreate, §5.8) apart from a typo.
 
 import { noAnnotationOutcome } from './lib/subject-principal.js';

@@ -1,5 +1,5 @@
 // With `--need PERMISSION_OR_ROLE [--on RESOURCE]`: does the subject's identity hold what the workload
-// needs? Working Workload Identity followed by a 403 from the target API means this (FACTS §3, §5.17).
+// needs? Working Workload Identity followed by a 403 from the target API means this.
 // The identity is the GSA under impersonation and the KSA's own principal under direct binding.
 //
 // Where: with `--on`, the resource's own policy, then its project's (when the name says the project) and the

@@ -1,4 +1,4 @@
-// FACTS §2 / §5.11: the GKE metadata server intercepts pod traffic to 169.254.169.254; a hostNetwork pod
+// The GKE metadata server intercepts pod traffic to 169.254.169.254; a hostNetwork pod
 // uses the node's network namespace, is not intercepted, and so talks to the Compute Engine metadata server
 // as the node: it gets the node pool's service account, not its own identity.
 

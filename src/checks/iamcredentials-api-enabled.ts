@@ -1,4 +1,4 @@
-// FACTS §1 Service Usage / §5.16: the GKE metadata server mints the pod's GSA token through the IAM Service
+// The GKE metadata server mints the pod's GSA token through the IAM Service
 // Account Credentials API; with it disabled in the cluster's project every token request fails.
 
 import { defineCheck } from './define.js';

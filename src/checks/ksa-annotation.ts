@@ -1,4 +1,4 @@
-// The KSA's `iam.gke.io/gcp-service-account` annotation decides the model (FACTS §3): present means
+// The KSA's `iam.gke.io/gcp-service-account` annotation decides the model: present means
 // impersonation of that GSA, absent means direct binding with the KSA's own principal. A misspelled key is
 // ignored by GKE; a malformed value fails every token request with the same 403 as a missing binding (§5.5).
 

@@ -1,4 +1,4 @@
-// FACTS §5.14: the pods' `spec.serviceAccountName` (default `default`) must name a KSA that exists. A missing
+// The pods' `spec.serviceAccountName` (default `default`) must name a KSA that exists. A missing
 // KSA stops new pods at admission ("serviceaccount … not found") and leaves older pods with an identity
 // nobody can bind.
 

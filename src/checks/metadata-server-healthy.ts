@@ -1,4 +1,4 @@
-// FACTS §2 / §5.15: pods reach their Workload Identity through the `gke-metadata-server` pod on their own
+// Pods reach their Workload Identity through the `gke-metadata-server` pod on their own
 // node. Not scheduled there, not Ready, crash-looping or OOM-killed means timeouts and 500s for exactly the
 // pods on that node. Many KSAs (> ~3,000) make it run out of memory (gcpdiag gke/WARN/2024_002).
 

@@ -1,4 +1,4 @@
-// FACTS §2 (network policy) / §5.12: where NetworkPolicy is enforced, an egress policy that selects the pod
+// Where NetworkPolicy is enforced, an egress policy that selects the pod
 // must allow the metadata path of the cluster's datapath, or token requests time out. Dataplane V2 evaluates
 // policy before GKE rewrites the destination (169.254.169.254:80); the legacy datapath after it
 // (169.254.169.252:988).

@@ -1,4 +1,4 @@
-// FACTS §1 Container / §2 / §5.2: only node pools in GKE_METADATA mode run the GKE metadata server that
+// Only node pools in GKE_METADATA mode run the GKE metadata server that
 // hands pods their Workload Identity. Any other setting shows pods the Compute Engine metadata server (the
 // node's identity) or, with the legacy `{}` concealment setting, rejects the request.
 

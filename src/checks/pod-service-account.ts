@@ -1,4 +1,4 @@
-// FACTS §5.14: a workload named as a subject is expected to have a Google identity. When its pods run as
+// A workload named as a subject is expected to have a Google identity. When its pods run as
 // `default` (serviceAccountName missing) or as another KSA with neither the annotation nor any grant to its
 // own principal, they have none: the fix is to run them as the KSA that was meant.
 

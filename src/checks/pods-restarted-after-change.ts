@@ -1,4 +1,4 @@
-// FACTS §5.13: client libraries cache the token of the identity they started with. A pod that started before
+// Client libraries cache the token of the identity they started with. A pod that started before
 // the KSA's annotation last changed may still act as the old GSA. The change time is read from
 // metadata.managedFields: the latest entry that owns the annotation. That time is when its manager last
 // wrote the object, so it is an upper bound of the annotation change: the result says "may".

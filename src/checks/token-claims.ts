@@ -1,6 +1,6 @@
 // A KSA token's claims, when the user supplied one (`token/*.jwt` in the bundle): times against facts.now
 // with a clock skew tolerance, the KSA it names, its audience (the workload pool) and its issuer (the
-// cluster, FACTS §4). Without a token it is not requested: skip, and say how to add one.
+// cluster). Without a token it is not requested: skip, and say how to add one.
 
 import type { TokenFile } from '../model/facts.js';
 import { clusterUrl } from '../model/facts.js';
@@ -111,7 +111,7 @@ export default defineCheck({
         cause: `not requested: no token for KSA \`${subject.namespace}/${subject.ksaName}\` in the bundle (tokens: ${others})`,
       };
     }
-    // GKE tokens are issued by the cluster itself (FACTS §4): its URL is the issuer.
+    // GKE tokens are issued by the cluster itself: its URL is the issuer.
     const issuer = clusterUrl(facts.clusterRef);
     const outcomes = tokens.map((t) => evaluateOne(t, subject, facts.now, issuer));
     const worst = outcomes.reduce((a, b) => (RANK[b.status] > RANK[a.status] ? b : a));

@@ -1,4 +1,4 @@
-// `deleted:` members are what remains of grants to an account that was deleted (FACTS §1). They grant
+// `deleted:` members are what remains of grants to an account that was deleted. They grant
 // nothing, not even to an account recreated with the same email (§5.8), yet read like working bindings.
 // This check lists those that concern the subject: the GSA itself, or Workload Identity members, in the
 // GSA's policy and in the project policies of the cluster and the GSA.

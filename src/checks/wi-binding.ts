@@ -1,7 +1,7 @@
 // The central check: may the KSA mint tokens for its GSA? Some policy on the GSA's chain (its own, its
 // project's, folders' and the organization's where readable) must grant `iam.serviceAccounts.getAccessToken`
-// to any member form naming the KSA (FACTS §3). Roles are resolved to permissions, never judged by name.
-// Without a grant the cause names the nearest miss (FACTS §5.4, §5.6, §5.8, §5.18); a conditional grant warns
+// to any member form naming the KSA. Roles are resolved to permissions, never judged by name.
+// Without a grant the cause names the nearest miss; a conditional grant warns
 // (§5.20); an unreadable policy makes it unknown.
 
 import type { Subject } from '../engine/subject.js';

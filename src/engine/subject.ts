@@ -1,4 +1,4 @@
-// What a check is about. Subjects come from `--ksa`, `--workload`, `--pod` or `--all` (CHECKS.md "Subjects");
+// What a check is about. Subjects come from `--ksa`, `--workload`, `--pod` or `--all`;
 // the shared objects (cluster, node pool, project) are targets of their own, checked once per run.
 
 import type { ClusterRef, Fact } from '../model/facts.js';
@@ -45,7 +45,7 @@ export interface Subject {
   nearMissAnnotations: (AnnotationFinding & { distance: number })[];
   /** The annotated GSA when the value is a well-formed service-account email. */
   gsaEmail: string | undefined;
-  /** An annotation means impersonation of that GSA; none means direct binding (FACTS §3). */
+  /** An annotation means impersonation of that GSA; none means direct binding. */
   model: 'impersonation' | 'direct';
   principal: KsaPrincipal;
   cluster: ClusterRef;

@@ -286,7 +286,7 @@ export function grantedKsaKeys(facts: Facts, pool: string | undefined): { names:
 }
 
 /**
- * Every KSA with a Google identity (CHECKS.md "Subjects"): the annotation or a near-miss key, or grants to its own
+ * Every KSA with a Google identity: the annotation or a near-miss key, or grants to its own
  * principal in the collected policies.
  */
 function resolveAll(facts: Facts, info: PoolInfo): Subject[] {

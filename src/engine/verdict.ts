@@ -1,4 +1,4 @@
-// The verdict comes first (CHECKS.md): one root cause per subject, what was ruled out and why, the exact fix,
+// The verdict comes first: one root cause per subject, what was ruled out and why, the exact fix,
 // and what was not evaluated. With several subjects, those sharing a root cause are grouped.
 
 import type { CheckResult, FixPlan, Status, Verdict, VerdictGroup } from '../model/results.js';

@@ -1,4 +1,4 @@
-// Members and principals of IAM policies (FACTS §3), service-account emails and workload pools.
+// Members and principals of IAM policies, service-account emails and workload pools.
 // Parsing is strict about the Workload Identity forms (a typo there is the bug we are looking for) and lenient
 // about everything else IAM accepts (other prefixes are kept verbatim so a real policy never fails to load).
 

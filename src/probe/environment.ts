@@ -1,7 +1,7 @@
 // What the app's environment does to metadata requests before any packet leaves: a proxy that client
 // libraries would send them to (Node's gaxios takes HTTPS_PROXY or HTTP_PROXY for every URL; Python's
 // requests takes HTTP_PROXY for http://), unless NO_PROXY excludes the metadata address and name; and the
-// GCE_METADATA_HOST / GCE_METADATA_IP overrides (FACTS §2).
+// GCE_METADATA_HOST / GCE_METADATA_IP overrides.
 
 import type { ProbeOptions, ProbeStep } from './types.js';
 import { DEFAULT_METADATA_IP, METADATA_DNS_NAME } from './options.js';

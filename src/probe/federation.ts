@@ -1,7 +1,7 @@
 // Workload Identity Federation mode: GOOGLE_APPLICATION_CREDENTIALS names an `external_account` file whose
 // credential_source.file is a projected KSA token. The probe checks the file's shape, the token file (exists,
 // readable, claims, age against the kubelet's refresh rule), then does what client libraries do: the STS
-// exchange (FACTS §1, form encoded) and, when the file says so, generateAccessToken on the GSA.
+// exchange (form encoded) and, when the file says so, generateAccessToken on the GSA.
 
 import { readFileSync, statSync } from 'node:fs';
 import { describeFailure, googleErrorText, type HttpOutcome } from './http.js';

@@ -1,5 +1,5 @@
 // GKE metadata server mode: environment, DNS, TCP, the Metadata-Flavor answer, the identity the pod gets,
-// an access token and an identity token (FACTS §2). Each step is timed; a hang is reported as a timeout.
+// an access token and an identity token. Each step is timed; a hang is reported as a timeout.
 
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';

@@ -34,7 +34,7 @@ export function podTemplateOf(workload: Workload): PodTemplateSpec | undefined {
   return workload.spec?.template ?? workload.spec?.jobTemplate?.spec?.template;
 }
 
-/** `ns/kind/name` as CHECKS.md writes a workload subject. */
+/** `ns/kind/name`, as reports name a workload subject. */
 export function workloadSubject(workload: Workload): string {
   return `${workload.metadata.namespace ?? 'default'}/${(workload.kind ?? 'pod').toLowerCase()}/${workload.metadata.name}`;
 }

@@ -1,5 +1,5 @@
-// Retries that tell the startup race from a hard failure (FACTS §2: a pod may ask before the metadata
-// server knows it). Connection errors and 5xx answers are retried, spread over the retry window; a timeout
+// Retries that tell the startup race from a hard failure (a pod may ask before the metadata server knows
+// it). Connection errors and 5xx answers are retried, spread over the retry window; a timeout
 // is not (a hang is a blocked path or a dead server, and retrying would multiply the wait); 4xx answers
 // are final.
 

@@ -1,4 +1,4 @@
-// The probe: detect the mode, run the steps in order, fold them into one result per Probe id (CHECKS.md).
+// The probe: detect the mode, run the steps in order, fold them into one result per probe check id (docs/probe.md).
 
 import { hostname } from 'node:os';
 import { docsUrl, summarize, type Status } from '../model/results.js';

@@ -1,7 +1,7 @@
-// What the metadata server, IAM and STS say, recognised and explained (FACTS §1, §2).
+// What the metadata server, IAM and STS say, recognised and explained.
 
 export interface Explained {
-  /** A stable name for tests and for the lead's join: missing-binding, gsa-disabled, … */
+  /** A stable name, for tests and for joining probe results to a diagnosis: missing-binding, gsa-disabled, … */
   kind: string;
   cause: string;
 }

@@ -2,7 +2,7 @@
 
 import type { CheckResult, Status, Summary } from '../model/results.js';
 
-/** The Probe ids of CHECKS.md, in the order the probe runs them. */
+/** The probe's check ids (docs/probe.md), in the order the probe runs them. */
 export const PROBE_CHECKS = [
   'metadata-server-reachable',
   'pod-identity',

@@ -1,4 +1,4 @@
-// Cloud Audit Logs as the sandbox writes them (FACTS §1): Admin Activity entries for every SetIamPolicy,
+// Cloud Audit Logs as the sandbox writes them: Admin Activity entries for every SetIamPolicy,
 // always; Data Access entries for token generation only when the project's auditConfigs turn ADMIN_READ on
 // for iam.googleapis.com or allServices (DATA_READ alone is not enough).
 

@@ -498,7 +498,7 @@ export class World {
     for (const fn of this.podListeners) fn();
   }
 
-  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere (FACTS §1). */
+  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere. */
   deleteGsa(g: GsaState): void {
     g.deleted = true;
     const live = `serviceAccount:${g.email}`;

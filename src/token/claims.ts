@@ -1,5 +1,4 @@
-// The `token-claims` evaluation as a pure function of the claims and what is expected (CHECKS.md row
-// `token-claims`, FACTS §1 and §4): times against `now` with a clock skew tolerance, the KSA identity in
+// The `token-claims` evaluation as a pure function of the claims and what is expected: times against `now` with a clock skew tolerance, the KSA identity in
 // `sub` and `kubernetes.io`, the audience and the issuer. The check and `wi-doctor token decode` share it.
 
 import type { Evidence } from '../model/results.js';
@@ -9,7 +8,7 @@ import { describeEpoch, formatDuration } from './time.js';
 export const DEFAULT_SKEW_SECONDS = 60;
 /** Warn when the token expires sooner than this: a caller that does not refresh is about to fail. */
 export const EXPIRY_WARNING_SECONDS = 5 * 60;
-/** STS refuses subject tokens with `exp - iat` of 48 h or more (FACTS §1). */
+/** STS refuses subject tokens with `exp - iat` of 48 h or more. */
 export const STS_MAX_LIFETIME_SECONDS = 48 * 3600;
 
 export interface ClaimExpectations {

@@ -1,6 +1,6 @@
 // The one JWT decoder (the bundle reader and `wi-doctor token` both use it). Strict about structure — three
 // segments, header and claims JSON objects, the base64url alphabet — and tolerant of what copy-paste adds:
-// surrounding whitespace, `\r` from `kubectl exec -it … cat` (FACTS §4), line wraps, a `Bearer ` prefix,
+// surrounding whitespace, `\r` from `kubectl exec -it … cat`, line wraps, a `Bearer ` prefix,
 // quotes, and `=` padding (accepted with a note: JWTs are unpadded, RFC 7515 §2). Errors name the segment
 // and the reason, never the token. The signature is not kept unless asked for.
 

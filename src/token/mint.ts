@@ -1,4 +1,4 @@
-// Mint a KSA token through the TokenRequest API (FACTS §4): `POST /api/v1/namespaces/NS/serviceaccounts/NAME/token`,
+// Mint a KSA token through the TokenRequest API: `POST /api/v1/namespaces/NS/serviceaccounts/NAME/token`,
 // optionally bound to a pod. The token goes straight to the decoder; it is never written anywhere.
 
 import http from 'node:http';

@@ -1,6 +1,6 @@
 // Verify a JWT's signature against its issuer's keys (jose), then its issuer, audience and times. Keys come
 // from a JWKS file, a JWKS URL, OIDC discovery on the token's own issuer, or GKE's cluster JWKS
-// (`GET https://container.googleapis.com/v1/projects/P/locations/L/clusters/C/jwks`, FACTS §1). Refuses
+// (`GET https://container.googleapis.com/v1/projects/P/locations/L/clusters/C/jwks`). Refuses
 // `alg: none` and HMAC algorithms: Kubernetes and Google sign with public keys, and accepting a shared-secret
 // algorithm would let a public key be used as an HMAC secret (key confusion).
 
@@ -47,7 +47,7 @@ export interface VerifyResult {
   inputError?: boolean;
 }
 
-/** Public-key algorithms jose verifies; STS itself accepts only RS256 and ES256 (FACTS §1). */
+/** Public-key algorithms jose verifies; STS itself accepts only RS256 and ES256. */
 const ALLOWED_ALGS = [
   'RS256',
   'RS384',

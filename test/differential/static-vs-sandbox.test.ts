@@ -1,4 +1,4 @@
-// Differential test (issue 4 part 6): for every scenario of the library and for randomly mutated healthy
+// Differential test: for every scenario of the library and for randomly mutated healthy
 // worlds, the tool's static verdict per KSA — diagnosed live over HTTP, as a user would — agrees with what
 // the sandbox's metadata server actually answers that KSA's pods. Where the sandbox plays what the static
 // model cannot see by design, the disagreement is listed with its reason, and asserted to happen.
@@ -70,7 +70,7 @@ const EXPECTED_DISAGREEMENTS: { case: string; ksa: string; kind: 'by design' | '
     kind: 'by design',
     reason:
       'the binding was added seconds ago: policy reads show it at once, but IAM enforces it only after the ' +
-      'propagation delay (FACTS §5.9, 120 s in this scenario); no static fact tells when a policy takes effect',
+      'propagation delay (120 s in this scenario); no static fact tells when a policy takes effect',
   },
   {
     case: 'conditional-binding',
@@ -85,7 +85,7 @@ const EXPECTED_DISAGREEMENTS: { case: string; ksa: string; kind: 'by design' | '
 /** Scenarios where no KSA subject has pods, so there is nothing to compare. */
 const NOTHING_TO_COMPARE: Record<string, string> = {
   'default-ksa':
-    'the cart pods run as shop/default, which has no Google identity: --all does not take it as a subject (CHECKS.md "Subjects")',
+    'the cart pods run as shop/default, which has no Google identity: --all does not take it as a subject (only KSAs with a Google identity are)',
 };
 
 function expectedReason(caseName: string, ksa: string): string | undefined {

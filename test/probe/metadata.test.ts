@@ -1,4 +1,4 @@
-// The probe in GKE metadata-server mode against the sandbox's per-pod metadata servers (FACTS §2, §5).
+// The probe in GKE metadata-server mode against the sandbox's per-pod metadata servers.
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -100,7 +100,7 @@ describe('healthy', () => {
 
 describe('missing-binding', () => {
   const sb = withScenario('missing-binding');
-  test('the FACTS §2 403 is recognised and explained', async () => {
+  test('the metadata server 403 is recognised and explained', async () => {
     const report = await probe(testFlags(podOf(sb(), 'cart-'), { expectGsa: CART_GSA }));
     expect(result(report, 'pod-identity').status).toBe('pass');
     const token = result(report, 'pod-access-token');

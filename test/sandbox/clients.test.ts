@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { authFor, CART_GSA, rootUrl, scenario } from './helpers.js';
 
-const FACTS_403 = {
+const IAM_DENIED_403 = {
   error: {
     code: 403,
     message: "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
@@ -119,7 +119,7 @@ describe('iam v1', () => {
     expect(conflicts).toBeGreaterThanOrEqual(0);
   });
 
-  test('a binding to a pool that does not exist is refused (FACTS §5.3)', async () => {
+  test('a binding to a pool that does not exist is refused', async () => {
     const c = client();
     const cur = await c.projects.serviceAccounts.getIamPolicy({ resource });
     const res = await failure(
@@ -148,13 +148,13 @@ describe('iam v1', () => {
 });
 
 describe('iamcredentials v1', () => {
-  test('the 403 of FACTS §1, field for field, for a caller without the binding', async () => {
+  test('IAM's 403, field for field, for a caller without the binding', async () => {
     const client = iamcredentials({
       version: 'v1',
       rootUrl: rootUrl(sb, 'iamcredentials'),
       auth: authFor(sb.adminToken),
     });
-    // Owner does not include getAccessToken (FACTS §3).
+    // Owner does not include getAccessToken.
     const res = await failure(
       client.projects.serviceAccounts.generateAccessToken({
         name: `projects/-/serviceAccounts/${CART_GSA}`,
@@ -162,7 +162,7 @@ describe('iamcredentials v1', () => {
       }),
     );
     expect(res.status).toBe(403);
-    expect(res.data).toEqual(FACTS_403);
+    expect(res.data).toEqual(IAM_DENIED_403);
   });
 });
 
@@ -208,7 +208,7 @@ describe('sts v1 and federation', () => {
         requestBody: { scope: [] },
       }),
     );
-    expect(denied.data).toEqual(FACTS_403);
+    expect(denied.data).toEqual(IAM_DENIED_403);
   });
 
   test('errors: unknown pool → invalid_target; wrong token audience → invalid_grant', async () => {

@@ -137,7 +137,7 @@ test('the guide’s gcloud commands get the answers the guide expects', { timeou
         '--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]',
       );
       await gcloud('iam', 'service-accounts', 'delete', CART_GSA);
-      // Deletion leaves the old grant as a deleted: member (FACTS §1).
+      // Deletion leaves the old grant as a deleted: member.
       expect(await gcloud('projects', 'get-iam-policy', 'acme-shop', '--format=json')).toMatch(
         /deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=\d+/,
       );

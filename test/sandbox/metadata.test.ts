@@ -1,4 +1,4 @@
-// The metadata server each pod sees, scenario by scenario (FACTS §2, §5).
+// The metadata server each pod sees, scenario by scenario.
 
 import { describe, expect, test } from 'vitest';
 import { CART_GSA, mds, NODE_SA, pod, withSandbox } from './helpers.js';
@@ -27,7 +27,7 @@ describe('cart pod token, per failure mode', () => {
     'conditional-binding',
     'iam-propagation',
     'gsa-recreated',
-  ])('%s: 403 with the metadata server text of FACTS §2', async (name) => {
+  ])('%s: 403 with the metadata server's own text', async (name) => {
     await withSandbox(name, async (sb) => {
       const answer = await mds(pod(sb, 'cart-'), TOKEN);
       expect(answer.status).toBe(403);

@@ -1,5 +1,5 @@
-// The scenarios of FACTS §5.13 (pods not restarted) and §5.19 (cross-project impersonation without
-// TokenCreator), played through the pod's metadata server and the IAM Credentials API.
+// Two failure modes, pods not restarted after an annotation change and cross-project impersonation without
+// TokenCreator,, played through the pod's metadata server and the IAM Credentials API.
 
 import { describe, expect, test } from 'vitest';
 import type { Pod, ServiceAccountObject } from '../../src/model/k8s/types.js';

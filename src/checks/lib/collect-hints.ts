@@ -1,5 +1,5 @@
 // What to collect when a policy could not be read: the bundle file and the command that makes it
-// (BUNDLE.md). Checks never import the collectors, so the few forms they need are spelled here.
+// (docs/bundle.md). Checks never import the collectors, so the few forms they need are spelled here.
 
 const SA = /^projects\/-\/serviceAccounts\/(.+)$/;
 const PROJECT = /^projects\/([^/]+)$/;

@@ -1,5 +1,5 @@
 // Does any collected policy grant something to a principal? Under direct binding a KSA has a Google identity
-// exactly when some policy names its own principal (FACTS §3), so "no annotation and no grant" means the
+// exactly when some policy names its own principal, so "no annotation and no grant" means the
 // pods run without one. The scan covers what was collected; policies that could not be read are reported,
 // because a grant may hide there.
 

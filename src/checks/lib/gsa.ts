@@ -1,6 +1,6 @@
 // Helpers the GSA-related checks share: resource names of accounts, the collected policies in one list,
 // and the `deleted:serviceAccount:EMAIL?uid=N` members that explain a deleted (or deleted and recreated)
-// account (FACTS §1: a deleted account's bindings stay behind under that form and never apply again).
+// account (a deleted account's bindings stay behind in that form and never apply again).
 
 import type { Fact, Facts } from '../../model/facts.js';
 import type { Expr, Policy } from '../../model/gcp.js';
@@ -124,7 +124,7 @@ export function uidsOf(refs: readonly DeletedMemberRef[]): string[] {
   return [...new Set(refs.map((r) => r.uid))];
 }
 
-/** A 403 on `projects/-/…` means "missing or not readable" (FACTS §1): the two cannot be told apart. */
+/** A 403 on `projects/-/…` means "missing or not readable": the two cannot be told apart. */
 export function isPermissionDenied(message: string): boolean {
   return /\b403\b|PERMISSION_DENIED|permission denied/i.test(message);
 }

@@ -1,7 +1,7 @@
 // Near misses: bindings that were probably meant for the principal but do not grant the permission.
 // "binding exists for namespace `shop-prod`, the pod runs in `shop`" beats "binding missing". The policy
 // evaluator gives its own near misses; this module adds the Workload Identity member analysis (which field
-// of the member differs, and the cross-project pool mistake of FACTS §5.6) and ranks them all, so the
+// of the member differs, and the cross-project pool mistake: a member written with the GSA project's pool) and ranks them all, so the
 // cause names the best one:
 //   1. a member for another namespace, KSA, uid or pool with a role that has the permission;
 //   2. the right member with a role that lacks it (e.g. roles/iam.serviceAccountUser);
@@ -128,7 +128,7 @@ export interface NearMissArgs {
   policies: readonly PolicyAt[];
   roles: RoleResolver;
   evaluation: PermissionEvaluation;
-  /** The GSA's project, to recognise a member written with its pool instead of the cluster's (FACTS §5.6). */
+  /** The GSA's project, to recognise a member written with its pool instead of the cluster's. */
   gsaProject?: string | undefined;
 }
 

@@ -1,5 +1,5 @@
-// Who the subject is to IAM: its GSA under impersonation, the KSA's own principal under direct binding
-// (FACTS §3). The checks after wi-binding (permissions, cross-project impersonation) ask on its behalf.
+// Who the subject is to IAM: its GSA under impersonation, the KSA's own principal under direct binding.
+// The checks after wi-binding (permissions, cross-project impersonation) ask on its behalf.
 
 import type { Subject } from '../../engine/subject.js';
 import { need } from '../../model/facts.js';

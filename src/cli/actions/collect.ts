@@ -1,5 +1,5 @@
 // `wi-doctor collect --all --out DIR`: read the live APIs for every check and write the answers as an
-// evidence bundle (BUNDLE.md), scrubbed of secrets, that `check --from DIR` diagnoses exactly as live.
+// evidence bundle (docs/bundle.md), scrubbed of secrets, that `check --from DIR` diagnoses exactly as live.
 // Also the terminal side of live collection shared with `check`: the progress line and the --debug trace.
 
 import { CHECKS } from '../../checks/index.js';

@@ -105,7 +105,7 @@ export function factsFromFiles(input: BundleInput): Facts {
   const absentSet = new Set(manifest.absent ?? []);
   const errors = manifest.errors ?? {};
 
-  /** A file's fact, by the BUNDLE.md rules: file present, listed absent, listed error, else not collected. */
+  /** A file's fact, by the rules of docs/bundle.md: file present, listed absent, listed error, else not collected. */
   function fileFact<T>(path: string, command: string, shape: Shape, listKey?: string): Fact<T> {
     const entry = files.get(path);
     if (entry) {
@@ -288,7 +288,7 @@ export function factsFromFiles(input: BundleInput): Facts {
     const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), 'object');
     if (describe.status === 'present' || describe.status === 'absent') return describe;
     // gcloud describes accounts as projects/-/…, where a missing account answers 403: a describe error proves
-    // nothing, and the project's list decides (BUNDLE.md: missing from a collected list = known absent).
+    // nothing, and the project's list decides (docs/bundle.md: missing from a collected list = known absent).
     const wanted = email.toLowerCase();
     const owners = candidateProjects(email);
     // With no owning project known, any collected list may still show the account (but cannot disprove it).

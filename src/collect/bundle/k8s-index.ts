@@ -1,5 +1,5 @@
 // Kubernetes objects from a bundle's k8s/*.json files, indexed once so every subject's lookups are O(1)
-// (a cluster may hold 20,000 KSAs and 50,000 pods). Which kinds are known complete follows BUNDLE.md:
+// (a cluster may hold 20,000 KSAs and 50,000 pods). Which kinds are known complete follows docs/bundle.md:
 // the manifest's `k8sKinds`, or, without it, every kind that appears in the files.
 
 import { absent, factError, notCollected, present } from '../../model/facts.js';

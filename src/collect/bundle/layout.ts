@@ -1,4 +1,4 @@
-// The bundle's file layout (BUNDLE.md): where each fact lives, and the gcloud/kubectl command that makes it,
+// The bundle's file layout (docs/bundle.md): where each fact lives, and the gcloud/kubectl command that makes it,
 // so a fact that was not collected can tell the user exactly which file to add.
 
 import type { ClusterRef } from '../../model/facts.js';

@@ -1,4 +1,4 @@
-// Write an in-memory bundle (`BundleInput`) as a bundle folder (BUNDLE.md): bundle.json plus one pretty
+// Write an in-memory bundle (`BundleInput`) as a bundle folder (docs/bundle.md): bundle.json plus one pretty
 // JSON file per entry. Error entries are not files: they live in the manifest's `errors`.
 
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';

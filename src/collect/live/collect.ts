@@ -65,7 +65,7 @@ export interface CollectResult {
   serviceAccounts: string[];
 }
 
-/** The audit entries that show GKE minting tokens (FACTS §1 Cloud Logging): the last day, one page. */
+/** The audit entries that show GKE minting tokens: the last day, one page. */
 export const LOG_FILTER = 'protoPayload.serviceName="iamcredentials.googleapis.com"';
 const LOG_PAGE = 500;
 

@@ -1,5 +1,5 @@
-// `--e2e`: the token chain GKE's metadata server runs for a pod, run by wi-doctor for each subject KSA
-// (FACTS §1 STS and IAM Credentials, §4 TokenRequest): a Kubernetes token with audience POOL, an STS exchange
+// `--e2e`: the token chain GKE's metadata server runs for a pod, run by wi-doctor for each subject KSA:
+// a Kubernetes token (TokenRequest) with audience POOL, an STS exchange
 // with the GKE audience, then generateAccessToken on the annotated GSA with the federated token (under direct
 // binding the federated token itself is the result). Only the steps' outcomes are kept: every token lives in
 // a local variable of one chain and is dropped when it ends.

@@ -271,7 +271,7 @@ export class GoogleApi {
 
   /**
    * `projects/P/serviceAccounts/EMAIL` when the email names its project: a missing account is then a 404
-   * (known absent). `projects/-/…` (Google-managed addresses) answers 403 for a missing one (FACTS §1).
+   * (known absent). `projects/-/…` (Google-managed addresses) answers 403 for a missing one.
    */
   private accountName(email: string, project: string | undefined): string {
     return `projects/${project ?? '-'}/serviceAccounts/${email}`;

@@ -1,5 +1,5 @@
 // Roles → permissions: the predefined catalog shipped in data/ plus custom roles from the facts.
-// Roles are resolved to permissions, never judged by name (FACTS §3): owner/editor do not mint tokens.
+// Roles are resolved to permissions, never judged by name: owner/editor do not mint tokens.
 
 import type { Facts } from '../facts.js';
 import { loadCatalog, permissionIndex } from './catalog.js';

@@ -1,4 +1,4 @@
-// IAM v1 (FACTS §1): service accounts, their keys and policies, roles. The caller's own permissions are
+// IAM v1: service accounts, their keys and policies, roles. The caller's own permissions are
 // enforced with the sandbox's IAM engine.
 
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';
@@ -25,7 +25,7 @@ type Found =
   | { ok: true; gsa: GsaState; caller: import('../iam/principal.js').Principal }
   | { ok: false; response: SandboxResponse };
 
-/** Authenticates, finds the account, checks `permission` on it. `projects/-` hides existence (403, FACTS §1). */
+/** Authenticates, finds the account, checks `permission` on it. `projects/-` hides existence (403). */
 function accountFor(world: World, req: SandboxRequest, permission: string): Found {
   const auth = authenticate(world, req);
   if (!auth.ok) return auth;

@@ -1,4 +1,4 @@
-// IAM Credentials v1: generateAccessToken and generateIdToken (FACTS §1).
+// IAM Credentials v1: generateAccessToken and generateIdToken.
 
 import { googleError, googleNotFoundRoute } from '../http/errors.js';
 import { str, readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';

@@ -1,4 +1,4 @@
-// Security Token Service v1 token exchange (FACTS §1): a Kubernetes service-account JWT (audience = the
+// Security Token Service v1 token exchange: a Kubernetes service-account JWT (audience = the
 // pool) for a federated access token. Accepts the form-encoded snake_case request of google-auth-library
 // and the JSON camelCase request of the generated @googleapis/sts client.
 

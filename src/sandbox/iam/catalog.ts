@@ -1,5 +1,5 @@
-// Predefined roles → permissions, from the catalog shipped in data/ (FACTS §3: resolve roles from the
-// catalog, never by role name). Loaded once, lazily, synchronously: it is a few MB and every IAM decision needs it.
+// Predefined roles → permissions, from the catalog shipped in data/ (roles resolve to permissions, never
+// by role name). Loaded once, lazily, synchronously: it is a few MB and every IAM decision needs it.
 
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';

@@ -1,4 +1,4 @@
-// The metadata server one pod sees (FACTS §2). On a GKE_METADATA node it is gke-metadata-server: the
+// The metadata server one pod sees. On a GKE_METADATA node it is gke-metadata-server: the
 // annotated GSA's token when the chain holds, the federated identity when there is no annotation, its
 // own 403 text when IAM refuses. hostNetwork pods and pools not on GKE_METADATA see the Compute Engine
 // metadata server and the node's service account. A NetworkPolicy that blocks the path, or a server that
@@ -275,7 +275,7 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
   );
 }
 
-/** How gke-metadata-server words an IAM refusal (FACTS §2). */
+/** How gke-metadata-server words an IAM refusal. */
 function iamFailure(res: SandboxResponse, what: string): SandboxResponse {
   const error = (
     res.json as { error?: { code?: number; message?: string; details?: { reason?: string }[] } } | undefined

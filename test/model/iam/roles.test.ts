@@ -77,7 +77,7 @@ describe('predefined catalog', () => {
         'resourcemanager.projects.list',
       ],
     ],
-  ])('%s has exactly the FACTS §3 permissions', (role, expected) => {
+  ])('%s has exactly the permissions the role catalog gives it', (role, expected) => {
     expect(perms(role)).toEqual(expected);
     expect(resolver.isPredefined(role)).toBe(true);
   });
