@@ -148,7 +148,7 @@ describe('iam v1', () => {
 });
 
 describe('iamcredentials v1', () => {
-  test('IAM's 403, field for field, for a caller without the binding', async () => {
+  test('the IAM 403, field for field, for a caller without the binding', async () => {
     const client = iamcredentials({
       version: 'v1',
       rootUrl: rootUrl(sb, 'iamcredentials'),

@@ -27,7 +27,7 @@ describe('cart pod token, per failure mode', () => {
     'conditional-binding',
     'iam-propagation',
     'gsa-recreated',
-  ])('%s: 403 with the metadata server's own text', async (name) => {
+  ])('%s: 403 with the text of the metadata server', async (name) => {
     await withSandbox(name, async (sb) => {
       const answer = await mds(pod(sb, 'cart-'), TOKEN);
       expect(answer.status).toBe(403);
