@@ -199,7 +199,9 @@ export function sourceLine(report: Report): string {
     return when === undefined ? 'read live' : `read live at ${humanTime(when)}`;
   }
   if (report.source === 'library') {
-    return when === undefined ? 'facts given to the library' : `facts given to the library, collected ${humanTime(when)}`;
+    return when === undefined
+      ? 'facts given to the library'
+      : `facts given to the library, collected ${humanTime(when)}`;
   }
   if (when === undefined) return `bundle ${report.source}`;
   const old = age(when, report.generatedAt);
