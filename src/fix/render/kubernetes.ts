@@ -270,12 +270,12 @@ export function allowMetadataEgress(plan: FixPlan): Rendered {
       egress: [{ to: [{ ipBlock: { cidr } }], ports: [{ protocol: 'TCP', port }] }],
     },
   };
-  // The manifest as JSON in one single-quoted word, piped to kubectl: pasted with any indentation in front of
-  // its lines (a terminal selection, a Markdown list) it is still the same JSON and one command. A heredoc
-  // is not: an indented terminator line is no terminator, and bash swallows every command pasted after it.
+  // The manifest as one line of JSON in a single-quoted word, piped to kubectl: one line, one command, pasted
+  // from anywhere with any indentation. A heredoc is not: an indented terminator line is no terminator, and
+  // bash swallows every command pasted after it.
   return {
     gcloud: null,
-    kubectl: `printf '%s\\n' ${singleQuote(JSON.stringify(manifest, null, 2))} | kubectl apply -f -`,
+    kubectl: `printf '%s\\n' ${singleQuote(JSON.stringify(manifest))} | kubectl apply -f -`,
     terraform: renderHcl([
       block(
         'resource',
