@@ -1208,8 +1208,10 @@ ${rows.join('\n')}
 
 ## Running one
 
+Any folder name in place of \`missing-binding\`:
+
 \`\`\`sh
-npx wi-doctor check --from examples/NAME --all
+npx wi-doctor check --from examples/missing-binding --all
 npx wi-doctor check --from examples/multi-team --all --format json
 \`\`\`
 

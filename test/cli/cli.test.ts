@@ -176,6 +176,17 @@ describe('wi-doctor check', () => {
   });
 });
 
+describe('the first screen', () => {
+  it('shows the root cause and its fix within the first 15 lines on examples/missing-binding (README: lines 6 and 13)', async () => {
+    const { code, stdout } = await run(['check', '--from', join(repo, 'examples', 'missing-binding'), '--all']);
+    expect(code).toBe(1);
+    const lines = stdout.split('\n');
+    const root = lines.findIndex((l) => l.startsWith('✗ shop/cart — wi-binding: '));
+    const fix = lines.findIndex((l) => l.trimStart().startsWith('gcloud iam service-accounts add-iam-policy-binding'));
+    expect([root + 1, fix + 1]).toEqual([6, 13]);
+  });
+});
+
 describe('wi-doctor checks and explain', () => {
   it('lists the catalog', async () => {
     const { code, stdout } = await run(['checks', '--format', 'json']);

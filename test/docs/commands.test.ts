@@ -1,0 +1,329 @@
+// Every command README.md and docs/ show, run as written. Each fenced sh block is run by bash, whole (so
+// that variables and background jobs of a block work as they do for a reader), in a scratch folder holding
+// what a reader of the repository has (examples/, dist/) and a KSA token file, with `wi-doctor` and
+// `kubectl-wi_doctor` on the PATH as npm links them, and gcloud, kubectl and wi-doctor pointed at a sandbox
+// world by the environment `wi-doctor sandbox` exports. Each command of a block must end with status 0 —
+// or 1 for a wi-doctor command, which means "findings". `npx wi-doctor` runs the built CLI here; one test
+// runs the real npx on Node 20, with `--env-out`.
+//
+// The few commands that cannot run here are listed below with the reason; each is still parsed by bash, and
+// each wi-doctor command's flags are checked against the CLI. A listed command that no doc shows any more
+// fails the test, so the list cannot rot.
+
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { buildProgram } from '../../src/cli/main.js';
+import { loadKubeConfig } from '../../src/collect/live/credentials.js';
+import { mintToken } from '../../src/token/mint.js';
+
+const repo = join(import.meta.dirname, '..', '..');
+const bin = join(repo, 'dist', 'cli', 'bin.js');
+const built = existsSync(bin);
+const has = (tool: string, ...args: string[]): boolean => spawnSync(tool, args, { stdio: 'ignore' }).status === 0;
+const tools = { gcloud: has('gcloud', '--version'), kubectl: has('kubectl', 'version', '--client'), jq: has('jq', '--version'), curl: has('curl', '--version') };
+
+/** Commands shown that cannot run here, by the text they start with, and why. */
+const NOT_RUN: Record<string, string> = {
+  'npm test': 'it is this test suite (the CI runs it on a clean checkout)',
+  'kubectl cp ': 'copies into a running container: the sandbox has pods, no container runtime',
+  'kubectl exec ': 'runs in a container: the sandbox has pods, no container runtime',
+  'kubectl debug ': 'starts an ephemeral container: the sandbox has pods, no container runtime',
+  'kubectl -n shop edit ': 'opens an editor',
+  'kubectl -n kube-system logs ': 'container logs: the sandbox has pods, no container runtime',
+  'wi-doctor token verify token.txt --jwks https://': 'fetches a JWKS from the internet',
+  'kubectl create ': 'kubectl 1.32 sends create bodies as protobuf, and the sandbox Kubernetes API reads JSON only',
+  'wi-doctor probe-pod --workload shop/deployment/cart | kubectl apply -f -':
+    'kubectl apply validates against the OpenAPI document of the server, which the sandbox does not serve',
+  'kubectl apply -f - <<': 'kubectl apply validates against the OpenAPI document of the server, which the sandbox does not serve',
+  'wi-doctor token verify token.txt --from-cluster  ': "needs a token that GKE issued (the sandbox's issuer is its own loopback URL)",
+};
+
+/** The sandbox scenario each page's commands act on (the failure its fix commands repair); default healthy. */
+const SCENARIOS: Record<string, string> = {
+  'docs/checks/cluster-workload-pool.md': 'no-workload-pool',
+  'docs/checks/cross-project-impersonation.md': 'cross-project-impersonation',
+  'docs/checks/end-to-end-token.md': 'missing-binding',
+  'docs/checks/gsa-enabled.md': 'gsa-disabled',
+  'docs/checks/gsa-exists.md': 'gsa-deleted',
+  'docs/checks/host-network.md': 'host-network',
+  'docs/checks/iamcredentials-api-enabled.md': 'iamcredentials-disabled',
+  'docs/checks/network-policy-metadata.md': 'netpol-blocks-metadata',
+  'docs/checks/nodepool-gke-metadata.md': 'gce-metadata-pool',
+  'docs/checks/pod-service-account.md': 'default-ksa',
+  'docs/checks/pods-restarted-after-change.md': 'pods-not-restarted',
+  'docs/checks/wi-binding-stale.md': 'gsa-recreated',
+  'docs/checks/wi-binding.md': 'missing-binding',
+};
+
+/** Leading parts of a command that are not run here (the rest of the command is), and why. */
+const PREFIX_NOT_RUN: Record<string, string> = {
+  'npm ci && ': 'installing over the checkout under test would change it mid-run; the CI runs `npm ci` on a clean checkout',
+};
+
+interface Block {
+  file: string;
+  line: number;
+  text: string;
+}
+
+function docFiles(): string[] {
+  const out = ['README.md', 'examples/README.md'];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(repo, dir))) {
+      const p = join(dir, entry);
+      if (statSync(join(repo, p)).isDirectory()) walk(p);
+      else if (p.endsWith('.md')) out.push(p);
+    }
+  };
+  walk('docs');
+  return out;
+}
+
+function blocksOf(file: string): Block[] {
+  const text = readFileSync(join(repo, file), 'utf8');
+  return [...text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => ({
+    file,
+    line: text.slice(0, m.index).split('\n').length,
+    text: m[1] ?? '',
+  }));
+}
+
+const BLOCKS = docFiles().flatMap(blocksOf);
+
+/** Whether `text` is complete shell syntax (a whole command, not the start of one). */
+const complete = (text: string): boolean => spawnSync('bash', ['-n'], { input: text }).status === 0;
+
+/** The top-level commands of a block: lines joined until they parse as a whole (continuations, heredocs, loops). */
+function commandsOf(block: string): string[] {
+  const commands: string[] = [];
+  let pending: string[] = [];
+  let heredoc: string | undefined;
+  for (const line of block.split('\n')) {
+    if (pending.length === 0 && (line.trim() === '' || line.trim().startsWith('#'))) continue;
+    pending.push(line);
+    const text = pending.join('\n');
+    // A heredoc runs to its terminator (bash -n accepts an unterminated one).
+    if (heredoc !== undefined) {
+      if (line === heredoc) heredoc = undefined;
+      else continue;
+    } else {
+      const start = /<<-?\s*['"]?(\w+)['"]?/.exec(line);
+      if (start?.[1] !== undefined) {
+        heredoc = start[1];
+        continue;
+      }
+    }
+    if (/\\$|\|$|&&$/.test(line.trimEnd())) continue;
+    if (complete(text)) {
+      commands.push(text);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) commands.push(pending.join('\n'));
+  return commands;
+}
+
+/** The command's words before any comment, `|`, `&&` or redirection, and the reason it is not run, if any. */
+const words = (command: string): string[] =>
+  [...command.replace(/\s+#.*$/gm, '').matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+const notRun = (command: string): string | undefined =>
+  Object.entries(NOT_RUN).find(([start]) => command.trimStart().startsWith(start))?.[1];
+
+/** The scratch folder: what a reader of the repository has at hand; the shims npm would link. */
+let scratch = '';
+let shims = '';
+
+beforeAll(() => {
+  if (!built) return;
+  scratch = mkdtempSync(join(tmpdir(), 'wi-doctor-docs-'));
+  shims = join(scratch, '.bin');
+  mkdirSync(shims);
+  for (const name of ['wi-doctor', 'kubectl-wi_doctor']) symlinkSync(bin, join(shims, name));
+  // `npx wi-doctor …` runs the built CLI (the real npx is run once, below); anything else goes to npx.
+  writeFileSync(
+    join(shims, 'npx'),
+    `#!/bin/sh\nif [ "$1" = wi-doctor ]; then shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"; fi\nexec npx "$@"\n`,
+    { mode: 0o755 },
+  );
+});
+
+afterAll(() => {
+  if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+});
+
+/** A command's exit status and output, without blocking the event loop (the sandbox answers from it). */
+function run(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('bash', ['-c', script], { cwd, env, encoding: 'utf8', timeout: 170_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+  });
+}
+
+function environment(sb: RunningSandbox, cwd: string): NodeJS.ProcessEnv {
+  const cart = sb.pods.find((p) => p.namespace === 'shop' && p.name.startsWith('cart-'));
+  return {
+    ...process.env,
+    ...sb.env,
+    PATH: `${shims}:${process.env['PATH'] ?? ''}`,
+    NO_COLOR: '1',
+    METADATA_SERVER_DETECTION: 'none',
+    CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
+    CLOUDSDK_CONFIG: join(cwd, '.gcloud'),
+    CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+    CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
+    CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+    // `wi-doctor probe` runs inside a pod: here, the cart pod's metadata server.
+    ...(cart !== undefined ? { GCE_METADATA_HOST: cart.metadataHost } : {}),
+  };
+}
+
+/**
+ * A page's folder and sandbox: what its reader has at hand (the repository's examples/ and dist/, a KSA
+ * token in token.txt, the cluster's JWKS in jwks.json), and the world its commands act on. Blocks of one
+ * page run in order, in the same folder, against the same world, as a reader follows the page.
+ */
+async function withPage<T>(file: string, fn: (cwd: string, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const cwd = mkdtempSync(join(scratch, 'page-'));
+  for (const name of ['examples', 'dist', 'scenarios']) symlinkSync(join(repo, name), join(cwd, name));
+  const sb = await startSandbox({ scenario: join(repo, 'scenarios', `${SCENARIOS[file] ?? 'healthy'}.yaml`) });
+  try {
+    const env = environment(sb, cwd);
+    const kc = loadKubeConfig({}, sb.env);
+    writeFileSync(join(cwd, 'token.txt'), `${await mintToken(kc, { namespace: 'shop', ksa: 'api', audience: 'acme-shop.svc.id.goog' })}\n`);
+    const jwks = await run('kubectl get --raw /openid/v1/jwks', cwd, env);
+    if (jwks.status === 0) writeFileSync(join(cwd, 'jwks.json'), jwks.stdout);
+    return await fn(cwd, env);
+  } finally {
+    await sb.stop();
+  }
+}
+
+/** The script that runs a block: each command as written, then a check of its exit status. */
+function scriptOf(block: Block): string {
+  const lines = ['set -u', "trap 'kill $(jobs -p) 2>/dev/null' EXIT"];
+  commandsOf(block.text).forEach((shown, i) => {
+    const prefix = Object.keys(PREFIX_NOT_RUN).find((p) => shown.startsWith(p));
+    const command = prefix === undefined ? shown : shown.slice(prefix.length);
+    const reason = notRun(command);
+    if (reason !== undefined) {
+      lines.push(`# not run: ${reason}`);
+      return;
+    }
+    // Exit 1 is a finding for a wi-doctor command, when its status is the command's (the last of a pipeline).
+    const last = command.split(/\|(?!\|)/).at(-1)?.trim() ?? '';
+    const findings = /^(npx )?wi-doctor\s/.test(last);
+    lines.push(command);
+    lines.push(
+      `__s=$?; if [ $__s -gt ${findings ? 1 : 0} ]; then echo "wi-docs: command ${i + 1} exited $__s" >&2; exit 100; fi`,
+    );
+  });
+  return lines.join('\n');
+}
+
+describe('commands shown in README.md and docs/', () => {
+  it('finds the blocks', () => {
+    expect(BLOCKS.length).toBeGreaterThan(20);
+  });
+
+  it('lists only commands that are still shown', () => {
+    const all = BLOCKS.flatMap((b) => commandsOf(b.text));
+    for (const start of [...Object.keys(NOT_RUN), ...Object.keys(PREFIX_NOT_RUN)]) {
+      expect(
+        all.some((c) => c.trimStart().startsWith(start)),
+        `NOT_RUN entry "${start}" matches no shown command`,
+      ).toBe(true);
+    }
+  });
+
+  it('parses every command with bash, and every wi-doctor command with the CLI', () => {
+    const program = buildProgram({ io: { stdout: process.stdout, stderr: process.stderr, env: {} }, setExit: () => undefined });
+    const problems: string[] = [];
+    for (const block of BLOCKS) {
+      for (const command of commandsOf(block.text)) {
+        if (!complete(command)) problems.push(`${block.file}:${block.line}: bash cannot parse: ${command}`);
+        for (const part of command.split(/\||&&|;/)) {
+          const argv = words(part);
+          const at = argv.indexOf('wi-doctor');
+          if (at < 0 || (at > 0 && argv[at - 1] !== 'npx' && argv[at - 1] !== 'kubectl')) continue;
+          let target = program;
+          const rest = argv.slice(at + 1);
+          while (rest.length > 0 && target.commands.some((c) => c.name() === rest[0])) {
+            target = target.commands.find((c) => c.name() === rest.shift()) ?? target;
+          }
+          const known = new Set([...target.options, ...program.options].flatMap((o) => [o.long, o.short]));
+          for (const flag of rest.filter((w) => /^--?[a-zA-Z]/.test(w))) {
+            if (!known.has(flag.split('=')[0])) problems.push(`${block.file}:${block.line}: unknown flag ${flag} in: ${part.trim()}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  for (const file of [...new Set(BLOCKS.map((b) => b.file))]) {
+    const blocks = BLOCKS.filter((b) => b.file === file);
+    it.skipIf(!built || !tools.gcloud || !tools.kubectl || !tools.jq || !tools.curl)(
+      `${file}: its ${blocks.length} block${blocks.length === 1 ? '' : 's'} run as written`,
+      { timeout: 300_000 },
+      async () => {
+        await withPage(file, async (cwd, env) => {
+          for (const block of blocks) {
+            const result = await run(scriptOf(block), cwd, env);
+            expect(result.status, `${block.file}:${block.line}\n${result.stderr}\n${result.stdout.slice(-3000)}`).toBe(0);
+          }
+        });
+      },
+    );
+  }
+});
+
+describe('npx wi-doctor, the real one', () => {
+  const node20 = /^v20\./.test(process.version);
+  it.skipIf(!built || !has('npx', '--version'))(
+    `runs the package in a clone, and --env-out survives npx on Node ${process.version}`,
+    { timeout: 300_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'wi-doctor-npx-'));
+      // A private npm cache (npx links the checkout there); the build already ran, so no lifecycle scripts.
+      const env = {
+        ...process.env,
+        npm_config_cache: join(home, 'cache'),
+        npm_config_ignore_scripts: 'true',
+        npm_config_update_notifier: 'false',
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+        NO_COLOR: '1',
+      };
+      try {
+        const version = await run('npx wi-doctor --version', repo, env);
+        expect(version.stdout.trim(), version.stderr).toMatch(/^\d+\.\d+\.\d+$/);
+        const envFile = join(home, 'wi.env');
+        // Node 20 takes `--env-file` for itself when a launcher runs `node bin.js …`; `--env-out` is ours.
+        const out = JSON.stringify(join(home, 'out'));
+        const file = JSON.stringify(envFile);
+        // In its own process group, stopped as Ctrl-C stops it: SIGINT to the group (npx and the CLI).
+        const script = [
+          `setsid npx wi-doctor sandbox --scenario healthy --env-out ${file} > ${out} 2>&1 &`,
+          'group=$!',
+          `for i in $(seq 1 600); do [ -s ${file} ] && break; sleep 0.2; done`,
+          `grep -q '^export KUBECONFIG=' ${file} || { cat ${out}; kill -KILL -- -$group; exit 3; }`,
+          'kill -INT -- -$group',
+          'for i in $(seq 1 100); do kill -0 -- -$group 2>/dev/null || break; sleep 0.2; done',
+          'if kill -0 -- -$group 2>/dev/null; then kill -KILL -- -$group; echo "still running after SIGINT"; exit 4; fi',
+          `[ ! -e ${file} ] || { echo "env file left behind"; exit 5; }`,
+        ].join('\n');
+        const sandbox = await run(script, repo, env);
+        expect(sandbox.status, `${sandbox.stdout}\n${sandbox.stderr}`).toBe(0);
+        if (node20) expect(process.version).toMatch(/^v20\./);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+});
