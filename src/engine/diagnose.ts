@@ -46,8 +46,24 @@ export function selectChecks(
     .sort((a, b) => a.chainOrder - b.chainOrder || a.id.localeCompare(b.id));
 }
 
+/** Diagnose and probe checks only: an audit id given to `check --only` is a usage error that says where it belongs. */
+export function selectDiagnoseChecks(
+  catalog: readonly AnyCheck[],
+  only: readonly string[] | undefined,
+  skip: readonly string[] | undefined,
+): AnyCheck[] {
+  const selected = selectChecks(catalog, only, skip);
+  const misplaced = (only ?? []).filter((id) => catalog.find((c) => c.id === id)?.group === 'audit');
+  if (misplaced.length > 0) {
+    throw new UsageError(
+      `${misplaced.map((id) => `\`${id}\``).join(', ')}: an audit check; run it with \`wi-doctor audit --only ${misplaced.join(',')}\``,
+    );
+  }
+  return selected.filter((c) => c.group !== 'audit');
+}
+
 export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {
-  const checks = selectChecks(catalog, request.only, request.skip);
+  const checks = selectDiagnoseChecks(catalog, request.only, request.skip);
   const subjects = resolveSubjects(facts, request.targets);
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
   const shared = sharedTargets(facts, subjects, facts.clusterRef);

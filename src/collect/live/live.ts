@@ -4,7 +4,7 @@
 
 import type { AnyCheck, FactName } from '../../checks/define.js';
 import { CHECKS } from '../../checks/index.js';
-import { selectChecks } from '../../engine/diagnose.js';
+import { selectDiagnoseChecks } from '../../engine/diagnose.js';
 import type { TargetRequest } from '../../engine/subjects.js';
 import type { Facts } from '../../model/facts.js';
 import { factsFromFiles } from '../bundle/facts.js';
@@ -118,7 +118,7 @@ export async function liveFacts(
   options: LiveRequestOptions,
   hooks: LiveHooks = {},
 ): Promise<{ facts: Facts; notes: string[]; stats: LiveStats }> {
-  const checks = selectChecks(CHECKS, options.only, options.skip);
+  const checks = selectDiagnoseChecks(CHECKS, options.only, options.skip);
   const { input, stats } = await collectLiveInput(options, requiredFacts(checks), hooks);
   const facts = factsFromFiles(input);
   return { facts, notes: [...facts.notes], stats };
