@@ -5,6 +5,7 @@ import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
 import { summarize } from '../model/results.js';
+import { attachChanges } from './changes.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
 import { UsageError } from './errors.js';
@@ -121,7 +122,7 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
   });
 
-  return {
+  const report: Report = {
     format: 'wi-doctor-report/1',
     tool: { name: 'wi-doctor', version: request.version },
     generatedAt: request.generatedAt ?? facts.now.toISOString(),
@@ -133,4 +134,6 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     summary: summarize(results),
     notes: [...facts.notes, ...probes.notes],
   };
+  // Who changed it: recorded changes that explain failures join their results and verdicts.
+  return attachChanges(report, facts, subjects);
 }

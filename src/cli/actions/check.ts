@@ -6,7 +6,12 @@ import type { LiveOptions } from '../../collect/live/live.js';
 import { liveFacts } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
 import { describeStats, liveHooks } from './collect.js';
-import { diagnose } from '../../engine/diagnose.js';
+import { DEFAULT_OPTIONS, diagnose } from '../../engine/diagnose.js';
+import { changeTargets } from '../../engine/changes.js';
+import { resolveSubjects } from '../../engine/subjects.js';
+import { factsFromFiles } from '../../collect/bundle/facts.js';
+import type { BundleInput } from '../../collect/bundle/facts.js';
+import type { ChangeTarget } from '../../model/log-query.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
 import { exitCodeFor } from '../../model/results.js';
@@ -64,11 +69,38 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   return exitCodeFor(report.results, options.failOn);
 }
 
+/**
+ * Who changed it, live: once the facts are in, diagnose them; for what failed in a way a recorded change can
+ * explain, the collector reads the Admin Activity logs too (nothing more is read when nothing such failed).
+ */
+export function changeEvidenceFor(options: {
+  ksa?: string[];
+  workload?: string[];
+  pod?: string[];
+  all?: boolean;
+  only?: string[];
+  skip?: string[];
+}): (input: BundleInput) => ChangeTarget[] {
+  return (input) => {
+    const facts = factsFromFiles(input);
+    const targets = { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod };
+    const report = diagnose(facts, CHECKS, {
+      targets,
+      options: DEFAULT_OPTIONS,
+      only: options.only,
+      skip: options.skip,
+      source: 'live',
+      version: packageVersion(),
+    });
+    return changeTargets(report, facts, resolveSubjects(facts, targets));
+  };
+}
+
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
 async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   const hooks = liveHooks(io, options);
   try {
-    const { facts, notes, stats } = await liveFacts(options, hooks);
+    const { facts, notes, stats } = await liveFacts(options, hooks, { changeEvidence: changeEvidenceFor(options) });
     if (options.debug) warn(io, describeStats(stats));
     return { facts, notes };
   } finally {

@@ -2,6 +2,7 @@
 // loaded only when it runs.
 
 import type { RegisterCommand } from '../host.js';
+import { registerAudit } from './audit.js';
 import { registerCatalog } from './catalog.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
@@ -12,6 +13,7 @@ import { registerToken } from './token.js';
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
+  registerAudit,
   registerCollect,
   registerDemo,
   registerSandbox,
