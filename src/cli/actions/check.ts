@@ -8,6 +8,8 @@ import type { Facts } from '../../model/facts.js';
 import { describeStats, liveHooks } from './collect.js';
 import { DEFAULT_OPTIONS, diagnose } from '../../engine/diagnose.js';
 import { changeTargets } from '../../engine/changes.js';
+import { orderByError } from '../../engine/error-context.js';
+import { classifyText } from '../../explain/classify.js';
 import { resolveSubjects } from '../../engine/subjects.js';
 import { factsFromFiles } from '../../collect/bundle/facts.js';
 import type { BundleInput } from '../../collect/bundle/facts.js';
@@ -41,6 +43,8 @@ export interface CheckCommandOptions extends LiveOptions {
   on?: string;
   impersonate?: string;
   e2e?: boolean;
+  /** `--error TEXT`: orders each verdict's evidence by the likely causes of that error. */
+  error?: string;
   color?: boolean;
 }
 
@@ -62,6 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });
+  if (options.error !== undefined) orderByError(report, classifyText(options.error));
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
   const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });

@@ -7,6 +7,8 @@ import { registerCatalog } from './catalog.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDemo } from './demo.js';
+import { registerExplainError } from './explain-error.js';
+import { registerLogs } from './logs.js';
 import { registerProbe } from './probe.js';
 import { registerSandbox } from './sandbox.js';
 import { registerToken } from './token.js';
@@ -15,6 +17,8 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerAudit,
   registerCollect,
+  registerLogs,
+  registerExplainError,
   registerDemo,
   registerSandbox,
   registerCatalog,
