@@ -164,6 +164,11 @@ export function attachChanges(report: Report, facts: Facts, subjects: readonly S
   const failing = report.results.filter((r) => r.status === 'fail' && CHANGE_CHECKS.has(r.check));
   if (failing.length === 0) return report;
   const logs = facts.logEntries.status === 'present' ? parseLogEntries(facts.logEntries.value) : undefined;
+  if (logs !== undefined && logs.skipped > 0) {
+    report.notes.push(
+      `${logs.skipped} log entr${logs.skipped === 1 ? 'y' : 'ies'} of an unexpected shape skipped (${logs.skippedReasons.join('; ')})`,
+    );
+  }
   const bySubject = new Map(subjects.map((s) => [s.id, s]));
   const found = new Map<CheckResult, ChangeRecord[]>();
   for (const result of failing) {

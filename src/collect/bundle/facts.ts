@@ -213,7 +213,12 @@ export function factsFromFiles(input: BundleInput): Facts {
         if ('error' in entry) logErrors.push(`${path}: ${entry.error}`);
         else if (Array.isArray(entry.json)) {
           logSources.push(path);
-          for (const e of entry.json) if (isRecord(e)) logEntries.push(e);
+          let notObjects = 0;
+          for (const e of entry.json) {
+            if (isRecord(e)) logEntries.push(e);
+            else notObjects++;
+          }
+          if (notObjects > 0) notes.push(`${path}: ${notObjects} entries are not JSON objects; skipped`);
         } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
         break;
       case 'k8s': {
