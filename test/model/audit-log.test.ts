@@ -54,7 +54,7 @@ describe('audit log entries', () => {
     const legacy = generate();
     legacy.protoPayload.authenticationInfo = {
       principalSubject: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
-    } as never;
+    };
     const sts = {
       logName: 'projects/acme-shop/logs/cloudaudit.googleapis.com%2Fdata_access',
       timestamp: '2026-11-28T16:41:01Z',
