@@ -61,7 +61,7 @@ test('the guide’s gcloud commands get the answers the guide expects', { timeou
         'get-iam-policy',
         'acme-shop',
         '--flatten=bindings[].members',
-        '--filter=bindings.members:serviceAccount:cart@*',
+        '--filter=bindings.members:serviceAccount:cart-gsa@*',
         '--format=json',
       );
       expect((JSON.parse(flattened) as { bindings: { role: string } }[]).map((b) => b.bindings.role)).toEqual([
@@ -139,7 +139,7 @@ test('the guide’s gcloud commands get the answers the guide expects', { timeou
       await gcloud('iam', 'service-accounts', 'delete', CART_GSA);
       // Deletion leaves the old grant as a deleted: member (FACTS §1).
       expect(await gcloud('projects', 'get-iam-policy', 'acme-shop', '--format=json')).toMatch(
-        /deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=\d+/,
+        /deleted:serviceAccount:cart-gsa@acme-shop\.iam\.gserviceaccount\.com\?uid=\d+/,
       );
     });
   } finally {

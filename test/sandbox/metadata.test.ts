@@ -148,7 +148,7 @@ describe('healthy world', () => {
           body: JSON.stringify({
             resourceNames: ['projects/acme-shop'],
             filter:
-              'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart@acme-shop.iam.gserviceaccount.com"',
+              'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart-gsa@acme-shop.iam.gserviceaccount.com"',
           }),
         });
         const entries =
