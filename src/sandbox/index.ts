@@ -5,6 +5,7 @@
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { startClusterEndpoint } from './google/cluster-endpoint.js';
 import { containerRoutes } from './google/container.js';
 import { crmRoutes } from './google/crm.js';
 import { iamRoutes } from './google/iam.js';
@@ -103,6 +104,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   let nextPort = opts.port ?? 0;
   const port = (): number => (nextPort === 0 ? 0 : nextPort++);
   const servers: ApiServer[] = [];
+  const closers: { close(): Promise<void> }[] = [];
   const admin = adminRoutes(world, () => podList());
 
   const tables: Record<GoogleApi, RouteTable> = {
@@ -146,9 +148,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       c.issuer = s.url;
       endpoints[`kubernetes:${contextName(c)}`] = s.url;
       endpoints.kubernetes ??= s.url;
+      const https = await startClusterEndpoint(host, port(), s.port);
+      closers.push(https);
+      c.httpsEndpoint = https.hostPort;
+      c.caCertificate = https.caCertificate;
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all([...servers, ...closers].map((s) => s.close()));
     throw e;
   }
 
@@ -235,7 +241,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       if (stopped) return;
       stopped = true;
       await syncing;
-      await Promise.all([...servers, ...[...mds.values()].map((m) => m.server)].map((s) => s.close()));
+      await Promise.all([...servers, ...closers, ...[...mds.values()].map((m) => m.server)].map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
     },
   };

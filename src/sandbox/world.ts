@@ -1,6 +1,7 @@
 // The sandbox's world in memory: projects, service accounts, policies, clusters with their Kubernetes
 // objects, callers and tokens, audit log. Built from a scenario; the API handlers read and change it.
 
+import { createHash } from 'node:crypto';
 import type { CustomRole, Policy, ServiceAccountKey } from '../model/gcp.js';
 import type { KObject, Node, Pod, ServiceAccountObject } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
@@ -76,6 +77,8 @@ export interface GsaState {
   disabled: boolean;
   deleted: boolean;
   keys: ServiceAccountKey[];
+  /** When a token was last issued for the account (ms), as Policy Analyzer's activity reports it. */
+  lastAuthenticated?: number;
 }
 
 export interface NodePoolState {
@@ -94,6 +97,10 @@ export interface ClusterState extends ClusterKube {
   id: string;
   /** The Kubernetes API's own URL, the issuer of its tokens; set once the server listens. */
   issuer: string;
+  /** host:port of the cluster's HTTPS endpoint (the GKE resource's `endpoint`); set once it listens. */
+  httpsEndpoint?: string;
+  /** Base64 PEM of the CA that signed the HTTPS endpoint's certificate (masterAuth.clusterCaCertificate). */
+  caCertificate?: string;
   createTime: string;
 }
 
@@ -129,6 +136,8 @@ export class World {
   readonly operations = new Map<string, Operation>();
   /** RSA key pairs behind the user-managed keys of service accounts, made when a key file is first asked for. */
   readonly keyMaterial = new KeyMaterial();
+  /** PEM certificates of keys, made when first served. */
+  readonly keyCertificates = new Map<string, string>();
   /** The OAuth2 token endpoint's URL, a key file's `token_uri`; set once the server listens. */
   oauth2TokenUrl = '';
   /** RSA keys take ~0.5 s each to generate: made in the background, awaited by whoever signs or publishes. */
@@ -191,6 +200,8 @@ export class World {
             ...(k.disabled ? { disabled: true } : {}),
           })),
         };
+        if (!gsa.keys.some((k) => k.keyType === 'SYSTEM_MANAGED')) gsa.keys.push(this.systemKey(p.id, email, gsa.uniqueId));
+        if (g.lastAuthenticatedTime !== undefined) gsa.lastAuthenticated = Date.parse(g.lastAuthenticatedTime);
         if (g.displayName !== undefined) gsa.displayName = g.displayName;
         if (g.description !== undefined) gsa.description = g.description;
         this.gsas.push(gsa);
@@ -327,19 +338,37 @@ export class World {
     const email = sa === 'default' ? `${project.number}-compute@developer.gserviceaccount.com` : sa.toLowerCase();
     // Node service accounts exist in a real project even when the scenario does not list them.
     if (!this.gsas.some((g) => g.email === email && !g.deleted)) {
+      const uniqueId = `1${this.prng.digits(20)}`;
       const gsa: GsaState = {
         email,
         projectId: project.id,
-        uniqueId: `1${this.prng.digits(20)}`,
+        uniqueId,
         disabled: false,
         deleted: false,
-        keys: [],
+        keys: [this.systemKey(project.id, email, uniqueId)],
         ...(sa === 'default' ? { displayName: 'Compute Engine default service account' } : {}),
       };
       this.gsas.push(gsa);
       this.policies.seed(`sa/${gsa.uniqueId}`, { version: 1, bindings: [] });
     }
     return email;
+  }
+
+  /**
+   * The Google-managed key every account lists (`--managed-by system`); it signs signBlob/signJwt. Its
+   * validity window is UNVERIFIED (Google rotates these keys itself).
+   */
+  systemKey(projectId: string, email: string, uniqueId: string, validAfter = '2025-01-01T00:00:00Z'): ServiceAccountKey {
+    // Derived from the account rather than drawn from the PRNG, so that adding it moves no other seeded value.
+    const id = createHash('sha1').update(`${email}#${uniqueId}#system`).digest('hex');
+    return {
+      name: `projects/${projectId}/serviceAccounts/${email}/keys/${id}`,
+      keyType: 'SYSTEM_MANAGED',
+      keyOrigin: 'GOOGLE_PROVIDED',
+      keyAlgorithm: 'KEY_ALG_RSA_2048',
+      validAfterTime: validAfter,
+      validBeforeTime: new Date(Date.parse(validAfter) + 2 * 365 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
   }
 
   // ---------- lookups ----------
@@ -516,13 +545,16 @@ export class World {
   }
 
   createGsa(projectId: string, accountId: string, displayName?: string, description?: string): GsaState {
+    const email = `${accountId}@${projectId}.iam.gserviceaccount.com`;
+    const uniqueId = `1${this.prng.digits(20)}`;
+    const now = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const g: GsaState = {
-      email: `${accountId}@${projectId}.iam.gserviceaccount.com`,
+      email,
       projectId,
-      uniqueId: `1${this.prng.digits(20)}`,
+      uniqueId,
       disabled: false,
       deleted: false,
-      keys: [],
+      keys: [this.systemKey(projectId, email, uniqueId, now)],
     };
     if (displayName) g.displayName = displayName;
     if (description) g.description = description;

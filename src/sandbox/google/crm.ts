@@ -50,6 +50,8 @@ export function crmRoutes(world: World): RouteTable {
           serviceName: 'cloudresourcemanager.googleapis.com',
           methodName: 'SetIamPolicy',
           resourceName: `projects/${f.p.id}`,
+          resource: { type: 'project', labels: { project_id: f.p.id } },
+          permission: 'resourcemanager.projects.setIamPolicy',
           caller: f.caller,
         });
       },

@@ -118,6 +118,7 @@ export async function jwtBearerGrant(world: World, assertionText: string): Promi
     );
   }
 
+  gsa.lastAuthenticated = world.now();
   if (typeof a.claims.target_audience === 'string' && a.claims.target_audience !== '') {
     const idToken = await googleIdToken(
       world,

@@ -94,6 +94,7 @@ export const scenarioSchema = closed(
                   }),
                 },
                 policy,
+                lastAuthenticatedTime: time,
               },
               ['name'],
             ),

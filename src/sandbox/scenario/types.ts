@@ -28,6 +28,8 @@ export interface GsaSpec {
   uniqueId?: string;
   keys?: KeySpec[];
   policy?: PolicySpec;
+  /** RFC 3339: when the account last authenticated before the sandbox started (Policy Analyzer's activity). */
+  lastAuthenticatedTime?: string;
 }
 
 export interface CustomRoleSpec {
