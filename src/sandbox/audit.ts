@@ -26,6 +26,8 @@ export type LogKind = 'activity' | 'data_access';
 /** What a handler tells the log about one call. */
 export interface AuditCall {
   projectId: string;
+  /** `folders/N` or `organizations/N` for changes to those (their own logs); default `projects/<projectId>`. */
+  logParent?: string;
   serviceName: string;
   methodName: string;
   resourceName: string;
@@ -103,7 +105,7 @@ export class AuditLog {
       resource: call.resource,
       timestamp: ts,
       severity,
-      logName: `projects/${call.projectId}/logs/cloudaudit.googleapis.com%2F${kind}`,
+      logName: `${call.logParent ?? `projects/${call.projectId}`}/logs/cloudaudit.googleapis.com%2F${kind}`,
       receiveTimestamp: ts,
     };
     if (call.operation) entry.operation = call.operation;

@@ -6,12 +6,15 @@ import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startClusterEndpoint } from './google/cluster-endpoint.js';
+import { cloudAssetRoutes } from './google/cloudasset.js';
+import { computeRoutes } from './google/compute.js';
 import { containerRoutes } from './google/container.js';
 import { crmRoutes } from './google/crm.js';
 import { iamRoutes } from './google/iam.js';
 import { iamCredentialsRoutes } from './google/iamcredentials.js';
 import { loggingRoutes } from './google/logging.js';
 import { oauth2Routes } from './google/oauth2.js';
+import { policyAnalyzerRoutes } from './google/policyanalyzer.js';
 import { serviceUsageRoutes } from './google/serviceusage.js';
 import { storageRoutes } from './google/storage.js';
 import { STS_THROTTLED, stsRoutes } from './google/sts.js';
@@ -40,6 +43,9 @@ export const GOOGLE_APIS = [
   'LOGGING',
   'STORAGE',
   'OAUTH2',
+  'COMPUTE',
+  'CLOUDASSET',
+  'POLICYANALYZER',
 ] as const;
 export type GoogleApi = (typeof GOOGLE_APIS)[number];
 
@@ -88,6 +94,9 @@ const API_OF: Record<GoogleApi, ApiName> = {
   LOGGING: 'logging',
   STORAGE: 'storage',
   OAUTH2: 'oauth2',
+  COMPUTE: 'compute',
+  CLOUDASSET: 'cloudasset',
+  POLICYANALYZER: 'policyanalyzer',
 };
 
 export function contextName(c: { project: string; location: string; name: string }): string {
@@ -117,6 +126,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     LOGGING: loggingRoutes(world),
     STORAGE: storageRoutes(world),
     OAUTH2: oauth2Routes(world),
+    COMPUTE: computeRoutes(world),
+    CLOUDASSET: cloudAssetRoutes(world),
+    POLICYANALYZER: policyAnalyzerRoutes(world),
   };
   const endpoints: Record<string, string> = {};
   try {
@@ -257,7 +269,8 @@ function buildEnv(
   const env: Record<string, string> = {};
   for (const api of GOOGLE_APIS) {
     const url = endpoints[api.toLowerCase()] ?? '';
-    if (api !== 'OAUTH2') env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = `${url}/`;
+    // gcloud replaces the API's whole base URL; Compute's includes its version path.
+    if (api !== 'OAUTH2') env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = api === 'COMPUTE' ? `${url}/compute/v1/` : `${url}/`;
     env[`WI_DOCTOR_${api}_ENDPOINT`] = url;
   }
   env.CLOUDSDK_AUTH_ACCESS_TOKEN = token;
@@ -351,6 +364,7 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
           world.faults.set(checked.faults ?? {});
           if (body.iamPropagationDelaySeconds !== undefined)
             world.policies.propagationDelayMs = body.iamPropagationDelaySeconds * 1000;
+          if (body.activityLagSeconds !== undefined) world.activityLagMs = body.activityLagSeconds * 1000;
           return json(200, { rules: world.faults.list() });
         },
       },

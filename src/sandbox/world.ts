@@ -64,6 +64,8 @@ export const DEFAULT_CALLER: CallerSpec = {
 export interface ProjectState {
   id: string;
   number: string;
+  /** `folders/N` or `organizations/N`. */
+  parent?: string;
   services: Set<string>;
   customRoles: Map<string, CustomRole & { permissions: Set<string> }>;
 }
@@ -77,8 +79,8 @@ export interface GsaState {
   disabled: boolean;
   deleted: boolean;
   keys: ServiceAccountKey[];
-  /** When a token was last issued for the account (ms), as Policy Analyzer's activity reports it. */
-  lastAuthenticated?: number;
+  /** When tokens were issued for the account (ms, ascending, one per day at most): Policy Analyzer's source. */
+  authentications?: number[];
 }
 
 export interface NodePoolState {
@@ -127,6 +129,11 @@ export class World {
   readonly projects = new Map<string, ProjectState>();
   readonly gsas: GsaState[] = [];
   readonly buckets = new Map<string, { name: string; projectId: string }>();
+  /** The scenario's organization and folders (`folders/N` → its spec), for fleet scopes. */
+  readonly organization: { id: string; displayName?: string } | undefined;
+  readonly folders = new Map<string, { id: string; displayName?: string; parent: string }>();
+  /** Policy Analyzer's lag behind token issuance (ms). */
+  activityLagMs: number;
   readonly policies: PolicyStore;
   readonly clusters: ClusterState[] = [];
   readonly callers = new Map<string, CallerState>();
@@ -151,6 +158,12 @@ export class World {
     this.audit = new AuditLog(this.now);
     this.faults = new Faults(scenario.faults);
     this.googleKey = pooledSigningKey(0);
+    this.activityLagMs = (scenario.faults?.activityLagSeconds ?? 86_400) * 1000;
+    if (scenario.organization) {
+      this.organization = { id: scenario.organization.id };
+      if (scenario.organization.displayName !== undefined)
+        this.organization.displayName = scenario.organization.displayName;
+    }
   }
 
   static create(scenario: Scenario): Promise<World> {
@@ -164,6 +177,23 @@ export class World {
   private build(clusterKeys: Promise<SigningKey>[]): void {
     const s = this.scenario;
     const callers = s.callers && s.callers.length > 0 ? s.callers : [DEFAULT_CALLER];
+    const owners = callers.filter((c) => c.owner).map((c) => c.identity);
+    if (s.organization) {
+      // Owner callers administer the organization too (roles/owner holds no resourcemanager.*.get there).
+      const policy = toPolicy(s.organization.policy);
+      if (owners.length > 0)
+        (policy.bindings ??= []).push(
+          { role: 'roles/owner', members: owners },
+          { role: 'roles/resourcemanager.organizationAdmin', members: owners },
+        );
+      this.policies.seed(`organizations/${s.organization.id}`, policy);
+    }
+    for (const f of s.folders ?? []) {
+      const folder: { id: string; displayName?: string; parent: string } = { id: f.id, parent: f.parent };
+      if (f.displayName !== undefined) folder.displayName = f.displayName;
+      this.folders.set(`folders/${f.id}`, folder);
+      this.policies.seed(`folders/${f.id}`, toPolicy(f.policy));
+    }
     for (const p of s.projects) {
       const services = new Set(p.services ?? DEFAULT_SERVICES);
       for (const d of p.disabledServices ?? []) services.delete(d);
@@ -179,7 +209,7 @@ export class World {
           permissions: new Set(r.permissions),
         });
       }
-      this.projects.set(p.id, { id: p.id, number: p.number, services, customRoles });
+      this.projects.set(p.id, { id: p.id, number: p.number, services, customRoles, ...(p.parent ? { parent: p.parent } : {}) });
     }
     for (const p of s.projects) {
       for (const g of p.serviceAccounts ?? []) {
@@ -201,7 +231,7 @@ export class World {
           })),
         };
         if (!gsa.keys.some((k) => k.keyType === 'SYSTEM_MANAGED')) gsa.keys.push(this.systemKey(p.id, email, gsa.uniqueId));
-        if (g.lastAuthenticatedTime !== undefined) gsa.lastAuthenticated = Date.parse(g.lastAuthenticatedTime);
+        if (g.lastAuthenticatedTime !== undefined) gsa.authentications = [Date.parse(g.lastAuthenticatedTime)];
         if (g.displayName !== undefined) gsa.displayName = g.displayName;
         if (g.description !== undefined) gsa.description = g.description;
         this.gsas.push(gsa);
@@ -219,7 +249,6 @@ export class World {
         this.policies.seed(`buckets/${b.name}`, policy);
       }
       const policy = toPolicy(p.policy);
-      const owners = callers.filter((c) => c.owner).map((c) => c.identity);
       if (owners.length > 0) {
         const ownerBinding = policy.bindings?.find((b) => b.role === 'roles/owner' && !b.condition);
         if (ownerBinding) ownerBinding.members = [...new Set([...(ownerBinding.members ?? []), ...owners])];
@@ -371,6 +400,15 @@ export class World {
     };
   }
 
+  /** Records that a token was issued for the account now (the latest per day is kept). */
+  authenticated(g: GsaState): void {
+    const now = this.now();
+    const list = (g.authentications ??= []);
+    const last = list[list.length - 1];
+    if (last !== undefined && Math.floor(last / 86_400_000) === Math.floor(now / 86_400_000)) list[list.length - 1] = now;
+    else list.push(now);
+  }
+
   // ---------- lookups ----------
 
   project(idOrNumber: string): ProjectState | undefined {
@@ -420,7 +458,33 @@ export class World {
         type: 'cloudresourcemanager.googleapis.com/Project',
         service: 'cloudresourcemanager.googleapis.com',
       },
+      ...this.ancestorChain(this.projects.get(projectId)?.parent),
     ];
+  }
+
+  /** `folders/N` or `organizations/N` and everything above it: grants there apply below. */
+  ancestorChain(parent: string | undefined): ResourceLevel[] {
+    const out: ResourceLevel[] = [];
+    const seen = new Set<string>();
+    for (let p = parent; p !== undefined && !seen.has(p); p = this.folders.get(p)?.parent) {
+      seen.add(p);
+      out.push({
+        policyKey: p,
+        name: p,
+        type: p.startsWith('folders/')
+          ? 'cloudresourcemanager.googleapis.com/Folder'
+          : 'cloudresourcemanager.googleapis.com/Organization',
+        service: 'cloudresourcemanager.googleapis.com',
+      });
+    }
+    return out;
+  }
+
+  /** Folders (nearest first) and organization above a project, as Cloud Asset Inventory names them. */
+  ancestry(projectId: string): { folders: string[]; organization?: string } {
+    const chain = this.ancestorChain(this.projects.get(projectId)?.parent).map((l) => l.name);
+    const org = chain.find((n) => n.startsWith('organizations/'));
+    return { folders: chain.filter((n) => n.startsWith('folders/')), ...(org ? { organization: org } : {}) };
   }
 
   bucketChain(bucket: string): ResourceLevel[] {

@@ -79,6 +79,8 @@ function shortHash(s: string): string {
 export interface PolicyWrite {
   key: string;
   projectId: string;
+  /** The log of a folder or organization change. */
+  logParent?: string;
   serviceName: string;
   methodName: string;
   resourceName: string;
@@ -146,6 +148,7 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     (serviceData.policyDelta as Record<string, unknown>).auditConfigDeltas = auditDeltas;
   world.audit.activity({
     projectId: w.projectId,
+    ...(w.logParent !== undefined ? { logParent: w.logParent } : {}),
     serviceName: w.serviceName,
     methodName: w.methodName,
     resourceName: w.resourceName,

@@ -70,7 +70,7 @@ export async function mintForServiceAccount(
   if (gsa.disabled)
     return { ok: false, response: googleError(400, 'Precondition check failed.', 'FAILED_PRECONDITION') };
   const expires = world.now() + lifetime * 1000;
-  gsa.lastAuthenticated = world.now();
+  world.authenticated(gsa);
   if (o.kind === 'access') {
     const { token } = world.tokens.mint(
       {

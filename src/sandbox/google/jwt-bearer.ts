@@ -118,7 +118,7 @@ export async function jwtBearerGrant(world: World, assertionText: string): Promi
     );
   }
 
-  gsa.lastAuthenticated = world.now();
+  world.authenticated(gsa);
   if (typeof a.claims.target_audience === 'string' && a.claims.target_audience !== '') {
     const idToken = await googleIdToken(
       world,

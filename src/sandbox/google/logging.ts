@@ -24,15 +24,28 @@ export function loggingRoutes(world: World): RouteTable {
           ];
           // UNVERIFIED: the API's wording for a request without resource names.
           if (names.length === 0) return googleError(400, 'Invalid resource name: resourceNames must not be empty.');
-          const projects: string[] = [];
+          // Each resource name is a log parent: projects/P (or one of its log views), folders/N, organizations/N.
+          const parents: string[] = [];
+          const mayReadPrivate = new Set<string>();
           for (const n of names) {
-            const m = /^projects\/([^/]+)(\/locations\/[^/]+\/buckets\/[^/]+\/views\/[^/]+)?$/.exec(n);
+            const m = /^(projects|folders|organizations)\/([^/]+)(\/locations\/[^/]+\/buckets\/[^/]+\/views\/[^/]+)?$/.exec(n);
             if (!m) return googleError(400, `Invalid resource name: ${n}`);
-            const p = world.project(m[1] ?? '');
-            if (!p || !world.check(auth.principal, 'logging.logEntries.list', world.projectChain(p.id)).allowed) {
-              return permissionDenied('logging.logEntries.list', 'logging.googleapis.com');
+            let parent: string;
+            let chain;
+            if (m[1] === 'projects') {
+              const p = world.project(m[2] ?? '');
+              parent = `projects/${p?.id ?? m[2] ?? ''}`;
+              chain = p ? world.projectChain(p.id) : undefined;
+            } else {
+              parent = `${m[1] ?? ''}/${m[2] ?? ''}`;
+              const exists = m[1] === 'folders' ? world.folders.has(parent) : world.organization?.id === m[2];
+              chain = exists ? world.ancestorChain(parent) : undefined;
             }
-            projects.push(p.id);
+            if (!chain || !world.check(auth.principal, 'logging.logEntries.list', chain).allowed)
+              return permissionDenied('logging.logEntries.list', 'logging.googleapis.com');
+            parents.push(parent);
+            // Data Access logs are private logs: reading them needs logging.privateLogEntries.list.
+            if (world.check(auth.principal, 'logging.privateLogEntries.list', chain).allowed) mayReadPrivate.add(parent);
           }
           let predicate: Predicate;
           try {
@@ -42,16 +55,10 @@ export function loggingRoutes(world: World): RouteTable {
             if (e instanceof FilterSyntaxError) return googleError(400, `Unparseable filter: ${e.message}`);
             throw e;
           }
-          // Data Access logs are private logs: reading them needs logging.privateLogEntries.list.
-          const mayReadPrivate = new Set(
-            projects.filter(
-              (p) => world.check(auth.principal, 'logging.privateLogEntries.list', world.projectChain(p)).allowed,
-            ),
-          );
           let entries = world.audit.all().filter((e) => {
-            const project = /^projects\/([^/]+)\//.exec(e.logName)?.[1] ?? '';
-            if (!projects.includes(project)) return false;
-            if (e.logName.endsWith('%2Fdata_access') && !mayReadPrivate.has(project)) return false;
+            const parent = e.logName.slice(0, e.logName.indexOf('/logs/'));
+            if (!parents.includes(parent)) return false;
+            if (e.logName.endsWith('%2Fdata_access') && !mayReadPrivate.has(parent)) return false;
             return predicate(e);
           });
           const desc = str(body.orderBy).includes('desc');

@@ -118,7 +118,7 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     if (v.mode !== 'gke') {
       const g = world.gsa(v.nodeSa);
       if (!g || g.disabled) return text(500, 'Internal Server Error\n');
-      g.lastAuthenticated = world.now();
+      world.authenticated(g);
       const { token: t } = world.tokens.mint(
         {
           principal: { kind: 'serviceAccount', email: g.email, uniqueId: g.uniqueId, projectId: g.projectId },
