@@ -102,6 +102,38 @@ function projectFor(
   return { ok: true, p };
 }
 
+/**
+ * Compute's list filter as gcloud sends it: `FIELD eq|ne VALUE` expressions, several in parentheses
+ * (`(a eq x) (b ne y)`, all must hold); VALUE is an RE2 regular expression that must match the whole field.
+ */
+export function computeFilter(filter: string): ((item: Record<string, unknown>) => boolean) | undefined {
+  const text = filter.trim();
+  if (text === '') return () => true;
+  const exprs = text.startsWith('(') ? [...text.matchAll(/\(([^()]*)\)/g)].map((m) => m[1] ?? '') : [text];
+  if (text.startsWith('(') && text.replace(/\(([^()]*)\)/g, '').trim() !== '') return undefined;
+  const tests: ((item: Record<string, unknown>) => boolean)[] = [];
+  for (const e of exprs) {
+    const m = /^\s*([A-Za-z][\w.]*)\s+(eq|ne)\s+"?(.*?)"?\s*$/.exec(e);
+    if (!m) return undefined;
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${m[3] ?? ''})$`);
+    } catch {
+      return undefined;
+    }
+    const path = (m[1] ?? '').split('.');
+    const negate = m[2] === 'ne';
+    tests.push((item) => {
+      let v: unknown = item;
+      for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
+      const values = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : ''));
+      const hit = values.some((x) => re.test(x));
+      return negate ? !hit : hit;
+    });
+  }
+  return (item) => tests.every((t) => t(item));
+}
+
 export function computeRoutes(world: World): RouteTable {
   const FW = '/compute/v1/projects/{project}/global/firewalls';
   return new RouteTable(
@@ -112,8 +144,13 @@ export function computeRoutes(world: World): RouteTable {
         handler: (req) => {
           const f = projectFor(world, req, 'compute.firewalls.list');
           if (!f.ok) return f.response;
+          const filter = computeFilter(req.query.get('filter') ?? '');
+          if (!filter)
+            // UNVERIFIED wording of Compute's refusal of a filter it cannot read.
+            return googleError(400, `Invalid value for field 'filter': '${req.query.get('filter') ?? ''}'. Invalid list filter expression.`);
           const items = rulesOf(world, f.p)
             .map((r) => firewallJson(f.p, r))
+            .filter(filter)
             .sort((a, b) => String(a.name).localeCompare(String(b.name)));
           const out: Record<string, unknown> = {
             kind: 'compute#firewallList',
