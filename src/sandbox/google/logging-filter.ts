@@ -284,8 +284,14 @@ class Parser {
       };
     }
     if (t.kind !== 'word' && t.kind !== 'string') this.fail();
+    if (t.kind === 'word' && (t.text === 'AND' || t.text === 'OR')) this.fail();
     this.next();
-    if (this.peek().kind === 'op') return this.comparison(this.fieldPath(t));
+    const quotedSegment = t.kind === 'word' && t.text.endsWith('.') && this.peek().kind === 'string';
+    if (this.peek().kind === 'op' || quotedSegment) {
+      const path = this.fieldPath(t);
+      if (this.peek().kind !== 'op') this.fail();
+      return this.comparison(path);
+    }
     // A value on its own: a global search over every string of the entry.
     const wanted = t.value.toLowerCase();
     return (e) => allStrings(e).some((s) => s.toLowerCase().includes(wanted));
