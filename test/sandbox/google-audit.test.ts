@@ -47,7 +47,7 @@ describe.skipIf(!HAS_GCLOUD)('Admin Activity entries through gcloud', { timeout:
     await cli.gcloud('services', 'disable', 'iamcredentials.googleapis.com');
     await cli.gcloud('services', 'enable', 'iamcredentials.googleapis.com');
     await cli.gcloud('container', 'node-pools', 'update', 'batch-pool', '--cluster=prod', '--zone=europe-west1', '--workload-metadata=GKE_METADATA');
-  });
+  }, 180_000);
   afterAll(async () => {
     await cli.stop();
   });
