@@ -74,7 +74,7 @@ export class AuditLog {
     const payload: Record<string, unknown> = {
       '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
       status: call.status ?? {},
-      // A refused caller is not named (FACTS: failed GenerateAccessToken entries have empty authenticationInfo).
+      // A refused caller is not named (failed GenerateAccessToken entries have an empty authenticationInfo).
       authenticationInfo: call.status ? {} : principalInfo(call.caller),
       requestMetadata: {
         callerIp: callerIp(call.req),

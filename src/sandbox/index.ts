@@ -324,7 +324,7 @@ function stsBadRequest(e: unknown): SandboxResponse {
   return stsError(400, 'invalid_request', e instanceof Error ? e.message : String(e));
 }
 
-/** STS throttling reads as STS words it (FACTS §1). */
+/** STS throttling reads as STS words it. */
 function stsFault(status: 429 | 503, retryAfterSeconds: number): SandboxResponse {
   const res =
     status === 429

@@ -591,7 +591,7 @@ export class World {
     for (const fn of this.podListeners) fn();
   }
 
-  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere (FACTS §1). */
+  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere, as IAM does. */
   deleteGsa(g: GsaState): void {
     g.deleted = true;
     const live = `serviceAccount:${g.email}`;

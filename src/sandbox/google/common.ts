@@ -19,7 +19,7 @@ export function bearer(req: SandboxRequest): string | undefined {
   return m?.[1];
 }
 
-/** The caller; tokens of deleted, recreated or disabled accounts are refused (FACTS §1). */
+/** The caller; tokens of deleted, recreated or disabled accounts are refused. */
 export function authenticate(world: World, req: SandboxRequest): Authed {
   const token = bearer(req);
   if (token === undefined) return { ok: false, response: googleError(401, UNAUTHENTICATED_MISSING) };
@@ -53,7 +53,7 @@ export function requestedVersion(req: SandboxRequest, body: Record<string, unkno
   return Number(opts?.requestedPolicyVersion ?? q ?? 1) || 1;
 }
 
-/** The policy as getIamPolicy returns it: conditional bindings need a version-3 request (FACTS §1). */
+/** The policy as getIamPolicy returns it: conditional bindings need a version-3 request. */
 export function renderPolicy(policy: Policy, requested: number): Policy {
   const hasConditions = (policy.bindings ?? []).some((b) => b.condition);
   const out: Policy = { version: 1, etag: policy.etag ?? 'ACAB' };
@@ -167,7 +167,7 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
   return { status: 200, json: renderPolicy(stored, 3) };
 }
 
-/** Members IAM refuses at write time (FACTS §1: the pool must exist; a named service account must exist). */
+/** Members IAM refuses at write time (the pool must exist; a named service account must exist). */
 function memberProblem(world: World, member: string): string | undefined {
   const wi = /^serviceAccount:([^[\]]+)\[([^/\]]+)\/([^\]]+)\]$/.exec(member);
   if (wi) {

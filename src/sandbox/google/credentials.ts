@@ -1,6 +1,6 @@
 // Token minting shared by the IAM Credentials API and the metadata server: the caller needs
 // getAccessToken (resp. getOpenIdToken) on the target through IAM; a missing account and a missing binding
-// look the same (FACTS §1); every attempt on an existing account writes a Data Access entry when the
+// look the same; every attempt on an existing account writes a Data Access entry when the
 // target project's audit configs turn ADMIN_READ on.
 
 import { SignJWT } from 'jose';
@@ -66,7 +66,7 @@ export async function mintForServiceAccount(
     o.req,
   );
   if (!allowed) return { ok: false, response: permissionDenied(permission) };
-  // UNVERIFIED exact text for a disabled target; FACTS §1 says only that requests fail.
+  // UNVERIFIED exact text for a disabled target; all that is known is that requests fail.
   if (gsa.disabled)
     return { ok: false, response: googleError(400, 'Precondition check failed.', 'FAILED_PRECONDITION') };
   const expires = world.now() + lifetime * 1000;

@@ -1,4 +1,4 @@
-// IAM v1 (FACTS §1): service accounts, their keys and policies, roles. The caller's own permissions are
+// IAM v1: service accounts, their keys and policies, roles. The caller's own permissions are
 // enforced with the sandbox's IAM engine; every change writes an Admin Activity audit entry.
 
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';
@@ -81,7 +81,7 @@ export function resolveAccount(world: World, project: string, id: string): GsaSt
 
 /**
  * Authenticates, finds the account, checks `permission` on it. A missing account answers 403 under
- * `projects/-` (existence is not revealed) and 404 "Gaia id not found" under a project id (FACTS §1).
+ * `projects/-` (existence is not revealed) and 404 "Gaia id not found" under a project id.
  */
 export function accountFor(world: World, req: SandboxRequest, permission: string): Found {
   const auth = authenticate(world, req);

@@ -1,4 +1,4 @@
-// IAM Credentials v1: generateAccessToken, generateIdToken, signBlob and signJwt (FACTS §1).
+// IAM Credentials v1: generateAccessToken, generateIdToken, signBlob and signJwt.
 
 import { sign } from 'node:crypto';
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';

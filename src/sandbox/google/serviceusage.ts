@@ -1,7 +1,7 @@
 // Service Usage v1: whether an API (iamcredentials above all) is enabled in a project; enable/disable.
 
 import { googleError, googleNotFoundRoute, permissionDenied } from '../http/errors.js';
-import { RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import { DEFAULT_SERVICES, type ProjectState, type World } from '../world.js';
 import type { Principal } from '../iam/principal.js';
 import { authenticate } from './common.js';
@@ -114,6 +114,32 @@ export function serviceUsageRoutes(world: World): RouteTable {
   return new RouteTable(
     [
       { method: 'POST', path: '/v1/projects/{project}/services/{service}:enable', handler: toggle(true) },
+      {
+        // `gcloud services enable A B`: every name must be known, then each is enabled (and audited) in turn.
+        method: 'POST',
+        path: '/v1/projects/{project}/services:batchEnable',
+        handler: async (req) => {
+          const ids = readBody(req).serviceIds;
+          const names = Array.isArray(ids) ? ids.map(String) : [];
+          if (names.length === 0) return googleError(400, 'serviceIds must name at least one service.');
+          const unknown = names.filter((n) => !knownService(world, n));
+          if (unknown.length > 0) return unknownService(unknown.join(', '));
+          const services = [];
+          for (const n of names) {
+            const res = await toggle(true)({ ...req, params: { ...req.params, service: n } });
+            if (res.status !== 200) return res;
+            services.push((res.json as { response: { service: unknown } }).response.service);
+          }
+          return {
+            status: 200,
+            json: {
+              name: 'operations/noop.DONE_OPERATION',
+              done: true,
+              response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse', services },
+            },
+          };
+        },
+      },
       { method: 'POST', path: '/v1/projects/{project}/services/{service}:disable', handler: toggle(false) },
       {
         method: 'GET',

@@ -1,4 +1,4 @@
-// The metadata server one pod sees (FACTS §2). On a GKE_METADATA node it is gke-metadata-server: the
+// The metadata server one pod sees. On a GKE_METADATA node it is gke-metadata-server: the
 // annotated GSA's token when the chain holds, the federated identity when there is no annotation, its
 // own 403 text when IAM refuses. hostNetwork pods and pools not on GKE_METADATA see the Compute Engine
 // metadata server and the node's service account. A NetworkPolicy that blocks the path, or a server that
@@ -7,6 +7,7 @@
 import type { NetworkPolicy, Node, Pod, ServiceAccountObject } from '../../model/k8s/types.js';
 import { WI_ANNOTATION } from '../../model/k8s/types.js';
 import { mintForServiceAccount, googleIdToken } from '../google/credentials.js';
+import { auditExchange } from '../google/sts.js';
 import { RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import { ksaSubjectPrincipal } from '../iam/principal.js';
 import { CLOUD_PLATFORM } from '../tokens.js';
@@ -131,6 +132,8 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     const { name, gsa } = ksaOf(v);
     const principal = world.ksaPrincipal(cluster, namespace, name);
     if (!principal) return text(500, MDS_INTERNAL_ERROR);
+    // gke-metadata-server exchanges the KSA's token with STS first, whatever comes next.
+    auditExchange(world, principal, undefined, 'gke-metadata-server');
     if (gsa === undefined) {
       const { token: t } = world.tokens.mint(
         { principal, scopes, kind: 'federated' },
@@ -300,7 +303,7 @@ function numericId(seed: string): string {
   return h.toString();
 }
 
-/** How gke-metadata-server words an IAM refusal (FACTS §2). */
+/** How gke-metadata-server words an IAM refusal (as apps log it, e.g. camunda/camunda#31106). */
 function iamFailure(res: SandboxResponse, what: string): SandboxResponse {
   const error = (
     res.json as { error?: { code?: number; message?: string; details?: { reason?: string }[] } } | undefined

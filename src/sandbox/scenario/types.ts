@@ -140,7 +140,7 @@ export interface KsaSpec {
   createdAt?: string;
   /**
    * RFC 3339: when `iam.gke.io/gcp-service-account` was last written (by `kubectl annotate`), as
-   * metadata.managedFields will say. Later than the pods' start = pods not restarted (FACTS §5.13).
+   * metadata.managedFields will say. Later than the pods' start = pods not restarted.
    */
   annotatedAt?: string;
 }
