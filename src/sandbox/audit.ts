@@ -181,7 +181,10 @@ export interface AuditConfigDelta {
 }
 
 /** auditConfigDeltas of AuditData: one per (service, log type) or exempted member added or removed. */
-export function auditConfigDeltas(before: AuditConfig[] | undefined, after: AuditConfig[] | undefined): AuditConfigDelta[] {
+export function auditConfigDeltas(
+  before: AuditConfig[] | undefined,
+  after: AuditConfig[] | undefined,
+): AuditConfigDelta[] {
   const flat = (list: AuditConfig[] | undefined): Map<string, AuditConfigDelta> => {
     const m = new Map<string, AuditConfigDelta>();
     for (const ac of list ?? [])

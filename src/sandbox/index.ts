@@ -270,7 +270,8 @@ function buildEnv(
   for (const api of GOOGLE_APIS) {
     const url = endpoints[api.toLowerCase()] ?? '';
     // gcloud replaces the API's whole base URL; Compute's includes its version path.
-    if (api !== 'OAUTH2') env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = api === 'COMPUTE' ? `${url}/compute/v1/` : `${url}/`;
+    if (api !== 'OAUTH2')
+      env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = api === 'COMPUTE' ? `${url}/compute/v1/` : `${url}/`;
     env[`WI_DOCTOR_${api}_ENDPOINT`] = url;
   }
   env.CLOUDSDK_AUTH_ACCESS_TOKEN = token;

@@ -209,7 +209,13 @@ export class World {
           permissions: new Set(r.permissions),
         });
       }
-      this.projects.set(p.id, { id: p.id, number: p.number, services, customRoles, ...(p.parent ? { parent: p.parent } : {}) });
+      this.projects.set(p.id, {
+        id: p.id,
+        number: p.number,
+        services,
+        customRoles,
+        ...(p.parent ? { parent: p.parent } : {}),
+      });
     }
     for (const p of s.projects) {
       for (const g of p.serviceAccounts ?? []) {
@@ -230,7 +236,8 @@ export class World {
             ...(k.disabled ? { disabled: true } : {}),
           })),
         };
-        if (!gsa.keys.some((k) => k.keyType === 'SYSTEM_MANAGED')) gsa.keys.push(this.systemKey(p.id, email, gsa.uniqueId));
+        if (!gsa.keys.some((k) => k.keyType === 'SYSTEM_MANAGED'))
+          gsa.keys.push(this.systemKey(p.id, email, gsa.uniqueId));
         if (g.lastAuthenticatedTime !== undefined) gsa.authentications = [Date.parse(g.lastAuthenticatedTime)];
         if (g.displayName !== undefined) gsa.displayName = g.displayName;
         if (g.description !== undefined) gsa.description = g.description;
@@ -387,7 +394,12 @@ export class World {
    * The Google-managed key every account lists (`--managed-by system`); it signs signBlob/signJwt. Its
    * validity window is UNVERIFIED (Google rotates these keys itself).
    */
-  systemKey(projectId: string, email: string, uniqueId: string, validAfter = '2025-01-01T00:00:00Z'): ServiceAccountKey {
+  systemKey(
+    projectId: string,
+    email: string,
+    uniqueId: string,
+    validAfter = '2025-01-01T00:00:00Z',
+  ): ServiceAccountKey {
     // Derived from the account rather than drawn from the PRNG, so that adding it moves no other seeded value.
     const id = createHash('sha1').update(`${email}#${uniqueId}#system`).digest('hex');
     return {
@@ -405,7 +417,8 @@ export class World {
     const now = this.now();
     const list = (g.authentications ??= []);
     const last = list[list.length - 1];
-    if (last !== undefined && Math.floor(last / 86_400_000) === Math.floor(now / 86_400_000)) list[list.length - 1] = now;
+    if (last !== undefined && Math.floor(last / 86_400_000) === Math.floor(now / 86_400_000))
+      list[list.length - 1] = now;
     else list.push(now);
   }
 

@@ -40,7 +40,7 @@ function oid(dotted: string): Buffer {
   const out = [40 * a + b];
   for (const n of rest) {
     const chunk: number[] = [n % 128];
-    for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | v % 128);
+    for (let v = Math.floor(n / 128); v > 0; v = Math.floor(v / 128)) chunk.unshift(0x80 | (v % 128));
     out.push(...chunk);
   }
   return tlv(0x06, Buffer.from(out));

@@ -30,24 +30,54 @@ describe.skipIf(!HAS_GCLOUD || !HAS_CURL)('addressing and validation', { timeout
     const other = JSON.parse(await iam(`/v1/projects/acme-data/serviceAccounts/${CART_GSA}`)) as { email: string };
     expect(other.email).toBe(CART_GSA);
     const missing = 'nobody-here@acme-shop.iam.gserviceaccount.com';
-    const dash = JSON.parse(await iam(`/v1/projects/-/serviceAccounts/${missing}`)) as { error: { code: number; status: string } };
+    const dash = JSON.parse(await iam(`/v1/projects/-/serviceAccounts/${missing}`)) as {
+      error: { code: number; status: string };
+    };
     expect(dash.error).toMatchObject({ code: 403, status: 'PERMISSION_DENIED' });
-    const named = JSON.parse(await iam(`/v1/projects/acme-shop/serviceAccounts/${missing}`)) as { error: { code: number; message: string } };
-    expect(named.error).toEqual({ code: 404, message: `Not found; Gaia id not found for email ${missing}`, status: 'NOT_FOUND' });
+    const named = JSON.parse(await iam(`/v1/projects/acme-shop/serviceAccounts/${missing}`)) as {
+      error: { code: number; message: string };
+    };
+    expect(named.error).toEqual({
+      code: 404,
+      message: `Not found; Gaia id not found for email ${missing}`,
+      status: 'NOT_FOUND',
+    });
     // The guide's cross-project command, without --project (the core project is acme-shop).
     const policy = JSON.parse(
-      await cli.gcloud('iam', 'service-accounts', 'get-iam-policy', 'reader@acme-data.iam.gserviceaccount.com', '--format=json'),
+      await cli.gcloud(
+        'iam',
+        'service-accounts',
+        'get-iam-policy',
+        'reader@acme-data.iam.gserviceaccount.com',
+        '--format=json',
+      ),
     ) as { etag: string };
     expect(policy.etag).toMatch(/=$/);
   });
 
   test('account ids are validated; the guide’s delete and recreate replays', async () => {
     const bad = JSON.parse(
-      await iam('/v1/projects/acme-shop/serviceAccounts', '-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"accountId":"cart"}'),
+      await iam(
+        '/v1/projects/acme-shop/serviceAccounts',
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{"accountId":"cart"}',
+      ),
     ) as { error: { code: number; status: string } };
     expect(bad.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
     const junk = JSON.parse(
-      await iam('/v1/projects/acme-shop/serviceAccounts', '-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{not json'),
+      await iam(
+        '/v1/projects/acme-shop/serviceAccounts',
+        '-X',
+        'POST',
+        '-H',
+        'Content-Type: application/json',
+        '-d',
+        '{not json',
+      ),
     ) as { error: { code: number } };
     expect(junk.error.code).toBe(400);
     await cli.gcloud('iam', 'service-accounts', 'delete', CART_GSA);
@@ -63,19 +93,36 @@ describe.skipIf(!HAS_GCLOUD || !HAS_CURL)('addressing and validation', { timeout
     const r = await cli.gcloudResult('services', 'enable', 'gmail-api.googleapis.com');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('Not found or permission denied for service(s): gmail-api.googleapis.com.');
-    const role = JSON.parse(await cli.gcloud('iam', 'roles', 'describe', 'roles/iam.workloadIdentityUser', '--format=json')) as { title: string; includedPermissions: string[] };
+    const role = JSON.parse(
+      await cli.gcloud('iam', 'roles', 'describe', 'roles/iam.workloadIdentityUser', '--format=json'),
+    ) as { title: string; includedPermissions: string[] };
     expect(role.title).toBe('Workload Identity User');
     expect(role.includedPermissions).toContain('iam.serviceAccounts.getAccessToken');
-    expect((await cli.gcloud('container', 'clusters', 'describe', 'prod', '--zone=europe-west1', '--format=value(currentNodeCount)')).trim()).toBe('2');
+    expect(
+      (
+        await cli.gcloud(
+          'container',
+          'clusters',
+          'describe',
+          'prod',
+          '--zone=europe-west1',
+          '--format=value(currentNodeCount)',
+        )
+      ).trim(),
+    ).toBe('2');
   });
 
   test.skipIf(!HAS_KUBECTL)('clusters get-credentials writes a kubeconfig that works against the sandbox', async () => {
     const kubeconfig = join(cli.dir, 'kubeconfig');
     const env = { ...cli.env, KUBECONFIG: kubeconfig };
     await run('gcloud', ['container', 'clusters', 'get-credentials', 'prod', '--zone=europe-west1'], { env });
-    const out = (await run('kubectl', ['get', 'serviceaccount', 'cart', '-n', 'shop', '-o', 'jsonpath={.metadata.name}'], { env })).stdout;
+    const out = (
+      await run('kubectl', ['get', 'serviceaccount', 'cart', '-n', 'shop', '-o', 'jsonpath={.metadata.name}'], { env })
+    ).stdout;
     expect(out).toBe('cart');
-    const config = (await run('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'], { env })).stdout;
+    const config = (
+      await run('kubectl', ['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}'], { env })
+    ).stdout;
     expect(config).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
   });
 });

@@ -35,18 +35,40 @@ describe.skipIf(!HAS_GCLOUD)('Admin Activity entries through gcloud', { timeout:
     const V2 = 'app-gcp-v2@acme-shop.iam.gserviceaccount.com';
     await cli.gcloud('iam', 'service-accounts', 'create', 'app-gcp-v2', '--display-name', 'App workload identity (v2)');
     await cli.gcloud(
-      'iam', 'service-accounts', 'add-iam-policy-binding', V2,
-      '--role=roles/iam.workloadIdentityUser', '--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+      'iam',
+      'service-accounts',
+      'add-iam-policy-binding',
+      V2,
+      '--role=roles/iam.workloadIdentityUser',
+      '--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]',
     );
     await cli.gcloud(
-      'iam', 'service-accounts', 'remove-iam-policy-binding', CART_GSA,
-      '--role=roles/iam.workloadIdentityUser', '--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+      'iam',
+      'service-accounts',
+      'remove-iam-policy-binding',
+      CART_GSA,
+      '--role=roles/iam.workloadIdentityUser',
+      '--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]',
     );
-    await cli.gcloud('projects', 'add-iam-policy-binding', 'acme-shop', `--member=serviceAccount:${V2}`, '--role=roles/storage.objectViewer');
+    await cli.gcloud(
+      'projects',
+      'add-iam-policy-binding',
+      'acme-shop',
+      `--member=serviceAccount:${V2}`,
+      '--role=roles/storage.objectViewer',
+    );
     await cli.gcloud('iam', 'service-accounts', 'disable', CART_GSA);
     await cli.gcloud('services', 'disable', 'iamcredentials.googleapis.com');
     await cli.gcloud('services', 'enable', 'iamcredentials.googleapis.com');
-    await cli.gcloud('container', 'node-pools', 'update', 'batch-pool', '--cluster=prod', '--zone=europe-west1', '--workload-metadata=GKE_METADATA');
+    await cli.gcloud(
+      'container',
+      'node-pools',
+      'update',
+      'batch-pool',
+      '--cluster=prod',
+      '--zone=europe-west1',
+      '--workload-metadata=GKE_METADATA',
+    );
   }, 180_000);
   afterAll(async () => {
     await cli.stop();
@@ -70,12 +92,20 @@ describe.skipIf(!HAS_GCLOUD)('Admin Activity entries through gcloud', { timeout:
     );
     expect(e?.protoPayload.serviceData?.['@type']).toBe('type.googleapis.com/google.iam.v1.logging.AuditData');
     expect(e?.protoPayload.serviceData?.policyDelta.bindingDeltas).toEqual([
-      { action: 'REMOVE', role: 'roles/iam.workloadIdentityUser', member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]' },
+      {
+        action: 'REMOVE',
+        role: 'roles/iam.workloadIdentityUser',
+        member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+      },
     ]);
   });
 
   test('every change has its entry; OR, NOT, parentheses and timestamps select them', async () => {
-    const methods = (await read(`timestamp>="${started}" AND (protoPayload.serviceName="iam.googleapis.com" OR protoPayload.serviceName:serviceusage) AND NOT protoPayload.methodName:SetIAMPolicy`))
+    const methods = (
+      await read(
+        `timestamp>="${started}" AND (protoPayload.serviceName="iam.googleapis.com" OR protoPayload.serviceName:serviceusage) AND NOT protoPayload.methodName:SetIAMPolicy`,
+      )
+    )
       .map((e) => e.protoPayload.methodName)
       .sort();
     expect(methods).toEqual([
@@ -84,10 +114,16 @@ describe.skipIf(!HAS_GCLOUD)('Admin Activity entries through gcloud', { timeout:
       'google.iam.admin.v1.CreateServiceAccount',
       'google.iam.admin.v1.DisableServiceAccount',
     ]);
-    const project = await read('protoPayload.serviceName="cloudresourcemanager.googleapis.com" -protoPayload.methodName="GetIamPolicy"');
+    const project = await read(
+      'protoPayload.serviceName="cloudresourcemanager.googleapis.com" -protoPayload.methodName="GetIamPolicy"',
+    );
     expect(project.map((e) => [e.protoPayload.methodName, e.resource.type])).toEqual([['SetIamPolicy', 'project']]);
     expect(project[0]?.protoPayload.serviceData?.policyDelta.bindingDeltas).toEqual([
-      { action: 'ADD', role: 'roles/storage.objectViewer', member: 'serviceAccount:app-gcp-v2@acme-shop.iam.gserviceaccount.com' },
+      {
+        action: 'ADD',
+        role: 'roles/storage.objectViewer',
+        member: 'serviceAccount:app-gcp-v2@acme-shop.iam.gserviceaccount.com',
+      },
     ]);
     const gke = await read('resource.type="gke_nodepool" resource.labels.nodepool_name="batch-pool"');
     expect(gke.map((e) => e.protoPayload.methodName)).toEqual([

@@ -20,7 +20,13 @@ function world(): Scenario {
   data.parent = 'folders/700000000001';
   data.firewallRules = [
     { name: 'deny-all-egress', direction: 'EGRESS', priority: 65000, denied: [{ IPProtocol: 'all' }] },
-    { name: 'allow-google-apis', direction: 'EGRESS', priority: 1000, destinationRanges: ['199.36.153.8/30'], allowed: [{ IPProtocol: 'tcp', ports: ['443'] }] },
+    {
+      name: 'allow-google-apis',
+      direction: 'EGRESS',
+      priority: 1000,
+      destinationRanges: ['199.36.153.8/30'],
+      allowed: [{ IPProtocol: 'tcp', ports: ['443'] }],
+    },
   ];
   s.faults = { activityLagSeconds: 0 };
   return s;
@@ -40,7 +46,9 @@ describe.skipIf(!HAS_GCLOUD)('inventory APIs through gcloud', { timeout: 120_000
       await cli.gcloud('compute', 'firewall-rules', 'list', '--filter=direction:EGRESS', '--format=json'),
     ) as unknown[];
     expect(none).toEqual([]);
-    const all = JSON.parse(await cli.gcloud('compute', 'firewall-rules', 'list', '--format=json')) as { name: string }[];
+    const all = JSON.parse(await cli.gcloud('compute', 'firewall-rules', 'list', '--format=json')) as {
+      name: string;
+    }[];
     expect(all.map((r) => r.name)).toEqual([
       'default-allow-icmp',
       'default-allow-internal',
@@ -48,7 +56,14 @@ describe.skipIf(!HAS_GCLOUD)('inventory APIs through gcloud', { timeout: 120_000
       'default-allow-ssh',
     ]);
     const data = JSON.parse(
-      await cli.gcloud('compute', 'firewall-rules', 'list', '--project=acme-data', '--filter=direction:EGRESS', '--format=json'),
+      await cli.gcloud(
+        'compute',
+        'firewall-rules',
+        'list',
+        '--project=acme-data',
+        '--filter=direction:EGRESS',
+        '--format=json',
+      ),
     ) as { name: string; destinationRanges: string[]; denied?: unknown[] }[];
     expect(data.map((r) => [r.name, r.destinationRanges])).toEqual([
       ['allow-google-apis', ['199.36.153.8/30']],
@@ -78,11 +93,22 @@ describe.skipIf(!HAS_GCLOUD)('inventory APIs through gcloud', { timeout: 120_000
   });
 
   test('Cloud Asset Inventory: searchAllIamPolicies by scope, query and asset type', async () => {
-    type Result = { resource: string; assetType: string; project?: string; folders?: string[]; organization?: string; policy: { bindings: { role: string; members: string[] }[] }; explanation?: { matchedPermissions: Record<string, { permissions: string[] }> } };
+    type Result = {
+      resource: string;
+      assetType: string;
+      project?: string;
+      folders?: string[];
+      organization?: string;
+      policy: { bindings: { role: string; members: string[] }[] };
+      explanation?: { matchedPermissions: Record<string, { permissions: string[] }> };
+    };
     const search = async (...args: string[]): Promise<Result[]> =>
       JSON.parse(await cli.gcloud('asset', 'search-all-iam-policies', ...args, '--format=json')) as Result[];
     const pool = await search('--scope=organizations/555000111222', '--query=policy:"acme-shop.svc.id.goog"');
-    expect(pool.map((r) => r.assetType).sort()).toEqual(['iam.googleapis.com/ServiceAccount', 'storage.googleapis.com/Bucket']);
+    expect(pool.map((r) => r.assetType).sort()).toEqual([
+      'iam.googleapis.com/ServiceAccount',
+      'storage.googleapis.com/Bucket',
+    ]);
     const sa = pool.find((r) => r.assetType === 'iam.googleapis.com/ServiceAccount');
     expect(sa?.policy.bindings).toEqual([
       { role: 'roles/iam.workloadIdentityUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop/cart]'] },
@@ -102,14 +128,20 @@ describe.skipIf(!HAS_GCLOUD)('inventory APIs through gcloud', { timeout: 120_000
     ]);
     // acme-data sits in the parent folder, not under folders/700000000002.
     expect(await search('--scope=folders/700000000002', '--query=resource:acme-data')).toEqual([]);
-    const owners = await search('--scope=projects/acme-shop', '--query=policy:roles/owner AND policy:admin@example.com');
+    const owners = await search(
+      '--scope=projects/acme-shop',
+      '--query=policy:roles/owner AND policy:admin@example.com',
+    );
     expect(owners.map((r) => r.resource)).toEqual(['//cloudresourcemanager.googleapis.com/projects/123456789012']);
   });
 
   test.skipIf(!HAS_CURL)('the REST surface: paging and an unreadable scope', async () => {
     const base = `${cli.sb.endpoints.cloudasset ?? ''}/v1/organizations/555000111222:searchAllIamPolicies`;
     const auth = `Authorization: Bearer ${cli.sb.adminToken}`;
-    const first = JSON.parse(await cli.curl('-H', auth, `${base}?pageSize=2`)) as { results: unknown[]; nextPageToken?: string };
+    const first = JSON.parse(await cli.curl('-H', auth, `${base}?pageSize=2`)) as {
+      results: unknown[];
+      nextPageToken?: string;
+    };
     expect(first.results).toHaveLength(2);
     expect(first.nextPageToken).toBeDefined();
     const denied = JSON.parse(

@@ -13,7 +13,14 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
   let keyId = '';
   beforeAll(async () => {
     cli = await startCli('healthy');
-    await cli.gcloud('iam', 'service-accounts', 'keys', 'create', join(cli.dir, 'key.json'), `--iam-account=${CART_GSA}`);
+    await cli.gcloud(
+      'iam',
+      'service-accounts',
+      'keys',
+      'create',
+      join(cli.dir, 'key.json'),
+      `--iam-account=${CART_GSA}`,
+    );
     const file = JSON.parse(await readFile(join(cli.dir, 'key.json'), 'utf8')) as { private_key_id: string };
     keyId = file.private_key_id;
   }, 120_000);
@@ -23,7 +30,15 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
 
   const list = async (managedBy: string): Promise<{ name: string; keyType: string; disabled?: boolean }[]> =>
     JSON.parse(
-      await cli.gcloud('iam', 'service-accounts', 'keys', 'list', `--iam-account=${CART_GSA}`, `--managed-by=${managedBy}`, '--format=json'),
+      await cli.gcloud(
+        'iam',
+        'service-accounts',
+        'keys',
+        'list',
+        `--iam-account=${CART_GSA}`,
+        `--managed-by=${managedBy}`,
+        '--format=json',
+      ),
     ) as { name: string; keyType: string; disabled?: boolean }[];
 
   test('the key file holds a real RSA key that gets a token for the account', async () => {
@@ -38,7 +53,9 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
     const run = promisify(execFile);
     await run('gcloud', ['auth', 'activate-service-account', `--key-file=${join(cli.dir, 'key.json')}`], { env });
     const token = (await run('gcloud', ['auth', 'print-access-token'], { env })).stdout.trim();
-    const info = (await (await fetch(`${cli.sb.endpoints.oauth2 ?? ''}/tokeninfo?access_token=${token}`)).json()) as { email: string };
+    const info = (await (await fetch(`${cli.sb.endpoints.oauth2 ?? ''}/tokeninfo?access_token=${token}`)).json()) as {
+      email: string;
+    };
     expect(info.email).toBe(CART_GSA);
   });
 
@@ -67,12 +84,23 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
 
   test.skipIf(!HAS_CURL)('sign-blob and sign-jwt verify with the account’s published certificate', async () => {
     await cli.gcloud(
-      'iam', 'service-accounts', 'add-iam-policy-binding', CART_GSA,
-      '--role=roles/iam.serviceAccountTokenCreator', '--member=user:admin@example.com',
+      'iam',
+      'service-accounts',
+      'add-iam-policy-binding',
+      CART_GSA,
+      '--role=roles/iam.serviceAccountTokenCreator',
+      '--member=user:admin@example.com',
     );
     const input = join(cli.dir, 'blob.txt');
     await import('node:fs/promises').then((fs) => fs.writeFile(input, 'hello sandbox'));
-    const blobOut = await cli.gcloudResult('iam', 'service-accounts', 'sign-blob', `--iam-account=${CART_GSA}`, input, join(cli.dir, 'blob.sig'));
+    const blobOut = await cli.gcloudResult(
+      'iam',
+      'service-accounts',
+      'sign-blob',
+      `--iam-account=${CART_GSA}`,
+      input,
+      join(cli.dir, 'blob.sig'),
+    );
     expect(blobOut.code).toBe(0);
     const usedKey = /using key \[([0-9a-f]+)\]/.exec(blobOut.stderr)?.[1] ?? '';
     const certs = JSON.parse(
@@ -83,12 +111,23 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
     expect(verify('RSA-SHA256', Buffer.from('hello sandbox'), cert.publicKey, signature)).toBe(true);
 
     const claims = join(cli.dir, 'claims.json');
-    await import('node:fs/promises').then((fs) => fs.writeFile(claims, JSON.stringify({ sub: CART_GSA, aud: 'https://example.com' })));
-    await cli.gcloud('iam', 'service-accounts', 'sign-jwt', `--iam-account=${CART_GSA}`, claims, join(cli.dir, 'out.jwt'));
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(claims, JSON.stringify({ sub: CART_GSA, aud: 'https://example.com' })),
+    );
+    await cli.gcloud(
+      'iam',
+      'service-accounts',
+      'sign-jwt',
+      `--iam-account=${CART_GSA}`,
+      claims,
+      join(cli.dir, 'out.jwt'),
+    );
     const jwt = (await readFile(join(cli.dir, 'out.jwt'), 'utf8')).trim();
     const [h = '', p = '', sig = ''] = jwt.split('.');
     const jwks = JSON.parse(
-      await cli.curl(`${cli.sb.endpoints.oauth2 ?? ''}/service_accounts/v1/metadata/jwk/${encodeURIComponent(CART_GSA)}`),
+      await cli.curl(
+        `${cli.sb.endpoints.oauth2 ?? ''}/service_accounts/v1/metadata/jwk/${encodeURIComponent(CART_GSA)}`,
+      ),
     ) as { keys: { kid: string }[] };
     const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string };
     const jwk = jwks.keys.find((k) => k.kid === header.kid);

@@ -7,14 +7,21 @@ const entry = {
   logName: 'projects/acme-shop/logs/cloudaudit.googleapis.com%2Factivity',
   timestamp: '2026-03-01T10:00:00.000Z',
   severity: 'NOTICE',
-  resource: { type: 'service_account', labels: { email_id: 'cart-gsa@acme-shop.iam.gserviceaccount.com', 'k8s-pod/app': 'cart' } },
+  resource: {
+    type: 'service_account',
+    labels: { email_id: 'cart-gsa@acme-shop.iam.gserviceaccount.com', 'k8s-pod/app': 'cart' },
+  },
   protoPayload: {
     methodName: 'google.iam.admin.v1.SetIAMPolicy',
     serviceData: {
       policyDelta: {
         bindingDeltas: [
           { action: 'ADD', role: 'roles/viewer', member: 'user:a@example.com' },
-          { action: 'REMOVE', role: 'roles/iam.workloadIdentityUser', member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]' },
+          {
+            action: 'REMOVE',
+            role: 'roles/iam.workloadIdentityUser',
+            member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+          },
         ],
       },
     },
@@ -56,11 +63,15 @@ describe('logging filter', () => {
     expect(matches(filter)).toBe(expected);
   });
 
-  test.each(['severity=(', 'severity=NOTICE)', '(severity=NOTICE', 'severity="unterminated', 'a = b = c', 'AND severity=NOTICE'])(
-    '%s is a syntax error with its position',
-    (filter) => {
-      expect(() => parseFilter(filter)).toThrow(FilterSyntaxError);
-      expect(() => parseFilter(filter)).toThrow(/^syntax error at line 1, column \d+, token '.*'$/);
-    },
-  );
+  test.each([
+    'severity=(',
+    'severity=NOTICE)',
+    '(severity=NOTICE',
+    'severity="unterminated',
+    'a = b = c',
+    'AND severity=NOTICE',
+  ])('%s is a syntax error with its position', (filter) => {
+    expect(() => parseFilter(filter)).toThrow(FilterSyntaxError);
+    expect(() => parseFilter(filter)).toThrow(/^syntax error at line 1, column \d+, token '.*'$/);
+  });
 });

@@ -32,7 +32,15 @@ describe.skipIf(!HAS_CURL)('metadata tree', { timeout: 120_000 }, () => {
     expect(leaves).not.toContain('instance/attributes/kube-env');
     for (const leaf of leaves) {
       const q = leaf.endsWith('/identity') ? '?audience=https://example.com' : '';
-      const code = await cli.curl('-o', '/dev/null', '-w', '%{http_code}', '-H', 'Metadata-Flavor: Google', `${base}/computeMetadata/v1/${leaf}${q}`);
+      const code = await cli.curl(
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '-H',
+        'Metadata-Flavor: Google',
+        `${base}/computeMetadata/v1/${leaf}${q}`,
+      );
       expect([leaf, code]).toEqual([leaf, '200']);
     }
     expect(await cli.curl('-H', 'Metadata-Flavor: Google', `${base}/computeMetadata/v1/instance/id`)).toMatch(/^\d+$/);
@@ -42,11 +50,17 @@ describe.skipIf(!HAS_CURL)('metadata tree', { timeout: 120_000 }, () => {
     const base = pod(cli.sb, 'cart-').metadataUrl;
     const instance = JSON.parse(
       await cli.curl('-H', 'Metadata-Flavor: Google', `${base}/computeMetadata/v1/instance/?recursive=true`),
-    ) as { serviceAccounts: Record<string, { email: string; aliases: string[] }>; attributes: Record<string, string>; id: number };
+    ) as {
+      serviceAccounts: Record<string, { email: string; aliases: string[] }>;
+      attributes: Record<string, string>;
+      id: number;
+    };
     expect(instance.serviceAccounts.default?.email).toBe(CART_GSA);
     expect(instance.attributes['cluster-name']).toBe('prod');
     expect(typeof instance.id).toBe('number');
-    const project = JSON.parse(await cli.curl('-H', 'Metadata-Flavor: Google', `${base}/computeMetadata/v1/project/?recursive=true`)) as Record<string, unknown>;
+    const project = JSON.parse(
+      await cli.curl('-H', 'Metadata-Flavor: Google', `${base}/computeMetadata/v1/project/?recursive=true`),
+    ) as Record<string, unknown>;
     expect(project).toEqual({ numericProjectId: 123456789012, projectId: 'acme-shop' });
   });
 });
@@ -64,9 +78,13 @@ describe.skipIf(!HAS_CURL)('metadata concealment', { timeout: 120_000 }, () => {
     const base = `${pod(cli.sb, 'cart-').metadataUrl}/computeMetadata/v1`;
     const h = ['-H', 'Metadata-Flavor: Google'];
     const get = (path: string): Promise<string> => cli.curl(...h, '-w', ' %{http_code}', `${base}/${path}`);
-    expect(await get('instance/service-accounts/default/identity?audience=https://example.com')).toBe('This metadata endpoint is concealed.\n 403');
+    expect(await get('instance/service-accounts/default/identity?audience=https://example.com')).toBe(
+      'This metadata endpoint is concealed.\n 403',
+    );
     expect(await get('instance/attributes/kube-env')).toBe('This metadata endpoint is concealed.\n 403');
-    expect(await get('instance/?recursive=true')).toBe('This metadata endpoint is concealed for ?recursive calls.\n 403');
+    expect(await get('instance/?recursive=true')).toBe(
+      'This metadata endpoint is concealed for ?recursive calls.\n 403',
+    );
     expect(await get('instance/service-accounts/default/?recursive=true')).toMatch(/"email".* 200$/);
     expect(await get('instance/attributes/cluster-name')).toBe('prod 200');
     expect(await get('instance/service-accounts/default/token')).toMatch(/access_token.* 200$/);

@@ -103,7 +103,9 @@ function scopeOf(world: World, scope: string): { chain: ResourceLevel[]; name: s
 
 function typeMatches(patterns: string[], type: string): boolean {
   if (patterns.length === 0) return true;
-  return patterns.some((p) => (/[.*+?^${}()|[\]\\]/.test(p.replace(/\./g, '')) ? new RegExp(`^(?:${p})$`).test(type) : p === type));
+  return patterns.some((p) =>
+    /[.*+?^${}()|[\]\\]/.test(p.replace(/\./g, '')) ? new RegExp(`^(?:${p})$`).test(type) : p === type,
+  );
 }
 
 function memberType(m: string): string {
@@ -190,7 +192,9 @@ function compileQuery(
   world: World,
   query: string,
 ): { permissionTerms: string[]; bindingMatches: (b: Binding, resource: string) => boolean } {
-  const permissionTerms = [...query.matchAll(/policy\.role\.permissions\s*[:=]\s*"?([^\s")]+)"?/g)].map((m) => m[1] ?? '');
+  const permissionTerms = [...query.matchAll(/policy\.role\.permissions\s*[:=]\s*"?([^\s")]+)"?/g)].map(
+    (m) => m[1] ?? '',
+  );
   const predicate = parseFilter(query.replace(/(policy\.role\.permissions\s*[:=]\s*)"?([^\s")]*)\*"?/g, '$1"$2"'));
   const bindingMatches = (b: Binding, resource: string): boolean =>
     predicate({

@@ -144,8 +144,7 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     policyDelta: { bindingDeltas: bindingDeltas(before, stored) },
   };
   const auditDeltas = auditConfigDeltas(before.auditConfigs, stored.auditConfigs);
-  if (auditDeltas.length > 0)
-    (serviceData.policyDelta as Record<string, unknown>).auditConfigDeltas = auditDeltas;
+  if (auditDeltas.length > 0) (serviceData.policyDelta as Record<string, unknown>).auditConfigDeltas = auditDeltas;
   world.audit.activity({
     projectId: w.projectId,
     ...(w.logParent !== undefined ? { logParent: w.logParent } : {}),

@@ -126,7 +126,9 @@ export function computeFilter(filter: string): ((item: Record<string, unknown>) 
     tests.push((item) => {
       let v: unknown = item;
       for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
-      const values = (Array.isArray(v) ? v : [v]).map((x) => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : ''));
+      const values = (Array.isArray(v) ? v : [v]).map((x) =>
+        typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' ? String(x) : '',
+      );
       const hit = values.some((x) => re.test(x));
       return negate ? !hit : hit;
     });
@@ -147,7 +149,10 @@ export function computeRoutes(world: World): RouteTable {
           const filter = computeFilter(req.query.get('filter') ?? '');
           if (!filter)
             // UNVERIFIED wording of Compute's refusal of a filter it cannot read.
-            return googleError(400, `Invalid value for field 'filter': '${req.query.get('filter') ?? ''}'. Invalid list filter expression.`);
+            return googleError(
+              400,
+              `Invalid value for field 'filter': '${req.query.get('filter') ?? ''}'. Invalid list filter expression.`,
+            );
           const items = rulesOf(world, f.p)
             .map((r) => firewallJson(f.p, r))
             .filter(filter)

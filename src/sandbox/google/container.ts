@@ -133,7 +133,9 @@ function auditCluster(
       req,
       permission: 'container.clusters.update',
       request: { '@type': `type.googleapis.com/google.container.v1.${method}Request`, name: resourceName },
-      ...(phase === 'first' ? { response: { '@type': 'type.googleapis.com/google.container.v1.Operation', name: op.name } } : {}),
+      ...(phase === 'first'
+        ? { response: { '@type': 'type.googleapis.com/google.container.v1.Operation', name: op.name } }
+        : {}),
       operation: { id: op.name, producer: 'container.googleapis.com', [phase]: true },
     });
   }

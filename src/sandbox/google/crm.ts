@@ -28,7 +28,10 @@ function projectFor(
 /** Folders and the organization: get, and their IAM policies (grants there apply to every project below). */
 function containerRoutesFor(world: World, kind: 'folders' | 'organizations'): Route[] {
   const singular = kind === 'folders' ? 'folders' : 'organizations';
-  const find = (req: SandboxRequest, permission: string): { ok: true; name: string; caller: Principal } | { ok: false; response: SandboxResponse } => {
+  const find = (
+    req: SandboxRequest,
+    permission: string,
+  ): { ok: true; name: string; caller: Principal } | { ok: false; response: SandboxResponse } => {
     const auth = authenticate(world, req);
     if (!auth.ok) return auth;
     const name = `${kind}/${req.params.id ?? ''}`;
@@ -91,7 +94,10 @@ function containerRoutesFor(world: World, kind: 'folders' | 'organizations'): Ro
             serviceName: 'cloudresourcemanager.googleapis.com',
             methodName: 'SetIamPolicy',
             resourceName: f.name,
-            resource: { type: type === 'folders' ? 'folder' : 'organization', labels: { [type === 'folders' ? 'folder_id' : 'organization_id']: id } },
+            resource: {
+              type: type === 'folders' ? 'folder' : 'organization',
+              labels: { [type === 'folders' ? 'folder_id' : 'organization_id']: id },
+            },
             permission: `resourcemanager.${singular}.setIamPolicy`,
             caller: f.caller,
           });

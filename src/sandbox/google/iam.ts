@@ -74,8 +74,8 @@ export function auditAccount(
 export type Found = { ok: true; gsa: GsaState; caller: Principal } | { ok: false; response: SandboxResponse };
 
 /** The account a path names: by email or unique id, in whatever project the path says, as IAM resolves it. */
-export function resolveAccount(world: World, project: string, id: string): GsaState | undefined {
-  void project; // IAM resolves an email or unique id across projects: `projects/OTHER/serviceAccounts/EMAIL` works.
+export function resolveAccount(world: World, id: string): GsaState | undefined {
+  // IAM resolves an email or unique id across projects: `projects/OTHER/serviceAccounts/EMAIL` works.
   return world.gsa(id);
 }
 
@@ -88,7 +88,7 @@ export function accountFor(world: World, req: SandboxRequest, permission: string
   if (!auth.ok) return auth;
   const project = req.params.project ?? '-';
   const id = req.params.sa ?? '';
-  const gsa = resolveAccount(world, project, id);
+  const gsa = resolveAccount(world, id);
   if (!gsa) {
     if (project === '-') return { ok: false, response: permissionDenied(permission) };
     return { ok: false, response: googleError(404, `Not found; Gaia id not found for email ${id}`, 'NOT_FOUND') };
@@ -207,7 +207,7 @@ export function iamRoutes(world: World): RouteTable {
         handler: (req) => {
           const auth = authenticate(world, req);
           if (!auth.ok) return auth.response;
-          const g = resolveAccount(world, req.params.project ?? '-', req.params.sa ?? '');
+          const g = resolveAccount(world, req.params.sa ?? '');
           if (!g) return permissionDenied('iam.serviceAccounts.get');
           return testPermissions(world, auth.principal, readBody(req).permissions, world.gsaChain(g));
         },

@@ -23,7 +23,10 @@ function insufficientScopes(method: string): SandboxResponse {
       '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
       reason: 'ACCESS_TOKEN_SCOPE_INSUFFICIENT',
       domain: 'googleapis.com',
-      metadata: { service: 'iamcredentials.googleapis.com', method: `google.iam.credentials.v1.IAMCredentials.${method}` },
+      metadata: {
+        service: 'iamcredentials.googleapis.com',
+        method: `google.iam.credentials.v1.IAMCredentials.${method}`,
+      },
     },
   ]);
 }
@@ -75,7 +78,7 @@ export function iamCredentialsRoutes(world: World): RouteTable {
       let bytes: Buffer;
       if (what === 'blob') {
         if (payload === '' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(payload))
-          return googleError(400, 'Invalid value at \'payload\' (TYPE_BYTES), Base64 decoding failed.');
+          return googleError(400, "Invalid value at 'payload' (TYPE_BYTES), Base64 decoding failed.");
         bytes = Buffer.from(payload, 'base64');
       } else {
         let claims: unknown;
@@ -90,7 +93,10 @@ export function iamCredentialsRoutes(world: World): RouteTable {
         const exp = (claims as Record<string, unknown>).exp;
         const now = Math.floor(world.now() / 1000);
         if (exp !== undefined && (typeof exp !== 'number' || exp < now || exp > now + 12 * 3600))
-          return googleError(400, 'The exp claim must be an integer timestamp, not in the past and at most 12 hours in the future.');
+          return googleError(
+            400,
+            'The exp claim must be an integer timestamp, not in the past and at most 12 hours in the future.',
+          );
         bytes = Buffer.from(payload);
       }
       const gsa = world.gsa(req.params.sa ?? '');

@@ -77,12 +77,24 @@ export function keyRoutes(world: World, SA: string): Route[] {
       if (!key) return keyNotFound(req);
       if (key.keyType === 'SYSTEM_MANAGED')
         // UNVERIFIED wording: Google-managed keys cannot be changed by callers.
-        return googleError(400, `Key ${keyIdOf(key)} is managed by Google and cannot be ${verb}d.`, 'FAILED_PRECONDITION');
+        return googleError(
+          400,
+          `Key ${keyIdOf(key)} is managed by Google and cannot be ${verb}d.`,
+          'FAILED_PRECONDITION',
+        );
       if (verb === 'disable') key.disabled = true;
       else delete key.disabled;
-      auditAccount(world, req, f.caller, f.gsa, verb === 'disable' ? 'DisableServiceAccountKey' : 'EnableServiceAccountKey', permission, {
-        resourceName: `projects/${f.gsa.projectId}/serviceAccounts/${f.gsa.uniqueId}/keys/${keyIdOf(key)}`,
-      });
+      auditAccount(
+        world,
+        req,
+        f.caller,
+        f.gsa,
+        verb === 'disable' ? 'DisableServiceAccountKey' : 'EnableServiceAccountKey',
+        permission,
+        {
+          resourceName: `projects/${f.gsa.projectId}/serviceAccounts/${f.gsa.uniqueId}/keys/${keyIdOf(key)}`,
+        },
+      );
       return { status: 200, json: {} };
     };
   return [
@@ -95,7 +107,10 @@ export function keyRoutes(world: World, SA: string): Route[] {
         const types = req.query.getAll('keyTypes').flatMap((t) => t.split(','));
         const bad = types.find((t) => !KEY_TYPES.includes(t));
         if (bad !== undefined)
-          return googleError(400, `Invalid value at 'key_types' (type.googleapis.com/google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType), "${bad}"`);
+          return googleError(
+            400,
+            `Invalid value at 'key_types' (type.googleapis.com/google.iam.admin.v1.ListServiceAccountKeysRequest.KeyType), "${bad}"`,
+          );
         const keys = f.gsa.keys.filter((k) => types.length === 0 || types.includes(k.keyType ?? ''));
         return { status: 200, json: keys.length > 0 ? { keys } : {} };
       },
@@ -188,7 +203,11 @@ export function keyRoutes(world: World, SA: string): Route[] {
         if (!key) return keyNotFound(req);
         if (key.keyType === 'SYSTEM_MANAGED')
           // UNVERIFIED wording.
-          return googleError(400, `Key ${keyIdOf(key)} is managed by Google and cannot be deleted.`, 'FAILED_PRECONDITION');
+          return googleError(
+            400,
+            `Key ${keyIdOf(key)} is managed by Google and cannot be deleted.`,
+            'FAILED_PRECONDITION',
+          );
         f.gsa.keys = f.gsa.keys.filter((k) => k !== key);
         auditAccount(world, req, f.caller, f.gsa, 'DeleteServiceAccountKey', 'iam.serviceAccountKeys.delete', {
           resourceName: `projects/${f.gsa.projectId}/serviceAccounts/${f.gsa.uniqueId}/keys/${keyIdOf(key)}`,
@@ -220,4 +239,3 @@ export async function jwkDocument(world: World, email: string): Promise<SandboxR
   }
   return { status: 200, json: { keys } };
 }
-

@@ -325,7 +325,7 @@ class Parser {
     const opToken = this.next();
     const op = opToken.text;
     const field = path.join('.');
-    const rhs = this.rhs(op);
+    const rhs = this.rhs();
     if (op === ':' && rhs.kind === 'value' && rhs.value === '*') return (e) => valuesAt(e, path).length > 0;
     if (op === '=~' || op === '!~') {
       const values = rhs.kind === 'value' ? [rhs.value] : rhs.values;
@@ -351,7 +351,7 @@ class Parser {
     return rhs.any ? (e) => preds.some((p) => p(e)) : (e) => preds.every((p) => p(e));
   }
 
-  private rhs(op: string): { kind: 'value'; value: string } | { kind: 'list'; values: string[]; any: boolean } {
+  private rhs(): { kind: 'value'; value: string } | { kind: 'list'; values: string[]; any: boolean } {
     const t = this.next();
     if (t.kind === 'word' || t.kind === 'string') {
       if (t.kind === 'word' && (t.text === 'AND' || t.text === 'OR' || t.text === 'NOT')) this.fail(t);
@@ -376,7 +376,6 @@ class Parser {
       } else if (this.isWord(sep, 'AND')) this.next();
       else if (sep.kind !== 'word' && sep.kind !== 'string') this.fail(sep);
     }
-    void op;
     return { kind: 'list', values, any };
   }
 }

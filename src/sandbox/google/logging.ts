@@ -28,7 +28,8 @@ export function loggingRoutes(world: World): RouteTable {
           const parents: string[] = [];
           const mayReadPrivate = new Set<string>();
           for (const n of names) {
-            const m = /^(projects|folders|organizations)\/([^/]+)(\/locations\/[^/]+\/buckets\/[^/]+\/views\/[^/]+)?$/.exec(n);
+            const m =
+              /^(projects|folders|organizations)\/([^/]+)(\/locations\/[^/]+\/buckets\/[^/]+\/views\/[^/]+)?$/.exec(n);
             if (!m) return googleError(400, `Invalid resource name: ${n}`);
             let parent: string;
             let chain;
@@ -45,7 +46,8 @@ export function loggingRoutes(world: World): RouteTable {
               return permissionDenied('logging.logEntries.list', 'logging.googleapis.com');
             parents.push(parent);
             // Data Access logs are private logs: reading them needs logging.privateLogEntries.list.
-            if (world.check(auth.principal, 'logging.privateLogEntries.list', chain).allowed) mayReadPrivate.add(parent);
+            if (world.check(auth.principal, 'logging.privateLogEntries.list', chain).allowed)
+              mayReadPrivate.add(parent);
           }
           let predicate: Predicate;
           try {
@@ -62,7 +64,9 @@ export function loggingRoutes(world: World): RouteTable {
             return predicate(e);
           });
           const desc = str(body.orderBy).includes('desc');
-          entries = [...entries].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0) * (desc ? -1 : 1));
+          entries = [...entries].sort(
+            (a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0) * (desc ? -1 : 1),
+          );
           const size = Math.min(Number(body.pageSize ?? 50) || 50, 1000);
           const start = Number(body.pageToken ?? 0) || 0;
           const out: Record<string, unknown> = {};

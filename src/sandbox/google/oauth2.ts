@@ -59,7 +59,11 @@ export function oauth2Routes(world: World): RouteTable {
       { method: 'GET', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
       { method: 'POST', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
       // Public keys of service accounts, as www.googleapis.com serves them (a key file's client_x509_cert_url).
-      { method: 'GET', path: '/robot/v1/metadata/x509/{email}', handler: (req) => x509Document(world, req.params.email ?? '') },
+      {
+        method: 'GET',
+        path: '/robot/v1/metadata/x509/{email}',
+        handler: (req) => x509Document(world, req.params.email ?? ''),
+      },
       {
         method: 'GET',
         path: '/service_accounts/v1/metadata/jwk/{email}',

@@ -57,7 +57,10 @@ export function policyAnalyzerRoutes(world: World): RouteTable {
             .filter((a) => {
               const name = a.fullResourceName;
               // Filters name the account as activities.full_resource_name (the documented form).
-              return matches({ activities: { full_resource_name: name, fullResourceName: name }, activity: a.activity });
+              return matches({
+                activities: { full_resource_name: name, fullResourceName: name },
+                activity: a.activity,
+              });
             });
           const size = Math.min(Number(req.query.get('pageSize') ?? 1000) || 1000, 1000);
           const from = Number(req.query.get('pageToken') ?? 0) || 0;

@@ -90,7 +90,10 @@ export function serviceUsageRoutes(world: World): RouteTable {
         methodName: method,
         resourceName: `projects/${f.p.number}/services/${name}`,
         // UNVERIFIED: the monitored resource Service Usage writes its entries under.
-        resource: { type: 'audited_resource', labels: { service: 'serviceusage.googleapis.com', method, project_id: f.p.id } },
+        resource: {
+          type: 'audited_resource',
+          labels: { service: 'serviceusage.googleapis.com', method, project_id: f.p.id },
+        },
         caller: f.caller,
         req,
         permission,
@@ -118,7 +121,7 @@ export function serviceUsageRoutes(world: World): RouteTable {
         // `gcloud services enable A B`: every name must be known, then each is enabled (and audited) in turn.
         method: 'POST',
         path: '/v1/projects/{project}/services:batchEnable',
-        handler: async (req) => {
+        handler: (req) => {
           const ids = readBody(req).serviceIds;
           const names = Array.isArray(ids) ? ids.map(String) : [];
           if (names.length === 0) return googleError(400, 'serviceIds must name at least one service.');
@@ -126,7 +129,7 @@ export function serviceUsageRoutes(world: World): RouteTable {
           if (unknown.length > 0) return unknownService(unknown.join(', '));
           const services = [];
           for (const n of names) {
-            const res = await toggle(true)({ ...req, params: { ...req.params, service: n } });
+            const res = toggle(true)({ ...req, params: { ...req.params, service: n } });
             if (res.status !== 200) return res;
             services.push((res.json as { response: { service: unknown } }).response.service);
           }
@@ -135,7 +138,10 @@ export function serviceUsageRoutes(world: World): RouteTable {
             json: {
               name: 'operations/noop.DONE_OPERATION',
               done: true,
-              response: { '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse', services },
+              response: {
+                '@type': 'type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse',
+                services,
+              },
             },
           };
         },
@@ -183,7 +189,9 @@ export function serviceUsageRoutes(world: World): RouteTable {
 /** A service Google knows: the sandbox's catalog, the defaults, or one a scenario project lists. */
 export function knownService(world: World, name: string): boolean {
   if (name in SERVICE_TITLES || DEFAULT_SERVICES.includes(name)) return true;
-  return world.scenario.projects.some((p) => (p.services ?? []).includes(name) || (p.disabledServices ?? []).includes(name));
+  return world.scenario.projects.some(
+    (p) => (p.services ?? []).includes(name) || (p.disabledServices ?? []).includes(name),
+  );
 }
 
 /** How Service Usage refuses a service name it does not know (seen from gcloud and Terraform). */

@@ -45,7 +45,12 @@ function clustersForAudience(world: World, audience: string): ClusterState[] {
  * The Data Access entry of a token exchange, in the pool's project, when its audit configs log ADMIN_READ
  * for IAM. UNVERIFIED: the monitored resource and request fields of STS entries.
  */
-export function auditExchange(world: World, principal: Principal, req: SandboxRequest | undefined, userAgent?: string): void {
+export function auditExchange(
+  world: World,
+  principal: Principal,
+  req: SandboxRequest | undefined,
+  userAgent?: string,
+): void {
   if (principal.kind !== 'ksa') return;
   const project = world.project(principal.pool.replace(/\.svc\.id\.goog$/, ''));
   if (!project) return;
@@ -57,7 +62,14 @@ export function auditExchange(world: World, principal: Principal, req: SandboxRe
     serviceName: 'sts.googleapis.com',
     methodName: 'google.identity.sts.v1.SecurityTokenService.ExchangeToken',
     resourceName: `projects/${project.number}/locations/global/workloadIdentityPools/${principal.pool}`,
-    resource: { type: 'audited_resource', labels: { service: 'sts.googleapis.com', method: 'google.identity.sts.v1.SecurityTokenService.ExchangeToken', project_id: project.id } },
+    resource: {
+      type: 'audited_resource',
+      labels: {
+        service: 'sts.googleapis.com',
+        method: 'google.identity.sts.v1.SecurityTokenService.ExchangeToken',
+        project_id: project.id,
+      },
+    },
     caller: principal,
     ...(req ? { req } : {}),
     ...(userAgent !== undefined ? { userAgent } : {}),
@@ -71,7 +83,11 @@ export function auditExchange(world: World, principal: Principal, req: SandboxRe
   });
 }
 
-export async function exchange(world: World, body: Record<string, unknown>, req?: SandboxRequest): Promise<SandboxResponse> {
+export async function exchange(
+  world: World,
+  body: Record<string, unknown>,
+  req?: SandboxRequest,
+): Promise<SandboxResponse> {
   if (field(body, 'grant_type') !== TOKEN_EXCHANGE) {
     return stsError(400, 'unsupported_grant_type', `Invalid value for "grant_type". Expected "${TOKEN_EXCHANGE}".`);
   }

@@ -194,7 +194,13 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
   /** The metadata tree this pod sees: what each mode lists, every listed entry answering. */
   const tree = (v: PodView): Dir => {
     const p = project();
-    const sa = (email: string): Dir => ({ aliases: 'default', email, identity: DYNAMIC, scopes: `${CLOUD_PLATFORM}\n`, token: DYNAMIC });
+    const sa = (email: string): Dir => ({
+      aliases: 'default',
+      email,
+      identity: DYNAMIC,
+      scopes: `${CLOUD_PLATFORM}\n`,
+      token: DYNAMIC,
+    });
     const email = emailOf(v);
     const attributes: Dir = {
       'cluster-location': cluster.location,
@@ -222,7 +228,8 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     if (v.mode === 'concealed') {
       // GKE's metadata concealment (k8s-metadata-proxy): ?recursive only on a service account; kube-env and
       // the instance identity token concealed.
-      if (recursive && !/^instance\/service-accounts\/[^/]+\/$/.test(rest)) return text(403, `${CONCEALED_RECURSIVE}\n`);
+      if (recursive && !/^instance\/service-accounts\/[^/]+\/$/.test(rest))
+        return text(403, `${CONCEALED_RECURSIVE}\n`);
       if (rest === 'instance/attributes/kube-env') return text(403, `${CONCEALED_ENDPOINT}\n`);
     }
     const parts = rest.split('/').filter((x) => x !== '');
@@ -272,7 +279,8 @@ interface Dir {
   [key: string]: Dir | string;
 }
 const DYNAMIC = '';
-const KUBE_ENV = '# The sandbox keeps no node credentials; on GKE this attribute holds the kubelet\'s bootstrap configuration.\n';
+const KUBE_ENV =
+  "# The sandbox keeps no node credentials; on GKE this attribute holds the kubelet's bootstrap configuration.\n";
 /** k8s-metadata-proxy's answers under metadata concealment (GoogleCloudPlatform/k8s-metadata-proxy). */
 export const CONCEALED_ENDPOINT = 'This metadata endpoint is concealed.';
 export const CONCEALED_RECURSIVE = 'This metadata endpoint is concealed for ?recursive calls.';

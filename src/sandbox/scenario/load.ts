@@ -64,7 +64,11 @@ function checkReferences(s: Scenario, source: string): void {
   (s.folders ?? []).forEach((f, i) => {
     if (!parentKnown(f.parent)) problems.push(`/folders/${i}/parent: unknown parent '${f.parent}'`);
     const seen = new Set<string>([`folders/${f.id}`]);
-    for (let p = folderParents.get(`folders/${f.id}`); p !== undefined && p.startsWith('folders/'); p = folderParents.get(p)) {
+    for (
+      let p = folderParents.get(`folders/${f.id}`);
+      p !== undefined && p.startsWith('folders/');
+      p = folderParents.get(p)
+    ) {
       if (seen.has(p)) {
         problems.push(`/folders/${i}/parent: folders form a cycle through '${p}'`);
         break;

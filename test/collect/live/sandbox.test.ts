@@ -125,7 +125,9 @@ describe('live collection: calls, failures and retries', () => {
   it('reads each GSA once however many KSAs name it', async () => {
     const scenario = clone();
     const ns = shop(scenario);
-    const gsa = scenario.projects.find((p) => p.id === 'acme-shop')?.serviceAccounts?.find((a) => a.name === 'cart-gsa');
+    const gsa = scenario.projects
+      .find((p) => p.id === 'acme-shop')
+      ?.serviceAccounts?.find((a) => a.name === 'cart-gsa');
     const binding = gsa?.policy?.bindings?.[0];
     if (!binding) throw new Error('healthy.yaml: cart has no binding');
     for (const name of ['cart-a', 'cart-b', 'cart-c', 'cart-d']) {
