@@ -6,6 +6,7 @@ import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startClusterEndpoint } from './google/cluster-endpoint.js';
+import { googleBadRequest } from './google/common.js';
 import { cloudAssetRoutes } from './google/cloudasset.js';
 import { computeRoutes } from './google/compute.js';
 import { containerRoutes } from './google/container.js';
@@ -140,7 +141,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         host,
         port: port(),
         admin,
-        ...(api === 'STS' ? { onError: stsBadRequest, faultError: stsFault } : {}),
+        ...(api === 'STS'
+          ? { onError: stsBadRequest, faultError: stsFault }
+          : { onError: api === 'OAUTH2' ? oauthBadRequest : googleBadRequest }),
       });
       servers.push(s);
       endpoints[api.toLowerCase()] = s.url;
@@ -319,6 +322,12 @@ export async function writeEnvFile(path: string, env: Record<string, string>): P
 
 function shellQuote(v: string): string {
   return /^[A-Za-z0-9_./:@,+=-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+function oauthBadRequest(e: unknown): SandboxResponse {
+  return e instanceof SyntaxError
+    ? stsError(400, 'invalid_request', 'The request body could not be parsed.')
+    : stsError(500, 'server_error', 'Internal error encountered.');
 }
 
 function stsBadRequest(e: unknown): SandboxResponse {

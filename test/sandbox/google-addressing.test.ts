@@ -78,8 +78,10 @@ describe.skipIf(!HAS_GCLOUD || !HAS_CURL)('addressing and validation', { timeout
         '-d',
         '{not json',
       ),
-    ) as { error: { code: number } };
-    expect(junk.error.code).toBe(400);
+    ) as { error: { code: number; message: string; status: string } };
+    // Google's answer to a body that is not JSON, not the sandbox's own parse error.
+    expect(junk.error).toMatchObject({ code: 400, status: 'INVALID_ARGUMENT' });
+    expect(junk.error.message).toMatch(/^Invalid JSON payload received\./);
     await cli.gcloud('iam', 'service-accounts', 'delete', CART_GSA);
     await cli.gcloud('iam', 'service-accounts', 'create', 'cart-gsa', '--display-name', 'Cart service');
     const policy = await cli.gcloud('projects', 'get-iam-policy', 'acme-shop', '--format=json');

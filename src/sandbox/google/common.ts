@@ -199,3 +199,13 @@ export function testPermissions(
   const allowed = perms.filter((p) => world.check(caller, p, chain).allowed);
   return { status: 200, json: allowed.length > 0 ? { permissions: allowed } : {} };
 }
+
+/**
+ * How a Google API answers what the sandbox could not handle: a body that is not JSON (400, UNVERIFIED past
+ * its first sentence) or an unexpected failure (500 with Google's generic text), never the sandbox's own
+ * parse error or stack.
+ */
+export function googleBadRequest(e: unknown): SandboxResponse {
+  if (e instanceof SyntaxError) return googleError(400, 'Invalid JSON payload received. Unexpected token.');
+  return googleError(500, 'Internal error encountered.', 'INTERNAL');
+}
