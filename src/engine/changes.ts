@@ -212,7 +212,8 @@ function searchedNote(facts: Facts, subject: Subject): string | undefined {
       q.file.includes('admin-activity') && (q.serviceAccounts ?? []).some((e) => e.toLowerCase() === gsa.toLowerCase()),
   );
   if (query === undefined) return undefined;
-  return `no change about \`${gsa}\` that explains this in the Admin Activity log from ${query.since} to ${query.until}${query.complete ? '' : ' (newest entries only)'}`;
+  const days = Math.round((Date.parse(query.until) - Date.parse(query.since)) / 86_400_000);
+  return `no change about \`${gsa}\` that explains this in the Admin Activity log of the ${days} days before collection${query.complete ? '' : ' (newest entries only)'}: the binding may never have existed`;
 }
 
 /** The Admin Activity logs to read for the failing results of a diagnosis: one target per project. */

@@ -109,7 +109,7 @@ describe('who changed it', () => {
     expect(wi?.status).toBe('fail');
     expect(wi?.changes).toBeUndefined();
     expect(wi?.evidence?.notes?.join('\n')).toMatch(
-      /no change about `cart@acme-shop.iam.gserviceaccount.com` that explains this in the Admin Activity log from/,
+      /no change about `cart@acme-shop.iam.gserviceaccount.com` that explains this in the Admin Activity log of the 400 days before collection/,
     );
     expect(report.verdicts[0]?.change).toBeUndefined();
   });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../../src/checks/index.js';
+import { changeEvidenceFor } from '../../../src/cli/actions/check.js';
 import { runCollectCommand } from '../../../src/cli/actions/collect.js';
 import type { Io } from '../../../src/cli/output.js';
 import { readBundle } from '../../../src/collect/bundle/read.js';
@@ -225,7 +226,12 @@ describe('every scenario: live equals the bundle collect writes', () => {
   it.each(files)('%s', async (file) => {
     const scenario = await loadScenarioFile(join(SCENARIOS, file));
     await withSandbox(scenario, async (_s, env) => {
-      const live = await liveFacts({ all: true }, { env, retryBaseDelayMs: 5 });
+      // As `check --all` reads live: with the Admin Activity evidence of what failed (who changed it).
+      const live = await liveFacts(
+        { all: true },
+        { env, retryBaseDelayMs: 5 },
+        { changeEvidence: changeEvidenceFor({ all: true }) },
+      );
       const out = mkdtempSync(join(tmpdir(), 'wi-doctor-collect-'));
       try {
         expect(await runCollectCommand({ all: true, out }, memoryIo(env))).toBe(0);
