@@ -88,7 +88,10 @@ function fromActivity(
       cause: `GSA \`${gsa}\`, annotated on KSA ${listNames(ksas)}, has no authentication recorded by Policy Analyzer since ${new Date(observedSince).toISOString()} (more than ${days} days)`,
       evidence: {
         expected: `an authentication in the last ${days} days`,
-        actual: 'no serviceAccountLastAuthentication activity for the account',
+        actual:
+          found === undefined
+            ? 'the account is not among the activities of its project'
+            : 'the account is listed without a lastAuthenticatedTime (not used in the observation period)',
         notes: [note],
       },
       fix: unusedFix(gsa, ksas),
