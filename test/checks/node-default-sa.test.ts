@@ -53,6 +53,18 @@ describeCheck(check, [
     expect: { status: 'warn', subject: POOL, cause: /no basic role on project/ },
   },
   {
+    // Trap: a non-basic role on the default account is not the basic-role finding.
+    name: 'the default account holding only a non-basic role: warn',
+    patch: (b) => {
+      runAs(b, 'default');
+      b.edit('gcp/projects/acme-shop.iam-policy.json', (p: { bindings: { role: string; members: string[] }[] }) => {
+        p.bindings = p.bindings.filter((x) => x.role !== 'roles/editor');
+        p.bindings.push({ role: 'roles/pubsub.publisher', members: [`serviceAccount:${COMPUTE}`] });
+      });
+    },
+    expect: { status: 'warn', subject: POOL, cause: /no basic role on project/ },
+  },
+  {
     name: 'a pool not on GKE_METADATA exposes it to every pod',
     patch: (b) => runAs(b, 'default', 'GCE_METADATA'),
     expect: { status: 'fail', subject: POOL, cause: /every pod of the pool reaches it/ },
