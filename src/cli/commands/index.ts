@@ -6,7 +6,9 @@ import { registerCatalog } from './catalog.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDemo } from './demo.js';
+import { registerFix } from './fix.js';
 import { registerProbe } from './probe.js';
+import { registerRotate } from './rotate.js';
 import { registerSandbox } from './sandbox.js';
 import { registerToken } from './token.js';
 
@@ -18,4 +20,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerCatalog,
   registerProbe,
   registerToken,
+  registerFix,
+  registerRotate,
 ];

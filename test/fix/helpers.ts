@@ -1,0 +1,66 @@
+// Shared by the fix and rotate tests: a sandbox world (from a scenario file, optionally changed), the CLI run
+// in-process against it with its own environment, and full policies read straight from the world.
+
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { Policy } from '../../src/model/gcp.js';
+import { loadScenarioFile, startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox, Scenario } from '../../src/sandbox/index.js';
+
+export const SCENARIOS = join(import.meta.dirname, '../../scenarios');
+export const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+
+export async function scenario(name: string, change?: (s: Scenario) => void): Promise<Scenario> {
+  const s = await loadScenarioFile(join(SCENARIOS, `${name}.yaml`));
+  change?.(s);
+  return s;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The sandbox's environment, with Google's metadata server never probed. */
+export function sandboxEnv(sb: RunningSandbox, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...sb.env,
+    METADATA_SERVER_DETECTION: 'none',
+    GCE_METADATA_HOST: '127.0.0.1:9',
+    GCE_METADATA_IP: '127.0.0.1:9',
+    NO_COLOR: '1',
+    ...extra,
+  };
+}
+
+export async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  const code = await main(args, { stdout: out, stderr: err, env, stdin });
+  return { code, stdout, stderr };
+}
+
+export async function withWorld<T>(s: Scenario, run: (sb: RunningSandbox, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const sb = await startSandbox({ scenario: s });
+  try {
+    return await run(sb, sandboxEnv(sb));
+  } finally {
+    await sb.stop();
+  }
+}
+
+/** Every policy of the world as stored (what getIamPolicy would answer), by key. */
+export function allPolicies(sb: RunningSandbox): Record<string, Policy> {
+  const out: Record<string, Policy> = {};
+  for (const p of sb.world.projects.values()) out[`projects/${p.id}`] = sb.world.policies.read(`projects/${p.id}`);
+  for (const g of sb.world.gsas) if (!g.deleted) out[`sa/${g.email}`] = sb.world.policies.read(`sa/${g.uniqueId}`);
+  for (const b of sb.world.buckets.keys()) out[`buckets/${b}`] = sb.world.policies.read(`buckets/${b}`);
+  return out;
+}
