@@ -31,5 +31,5 @@ export async function observeLive(
     const fact = facts.e2e(ksa);
     chains.set(ksa, fact.status === 'present' ? fact.value : undefined);
   }
-  return { report, chains, subjects };
+  return { report, chains, subjects, facts };
 }

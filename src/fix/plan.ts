@@ -68,6 +68,12 @@ export interface FixPlanDocument {
 
 const NEEDS_ACTION: ReadonlySet<Status> = new Set<Status>(['fail', 'warn']);
 
+/**
+ * The live token chain's own advice ("apply the fix of X, then run the chain again") is what `fix --apply`
+ * does by itself: it runs the chain after every change. Its result explains; it adds no step.
+ */
+const EXPLAINS_ONLY = new Set(['end-to-end-token']);
+
 /** Kinds whose pod template cannot change in place (a pod, a Job): those edits are for a person. */
 const IMMUTABLE_TEMPLATE = new Set(['pods', 'jobs']);
 const TEMPLATE_EDITS = new Set(['set-service-account-name', 'unset-host-network', 'remove-credential-override']);
@@ -168,7 +174,7 @@ export function buildFixPlan({ report, facts, subjects }: PlanInput): FixPlanDoc
   for (const verdict of report.verdicts) {
     const bearing = new Set([verdict.subject, ...verdict.related]);
     for (const result of report.results) {
-      if (!bearing.has(result.subject) || !NEEDS_ACTION.has(result.status)) continue;
+      if (!bearing.has(result.subject) || !NEEDS_ACTION.has(result.status) || EXPLAINS_ONLY.has(result.check)) continue;
       const reason: StepReason = {
         check: result.check,
         subject: result.subject,

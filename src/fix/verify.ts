@@ -4,7 +4,7 @@
 // two minutes, sometimes seven or more), so a chain that fails right after a correct change is expected; a
 // static failure that remains is not something waiting cures, and ends verification at once.
 
-import type { E2eResult } from '../model/facts.js';
+import type { E2eResult, Facts } from '../model/facts.js';
 import type { CheckResult, Report } from '../model/results.js';
 
 /** Checks whose failure may be IAM propagation: the live chain. */
@@ -16,6 +16,8 @@ export interface Observation {
   chains: ReadonlyMap<string, E2eResult | undefined>;
   /** The subjects as resolved this round (a fix may change the KSA a workload runs as). */
   subjects?: readonly { id: string; ksa: string }[];
+  /** The facts the report was made from (a new plan can be built from them). */
+  facts?: Facts;
 }
 
 export interface VerifyOptions extends PollOptions {
@@ -28,6 +30,8 @@ export interface VerifyOptions extends PollOptions {
 export interface VerifyResult {
   ok: boolean;
   report: Report;
+  /** The last round's observation. */
+  observation: Observation;
   rounds: number;
   elapsedMs: number;
   /** Failing results bearing on the subjects, in the last round. */
@@ -138,6 +142,7 @@ export async function verify(options: VerifyOptions): Promise<VerifyResult> {
   return {
     ok: polled.ok,
     report: polled.value.observation.report,
+    observation: polled.value.observation,
     rounds: polled.tries,
     elapsedMs: polled.elapsedMs,
     failing: polled.value.failing,

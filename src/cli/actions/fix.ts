@@ -111,9 +111,14 @@ function changeLine(r: ChangeRecord): string {
   return `  ${STATUS_WORD[r.status]} ${r.step}. ${r.action} ${clean(r.target)}: ${clean(r.detail)}${etags}`;
 }
 
-function summaryText(plan: FixPlanDocument, applied: ApplyResult, verification: VerifyResult | undefined): string {
+function summaryText(
+  applied: ApplyResult,
+  verification: VerifyResult | undefined,
+  round: number | undefined,
+  plan: FixPlanDocument,
+): string {
   const count = (s: ChangeRecord['status']) => applied.records.filter((r) => r.status === s);
-  const lines = ['', 'Summary'];
+  const lines = ['', round === undefined ? 'Summary' : `Summary of round ${round}`];
   lines.push(
     `  ${count('applied').length} applied, ${count('no-op').length} already in place, ${count('withheld').length} withheld, ${count('manual').length} manual, ${count('failed').length} failed, ${count('not-run').length} not run`,
   );
@@ -141,6 +146,16 @@ function summaryText(plan: FixPlanDocument, applied: ApplyResult, verification: 
   return `${lines.join('\n')}\n`;
 }
 
+/** Rounds of apply-and-verify: the first changes can reveal what the first diagnosis could not see (a binding
+ * can only be planned once the cluster has a workload pool). */
+const MAX_ROUNDS = 3;
+
+interface Round {
+  plan: FixPlanDocument;
+  applied: ApplyResult;
+  verification: VerifyResult | undefined;
+}
+
 export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, seams: FixSeams = {}): Promise<number> {
   validate(options);
   const facts = await readFacts(options, io);
@@ -152,7 +167,7 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });
-  const plan = buildFixPlan({ report, facts, subjects: resolveSubjects(facts, targets) });
+  let plan = buildFixPlan({ report, facts, subjects: resolveSubjects(facts, targets) });
   if (!options.apply) {
     emit(io, PLAN_RENDERERS[options.format](plan), options.output);
     return 0;
@@ -161,87 +176,100 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
   const json = options.format === 'json';
   // With --format json the final document is the only thing on stdout; people read stderr.
   const human = json || options.output !== undefined ? io.stderr : io.stdout;
-  human.write(planText(plan));
-  const toApply = stepsToApply(plan, options.allowDisruptive === true);
-  const c = countSteps(plan);
-  if (toApply.length > 0) {
-    const question = `Apply ${toApply.length} change${toApply.length === 1 ? '' : 's'} to cluster ${plan.cluster}${
-      c.disruptive > 0 && options.allowDisruptive !== true ? ` (${c.disruptive} disruptive withheld)` : ''
-    }?`;
-    if (!(await confirm(io, question, options.yes))) {
-      human.write('Nothing changed.\n');
-      return 1;
-    }
-  }
   const log = logWriter(options.log);
   const hooks = liveHooks(io, options);
   const context = writeContext(options, hooks);
-  human.write(`\nApplying to ${plan.cluster}\n`);
-  const applied = await applyPlan(
-    plan,
-    { google: new GoogleWriter(context), kube: new KubeWriter(context) },
-    {
-      allowDisruptive: options.allowDisruptive === true,
-      onChange: (record) => {
-        human.write(`${changeLine(record)}\n`);
-        log({ type: 'change', ...record });
-      },
-    },
-  );
+  const writers = { google: new GoogleWriter(context), kube: new KubeWriter(context) };
+  const rounds: Round[] = [];
+  try {
+    for (let n = 1; n <= MAX_ROUNDS; n++) {
+      if (n > 1) human.write('\nThe changes so far revealed more to fix:\n');
+      human.write(planText(plan));
+      const toApply = stepsToApply(plan, options.allowDisruptive === true);
+      const c = countSteps(plan);
+      if (toApply.length > 0) {
+        const question = `Apply ${toApply.length} change${toApply.length === 1 ? '' : 's'} to cluster ${plan.cluster}${
+          c.disruptive > 0 && options.allowDisruptive !== true ? ` (${c.disruptive} disruptive withheld)` : ''
+        }?`;
+        if (!(await confirm(io, question, options.yes))) {
+          human.write('Nothing changed.\n');
+          return rounds.length === 0 ? 1 : finish(rounds);
+        }
+        human.write(`\nApplying to ${plan.cluster}\n`);
+      }
+      const applied = await applyPlan(plan, writers, {
+        allowDisruptive: options.allowDisruptive === true,
+        onChange: (record) => {
+          human.write(`${changeLine(record)}\n`);
+          log({ type: 'change', round: n, ...record });
+        },
+      });
+      const round: Round = { plan, applied, verification: undefined };
+      rounds.push(round);
+      if (applied.failed !== undefined) break;
+      human.write(`\nVerifying: collect again, diagnose, run the token chain (up to ${options.verifyTimeout} s)\n`);
+      const verification = await verify({
+        subjects: plan.subjects.map((s) => ({ id: s.id, ksa: s.ksa })),
+        timeoutMs: options.verifyTimeout * 1000,
+        observe: () => observeLive({ ...options, e2e: true }, { ...hooks, onProgress: undefined }, packageVersion()),
+        onWait: (elapsed, reason) => warn(io, `waiting for IAM propagation… ${elapsed} s (${clean(reason)})`),
+        ...(seams.firstDelayMs !== undefined ? { firstDelayMs: seams.firstDelayMs } : {}),
+        ...(seams.sleep ? { sleep: seams.sleep } : {}),
+      });
+      round.verification = verification;
+      log({
+        type: 'verification',
+        round: n,
+        at: new Date().toISOString(),
+        ok: verification.ok,
+        rounds: verification.rounds,
+        elapsedMs: verification.elapsedMs,
+        ...(verification.reason !== undefined ? { reason: verification.reason } : {}),
+      });
+      const changed = applied.records.some((r) => r.status === 'applied');
+      const after = verification.observation.facts;
+      if (verification.ok || !changed || after === undefined) break;
+      const next = buildFixPlan({ report: verification.report, facts: after, subjects: resolveSubjects(after, targets) });
+      if (stepsToApply(next, options.allowDisruptive === true).length === 0) break;
+      plan = next;
+    }
+  } finally {
+    hooks.finish();
+  }
+  return finish(rounds);
 
-  let verification: VerifyResult | undefined;
-  if (applied.failed === undefined) {
-    human.write(`\nVerifying: collect again, diagnose, run the token chain (up to ${options.verifyTimeout} s)\n`);
-    verification = await verify({
-      subjects: plan.subjects.map((s) => ({ id: s.id, ksa: s.ksa })),
-      timeoutMs: options.verifyTimeout * 1000,
-      observe: () => observeLive({ ...options, e2e: true }, { ...hooks, onProgress: undefined }, packageVersion()),
-      onWait: (elapsed, reason) => warn(io, `waiting for IAM propagation… ${elapsed} s (${clean(reason)})`),
-      ...(seams.firstDelayMs !== undefined ? { firstDelayMs: seams.firstDelayMs } : {}),
-      ...(seams.sleep ? { sleep: seams.sleep } : {}),
-    });
-    log({
-      type: 'verification',
-      at: new Date().toISOString(),
-      ok: verification.ok,
-      rounds: verification.rounds,
-      elapsedMs: verification.elapsedMs,
-      ...(verification.reason !== undefined ? { reason: verification.reason } : {}),
-    });
+  function finish(done: readonly Round[]): number {
+    const last = done[done.length - 1];
+    const failed = done.some((r) => r.applied.failed !== undefined);
+    const withheld = last?.applied.records.some((r) => r.status === 'withheld') ?? false;
+    const exitCode = !failed && !withheld && last?.verification?.ok === true ? 0 : 1;
+    const summary = done.map((r, i) => summaryText(r.applied, r.verification, done.length > 1 ? i + 1 : undefined, r.plan)).join('');
+    human.write(summary);
+    if (json) {
+      const document = {
+        format: 'wi-doctor-fix-result/1',
+        rounds: done.map((r) => ({
+          plan: r.plan,
+          changes: r.applied.records,
+          verification:
+            r.verification === undefined
+              ? null
+              : {
+                  ok: r.verification.ok,
+                  rounds: r.verification.rounds,
+                  elapsedMs: r.verification.elapsedMs,
+                  reason: r.verification.reason ?? null,
+                  failing: r.verification.failing.map((f) => ({ check: f.check, subject: f.subject, cause: f.cause ?? f.title })),
+                  brokenChains: r.verification.brokenChains,
+                },
+        })),
+        exitCode,
+      };
+      emit(io, `${JSON.stringify(document, null, 2)}\n`, options.output);
+    } else if (options.output !== undefined) {
+      const text = done.map((r) => `${planText(r.plan)}${r.applied.records.map(changeLine).join('\n')}\n`).join('\n');
+      emit(io, `${text}${summary}`, options.output);
+    }
+    return exitCode;
   }
-  hooks.finish();
-  const withheld = applied.records.some((r) => r.status === 'withheld');
-  const exitCode = applied.failed === undefined && !withheld && verification?.ok === true ? 0 : 1;
-  human.write(summaryText(plan, applied, verification));
-  if (json) {
-    const document = {
-      format: 'wi-doctor-fix-result/1',
-      plan,
-      changes: applied.records,
-      verification:
-        verification === undefined
-          ? null
-          : {
-              ok: verification.ok,
-              rounds: verification.rounds,
-              elapsedMs: verification.elapsedMs,
-              reason: verification.reason ?? null,
-              failing: verification.failing.map((r) => ({
-                check: r.check,
-                subject: r.subject,
-                cause: r.cause ?? r.title,
-              })),
-              brokenChains: verification.brokenChains,
-            },
-      exitCode,
-    };
-    emit(io, `${JSON.stringify(document, null, 2)}\n`, options.output);
-  } else if (options.output !== undefined) {
-    emit(
-      io,
-      `${planText(plan)}${applied.records.map(changeLine).join('\n')}\n${summaryText(plan, applied, verification)}`,
-      options.output,
-    );
-  }
-  return exitCode;
 }

@@ -268,7 +268,7 @@ export async function runRotateCommand(
   } else {
     const disable = result.steps.find((s) => s.kind === 'disable-old');
     lines.push(
-      `  ${spec.moved.join(', ')} now run as ${spec.newGsa}; ${spec.oldGsa} ${disable?.state === 'skipped' ? 'stays enabled' : spec.deleteOld ? 'is deleted (undeletable for 30 days)' : 'is disabled'}.`,
+      `  ${spec.moved.join(', ')} now run${spec.moved.length === 1 ? 's' : ''} as ${spec.newGsa}; ${spec.oldGsa} ${disable?.state === 'skipped' ? 'stays enabled' : spec.deleteOld ? 'is deleted (undeletable for 30 days)' : 'is disabled'}.`,
     );
   }
   io.stdout.write(`${lines.join('\n')}\n`);
