@@ -145,6 +145,45 @@ export function workloadsRunningAs(facts: Facts, ksa: string): string[] {
   return [...targets].sort();
 }
 
+/** A DNS-label suffix naming a pod selector: its matchLabels values (`cart`, `api-v2`). */
+function selectorSuffix(podSelector: string | undefined): string {
+  let labels: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(podSelector ?? '{}') as { matchLabels?: Record<string, unknown> };
+    labels = parsed.matchLabels ?? {};
+  } catch {
+    // Not JSON: the applier reports it; the name only needs to differ.
+  }
+  const words = Object.keys(labels)
+    .sort()
+    .map((k) => String(labels[k]));
+  return words
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+/**
+ * Two subjects of one namespace can each need egress to the metadata server under one NetworkPolicy name, with
+ * different pod selectors: a NetworkPolicy has one selector, so each gets its own name (`NAME-cart`, `NAME-api`).
+ */
+function separateEgressPolicies(drafts: readonly Draft[]): void {
+  const byTarget = new Map<string, Draft[]>();
+  for (const d of drafts) {
+    if (d.plan.action !== 'allow-metadata-egress') continue;
+    byTarget.set(d.plan.target, [...(byTarget.get(d.plan.target) ?? []), d]);
+  }
+  for (const [target, group] of byTarget) {
+    if (group.length < 2) continue;
+    group.forEach((d, i) => {
+      const suffix = selectorSuffix(d.plan.params.podSelector) || String(i + 1);
+      d.plan.target = `${target}-${suffix}`.slice(0, 253).replace(/-+$/, '');
+    });
+  }
+}
+
 export interface PlanInput {
   report: Report;
   facts: Facts;
@@ -211,6 +250,7 @@ export function buildFixPlan({ report, facts, subjects }: PlanInput): FixPlanDoc
     }
   }
 
+  separateEgressPolicies([...drafts.values()]);
   const ordered = [...drafts.values()].sort(
     (a, b) => traitsOf(a.plan.action).phase - traitsOf(b.plan.action).phase || a.seen - b.seen,
   );

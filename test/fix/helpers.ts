@@ -47,7 +47,10 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRu
   return { code, stdout, stderr };
 }
 
-export async function withWorld<T>(s: Scenario, run: (sb: RunningSandbox, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+export async function withWorld<T>(
+  s: Scenario,
+  run: (sb: RunningSandbox, env: NodeJS.ProcessEnv) => Promise<T>,
+): Promise<T> {
   const sb = await startSandbox({ scenario: s });
   try {
     return await run(sb, sandboxEnv(sb));
