@@ -11,8 +11,8 @@ export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 /** One printable line: no line breaks, no control characters (a terminal must not be steered), no secrets. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-export const clean = (text: string): string =>
-  redactSecrets(oneLine(text)).replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+export const clean = (text: string): string => redactSecrets(oneLine(text)).replace(CONTROL, '');
 
 /** The commands of one step, or the reason there are none. */
 export function commandsOf(step: PlanStep): { rendered?: FixAction; error?: string } {
