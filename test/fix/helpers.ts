@@ -35,7 +35,8 @@ export function sandboxEnv(sb: RunningSandbox, extra: Record<string, string> = {
   };
 }
 
-export async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+/** Runs the CLI in-process. `terminal` makes stdin a TTY that answers with `input`. */
+export async function cli(args: string[], env: NodeJS.ProcessEnv, terminal?: { input: string }): Promise<CliRun> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -43,6 +44,10 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<CliRu
   out.on('data', (d: Buffer) => (stdout += d.toString()));
   err.on('data', (d: Buffer) => (stderr += d.toString()));
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  if (terminal !== undefined) {
+    stdin.isTTY = true;
+    stdin.end(terminal.input);
+  }
   const code = await main(args, { stdout: out, stderr: err, env, stdin });
   return { code, stdout, stderr };
 }
