@@ -229,7 +229,11 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
       const changed = applied.records.some((r) => r.status === 'applied');
       const after = verification.observation.facts;
       if (verification.ok || !changed || after === undefined) break;
-      const next = buildFixPlan({ report: verification.report, facts: after, subjects: resolveSubjects(after, targets) });
+      const next = buildFixPlan({
+        report: verification.report,
+        facts: after,
+        subjects: resolveSubjects(after, targets),
+      });
       if (stepsToApply(next, options.allowDisruptive === true).length === 0) break;
       plan = next;
     }
@@ -243,7 +247,9 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
     const failed = done.some((r) => r.applied.failed !== undefined);
     const withheld = last?.applied.records.some((r) => r.status === 'withheld') ?? false;
     const exitCode = !failed && !withheld && last?.verification?.ok === true ? 0 : 1;
-    const summary = done.map((r, i) => summaryText(r.applied, r.verification, done.length > 1 ? i + 1 : undefined, r.plan)).join('');
+    const summary = done
+      .map((r, i) => summaryText(r.applied, r.verification, done.length > 1 ? i + 1 : undefined, r.plan))
+      .join('');
     human.write(summary);
     if (json) {
       const document = {
@@ -259,7 +265,11 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
                   rounds: r.verification.rounds,
                   elapsedMs: r.verification.elapsedMs,
                   reason: r.verification.reason ?? null,
-                  failing: r.verification.failing.map((f) => ({ check: f.check, subject: f.subject, cause: f.cause ?? f.title })),
+                  failing: r.verification.failing.map((f) => ({
+                    check: f.check,
+                    subject: f.subject,
+                    cause: f.cause ?? f.title,
+                  })),
                   brokenChains: r.verification.brokenChains,
                 },
         })),

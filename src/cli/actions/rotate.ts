@@ -42,9 +42,10 @@ export interface RotateCommandOptions extends LiveOptions {
   log?: string;
 }
 
-/** Test seams: how verification waits. */
+/** Test seams: how verification waits; what happens at each step boundary (see KILL_AT). */
 export interface RotateSeams {
   firstDelayMs?: number;
+  onBoundary?: (step: JournalStep, when: 'before' | 'after') => void;
 }
 
 /**
@@ -251,9 +252,11 @@ export async function runRotateCommand(
       io.stdout.write(`${stepLine(j, step)}\n`);
       log({ type: 'rotate-step', at: step.endedAt ?? new Date().toISOString(), journal: store.path, ...step });
     },
-    onBoundary: (step, when) => {
-      if (killAt === `${step.n}:${when}`) process.kill(process.pid, 'SIGKILL');
-    },
+    onBoundary:
+      seams.onBoundary ??
+      ((step, when) => {
+        if (killAt === `${step.n}:${when}`) process.kill(process.pid, 'SIGKILL');
+      }),
   });
   hooks.finish();
 
