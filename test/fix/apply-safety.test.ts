@@ -49,6 +49,27 @@ describe('consent', () => {
   });
 });
 
+describe('bad input, live', () => {
+  it.each([
+    [['--ksa', 'shop/nope', '--apply', '--yes'], /shop\/nope/],
+    [['--ksa', 'shop/cart', '--apply', '--yes', '--format', 'shell'], /--format shell is a plan to run by hand/],
+    [['--ksa', 'shop/cart', '--apply', '--yes', '--verify-timeout', '0'], /--verify-timeout/],
+    [
+      ['--ksa', 'shop/cart', '--apply', '--yes', '--log', '/nonexistent-dir/x.jsonl'],
+      /--log \/nonexistent-dir\/x\.jsonl: cannot write/,
+    ],
+  ])('%j: one line, exit 2, nothing changed', async (args, message) => {
+    await withWorld(await scenario('missing-binding'), async (sb, env) => {
+      const before = allPolicies(sb);
+      const r = await cli(['fix', ...args], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(allPolicies(sb)).toEqual(before);
+    });
+  });
+});
+
 describe('idempotent steps', () => {
   it('a plan carried out already is all no-ops when applied again: nothing is written, each step says so', async () => {
     await withWorld(await scenario('demo'), async (sb, env) => {
