@@ -14,7 +14,7 @@ import type { KsaSpec, NamespaceSpec, ProjectSpec, WorkloadSpec } from '../../sr
 import { compare, describeComparison, type Comparison } from './harness.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../scenarios');
-const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 const CART_MEMBER = 'serviceAccount:acme-shop.svc.id.goog[shop/cart]';
 
 interface Case {
@@ -168,8 +168,8 @@ function shopProject(s: Scenario): ProjectSpec {
 }
 
 function cartGsa(s: Scenario): NonNullable<ProjectSpec['serviceAccounts']>[number] {
-  const g = shopProject(s).serviceAccounts?.find((x) => x.name === 'cart');
-  if (!g) throw new Error('healthy.yaml has no GSA cart');
+  const g = shopProject(s).serviceAccounts?.find((x) => x.name === 'cart-gsa');
+  if (!g) throw new Error('healthy.yaml has no GSA cart-gsa');
   return g;
 }
 

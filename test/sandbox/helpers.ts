@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox, type PodEndpoint, type RunningSandbox } from '../../src/sandbox/index.js';
 
 export const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-export const CART_GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+export const CART_GSA = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 export const NODE_SA = 'gke-nodes@acme-shop.iam.gserviceaccount.com';
 
 export function scenario(name: string): string {

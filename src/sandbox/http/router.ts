@@ -11,6 +11,8 @@ export interface SandboxRequest {
   headers: IncomingHttpHeaders;
   body: Buffer;
   params: Record<string, string>;
+  /** The caller's address as the socket saw it (audit entries' callerIp). */
+  remoteAddress?: string;
 }
 
 export interface SandboxResponse {

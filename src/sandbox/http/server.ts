@@ -69,6 +69,7 @@ async function dispatch(opts: ServeOptions, req: IncomingMessage, res: ServerRes
       headers: req.headers,
       body,
       params: {},
+      ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
     if (opts.admin && sreq.path.startsWith('/_sandbox/')) {
       response = await opts.admin.handle(sreq);

@@ -108,7 +108,7 @@ async function withSandbox<T>(
   }
 }
 
-const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 
 describe('live collection: calls, failures and retries', () => {
   let healthy: Scenario;
@@ -125,7 +125,9 @@ describe('live collection: calls, failures and retries', () => {
   it('reads each GSA once however many KSAs name it', async () => {
     const scenario = clone();
     const ns = shop(scenario);
-    const gsa = scenario.projects.find((p) => p.id === 'acme-shop')?.serviceAccounts?.find((a) => a.name === 'cart');
+    const gsa = scenario.projects
+      .find((p) => p.id === 'acme-shop')
+      ?.serviceAccounts?.find((a) => a.name === 'cart-gsa');
     const binding = gsa?.policy?.bindings?.[0];
     if (!binding) throw new Error('healthy.yaml: cart has no binding');
     for (const name of ['cart-a', 'cart-b', 'cart-c', 'cart-d']) {
