@@ -23,7 +23,7 @@ const shop = (s: Scenario) => {
 
 /** A 6-character GSA (creatable: account ids are 6–30 characters) in place of `cart`. */
 function cartApp(s: Scenario): void {
-  const g = s.projects[0]?.serviceAccounts?.find((x) => x.name === 'cart');
+  const g = s.projects[0]?.serviceAccounts?.find((x) => x.name === 'cart-gsa');
   if (g) g.name = 'cart-app';
   const ksa = shop(s).serviceAccounts?.find((k) => k.name === 'cart');
   if (ksa) ksa.annotations = { 'iam.gke.io/gcp-service-account': 'cart-app@acme-shop.iam.gserviceaccount.com' };

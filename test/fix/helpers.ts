@@ -10,7 +10,7 @@ import { loadScenarioFile, startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox, Scenario } from '../../src/sandbox/index.js';
 
 export const SCENARIOS = join(import.meta.dirname, '../../scenarios');
-export const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+export const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 export const NEW = 'cart-v2@acme-shop.iam.gserviceaccount.com';
 export const BUCKET = '//storage.googleapis.com/projects/_/buckets/acme-shop-assets';
 

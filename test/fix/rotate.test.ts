@@ -59,7 +59,7 @@ describe('rotate (zero-downtime)', () => {
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(
-        /shop\/cart-batch also use cart@acme-shop\.iam\.gserviceaccount\.com and are not moved: it stays enabled/,
+        /shop\/cart-batch also use cart-gsa@acme-shop\.iam\.gserviceaccount\.com and are not moved: it stays enabled/,
       );
       expect(r.stdout).toMatch(/skipped 9\/9 disable-old .*stays enabled: still used by shop\/cart-batch/);
       expect(gsa(sb, CART)?.disabled).toBe(false);
@@ -166,7 +166,7 @@ describe('rotate --mode revoke-first', () => {
       );
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(
-        /revoke-first: cart@acme-shop\.iam\.gserviceaccount\.com is disabled first; every workload using it fails until/,
+        /revoke-first: cart-gsa@acme-shop\.iam\.gserviceaccount\.com is disabled first; every workload using it fails until/,
       );
       expect(r.stdout).toMatch(/done {4}1\/\d+ disable-old .*shop\/cart-batch still use it and now fail too/);
       const saved = JSON.parse(readFileSync(journal, 'utf8')) as Journal;
