@@ -8,8 +8,10 @@ import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDemo } from './demo.js';
 import { registerExplainError } from './explain-error.js';
+import { registerFix } from './fix.js';
 import { registerLogs } from './logs.js';
 import { registerProbe } from './probe.js';
+import { registerRotate } from './rotate.js';
 import { registerSandbox } from './sandbox.js';
 import { registerToken } from './token.js';
 
@@ -24,4 +26,6 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerCatalog,
   registerProbe,
   registerToken,
+  registerFix,
+  registerRotate,
 ];
