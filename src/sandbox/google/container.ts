@@ -49,7 +49,7 @@ export function clusterJson(world: World, c: ClusterState): GkeCluster & Record<
     selfLink: world.clusterUrl(c),
     id: c.id,
     status: 'RUNNING',
-    endpoint: c.issuer.replace(/^https?:\/\//, '').replace(/:\d+$/, ''),
+    endpoint: c.apiUrl.replace(/^https?:\/\//, '').replace(/:\d+$/, ''),
     currentMasterVersion: c.kubeVersion,
     currentNodeVersion: c.kubeVersion,
     createTime: c.createTime,
