@@ -124,7 +124,9 @@ export const CASES = [
   { cmd: 'kubectl describe deployment cart -n shop', out: [/^Replicas:\s+1 desired \| 1 updated \| 1 total \| 1 available \| 0 unavailable$/m, /^NewReplicaSet:\s+cart-7d9f8b6c5d \(1\/1 replicas created\)$/m, /^\s+Available\s+True\s+MinimumReplicasAvailable$/m] },
   { cmd: 'kubectl describe node {node}', out: [/^Capacity:$/m, /^Allocatable:$/m, /^\s+Ready\s+True\s+/m, /^Non-terminated Pods:\s+\(\d+ in total\)$/m] },
   { cmd: 'kubectl get sa nope -n shop', code: 1, err: [/^Error from server \(NotFound\): serviceaccounts "nope" not found$/m] },
-  { cmd: 'kubectl get sa cart -n nosuchns', code: 1, err: [/^Error from server \(NotFound\): serviceaccounts "cart" not found$/m] },
+  // kubectl 1.32 follows a NotFound with a look at the namespace, and reports the namespace when that is missing.
+  { cmd: 'kubectl get sa cart -n nosuchns', code: 1, err: [/^Error from server \(NotFound\): namespaces "nosuchns" not found$/m] },
+  { cmd: 'kubectl get --raw /api/v1/namespaces/nosuchns/serviceaccounts/cart', code: 1, err: [/^Error from server \(NotFound\): serviceaccounts "cart" not found$/m] },
   { cmd: 'kubectl get --raw /.well-known/openid-configuration', out: [/"issuer":"https:\/\/container\.googleapis\.com\/v1\/projects\/acme-shop\/locations\/europe-west1\/clusters\/prod"/] },
   // Tokens and identity.
   { cmd: 'kubectl create token cart -n shop --audience acme-shop.svc.id.goog --duration 1h', out: [/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/] },

@@ -21,7 +21,13 @@ for (const [name, text] of Object.entries(MANIFESTS)) writeFileSync(join(dir, na
 function run(cmd, env) {
   return new Promise((resolve) => {
     exec(cmd, { env, timeout: 90_000, shell: '/bin/bash' }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 124) : 0, stdout, stderr });
+      // A trailing newline is not part of what the cases compare (`$` ends the last line).
+      const trim = (s) => s.replace(/\r?\n$/, '');
+      resolve({
+        code: error ? (typeof error.code === 'number' ? error.code : 124) : 0,
+        stdout: trim(stdout),
+        stderr: trim(stderr),
+      });
     });
   });
 }

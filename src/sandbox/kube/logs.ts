@@ -113,6 +113,11 @@ export function podLogs(world: World, cluster: ClusterState) {
     const image = pod.spec.containers.find((c) => c.name === container)?.image ?? '';
     let lines: string[] = [];
     if (image === METADATA_SERVER_IMAGE) {
+      // The apps on this node keep asking for tokens; their latest requests are in this server's log.
+      const apps = cluster.store
+        .list<Pod>('pods')
+        .filter((p) => p.spec.nodeName === pod.spec.nodeName && p.spec.containers.some((ct) => ct.image === APP_IMAGE) && p.status?.phase === 'Running');
+      await Promise.all(apps.map((p) => appAttempt(cluster, p)));
       const start = Date.parse(pod.status?.startTime ?? '') || cluster.now();
       const health = cluster.health.get(pod.spec.nodeName ?? '') ?? 'healthy';
       lines.push(klog('I', start + 1200, 'main.go:94', 'gke-metadata-server starting'));

@@ -23,6 +23,38 @@ export function userOf(world: World, req: SandboxRequest): { username: string; g
   return { username, groups: ['system:authenticated'] };
 }
 
+/** A service-account token as the cluster issues it (GKE issuer, the cluster's key), bound to a pod if given. */
+export async function mintKsaToken(
+  world: World,
+  cluster: ClusterState,
+  sa: ServiceAccountObject,
+  audiences: string[],
+  expirationSeconds: number,
+  pod?: Pod,
+): Promise<{ token: string; exp: number }> {
+  const ns = sa.metadata.namespace ?? 'default';
+  const name = sa.metadata.name;
+  const iat = Math.floor(world.now() / 1000);
+  const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: { name, uid: sa.metadata.uid } };
+  if (pod) {
+    k8s.pod = { name: pod.metadata.name, uid: pod.metadata.uid };
+    const node = pod.spec.nodeName ? cluster.store.get('nodes', undefined, pod.spec.nodeName) : undefined;
+    if (node) k8s.node = { name: node.metadata.name, uid: node.metadata.uid };
+  }
+  const key = await cluster.key;
+  const token = await new SignJWT({ 'kubernetes.io': k8s })
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+    .setIssuer(cluster.tokenIssuer)
+    .setSubject(`system:serviceaccount:${ns}:${name}`)
+    .setAudience(audiences)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + expirationSeconds)
+    .setJti(world.prng.uuid())
+    .sign(key.privateKey);
+  return { token, exp: iat + expirationSeconds };
+}
+
 const TOKEN_REQUEST = { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
 
 export function tokenRequest(world: World, cluster: ClusterState) {
@@ -50,29 +82,15 @@ export function tokenRequest(world: World, cluster: ClusterState) {
         },
       );
     }
-    const iat = Math.floor(world.now() / 1000);
-    const k8s: Record<string, unknown> = { namespace: ns, serviceaccount: { name, uid: sa.metadata.uid } };
     const ref = obj(spec.boundObjectRef);
+    let pod: Pod | undefined;
     if (str(ref.kind) === 'Pod' && str(ref.name) !== '') {
-      const pod = cluster.store.get<Pod>('pods', ns, str(ref.name));
+      pod = cluster.store.get<Pod>('pods', ns, str(ref.name));
       if (!pod) return kubeNotFound('pods', str(ref.name));
       if (str(ref.uid) !== '' && str(ref.uid) !== pod.metadata.uid)
         return kubeStatus(409, 'Conflict', `Operation cannot be fulfilled on pods "${pod.metadata.name}": the UID in the bound object reference (${str(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`);
-      k8s.pod = { name: pod.metadata.name, uid: pod.metadata.uid };
-      const node = pod.spec.nodeName ? cluster.store.get('nodes', undefined, pod.spec.nodeName) : undefined;
-      if (node) k8s.node = { name: node.metadata.name, uid: node.metadata.uid };
     }
-    const key = await cluster.key;
-    const token = await new SignJWT({ 'kubernetes.io': k8s })
-      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(cluster.tokenIssuer)
-      .setSubject(`system:serviceaccount:${ns}:${name}`)
-      .setAudience(audiences)
-      .setIssuedAt(iat)
-      .setNotBefore(iat)
-      .setExpirationTime(iat + expirationSeconds)
-      .setJti(world.prng.uuid())
-      .sign(key.privateKey);
+    const { token, exp } = await mintKsaToken(world, cluster, sa, audiences, expirationSeconds, pod);
     return {
       status: 201,
       headers: warningHeader(decoded.warnings),
@@ -85,7 +103,7 @@ export function tokenRequest(world: World, cluster: ClusterState) {
           expirationSeconds,
           boundObjectRef: Object.keys(ref).length > 0 ? ref : null,
         },
-        status: { token, expirationTimestamp: kubeTime((iat + expirationSeconds) * 1000) },
+        status: { token, expirationTimestamp: kubeTime(exp * 1000) },
       },
     };
   };
