@@ -144,7 +144,7 @@ export const CASES = [
   { cmd: 'kubectl exec deployment/cart -n shop -- cat /var/run/secrets/tokens/gcp-ksa', code: 1, err: [/No such file or directory/] },
   { cmd: 'kubectl exec deployment/cart -n shop -- env', out: [/^HOSTNAME=cart-7d9f8b6c5d-abcde$/m, /^KUBERNETES_SERVICE_HOST=\S+$/m] },
   { cmd: 'kubectl exec deployment/cart -n shop -- nosuchcmd', code: 1, err: [/executable file not found in \$PATH/] },
-  { cmd: 'kubectl cp {probe} shop/{pod}:/tmp/p.cjs && kubectl exec -n shop {pod} -- node /tmp/p.cjs --format json', out: [/"email": "cart@acme-shop\.iam\.gserviceaccount\.com"/] },
+  { cmd: 'kubectl cp {probe} shop/{pod}:/tmp/p.cjs && kubectl exec -n shop {pod} -- node /tmp/p.cjs --format json', out: [/"actual": "cart@acme-shop\.iam\.gserviceaccount\.com"/] },
   { cmd: 'kubectl logs deployment/cart -n shop', out: [/\S/] },
   { cmd: 'kubectl logs -n kube-system {mds}', out: [/\S/] },
   // Changing things.
