@@ -40,6 +40,7 @@ const ROOTS = [
   'autoscaling.v1.Scale',
   'events.v1.Event',
   'meta.v1.DeleteOptions',
+  'coordination.v1.Lease',
 ];
 
 const PREFIXES = [

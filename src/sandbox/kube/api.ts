@@ -95,7 +95,8 @@ export class KubeApi {
         bookmarks: req.query.get('allowWatchBookmarks') === 'true',
       });
     }
-    const items = this.store.list<KObject>(def.name, ns).filter(f.match);
+    const stored = def.name === 'leases' && (ns === undefined || ns === 'kube-node-lease') ? this.nodeLeases() : [];
+    const items = [...stored, ...this.store.list<KObject>(def.name, ns)].filter(f.match);
     const limit = Number(req.query.get('limit') ?? 0) || 0;
     let offset = 0;
     const cont = req.query.get('continue');
@@ -118,7 +119,27 @@ export class KubeApi {
   };
 
   private find(def: ResourceDef, req: SandboxRequest): KObject | undefined {
+    if (def.name === 'leases' && req.params.ns === 'kube-node-lease')
+      return this.nodeLeases().find((l) => l.metadata.name === req.params.name);
     return this.store.get(def.name, def.namespaced ? req.params.ns : undefined, req.params.name ?? '');
+  }
+
+  /** The kubelet's heartbeat: one Lease per node in kube-node-lease, renewed a moment ago. */
+  private nodeLeases(): KObject[] {
+    const renew = new Date(this.c.now() - 4000).toISOString().replace(/(\.\d{3})Z$/, '$1000Z');
+    return this.store.list<KObject>('nodes').map((n) => ({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: n.metadata.name,
+        namespace: 'kube-node-lease',
+        uid: n.metadata.uid,
+        resourceVersion: this.store.resourceVersion,
+        creationTimestamp: n.metadata.creationTimestamp,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: n.metadata.name, uid: n.metadata.uid }],
+      },
+      ...{ spec: { holderIdentity: n.metadata.name, leaseDurationSeconds: 40, renewTime: renew } },
+    }));
   }
 
   private notFound(def: ResourceDef, name: string): SandboxResponse {

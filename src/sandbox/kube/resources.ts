@@ -168,6 +168,15 @@ export const RESOURCES: ResourceDef[] = [
     verbs: ALL,
   },
   {
+    name: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    namespaced: true,
+    verbs: ALL,
+  },
+  {
     name: 'selfsubjectreviews',
     singular: 'selfsubjectreview',
     kind: 'SelfSubjectReview',
@@ -226,6 +235,7 @@ export const GROUPS = [
   'authentication.k8s.io',
   'authorization.k8s.io',
   'batch',
+  'coordination.k8s.io',
   'networking.k8s.io',
 ];
 

@@ -70,6 +70,8 @@ export const MESSAGES: Record<string, string> = {
   'batch.v1.SuccessPolicy': 'rules 1 []batch.v1.SuccessPolicyRule',
   'batch.v1.SuccessPolicyRule': 'succeededIndexes 1 ?string; succeededCount 2 ?int32',
   'batch.v1.UncountedTerminatedPods': 'succeeded 1 []string; failed 2 []string',
+  'coordination.v1.Lease': 'metadata 1 meta.v1.ObjectMeta; spec 2 coordination.v1.LeaseSpec',
+  'coordination.v1.LeaseSpec': 'holderIdentity 1 ?string; leaseDurationSeconds 2 ?int32; acquireTime 3 meta.v1.MicroTime; renewTime 4 meta.v1.MicroTime; leaseTransitions 5 ?int32; strategy 6 ?string; preferredHolder 7 ?string',
   'core.v1.AWSElasticBlockStoreVolumeSource': 'volumeID 1 string; fsType 2 string; partition 3 int32; readOnly 4 bool',
   'core.v1.Affinity': 'nodeAffinity 1 core.v1.NodeAffinity; podAffinity 2 core.v1.PodAffinity; podAntiAffinity 3 core.v1.PodAntiAffinity',
   'core.v1.AppArmorProfile': 'type 1 string; localhostProfile 2 ?string',
