@@ -408,8 +408,15 @@ export class KubeApi {
       const typed = decodeTyped(msg, applied);
       if (typed.typeError !== undefined) return kubeStatus(400, 'BadRequest', typed.typeError);
       const validation = req.query.get('fieldValidation') ?? 'Warn';
-      if (typed.unknown.length > 0 && validation === 'Strict')
-        return kubeStatus(400, 'BadRequest', `.${typed.unknown[0]?.replace(/^unknown field "(.*)"$/, '$1') ?? ''}: field not declared in schema`);
+      if (typed.unknown.length > 0 && validation === 'Strict') {
+        const ns = def.namespaced ? `${req.params.ns ?? ''}/` : '';
+        const field = typed.unknown[0]?.replace(/^unknown field "(.*)"$/, '$1') ?? '';
+        return kubeStatus(
+          400,
+          'BadRequest',
+          `failed to create typed patch object (${ns}${req.params.name ?? ''}; ${apiVersionOf(def)}, Kind=${def.kind}): .${field}: field not declared in schema`,
+        );
+      }
       warnings.push(...typed.unknown);
     }
     const manager = req.query.get('fieldManager') ?? '';

@@ -70,7 +70,7 @@ async function appAttempt(c: ClusterKube, pod: Pod): Promise<void> {
   const at = new Date(c.now()).toISOString();
   let message: string | undefined;
   try {
-    const res = await fetch(url, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.timeout(1500) });
+    const res = await fetch(url, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.timeout(5000) });
     const body = await res.text();
     if (res.status === 403)
       message = `A Forbidden error was returned while attempting to retrieve an access token for the Compute Engine built-in service account. This may be because the Compute Engine instance does not have the correct permission scopes specified: Could not refresh access token: ${body}`;
