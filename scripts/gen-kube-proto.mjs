@@ -83,7 +83,17 @@ function* fields(buf) {
     else throw new Error(`wire type ${wire}`);
   }
 }
-const TYPES = { 1: 'double', 2: 'float', 3: 'int64', 4: 'uint64', 5: 'int32', 8: 'bool', 9: 'string', 12: 'bytes', 13: 'uint32' };
+const TYPES = {
+  1: 'double',
+  2: 'float',
+  3: 'int64',
+  4: 'uint64',
+  5: 'int32',
+  8: 'bool',
+  9: 'string',
+  12: 'bytes',
+  13: 'uint32',
+};
 const GOGO_NULLABLE = 65001;
 
 const messages = new Map(); // short name → { fields: [...], mapEntry: bool }

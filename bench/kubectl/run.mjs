@@ -74,7 +74,9 @@ for (const [scenario, cases] of byScenario) {
       for (const re of c.err ?? []) if (!re.test(r.stderr)) problems.push(`stderr lacks ${re}`);
       if (problems.length === 0) passed++;
       else failures.push({ cmd, problems, r });
-      console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${scenario === 'healthy' ? '' : `[${scenario}] `}${c.cmd}`);
+      console.log(
+        `${problems.length === 0 ? 'ok  ' : 'FAIL'} ${scenario === 'healthy' ? '' : `[${scenario}] `}${c.cmd}`,
+      );
       if (problems.length > 0 && verbose) {
         console.log(`     ${problems.join('; ')}`);
         console.log(`     stdout: ${r.stdout.slice(0, 400).replaceAll('\n', '\n             ')}`);

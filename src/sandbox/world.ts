@@ -301,7 +301,8 @@ export class World {
     systemObjects(cluster);
     syncMetadataServerPods(cluster);
     for (const ns of spec.namespaces ?? []) {
-      if (!st.get('namespaces', undefined, ns.name)) ensureNamespace(cluster, ns.name, ns.labels ?? {}, cluster.createTime);
+      if (!st.get('namespaces', undefined, ns.name))
+        ensureNamespace(cluster, ns.name, ns.labels ?? {}, cluster.createTime);
       for (const k of ns.serviceAccounts ?? []) st.put('serviceaccounts', scenarioKsa(ns.name, k));
       for (const np of ns.networkPolicies ?? []) {
         st.put('networkpolicies', {

@@ -76,7 +76,11 @@ export const HAS_KUBECTL = ((): boolean => {
 })();
 
 /** Polls until `condition` holds (controllers work a moment after a write); throws after `ms`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, ms = 5000, what = 'the condition'): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = 'the condition',
+): Promise<void> {
   const until = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

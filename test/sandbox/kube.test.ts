@@ -155,10 +155,14 @@ describe('@kubernetes/client-node', () => {
         });
       });
     // A rolling update: the new pod starts, then the old one goes (with its metadata server).
-    await waitFor(() => {
-      const names = sb.pods.filter((p) => p.name.startsWith('api-')).map((p) => p.name);
-      return names.length === 1 && names[0] !== before[0];
-    }, 5000, 'the rollout');
+    await waitFor(
+      () => {
+        const names = sb.pods.filter((p) => p.name.startsWith('api-')).map((p) => p.name);
+        return names.length === 1 && names[0] !== before[0];
+      },
+      5000,
+      'the rollout',
+    );
     expect(sb.pods.filter((p) => p.name.startsWith('api-'))).toHaveLength(1);
   });
 });

@@ -135,27 +135,33 @@ describe('managedFields and startTime in a running sandbox', () => {
     );
   });
 
-  test.skipIf(!HAS_KUBECTL)('kubectl annotate records manager kubectl-annotate; a restarted pod starts now', async () => {
-    const env = { ...process.env, KUBECONFIG: sb.kubeconfig };
-    await run(
-      'kubectl',
-      ['annotate', 'serviceaccount', 'api', '-n', 'shop', `${WI_ANNOTATION}=${CART_GSA}`, '--overwrite'],
-      { env, timeout: 20_000 },
-    );
-    const { stdout } = await run(
-      'kubectl',
-      ['get', 'serviceaccount', 'api', '-n', 'shop', '-o', 'json', '--show-managed-fields'],
-      { env, timeout: 20_000 },
-    );
-    const sa = JSON.parse(stdout) as ServiceAccountObject;
-    expect(owners(sa)).toEqual(['kubectl-annotate']);
-    const t = Date.parse(sa.metadata.managedFields?.find((e) => e.manager === 'kubectl-annotate')?.time ?? '');
-    expect(Math.abs(t - Date.now())).toBeLessThan(60_000);
+  test.skipIf(!HAS_KUBECTL)(
+    'kubectl annotate records manager kubectl-annotate; a restarted pod starts now',
+    async () => {
+      const env = { ...process.env, KUBECONFIG: sb.kubeconfig };
+      await run(
+        'kubectl',
+        ['annotate', 'serviceaccount', 'api', '-n', 'shop', `${WI_ANNOTATION}=${CART_GSA}`, '--overwrite'],
+        { env, timeout: 20_000 },
+      );
+      const { stdout } = await run(
+        'kubectl',
+        ['get', 'serviceaccount', 'api', '-n', 'shop', '-o', 'json', '--show-managed-fields'],
+        { env, timeout: 20_000 },
+      );
+      const sa = JSON.parse(stdout) as ServiceAccountObject;
+      expect(owners(sa)).toEqual(['kubectl-annotate']);
+      const t = Date.parse(sa.metadata.managedFields?.find((e) => e.manager === 'kubectl-annotate')?.time ?? '');
+      expect(Math.abs(t - Date.now())).toBeLessThan(60_000);
 
-    await run('kubectl', ['rollout', 'restart', 'deployment/api', '-n', 'shop'], { env, timeout: 20_000 });
-    await run('kubectl', ['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=20s'], { env, timeout: 30_000 });
-    const pods = await get<{ items: Pod[] }>('/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi');
-    expect(pods.items.length).toBeGreaterThan(0);
-    for (const p of pods.items) expect(Date.parse(p.status?.startTime ?? '')).toBeGreaterThanOrEqual(t - 1000);
-  });
+      await run('kubectl', ['rollout', 'restart', 'deployment/api', '-n', 'shop'], { env, timeout: 20_000 });
+      await run('kubectl', ['rollout', 'status', 'deployment/api', '-n', 'shop', '--timeout=20s'], {
+        env,
+        timeout: 30_000,
+      });
+      const pods = await get<{ items: Pod[] }>('/api/v1/namespaces/shop/pods?labelSelector=app%3Dapi');
+      expect(pods.items.length).toBeGreaterThan(0);
+      for (const p of pods.items) expect(Date.parse(p.status?.startTime ?? '')).toBeGreaterThanOrEqual(t - 1000);
+    },
+  );
 });

@@ -151,7 +151,11 @@ export function containerRoutes(world: World): RouteTable {
           const { project = '', location = '', cluster = '' } = req.params;
           const c = world.cluster(project, location, cluster);
           if (!c)
-            return googleError(404, `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`, 'NOT_FOUND');
+            return googleError(
+              404,
+              `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`,
+              'NOT_FOUND',
+            );
           const base = `http://${req.headers.host ?? '127.0.0.1'}`;
           return {
             status: 200,

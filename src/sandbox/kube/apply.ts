@@ -56,7 +56,17 @@ function applicable(applied: JsonObject): JsonObject {
   const out = structuredClone(applied);
   delete out.status;
   const meta = obj(out.metadata);
-  for (const k of ['name', 'namespace', 'uid', 'resourceVersion', 'creationTimestamp', 'managedFields', 'generation', 'selfLink'])
+  for (const k of [
+    'name',
+    'namespace',
+    'uid',
+    'resourceVersion',
+    'creationTimestamp',
+    'managedFields',
+    'generation',
+    'selfLink',
+  ])
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- fields only the server sets
     delete meta[k];
   out.metadata = meta;
   return out;
@@ -82,7 +92,12 @@ export interface ApplyOptions {
  * Applies `applied` onto `base` (a copy of `current`, or a new object when there is none) and returns it with
  * its managedFields; throws ApplyConflict.
  */
-export function applyPatch(current: KObject | undefined, base: JsonObject, applied: JsonObject, opts: ApplyOptions): JsonObject {
+export function applyPatch(
+  current: KObject | undefined,
+  base: JsonObject,
+  applied: JsonObject,
+  opts: ApplyOptions,
+): JsonObject {
   const config = applicable(applied);
   const mine = leaves(config as unknown as KObject);
   const have = leaves(current);
@@ -95,7 +110,11 @@ export function applyPatch(current: KObject | undefined, base: JsonObject, appli
     for (const e of entries) {
       if (isMine(e) || e.subresource === 'status') continue;
       if (pathsOf(e.fieldsV1).has(path))
-        conflicts.push({ manager: e.manager ?? '', apiVersion: e.apiVersion ?? 'v1', path: JSON.parse(path) as string[] });
+        conflicts.push({
+          manager: e.manager ?? '',
+          apiVersion: e.apiVersion ?? 'v1',
+          path: JSON.parse(path) as string[],
+        });
     }
   }
   if (conflicts.length > 0 && !opts.force) throw new ApplyConflict(conflicts);
@@ -114,7 +133,14 @@ export function applyPatch(current: KObject | undefined, base: JsonObject, appli
   let placed = false;
   for (const e of entries) {
     if (isMine(e)) {
-      out.push({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1Of(mine.keys()) });
+      out.push({
+        manager: opts.manager,
+        operation: 'Apply',
+        apiVersion: opts.apiVersion,
+        time: opts.time,
+        fieldsType: 'FieldsV1',
+        fieldsV1: fieldsV1Of(mine.keys()),
+      });
       placed = true;
       continue;
     }
@@ -123,7 +149,14 @@ export function applyPatch(current: KObject | undefined, base: JsonObject, appli
     if (paths.size > 0) out.push({ ...e, fieldsV1: fieldsV1Of(paths) });
   }
   if (!placed && mine.size > 0)
-    out.push({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.time, fieldsType: 'FieldsV1', fieldsV1: fieldsV1Of(mine.keys()) });
+    out.push({
+      manager: opts.manager,
+      operation: 'Apply',
+      apiVersion: opts.apiVersion,
+      time: opts.time,
+      fieldsType: 'FieldsV1',
+      fieldsV1: fieldsV1Of(mine.keys()),
+    });
   const meta = obj(result.metadata);
   result.metadata = meta;
   if (out.length > 0) meta.managedFields = out;

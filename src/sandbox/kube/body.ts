@@ -39,7 +39,9 @@ export function rawBody(
       return { ok: true, value: decodeObject(req.body) };
     } catch (e) {
       if (e instanceof ProtobufError)
-        return bad(`the object provided is unrecognized (must be of type ${kind}): ${e.message} (${summarizeData(req.body)})`);
+        return bad(
+          `the object provided is unrecognized (must be of type ${kind}): ${e.message} (${summarizeData(req.body)})`,
+        );
       throw e;
     }
   }
@@ -53,7 +55,11 @@ export function rawBody(
   if (type !== '' && type !== 'application/json' && type !== '*/*') {
     return {
       ok: false,
-      response: kubeStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${ACCEPTED}`),
+      response: kubeStatus(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${ACCEPTED}`,
+      ),
     };
   }
   const text = req.body.toString('utf8');
@@ -81,10 +87,13 @@ export function decodeObjectBody(req: SandboxRequest, def: { group: string; vers
       return bad(`the API version in the data (${apiVersion}) does not match the expected API version (${expected})`);
     if (kind !== '' && kind !== def.kind)
       // UNVERIFIED: the server's exact words when a body names another kind than the URL's resource.
-      return bad(`${kind} in version "${def.version}" cannot be handled as a ${def.kind}: the object provided is not a ${def.kind}`);
+      return bad(
+        `${kind} in version "${def.version}" cannot be handled as a ${def.kind}: the object provided is not a ${def.kind}`,
+      );
   }
   const msg = kindMessage(def.group, def.version, def.kind);
-  if (!msg) return isObject(value) ? { ok: true, obj: value, warnings: [] } : bad('the body of the request is not an object');
+  if (!msg)
+    return isObject(value) ? { ok: true, obj: value, warnings: [] } : bad('the body of the request is not an object');
   const typed = decodeTyped(msg, value);
   const prefix = `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}`;
   if (typed.typeError !== undefined) return bad(`${prefix}: ${typed.typeError}`);
@@ -112,5 +121,9 @@ export function acceptsJson(req: SandboxRequest): boolean {
 }
 
 export function notAcceptable(): SandboxResponse {
-  return kubeStatus(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
+  return kubeStatus(
+    406,
+    'NotAcceptable',
+    `only the following media types are accepted: application/json, application/yaml`,
+  );
 }

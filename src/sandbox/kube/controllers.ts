@@ -40,7 +40,10 @@ export function ownerRefOf(o: KObject): OwnerRef {
 
 function controlledBy(o: KObject, owner: KObject): boolean {
   return (o.metadata.ownerReferences ?? []).some(
-    (r) => r.controller === true && (r.uid === owner.metadata.uid || (r.uid === undefined && r.kind === owner.kind && r.name === owner.metadata.name)),
+    (r) =>
+      r.controller === true &&
+      (r.uid === owner.metadata.uid ||
+        (r.uid === undefined && r.kind === owner.kind && r.name === owner.metadata.name)),
   );
 }
 
@@ -100,7 +103,16 @@ function spawnPod(
   state?: PodState,
 ): Pod {
   const building = c.podStartTime !== undefined;
-  const pod = createPod(c, owner.metadata.namespace ?? 'default', name, template, ownerRefOf(owner), {}, nodeName, building ? (state ?? 'running') : 'pending');
+  const pod = createPod(
+    c,
+    owner.metadata.namespace ?? 'default',
+    name,
+    template,
+    ownerRefOf(owner),
+    {},
+    nodeName,
+    building ? (state ?? 'running') : 'pending',
+  );
   if (!building) {
     recordEvent(c, owner, {
       type: 'Normal',
@@ -139,10 +151,26 @@ export function startPod(c: ClusterKube, namespace: string, name: string, state:
       host,
       fieldPath: `spec.containers{${ct.name}}`,
     });
-    recordEvent(c, pod, { type: 'Normal', reason: 'Created', message: `Created container: ${ct.name}`, component: 'kubelet', host, fieldPath: `spec.containers{${ct.name}}` });
-    recordEvent(c, pod, { type: 'Normal', reason: 'Started', message: `Started container ${ct.name}`, component: 'kubelet', host, fieldPath: `spec.containers{${ct.name}}` });
+    recordEvent(c, pod, {
+      type: 'Normal',
+      reason: 'Created',
+      message: `Created container: ${ct.name}`,
+      component: 'kubelet',
+      host,
+      fieldPath: `spec.containers{${ct.name}}`,
+    });
+    recordEvent(c, pod, {
+      type: 'Normal',
+      reason: 'Started',
+      message: `Started container ${ct.name}`,
+      component: 'kubelet',
+      host,
+      fieldPath: `spec.containers{${ct.name}}`,
+    });
   }
-  const podIP = pod.spec.hostNetwork ? str(status.hostIP) : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`;
+  const podIP = pod.spec.hostNetwork
+    ? str(status.hostIP)
+    : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`;
   json(pod).status = podStatus(c, json(pod), state, {
     started: str(status.startTime) || kubeTime(c.now()),
     hostIP: str(status.hostIP),
@@ -156,7 +184,14 @@ export function startPod(c: ClusterKube, namespace: string, name: string, state:
 export function reconcileOwnerOf(c: ClusterKube, o: KObject): void {
   const ref = (o.metadata.ownerReferences ?? []).find((r) => r.controller === true);
   if (!ref) return;
-  const resource = { ReplicaSet: 'replicasets', Deployment: 'deployments', DaemonSet: 'daemonsets', StatefulSet: 'statefulsets', Job: 'jobs', CronJob: 'cronjobs' }[ref.kind];
+  const resource = {
+    ReplicaSet: 'replicasets',
+    Deployment: 'deployments',
+    DaemonSet: 'daemonsets',
+    StatefulSet: 'statefulsets',
+    Job: 'jobs',
+    CronJob: 'cronjobs',
+  }[ref.kind];
   if (resource === undefined) return;
   const owner = c.store.get<Workload>(resource, o.metadata.namespace, ref.name);
   if (owner) reconcileWorkload(c, owner);
@@ -189,7 +224,9 @@ export function createWorkload(c: ClusterKube, namespace: string, w: WorkloadSpe
 function nodeFor(c: ClusterKube, node: string | undefined): string | undefined {
   if (node === undefined) return undefined;
   if (c.store.get('nodes', undefined, node)) return node;
-  const nodes = c.store.list<Node>('nodes').filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === node);
+  const nodes = c.store
+    .list<Node>('nodes')
+    .filter((n) => n.metadata.labels?.['cloud.google.com/gke-nodepool'] === node);
   const picked = nodes[c.scheduleCounter % Math.max(1, nodes.length)];
   c.scheduleCounter += 1;
   return picked?.metadata.name;
@@ -242,7 +279,10 @@ export function reconcileDeployment(c: ClusterKube, d: Workload, explicit?: PodS
         : templateHash(template);
     const rsName = fromName ?? `${d.metadata.name}-${hash}`;
     const rsTemplate = structuredClone(template);
-    rsTemplate.metadata = { ...rsTemplate.metadata, labels: { ...(rsTemplate.metadata?.labels ?? {}), 'pod-template-hash': hash } };
+    rsTemplate.metadata = {
+      ...rsTemplate.metadata,
+      labels: { ...(rsTemplate.metadata?.labels ?? {}), 'pod-template-hash': hash },
+    };
     const created = c.podStartTime !== undefined ? obj(json(d).metadata).creationTimestamp : kubeTime(c.now());
     const rs: JsonObject = {
       apiVersion: 'apps/v1',
@@ -286,7 +326,10 @@ export function reconcileDeployment(c: ClusterKube, d: Workload, explicit?: PodS
     if ((current.spec?.replicas ?? 0) !== replicas) {
       const from = current.spec?.replicas ?? 0;
       if (current.spec) current.spec.replicas = replicas;
-      current.metadata.annotations = { ...(current.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas) };
+      current.metadata.annotations = {
+        ...(current.metadata.annotations ?? {}),
+        'deployment.kubernetes.io/desired-replicas': String(replicas),
+      };
       bumpGeneration(current);
       recordEvent(c, d, {
         type: 'Normal',
@@ -297,7 +340,10 @@ export function reconcileDeployment(c: ClusterKube, d: Workload, explicit?: PodS
     }
     c.store.put('replicasets', current);
   }
-  d.metadata.annotations = { ...(d.metadata.annotations ?? {}), [REVISION]: current.metadata.annotations?.[REVISION] ?? '1' };
+  d.metadata.annotations = {
+    ...(d.metadata.annotations ?? {}),
+    [REVISION]: current.metadata.annotations?.[REVISION] ?? '1',
+  };
   reconcileReplicaSet(c, current, explicit, false);
   // The rolling update: once the new pods are ready, the old ReplicaSets go to zero.
   const fresh = c.store.get<Workload>('replicasets', ns, current.metadata.name) ?? current;
@@ -368,8 +414,24 @@ export function updateDeploymentStatus(c: ClusterKube, d: Workload, before = sna
   const minAvailable = replicas - maxUnavailable(d);
   conditions.push(
     available >= minAvailable
-      ? condition(prev, 'Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', now, true)
-      : condition(prev, 'Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', now, true),
+      ? condition(
+          prev,
+          'Available',
+          'True',
+          'MinimumReplicasAvailable',
+          'Deployment has minimum availability.',
+          now,
+          true,
+        )
+      : condition(
+          prev,
+          'Available',
+          'False',
+          'MinimumReplicasUnavailable',
+          'Deployment does not have minimum availability.',
+          now,
+          true,
+        ),
   );
   const failure = arr(at(current, 'status', 'conditions'))
     .map(obj)
@@ -378,11 +440,28 @@ export function updateDeploymentStatus(c: ClusterKube, d: Workload, before = sna
   if (current) {
     conditions.push(
       done
-        ? condition(prev, 'Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${current.metadata.name}" has successfully progressed.`, now, true)
-        : condition(prev, 'Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${current.metadata.name}" is progressing.`, now, true),
+        ? condition(
+            prev,
+            'Progressing',
+            'True',
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${current.metadata.name}" has successfully progressed.`,
+            now,
+            true,
+          )
+        : condition(
+            prev,
+            'Progressing',
+            'True',
+            'ReplicaSetUpdated',
+            `ReplicaSet "${current.metadata.name}" is progressing.`,
+            now,
+            true,
+          ),
     );
   }
-  if (failure) conditions.push(condition(prev, 'ReplicaFailure', 'True', str(failure.reason), str(failure.message), now, true));
+  if (failure)
+    conditions.push(condition(prev, 'ReplicaFailure', 'True', str(failure.reason), str(failure.message), now, true));
   const status: JsonObject = {
     observedGeneration: num(obj(json(d).metadata).generation) || 1,
     replicas: total,
@@ -394,6 +473,7 @@ export function updateDeploymentStatus(c: ClusterKube, d: Workload, before = sna
   const unavailable = Math.max(0, specTotal - available);
   if (unavailable > 0) status.unavailableReplicas = unavailable;
   for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas'])
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- zero counts are omitted, as Go's omitempty does
     if (status[k] === 0) delete status[k];
   d.status = status;
   putIfChanged(c, 'deployments', d, before);
@@ -412,7 +492,12 @@ export function reconcileReplicaSet(c: ClusterKube, rs: Workload, explicit?: Pod
     const saError = serviceAccountError(c, ns, template.spec);
     if (saError !== undefined) {
       failure = `pods "${rs.metadata.name}-" is forbidden: ${saError}`;
-      recordEvent(c, rs, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${failure}`, component: 'replicaset-controller' });
+      recordEvent(c, rs, {
+        type: 'Warning',
+        reason: 'FailedCreate',
+        message: `Error creating: ${failure}`,
+        component: 'replicaset-controller',
+      });
     } else {
       for (let i = pods.length; i < want; i++) {
         const ps = explicit?.[i] ?? {};
@@ -421,12 +506,21 @@ export function reconcileReplicaSet(c: ClusterKube, rs: Workload, explicit?: Pod
     }
   } else if (pods.length > want) {
     const extra = [...pods]
-      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name))
+      .sort(
+        (a, b) =>
+          (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') ||
+          a.metadata.name.localeCompare(b.metadata.name),
+      )
       .reverse()
       .slice(0, pods.length - want);
     for (const p of extra) {
       killPod(c, p);
-      recordEvent(c, rs, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${p.metadata.name}`, component: 'replicaset-controller' });
+      recordEvent(c, rs, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${p.metadata.name}`,
+        component: 'replicaset-controller',
+      });
     }
   }
   const now = ownedPods(c, rs);
@@ -435,7 +529,8 @@ export function reconcileReplicaSet(c: ClusterKube, rs: Workload, explicit?: Pod
   const labels = rs.spec?.template?.metadata?.labels ?? {};
   const status: JsonObject = {
     replicas: now.length,
-    fullyLabeledReplicas: now.filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,
+    fullyLabeledReplicas: now.filter((p) => Object.entries(labels).every(([k, v]) => p.metadata.labels?.[k] === v))
+      .length,
     readyReplicas: ready,
     availableReplicas: ready,
     observedGeneration: num(obj(json(rs).metadata).generation) || 1,
@@ -444,7 +539,9 @@ export function reconcileReplicaSet(c: ClusterKube, rs: Workload, explicit?: Pod
     const prev = arr(at(rs, 'status', 'conditions')).map(obj);
     status.conditions = [condition(prev, 'ReplicaFailure', 'True', 'FailedCreate', failure, kubeTime(c.now()), false)];
   }
-  for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) if (status[k] === 0) delete status[k];
+  for (const k of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'])
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- zero counts are omitted, as Go's omitempty does
+    if (status[k] === 0) delete status[k];
   rs.status = status;
   putIfChanged(c, 'replicasets', rs, before);
   if (upward) {
@@ -481,13 +578,11 @@ function reconcileStatefulSet(c: ClusterKube, sts: Workload, explicit?: PodSpecL
     if (index >= want || p.metadata.labels?.['controller-revision-hash'] !== revision) killPod(c, p);
   }
   const ns = sts.metadata.namespace ?? 'default';
-  let failure = false;
   for (let i = 0; i < want; i++) {
     const name = explicit?.[i]?.name ?? `${sts.metadata.name}-${i}`;
     if (c.store.get('pods', ns, name)) continue;
     const saError = serviceAccountError(c, ns, template.spec);
     if (saError !== undefined) {
-      failure = true;
       recordEvent(c, sts, {
         type: 'Warning',
         reason: 'FailedCreate',
@@ -522,7 +617,6 @@ function reconcileStatefulSet(c: ClusterKube, sts: Workload, explicit?: PodSpecL
     updateRevision: revision,
     collisionCount: 0,
   };
-  void failure;
   putIfChanged(c, 'statefulsets', sts, before);
 }
 
@@ -531,7 +625,9 @@ export function reconcileDaemonSet(c: ClusterKube, ds: Workload, explicit?: PodS
   if (!template) return;
   const ns = ds.metadata.namespace ?? 'default';
   const sel = template.spec.nodeSelector ?? {};
-  const nodes = c.store.list<Node>('nodes').filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));
+  const nodes = c.store
+    .list<Node>('nodes')
+    .filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));
   const pods = ownedPods(c, ds);
   const isMds = ns === 'kube-system' && ds.metadata.name === 'gke-metadata-server';
   for (const p of pods) if (!nodes.some((n) => n.metadata.name === p.spec.nodeName)) killPod(c, p);
@@ -541,7 +637,14 @@ export function reconcileDaemonSet(c: ClusterKube, ds: Workload, explicit?: PodS
     const state: PodState = health === 'down' ? 'crashloop' : health === 'unhealthy' ? 'unready' : 'running';
     const name = explicit?.[i]?.name ?? newPodName(c, ds.metadata.name);
     const t = structuredClone(template);
-    t.metadata = { ...t.metadata, labels: { ...(t.metadata?.labels ?? {}), 'controller-revision-hash': templateHash(template).slice(0, 10), 'pod-template-generation': String(num(obj(json(ds).metadata).generation) || 1) } };
+    t.metadata = {
+      ...t.metadata,
+      labels: {
+        ...(t.metadata?.labels ?? {}),
+        'controller-revision-hash': templateHash(template).slice(0, 10),
+        'pod-template-generation': String(num(obj(json(ds).metadata).generation) || 1),
+      },
+    };
     if (isMds) {
       // kube-system's own pods exist since the cluster was created; a restarted server has restarted many times.
       const pod = createPod(c, ns, name, t, ownerRefOf(ds), {}, n.metadata.name, state);
@@ -575,7 +678,12 @@ function reconcileJob(c: ClusterKube, job: Workload, explicit?: PodSpecLite[]): 
   if (!template) return;
   const ns = job.metadata.namespace ?? 'default';
   const uid = job.metadata.uid ?? '';
-  const jobLabels = { 'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': job.metadata.name, 'controller-uid': uid, 'job-name': job.metadata.name };
+  const jobLabels = {
+    'batch.kubernetes.io/controller-uid': uid,
+    'batch.kubernetes.io/job-name': job.metadata.name,
+    'controller-uid': uid,
+    'job-name': job.metadata.name,
+  };
   const spec = obj(json(job).spec);
   if (spec.selector === undefined) {
     spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
@@ -586,7 +694,12 @@ function reconcileJob(c: ClusterKube, job: Workload, explicit?: PodSpecLite[]): 
   if (pods.length < want) {
     const saError = serviceAccountError(c, ns, template.spec);
     if (saError !== undefined)
-      recordEvent(c, job, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: pods "${job.metadata.name}-" is forbidden: ${saError}`, component: 'job-controller' });
+      recordEvent(c, job, {
+        type: 'Warning',
+        reason: 'FailedCreate',
+        message: `Error creating: pods "${job.metadata.name}-" is forbidden: ${saError}`,
+        component: 'job-controller',
+      });
     else
       for (let i = pods.length; i < want; i++) {
         const ps = explicit?.[i] ?? {};
@@ -617,11 +730,19 @@ function reconcileCronJob(c: ClusterKube, cj: Workload, explicit?: PodSpecLite[]
   const job = c.store.put<Workload>('jobs', {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name, namespace: ns, ownerReferences: [{ ...ownerRefOf(cj), controller: true }], creationTimestamp: created },
+    metadata: {
+      name,
+      namespace: ns,
+      ownerReferences: [{ ...ownerRefOf(cj), controller: true }],
+      creationTimestamp: created,
+    },
     spec: { template: structuredClone(template) },
-  } as Workload);
+  });
   reconcileJob(c, job, explicit);
-  cj.status = { active: [{ apiVersion: 'batch/v1', kind: 'Job', name, namespace: ns, uid: job.metadata.uid }], lastScheduleTime: created };
+  cj.status = {
+    active: [{ apiVersion: 'batch/v1', kind: 'Job', name, namespace: ns, uid: job.metadata.uid }],
+    lastScheduleTime: created,
+  };
   c.store.put('cronjobs', cj);
 }
 
@@ -652,4 +773,3 @@ export function retryPendingCreates(c: ClusterKube, namespace: string): void {
   for (const kind of ['statefulsets', 'daemonsets', 'jobs'])
     for (const w of c.store.list<Workload>(kind, namespace)) reconcileWorkload(c, w);
 }
-

@@ -22,8 +22,16 @@ const HEALTH_CHECKS = [
 
 function health(name: 'healthz' | 'livez' | 'readyz') {
   return (req: { query: URLSearchParams }): SandboxResponse => {
-    const checks = name === 'readyz' ? HEALTH_CHECKS : HEALTH_CHECKS.filter((c) => !['etcd-readiness', 'informer-sync', 'shutdown'].includes(c));
-    if (!req.query.has('verbose')) return { status: 200, text: 'ok', headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' } };
+    const checks =
+      name === 'readyz'
+        ? HEALTH_CHECKS
+        : HEALTH_CHECKS.filter((c) => !['etcd-readiness', 'informer-sync', 'shutdown'].includes(c));
+    if (!req.query.has('verbose'))
+      return {
+        status: 200,
+        text: 'ok',
+        headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' },
+      };
     const lines = checks.map((c) => `[+]${c} ok`);
     return {
       status: 200,
@@ -122,7 +130,11 @@ export function discoveryRoutes(
       path: '/api',
       handler: authed(() => ({
         status: 200,
-        json: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: hostPort() }] },
+        json: {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: hostPort() }],
+        },
       })),
     },
     {
@@ -146,7 +158,12 @@ export function discoveryRoutes(
       path: prefixOf(group, 'v1'),
       handler: authed(() => ({
         status: 200,
-        json: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? 'v1' : `${group}/v1`, resources: resourceList(group) },
+        json: {
+          kind: 'APIResourceList',
+          apiVersion: 'v1',
+          groupVersion: group === '' ? 'v1' : `${group}/v1`,
+          resources: resourceList(group),
+        },
       })),
     })),
   ];

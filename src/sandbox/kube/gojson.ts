@@ -264,13 +264,7 @@ export function decodeTyped(def: MessageDef, input: unknown): TypedResult {
     return walkObject(sub, value as Record<string, unknown>, path, display, false);
   };
 
-  const walkField = (
-    f: FieldDef,
-    value: unknown,
-    struct: string,
-    path: string[],
-    display: string,
-  ): unknown => {
+  const walkField = (f: FieldDef, value: unknown, struct: string, path: string[], display: string): unknown => {
     if (value === null) return null;
     if (f.map) {
       if (typeof value !== 'object' || Array.isArray(value)) {

@@ -10,7 +10,7 @@
 import type { Pod } from '../../model/k8s/types.js';
 import { kubeNotFound, kubeStatus } from '../http/errors.js';
 import type { SandboxRequest, SandboxResponse } from '../http/router.js';
-import type { ClusterState, World } from '../world.js';
+import type { ClusterState } from '../world.js';
 import { metadataServerLog, sandboxLinks } from './hooks.js';
 import { arr, at, obj, str } from './json.js';
 import { APP_IMAGE, METADATA_SERVER_IMAGE, type ClusterKube } from './objects.js';
@@ -85,8 +85,7 @@ async function appAttempt(c: ClusterKube, pod: Pod): Promise<void> {
   else lines.push(`${at} INFO fetched an access token from the metadata server`);
 }
 
-export function podLogs(world: World, cluster: ClusterState) {
-  void world;
+export function podLogs(cluster: ClusterState) {
   return async (req: SandboxRequest): Promise<SandboxResponse> => {
     const ns = req.params.ns ?? '';
     const name = req.params.name ?? '';
@@ -96,7 +95,11 @@ export function podLogs(world: World, cluster: ClusterState) {
     let container = req.query.get('container') ?? '';
     if (container === '') {
       if (containers.length !== 1)
-        return kubeStatus(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`);
+        return kubeStatus(
+          400,
+          'BadRequest',
+          `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`,
+        );
       container = containers[0] ?? '';
     }
     if (!containers.includes(container))
@@ -116,14 +119,30 @@ export function podLogs(world: World, cluster: ClusterState) {
       // The apps on this node keep asking for tokens; their latest requests are in this server's log.
       const apps = cluster.store
         .list<Pod>('pods')
-        .filter((p) => p.spec.nodeName === pod.spec.nodeName && p.spec.containers.some((ct) => ct.image === APP_IMAGE) && p.status?.phase === 'Running');
+        .filter(
+          (p) =>
+            p.spec.nodeName === pod.spec.nodeName &&
+            p.spec.containers.some((ct) => ct.image === APP_IMAGE) &&
+            p.status?.phase === 'Running',
+        );
       await Promise.all(apps.map((p) => appAttempt(cluster, p)));
       const start = Date.parse(pod.status?.startTime ?? '') || cluster.now();
       const health = cluster.health.get(pod.spec.nodeName ?? '') ?? 'healthy';
       lines.push(klog('I', start + 1200, 'main.go:94', 'gke-metadata-server starting'));
       if (health === 'down' || waiting === 'CrashLoopBackOff')
-        lines.push(klog('F', cluster.now() - 90_000, 'main.go:131', 'gke-metadata-server exited with an error; the kubelet restarts it (sandbox: this node plays a crash-looping metadata server)'));
-      else lines.push(klog('I', start + 1500, 'main.go:160', 'serving the metadata API for the pods of this node'), ...metadataServerLog(cluster, pod.spec.nodeName ?? ''));
+        lines.push(
+          klog(
+            'F',
+            cluster.now() - 90_000,
+            'main.go:131',
+            'gke-metadata-server exited with an error; the kubelet restarts it (sandbox: this node plays a crash-looping metadata server)',
+          ),
+        );
+      else
+        lines.push(
+          klog('I', start + 1500, 'main.go:160', 'serving the metadata API for the pods of this node'),
+          ...metadataServerLog(cluster, pod.spec.nodeName ?? ''),
+        );
     } else if (image === APP_IMAGE) {
       await appAttempt(cluster, pod);
       lines = [...appLog(cluster, pod.metadata.uid ?? pod.metadata.name)];

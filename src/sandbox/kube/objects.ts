@@ -80,7 +80,12 @@ export function serviceAccountObject(
 }
 
 /** A namespace as the cluster keeps one: the object, its `default` service account, the root CA config map. */
-export function ensureNamespace(c: ClusterKube, name: string, labels: Record<string, string>, created: string): KObject {
+export function ensureNamespace(
+  c: ClusterKube,
+  name: string,
+  labels: Record<string, string>,
+  created: string,
+): KObject {
   const ns = c.store.put('namespaces', namespaceObject(name, labels, created));
   namespaceDefaults(c, name, created);
   return ns;
@@ -115,23 +120,39 @@ export const KUBE_DNS_IP = '34.118.224.10';
 export function systemObjects(c: ClusterKube): void {
   const created = rfc3339(c.createTime);
   const service = (ns: string, name: string, labels: Record<string, string>, spec: JsonObject): void => {
-    const svc: JsonObject = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels, creationTimestamp: created }, spec, status: { loadBalancer: {} } };
+    const svc: JsonObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels, creationTimestamp: created },
+      spec,
+      status: { loadBalancer: {} },
+    };
     c.store.put('services', svc as unknown as KObject);
   };
-  service('default', 'kubernetes', { component: 'apiserver', provider: 'kubernetes' }, {
-    clusterIP: KUBERNETES_SERVICE_IP,
-    clusterIPs: [KUBERNETES_SERVICE_IP],
-    internalTrafficPolicy: 'Cluster',
-    ipFamilies: ['IPv4'],
-    ipFamilyPolicy: 'SingleStack',
-    ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }],
-    sessionAffinity: 'None',
-    type: 'ClusterIP',
-  });
+  service(
+    'default',
+    'kubernetes',
+    { component: 'apiserver', provider: 'kubernetes' },
+    {
+      clusterIP: KUBERNETES_SERVICE_IP,
+      clusterIPs: [KUBERNETES_SERVICE_IP],
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }],
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+    },
+  );
   service(
     'kube-system',
     'kube-dns',
-    { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'KubeDNS' },
+    {
+      'addonmanager.kubernetes.io/mode': 'Reconcile',
+      'k8s-app': 'kube-dns',
+      'kubernetes.io/cluster-service': 'true',
+      'kubernetes.io/name': 'KubeDNS',
+    },
     {
       clusterIP: KUBE_DNS_IP,
       clusterIPs: [KUBE_DNS_IP],
@@ -148,7 +169,10 @@ export function systemObjects(c: ClusterKube): void {
     },
   );
   if (!c.store.get('serviceaccounts', 'kube-system', 'gke-metadata-server'))
-    c.store.put('serviceaccounts', serviceAccountObject('kube-system', 'gke-metadata-server', undefined, undefined, undefined, created));
+    c.store.put(
+      'serviceaccounts',
+      serviceAccountObject('kube-system', 'gke-metadata-server', undefined, undefined, undefined, created),
+    );
 }
 
 export function zoneOf(c: { location: string }): string {
@@ -195,7 +219,9 @@ export function nodeObject(c: ClusterKube, name: string, pool: string, index: nu
       name,
       labels,
       annotations: {
-        'container.googleapis.com/instance_id': hex(`${name}/id`, 19).replace(/[a-f]/g, (ch) => String(ch.charCodeAt(0) % 10)),
+        'container.googleapis.com/instance_id': hex(`${name}/id`, 19).replace(/[a-f]/g, (ch) =>
+          String(ch.charCodeAt(0) % 10),
+        ),
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
       },
@@ -209,7 +235,10 @@ export function nodeObject(c: ClusterKube, name: string, pool: string, index: nu
     status: {
       addresses: [
         { type: 'InternalIP', address: `10.128.0.${10 + index}` },
-        { type: 'ExternalIP', address: `34.${140 + (index % 50)}.${(index * 37 + 11) % 250}.${(index * 53 + 23) % 250}` },
+        {
+          type: 'ExternalIP',
+          address: `34.${140 + (index % 50)}.${(index * 37 + 11) % 250}.${(index * 53 + 23) % 250}`,
+        },
         { type: 'Hostname', address: name },
       ],
       allocatable: {
@@ -362,10 +391,27 @@ export function podStatus(
   const notReady = ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` };
   const running = plusSeconds(opts.started, 2);
   const conditions: JsonObject[] = [
-    { type: 'PodReadyToStartContainers', status: state === 'pending' ? 'False' : 'True', lastProbeTime: null, lastTransitionTime: state === 'pending' ? opts.started : running },
+    {
+      type: 'PodReadyToStartContainers',
+      status: state === 'pending' ? 'False' : 'True',
+      lastProbeTime: null,
+      lastTransitionTime: state === 'pending' ? opts.started : running,
+    },
     { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: opts.started },
-    { type: 'Ready', status: readyText, lastProbeTime: null, lastTransitionTime: ready ? running : opts.started, ...notReady },
-    { type: 'ContainersReady', status: readyText, lastProbeTime: null, lastTransitionTime: ready ? running : opts.started, ...notReady },
+    {
+      type: 'Ready',
+      status: readyText,
+      lastProbeTime: null,
+      lastTransitionTime: ready ? running : opts.started,
+      ...notReady,
+    },
+    {
+      type: 'ContainersReady',
+      status: readyText,
+      lastProbeTime: null,
+      lastTransitionTime: ready ? running : opts.started,
+      ...notReady,
+    },
     { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: opts.started },
   ];
   const meta = obj(pod.metadata);
@@ -380,7 +426,8 @@ export function podStatus(
       restartCount: opts.restarts ?? 0,
       started: up,
     };
-    if (state !== 'pending') base.containerID = `containerd://${hex(`${str(meta.uid)}/${str(ct.name)}/${opts.restarts ?? 0}`, 64)}`;
+    if (state !== 'pending')
+      base.containerID = `containerd://${hex(`${str(meta.uid)}/${str(ct.name)}/${opts.restarts ?? 0}`, 64)}`;
     if (up) base.state = { running: { startedAt: running } };
     else if (state === 'pending') base.state = { waiting: { reason: 'ContainerCreating' } };
     else {
@@ -426,7 +473,9 @@ function qosClass(containers: JsonObject[]): string {
     const requests = obj(at(ct, 'resources', 'requests'));
     const limits = obj(at(ct, 'resources', 'limits'));
     if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
-    for (const r of ['cpu', 'memory']) if (limits[r] === undefined || (requests[r] !== undefined && str(requests[r]) !== str(limits[r]))) guaranteed = false;
+    for (const r of ['cpu', 'memory'])
+      if (limits[r] === undefined || (requests[r] !== undefined && str(requests[r]) !== str(limits[r])))
+        guaranteed = false;
   }
   if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
@@ -462,7 +511,14 @@ export function buildPod(
   if (owner) {
     metadata.generateName = `${owner.name}-`;
     metadata.ownerReferences = [
-      { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: owner.apiVersion,
+        kind: owner.kind,
+        name: owner.name,
+        uid: owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ];
   }
   metadata.uid = c.prng.uuid();
@@ -498,7 +554,11 @@ export function buildPodSpec(
           sources: [
             { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
             { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+            {
+              downwardAPI: {
+                items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+              },
+            },
           ],
         },
       },
@@ -519,7 +579,8 @@ export function buildPodSpec(
   if (node !== undefined) spec.nodeName = node;
   const nodeObj = node !== undefined ? c.store.get<Node>('nodes', undefined, node) : undefined;
   const hostIP = nodeIp(nodeObj);
-  const podIP = spec.hostNetwork === true ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`;
+  const podIP =
+    spec.hostNetwork === true ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`;
   if (node === undefined) {
     pod.status = {
       phase: 'Pending',
@@ -530,7 +591,12 @@ export function buildPodSpec(
           lastProbeTime: null,
           lastTransitionTime: started,
           reason: 'Unschedulable',
-          message: '0/' + String(c.store.list('nodes').length) + " nodes are available: " + String(c.store.list('nodes').length) + " node(s) didn't match Pod's node affinity/selector.",
+          message:
+            '0/' +
+            String(c.store.list('nodes').length) +
+            ' nodes are available: ' +
+            String(c.store.list('nodes').length) +
+            " node(s) didn't match Pod's node affinity/selector.",
         },
       ],
       qosClass: 'BestEffort',
@@ -622,7 +688,12 @@ export function scenarioWorkload(c: ClusterKube, namespace: string, w: WorkloadS
   };
   defaultWorkload(w.kind, obj);
   const workload = obj as unknown as Workload;
-  recordWrite(undefined, workload, { manager: 'kubectl-client-side-apply', operation: 'Update', time: created, apiVersion });
+  recordWrite(undefined, workload, {
+    manager: 'kubectl-client-side-apply',
+    operation: 'Update',
+    time: created,
+    apiVersion,
+  });
   return c.store.put(RESOURCE_OF_KIND[w.kind], workload);
 }
 

@@ -10,12 +10,13 @@ import type { Route, SandboxRequest, SandboxResponse } from '../http/router.js';
 import { isObject, type JsonObject } from './json.js';
 import { MERGE_KEYS } from './patch.js';
 import { message, openApiName, SPECIAL, type FieldDef, type MessageDef } from './proto/schema.js';
-import { apiVersionOf, GROUPS, prefixOf, RESOURCES, type ResourceDef } from './resources.js';
+import { GROUPS, prefixOf, RESOURCES, type ResourceDef } from './resources.js';
 
 /** Descriptions of kinds and of the fields Workload Identity turns on (`kubectl explain`). */
 const KIND_DOCS: Record<string, string> = {
   Pod: 'A pod: one or more containers scheduled together on a node, sharing network and volumes.',
-  ServiceAccount: 'A Kubernetes service account: the identity of the pods that name it. On GKE, the annotation iam.gke.io/gcp-service-account names the Google service account it may impersonate through Workload Identity.',
+  ServiceAccount:
+    'A Kubernetes service account: the identity of the pods that name it. On GKE, the annotation iam.gke.io/gcp-service-account names the Google service account it may impersonate through Workload Identity.',
   Namespace: 'A namespace: a scope for names, and the first part of a Workload Identity principal.',
   Node: 'A node of the cluster: a VM that runs pods.',
   Deployment: 'A Deployment runs replicas of a pod template through ReplicaSets and rolls out template changes.',
@@ -43,27 +44,33 @@ const FIELD_DOCS: Record<string, string> = {
   metadata: "The object's metadata: name, namespace, labels, annotations, owner references.",
   spec: 'The desired state.',
   status: 'The observed state, written by the system.',
-  'meta.v1.ObjectMeta.annotations': 'Unstructured key-value data; on a ServiceAccount, iam.gke.io/gcp-service-account names the Google service account for Workload Identity.',
+  'meta.v1.ObjectMeta.annotations':
+    'Unstructured key-value data; on a ServiceAccount, iam.gke.io/gcp-service-account names the Google service account for Workload Identity.',
   'meta.v1.ObjectMeta.labels': 'Key-value pairs that selectors match.',
   'meta.v1.ObjectMeta.name': 'The name, unique within its namespace.',
   'meta.v1.ObjectMeta.namespace': 'The namespace of the object.',
-  'core.v1.PodSpec.serviceAccountName': 'The service account the pod runs as; its tokens and, on GKE, its Google identity come from it. Default: `default`.',
+  'core.v1.PodSpec.serviceAccountName':
+    'The service account the pod runs as; its tokens and, on GKE, its Google identity come from it. Default: `default`.',
   'core.v1.PodSpec.serviceAccount': 'Deprecated alias of serviceAccountName.',
   'core.v1.PodSpec.automountServiceAccountToken': "Whether the service account's token is mounted into the pod.",
-  'core.v1.PodSpec.hostNetwork': "Run in the node's network namespace; on GKE such pods reach the node's metadata server, not the Workload Identity one.",
+  'core.v1.PodSpec.hostNetwork':
+    "Run in the node's network namespace; on GKE such pods reach the node's metadata server, not the Workload Identity one.",
   'core.v1.PodSpec.nodeSelector': 'Labels a node must have to run the pod.',
   'core.v1.PodSpec.containers': 'The containers of the pod.',
   'core.v1.PodSpec.volumes': 'Volumes the containers can mount.',
   'core.v1.Container.image': 'The container image.',
   'core.v1.Container.env': 'Environment variables of the container.',
-  'core.v1.ServiceAccount.automountServiceAccountToken': "Whether pods that use this service account get its token mounted by default.",
-  'core.v1.ServiceAccountTokenProjection.audience': 'The audience of the projected token; for Workload Identity federation, the workload identity pool provider.',
+  'core.v1.ServiceAccount.automountServiceAccountToken':
+    'Whether pods that use this service account get its token mounted by default.',
+  'core.v1.ServiceAccountTokenProjection.audience':
+    'The audience of the projected token; for Workload Identity federation, the workload identity pool provider.',
   'core.v1.ServiceAccountTokenProjection.expirationSeconds': 'How long the projected token is valid.',
   'apps.v1.DeploymentSpec.replicas': 'How many pods to run.',
   'apps.v1.DeploymentSpec.selector': 'The pods this Deployment manages.',
   'apps.v1.DeploymentSpec.template': 'The pod template; changing it rolls out new pods.',
   'networking.v1.NetworkPolicySpec.podSelector': 'The pods the policy applies to.',
-  'networking.v1.NetworkPolicySpec.egress': 'Allowed outgoing traffic; on GKE, pods need egress to the metadata server for Workload Identity.',
+  'networking.v1.NetworkPolicySpec.egress':
+    'Allowed outgoing traffic; on GKE, pods need egress to the metadata server for Workload Identity.',
   'authentication.v1.TokenRequestSpec.audiences': 'The audiences the token is for.',
   'authentication.v1.TokenRequestSpec.expirationSeconds': 'How long the token is valid (at least 600 seconds).',
   'authentication.v1.TokenRequestSpec.boundObjectRef': 'The object (a pod) the token is bound to.',
@@ -109,11 +116,10 @@ function specialSchema(kind: string): JsonObject {
   }
 }
 
-function valueSchema(f: FieldDef, style: Style, owner: string): JsonObject {
+function valueSchema(f: FieldDef, style: Style): JsonObject {
   if ('scalar' in f.type) return scalarSchema(f.type.scalar);
   const special = SPECIAL[f.type.message];
   if (special !== undefined && special !== 'stringlist') return { $ref: style.ref(openApiName(f.type.message)) };
-  void owner;
   return { $ref: style.ref(openApiName(f.type.message)) };
 }
 
@@ -125,7 +131,7 @@ function messageSchema(def: MessageDef, style: Style, gvk?: ResourceDef): JsonOb
   }
   for (const f of def.fields) {
     let s: JsonObject;
-    const inner = valueSchema(f, style, def.name);
+    const inner = valueSchema(f, style);
     if (f.map) s = { type: 'object', additionalProperties: inner };
     else if (f.repeated) {
       s = { type: 'array', items: inner };
@@ -172,7 +178,16 @@ function schemasFor(kinds: ResourceDef[], style: Style): JsonObject {
   for (const k of kinds) visit(`${k.group === '' ? 'core' : (k.group.split('.')[0] ?? '')}.${k.version}.${k.kind}`, k);
   for (const k of kinds)
     for (const sub of Object.values(k.subresources ?? {}))
-      if (sub.kind === 'Scale') visit('autoscaling.v1.Scale', { name: 'scale', singular: '', kind: 'Scale', group: 'autoscaling', version: 'v1', namespaced: true, verbs: [] });
+      if (sub.kind === 'Scale')
+        visit('autoscaling.v1.Scale', {
+          name: 'scale',
+          singular: '',
+          kind: 'Scale',
+          group: 'autoscaling',
+          version: 'v1',
+          namespaced: true,
+          verbs: [],
+        });
   visit('meta.v1.DeleteOptions');
   return schemas;
 }
@@ -197,11 +212,18 @@ function operation(def: ResourceDef, action: string, id: string, extra: JsonObje
     operationId: id,
     tags: [def.group === '' ? 'core_v1' : `${def.group.split('.')[0] ?? ''}_${def.version}`],
     parameters: extra,
-    responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: ref } } } }, '401': { description: 'Unauthorized' } },
+    responses: {
+      '200': { description: 'OK', content: { 'application/json': { schema: { $ref: ref } } } },
+      '401': { description: 'Unauthorized' },
+    },
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': { group: def.group, kind: def.kind, version: def.version },
   };
-  if (body) op.requestBody = { content: { '*/*': { schema: action === 'patch' ? { type: 'object' } : { $ref: ref } } }, required: true };
+  if (body)
+    op.requestBody = {
+      content: { '*/*': { schema: action === 'patch' ? { type: 'object' } : { $ref: ref } } },
+      required: true,
+    };
   return op;
 }
 
@@ -216,18 +238,44 @@ function pathsFor(kinds: ResourceDef[]): JsonObject {
       continue;
     }
     paths[collection] = {
-      get: operation(def, 'list', `list${name}`, [QUERY('labelSelector', 'A label selector.'), QUERY('fieldSelector', 'A field selector.'), QUERY('watch', 'Watch for changes.', 'boolean')]),
+      get: operation(def, 'list', `list${name}`, [
+        QUERY('labelSelector', 'A label selector.'),
+        QUERY('fieldSelector', 'A field selector.'),
+        QUERY('watch', 'Watch for changes.', 'boolean'),
+      ]),
       post: operation(def, 'post', `create${name}`, WRITE_PARAMS, true),
       delete: operation(def, 'deletecollection', `deleteCollection${name}`),
     };
     paths[`${collection}/{name}`] = {
       get: operation(def, 'get', `read${name}`),
       put: operation(def, 'put', `replace${name}`, WRITE_PARAMS, true),
-      patch: operation(def, 'patch', `patch${name}`, [...WRITE_PARAMS, QUERY('force', 'Force an apply over conflicts.', 'boolean')], true),
+      patch: operation(
+        def,
+        'patch',
+        `patch${name}`,
+        [...WRITE_PARAMS, QUERY('force', 'Force an apply over conflicts.', 'boolean')],
+        true,
+      ),
       delete: operation(def, 'delete', `delete${name}`, [QUERY('dryRun', 'When present (All), nothing is deleted.')]),
       parameters: [
-        { name: 'name', in: 'path', required: true, description: 'name of the object', schema: { type: 'string', uniqueItems: true } },
-        ...(def.namespaced ? [{ name: 'namespace', in: 'path', required: true, description: 'object name and auth scope', schema: { type: 'string', uniqueItems: true } }] : []),
+        {
+          name: 'name',
+          in: 'path',
+          required: true,
+          description: 'name of the object',
+          schema: { type: 'string', uniqueItems: true },
+        },
+        ...(def.namespaced
+          ? [
+              {
+                name: 'namespace',
+                in: 'path',
+                required: true,
+                description: 'object name and auth scope',
+                schema: { type: 'string', uniqueItems: true },
+              },
+            ]
+          : []),
       ],
     };
   }
@@ -288,7 +336,13 @@ function v2Document(): string {
       const o = op as JsonObject;
       converted[method] = {
         ...o,
-        parameters: ((o.parameters ?? []) as JsonObject[]).map((x) => ({ name: x.name, in: x.in, description: x.description, type: 'string', uniqueItems: true })),
+        parameters: ((o.parameters ?? []) as JsonObject[]).map((x) => ({
+          name: x.name,
+          in: x.in,
+          description: x.description,
+          type: 'string',
+          uniqueItems: true,
+        })),
         responses: { '200': { description: 'OK' }, '401': { description: 'Unauthorized' } },
         requestBody: undefined,
         consumes: ['*/*'],
@@ -298,7 +352,12 @@ function v2Document(): string {
     }
     paths[p] = converted;
   }
-  cacheV2 = JSON.stringify({ swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32' }, paths, definitions: unwrap(definitions) });
+  cacheV2 = JSON.stringify({
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: 'v1.32' },
+    paths,
+    definitions: unwrap(definitions),
+  });
   return cacheV2;
 }
 
@@ -316,7 +375,8 @@ export function openApiRoutes(
       path: '/openapi/v3',
       handler: authed(() => {
         const paths: JsonObject = {};
-        for (const gv of groupVersions()) paths[gv.path] = { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${v3Document(gv.path, gv.kinds).hash}` };
+        for (const gv of groupVersions())
+          paths[gv.path] = { serverRelativeURL: `/openapi/v3/${gv.path}?hash=${v3Document(gv.path, gv.kinds).hash}` };
         return { status: 200, json: { paths } };
       }),
     },
@@ -325,12 +385,21 @@ export function openApiRoutes(
       path: '/openapi/v3/{gv=**}',
       handler: authed((req): SandboxResponse => {
         const gv = groupVersions().find((g) => g.path === req.params.gv);
-        if (!gv) return { status: 404, text: '404 page not found\n', headers: { 'Content-Type': 'text/plain; charset=utf-8' } };
+        if (!gv)
+          return {
+            status: 404,
+            text: '404 page not found\n',
+            headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+          };
         const doc = v3Document(gv.path, gv.kinds);
         return {
           status: 200,
           text: doc.text,
-          headers: { 'Content-Type': 'application/json', Etag: `"${doc.hash}"`, 'Cache-Control': req.query.has('hash') ? 'public, immutable' : 'no-cache, private' },
+          headers: {
+            'Content-Type': 'application/json',
+            Etag: `"${doc.hash}"`,
+            'Cache-Control': req.query.has('hash') ? 'public, immutable' : 'no-cache, private',
+          },
         };
       }),
     },
@@ -349,4 +418,3 @@ export function openApiRoutes(
     },
   ];
 }
-

@@ -88,7 +88,8 @@ function smpObject(target: unknown, patch: unknown, def: MessageDef | undefined)
     for (const [k, v] of Object.entries(patch)) if (!k.startsWith('$')) out[k] = clone(v);
     return out;
   }
-  if (directive !== undefined && directive !== 'merge') throw new PatchError(`Unknown patch type: ${String(directive)}`);
+  if (directive !== undefined && directive !== 'merge')
+    throw new PatchError(`Unknown patch type: ${JSON.stringify(directive)}`);
   const out: JsonObject = isObject(target) ? { ...target } : {};
   const orders: Record<string, unknown[]> = {};
   for (const [k, v] of Object.entries(patch)) {
@@ -140,7 +141,7 @@ function smpObject(target: unknown, patch: unknown, def: MessageDef | undefined)
     const keep = new Set(retain.map(String));
     for (const k of Object.keys(out)) {
       // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- $retainKeys drops the others
-      if (!keep.has(k) && Object.prototype.hasOwnProperty.call(patch, k) === false) delete out[k];
+      if (!keep.has(k) && !Object.prototype.hasOwnProperty.call(patch, k)) delete out[k];
     }
   }
   return out;
@@ -179,7 +180,7 @@ function mergeList(target: unknown, patch: unknown[], key: string, def: MessageD
 }
 
 function mergeSet(target: unknown, patch: unknown[]): unknown[] {
-  const out = Array.isArray(target) ? [...target] : [];
+  const out: unknown[] = Array.isArray(target) ? [...(target as unknown[])] : [];
   const seen = new Set(out.map((x) => JSON.stringify(x)));
   for (const v of patch) {
     if (!seen.has(JSON.stringify(v))) {
@@ -193,9 +194,7 @@ function mergeSet(target: unknown, patch: unknown[]): unknown[] {
 /** $setElementOrder: the listed items first, in that order; the others after, as they were. */
 function reorder(list: unknown[], order: unknown[], key: string): unknown[] {
   const wanted = order.map((o) => keyOf(o, key));
-  const placed = wanted
-    .map((k) => list.find((x) => keyOf(x, key) === k))
-    .filter((x): x is NonNullable<typeof x> => x !== undefined);
+  const placed = wanted.map((k) => list.find((x) => keyOf(x, key) === k)).filter((x) => x !== undefined);
   const rest = list.filter((x) => !wanted.includes(keyOf(x, key)));
   return [...placed, ...rest];
 }
@@ -218,7 +217,11 @@ function pointer(doc: unknown, path: string): { parent: unknown; last: string } 
 
 function getAt(doc: unknown, path: string): unknown {
   const { parent, last } = pointer(doc, path);
-  const v = isObject(parent) ? parent[last] : Array.isArray(parent) ? parent[Number(last)] : undefined;
+  const v: unknown = isObject(parent)
+    ? parent[last]
+    : Array.isArray(parent)
+      ? (parent as unknown[])[Number(last)]
+      : undefined;
   if (v === undefined) throw new PatchError(`doc is missing path: "${path}": missing value`);
   return v;
 }
@@ -226,7 +229,8 @@ function getAt(doc: unknown, path: string): unknown {
 function removeAt(doc: unknown, path: string, op: string): unknown {
   const { parent, last } = pointer(doc, path);
   if (isObject(parent)) {
-    if (!(last in parent)) throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
+    if (!(last in parent))
+      throw new PatchError(`${op} operation does not apply: doc is missing path: "${path}": missing value`);
     const v = parent[last];
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- JSON patch removes the key its path names
     delete parent[last];
@@ -262,7 +266,9 @@ function addAt(doc: unknown, path: string, value: unknown, replace: boolean): vo
 
 export function jsonPatch(target: unknown, ops: unknown): unknown {
   if (!Array.isArray(ops))
-    throw new PatchError(`json: cannot unmarshal ${isObject(ops) ? 'object' : typeof ops} into Go value of type jsonpatch.Patch`);
+    throw new PatchError(
+      `json: cannot unmarshal ${isObject(ops) ? 'object' : typeof ops} into Go value of type jsonpatch.Patch`,
+    );
   const doc = clone(target);
   for (const raw of ops) {
     if (!isObject(raw)) throw new PatchError('invalid JSON patch operation');

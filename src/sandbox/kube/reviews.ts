@@ -66,7 +66,9 @@ export function tokenRequest(world: World, cluster: ClusterState) {
     const sa = cluster.store.get<ServiceAccountObject>('serviceaccounts', ns, name);
     if (!sa) return kubeNotFound('serviceaccounts', name);
     const spec = obj(decoded.obj.spec);
-    const requested = arr(spec.audiences).map(str).filter((a) => a !== '');
+    const requested = arr(spec.audiences)
+      .map(str)
+      .filter((a) => a !== '');
     const audiences = requested.length > 0 ? requested : [cluster.tokenIssuer];
     const expirationSeconds = spec.expirationSeconds === undefined ? 3600 : num(spec.expirationSeconds);
     if (expirationSeconds < 600) {
@@ -78,7 +80,13 @@ export function tokenRequest(world: World, cluster: ClusterState) {
           name,
           group: 'authentication.k8s.io',
           kind: 'TokenRequest',
-          causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`, field: 'spec.expirationSeconds' }],
+          causes: [
+            {
+              reason: 'FieldValueInvalid',
+              message: `Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes`,
+              field: 'spec.expirationSeconds',
+            },
+          ],
         },
       );
     }
@@ -88,7 +96,11 @@ export function tokenRequest(world: World, cluster: ClusterState) {
       pod = cluster.store.get<Pod>('pods', ns, str(ref.name));
       if (!pod) return kubeNotFound('pods', str(ref.name));
       if (str(ref.uid) !== '' && str(ref.uid) !== pod.metadata.uid)
-        return kubeStatus(409, 'Conflict', `Operation cannot be fulfilled on pods "${pod.metadata.name}": the UID in the bound object reference (${str(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`);
+        return kubeStatus(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on pods "${pod.metadata.name}": the UID in the bound object reference (${str(ref.uid)}) does not match the UID in record. The object might have been deleted and then recreated`,
+        );
     }
     const { token, exp } = await mintKsaToken(world, cluster, sa, audiences, expirationSeconds, pod);
     return {
@@ -110,7 +122,11 @@ export function tokenRequest(world: World, cluster: ClusterState) {
 }
 
 export function selfSubjectAccessReview(req: SandboxRequest): SandboxResponse {
-  const decoded = decodeObjectBody(req, { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectAccessReview' });
+  const decoded = decodeObjectBody(req, {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectAccessReview',
+  });
   if (!decoded.ok) return decoded.response;
   const spec = obj(decoded.obj.spec);
   if (at(spec, 'resourceAttributes') === undefined && at(spec, 'nonResourceAttributes') === undefined)
@@ -132,7 +148,11 @@ export function selfSubjectAccessReview(req: SandboxRequest): SandboxResponse {
 }
 
 export function selfSubjectRulesReview(req: SandboxRequest): SandboxResponse {
-  const decoded = decodeObjectBody(req, { group: 'authorization.k8s.io', version: 'v1', kind: 'SelfSubjectRulesReview' });
+  const decoded = decodeObjectBody(req, {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SelfSubjectRulesReview',
+  });
   if (!decoded.ok) return decoded.response;
   return {
     status: 201,
@@ -173,7 +193,12 @@ export function tokenReview(cluster: ClusterState) {
     if (!decoded.ok) return decoded.response;
     const spec = obj(decoded.obj.spec);
     const wanted = arr(spec.audiences).map(str);
-    const base = { kind: 'TokenReview', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec };
+    const base = {
+      kind: 'TokenReview',
+      apiVersion: 'authentication.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec,
+    };
     try {
       const key = await importJWK((await cluster.key).publicJwk, 'RS256');
       const { payload } = await jwtVerify(str(spec.token), key, {
@@ -207,7 +232,10 @@ export function tokenReview(cluster: ClusterState) {
         },
       };
     } catch {
-      return { status: 201, json: { ...base, status: { user: {}, error: '[invalid bearer token, token lookup failed]' } } };
+      return {
+        status: 201,
+        json: { ...base, status: { user: {}, error: '[invalid bearer token, token lookup failed]' } },
+      };
     }
   };
 }

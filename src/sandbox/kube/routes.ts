@@ -10,7 +10,13 @@ import { discoveryRoutes } from './discovery.js';
 import { podLogs } from './logs.js';
 import { openApiRoutes } from './openapi.js';
 import { prefixOf, RESOURCES } from './resources.js';
-import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview, tokenRequest, tokenReview } from './reviews.js';
+import {
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+  tokenRequest,
+  tokenReview,
+} from './reviews.js';
 
 export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
   const authed =
@@ -28,12 +34,28 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
   const routes: Route[] = [
     ...discoveryRoutes(cluster, authed),
     ...openApiRoutes(authed),
-    { method: 'POST', path: '/api/v1/namespaces/{ns}/serviceaccounts/{name}/token', handler: authed(tokenRequest(world, cluster)) },
-    { method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', handler: authed(selfSubjectAccessReview) },
-    { method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', handler: authed(selfSubjectRulesReview) },
-    { method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews', handler: authed(selfSubjectReview(world)) },
+    {
+      method: 'POST',
+      path: '/api/v1/namespaces/{ns}/serviceaccounts/{name}/token',
+      handler: authed(tokenRequest(world, cluster)),
+    },
+    {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      handler: authed(selfSubjectAccessReview),
+    },
+    {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      handler: authed(selfSubjectRulesReview),
+    },
+    {
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      handler: authed(selfSubjectReview(world)),
+    },
     { method: 'POST', path: '/apis/authentication.k8s.io/v1/tokenreviews', handler: authed(tokenReview(cluster)) },
-    { method: 'GET', path: '/api/v1/namespaces/{ns}/pods/{name}/log', handler: authed(podLogs(world, cluster)) },
+    { method: 'GET', path: '/api/v1/namespaces/{ns}/pods/{name}/log', handler: authed(podLogs(cluster)) },
     ...['GET', 'POST'].map((method) => ({
       method,
       path: '/api/v1/namespaces/{ns}/pods/{name}/exec',
@@ -73,7 +95,7 @@ export function kubeRoutes(world: World, cluster: ClusterState): RouteTable {
       { method: 'DELETE', path: item, handler: authed(api.delete(def)) },
     );
   }
-  return new RouteTable(routes, (req) =>
+  return new RouteTable(routes, () =>
     kubeStatus(404, 'NotFound', 'the server could not find the requested resource', {
       causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found' }],
     }),

@@ -63,12 +63,15 @@ function podRow(pod: JsonObject, now: number): Cell[] {
     }
   }
   if (reason === 'Completed' && hasRunning) {
-    const readyCond = arr(status.conditions).some((x) => str(at(x, 'type')) === 'Ready' && str(at(x, 'status')) === 'True');
+    const readyCond = arr(status.conditions).some(
+      (x) => str(at(x, 'type')) === 'Ready' && str(at(x, 'status')) === 'True',
+    );
     reason = readyCond ? 'Running' : 'NotReady';
   }
   if (meta(pod).deletionTimestamp !== undefined && !['Succeeded', 'Failed'].includes(str(status.phase)))
     reason = 'Terminating';
-  const restartText = restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
+  const restartText =
+    restarts !== 0 && lastRestart > 0 ? `${restarts} (${humanDuration(now - lastRestart)} ago)` : String(restarts);
   const ip = str(at(arr(status.podIPs)[0], 'ip')) || str(status.podIP) || '<none>';
   const gates = arr(spec.readinessGates);
   let gateText = '<none>';
@@ -126,7 +129,8 @@ function nodeRow(node: JsonObject, now: number): Cell[] {
 }
 
 function eventRow(e: JsonObject, now: number): Cell[] {
-  const first = str(e.firstTimestamp) !== '' ? age(str(e.firstTimestamp), now) : age(str(e.eventTime) || undefined, now);
+  const first =
+    str(e.firstTimestamp) !== '' ? age(str(e.firstTimestamp), now) : age(str(e.eventTime) || undefined, now);
   const last = str(e.lastTimestamp) !== '' ? age(str(e.lastTimestamp), now) : first;
   const count = num(e.count) === 0 ? 1 : num(e.count);
   const involved = obj(e.involvedObject);
@@ -343,7 +347,16 @@ const PRINTERS: Record<string, Printer> = {
                 ? 'FailureTarget'
                 : 'Running';
       const [names, images] = containerCells(spec.template);
-      return [str(meta(o).name), state, completions, duration, created(o, now), names, images, formatSelector(selector(spec.selector))];
+      return [
+        str(meta(o).name),
+        state,
+        completions,
+        duration,
+        created(o, now),
+        names,
+        images,
+        formatSelector(selector(spec.selector)),
+      ];
     },
   },
   CronJob: {
@@ -401,12 +414,24 @@ const PRINTERS: Record<string, Printer> = {
             : type === 'LoadBalancer'
               ? '<pending>'
               : '<none>';
-      return [str(meta(o).name), type, str(spec.clusterIP) || '<none>', ext, servicePorts(o), created(o, now), formatLabels(strMap(spec.selector))];
+      return [
+        str(meta(o).name),
+        type,
+        str(spec.clusterIP) || '<none>',
+        ext,
+        servicePorts(o),
+        created(o, now),
+        formatLabels(strMap(spec.selector)),
+      ];
     },
   },
   ConfigMap: {
     columns: [NAME, { name: 'Data', type: 'string', description: 'Number of keys.' }, AGE],
-    row: (o, now) => [str(meta(o).name), Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length, created(o, now)],
+    row: (o, now) => [
+      str(meta(o).name),
+      Object.keys(obj(o.data)).length + Object.keys(obj(o.binaryData)).length,
+      created(o, now),
+    ],
   },
   Secret: {
     columns: [

@@ -62,7 +62,12 @@ function validatePodSpec(spec: JsonObject, prefix: string): FieldError[] {
     const name = str(ct.name);
     if (name === '') errs.push(required(`${p}.name`));
     else if (!DNS1123_LABEL.test(name) || name.length > 63) errs.push(invalid(`${p}.name`, name, LABEL_MSG));
-    else if (names.has(name)) errs.push({ field: `${p}.name`, type: 'FieldValueDuplicate', detail: `Duplicate value: ${JSON.stringify(name)}` });
+    else if (names.has(name))
+      errs.push({
+        field: `${p}.name`,
+        type: 'FieldValueDuplicate',
+        detail: `Duplicate value: ${JSON.stringify(name)}`,
+      });
     names.add(name);
     if (str(ct.image) === '') errs.push(required(`${p}.image`));
   });
@@ -93,7 +98,9 @@ export function validateObject(kind: string, o: JsonObject): FieldError[] {
         errs.push(required('spec.selector'));
       const labels = at(spec, 'template', 'metadata', 'labels');
       if (spec.selector !== undefined && !matchLabelsFit(spec.selector, labels))
-        errs.push(invalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'));
+        errs.push(
+          invalid('spec.template.metadata.labels', labels ?? {}, '`selector` does not match template `labels`'),
+        );
       errs.push(...validatePodSpec(obj(at(spec, 'template', 'spec')), 'spec.template.spec'));
       break;
     }
@@ -102,7 +109,12 @@ export function validateObject(kind: string, o: JsonObject): FieldError[] {
       break;
     case 'CronJob':
       if (str(spec.schedule) === '') errs.push(required('spec.schedule'));
-      errs.push(...validatePodSpec(obj(at(spec, 'jobTemplate', 'spec', 'template', 'spec')), 'spec.jobTemplate.spec.template.spec'));
+      errs.push(
+        ...validatePodSpec(
+          obj(at(spec, 'jobTemplate', 'spec', 'template', 'spec')),
+          'spec.jobTemplate.spec.template.spec',
+        ),
+      );
       break;
     default:
       break;
@@ -111,7 +123,11 @@ export function validateObject(kind: string, o: JsonObject): FieldError[] {
 }
 
 /** The 422 Status for a list of field errors. */
-export function invalidStatus(def: Pick<ResourceDef, 'kind' | 'group'>, name: string, errs: FieldError[]): SandboxResponse {
+export function invalidStatus(
+  def: Pick<ResourceDef, 'kind' | 'group'>,
+  name: string,
+  errs: FieldError[],
+): SandboxResponse {
   const qualified = def.group === '' ? def.kind : `${def.kind}.${def.group}`;
   const parts = errs.map((e) => `${e.field}: ${e.detail}`);
   const list = parts.length === 1 ? (parts[0] ?? '') : `[${parts.join(', ')}]`;

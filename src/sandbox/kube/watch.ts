@@ -39,7 +39,10 @@ export function parseGoDuration(s: string | null): number | undefined {
 
 export function watchResponse(store: KubeStore, opts: WatchOptions): SandboxResponse {
   const key = (o: KObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-  const fromRv = opts.resourceVersion !== null && opts.resourceVersion !== '' && opts.resourceVersion !== '0' ? Number(opts.resourceVersion) : undefined;
+  const fromRv =
+    opts.resourceVersion !== null && opts.resourceVersion !== '' && opts.resourceVersion !== '0'
+      ? Number(opts.resourceVersion)
+      : undefined;
   let replay: StoreEvent[] = [];
   if (fromRv !== undefined) {
     const history = store.historySince(opts.resource, fromRv);

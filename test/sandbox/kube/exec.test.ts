@@ -26,15 +26,37 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
   });
 
   it("the guide's curl to the metadata server, with and without Metadata-Flavor", async () => {
-    const email = await exec('curl', '-s', '-H', 'Metadata-Flavor: Google', 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email');
+    const email = await exec(
+      'curl',
+      '-s',
+      '-H',
+      'Metadata-Flavor: Google',
+      'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email',
+    );
     expect(email).toEqual({ code: 0, stdout: CART_GSA, stderr: '' });
-    const id = await exec('curl', '-s', '-H', 'Metadata-Flavor: Google', 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity?audience=https://example.com');
+    const id = await exec(
+      'curl',
+      '-s',
+      '-H',
+      'Metadata-Flavor: Google',
+      'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity?audience=https://example.com',
+    );
     expect(id.stdout).toMatch(/^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$/);
-    const noFlavor = await exec('curl', '-s', 'http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/email');
+    const noFlavor = await exec(
+      'curl',
+      '-s',
+      'http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/email',
+    );
     expect(noFlavor.stdout).toBe('Missing required header "Metadata-Flavor": "Google"\n');
-    const failing = await exec('curl', '-sSf', 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email');
+    const failing = await exec(
+      'curl',
+      '-sSf',
+      'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/email',
+    );
     expect(failing.code).toBe(22);
-    expect(failing.stderr).toBe('curl: (22) The requested URL returned error: 403\ncommand terminated with exit code 22\n');
+    expect(failing.stderr).toBe(
+      'curl: (22) The requested URL returned error: 403\ncommand terminated with exit code 22\n',
+    );
     const unknown = await exec('curl', '-sS', 'http://example.invalid/');
     expect(unknown.code).toBe(6);
     expect(unknown.stderr).toMatch(/^curl: \(6\) Could not resolve host: example\.invalid\n/);
@@ -49,14 +71,21 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     expect(ls.stdout).toMatch(/^lrwxrwxrwx 1 root root\s+\d+ .{12} \.\.data -> \.\.2025_01_15_11_00_02\.\d{9}$/m);
     expect((await exec('cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace')).stdout).toBe('shop');
     const token = (await exec('cat', '/var/run/secrets/kubernetes.io/serviceaccount/token')).stdout;
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(claims).toMatchObject({
       iss: 'https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod',
       sub: 'system:serviceaccount:shop:cart',
       'kubernetes.io': { pod: { name: POD } },
     });
     const missing = await exec('cat', '/var/run/secrets/tokens/gcp-ksa');
-    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'cat: /var/run/secrets/tokens/gcp-ksa: No such file or directory\ncommand terminated with exit code 1\n' });
+    expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'cat: /var/run/secrets/tokens/gcp-ksa: No such file or directory\ncommand terminated with exit code 1\n',
+    });
     const env = await exec('env');
     expect(env.stdout).toMatch(new RegExp(`^HOSTNAME=${POD}$`, 'm'));
     expect(env.stdout).toMatch(/^KUBERNETES_SERVICE_HOST=34\.118\.224\.1$/m);
@@ -68,7 +97,11 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     expect(none.stderr).toMatch(
       /^error: Internal error occurred: error executing command in container: failed to exec in container: failed to start exec "[0-9a-f]{64}": OCI runtime exec failed: exec failed: unable to start container process: exec: "ps": executable file not found in \$PATH: unknown\n$/,
     );
-    const sh = await exec('sh', '-c', 'cut -d. -f2 /var/run/secrets/kubernetes.io/serviceaccount/token | base64 -d | grep -o "system:serviceaccount:[a-z:]*"; exit 3');
+    const sh = await exec(
+      'sh',
+      '-c',
+      'cut -d. -f2 /var/run/secrets/kubernetes.io/serviceaccount/token | base64 -d | grep -o "system:serviceaccount:[a-z:]*"; exit 3',
+    );
     expect(sh.stdout).toBe('system:serviceaccount:shop:cart\n');
     expect(sh.code).toBe(3);
     expect(sh.stderr).toBe('command terminated with exit code 3\n');
@@ -78,9 +111,13 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     const cp = await kubectl(['cp', PROBE, `shop/${POD}:/tmp/p.cjs`]);
     expect(cp).toMatchObject({ code: 0, stderr: '' });
     expect((await kubectl(['exec', '-n', 'shop', POD, '--', 'ls', '/tmp'])).stdout).toBe('p.cjs\n');
-    const r = await kubectl(['exec', '-n', 'shop', POD, '--', 'node', '/tmp/p.cjs', '--format', 'json'], { timeoutMs: 60_000 });
+    const r = await kubectl(['exec', '-n', 'shop', POD, '--', 'node', '/tmp/p.cjs', '--format', 'json'], {
+      timeoutMs: 60_000,
+    });
     expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { results: { check: string; status: string; evidence?: { actual?: unknown } }[] };
+    const report = JSON.parse(r.stdout) as {
+      results: { check: string; status: string; evidence?: { actual?: unknown } }[];
+    };
     const identity = report.results.find((x) => x.check === 'pod-identity');
     expect(identity).toMatchObject({ status: 'pass', evidence: { actual: CART_GSA } });
     expect(report.results.find((x) => x.check === 'pod-access-token')?.status).toBe('pass');
@@ -90,8 +127,24 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     const app = await kubectl(['logs', 'deployment/cart', '-n', 'shop']);
     expect(app.code).toBe(0);
     expect(app.stdout).toMatch(/^\S+Z INFO server listening on :8080$/m);
-    const mdsPod = (await kubectl(['get', 'pods', '-n', 'kube-system', '--field-selector', 'spec.nodeName=gke-prod-default-pool-1a2b3c4d-x1y2', '-o', 'name'])).stdout.trim();
+    const mdsPod = (
+      await kubectl([
+        'get',
+        'pods',
+        '-n',
+        'kube-system',
+        '--field-selector',
+        'spec.nodeName=gke-prod-default-pool-1a2b3c4d-x1y2',
+        '-o',
+        'name',
+      ])
+    ).stdout.trim();
     const mds = await kubectl(['logs', '-n', 'kube-system', mdsPod]);
-    expect(mds.stdout).toMatch(new RegExp(`^I\\d{4} [\\d:.]+\\s+1 \\S+\\] \\[pod:shop/${POD} ip:[\\d.]+\\] "/computeMetadata/v1/instance/service-accounts/default/token" HTTP/200$`, 'm'));
+    expect(mds.stdout).toMatch(
+      new RegExp(
+        `^I\\d{4} [\\d:.]+\\s+1 \\S+\\] \\[pod:shop/${POD} ip:[\\d.]+\\] "/computeMetadata/v1/instance/service-accounts/default/token" HTTP/200$`,
+        'm',
+      ),
+    );
   });
 });

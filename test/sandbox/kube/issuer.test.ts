@@ -31,7 +31,11 @@ async function mint(audience: string): Promise<string> {
   const res = await fetch(`${sb.endpoints.kubernetes ?? ''}/api/v1/namespaces/shop/serviceaccounts/cart/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience] } }),
+    body: JSON.stringify({
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: [audience] },
+    }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { status: { token: string } }).status.token;
@@ -41,14 +45,22 @@ describe('issuer and keys', () => {
   it('tokens carry the GKE issuer; the API server and the container API publish the same key', async () => {
     const token = await mint('acme-shop.svc.id.goog');
     expect(decodeJwt(token).iss).toBe(ISSUER);
-    const kube = (await (await fetch(`${sb.endpoints.kubernetes ?? ''}/.well-known/openid-configuration`)).json()) as { issuer: string; jwks_uri: string };
+    const kube = (await (await fetch(`${sb.endpoints.kubernetes ?? ''}/.well-known/openid-configuration`)).json()) as {
+      issuer: string;
+      jwks_uri: string;
+    };
     expect(kube.issuer).toBe(ISSUER);
     const gke = (await (
-      await fetch(`${sb.endpoints.container ?? ''}/v1/projects/acme-shop/locations/europe-west1/clusters/prod/.well-known/openid-configuration`)
+      await fetch(
+        `${sb.endpoints.container ?? ''}/v1/projects/acme-shop/locations/europe-west1/clusters/prod/.well-known/openid-configuration`,
+      )
     ).json()) as { issuer: string; jwks_uri: string };
     expect(gke.issuer).toBe(ISSUER);
     for (const jwksUri of [kube.jwks_uri, gke.jwks_uri]) {
-      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(jwksUri)), { issuer: ISSUER, audience: 'acme-shop.svc.id.goog' });
+      const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(jwksUri)), {
+        issuer: ISSUER,
+        audience: 'acme-shop.svc.id.goog',
+      });
       expect(payload.sub).toBe('system:serviceaccount:shop:cart');
     }
   });
@@ -72,7 +84,10 @@ describe('issuer and keys', () => {
 });
 
 describe('wi-doctor token verify against the sandbox', () => {
-  const verify = async (file: string, options: Partial<TokenVerifyOptions>): Promise<{ code: number; out: string; err: string }> => {
+  const verify = async (
+    file: string,
+    options: Partial<TokenVerifyOptions>,
+  ): Promise<{ code: number; out: string; err: string }> => {
     let out = '';
     let err = '';
     const sink = (append: (s: string) => void): Writable =>
@@ -95,12 +110,17 @@ describe('wi-doctor token verify against the sandbox', () => {
     expect(byIssuer.code).toBe(0);
     expect(JSON.parse(byIssuer.out)).toMatchObject({
       ok: true,
-      keySource: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/projects\/acme-shop\/locations\/europe-west1\/clusters\/prod\/jwks$/),
+      keySource: expect.stringMatching(
+        /^http:\/\/127\.0\.0\.1:\d+\/v1\/projects\/acme-shop\/locations\/europe-west1\/clusters\/prod\/jwks$/,
+      ),
     });
     const byCluster = await verify(file, { fromCluster: true });
     expect(byCluster.code).toBe(0);
     // Without the override, discovery would go to Google: the override is what reaches the sandbox.
-    const elsewhere = await verify(file, { fromIssuer: true, expectIssuer: 'https://container.googleapis.com/v1/projects/other/locations/x/clusters/y' });
+    const elsewhere = await verify(file, {
+      fromIssuer: true,
+      expectIssuer: 'https://container.googleapis.com/v1/projects/other/locations/x/clusters/y',
+    });
     expect(elsewhere.code).not.toBe(0);
   });
 });
@@ -116,6 +136,9 @@ describe.skipIf(!HAS_KUBECTL)('kubectl', () => {
 
   it('kubectl get --raw of the discovery document names the GKE issuer', async () => {
     const r = await kubectl(['get', '--raw', '/.well-known/openid-configuration']);
-    expect(JSON.parse(r.stdout)).toMatchObject({ issuer: ISSUER, jwks_uri: `${sb.endpoints.kubernetes ?? ''}/openid/v1/jwks` });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      issuer: ISSUER,
+      jwks_uri: `${sb.endpoints.kubernetes ?? ''}/openid/v1/jwks`,
+    });
   });
 });

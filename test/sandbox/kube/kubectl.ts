@@ -31,14 +31,20 @@ export function kubectlFor(sb: RunningSandbox): Kubectl {
   };
   const run = (file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Run> =>
     new Promise((resolve) => {
-      const child = execFile(file, args, { env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 124) : 0;
-        resolve({ code, stdout, stderr });
-      });
+      const child = execFile(
+        file,
+        args,
+        { env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 124) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
       if (opts.input !== undefined) child.stdin?.end(opts.input);
       else child.stdin?.end();
     });
-  const kubectl = ((args: string[], opts?: { input?: string; timeoutMs?: number }) => run('kubectl', args, opts)) as Kubectl;
+  const kubectl = ((args: string[], opts?: { input?: string; timeoutMs?: number }) =>
+    run('kubectl', args, opts)) as Kubectl;
   kubectl.sh = (command, timeoutMs) => run('/bin/bash', ['-c', command], { timeoutMs: timeoutMs ?? 60_000 });
   kubectl.env = env;
   kubectl.dispose = () => rmSync(home, { recursive: true, force: true });

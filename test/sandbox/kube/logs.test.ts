@@ -28,14 +28,38 @@ describe.skipIf(!HAS_KUBECTL)('missing-binding through kubectl', () => {
   });
 
   it("the node's gke-metadata-server logs the refusal; curl in the pod shows the 403 body", async () => {
-    const mdsPod = (await kubectl(['get', 'pods', '-n', 'kube-system', '--field-selector', 'spec.nodeName=gke-prod-default-pool-1a2b3c4d-x1y2', '-o', 'name'])).stdout.trim();
+    const mdsPod = (
+      await kubectl([
+        'get',
+        'pods',
+        '-n',
+        'kube-system',
+        '--field-selector',
+        'spec.nodeName=gke-prod-default-pool-1a2b3c4d-x1y2',
+        '-o',
+        'name',
+      ])
+    ).stdout.trim();
     const mds = await kubectl(['logs', '-n', 'kube-system', mdsPod]);
     expect(mds.stdout).toMatch(
       /^E\d{4} [\d:.]+\s+1 \S+\] \[pod:shop\/cart-7d9f8b6c5d-abcde ip:[\d.]+\] "\/computeMetadata\/v1\/instance\/service-accounts\/default\/token" HTTP\/403: Unable to generate access token; IAM returned 403 Forbidden: Permission 'iam\.serviceAccounts\.getAccessToken' denied/m,
     );
-    const curl = await kubectl(['exec', 'deployment/cart', '-n', 'shop', '--', 'curl', '-s', '-H', 'Metadata-Flavor: Google', 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token']);
+    const curl = await kubectl([
+      'exec',
+      'deployment/cart',
+      '-n',
+      'shop',
+      '--',
+      'curl',
+      '-s',
+      '-H',
+      'Metadata-Flavor: Google',
+      'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token',
+    ]);
     expect(curl.code).toBe(0);
     expect(curl.stdout).toMatch(/^Unable to generate access token; IAM returned 403 Forbidden: /);
-    expect(curl.stdout).toContain('This error could be caused by a missing IAM policy binding on the target IAM service account.');
+    expect(curl.stdout).toContain(
+      'This error could be caused by a missing IAM policy binding on the target IAM service account.',
+    );
   });
 });

@@ -31,21 +31,34 @@ spec:
 
 describe('the documents', () => {
   it('v3: one document per group version, with kinds, fieldValidation on writes, merge keys', async () => {
-    const index = (await (await fetch(`${sb.endpoints.kubernetes ?? ''}/openapi/v3`)).json()) as { paths: Record<string, { serverRelativeURL: string }> };
-    expect(Object.keys(index.paths)).toEqual(expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/networking.k8s.io/v1', 'apis/authentication.k8s.io/v1']));
+    const index = (await (await fetch(`${sb.endpoints.kubernetes ?? ''}/openapi/v3`)).json()) as {
+      paths: Record<string, { serverRelativeURL: string }>;
+    };
+    expect(Object.keys(index.paths)).toEqual(
+      expect.arrayContaining(['api/v1', 'apis/apps/v1', 'apis/networking.k8s.io/v1', 'apis/authentication.k8s.io/v1']),
+    );
     const url = index.paths['apis/apps/v1']?.serverRelativeURL ?? '';
     expect(url).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{128}$/);
     const doc = (await (await fetch(`${sb.endpoints.kubernetes ?? ''}${url}`)).json()) as {
-      paths: Record<string, Record<string, { parameters?: { name: string }[]; 'x-kubernetes-group-version-kind'?: Json }>>;
+      paths: Record<
+        string,
+        Record<string, { parameters?: { name: string }[]; 'x-kubernetes-group-version-kind'?: Json }>
+      >;
       components: { schemas: Record<string, Json> };
     };
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']?.patch;
     expect(patch?.['x-kubernetes-group-version-kind']).toEqual({ group: 'apps', kind: 'Deployment', version: 'v1' });
     expect(patch?.parameters?.map((p) => p.name)).toContain('fieldValidation');
     const deployment = doc.components.schemas['io.k8s.api.apps.v1.Deployment'];
-    expect(deployment?.['x-kubernetes-group-version-kind']).toEqual([{ group: 'apps', kind: 'Deployment', version: 'v1' }]);
+    expect(deployment?.['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'apps', kind: 'Deployment', version: 'v1' },
+    ]);
     const podSpec = doc.components.schemas['io.k8s.api.core.v1.PodSpec'] as { properties: Record<string, Json> };
-    expect(podSpec.properties.containers).toMatchObject({ type: 'array', 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
+    expect(podSpec.properties.containers).toMatchObject({
+      type: 'array',
+      'x-kubernetes-patch-merge-key': 'name',
+      'x-kubernetes-patch-strategy': 'merge',
+    });
     expect(podSpec.properties.serviceAccountName).toMatchObject({ type: 'string' });
   });
 
@@ -54,7 +67,9 @@ describe('the documents', () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { swagger: string; definitions: Record<string, Json> };
     expect(doc.swagger).toBe('2.0');
-    expect(doc.definitions['io.k8s.api.core.v1.ServiceAccount']).toMatchObject({ 'x-kubernetes-group-version-kind': [{ group: '', kind: 'ServiceAccount', version: 'v1' }] });
+    expect(doc.definitions['io.k8s.api.core.v1.ServiceAccount']).toMatchObject({
+      'x-kubernetes-group-version-kind': [{ group: '', kind: 'ServiceAccount', version: 'v1' }],
+    });
   });
 });
 
@@ -90,7 +105,9 @@ describe.skipIf(!HAS_KUBECTL)('kubectl explain and apply validation', () => {
     );
     const ssa = await kubectl(['apply', '--server-side', '-f', '-'], { input: BAD });
     expect(ssa.code).toBe(1);
-    expect(ssa.stderr).toContain('failed to create typed patch object (shop/bad; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema');
+    expect(ssa.stderr).toContain(
+      'failed to create typed patch object (shop/bad; apps/v1, Kind=Deployment): .spec.foo: field not declared in schema',
+    );
     const warn = await kubectl(['apply', '--validate=warn', '-f', '-'], { input: BAD });
     expect(warn.code).toBe(0);
     expect(warn.stderr).toContain('Warning: unknown field "spec.foo"');

@@ -9,7 +9,8 @@ import { decodeEnvelope, decodeObject, ProtobufError } from '../../../src/sandbo
 import { HAS_KUBECTL, scenario } from '../helpers.js';
 import { kubectlFor, type Kubectl } from './kubectl.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/kube-protobuf/${name}`, import.meta.url));
+const fixture = (name: string): Buffer =>
+  readFileSync(new URL(`../../fixtures/kube-protobuf/${name}`, import.meta.url));
 
 describe('decoding what kubectl sends', () => {
   it('TokenRequest (kubectl create token cart --audience acme-shop.svc.id.goog --duration 1h)', () => {
@@ -28,10 +29,19 @@ describe('decoding what kubectl sends', () => {
       kind: 'ServiceAccount',
       metadata: { name: 'foo', namespace: 'shop' },
     });
-    expect(decodeObject(fixture('namespace.pb'))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod2' }, spec: {}, status: {} });
+    expect(decodeObject(fixture('namespace.pb'))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'prod2' },
+      spec: {},
+      status: {},
+    });
     expect(decodeObject(fixture('configmap.pb'))).toMatchObject({ kind: 'ConfigMap', data: { a: 'b' } });
     // bytes are base64 in JSON
-    expect(decodeObject(fixture('secret.pb'))).toMatchObject({ kind: 'Secret', data: { a: Buffer.from('b').toString('base64') } });
+    expect(decodeObject(fixture('secret.pb'))).toMatchObject({
+      kind: 'Secret',
+      data: { a: Buffer.from('b').toString('base64') },
+    });
   });
 
   it('Deployment and Job, with their pod templates (kubectl create deployment/job)', () => {
@@ -42,7 +52,10 @@ describe('decoding what kubectl sends', () => {
       spec: {
         replicas: 2,
         selector: { matchLabels: { app: 'web' } },
-        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: { containers: [{ name: 'nginx', image: 'nginx', resources: {} }] },
+        },
         strategy: {},
       },
       status: {},
@@ -61,7 +74,10 @@ describe('decoding what kubectl sends', () => {
       spec: { resourceAttributes: { namespace: 'shop', verb: 'get', resource: 'pods' } },
       status: {},
     });
-    expect(decodeObject(fixture('selfsubjectreview.pb'))).toMatchObject({ kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1' });
+    expect(decodeObject(fixture('selfsubjectreview.pb'))).toMatchObject({
+      kind: 'SelfSubjectReview',
+      apiVersion: 'authentication.k8s.io/v1',
+    });
   });
 
   it('refuses what is not the envelope, or names an unknown kind', () => {
@@ -84,7 +100,17 @@ describe.skipIf(!HAS_KUBECTL)("kubectl's typed commands against the sandbox", ()
   });
 
   it("the guide's kubectl create token … --audience … --duration 1h", async () => {
-    const r = await kubectl(['create', 'token', 'cart', '-n', 'shop', '--audience', 'acme-shop.svc.id.goog', '--duration', '1h']);
+    const r = await kubectl([
+      'create',
+      'token',
+      'cart',
+      '-n',
+      'shop',
+      '--audience',
+      'acme-shop.svc.id.goog',
+      '--duration',
+      '1h',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const [, payload = ''] = r.stdout.trim().split('.');
@@ -94,15 +120,21 @@ describe.skipIf(!HAS_KUBECTL)("kubectl's typed commands against the sandbox", ()
   });
 
   it('create serviceaccount, namespace, deployment; auth can-i; auth whoami', async () => {
-    expect((await kubectl(['create', 'serviceaccount', 'batch', '-n', 'shop'])).stdout).toBe('serviceaccount/batch created\n');
+    expect((await kubectl(['create', 'serviceaccount', 'batch', '-n', 'shop'])).stdout).toBe(
+      'serviceaccount/batch created\n',
+    );
     expect((await kubectl(['create', 'namespace', 'staging'])).stdout).toBe('namespace/staging created\n');
     expect((await kubectl(['create', 'deployment', 'web', '-n', 'staging', '--image=nginx:1.27'])).stdout).toBe(
       'deployment.apps/web created\n',
     );
-    expect((await kubectl(['get', 'sa', 'default', '-n', 'staging', '-o', 'name'])).stdout).toBe('serviceaccount/default\n');
+    expect((await kubectl(['get', 'sa', 'default', '-n', 'staging', '-o', 'name'])).stdout).toBe(
+      'serviceaccount/default\n',
+    );
     expect((await kubectl(['auth', 'can-i', 'create', 'serviceaccounts/token', '-n', 'shop'])).stdout).toBe('yes\n');
     const who = await kubectl(['auth', 'whoami']);
-    expect(who.stdout).toMatch(/^ATTRIBUTE\s+VALUE\nUsername\s+admin@example\.com\nGroups\s+\[system:authenticated\]\n$/);
+    expect(who.stdout).toMatch(
+      /^ATTRIBUTE\s+VALUE\nUsername\s+admin@example\.com\nGroups\s+\[system:authenticated\]\n$/,
+    );
   });
 
   it('a protobuf body that is not one gets the Status the server gives, not a parse error of its own', async () => {

@@ -25,7 +25,11 @@ describe('printing rules', () => {
   });
 
   it('a Table only for the Accept header kubectl get sends', () => {
-    expect(wantsTable('application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json')).toBe(true);
+    expect(
+      wantsTable(
+        'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json',
+      ),
+    ).toBe(true);
     expect(wantsTable('application/json')).toBe(false);
     expect(wantsTable(undefined)).toBe(false);
   });
@@ -55,37 +59,100 @@ describe.skipIf(!HAS_KUBECTL)('kubectl get against the healthy world', () => {
     expect(t.header).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
     expect(t.rows).toContainEqual(['cart-7d9f8b6c5d-abcde', '1/1', 'Running', '0', expect.stringMatching(/^\d+d$/)]);
     const w = await get('pods', '-n', 'shop', '-o', 'wide');
-    expect(w.header).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+    expect(w.header).toEqual([
+      'NAME',
+      'READY',
+      'STATUS',
+      'RESTARTS',
+      'AGE',
+      'IP',
+      'NODE',
+      'NOMINATED NODE',
+      'READINESS GATES',
+    ]);
     const cart = w.rows.find((r) => r[0] === 'cart-7d9f8b6c5d-abcde');
     expect(cart?.[5]).toMatch(/^10\.4\.\d+\.\d+$/);
     expect(cart?.slice(6)).toEqual(['gke-prod-default-pool-1a2b3c4d-x1y2', '<none>', '<none>']);
     const all = await get('pods', '-A');
     expect(all.header.slice(0, 2)).toEqual(['NAMESPACE', 'NAME']);
-    expect(all.rows.filter((r) => r[0] === 'kube-system' && /^gke-metadata-server-\w{5}$/.test(r[1] ?? ''))).toHaveLength(2);
+    expect(
+      all.rows.filter((r) => r[0] === 'kube-system' && /^gke-metadata-server-\w{5}$/.test(r[1] ?? '')),
+    ).toHaveLength(2);
   });
 
   it('nodes: STATUS ROLES AGE VERSION, wide adds addresses, OS image, kernel, runtime', async () => {
     const t = await get('nodes');
     expect(t.header).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
-    expect(t.rows).toContainEqual(['gke-prod-default-pool-1a2b3c4d-x1y2', 'Ready', '<none>', expect.stringMatching(/^\d+d$/), 'v1.32.4-gke.1106006']);
+    expect(t.rows).toContainEqual([
+      'gke-prod-default-pool-1a2b3c4d-x1y2',
+      'Ready',
+      '<none>',
+      expect.stringMatching(/^\d+d$/),
+      'v1.32.4-gke.1106006',
+    ]);
     const w = await get('nodes', '-o', 'wide');
-    expect(w.header).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']);
-    expect(w.rows[0]?.slice(7)).toEqual(['Container-Optimized OS from Google', expect.stringMatching(/^\d+\.\d+/), expect.stringMatching(/^containerd:\/\//)]);
+    expect(w.header).toEqual([
+      'NAME',
+      'STATUS',
+      'ROLES',
+      'AGE',
+      'VERSION',
+      'INTERNAL-IP',
+      'EXTERNAL-IP',
+      'OS-IMAGE',
+      'KERNEL-VERSION',
+      'CONTAINER-RUNTIME',
+    ]);
+    expect(w.rows[0]?.slice(7)).toEqual([
+      'Container-Optimized OS from Google',
+      expect.stringMatching(/^\d+\.\d+/),
+      expect.stringMatching(/^containerd:\/\//),
+    ]);
   });
 
   it('deployments, replicasets, daemonsets, service accounts, namespaces', async () => {
     const d = await get('deployments', '-n', 'shop', '-o', 'wide');
     expect(d.header).toEqual(['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'CONTAINERS', 'IMAGES', 'SELECTOR']);
-    expect(d.rows).toContainEqual(['cart', '1/1', '1', '1', expect.any(String), 'app', 'us-docker.pkg.dev/sandbox/apps/app:1.0', 'app=cart']);
+    expect(d.rows).toContainEqual([
+      'cart',
+      '1/1',
+      '1',
+      '1',
+      expect.any(String),
+      'app',
+      'us-docker.pkg.dev/sandbox/apps/app:1.0',
+      'app=cart',
+    ]);
     const rs = await get('replicasets', '-n', 'shop');
     expect(rs.header).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'AGE']);
     expect(rs.rows).toContainEqual(['cart-7d9f8b6c5d', '1', '1', '1', expect.any(String)]);
     const ds = await get('daemonsets', '-n', 'kube-system');
-    expect(ds.header).toEqual(['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE']);
-    expect(ds.rows[0]?.slice(0, 7)).toEqual(['gke-metadata-server', '2', '2', '2', '2', '2', 'iam.gke.io/gke-metadata-server-enabled=true']);
+    expect(ds.header).toEqual([
+      'NAME',
+      'DESIRED',
+      'CURRENT',
+      'READY',
+      'UP-TO-DATE',
+      'AVAILABLE',
+      'NODE SELECTOR',
+      'AGE',
+    ]);
+    expect(ds.rows[0]?.slice(0, 7)).toEqual([
+      'gke-metadata-server',
+      '2',
+      '2',
+      '2',
+      '2',
+      '2',
+      'iam.gke.io/gke-metadata-server-enabled=true',
+    ]);
     const sa = await get('serviceaccounts', '-n', 'shop');
     expect(sa.header).toEqual(['NAME', 'SECRETS', 'AGE']);
-    expect(sa.rows.map((r) => r.slice(0, 2))).toEqual([['api', '0'], ['cart', '0'], ['default', '0']]);
+    expect(sa.rows.map((r) => r.slice(0, 2))).toEqual([
+      ['api', '0'],
+      ['cart', '0'],
+      ['default', '0'],
+    ]);
     const ns = await get('namespaces');
     expect(ns.header).toEqual(['NAME', 'STATUS', 'AGE']);
     expect(ns.rows).toContainEqual(['shop', 'Active', expect.any(String)]);
@@ -96,7 +163,8 @@ describe.skipIf(!HAS_KUBECTL)('kubectl get against the healthy world', () => {
     expect(none.code).toBe(0);
     expect(none.stderr).toBe('No resources found in shop namespace.\n');
     const applied = await kubectl(['apply', '-f', '-'], {
-      input: 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: cart}}\n  policyTypes: [Egress]\n',
+      input:
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny-egress, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: cart}}\n  policyTypes: [Egress]\n',
     });
     expect(applied.stdout).toBe('networkpolicy.networking.k8s.io/deny-egress created\n');
     const np = await get('netpol', '-n', 'shop');

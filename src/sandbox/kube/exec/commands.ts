@@ -57,7 +57,13 @@ const GOOGLE_HOSTS: Record<string, string> = {
   'oauth2.googleapis.com': 'WI_DOCTOR_OAUTH2_ENDPOINT',
 };
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', '169.254.169.254']);
-const KUBERNETES_HOSTS = new Set(['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', KUBERNETES_SERVICE_IP]);
+const KUBERNETES_HOSTS = new Set([
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+  KUBERNETES_SERVICE_IP,
+]);
 
 /** Where a URL of the pod's world goes in the sandbox, or undefined when the name does not resolve. */
 function route(ctx: ExecContext, url: URL): string | undefined {
@@ -139,7 +145,9 @@ const curl: Command = async (ctx, args) => {
         if (ch === 'v') verbose = true;
       }
     } else if (a.startsWith('-')) {
-      ctx.io.err(lines(ctx, `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`));
+      ctx.io.err(
+        lines(ctx, `curl: option ${a}: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information\n`),
+      );
       return 2;
     } else url = a;
   }
@@ -163,7 +171,16 @@ const curl: Command = async (ctx, args) => {
   const limitMs = maxTime !== undefined && Number.isFinite(maxTime) && maxTime > 0 ? maxTime * 1000 : 130_000;
   if (data !== undefined) headers['Content-Type'] ??= 'application/x-www-form-urlencoded';
   if (verbose) {
-    ctx.io.err(lines(ctx, `*   Trying ${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}...\n* Connected to ${parsed.hostname}\n> ${method ?? (data !== undefined ? 'POST' : 'GET')} ${parsed.pathname}${parsed.search} HTTP/1.1\n> Host: ${parsed.host}\n${Object.entries(headers).map(([k, v]) => `> ${k}: ${v}\n`).join('')}>\n`));
+    ctx.io.err(
+      lines(
+        ctx,
+        `*   Trying ${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? 443 : 80)}...\n* Connected to ${parsed.hostname}\n> ${method ?? (data !== undefined ? 'POST' : 'GET')} ${parsed.pathname}${parsed.search} HTTP/1.1\n> Host: ${parsed.host}\n${Object.entries(
+          headers,
+        )
+          .map(([k, v]) => `> ${k}: ${v}\n`)
+          .join('')}>\n`,
+      ),
+    );
   }
   let res: Response;
   const abort = new AbortController();
@@ -199,7 +216,9 @@ const curl: Command = async (ctx, args) => {
     clearTimeout(timer);
   }
   const statusLine = `HTTP/1.1 ${res.status} ${REASONS[res.status] ?? ''}`.trimEnd();
-  const headerText = [...res.headers.entries()].map(([k, v]) => `${k.replace(/(^|-)[a-z]/g, (m) => m.toUpperCase())}: ${v}`);
+  const headerText = [...res.headers.entries()].map(
+    ([k, v]) => `${k.replace(/(^|-)[a-z]/g, (m) => m.toUpperCase())}: ${v}`,
+  );
   if (verbose) ctx.io.err(lines(ctx, `< ${statusLine}\n${headerText.map((h) => `< ${h}\n`).join('')}<\n`));
   if (fail && res.status >= 400) {
     if (errors) ctx.io.err(lines(ctx, `curl: (22) The requested URL returned error: ${res.status}\n`));
@@ -207,7 +226,8 @@ const curl: Command = async (ctx, args) => {
   }
   if (!silent && !ctx.tty && output === undefined) ctx.io.err(progressMeter(body.length));
   const head = include ? `${statusLine}\r\n${headerText.join('\r\n')}\r\n\r\n` : '';
-  if (output !== undefined && output !== '-') ctx.fs.write(ctx.fs.resolve(output, ctx.cwd), Buffer.concat([Buffer.from(head), body]));
+  if (output !== undefined && output !== '-')
+    ctx.fs.write(ctx.fs.resolve(output, ctx.cwd), Buffer.concat([Buffer.from(head), body]));
   else {
     if (head !== '') ctx.io.out(head);
     ctx.io.out(ctx.tty ? Buffer.from(body.toString('utf8').replace(/\r?\n/g, '\r\n')) : body);
@@ -244,7 +264,12 @@ const nslookup: Command = async (ctx, args) => {
     return 1;
   }
   const local = ip === KUBERNETES_SERVICE_IP || ip.startsWith('34.118.');
-  ctx.io.out(lines(ctx, `${server}${local ? '' : 'Non-authoritative answer:\n'}Name:\t${local && !name.includes('.svc') ? `${name}.svc.cluster.local` : name}\nAddress: ${ip}\n\n`));
+  ctx.io.out(
+    lines(
+      ctx,
+      `${server}${local ? '' : 'Non-authoritative answer:\n'}Name:\t${local && !name.includes('.svc') ? `${name}.svc.cluster.local` : name}\nAddress: ${ip}\n\n`,
+    ),
+  );
   return Promise.resolve(0);
 };
 
@@ -327,13 +352,24 @@ const ls: Command = async (ctx, args) => {
     const rows: string[][] = [];
     let blocks = 0;
     for (const n of names) {
-      const full = e.type !== 'dir' ? p : n === '.' ? p : n === '..' ? ctx.fs.resolve(`${p}/..`) : `${p === '/' ? '' : p}/${n}`;
+      const full =
+        e.type !== 'dir' ? p : n === '.' ? p : n === '..' ? ctx.fs.resolve(`${p}/..`) : `${p === '/' ? '' : p}/${n}`;
       const entry = n === '.' || n === '..' ? ctx.fs.stat(full) : ctx.fs.stat(full, false);
       if (!entry) continue;
       const size = await ctx.fs.size(full, entry);
       if (entry.type !== 'link' && n !== '..') blocks += Math.ceil(size / 4096) * 4;
       const name = entry.type === 'link' ? `${n} -> ${entry.target}` : n;
-      rows.push([modeString(entry), entry.type === 'dir' ? String(2 + ctx.fs.list(full).filter((x) => ctx.fs.stat(`${full}/${x}`, false)?.type === 'dir').length) : '1', 'root', 'root', String(size), lsDate(entry.mtime, now), name]);
+      rows.push([
+        modeString(entry),
+        entry.type === 'dir'
+          ? String(2 + ctx.fs.list(full).filter((x) => ctx.fs.stat(`${full}/${x}`, false)?.type === 'dir').length)
+          : '1',
+        'root',
+        'root',
+        String(size),
+        lsDate(entry.mtime, now),
+        name,
+      ]);
     }
     const width = (i: number): number => Math.max(...rows.map((r) => (r[i] ?? '').length));
     const out = rows.map(
@@ -358,7 +394,8 @@ const test: Command = (ctx, rawArgs) => {
     else if (op === '-e' || op === '-r' || op === '-s' || op === '-w' || op === '-x') ok = e !== undefined;
     else if (op === '-z') ok = arg === '';
     else if (op === '-n') ok = arg !== '';
-  } else if (args.length === 3) ok = args[1] === '=' || args[1] === '==' ? args[0] === args[2] : args[1] === '!=' ? args[0] !== args[2] : false;
+  } else if (args.length === 3)
+    ok = args[1] === '=' || args[1] === '==' ? args[0] === args[2] : args[1] === '!=' ? args[0] !== args[2] : false;
   else if (args.length === 1) ok = (args[0] ?? '') !== '';
   return Promise.resolve(ok ? 0 : 1);
 };
@@ -372,7 +409,12 @@ function tarHeader(name: string, size: number, mtime: number, dir = false): Buff
   h.write('0000000\0', 108);
   h.write('0000000\0', 116);
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124);
-  h.write(`${Math.floor(mtime / 1000).toString(8).padStart(11, '0')}\0`, 136);
+  h.write(
+    `${Math.floor(mtime / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+  );
   h.write('        ', 148);
   h.write(dir ? '5' : '0', 156);
   h.write('ustar\0', 257);
@@ -434,7 +476,9 @@ const tar: Command = async (ctx, args) => {
     for (const r of rest) {
       const p = ctx.fs.resolve(r, dir);
       if (!ctx.fs.stat(p)) {
-        ctx.io.err(`tar: ${r}: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n`);
+        ctx.io.err(
+          `tar: ${r}: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n`,
+        );
         return 2;
       }
       await add(p, r.replace(/^\/+/, ''));
@@ -443,7 +487,7 @@ const tar: Command = async (ctx, args) => {
     ctx.io.out(Buffer.concat(chunks));
     return 0;
   }
-  ctx.io.err('tar: You must specify one of the \'-Acdtrux\', \'--delete\' or \'--test-label\' options\n');
+  ctx.io.err("tar: You must specify one of the '-Acdtrux', '--delete' or '--test-label' options\n");
   return 2;
 };
 
@@ -463,7 +507,9 @@ const node: Command = async (ctx, args) => {
   const p = ctx.fs.resolve(file, ctx.cwd);
   const e = ctx.fs.stat(p);
   if (e?.type !== 'file') {
-    ctx.io.err(lines(ctx, `node:internal/modules/cjs/loader:1228\n  throw err;\n  ^\n\nError: Cannot find module '${p}'\n`));
+    ctx.io.err(
+      lines(ctx, `node:internal/modules/cjs/loader:1228\n  throw err;\n  ^\n\nError: Cannot find module '${p}'\n`),
+    );
     return 1;
   }
   const dir = await mkdtemp(join(tmpdir(), 'wi-sandbox-exec-'));
@@ -476,16 +522,24 @@ const node: Command = async (ctx, args) => {
       ...ctx.env,
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       // The sandbox's plumbing: what 169.254.169.254, metadata.google.internal and Google's APIs are here.
-      ...(mds !== undefined ? { GCE_METADATA_HOST: mds, WI_DOCTOR_METADATA_IP: '127.0.0.1', WI_DOCTOR_METADATA_DNS_NAME: 'localhost' } : {}),
+      ...(mds !== undefined
+        ? { GCE_METADATA_HOST: mds, WI_DOCTOR_METADATA_IP: '127.0.0.1', WI_DOCTOR_METADATA_DNS_NAME: 'localhost' }
+        : {}),
       ...Object.fromEntries(Object.entries(links?.env ?? {}).filter(([k]) => /^WI_DOCTOR_[A-Z0-9]+_ENDPOINT$/.test(k))),
       POD_NAMESPACE: ctx.pod.metadata.namespace ?? '',
       POD_NAME: ctx.pod.metadata.name,
       ...(ctx.pod.spec.nodeName !== undefined ? { NODE_NAME: ctx.pod.spec.nodeName } : {}),
     };
-    const child = spawn(process.execPath, [script, ...args.slice(1)], { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [script, ...args.slice(1)], {
+      env,
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     ctx.onAbort(() => child.kill('SIGKILL'));
     const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (d: Buffer) => ctx.io.out(ctx.tty ? Buffer.from(d.toString('utf8').replace(/\r?\n/g, '\r\n')) : d));
+    child.stdout.on('data', (d: Buffer) =>
+      ctx.io.out(ctx.tty ? Buffer.from(d.toString('utf8').replace(/\r?\n/g, '\r\n')) : d),
+    );
     child.stderr.on('data', (d: Buffer) => ctx.io.err(d));
     void ctx.io.stdin().then((input) => {
       child.stdin.end(input);
@@ -563,7 +617,13 @@ const grep: Command = async (ctx, args) => {
   });
   if (!quiet) {
     if (count) ctx.io.out(`${hits.length}\n`);
-    else if (only) ctx.io.out(hits.flatMap((l) => l.match(re) ?? []).map((m) => `${m}\n`).join(''));
+    else if (only)
+      ctx.io.out(
+        hits
+          .flatMap((l) => l.match(re) ?? [])
+          .map((m) => `${m}\n`)
+          .join(''),
+      );
     else ctx.io.out(hits.map((l) => `${l}\n`).join(''));
   }
   return hits.length > 0 ? 0 : 1;
@@ -586,7 +646,12 @@ const head: Command = async (ctx, args) => {
   const { n, files } = countArg(args);
   const text = await input(ctx, files);
   if (text === undefined) return 1;
-  ctx.io.out(splitLines(text).slice(0, n).map((l) => `${l}\n`).join(''));
+  ctx.io.out(
+    splitLines(text)
+      .slice(0, n)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   return 0;
 };
 
@@ -594,7 +659,12 @@ const tail: Command = async (ctx, args) => {
   const { n, files } = countArg(args);
   const text = await input(ctx, files);
   if (text === undefined) return 1;
-  ctx.io.out(splitLines(text).slice(-n).map((l) => `${l}\n`).join(''));
+  ctx.io.out(
+    splitLines(text)
+      .slice(-n)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   return 0;
 };
 
@@ -626,13 +696,26 @@ const cut: Command = async (ctx, args) => {
   }
   const text = await input(ctx, files);
   if (text === undefined) return 1;
-  ctx.io.out(splitLines(text).map((l) => `${fields.map((f) => l.split(delim)[f - 1] ?? '').filter((x, i) => x !== '' || i === 0).join(delim)}\n`).join(''));
+  ctx.io.out(
+    splitLines(text)
+      .map(
+        (l) =>
+          `${fields
+            .map((f) => l.split(delim)[f - 1] ?? '')
+            .filter((x, i) => x !== '' || i === 0)
+            .join(delim)}\n`,
+      )
+      .join(''),
+  );
   return 0;
 };
 
 const base64: Command = async (ctx, args) => {
   const decode = args.includes('-d') || args.includes('--decode');
-  const text = await input(ctx, args.filter((a) => !a.startsWith('-')));
+  const text = await input(
+    ctx,
+    args.filter((a) => !a.startsWith('-')),
+  );
   if (text === undefined) return 1;
   if (decode) {
     const clean = text.replace(/\s+/g, '');
@@ -644,7 +727,13 @@ const base64: Command = async (ctx, args) => {
     ctx.io.out(Buffer.from(clean, 'base64'));
     return 0;
   }
-  ctx.io.out(`${(Buffer.from(text).toString('base64').match(/.{1,76}/g) ?? []).join('\n')}\n`);
+  ctx.io.out(
+    `${(
+      Buffer.from(text)
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []
+    ).join('\n')}\n`,
+  );
   return 0;
 };
 
@@ -695,7 +784,9 @@ export const COMMANDS: Record<string, Command> = {
   id: simple(() => 'uid=0(root) gid=0(root) groups=0(root)\n'),
   pwd: simple((ctx) => `${ctx.cwd}\n`),
   date: simple((ctx) => `${new Date(ctx.cluster.now()).toUTCString().replace(/GMT$/, 'UTC')}\n`),
-  uname: simple((_ctx, args) => (args.includes('-a') ? `Linux ${'sandbox'} 6.6.72+ #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n` : 'Linux\n')),
+  uname: simple((_ctx, args) =>
+    args.includes('-a') ? `Linux sandbox 6.6.72+ #1 SMP PREEMPT_DYNAMIC x86_64 GNU/Linux\n` : 'Linux\n',
+  ),
   sleep: async (ctx, args) => {
     const s = Number(args[0] ?? 0);
     await new Promise<void>((resolve) => {

@@ -27,14 +27,28 @@ export class PodFs {
   constructor(
     readonly pod: Pod,
     mint: MintToken,
-    clusterName: string,
     project: string,
   ) {
     const started = Date.parse(pod.status?.startTime ?? '') || Date.now();
     const dir = (p: string, mode = 0o755): void => {
       this.entries.set(p, { type: 'dir', mode, mtime: started });
     };
-    for (const d of ['/', '/bin', '/etc', '/home', '/proc', '/root', '/tmp', '/usr', '/usr/bin', '/usr/local', '/usr/local/bin', '/var', '/var/run', '/var/run/secrets'])
+    for (const d of [
+      '/',
+      '/bin',
+      '/etc',
+      '/home',
+      '/proc',
+      '/root',
+      '/tmp',
+      '/usr',
+      '/usr/bin',
+      '/usr/local',
+      '/usr/local/bin',
+      '/var',
+      '/var/run',
+      '/var/run/secrets',
+    ])
       dir(d, d === '/tmp' ? 0o1777 : d === '/root' ? 0o700 : 0o755);
     const ns = pod.metadata.namespace ?? 'default';
     const file = (p: string, text: string, mode = 0o644): void => {
@@ -49,7 +63,6 @@ export class PodFs {
       '/etc/resolv.conf',
       `search ${ns}.svc.cluster.local svc.cluster.local cluster.local c.${project}.internal google.internal\nnameserver ${KUBE_DNS_IP}\noptions ndots:5\n`,
     );
-    void clusterName;
     // Projected volumes: the kubelet writes them into a timestamped folder and points ..data at it.
     const stamp = new Date(started + 2000).toISOString().replace(/[-:]/g, '_').replace('T', '_').replace(/\..*$/, '');
     const volumes = new Map<string, unknown>(arr(pod.spec.volumes).map((v) => [str(at(v, 'name')), v]));
@@ -79,9 +92,14 @@ export class PodFs {
           files.push([str(token.path) || 'token', async () => Buffer.from(await mint(spec))]);
         }
         for (const item of arr(at(s, 'configMap', 'items')).map(obj))
-          if (str(item.key) === 'ca.crt') files.push([str(item.path), () => Buffer.from('-----BEGIN CERTIFICATE-----\nc2FuZGJveA==\n-----END CERTIFICATE-----\n')]);
+          if (str(item.key) === 'ca.crt')
+            files.push([
+              str(item.path),
+              () => Buffer.from('-----BEGIN CERTIFICATE-----\nc2FuZGJveA==\n-----END CERTIFICATE-----\n'),
+            ]);
         for (const item of arr(at(s, 'downwardAPI', 'items')).map(obj))
-          if (str(at(item, 'fieldRef', 'fieldPath')) === 'metadata.namespace') files.push([str(item.path), () => Buffer.from(ns)]);
+          if (str(at(item, 'fieldRef', 'fieldPath')) === 'metadata.namespace')
+            files.push([str(item.path), () => Buffer.from(ns)]);
         for (const [name, read] of files) {
           this.entries.set(`${mountPath}/${data}/${name}`, {
             type: 'file',
@@ -89,7 +107,12 @@ export class PodFs {
             mtime: started,
             data: async () => Promise.resolve(read()),
           });
-          this.entries.set(`${mountPath}/${name}`, { type: 'link', mode: 0o777, mtime: started, target: `..data/${name}` });
+          this.entries.set(`${mountPath}/${name}`, {
+            type: 'link',
+            mode: 0o777,
+            mtime: started,
+            target: `..data/${name}`,
+          });
         }
       }
     }

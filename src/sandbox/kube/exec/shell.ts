@@ -7,6 +7,8 @@ import { lookup, type ExecContext, type ExecIo } from './commands.js';
 
 type Op = ';' | '&&' | '||' | '|';
 
+type Token = { word: string } | { op: Op } | { redirect: string };
+
 interface Redirect {
   fd: 1 | 2 | 0;
   to: string;
@@ -21,8 +23,8 @@ interface Simple {
 class ShellSyntax extends Error {}
 
 /** Splits a script into words and operators, expanding variables and command substitutions. */
-async function tokenize(ctx: ExecContext, script: string, vars: Record<string, string>): Promise<(string | Op | { redirect: string })[]> {
-  const out: (string | Op | { redirect: string })[] = [];
+async function tokenize(ctx: ExecContext, script: string, vars: Record<string, string>): Promise<Token[]> {
+  const out: Token[] = [];
   let i = 0;
   const n = script.length;
   const lookupVar = (name: string): string => vars[name] ?? ctx.env[name] ?? '';
@@ -78,7 +80,7 @@ async function tokenize(ctx: ExecContext, script: string, vars: Record<string, s
       continue;
     }
     if (ch === '\n' || ch === ';') {
-      out.push(';');
+      out.push({ op: ';' });
       i++;
       continue;
     }
@@ -87,12 +89,12 @@ async function tokenize(ctx: ExecContext, script: string, vars: Record<string, s
       continue;
     }
     if (script.startsWith('&&', i) || script.startsWith('||', i)) {
-      out.push(script.slice(i, i + 2) as Op);
+      out.push({ op: script.startsWith('&&', i) ? '&&' : '||' });
       i += 2;
       continue;
     }
     if (ch === '|') {
-      out.push('|');
+      out.push({ op: '|' });
       i++;
       continue;
     }
@@ -131,7 +133,7 @@ async function tokenize(ctx: ExecContext, script: string, vars: Record<string, s
       } else if (c === '$') word += await readDollar();
       else word += script[i++] ?? '';
     }
-    out.push(word);
+    out.push({ word });
   }
   return out;
 }
@@ -163,7 +165,13 @@ function io(ctx: ExecContext, stdin: Buffer | undefined, capture: Buffer[] | und
   };
 }
 
-async function runSimple(ctx: ExecContext, cmd: Simple, vars: Record<string, string>, stdin: Buffer | undefined, capture: Buffer[] | undefined): Promise<number> {
+async function runSimple(
+  ctx: ExecContext,
+  cmd: Simple,
+  vars: Record<string, string>,
+  stdin: Buffer | undefined,
+  capture: Buffer[] | undefined,
+): Promise<number> {
   let words = cmd.words;
   while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0] ?? '')) {
     const w = words[0] ?? '';
@@ -208,7 +216,7 @@ class ShellExit extends Error {
 
 /** Runs a script; returns its exit status. */
 export async function runScript(ctx: ExecContext, script: string, vars: Record<string, string> = {}): Promise<number> {
-  let tokens: Awaited<ReturnType<typeof tokenize>>;
+  let tokens: Token[];
   let status = 0;
   try {
     // Tokenize statement by statement so that $(…) and $? see what ran before them.
@@ -266,23 +274,25 @@ function splitStatements(script: string): { text: string; op: ';' | '&&' | '||' 
   return out;
 }
 
-async function runPipeline(ctx: ExecContext, tokens: Awaited<ReturnType<typeof tokenize>>, vars: Record<string, string>): Promise<number> {
+async function runPipeline(ctx: ExecContext, tokens: Token[], vars: Record<string, string>): Promise<number> {
   const stages: Simple[] = [{ words: [], redirects: [] }];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const cur = stages[stages.length - 1] ?? { words: [], redirects: [] };
-    if (t === '|') stages.push({ words: [], redirects: [] });
-    else if (typeof t === 'object') {
+    if (t === undefined) continue;
+    if ('op' in t) {
+      if (t.op === '|') stages.push({ words: [], redirects: [] });
+    } else if ('redirect' in t) {
       const r = t.redirect;
       if (r === '2>&1') {
         cur.redirects.push({ fd: 2, to: '&1', append: false });
         continue;
       }
       const target = tokens[++i];
-      if (typeof target !== 'string') throw new ShellSyntax('Syntax error: redirection unexpected');
+      if (target === undefined || !('word' in target)) throw new ShellSyntax('Syntax error: redirection unexpected');
       const fd = r === '<' ? 0 : r.startsWith('2') ? 2 : 1;
-      cur.redirects.push({ fd, to: target, append: r.endsWith('>>') });
-    } else if (t !== undefined && t !== ';' && t !== '&&' && t !== '||') cur.words.push(t);
+      cur.redirects.push({ fd, to: target.word, append: r.endsWith('>>') });
+    } else cur.words.push(t.word);
   }
   let input: Buffer | undefined;
   let status = 0;

@@ -25,12 +25,28 @@ const ERROR = 3;
 const CLOSE = 255;
 
 function status(code: number, reason: string, message: string, details?: Record<string, unknown>): string {
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
+  return JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    ...(details ? { details } : {}),
+    code,
+  });
 }
 
-function refuse(socket: Socket, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
+function refuse(
+  socket: Socket,
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): void {
   const body = status(code, reason, message, details);
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' }[code] ?? 'Error';
+  const text =
+    { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 500: 'Internal Server Error' }[code] ?? 'Error';
   socket.end(
     `HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -51,11 +67,16 @@ function podFs(world: World, cluster: ClusterState, pod: Pod): PodFs {
       pod,
       async (spec) => {
         const ns = pod.metadata.namespace ?? 'default';
-        const sa = cluster.store.get<ServiceAccountObject>('serviceaccounts', ns, pod.spec.serviceAccountName ?? 'default');
+        const sa = cluster.store.get<ServiceAccountObject>(
+          'serviceaccounts',
+          ns,
+          pod.spec.serviceAccountName ?? 'default',
+        );
         if (!sa) return '';
-        return (await mintKsaToken(world, cluster, sa, [spec.audience ?? cluster.tokenIssuer], spec.expirationSeconds, pod)).token;
+        return (
+          await mintKsaToken(world, cluster, sa, [spec.audience ?? cluster.tokenIssuer], spec.expirationSeconds, pod)
+        ).token;
       },
-      cluster.name,
       cluster.project,
     );
     all.set(key, fs);
@@ -149,7 +170,8 @@ export function execUpgrade(world: World, cluster: ClusterState) {
     const running = arr(at(pod, 'status', 'containerStatuses'))
       .map(obj)
       .some((s) => str(s.name) === container && at(s, 'state', 'running') !== undefined);
-    if (!running) return refuse(socket, 400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
+    if (!running)
+      return refuse(socket, 400, 'BadRequest', `unable to upgrade connection: container not found ("${container}")`);
     if (m[3] === 'attach') return refuse(socket, 400, 'BadRequest', 'the sandbox does not play kubectl attach');
     const command = url.searchParams.getAll('command');
     const tty = url.searchParams.get('tty') === 'true';
@@ -237,7 +259,10 @@ async function session(ws: WebSocket, a: SessionArgs): Promise<void> {
     }
     if (shell && args[0] === '-c') code = await runScript(ctx, args[1] ?? '');
     else if (shell && args.length > 0) {
-      const script = ctx.fs.stat(ctx.fs.resolve(args[0] ?? ''))?.type === 'file' ? (await ctx.fs.read(ctx.fs.resolve(args[0] ?? ''))).toString('utf8') : undefined;
+      const script =
+        ctx.fs.stat(ctx.fs.resolve(args[0] ?? ''))?.type === 'file'
+          ? (await ctx.fs.read(ctx.fs.resolve(args[0] ?? ''))).toString('utf8')
+          : undefined;
       if (script === undefined) {
         ctx.io.err(`${bin.replace(/^.*\//, '')}: 0: cannot open ${args[0] ?? ''}: No such file\n`);
         code = 2;

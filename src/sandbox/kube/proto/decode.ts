@@ -100,7 +100,12 @@ function scalarValue(f: FieldDef, w: WireField): unknown {
     case 'uint64':
       return Number(w.num ?? 0n);
     case 'double':
-      return Buffer.from(BigInt.asUintN(64, w.num ?? 0n).toString(16).padStart(16, '0'), 'hex').readDoubleBE(0);
+      return Buffer.from(
+        BigInt.asUintN(64, w.num ?? 0n)
+          .toString(16)
+          .padStart(16, '0'),
+        'hex',
+      ).readDoubleBE(0);
     case 'float':
       return Buffer.from(
         Number(w.num ?? 0n)

@@ -69,7 +69,15 @@ function parseMessage(name: string, spec: string): MessageDef {
       map = true;
       t = t.slice(1, -1).split(':')[1] ?? 'string';
     }
-    fields.push({ name: fname, json: JSON_NAMES[fname] ?? fname, no: Number(no), type: valueType(t), repeated, map, pointer });
+    fields.push({
+      name: fname,
+      json: JSON_NAMES[fname] ?? fname,
+      no: Number(no),
+      type: valueType(t),
+      repeated,
+      map,
+      pointer,
+    });
   }
   return {
     name,
