@@ -306,7 +306,13 @@ export function decodeTyped(def: MessageDef, input: unknown): TypedResult {
         unknown.push(`unknown field "${display === '' ? k : `${display}.${k}`}"`);
         continue;
       }
-      out[k] = walkField(f, v, struct, [...path, k], display === '' ? k : `${display}.${k}`);
+      out[k] = walkField(
+        f,
+        v,
+        f.owner.split('.').pop() ?? struct,
+        [...path, k],
+        display === '' ? k : `${display}.${k}`,
+      );
     }
     return out;
   };

@@ -129,13 +129,13 @@ function messageSchema(def: MessageDef, style: Style, gvk?: ResourceDef): JsonOb
     properties.apiVersion = { type: 'string', description: FIELD_DOCS.apiVersion };
     properties.kind = { type: 'string', description: FIELD_DOCS.kind };
   }
-  for (const f of def.fields) {
+  for (const f of def.byJson.values()) {
     let s: JsonObject;
     const inner = valueSchema(f, style);
     if (f.map) s = { type: 'object', additionalProperties: inner };
     else if (f.repeated) {
       s = { type: 'array', items: inner };
-      const key = MERGE_KEYS[`${def.name}.${f.json}`];
+      const key = MERGE_KEYS[`${f.owner}.${f.json}`];
       if (key !== undefined) {
         s['x-kubernetes-patch-strategy'] = 'merge';
         if (key !== '') s['x-kubernetes-patch-merge-key'] = key;
@@ -143,7 +143,7 @@ function messageSchema(def: MessageDef, style: Style, gvk?: ResourceDef): JsonOb
       } else s['x-kubernetes-list-type'] = 'atomic';
     } else if ('$ref' in inner) s = { allOf: [inner] };
     else s = inner;
-    const doc = FIELD_DOCS[`${def.name}.${f.json}`] ?? (gvk ? FIELD_DOCS[f.json] : undefined);
+    const doc = FIELD_DOCS[`${f.owner}.${f.json}`] ?? (gvk ? FIELD_DOCS[f.json] : undefined);
     if (doc !== undefined) s.description = doc;
     properties[f.json] = s;
   }
@@ -173,7 +173,7 @@ function schemasFor(kinds: ResourceDef[], style: Style): JsonObject {
     const def = message(name);
     if (!def) return;
     schemas[openApiName(name)] = messageSchema(def, style, gvk);
-    for (const f of def.fields) if ('message' in f.type) visit(f.type.message);
+    for (const f of def.byJson.values()) if ('message' in f.type) visit(f.type.message);
   };
   for (const k of kinds) visit(`${k.group === '' ? 'core' : (k.group.split('.')[0] ?? '')}.${k.version}.${k.kind}`, k);
   for (const k of kinds)

@@ -48,7 +48,8 @@ export const MERGE_KEYS: Record<string, string> = {
 };
 
 export function mergeKeyOf(def: MessageDef | undefined, field: string): string | undefined {
-  return def ? MERGE_KEYS[`${def.name}.${field}`] : undefined;
+  const f = def?.byJson.get(field);
+  return f ? MERGE_KEYS[`${f.owner}.${f.json}`] : undefined;
 }
 
 function clone<T>(v: T): T {

@@ -2,14 +2,16 @@
 // in-pod commands run against the pod's own metadata server; exit codes and missing binaries as on GKE;
 // `kubectl cp` + `kubectl exec … node FILE` runs wi-doctor's probe as the pod.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { CART_GSA, HAS_KUBECTL, scenario } from '../helpers.js';
 import { kubectlFor, type Kubectl } from './kubectl.js';
 
-const PROBE = fileURLToPath(new URL('../../../dist/wi-doctor-probe.cjs', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const PROBE = join(REPO, 'dist/wi-doctor-probe.cjs');
 const POD = 'cart-7d9f8b6c5d-abcde';
 
 describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
@@ -121,6 +123,19 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     const identity = report.results.find((x) => x.check === 'pod-identity');
     expect(identity).toMatchObject({ status: 'pass', evidence: { actual: CART_GSA } });
     expect(report.results.find((x) => x.check === 'pod-access-token')?.status).toBe('pass');
+  });
+
+  it.skipIf(!existsSync(PROBE))("the README's and docs' probe line, as written", async () => {
+    const line = readFileSync(join(REPO, 'README.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('kubectl cp dist/wi-doctor-probe.cjs '));
+    expect(line).toBe(
+      'kubectl cp dist/wi-doctor-probe.cjs shop/cart-7d9f8b6c5d-abcde:/tmp/p.cjs && kubectl exec -n shop cart-7d9f8b6c5d-abcde -- node /tmp/p.cjs',
+    );
+    expect(readFileSync(join(REPO, 'docs/sandbox.md'), 'utf8')).toContain(`  ${line ?? ''}\n`);
+    const r = await kubectl.sh(`cd ${REPO} && ${line ?? ''}`);
+    expect(r.stdout).toMatch(/^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com/m);
+    expect(r.code).toBe(0);
   });
 
   it('kubectl logs: the app, and the gke-metadata-server of its node', async () => {

@@ -193,6 +193,11 @@ export function decodeMessage(def: MessageDef, bytes: Buffer): Record<string, un
       } else list.push(fieldValue(f, w).value);
       continue;
     }
+    if (f.inline && 'message' in f.type && w.bytes) {
+      const sub = message(f.type.message);
+      if (sub) Object.assign(out, decodeMessage(sub, w.bytes));
+      continue;
+    }
     const { value, zero } = fieldValue(f, w);
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a later zero value clears an earlier one
     if (value === undefined || (zero && !f.pointer)) delete out[f.json];

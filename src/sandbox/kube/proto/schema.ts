@@ -25,6 +25,10 @@ export type ValueType = { scalar: Scalar } | { message: string };
 export interface FieldDef {
   /** The protobuf field name. */
   name: string;
+  /** The message that declares the field (an inline field's fields keep theirs). */
+  owner: string;
+  /** A Go struct embedded with `json:",inline"`: its fields appear in its parent's JSON. */
+  inline: boolean;
   /** The JSON name (equal to the protobuf name except BoundObjectReference's `uID`, JSON `uid`). */
   json: string;
   no: number;
@@ -38,10 +42,31 @@ export interface FieldDef {
 
 export interface MessageDef {
   name: string;
+  /** The protobuf fields, in declaration order. */
   fields: FieldDef[];
   byNo: Map<number, FieldDef>;
+  /** The JSON fields: inline fields replaced by the fields of the struct they embed. */
   byJson: Map<string, FieldDef>;
 }
+
+/**
+ * Fields whose Go struct is embedded inline (`json:",inline"`): in JSON the embedded struct's fields sit in
+ * the parent (a Volume's `configMap`, a Probe's `httpGet`, a selector's `name`). The protobuf descriptors do
+ * not say so; the Kubernetes API types do.
+ */
+const INLINE = new Set([
+  'core.v1.Volume.volumeSource',
+  'core.v1.Probe.handler',
+  'core.v1.EphemeralContainer.ephemeralContainerCommon',
+  'core.v1.PersistentVolumeSpec.persistentVolumeSource',
+  'core.v1.ConfigMapEnvSource.localObjectReference',
+  'core.v1.ConfigMapKeySelector.localObjectReference',
+  'core.v1.ConfigMapProjection.localObjectReference',
+  'core.v1.ConfigMapVolumeSource.localObjectReference',
+  'core.v1.SecretEnvSource.localObjectReference',
+  'core.v1.SecretKeySelector.localObjectReference',
+  'core.v1.SecretProjection.localObjectReference',
+]);
 
 const JSON_NAMES: Record<string, string> = { uID: 'uid' };
 const SCALARS = new Set(['string', 'int32', 'int64', 'uint32', 'uint64', 'bool', 'bytes', 'double', 'float']);
@@ -71,6 +96,8 @@ function parseMessage(name: string, spec: string): MessageDef {
     }
     fields.push({
       name: fname,
+      owner: name,
+      inline: INLINE.has(`${name}.${fname}`),
       json: JSON_NAMES[fname] ?? fname,
       no: Number(no),
       type: valueType(t),
@@ -79,12 +106,13 @@ function parseMessage(name: string, spec: string): MessageDef {
       pointer,
     });
   }
-  return {
-    name,
-    fields,
-    byNo: new Map(fields.map((f) => [f.no, f])),
-    byJson: new Map(fields.map((f) => [f.json, f])),
-  };
+  const byJson = new Map<string, FieldDef>();
+  for (const f of fields) {
+    const sub = f.inline && 'message' in f.type ? message(f.type.message) : undefined;
+    if (sub) for (const [k, v] of sub.byJson) byJson.set(k, v);
+    else byJson.set(f.json, f);
+  }
+  return { name, fields, byNo: new Map(fields.map((f) => [f.no, f])), byJson };
 }
 
 const parsed = new Map<string, MessageDef>();
