@@ -19,6 +19,7 @@ import { googleError, kubeStatus, stsError } from './http/errors.js';
 import { serve, type ApiServer } from './http/server.js';
 import { keyFileFor, type KeyFileJson } from './key-files.js';
 import { syncMetadataServerPods } from './kube/controllers.js';
+import { runEntrypoint } from './kube/exec/container.js';
 import { execUpgrade } from './kube/exec/websocket.js';
 import { linkSandbox } from './kube/hooks.js';
 import { metadataServerLine } from './kube/logs.js';
@@ -237,6 +238,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     linkSandbox(c, {
       metadataHost: (ns, name) => mds.get(`${contextName(c)}/${ns}/${name}`)?.pod.metadataHost,
       env,
+      runEntrypoint: (pod, container) => {
+        void runEntrypoint(world, c, pod, container).catch(() => undefined);
+      },
     });
 
   let stopped = false;

@@ -12,6 +12,7 @@ import type { KObject, Node, Pod, PodTemplateSpec, Workload } from '../../model/
 import { KUBE_ALPHABET } from '../prng.js';
 import type { PodSpecLite, WorkloadSpec } from '../scenario/types.js';
 import { recordEvent } from './events.js';
+import { sandboxLinks } from './hooks.js';
 import { arr, at, num, obj, str, type JsonObject } from './json.js';
 import { kubeTime } from './managed-fields.js';
 import {
@@ -177,6 +178,8 @@ export function startPod(c: ClusterKube, namespace: string, name: string, state:
     podIP,
   });
   c.store.put('pods', pod);
+  const links = sandboxLinks(c);
+  if (links?.runEntrypoint) for (const ct of pod.spec.containers) links.runEntrypoint(pod, ct.name);
   reconcileOwnerOf(c, pod);
 }
 

@@ -11,24 +11,12 @@ import type { Pod } from '../../model/k8s/types.js';
 import { kubeNotFound, kubeStatus } from '../http/errors.js';
 import type { SandboxRequest, SandboxResponse } from '../http/router.js';
 import type { ClusterState } from '../world.js';
-import { metadataServerLog, sandboxLinks } from './hooks.js';
+import { containerLog, metadataServerLog, sandboxLinks } from './hooks.js';
 import { arr, at, obj, str } from './json.js';
 import { APP_IMAGE, METADATA_SERVER_IMAGE, type ClusterKube } from './objects.js';
 
-const appLogs = new WeakMap<ClusterKube, Map<string, string[]>>();
-
 function appLog(c: ClusterKube, uid: string): string[] {
-  let all = appLogs.get(c);
-  if (!all) {
-    all = new Map();
-    appLogs.set(c, all);
-  }
-  let lines = all.get(uid);
-  if (!lines) {
-    lines = [];
-    all.set(uid, lines);
-  }
-  return lines;
+  return containerLog(c, uid, 'app');
 }
 
 /** klog's line header: `I0115 11:00:03.214512       1 file.go:123] `. */
@@ -146,7 +134,7 @@ export function podLogs(cluster: ClusterState) {
     } else if (image === APP_IMAGE) {
       await appAttempt(cluster, pod);
       lines = [...appLog(cluster, pod.metadata.uid ?? pod.metadata.name)];
-    }
+    } else lines = [...containerLog(cluster, pod.metadata.uid ?? pod.metadata.name, container)];
     const tail = Number(req.query.get('tailLines') ?? -1);
     if (Number.isInteger(tail) && tail >= 0) lines = tail === 0 ? [] : lines.slice(-tail);
     if (req.query.get('timestamps') === 'true') {

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Workload } from '../../../src/model/k8s/types.js';
+import { probePodManifest } from '../../../src/probe/pod-manifest.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { CART_GSA, HAS_KUBECTL, scenario } from '../helpers.js';
 import { kubectlFor, type Kubectl } from './kubectl.js';
@@ -137,6 +139,39 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     expect(r.stdout).toMatch(/^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com/m);
     expect(r.code).toBe(0);
   });
+
+  it.skipIf(!existsSync(PROBE))(
+    'a probe pod (probe-pod | kubectl apply) runs the probe, completes, and logs its report',
+    async () => {
+      const deployment = JSON.parse(
+        (await kubectl(['get', 'deployment', 'cart', '-n', 'shop', '-o', 'json'])).stdout,
+      ) as Workload;
+      const manifest = probePodManifest(deployment, {
+        image: 'node:20-alpine',
+        probeSource: readFileSync(PROBE, 'utf8'),
+        expectGsa: CART_GSA,
+      });
+      const applied = await kubectl(['apply', '-f', '-'], { input: manifest });
+      expect(applied.stdout).toBe('configmap/wi-doctor-probe created\npod/wi-doctor-probe-cart created\n');
+      const done = await kubectl([
+        'wait',
+        '--for=jsonpath={.status.phase}=Succeeded',
+        'pod/wi-doctor-probe-cart',
+        '-n',
+        'shop',
+        '--timeout=30s',
+      ]);
+      expect(done.stdout).toBe('pod/wi-doctor-probe-cart condition met\n');
+      expect((await kubectl(['get', 'pod', 'wi-doctor-probe-cart', '-n', 'shop'])).stdout).toMatch(
+        /^wi-doctor-probe-cart\s+0\/1\s+Completed\s+0\s+\d+s$/m,
+      );
+      const logs = await kubectl(['logs', '-n', 'shop', 'wi-doctor-probe-cart']);
+      expect(logs.stdout).toMatch(
+        /^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com, the expected GSA$/m,
+      );
+      await kubectl(['delete', '-n', 'shop', 'pod/wi-doctor-probe-cart', 'configmap/wi-doctor-probe']);
+    },
+  );
 
   it('kubectl logs: the app, and the gke-metadata-server of its node', async () => {
     const app = await kubectl(['logs', 'deployment/cart', '-n', 'shop']);

@@ -1,7 +1,7 @@
 // A container's file system, as far as `kubectl exec` and `kubectl cp` need it: the service-account token
-// volume the kubelet projects (with its `..data` symlink layout), other projected service-account token
-// volumes the pod mounts, /etc files the kubelet writes, and whatever `kubectl cp` puts there. Token files
-// hold real tokens, minted when read (a projected token rotates; a fresh one is what a reader gets).
+// volume the kubelet projects (with its `..data` symlink layout), the pod's other projected, ConfigMap and
+// Secret volumes, /etc files the kubelet writes, and whatever `kubectl cp` puts there. Token files hold real
+// tokens, minted when read (a projected token rotates; a fresh one is what a reader gets).
 
 import type { Pod } from '../../../model/k8s/types.js';
 import { arr, at, num, obj, str } from '../json.js';
@@ -19,6 +19,9 @@ export interface TokenSpec {
 
 export type MintToken = (spec: TokenSpec) => Promise<string>;
 
+/** A ConfigMap's data, or a Secret's (decoded), from the pod's namespace. */
+export type ReadData = (kind: 'configmaps' | 'secrets', name: string) => Record<string, string> | undefined;
+
 export class PodFs {
   readonly entries = new Map<string, Entry>();
   /** Directories of projected volumes (tmpfs). */
@@ -28,6 +31,7 @@ export class PodFs {
     readonly pod: Pod,
     mint: MintToken,
     project: string,
+    read: ReadData,
   ) {
     const started = Date.parse(pod.status?.startTime ?? '') || Date.now();
     const dir = (p: string, mode = 0o755): void => {
@@ -69,8 +73,13 @@ export class PodFs {
     const mounts = arr(at(pod.spec.containers[0], 'volumeMounts')).map(obj);
     for (const m of mounts) {
       const mountPath = str(m.mountPath).replace(/\/+$/, '');
-      const vol = volumes.get(str(m.name));
-      const sources = arr(at(vol, 'projected', 'sources')).map(obj);
+      const vol = obj(volumes.get(str(m.name)));
+      // A ConfigMap or Secret volume is laid out as a projected one with that single source.
+      const sources = vol.configMap
+        ? [{ configMap: vol.configMap }]
+        : vol.secret
+          ? [{ secret: { ...obj(vol.secret), name: str(at(vol, 'secret', 'secretName')) } }]
+          : arr(at(vol, 'projected', 'sources')).map(obj);
       if (mountPath === '' || sources.length === 0) continue;
       const parts = mountPath.split('/').filter((x) => x !== '');
       for (let i = 1; i < parts.length; i++) {
@@ -91,12 +100,20 @@ export class PodFs {
           if (str(token.audience) !== '') spec.audience = str(token.audience);
           files.push([str(token.path) || 'token', async () => Buffer.from(await mint(spec))]);
         }
-        for (const item of arr(at(s, 'configMap', 'items')).map(obj))
-          if (str(item.key) === 'ca.crt')
-            files.push([
-              str(item.path),
-              () => Buffer.from('-----BEGIN CERTIFICATE-----\nc2FuZGJveA==\n-----END CERTIFICATE-----\n'),
-            ]);
+        for (const kind of ['configMap', 'secret'] as const) {
+          const ref = obj(s[kind]);
+          if (Object.keys(ref).length === 0) continue;
+          const data = read(kind === 'configMap' ? 'configmaps' : 'secrets', str(ref.name)) ?? {};
+          const items = arr(ref.items).map(obj);
+          const wanted =
+            items.length > 0
+              ? items.map((i) => [str(i.key), str(i.path)] as const)
+              : Object.keys(data).map((k) => [k, k] as const);
+          for (const [key, path] of wanted) {
+            const value = data[key];
+            if (value !== undefined) files.push([path, () => Buffer.from(value)]);
+          }
+        }
         for (const item of arr(at(s, 'downwardAPI', 'items')).map(obj))
           if (str(at(item, 'fieldRef', 'fieldPath')) === 'metadata.namespace')
             files.push([str(item.path), () => Buffer.from(ns)]);

@@ -8,13 +8,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Pod, ServiceAccountObject } from '../../../model/k8s/types.js';
+import type { Pod } from '../../../model/k8s/types.js';
 import type { ClusterState, World } from '../../world.js';
 import { arr, at, obj, str } from '../json.js';
-import { KUBERNETES_SERVICE_IP, METADATA_SERVER_IMAGE } from '../objects.js';
-import { mintKsaToken } from '../reviews.js';
-import { CONTAINER_PATH, lookup, type ExecContext } from './commands.js';
-import { PodFs } from './podfs.js';
+import { METADATA_SERVER_IMAGE } from '../objects.js';
+import { lookup, type ExecContext } from './commands.js';
+import { containerEnv, podFs } from './container.js';
 import { runScript } from './shell.js';
 
 const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
@@ -50,90 +49,6 @@ function refuse(
   socket.end(
     `HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-const filesystems = new WeakMap<ClusterState, Map<string, PodFs>>();
-
-function podFs(world: World, cluster: ClusterState, pod: Pod): PodFs {
-  let all = filesystems.get(cluster);
-  if (!all) {
-    all = new Map();
-    filesystems.set(cluster, all);
-  }
-  const key = pod.metadata.uid ?? pod.metadata.name;
-  let fs = all.get(key);
-  if (!fs) {
-    fs = new PodFs(
-      pod,
-      async (spec) => {
-        const ns = pod.metadata.namespace ?? 'default';
-        const sa = cluster.store.get<ServiceAccountObject>(
-          'serviceaccounts',
-          ns,
-          pod.spec.serviceAccountName ?? 'default',
-        );
-        if (!sa) return '';
-        return (
-          await mintKsaToken(world, cluster, sa, [spec.audience ?? cluster.tokenIssuer], spec.expirationSeconds, pod)
-        ).token;
-      },
-      cluster.project,
-    );
-    all.set(key, fs);
-  }
-  return fs;
-}
-
-/** The environment of a container: PATH, HOSTNAME, its env (values and field references), service links, HOME. */
-function containerEnv(cluster: ClusterState, pod: Pod, container: string, tty: boolean): Record<string, string> {
-  const env: Record<string, string> = { PATH: CONTAINER_PATH, HOSTNAME: pod.metadata.name };
-  if (tty) env.TERM = 'xterm';
-  const c = pod.spec.containers.find((x) => x.name === container);
-  const ns = pod.metadata.namespace ?? 'default';
-  for (const e of arr(at(c, 'env')).map(obj)) {
-    const name = str(e.name);
-    if (e.value !== undefined) {
-      env[name] = str(e.value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
-      continue;
-    }
-    const field = str(at(e, 'valueFrom', 'fieldRef', 'fieldPath'));
-    const fields: Record<string, string | undefined> = {
-      'metadata.name': pod.metadata.name,
-      'metadata.namespace': ns,
-      'metadata.uid': pod.metadata.uid,
-      'spec.nodeName': pod.spec.nodeName,
-      'spec.serviceAccountName': pod.spec.serviceAccountName,
-      'status.podIP': pod.status?.podIP,
-      'status.hostIP': pod.status?.hostIP,
-    };
-    if (field !== '') {
-      env[name] = fields[field] ?? '';
-      continue;
-    }
-    const cm = obj(at(e, 'valueFrom', 'configMapKeyRef'));
-    if (str(cm.name) !== '') {
-      const o = cluster.store.get('configmaps', ns, str(cm.name));
-      env[name] = str(at(o, 'data', str(cm.key)));
-      continue;
-    }
-    const secret = obj(at(e, 'valueFrom', 'secretKeyRef'));
-    if (str(secret.name) !== '') {
-      const o = cluster.store.get('secrets', ns, str(secret.name));
-      env[name] = Buffer.from(str(at(o, 'data', str(secret.key))), 'base64').toString('utf8');
-    }
-  }
-  Object.assign(env, {
-    KUBERNETES_SERVICE_HOST: KUBERNETES_SERVICE_IP,
-    KUBERNETES_SERVICE_PORT: '443',
-    KUBERNETES_SERVICE_PORT_HTTPS: '443',
-    KUBERNETES_PORT: `tcp://${KUBERNETES_SERVICE_IP}:443`,
-    KUBERNETES_PORT_443_TCP: `tcp://${KUBERNETES_SERVICE_IP}:443`,
-    KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
-    KUBERNETES_PORT_443_TCP_PORT: '443',
-    KUBERNETES_PORT_443_TCP_ADDR: KUBERNETES_SERVICE_IP,
-    HOME: '/root',
-  });
-  return env;
 }
 
 function containerId(pod: Pod, container: string): string {
