@@ -146,7 +146,7 @@ export async function runEntrypoint(world: World, cluster: ClusterState, pod: Po
   if (!current || current.metadata.uid !== pod.metadata.uid) return;
   const policy = str(at(current, 'spec', 'restartPolicy')) || 'Always';
   if (policy === 'Always') return;
-  const status = obj(obj(current as unknown as Record<string, unknown>).status);
+  const status = obj(obj(current).status);
   const finished = kubeTime(cluster.now());
   for (const cs of arr(status.containerStatuses).map(obj)) {
     if (str(cs.name) !== container) continue;
