@@ -190,6 +190,20 @@ export const CASES = [
     ],
   },
   { cmd: 'kubectl get sa -n shop -o name', out: [/^serviceaccount\/cart$/m] },
+  {
+    cmd: 'kubectl get pods -n shop --show-labels',
+    out: [/^cart-7d9f8b6c5d-abcde\s+1\/1\s+Running\s+0\s+\S+\s+app=cart,pod-template-hash=7d9f8b6c5d$/m],
+  },
+  // A fresh cluster whose pods started long ago has no events left (they expire after an hour).
+  { cmd: 'kubectl get events -A', err: [/^No resources found$/] },
+  {
+    cmd: 'kubectl describe rs cart-7d9f8b6c5d -n shop',
+    out: [
+      /^Controlled By:\s+Deployment\/cart$/m,
+      /^Pods Status:\s+1 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed$/m,
+    ],
+  },
+  { cmd: 'kubectl auth can-i --list -n shop', out: [/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m] },
   // The guide's checks.
   {
     cmd: 'kubectl get serviceaccount cart -n shop -o yaml | grep gcp-service-account',
@@ -315,7 +329,17 @@ export const CASES = [
     cmd: 'kubectl cp {probe} shop/{pod}:/tmp/p.cjs && kubectl exec -n shop {pod} -- node /tmp/p.cjs --format json',
     out: [/"actual": "cart@acme-shop\.iam\.gserviceaccount\.com"/],
   },
+  {
+    cmd: 'node {bin} probe-pod --workload shop/deployment/cart | kubectl apply -f - && kubectl wait --for=jsonpath={.status.phase}=Succeeded pod/wi-doctor-probe-cart -n shop --timeout=60s && kubectl logs -n shop wi-doctor-probe-cart',
+    out: [/^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com, the expected GSA$/m],
+  },
+  {
+    cmd: 'kubectl delete -n shop pod/wi-doctor-probe-cart configmap/wi-doctor-probe',
+    out: [/^pod "wi-doctor-probe-cart" deleted$/m],
+  },
+  { cmd: 'kubectl exec deployment/cart -n shop -- printenv HOSTNAME', out: [/^cart-7d9f8b6c5d-abcde$/] },
   { cmd: 'kubectl logs deployment/cart -n shop', out: [/\S/] },
+  { cmd: 'kubectl logs deployment/cart -n shop --tail=1', out: [/^\S+Z (INFO|ERROR) /] },
   { cmd: 'kubectl logs -n kube-system {mds}', out: [/\S/] },
   // Changing things.
   {

@@ -14,6 +14,7 @@ const verbose = process.argv.includes('--verbose');
 const dist = new URL('../../dist/', import.meta.url);
 const { startSandbox } = await import(new URL('sandbox/index.js', dist).href);
 const probe = new URL('wi-doctor-probe.cjs', dist).pathname;
+const bin = new URL('cli/bin.js', dist).pathname;
 
 const dir = mkdtempSync(join(tmpdir(), 'wi-kubectl-bench-'));
 for (const [name, text] of Object.entries(MANIFESTS)) writeFileSync(join(dir, name), text);
@@ -66,7 +67,8 @@ for (const [scenario, cases] of byScenario) {
         .replaceAll('{node}', n.node)
         .replaceAll('{mds}', n.mds)
         .replaceAll('{dir}', dir)
-        .replaceAll('{probe}', probe);
+        .replaceAll('{probe}', probe)
+        .replaceAll('{bin}', bin);
       const r = await run(cmd, env);
       const problems = [];
       if (r.code !== (c.code ?? 0)) problems.push(`exit ${r.code}, expected ${c.code ?? 0}`);
