@@ -109,6 +109,13 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     expect(sh.stdout).toBe('system:serviceaccount:shop:cart\n');
     expect(sh.code).toBe(3);
     expect(sh.stderr).toBe('command terminated with exit code 3\n');
+    // A token from the metadata server, then Google's tokeninfo (the sandbox's, for *.googleapis.com).
+    const info = await exec(
+      'sh',
+      '-c',
+      'TOKEN=$(curl -s -H "Metadata-Flavor: Google" http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token | cut -d\\" -f4); curl -s "https://oauth2.googleapis.com/tokeninfo?access_token=$TOKEN"',
+    );
+    expect(JSON.parse(info.stdout)).toMatchObject({ email: CART_GSA });
   });
 
   it.skipIf(!existsSync(PROBE))("kubectl cp + kubectl exec … node: wi-doctor's probe runs as the pod", async () => {

@@ -81,7 +81,8 @@ describe('decoding what kubectl sends', () => {
   });
 
   it("keeps a pointer field's zero (replicas: 0) and drops a plain field's (minReadySeconds: 0), as Go's JSON does", () => {
-    const field = (no: number, bytes: Buffer): Buffer => Buffer.concat([Buffer.from([(no << 3) | 2, bytes.length]), bytes]);
+    const field = (no: number, bytes: Buffer): Buffer =>
+      Buffer.concat([Buffer.from([(no << 3) | 2, bytes.length]), bytes]);
     const spec = Buffer.from([0x08, 0x00, 0x28, 0x00]); // DeploymentSpec: replicas (1) = 0, minReadySeconds (5) = 0
     const typeMeta = Buffer.concat([field(1, Buffer.from('apps/v1')), field(2, Buffer.from('Deployment'))]);
     const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), field(1, typeMeta), field(2, field(2, spec))]);

@@ -36,6 +36,10 @@ async function tokenize(ctx: ExecContext, script: string, vars: Record<string, s
     let quote = '';
     for (; j < n && depth > 0; j++) {
       const ch = script[j] ?? '';
+      if (ch === '\\' && quote !== "'") {
+        j++;
+        continue;
+      }
       if (quote !== '') {
         if (ch === quote) quote = '';
         continue;
@@ -248,6 +252,11 @@ function splitStatements(script: string): { text: string; op: ';' | '&&' | '||' 
   let op: ';' | '&&' | '||' = ';';
   for (let i = 0; i < script.length; i++) {
     const ch = script[i] ?? '';
+    if (ch === '\\' && quote === '') {
+      cur += ch + (script[i + 1] ?? '');
+      i++;
+      continue;
+    }
     if (quote !== '') {
       if (ch === '\\' && quote === '"') {
         cur += ch + (script[i + 1] ?? '');
