@@ -116,10 +116,12 @@ export default defineCheck({
         evidence: { notes: allowed },
       };
     }
+    // One NetworkPolicy per blocked label set (a podSelector cannot say "these labels or those"), each under
+    // its own name: applying two policies of one name would leave only the last.
     const fix: FixPlan[] = dedupeFixes(
-      blocked.map((b) => ({
+      blocked.map((b, i) => ({
         action: 'allow-metadata-egress',
-        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server`,
+        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server${i === 0 ? '' : `-${i + 1}`}`,
         params: {
           podSelector: JSON.stringify({ matchLabels: stableSelector(b.labels) }),
           cidr: path.cidr,
