@@ -229,4 +229,85 @@ describeCheck(check, [
       );
     },
   },
+  // ---- hostNetwork pods do not go through the pod network
+  {
+    name: 'a hostNetwork workload is skipped: its requests never reach the GKE metadata server',
+    subject: CART,
+    patch: (b) => {
+      denyAll(b);
+      b.k8s('pods', 'shop', 'cart-7d9f8b6c5d-abcde', (p: any) => {
+        p.spec.hostNetwork = true;
+      });
+    },
+    expect: { status: 'skip', cause: /uses hostNetwork.*\(see host-network\)/ },
+  },
+  {
+    name: 'a hostNetwork pod beside a pod-network pod: only the pod-network pod is evaluated',
+    subject: CART,
+    patch: (b) => {
+      cartPod('cart-canary-1', { app: 'cart', track: 'canary' })(b);
+      b.k8s('pods', 'shop', 'cart-7d9f8b6c5d-abcde', (p: any) => {
+        p.spec.hostNetwork = true;
+      });
+      b.addK8s(policy('deny-stable-egress', undefined, { matchLabels: { app: 'cart' } }));
+    },
+    expect: {
+      status: 'fail',
+      cause: /block pod `shop\/cart-canary-1`/,
+      evidence: (e) => expect(JSON.stringify(e.actual)).not.toMatch(/cart-7d9f8b6c5d-abcde/),
+    },
+  },
+  // ---- pods on a node without the GKE metadata server ask the node's metadata server: not this check's path
+  {
+    name: 'a pod on a node without the metadata-server label is not evaluated: its node is the problem',
+    subject: CART,
+    patch: (b) => {
+      denyAll(b);
+      b.k8s('nodes', undefined, 'gke-prod-default-pool-1a2b3c4d-x1y2', (n: any) => {
+        delete n.metadata.labels['iam.gke.io/gke-metadata-server-enabled'];
+      });
+    },
+    expect: {
+      status: 'skip',
+      cause: /runs on a node without the GKE metadata server .*see nodepool-gke-metadata and metadata-server-healthy/,
+    },
+  },
+  {
+    name: 'a pod on an unlabelled node beside one on a served node: the served one is evaluated, the other noted',
+    subject: CART,
+    patch: (b) => {
+      denyAll(b);
+      b.addK8s({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: 'gke-prod-default-pool-old', labels: { 'cloud.google.com/gke-nodepool': 'default-pool' } },
+      });
+      b.addK8s({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'cart-old', namespace: 'shop', labels: { app: 'cart', track: 'old' } },
+        spec: { serviceAccountName: 'cart', nodeName: 'gke-prod-default-pool-old', containers: [{ name: 'app' }] },
+        status: { phase: 'Running' },
+      } as never);
+    },
+    expect: {
+      status: 'fail',
+      cause: /block pod `shop\/cart-7d9f8b6c5d-abcde`/,
+      evidence: (e) => {
+        expect(JSON.stringify(e.actual)).not.toMatch(/cart-old/);
+        expect(e.notes?.join('\n')).toMatch(
+          /pod `shop\/cart-old` runs on node `gke-prod-default-pool-old`, which does not run the GKE metadata server/,
+        );
+      },
+    },
+  },
+  {
+    name: 'nodes that were not read: the pod is evaluated (never skipped on a guess)',
+    subject: CART,
+    patch: (b) => {
+      denyAll(b);
+      b.error('k8s:nodes', '403 Forbidden: nodes is forbidden');
+    },
+    expect: { status: 'fail' },
+  },
 ]);
