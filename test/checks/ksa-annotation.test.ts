@@ -135,14 +135,14 @@ describeCheck(check, [
     expect: {
       status: 'unknown',
       cause:
-        /`shop\/default` has no annotation, so its pods use direct binding .*no grant to that principal is in the \d+ policies read \(`projects\/-\/serviceAccounts\//,
+        /`shop\/default` has no annotation, so its pods use direct binding .*no grant to that principal is in the 8 policies read \(`\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`, /,
       missing:
         /gcloud asset search-all-iam-policies --scope=organizations\/987654321098 --query='policy:"principal:\/\/iam\.googleapis\.com\/projects\/123456789012\/locations\/global\/workloadIdentityPools\/acme-shop\.svc\.id\.goog\/subject\/ns\/shop\/sa\/default"'/,
       evidence: (e) => {
         const notes = (e.notes ?? []).join('\n');
-        // Which policies were read, by name, so the reader knows what "none" covers.
+        // Which policies were read, by name (resources and projects first), so the reader knows what "none" covers.
         expect(notes).toMatch(
-          /policies read: .*projects\/acme-shop.*\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets/,
+          /policies read: `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`, `projects\/acme-data`, `projects\/acme-shop`, `organizations\/987654321098` and 4 more/,
         );
         expect(notes).toMatch(/wi-doctor check --ksa shop\/default --need PERMISSION --on RESOURCE/);
         // Namespace-wide principal sets and uid members are found by the pool's name.

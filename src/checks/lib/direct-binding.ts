@@ -9,6 +9,7 @@
 import type { Subject } from '../../engine/subject.js';
 import type { Facts } from '../../model/facts.js';
 import { ksaMembers } from '../../model/identifiers.js';
+import type { PolicyLevel } from '../../model/iam/evaluate.js';
 import type { CheckOutcome } from '../define.js';
 import { collectedPolicies } from './gsa.js';
 import type { GrantScan } from './grants.js';
@@ -37,6 +38,31 @@ export function assetSearchCommand(scope: string, member: string): string {
   return `gcloud asset search-all-iam-policies --scope=${scope} --query=${shellQuote(`policy:"${member}"`)}`;
 }
 
+const LEVEL_ORDER: Record<PolicyLevel, number> = {
+  resource: 0,
+  project: 1,
+  folder: 2,
+  organization: 3,
+  'service-account': 4,
+};
+
+/** The resources whose policy was read, the same for every subject of a run: listed once per facts. */
+const readCache = new WeakMap<Facts, string[]>();
+
+function readPolicies(facts: Facts): string[] {
+  let read = readCache.get(facts);
+  if (read === undefined) {
+    // Where direct grants usually sit first: resources and projects, then folders and the organization, then
+    // service accounts (whose policies mostly hold impersonation grants).
+    read = collectedPolicies(facts)
+      .filter((p) => p.policy.status === 'present')
+      .sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level])
+      .map((p) => p.resource);
+    readCache.set(facts, read);
+  }
+  return read;
+}
+
 export function grantSearch(facts: Facts, subject: Subject): GrantSearch {
   const members = ksaMembers(subject.principal);
   const member = members.principal ?? members.legacy;
@@ -46,9 +72,7 @@ export function grantSearch(facts: Facts, subject: Subject): GrantSearch {
   const scope = organization ?? `projects/${subject.cluster.project}`;
   const pool = subject.principal.pool;
   return {
-    read: collectedPolicies(facts)
-      .filter((p) => p.policy.status === 'present')
-      .map((p) => p.resource),
+    read: readPolicies(facts),
     member,
     scope,
     command: assetSearchCommand(scope, member),
@@ -92,7 +116,8 @@ export function noGrantSeenOutcome(
       expected: `grants to \`${search.member}\` on the resources the workload uses`,
       actual: `none in the ${read}`,
       notes: [
-        `policies read: ${search.read.join(', ') || 'none'}`,
+        // Named, not all listed: a large run has hundreds, and every direct-binding KSA would repeat them.
+        `policies read: ${namePolicies(search.read)}`,
         ...scan.unreadable.map((u) => `policy not readable, a grant may hide there: ${u}`),
         `search every allow policy of \`${search.scope}\` for the principal: ${search.command}`,
         ...(search.poolCommand !== undefined
