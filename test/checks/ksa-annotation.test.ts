@@ -227,4 +227,25 @@ describeCheck(check, [
     },
     expect: { status: 'unknown' },
   },
+  {
+    name: 'one policy read is named in the singular, and no organization means the project scope',
+    subject: API,
+    patch: (b) => {
+      for (const path of [
+        'gcp/resources/acme-shop-assets.json',
+        'gcp/organizations/987654321098.iam-policy.json',
+        'gcp/projects/acme-data.iam-policy.json',
+        'gcp/service-accounts/123456789012-compute@developer.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/gke-nodes@acme-shop.iam.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/reader@acme-data.iam.gserviceaccount.com.iam-policy.json',
+      ])
+        b.remove(path);
+    },
+    expect: {
+      status: 'unknown',
+      cause: /no grant to that principal is in the 1 policy read \(`projects\/acme-shop`\), and grants on other/,
+      missing: /--scope=projects\/acme-shop /,
+    },
+  },
 ]);

@@ -151,4 +151,15 @@ describeCheck(check, [
     },
     expect: { status: 'pass', cause: /shop\/default.*own principal/ },
   },
+  {
+    name: 'a direct-binding KSA on a cluster without workload pool is left to cluster-workload-pool',
+    subject: { workload: ['shop/deployment/api'] },
+    patch: (b) => {
+      b.remove('gcp/resources/acme-shop-assets.json');
+      b.edit('gcp/cluster.json', (c: any) => {
+        delete c.workloadIdentityConfig;
+      });
+    },
+    expect: { status: 'skip', cause: /no workload pool \(see cluster-workload-pool\)/ },
+  },
 ]);
