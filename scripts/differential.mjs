@@ -24,7 +24,7 @@ try {
     options: { runs: { type: 'string', default: '1000' }, seed: { type: 'string', default: '42' } },
   }));
 } catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
+  fail((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
 }
 const runs = Number(values.runs);
 const seed = Number(values.seed);

@@ -33,7 +33,7 @@ try {
     },
   });
 } catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
+  fail((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '');
 }
 const { values } = parsed;
 if (values.tests === undefined || values.tests.length === 0) fail('--tests: name the test files or folders to run');
