@@ -70,6 +70,8 @@ export interface StaticView {
   failing: string[];
   /** Chain checks that could not decide (the direct-binding grant search is no question of getting a token). */
   unknown: string[];
+  /** wi-binding warns that the only grant is conditional: IAM decides at request time, the static model cannot. */
+  conditional: boolean;
   warnings: string[];
 }
 
@@ -165,6 +167,7 @@ function viewOf(subject: Subject, report: Report): StaticView {
     rootCause,
     failing,
     unknown,
+    conditional,
     warnings: relevant.filter((r) => r.status === 'warn').map((r) => r.check),
   };
 }
@@ -243,6 +246,15 @@ export async function compare(sb: RunningSandbox, token?: string): Promise<Compa
 }
 
 /**
+ * A conditional binding (wi-binding warns) explains an IAM denial wherever it sits in the chain: the condition
+ * is evaluated by IAM at request time, before the account's state, and the static model says so without
+ * guessing whether it holds.
+ */
+function conditionExplains(k: KsaComparison): ObservedClass[] {
+  return k.static.conditional ? ['iam-denied'] : [];
+}
+
+/**
  * Does the static verdict agree with what the pods were answered? Works: every pod got the intended token.
  * Conditional: each pod got it or was denied (the condition decides). Broken: some pod did not get it, and every
  * pod that did not is explained by a failing check. Unknown agrees with nothing: the caller decides whether the
@@ -256,7 +268,7 @@ export function agrees(k: KsaComparison): boolean {
     case 'conditional':
       return classes.every((c) => c === 'works' || c === 'iam-denied');
     case 'broken': {
-      const explained = new Set(k.static.failing.flatMap((f) => EXPLAINS[f] ?? []));
+      const explained = new Set([...k.static.failing.flatMap((f) => EXPLAINS[f] ?? []), ...conditionExplains(k)]);
       const broken = classes.filter((c) => c !== 'works');
       return broken.length > 0 && broken.every((c) => explained.has(c));
     }
@@ -269,7 +281,7 @@ export function agrees(k: KsaComparison): boolean {
 export function rootExplains(k: KsaComparison): boolean {
   const root = k.static.rootCause;
   if (root === null) return k.static.kind !== 'broken';
-  const explained = new Set(EXPLAINS[root] ?? []);
+  const explained = new Set([...(EXPLAINS[root] ?? []), ...conditionExplains(k)]);
   return k.pods.filter((p) => p.class !== 'works').every((p) => explained.has(p.class));
 }
 

@@ -194,6 +194,9 @@ function judge(spec: WorldSpec, c: Comparison, label: string): Judged {
         `${said} — failing checks ${failing.join(', ') || 'none'}, expected ${expected.failing.join(', ') || 'none'}`,
       );
     }
+    if (k.static.conditional !== expected.conditional) {
+      out.problems.push(`${said} — the binding is ${expected.conditional ? '' : 'not '}conditional`);
+    }
     if (kind === 'unknown') {
       // The world hid the GSA from the tool; the pods must still have got what they were meant to.
       if (!k.pods.every((p) => p.class === 'works')) out.problems.push(`${said} — the hidden world should work`);
@@ -253,6 +256,7 @@ const COMBINED: [string, Partial<WorldSpec>][] = [
   ['a hidden GSA beside an unlabelled node', { annotation: 'hidden-cross-project', unlabelledNode: true }],
   ['a typo beside a disabled API (direct binding needs no API)', { annotation: 'typo', iamcredentials: 'disabled' }],
   ['a deleted GSA beside a dropped binding', { gsa: 'deleted', binding: 'dropped' }],
+  ['a disabled GSA beside a binding whose condition expired', { gsa: 'disabled', binding: 'conditional-expired' }],
 ];
 
 describe('static verdict vs oracle vs sandbox, generated worlds', () => {
