@@ -884,7 +884,7 @@ const EXAMPLES = [
     verdicts: [{ subject: 'shop/deployment/cart', rootCause: 'pod-service-account' }],
     results: [
       { check: 'pod-service-account', subject: 'shop/deployment/cart', status: 'fail', cause: 'default' },
-      { check: 'ksa-annotation', subject: 'shop/deployment/cart', status: 'fail' },
+      { check: 'ksa-annotation', subject: 'shop/deployment/cart', status: 'unknown' },
     ],
   },
   {

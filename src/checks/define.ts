@@ -80,7 +80,10 @@ export interface CheckDefinition<S extends Scope = Scope> {
   failureTitle: string;
   group: 'diagnose' | 'probe' | 'audit';
   scope: S;
-  /** Position in the chain pod → KSA → GSA → token: the verdict's root cause is the first failure in this order. */
+  /**
+   * Where a pod's token request meets this link (pod network → metadata server → KSA → GSA → token): the verdict's
+   * root cause is the first failure in this order, the one that explains what the pod sees.
+   */
   chainOrder: number;
   requires: readonly FactName[];
   /**

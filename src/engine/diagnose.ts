@@ -8,6 +8,7 @@ import { summarize } from '../model/results.js';
 import { attachChanges } from './changes.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
+import { reconcileWithLiveChain } from './reconcile.js';
 import { UsageError } from './errors.js';
 import type { RunEnvironment } from './runner.js';
 import { notApplicable, runCheck } from './runner.js';
@@ -95,15 +96,12 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     const own: CheckResult[] = [];
     for (const check of checks) {
       if (check.scope !== 'subject') continue;
-      const result = runCheck(check, { scope: 'subject', subject }, env);
-      own.push(result);
-      results.push(result);
+      own.push(runCheck(check, { scope: 'subject', subject }, env));
     }
-    for (const result of probes.bySubject.get(subject.id) ?? []) {
-      own.push(result);
-      results.push(result);
-    }
-    bySubject.set(subject.id, own);
+    own.push(...(probes.bySubject.get(subject.id) ?? []));
+    const reconciled = reconcileWithLiveChain(subject, own);
+    results.push(...reconciled);
+    bySubject.set(subject.id, reconciled);
   }
 
   const verdicts = subjects.map((subject) => {
@@ -119,7 +117,10 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
       .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
     // Only shared objects with a result that bears on this subject are related to it (and shown with it).
     const related = [...new Set(relatedResults.map((r) => r.subject))];
-    return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
+    // Shared results stay as they are in the report (they are about the object); this subject's verdict
+    // reconciles them with its own live chain.
+    const forVerdict = reconcileWithLiveChain(subject, [...(bySubject.get(subject.id) ?? []), ...relatedResults]);
+    return buildVerdict(subject.id, forVerdict, chainOrder, related);
   });
 
   const report: Report = {
