@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadScenarioFile, startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { HAS_KUBECTL } from '../sandbox/helpers.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
@@ -96,18 +97,8 @@ describe.skipIf(!built)('audit, logs and explain-error commands of README.md and
   });
 
   test.for(commands)('%s', async (line, ctx) => {
-    if (line.startsWith('kubectl logs')) {
-      // The sandbox serves container logs only once its Kubernetes side plays them: until then this is skipped.
-      const probe = await run('bash', ['-c', 'kubectl logs -n billing deploy/invoicer'], {
-        env,
-        cwd,
-        timeout: 30_000,
-      }).then(
-        () => true,
-        () => false,
-      );
-      if (!probe) ctx.skip();
-    }
+    // kubectl is an optional tool of this machine: without it the piped docs line cannot run.
+    if (line.startsWith('kubectl ') && !HAS_KUBECTL) ctx.skip();
     let code = 0;
     let stdout = '';
     let stderr = '';
