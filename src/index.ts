@@ -11,6 +11,8 @@ import type { AnyCheck, CheckOptions } from './checks/define.js';
 import type { LiveHooks, LiveRequestOptions, LiveStats } from './collect/live/live.js';
 import type { TargetRequest } from './engine/subjects.js';
 import { DEFAULT_OPTIONS, diagnose as diagnoseFacts } from './engine/diagnose.js';
+import { orderByError } from './engine/error-context.js';
+import { classifyText } from './explain/classify.js';
 import type { Facts } from './model/facts.js';
 import type { Report } from './model/results.js';
 import type { CatalogEntry, RenderContext, ReportFormat } from './report/index.js';
@@ -59,9 +61,29 @@ export const checks: readonly AnyCheck[] = CHECKS;
 export async function collectLive(
   options: LiveRequestOptions,
   hooks: LiveHooks = {},
+  extra: CollectExtras = {},
 ): Promise<{ facts: Facts; notes: string[]; stats: LiveStats }> {
-  const { liveFacts } = await import('./collect/live/live.js');
-  return liveFacts(options, hooks);
+  const [{ liveFacts }, { changeEvidenceFor }] = await Promise.all([
+    import('./collect/live/live.js'),
+    import('./collect/live/change-evidence.js'),
+  ]);
+  const changesFor = extra.changesFor;
+  return liveFacts(
+    options,
+    hooks,
+    changesFor === undefined
+      ? {}
+      : { changeEvidence: changeEvidenceFor({ ...changesFor, only: options.only, skip: options.skip }) },
+  );
+}
+
+export interface CollectExtras {
+  /**
+   * Who changed it: for these targets, what fails in a way a recorded change can explain (a removed binding,
+   * a deleted or disabled account, a rewritten annotation) is also looked up in the Admin Activity logs and
+   * in Kubernetes' managedFields. Nothing more is read when nothing such fails.
+   */
+  changesFor?: TargetRequest;
 }
 
 export interface DiagnoseRequest {
@@ -76,6 +98,8 @@ export interface DiagnoseRequest {
   source?: string;
   /** When the report is made (ISO time; default now). */
   generatedAt?: string;
+  /** The error text the application saw (as `--error`): each verdict's evidence is ordered by its likely causes. */
+  error?: string;
 }
 
 /**
@@ -83,7 +107,7 @@ export interface DiagnoseRequest {
  * targets that name nothing in the facts or unknown check ids (its message says which, and suggests).
  */
 export function diagnose(facts: Facts, request: DiagnoseRequest): Report {
-  return diagnoseFacts(facts, CHECKS, {
+  const report = diagnoseFacts(facts, CHECKS, {
     targets: request.targets,
     options: { ...DEFAULT_OPTIONS, ...request.options },
     ...(request.only !== undefined ? { only: request.only } : {}),
@@ -92,6 +116,7 @@ export function diagnose(facts: Facts, request: DiagnoseRequest): Report {
     version: packageVersion(),
     generatedAt: request.generatedAt ?? new Date().toISOString(),
   });
+  return request.error === undefined ? report : orderByError(report, classifyText(request.error));
 }
 
 export interface RenderOptions {

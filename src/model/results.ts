@@ -37,6 +37,31 @@ export interface FixAction extends FixPlan {
   terraform: string | null;
 }
 
+/**
+ * A recorded change that explains a failure (who changed it): an Admin Activity audit log entry, or the
+ * Kubernetes managedFields entry that last wrote an annotation.
+ */
+export interface ChangeRecord {
+  source: 'admin-activity' | 'kubernetes-managed-fields';
+  /** binding-removed, account-deleted, account-disabled, …, or annotation-written. */
+  kind: string;
+  /** RFC 3339. */
+  at: string;
+  /** What was changed, as logged (`projects/-/serviceAccounts/UNIQUE_ID`, `projects/P`, `namespaces/NS/serviceaccounts/KSA`). */
+  resource: string;
+  /** gcloud, Terraform, console (a browser), a Kubernetes field manager, … */
+  tool: string;
+  /** Who (Admin Activity: `authenticationInfo.principalEmail`). */
+  by?: string;
+  callerIp?: string;
+  userAgent?: string;
+  role?: string;
+  member?: string;
+  /** Kubernetes: Update or Apply. */
+  operation?: string;
+  insertId?: string;
+}
+
 export interface CheckResult {
   check: string;
   status: Status;
@@ -60,6 +85,8 @@ export interface CheckResult {
   clusterWide?: true;
   /** Set when a baseline entry (`.wi-doctor.yaml`) suppresses this result: it stays in the report, marked. */
   suppressed?: Suppression;
+  /** Recorded changes that explain a failure, newest first (who changed it). */
+  changes?: ChangeRecord[];
 }
 
 /** Why a result is suppressed: the baseline entry that matched it. */
@@ -90,6 +117,8 @@ export interface Verdict {
   fix: FixPlan[];
   /** Subjects of the cluster, node pool and project results this subject depends on. */
   related: string[];
+  /** The recorded change that broke the root cause, when one is on record. */
+  change?: ChangeRecord;
 }
 
 export interface VerdictGroup {

@@ -38,6 +38,8 @@ export interface CheckCommandOptions extends LiveOptions {
   on?: string;
   impersonate?: string;
   e2e?: boolean;
+  /** `--error TEXT`: orders each verdict's evidence by the likely causes of that error. */
+  error?: string;
   color?: boolean;
   brief?: boolean;
   /** `--baseline FILE`, or false for `--no-baseline`. */
@@ -64,6 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     ...(options.skip !== undefined ? { skip: options.skip } : {}),
     source: options.from ?? 'live',
     generatedAt: now.toISOString(),
+    ...(options.error !== undefined ? { error: options.error } : {}),
   });
   const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
   const toStdout = !options.output;
@@ -102,13 +105,16 @@ function catalogWithHelp(): CatalogEntry[] {
   });
 }
 
+export { changeEvidenceFor } from '../../collect/live/change-evidence.js';
+
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
 async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   // Loaded only for live input: the Google and Kubernetes clients take most of a second to import.
   const { describeStats, liveHooks } = await import('./collect.js');
   const hooks = liveHooks(io, options);
   try {
-    const { facts, notes, stats } = await collectLive(options, hooks);
+    // Who changed it: what fails in a way a recorded change explains is looked up in the Admin Activity logs.
+    const { facts, notes, stats } = await collectLive(options, hooks, { changesFor: options });
     if (options.debug) warn(io, describeStats(stats));
     return { facts, notes };
   } finally {

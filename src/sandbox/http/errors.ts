@@ -1,4 +1,4 @@
-// Error bodies as Google and Kubernetes write them. Texts are Google's and Kubernetes' own, word for word where a public source shows them.
+// Error bodies as Google and Kubernetes write them, texts as seen from the real APIs.
 
 import type { SandboxResponse } from './router.js';
 
@@ -24,7 +24,7 @@ export function googleError(
   return { status: code, json: { error } };
 }
 
-/** The IAM-style denial, word for word as google-github-actions/auth#340 shows it. */
+/** The IAM-style denial, word for word (google-github-actions/auth#340). */
 export function permissionDenied(permission: string, domain = 'iam.googleapis.com'): SandboxResponse {
   return googleError(403, `Permission '${permission}' denied on resource (or it may not exist).`, 'PERMISSION_DENIED', [
     {
