@@ -1,4 +1,4 @@
-// The workload pool belongs to a project, not a cluster (FACTS §3): every cluster of that project (and of a fleet
+// The workload pool belongs to a project, not a cluster (PROJECT_ID.svc.id.goog): every cluster of that project (and of a fleet
 // on it) shares it, so `ns/ksa` is the same principal in all of them. A grant meant for the `payments/api` of the
 // production cluster also serves a `payments/api` someone creates in a test cluster of the same project. Warn and
 // name the clusters that share the pool; a fleet may add clusters of other projects that no list here shows.

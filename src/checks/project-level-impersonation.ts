@@ -1,5 +1,5 @@
 // A role that lets its holder use service accounts (mint their tokens, sign as them, or act as them) granted on a
-// project applies to every account of that project (FACTS §3): a KSA holding `roles/iam.workloadIdentityUser` or
+// project applies to every account of that project (IAM policies are inherited down the hierarchy): a KSA holding `roles/iam.workloadIdentityUser` or
 // `roles/iam.serviceAccountTokenCreator` there can impersonate every GSA of the project. Roles are resolved to
 // permissions, so a custom role with the same permissions counts too. Fail when the holder is a Workload Identity
 // principal of the cluster's pool or a GSA the cluster's KSAs use (their pods can then become any account); warn

@@ -81,7 +81,9 @@ const TEMPLATE_EDITS = new Set(['set-service-account-name', 'unset-host-network'
 
 /** Why a step from the vocabulary still cannot be done through an API here; undefined when it can. */
 function manualReason(plan: FixPlan): string | undefined {
-  if (!isFixAction(plan.action)) return `no tool knows the action "${plan.action}"`;
+  // Typed by the vocabulary, but a plan may come from outside (a probe report of a bundle): checked at run time.
+  const action: string = plan.action;
+  if (!isFixAction(action)) return `no tool knows the action "${action}"`;
   if (plan.action === 'manual') return 'a step no API call expresses';
   if (plan.action === 'add-iam-binding' || plan.action === 'remove-iam-member') {
     const resource = parseIamResource(plan.action, plan.target);

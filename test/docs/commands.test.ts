@@ -9,14 +9,18 @@
 // The few commands that cannot run here are listed below with the reason; each is still parsed by bash, and
 // each wi-doctor command's flags are checked against the CLI. A listed command that no doc shows any more
 // fails the test, so the list cannot rot.
+//
+// Pages (or sections, or marked blocks) that another test already runs as written are delegated to it, not run
+// twice: this test checks that the delegate still reads that page, and still parses and flag-checks its
+// commands.
 
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../src/sandbox/index.js';
-import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { loadScenarioFile, startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox, Scenario } from '../../src/sandbox/index.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { loadKubeConfig } from '../../src/collect/live/credentials.js';
 import { mintToken } from '../../src/token/mint.js';
@@ -30,21 +34,27 @@ const tools = { gcloud: has('gcloud', '--version'), kubectl: has('kubectl', 'ver
 /** Commands shown that cannot run here, by the text they start with, and why. */
 const NOT_RUN: Record<string, string> = {
   'npm test': 'it is this test suite (the CI runs it on a clean checkout)',
-  'kubectl cp ': 'copies into a running container: the sandbox has pods, no container runtime',
-  'kubectl exec ': 'runs in a container: the sandbox has pods, no container runtime',
+  'npm run differential -- --runs 1000':
+    'a thousand sandbox worlds take far longer than the suite may; test/differential runs the same generator, seeded, on 25',
+  'npm run mutation': 'StrykerJS over src/checks and src/model takes hours on two cores (docs/testing.md)',
   'kubectl debug ': 'starts an ephemeral container: the sandbox has pods, no container runtime',
   'kubectl -n shop edit ': 'opens an editor',
-  'kubectl -n kube-system logs ': 'container logs: the sandbox has pods, no container runtime',
   'wi-doctor token verify token.txt --jwks https://': 'fetches a JWKS from the internet',
-  'kubectl create ': 'kubectl 1.32 sends create bodies as protobuf, and the sandbox Kubernetes API reads JSON only',
-  'wi-doctor probe-pod --workload shop/deployment/cart | kubectl apply -f -':
-    'kubectl apply validates against the OpenAPI document of the server, which the sandbox does not serve',
-  'kubectl apply -f - <<': 'kubectl apply validates against the OpenAPI document of the server, which the sandbox does not serve',
-  'wi-doctor token verify token.txt --from-cluster  ': "needs a token that GKE issued (the sandbox's issuer is its own loopback URL)",
+  'gcloud container node-pools create ': "the sandbox's GKE API reads and updates node pools; it does not create them",
 };
 
-/** The sandbox scenario each page's commands act on (the failure its fix commands repair); default healthy. */
+/**
+ * The sandbox world each page's commands act on (the failure its fix commands repair): a shipped scenario's
+ * name, or a world of test/docs/worlds/; default healthy.
+ */
 const SCENARIOS: Record<string, string> = {
+  'docs/checks/broad-project-roles.md': 'test/docs/worlds/audit-findings.yaml',
+  'docs/checks/gsa-user-managed-keys.md': 'test/docs/worlds/audit-findings.yaml',
+  'docs/checks/orphan-bindings.md': 'test/docs/worlds/audit-findings.yaml',
+  'docs/checks/primitive-roles.md': 'test/docs/worlds/audit-findings.yaml',
+  'docs/checks/project-level-impersonation.md': 'test/docs/worlds/audit-findings.yaml',
+  'docs/checks/default-ksa-annotated.md': 'test/docs/worlds/default-ksa-annotated.yaml',
+  'docs/checks/metadata-server-healthy.md': 'metadata-server-down',
   'docs/checks/cluster-workload-pool.md': 'no-workload-pool',
   'docs/checks/cross-project-impersonation.md': 'cross-project-impersonation',
   'docs/checks/end-to-end-token.md': 'missing-binding',
@@ -60,6 +70,31 @@ const SCENARIOS: Record<string, string> = {
   'docs/checks/wi-binding.md': 'missing-binding',
 };
 
+/** Blocks another test runs as written: a page, one `## ` section of it, or the block after a marker comment. */
+interface Delegation {
+  file: string;
+  section?: string;
+  marker?: string;
+  /** The test that runs them; its source must name `file` (and `section` or `marker`). */
+  test: string;
+  /** The only commands the delegate runs (it skips others): every command of the blocks must be one. */
+  runs?: RegExp;
+}
+
+/** What test/cli/audit-docs-commands.test.ts runs of a block. */
+const AUDIT_DOCS_RUNS = /^(wi-doctor |kubectl logs .*\| wi-doctor )/;
+
+const DELEGATED: Delegation[] = [
+  { file: 'docs/fix.md', test: 'test/fix/docs.test.ts' },
+  { file: 'docs/rotate.md', test: 'test/fix/docs.test.ts' },
+  { file: 'README.md', section: '## Fix and rotate', test: 'test/fix/docs.test.ts' },
+  { file: 'docs/audit.md', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
+  { file: 'docs/logs.md', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
+  { file: 'docs/explain-error.md', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
+  { file: 'README.md', section: '## Audit, logs and error messages', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
+  { file: 'docs/sandbox.md', marker: '<!-- sandbox-commands:', test: 'test/sandbox/docs-commands.test.ts' },
+];
+
 /** Leading parts of a command that are not run here (the rest of the command is), and why. */
 const PREFIX_NOT_RUN: Record<string, string> = {
   'npm ci && ': 'installing over the checkout under test would change it mid-run; the CI runs `npm ci` on a clean checkout',
@@ -69,6 +104,23 @@ interface Block {
   file: string;
   line: number;
   text: string;
+  /** The test that runs this block instead of this one. */
+  delegatedTo?: string;
+}
+
+/** Whether the block starting at `offset` of `text` is one that `d` delegates. */
+function delegates(d: Delegation, text: string, offset: number): boolean {
+  if (d.section !== undefined) {
+    const start = text.indexOf(`${d.section}\n`);
+    if (start < 0 || offset < start) return false;
+    const end = text.indexOf('\n## ', start + d.section.length);
+    return end < 0 || offset < end;
+  }
+  if (d.marker !== undefined) {
+    const before = text.slice(0, offset).trimEnd().split('\n').at(-1) ?? '';
+    return before.startsWith(d.marker);
+  }
+  return true;
 }
 
 function docFiles(): string[] {
@@ -86,11 +138,15 @@ function docFiles(): string[] {
 
 function blocksOf(file: string): Block[] {
   const text = readFileSync(join(repo, file), 'utf8');
-  return [...text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => ({
-    file,
-    line: text.slice(0, m.index).split('\n').length,
-    text: m[1] ?? '',
-  }));
+  return [...text.matchAll(/^```(?:sh|bash|shell)\n([\s\S]*?)^```$/gm)].map((m) => {
+    const delegatedTo = DELEGATED.find((d) => d.file === file && delegates(d, text, m.index))?.test;
+    return {
+      file,
+      line: text.slice(0, m.index).split('\n').length,
+      text: m[1] ?? '',
+      ...(delegatedTo !== undefined ? { delegatedTo } : {}),
+    };
+  });
 }
 
 const BLOCKS = docFiles().flatMap(blocksOf);
@@ -191,7 +247,15 @@ function environment(sb: RunningSandbox, cwd: string): NodeJS.ProcessEnv {
 async function withPage<T>(file: string, fn: (cwd: string, env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
   const cwd = mkdtempSync(join(scratch, 'page-'));
   for (const name of ['examples', 'dist', 'scenarios']) symlinkSync(join(repo, name), join(cwd, name));
-  const sb = await startSandbox({ scenario: join(repo, 'scenarios', `${SCENARIOS[file] ?? 'healthy'}.yaml`) });
+  const world = SCENARIOS[file] ?? 'healthy';
+  const scenario = await loadScenarioFile(join(repo, world.includes('/') ? world : join('scenarios', `${world}.yaml`)));
+  // Pages written against examples/ name the cart GSA `cart@acme-shop`, as the example bundles do; the shipped
+  // scenarios call it `cart-gsa` (an account id gcloud can create). The page's world uses the page's name.
+  const page = readFileSync(join(repo, file), 'utf8');
+  const named = page.includes('cart-gsa@')
+    ? scenario
+    : (JSON.parse(JSON.stringify(scenario).replaceAll('cart-gsa@', 'cart@').replaceAll('"cart-gsa"', '"cart"')) as Scenario);
+  const sb = await startSandbox({ scenario: named });
   try {
     const env = environment(sb, cwd);
     const kc = loadKubeConfig({}, sb.env);
@@ -231,6 +295,28 @@ describe('commands shown in README.md and docs/', () => {
     expect(BLOCKS.length).toBeGreaterThan(20);
   });
 
+  it('delegates blocks only to tests that still run them', () => {
+    for (const d of DELEGATED) {
+      const where = `${d.file}${d.section !== undefined ? ` ${d.section}` : ''}${d.marker ?? ''}`;
+      expect(
+        BLOCKS.some((b) => b.file === d.file && b.delegatedTo === d.test),
+        `${where}: no block is delegated to ${d.test}`,
+      ).toBe(true);
+      const source = readFileSync(join(repo, d.test), 'utf8');
+      expect(source, `${d.test} does not read ${d.file}`).toContain(d.file.replace(/^README\.md$/, 'README'));
+      for (const part of [d.section?.replace(/^## /, ''), d.marker?.replace(/^<!-- /, '').replace(/:$/, '')]) {
+        if (part !== undefined) expect(source, `${d.test} does not read ${where}`).toContain(part);
+      }
+      const { runs } = d;
+      if (runs === undefined) continue;
+      for (const block of BLOCKS.filter((b) => b.file === d.file && b.delegatedTo === d.test)) {
+        for (const command of commandsOf(block.text)) {
+          expect(runs.test(command.trim()), `${block.file}:${block.line}: ${d.test} does not run: ${command}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('lists only commands that are still shown', () => {
     const all = BLOCKS.flatMap((b) => commandsOf(b.text));
     for (const start of [...Object.keys(NOT_RUN), ...Object.keys(PREFIX_NOT_RUN)]) {
@@ -266,8 +352,8 @@ describe('commands shown in README.md and docs/', () => {
     expect(problems).toEqual([]);
   });
 
-  for (const file of [...new Set(BLOCKS.map((b) => b.file))]) {
-    const blocks = BLOCKS.filter((b) => b.file === file);
+  for (const file of [...new Set(BLOCKS.filter((b) => b.delegatedTo === undefined).map((b) => b.file))]) {
+    const blocks = BLOCKS.filter((b) => b.file === file && b.delegatedTo === undefined);
     it.skipIf(!built || !tools.gcloud || !tools.kubectl || !tools.jq || !tools.curl)(
       `${file}: its ${blocks.length} block${blocks.length === 1 ? '' : 's'} run as written`,
       { timeout: 300_000 },

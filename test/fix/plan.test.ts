@@ -50,7 +50,7 @@ describe('the plan', () => {
     expect(restart?.why).toEqual([]);
     expect(restart?.triggeredBy).toEqual([3]);
     // Phases never go backwards.
-    const phases = plan.steps.map((s) => ACTION_TRAITS[s.action as keyof typeof ACTION_TRAITS].phase);
+    const phases = plan.steps.map((s) => ACTION_TRAITS[s.action].phase);
     expect(phases).toEqual([...phases].sort((a, b) => a - b));
   });
 

@@ -10,7 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, test } from 'vitest';
 import { readBundle } from '../../src/collect/bundle/read.js';
 import type { Workload } from '../../src/model/k8s/types.js';
-import { probePodManifest, probePodObjects } from '../../src/probe/pod-manifest.js';
+import { probePodManifest, probePodObjects } from '../../src/cli/probe-pod/manifest.js';
 import { runProbePodCommand } from '../../src/cli/actions/probe.js';
 import { CART_GSA, probe, testFlags } from './helpers.js';
 

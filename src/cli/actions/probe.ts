@@ -13,7 +13,7 @@ import { KIND_TO_RESOURCE, type K8sKind, type ServiceAccountObject, type Workloa
 import { emit, type Io } from '../output.js';
 import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 import { resolveProbeOptions, ProbeUsageError, type ProbeFlags } from '../../probe/options.js';
-import { annotatedGsa, DEFAULT_PROBE_IMAGE, PROBE_FILE, probePodManifest } from '../../probe/pod-manifest.js';
+import { annotatedGsa, DEFAULT_PROBE_IMAGE, PROBE_FILE, probePodManifest } from '../probe-pod/manifest.js';
 import { probeExitCode, renderProbe } from '../../probe/render.js';
 import { runProbe } from '../../probe/run.js';
 

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DEFAULT_PROBE_IMAGE } from '../../probe/image.js';
+import { DEFAULT_PROBE_IMAGE } from '../probe-pod/image.js';
 import type { ProbeCommandOptions, ProbePodCommandOptions } from '../actions/probe.js';
 import type { RegisterCommand } from '../host.js';
 import { list, withExamples } from '../options.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workload } from '../../../src/model/k8s/types.js';
-import { probePodManifest } from '../../../src/probe/pod-manifest.js';
+import { probePodManifest } from '../../../src/cli/probe-pod/manifest.js';
 import { startSandbox, type RunningSandbox } from '../../../src/sandbox/index.js';
 import { CART_GSA, HAS_KUBECTL, scenario } from '../helpers.js';
 import { kubectlFor, type Kubectl } from './kubectl.js';

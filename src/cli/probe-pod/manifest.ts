@@ -5,8 +5,8 @@
 // not see the app's volumes, a pod of its own can.
 
 import { stringify } from 'yaml';
-import type { Container, EnvVar, PodTemplateSpec, Volume, VolumeMount, Workload } from '../model/k8s/types.js';
-import { WI_ANNOTATION } from '../model/k8s/types.js';
+import type { Container, EnvVar, PodTemplateSpec, Volume, VolumeMount, Workload } from '../../model/k8s/types.js';
+import { WI_ANNOTATION } from '../../model/k8s/types.js';
 
 export const PROBE_CONFIGMAP = 'wi-doctor-probe';
 export const PROBE_FILE = 'wi-doctor-probe.cjs';
