@@ -133,9 +133,13 @@ export function summaryLine(report: Report): string {
   const s = report.summary;
   const total = report.verdicts.length;
   const counts = subjectCounts(report);
+  // An audit has no subjects: its results are about the cluster, node pools, GSAs and projects it read.
+  const objects = total === 0 ? new Set(report.results.map((r) => r.subject)).size : 0;
   const subjects =
     total === 0
-      ? 'No subjects'
+      ? objects === 0
+        ? 'No subjects'
+        : `${plural(objects, 'object', 'objects')} checked`
       : [
           `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(report, 1), subjectNoun(report, total))} broken`,
           ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),

@@ -6,6 +6,7 @@
 // wrap (they are copied whole). Colour is ANSI, and only when asked.
 
 import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
+import { sortBySeverity } from '../model/results.js';
 import {
   evidenceText,
   firstFixLine,
@@ -74,11 +75,13 @@ export function shouldColor(stream: { isTTY?: boolean }, env: Readonly<Record<st
   return stream.isTTY === true && env['TERM'] !== 'dumb';
 }
 
-/** The columns of a terminal, or the default for pipes and files. */
+/** No wrapping: pipes and files keep whole lines, for grep and for viewers that wrap by themselves. */
+export const NO_WRAP = Number.POSITIVE_INFINITY;
+
+/** The columns of a terminal; no wrapping for pipes and files. */
 export function terminalWidth(stream: { isTTY?: boolean; columns?: number }): number {
-  return stream.isTTY === true && typeof stream.columns === 'number' && stream.columns >= 40
-    ? stream.columns
-    : DEFAULT_WIDTH;
+  if (stream.isTTY !== true) return NO_WRAP;
+  return typeof stream.columns === 'number' && stream.columns >= 40 ? stream.columns : DEFAULT_WIDTH;
 }
 
 type Paint = (style: keyof typeof ANSI, text: string) => string;
@@ -202,7 +205,7 @@ class TextRenderer {
     // The subject, its root cause and the headline; the fix right after them, then the evidence.
     const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
     const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
-    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${verdict.headline}`, width, '  ', I1);
+    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
     lines.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
 
     const shownFixes = new Set<string>();
@@ -274,6 +277,16 @@ class TextRenderer {
 
   private value(label: string, value: unknown, indent: string): string[] {
     const text = evidenceText(value);
+    if (!Number.isFinite(this.width)) {
+      // Unwrapped: one line, cut only when it is huge (at a word, saying how much was cut).
+      const cap = MAX_EVIDENCE_LINES * DEFAULT_WIDTH;
+      if (text.length <= cap) return wrap(text, this.width, `${indent}${label}`, indent);
+      const cut = text.lastIndexOf(' ', cap) > cap / 2 ? text.lastIndexOf(' ', cap) : cap;
+      return [
+        ...wrap(text.slice(0, cut), this.width, `${indent}${label}`, indent),
+        `${indent}${' '.repeat(label.length)}… ${(text.length - cut).toLocaleString('en-US')} more characters (the JSON report has all of it)`,
+      ];
+    }
     const lines = wrap(text, this.width, `${indent}${label}`, indent + ' '.repeat(label.length));
     if (lines.length <= MAX_EVIDENCE_LINES) return lines;
     const kept = lines.slice(0, MAX_EVIDENCE_LINES);
@@ -323,7 +336,9 @@ class TextRenderer {
   private otherChecks(others: readonly CheckResult[]): string[] {
     const { width } = this;
     const lines = ['', this.paint('bold', this.report.verdicts.length > 0 ? 'Other findings' : 'Checks')];
-    const shown = this.opts.hidePass ? others.filter((r) => r.status !== 'pass') : others;
+    // Failures first, then warnings, unknowns and passes; the catalog's order within each.
+    const ordered = sortBySeverity(others, (r) => r.status);
+    const shown = this.opts.hidePass ? ordered.filter((r) => r.status !== 'pass') : ordered;
     for (const r of shown) {
       lines.push(
         ...wrap(`${r.check} (${r.subject}): ${r.cause ?? r.title}`, width, `${I1}${this.symbol(r.status)} `, I2),
@@ -353,4 +368,17 @@ class TextRenderer {
     }
     return lines;
   }
+}
+
+/**
+ * The verdict's headline for its first line. When a recorded change explains the root cause, the headline
+ * ends with who changed it; the root result's evidence says the same right after the fix, so the first line
+ * keeps to the cause.
+ */
+function headlineOf(verdict: Verdict, root: CheckResult | undefined): string {
+  const change = verdict.change;
+  if (change === undefined || root === undefined) return verdict.headline;
+  const cut = verdict.headline.lastIndexOf(' — ');
+  const told = (root.evidence?.notes ?? []).some((n) => n.startsWith('changed: '));
+  return cut > 0 && told ? verdict.headline.slice(0, cut) : verdict.headline;
 }

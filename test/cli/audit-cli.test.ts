@@ -27,7 +27,7 @@ describe('wi-doctor audit', () => {
     expect((await run(['audit', '--from', example('healthy')])).code).toBe(0);
     const findings = await run(['audit', '--from', example('audit-findings')]);
     expect(findings.code).toBe(1);
-    expect(findings.stdout).toMatch(/✗ primitive-roles +cart@acme-shop/);
+    expect(findings.stdout).toMatch(/✗ primitive-roles \(cart@acme-shop/);
     expect(findings.stderr).toBe('');
     const onlyWarn = await run(['audit', '--from', example('audit-findings'), '--only', 'gsa-shared']);
     expect(onlyWarn.code).toBe(0);

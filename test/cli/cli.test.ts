@@ -177,13 +177,13 @@ describe('wi-doctor check', () => {
 });
 
 describe('the first screen', () => {
-  it('shows the root cause and its fix within the first 15 lines on examples/missing-binding (README: lines 6 and 13)', async () => {
+  it('shows the root cause and its fix within the first 10 lines on examples/missing-binding (README: lines 5 and 8)', async () => {
     const { code, stdout } = await run(['check', '--from', join(repo, 'examples', 'missing-binding'), '--all']);
     expect(code).toBe(1);
     const lines = stdout.split('\n');
     const root = lines.findIndex((l) => l.startsWith('✗ shop/cart — wi-binding: '));
     const fix = lines.findIndex((l) => l.trimStart().startsWith('gcloud iam service-accounts add-iam-policy-binding'));
-    expect([root + 1, fix + 1]).toEqual([6, 13]);
+    expect([root + 1, fix + 1]).toEqual([5, 8]);
   });
 });
 

@@ -51,7 +51,7 @@ describe('wi-doctor demo', () => {
     expect(out).toMatch(/member is for namespace `checkout`, the pod runs in `orders`/);
     expect(out).toMatch(/annotation key `iam\.gke\.io\/gcp-service-acount`/);
     // The live chain ran and its failure is reconciled with the static finding.
-    expect(out).toMatch(/end-to-end-token .*`orders\/orders` failed at `generate-access-token`.*\(see wi-binding\)/);
+    expect(out).toMatch(/end-to-end-token\b.*`orders\/orders` failed at `generate-access-token`.*\(see wi-binding\)/);
     expect(out).not.toMatch(/eyJ[\w-]{10,}|ya29\./);
     expect(io.err()).toContain('sandbox stopped');
     expect(listeningServers()).toBe(before);

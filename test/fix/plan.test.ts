@@ -69,7 +69,9 @@ describe('the plan', () => {
     const plan = await planOf('gsa-recreated', { ksa: ['shop/cart'] });
     expect(plan.steps.map(brief)).toEqual([
       '1 add-iam-binding projects/-/serviceAccounts/cart@acme-shop.iam.gserviceaccount.com auto',
-      '2 remove-iam-member projects/acme-shop disruptive',
+      // The new account gets the roles the old one held before the stale member goes.
+      '2 add-iam-binding projects/acme-shop auto',
+      '3 remove-iam-member projects/acme-shop disruptive',
     ]);
   });
 
@@ -181,7 +183,9 @@ describe('--format shell', () => {
     expect(calls[0]?.args).toContain('--member=serviceAccount:acme-shop.svc.id.goog[shop/cart]');
     expect(calls[0]?.args.find((a) => a.startsWith('--condition='))).toContain(`resource.name != "it's"`);
     expect(calls[1]?.args).toContain("iam.gke.io/gcp-service-account=x'; rm -rf / #@p.iam.gserviceaccount.com");
-    expect(calls[2]?.input).toContain('app: EOF');
+    // The NetworkPolicy arrives whole, as one line of JSON on stdin (a value "EOF" ends nothing).
+    const policy = JSON.parse(calls[2]?.input ?? '') as { spec: { podSelector: { matchLabels: { app: string } } } };
+    expect(policy.spec.podSelector.matchLabels.app).toBe('EOF');
     expect(script).toContain('# gcloud container node-pools update np');
   });
 });

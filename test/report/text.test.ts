@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
+import { NO_WRAP, renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
 import { expectGolden } from './golden.js';
 
@@ -181,10 +181,22 @@ describe('renderText', () => {
 });
 
 describe('terminalWidth', () => {
-  it('takes the columns of a terminal, else 100', () => {
+  it('takes the columns of a terminal (100 when it does not say), and does not wrap pipes and files', () => {
     expect(terminalWidth({ isTTY: true, columns: 132 })).toBe(132);
-    expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(100);
-    expect(terminalWidth({})).toBe(100);
+    expect(terminalWidth({ isTTY: true })).toBe(100);
+    expect(terminalWidth({ isTTY: false, columns: 132 })).toBe(NO_WRAP);
+    expect(terminalWidth({})).toBe(NO_WRAP);
+  });
+
+  it('keeps lines whole without wrapping, and cuts only a huge evidence value, saying how much', () => {
+    const report = copy(FIXTURES.failing);
+    const [first] = report.results.filter((r) => r.status === 'fail');
+    if (first === undefined) throw new Error('the failing fixture has a failure');
+    first.evidence = { expected: 'x', actual: 'word '.repeat(1000).trim() };
+    const text = renderText(report, { ...plain, width: NO_WRAP });
+    expect(text).toMatch(/^ +actual: {3}(word ){200,}/m);
+    expect(text).toMatch(/… [\d,]+ more characters \(the JSON report has all of it\)/);
+    for (const line of text.split('\n')) expect(line.length).toBeLessThan(1300);
   });
 });
 

@@ -14,7 +14,7 @@ import type { FailOn } from '../../model/results.js';
 import { exitCodeFor } from '../../model/results.js';
 import { RENDERERS } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
-import { shouldColor } from '../../report/text.js';
+import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
@@ -85,7 +85,12 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
   });
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  const text = RENDERERS[options.format](report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks: CHECKS,
+    width: options.output ? NO_WRAP : terminalWidth(io.stdout),
+  });
   emit(io, text, options.output);
   return exitCodeFor(report.results, options.failOn);
 }

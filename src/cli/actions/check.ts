@@ -13,7 +13,7 @@ import { applyBaseline } from '../../report/baseline.js';
 import type { CatalogEntry } from '../../report/index.js';
 import { renderChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
-import { DEFAULT_WIDTH, shouldColor, terminalWidth } from '../../report/text.js';
+import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import { loadBaseline } from '../baseline.js';
 import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
@@ -78,7 +78,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
       hidePass: options.hidePass ?? false,
       checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
       brief: options.brief ?? false,
-      width: toStdout ? terminalWidth(io.stdout) : DEFAULT_WIDTH,
+      width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
     }),
     options.output,
   );

@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { choice, list } from '../options.js';
+import { list, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 function days(value: string): number {
@@ -26,7 +26,7 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
     .option('--output <file>', 'write the report to a file instead of stdout')
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
-        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .choices(['fail', 'warn', 'unknown'])
         .default('fail'),
     )
     .option('--hide-pass', 'omit passing checks')
@@ -38,6 +38,12 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
         .default(90),
     )
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  withExamples(audit, [
+    'wi-doctor audit --from examples/audit-findings',
+    'wi-doctor audit --from examples/audit-findings --format sarif --output audit.sarif --fail-on warn',
+    'wi-doctor audit --from examples/healthy --only primitive-roles,unused-gsa --unused-days 30',
+    'wi-doctor audit --context gke_acme-shop_europe-west1_prod   # live: read the APIs',
+  ]);
   addLiveOptions(audit).action(async (options: import('../actions/audit.js').AuditCommandOptions) => {
     const { runAuditCommand } = await import('../actions/audit.js');
     setExit(await runAuditCommand(options, io));

@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list } from '../options.js';
+import { list, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 const PLAN_FORMATS = ['text', 'json', 'shell', 'terraform'] as const;
@@ -39,6 +39,12 @@ export const registerFix: RegisterCommand = (program, { io, setExit }) => {
         .default(180),
     )
     .option('--log <file>', 'with --apply: append every change as a JSON line to this file');
+  withExamples(fix, [
+    'wi-doctor fix --from examples/missing-binding --ksa shop/cart   # the plan, offline',
+    'wi-doctor fix --from examples/multi-team --all --format shell --output fix.sh',
+    'wi-doctor fix --ksa shop/cart --apply   # asks once, applies, then verifies with the token chain',
+    'wi-doctor fix --all --apply --yes --allow-disruptive --log fix.jsonl',
+  ]);
   addLiveOptions(fix).action(async (options: import('../actions/fix.js').FixCommandOptions) => {
     const { runFixCommand } = await import('../actions/fix.js');
     setExit(await runFixCommand(options, io));

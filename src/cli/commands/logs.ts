@@ -2,6 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
+import { withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
@@ -15,6 +16,11 @@ export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
     .option('--from <dir>', 'an evidence bundle folder (its gcp/logs/); without it, Cloud Logging is read live')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--output <file>', 'write the report to a file instead of stdout');
+  withExamples(logs, [
+    'wi-doctor logs --from examples/missing-binding --ksa shop/cart --since 7d',
+    'wi-doctor logs --from examples/healthy --ksa shop/cart --since 30d --format json',
+    'wi-doctor logs --ksa shop/cart --since 12h --context gke_acme-shop_europe-west1_prod   # live: Cloud Logging',
+  ]);
   addLiveOptions(logs).action(async (options: import('../actions/logs.js').LogsCommandOptions) => {
     const { runLogsCommand } = await import('../actions/logs.js');
     setExit(await runLogsCommand(options, io));

@@ -2,7 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list } from '../options.js';
+import { list, withExamples } from '../options.js';
 import { seconds } from './fix.js';
 import { addLiveOptions } from './live-options.js';
 
@@ -39,6 +39,11 @@ export const registerRotate: RegisterCommand = (program, { io, setExit }) => {
         .default(180),
     )
     .option('--log <file>', 'append every step as a JSON line to this file');
+  withExamples(rotate, [
+    'wi-doctor rotate --ksa shop/cart --to cart-v2@acme-shop.iam.gserviceaccount.com',
+    'wi-doctor rotate --resume --yes   # after a crash: continue where the journal stopped',
+    'wi-doctor rotate --ksa shop/cart --to cart-v3@acme-shop.iam.gserviceaccount.com --mode revoke-first --delete-old',
+  ]);
   addLiveOptions(rotate).action(async (options: import('../actions/rotate.js').RotateCommandOptions) => {
     const { runRotateCommand } = await import('../actions/rotate.js');
     setExit(await runRotateCommand(options, io));
