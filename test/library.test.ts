@@ -74,4 +74,16 @@ describe('the library API', () => {
     expect(() => api.diagnose(facts, { targets: { ksa: ['shop/cartt'] } })).toThrow(api.UsageError);
     expect(() => api.diagnose(facts, { targets: { ksa: ['shop/cartt'] } })).toThrow(/did you mean `shop\/cart`/);
   });
+
+  it('orders the evidence by an error text, as check --error does', async () => {
+    const { facts } = await api.readBundle(join(repo, 'examples', 'missing-binding'));
+    const targets = { ksa: ['shop/cart'] };
+    const plain = api.diagnose(facts, { targets });
+    const ordered = api.diagnose(facts, {
+      targets,
+      error: "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+    });
+    expect(plain.notes.some((n) => n.startsWith('--error'))).toBe(false);
+    expect(ordered.notes.some((n) => n.startsWith('--error matches'))).toBe(true);
+  });
 });

@@ -64,4 +64,26 @@ describe('wi-doctor sandbox', () => {
     expect(await exited).toBe(0);
     expect(existsSync(envFile)).toBe(false);
   });
+
+  it('survives a second Ctrl-C at once (the terminal signals the group, npx forwards it again): no env file left', async () => {
+    const envFile = join(temp, 'twice.env');
+    const child = spawn(
+      process.execPath,
+      ['--', join(repo, 'dist/cli/bin.js'), 'sandbox', '--scenario', 'healthy', '--env-out', envFile],
+      { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => existsSync(envFile), 15_000);
+      child.kill('SIGINT');
+      child.kill('SIGINT');
+    } finally {
+      setTimeout(() => child.kill('SIGKILL'), 20_000).unref();
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('sandbox stopped');
+    expect(existsSync(envFile)).toBe(false);
+  });
 });

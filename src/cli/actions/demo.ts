@@ -18,7 +18,7 @@ import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 import { liveHooks } from './collect.js';
-import { SCENARIO_DIR, envLines, waitForStopSignal } from './sandbox.js';
+import { SCENARIO_DIR, envLines, listenForStop } from './sandbox.js';
 
 export interface DemoCommandOptions {
   format: ReportFormat;
@@ -98,6 +98,7 @@ export async function runDemoCommand(
   signals.on('SIGINT', onSignal);
   signals.on('SIGTERM', onSignal);
   let sandbox: RunningSandbox | undefined;
+  let keepRunning: ReturnType<typeof listenForStop> | undefined;
   const starting = startSandbox({ scenario });
   try {
     sandbox = await Promise.race([starting, interrupted]);
@@ -105,12 +106,13 @@ export async function runDemoCommand(
     const { text, exitCode } = await Promise.race([diagnoseSandbox(running, options, io), interrupted]);
     emit(io, text, undefined);
     if (options.keep) {
+      keepRunning = listenForStop(signals);
       signals.off('SIGINT', onSignal);
       signals.off('SIGTERM', onSignal);
       io.stderr.write(
         `wi-doctor: the sandbox keeps running; paste into a shell to point gcloud, kubectl and wi-doctor at it, Ctrl-C to stop:\n${envLines(running.env)}\n`,
       );
-      await waitForStopSignal(signals);
+      await keepRunning.stopped;
     }
     return exitCode;
   } catch (error) {
@@ -128,5 +130,6 @@ export async function runDemoCommand(
       await started.stop();
       io.stderr.write('wi-doctor: sandbox stopped\n');
     }
+    keepRunning?.release();
   }
 }

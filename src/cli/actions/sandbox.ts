@@ -34,17 +34,24 @@ function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM, and stops listening. */
-export function waitForStopSignal(signals: NodeJS.Process): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      signals.off('SIGINT', stop);
-      signals.off('SIGTERM', stop);
-      resolve();
-    };
-    signals.on('SIGINT', stop);
-    signals.on('SIGTERM', stop);
-  });
+/**
+ * Listens for Ctrl-C and SIGTERM: `stopped` resolves on the first. Further signals are ignored until `release`:
+ * a terminal's Ctrl-C reaches every process of its group and npx forwards it to its child once more, and Node's
+ * default for that second signal would end the process before it has cleaned up.
+ */
+export function listenForStop(signals: NodeJS.Process): { stopped: Promise<void>; release: () => void } {
+  let resolveStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  const onSignal = (): void => resolveStopped();
+  signals.on('SIGINT', onSignal);
+  signals.on('SIGTERM', onSignal);
+  return {
+    stopped,
+    release: () => {
+      signals.off('SIGINT', onSignal);
+      signals.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 export function envLines(env: Record<string, string>): string {
@@ -60,6 +67,21 @@ export async function runSandboxCommand(
   signals: NodeJS.Process = process,
 ): Promise<number> {
   const scenario = resolveScenario(options.scenario);
+  // Listening before the env file exists: a Ctrl-C at any moment stops cleanly.
+  const stop = listenForStop(signals);
+  try {
+    return await serve(options, scenario, io, stop.stopped);
+  } finally {
+    stop.release();
+  }
+}
+
+async function serve(
+  options: SandboxCommandOptions,
+  scenario: string,
+  io: Io,
+  stopped: Promise<void>,
+): Promise<number> {
   const sandbox = await startSandbox({ scenario, port: options.port });
   if (options.envFile) await writeEnvFile(options.envFile, sandbox.env);
   const lines = [
@@ -79,9 +101,10 @@ export async function runSandboxCommand(
     'Press Ctrl-C to stop.',
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
-  await waitForStopSignal(signals);
-  await sandbox.stop();
+  await stopped;
+  // The env file goes first: nothing may point at servers that are closing.
   if (options.envFile) rmSync(options.envFile, { force: true });
+  await sandbox.stop();
   io.stderr.write('wi-doctor: sandbox stopped\n');
   return 0;
 }
