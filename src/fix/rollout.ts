@@ -5,7 +5,7 @@
 // propagation), so the fix waits for the rollout first, as `kubectl rollout status` does, and then for the
 // old pods to be gone from the pod list.
 //
-// `kubectl rollout status` (k8s.io/kubectl polymorphichelpers/rollout_status.go) judges:
+// `kubectl rollout status` (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go) judges:
 //   Deployment:  metadata.generation <= status.observedGeneration, then status.updatedReplicas >= spec.replicas
 //                ("N out of M new replicas have been updated"), status.replicas <= status.updatedReplicas
 //                ("N old replicas are pending termination"), status.availableReplicas >= status.updatedReplicas
