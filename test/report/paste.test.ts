@@ -5,9 +5,10 @@
 // terminator does) and none is split in two.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
 import type { CheckOptions } from '../../src/checks/define.js';
 import { readBundleSync } from '../../src/collect/bundle/read.js';
@@ -19,6 +20,9 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { renderText } from '../../src/report/text.js';
 
 const root = join(import.meta.dirname, '..', '..', 'examples');
+// Pasted commands run here: a fix may write a file (`… > policy.json`), never into the repository.
+const scratch = mkdtempSync(join(tmpdir(), 'wi-doctor-paste-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const examples = readdirSync(root).filter((d) => existsSync(join(root, d, 'expected.json')));
 const hasBash = spawnSync('bash', ['--version']).status === 0;
 
@@ -78,9 +82,9 @@ function parseCalls(out: string): Call[] {
 
 /** Runs pasted text in bash with the stubs; the calls it made, and the markers it echoed. */
 function paste(text: string): { calls: Call[]; markers: string[]; status: number | null; stderr: string } {
-  const syntax = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8' });
+  const syntax = spawnSync('bash', ['-n'], { input: text, encoding: 'utf8', cwd: scratch });
   if (syntax.status !== 0) return { calls: [], markers: [], status: syntax.status, stderr: syntax.stderr };
-  const run = spawnSync('bash', ['-c', `${STUBS}\n${text}`], { encoding: 'utf8', timeout: 20_000 });
+  const run = spawnSync('bash', ['-c', `${STUBS}\n${text}`], { encoding: 'utf8', timeout: 20_000, cwd: scratch });
   return {
     calls: parseCalls(run.stdout),
     markers: run.stdout.split('\n').filter((l) => l.startsWith('MARK ')),
