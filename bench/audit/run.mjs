@@ -86,8 +86,17 @@ async function benchOne(sizeName) {
       for (const e of run.trace) byKind[auditKind(e)] = (byKind[auditKind(e)] ?? 0) + 1;
       const minimum = auditMinimum(sandbox, run.requires);
       const bound = minimum.levels.reduce((a, level) => a + levelBound(level, c), 0);
+      // When each kind of call ran (first start, last end): where the wall goes beyond the bound.
+      const windows = {};
+      for (const e of run.trace) {
+        const w = (windows[auditKind(e)] ??= [e.start, e.end]);
+        w[0] = Math.min(w[0], e.start);
+        w[1] = Math.max(w[1], e.end);
+      }
       const r = {
         concurrency: c,
+        firstCallStartMs: Math.min(...run.trace.map((e) => e.start)),
+        windows: Object.fromEntries(Object.entries(windows).map(([k, [a, b]]) => [k, [Math.round(a), Math.round(b)]])),
         calls: run.totalCalls,
         serverRequests: total(server),
         byKind,
@@ -112,6 +121,7 @@ async function benchOne(sizeName) {
           `total ${s(r.totalMs)}; peak RSS ${Math.round(r.maxRssKiB / 1024)} MiB; CPU ${s(r.cpuMs)}`,
       );
       console.log(`  calls by kind: ${JSON.stringify(byKind)}`);
+      console.log(`  first call after ${s(r.firstCallStartMs)}; when (ms): ${JSON.stringify(r.windows)}`);
       console.log(`  minimum by kind: ${JSON.stringify(minimum.byKind)}`);
       console.log(`  results: ${JSON.stringify(r.byCheck)}`);
       if (r.failures > 0 || Object.keys(r.errors).length > 0) console.log(`  FAILURES: ${JSON.stringify(r.errors)}`);

@@ -36,7 +36,7 @@ afterEach(() => {
 describe.each([
   ['bench/fix/run.mjs', 'bench:fix', ['--bogus'], 'Unknown option'],
   ['bench/fix/run.mjs', 'bench:fix', ['--scenarios', 'missing-binding,nope'], 'unknown "nope"'],
-  ['bench/fix/run.mjs', 'bench:fix', ['--propagation-seconds', '-1'], '--propagation-seconds must be'],
+  ['bench/fix/run.mjs', 'bench:fix', ['--propagation-seconds=-1'], '--propagation-seconds must be'],
   ['bench/fix/run.mjs', 'bench:fix', ['--shared-ksas', 'many'], '--shared-ksas must be'],
   ['bench/audit/run.mjs', 'bench:audit', ['--sizes', 'small,huge'], 'unknown "huge"'],
   ['bench/audit/run.mjs', 'bench:audit', ['--limit-minutes', '0'], '--limit-minutes must be'],
