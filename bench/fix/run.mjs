@@ -73,7 +73,10 @@ export async function worldOf(name) {
   return scenario;
 }
 
-/** Split a `fix --apply --format json --debug` run into plan / apply / verify by its stderr markers. */
+/**
+ * Split a `fix --apply --format json --debug` run into plan / apply / rollout (waiting for replaced pods) /
+ * verify by its stderr markers.
+ */
 function phasesOf(result) {
   const phases = [];
   let current = { name: 'plan', start: 0, calls: [] };
@@ -81,11 +84,13 @@ function phasesOf(result) {
     if (l.stream !== 'stderr') continue;
     const next = /^Applying to /.test(l.text)
       ? 'apply'
-      : /^Verifying: /.test(l.text)
-        ? 'verify'
-        : /^The changes so far revealed more/.test(l.text)
-          ? 'plan'
-          : undefined;
+      : /^Waiting for the new pods of /.test(l.text)
+        ? 'rollout'
+        : /^Verifying: /.test(l.text)
+          ? 'verify'
+          : /^The changes so far revealed more/.test(l.text)
+            ? 'plan'
+            : undefined;
     if (next !== undefined) {
       phases.push({ ...current, end: l.t });
       current = { name: next, start: l.t, calls: [] };
@@ -184,7 +189,7 @@ async function benchFix(name) {
     console.log(
       `calls ${calls} (sandbox saw ${out.serverRequests} ${JSON.stringify(server)}); wall ${s(r.ms)}: ` +
         `plan ${s(p('plan').ms)} (${p('plan').read} reads, first answer after ${s(p('plan').firstCallMs ?? 0)}), apply ${s(p('apply').ms)} (${p('apply').read} reads, ${p('apply').write} writes; ` +
-        `minimum ${minimum.apply.read} + ${minimum.apply.write}), verify ${s(p('verify').ms)} (${p('verify').read} reads, ${p('verify').chain} chain calls, ` +
+        `minimum ${minimum.apply.read} + ${minimum.apply.write}), rollout wait ${s(p('rollout').ms)} (${p('rollout').read} reads), verify ${s(p('verify').ms)} (${p('verify').read} reads, ${p('verify').chain} chain calls, ` +
         `${p('verify').write} writes; minimum ${minimum.verify.read} reads + ${out.chainPerRound} chain calls; ${out.waits} propagation waits; propagation delay ${propagationS} s)`,
     );
     if (!values['no-manual']) {
