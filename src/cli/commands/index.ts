@@ -6,6 +6,7 @@ import { registerCatalog } from './catalog.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDemo } from './demo.js';
+import { registerGraph } from './graph.js';
 import { registerProbe } from './probe.js';
 import { registerSandbox } from './sandbox.js';
 import { registerToken } from './token.js';
@@ -13,6 +14,7 @@ import { registerToken } from './token.js';
 export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerCollect,
+  registerGraph,
   registerDemo,
   registerSandbox,
   registerCatalog,
