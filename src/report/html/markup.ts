@@ -14,8 +14,8 @@ export class Markup {
     return new Markup(html);
   }
 
-  static join(parts: readonly Child[]): Markup {
-    return new Markup(parts.map(render).join(''));
+  static join(children: readonly Child[]): Markup {
+    return new Markup(append('', children));
   }
 }
 
@@ -23,27 +23,31 @@ export type Child = string | number | Markup | null | undefined | false | readon
 
 type AttrValue = string | number | boolean | null | undefined;
 
-// Characters that must not reach a page as themselves: C0/C1 controls (invalid in HTML) and the bidirectional
-// overrides that can make text read differently from what it is. Shown as visible escapes instead.
+// Characters that must not reach a page as themselves: `&<>"'`, C0/C1 controls (invalid in HTML) and the
+// bidirectional overrides that can make text read differently from what it is (shown as visible escapes).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-
-const visible = (text: string): string =>
-  text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const UNSAFE = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text as HTML text or attribute value: secrets redacted, controls made visible, `&<>"'` escaped. */
+/**
+ * Text as HTML text or attribute value: `&<>"'` escaped, controls and bidirectional overrides made visible.
+ * Secrets are redacted on the whole page (see page.ts), since escaping leaves their characters as they are.
+ */
 export function escapeHtml(text: string): string {
-  return visible(redactSecrets(text)).replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+  return text.replace(UNSAFE, (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function render(child: Child): string {
-  if (child === null || child === undefined || child === false) return '';
-  if (child instanceof Markup) return child.html;
-  if (typeof child === 'number') return String(child);
-  if (typeof child === 'string') return escapeHtml(child);
-  return child.map(render).join('');
+// Built with `+=`, which V8 keeps as a rope until the page is written: joining arrays at every level would
+// copy a large page once per nesting level.
+function append(html: string, child: Child): string {
+  if (child === null || child === undefined || child === false) return html;
+  if (child instanceof Markup) return html + child.html;
+  if (typeof child === 'number') return html + String(child);
+  if (typeof child === 'string') return html + escapeHtml(child);
+  let out = html;
+  for (const c of child) out = append(out, c);
+  return out;
 }
 
 const NAME = /^[a-z][a-z0-9-]*$/;
@@ -63,7 +67,7 @@ export function h(tag: string, attrs: Record<string, AttrValue> | null, ...child
   }
   open += '>';
   if (VOID.has(tag)) return Markup.trusted(open);
-  return Markup.trusted(`${open}${render(children)}</${tag}>`);
+  return Markup.trusted(`${append(open, children)}</${tag}>`);
 }
 
 /** A link only when the URL is plainly http(s); anything else (javascript:, data:) is shown as text. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { IdentityGraph } from '../../graph/types.js';
 import type { CheckResult, Evidence, FixAction, Report, Status, Verdict } from '../../model/results.js';
-import { blocksFor, fixCommands, summaryLine, unclaimedResults, verdictStatus } from '../common.js';
+import { blocksFor, fixCommands, redactSecrets, summaryLine, unclaimedResults, verdictStatus } from '../common.js';
 import { COLLAPSE_AT, EXPAND_ALL_LIMIT, reportClient } from './client/main.js';
 import type { Child } from './markup.js';
 import { Markup, h, jsonForScript, safeLink } from './markup.js';
@@ -14,7 +14,7 @@ import { STYLES } from './styles.js';
 import { graphLibraries } from './vendor.js';
 
 /** Subjects shown in full on one page; past it the page shows the most severe and points to the JSON. */
-export const MAX_SUBJECTS = 2000;
+export const MAX_SUBJECTS = 1000;
 /** Nodes the page's graph carries at most; past it the graph section points to `wi-doctor graph --format json`. */
 export const MAX_GRAPH_NODES = 60_000;
 /** Evidence values longer than this (as JSON) are cut on the page; the JSON report has them whole. */
@@ -216,7 +216,13 @@ interface SubjectCard {
   render(ids: Ids, anchor: string): Markup;
 }
 
-function verdictCard(report: Report, verdict: Verdict, order: number, graphSubjects: ReadonlySet<string>): SubjectCard {
+function verdictCard(
+  report: Report,
+  verdict: Verdict,
+  order: number,
+  graphSubjects: ReadonlySet<string>,
+  sharedAnchors: ReadonlyMap<string, string>,
+): SubjectCard {
   const status = verdictStatus(report, verdict);
   const blocks = blocksFor(report, verdict);
   const results = blocks.flatMap((b) => b.results);
@@ -286,14 +292,26 @@ function verdictCard(report: Report, verdict: Verdict, order: number, graphSubje
           'details',
           null,
           h('summary', null, `Checks (${countsText(results)})`),
-          blocks.map((b) =>
-            h(
+          blocks.map((b) => {
+            if (b.own) return resultTable(b.results, `Checks of ${b.subject}`);
+            // Shared objects (cluster, node pool, project) are listed once, in their own section; a card
+            // repeats only their results that are not a pass.
+            const flaggedShared = b.results.filter((r) => r.status !== 'pass' && r.status !== 'skip');
+            const anchor = sharedAnchors.get(b.subject);
+            const where = anchor !== undefined ? h('a', { href: `#${anchor}` }, b.subject) : b.subject;
+            return h(
               'div',
               null,
-              b.own ? null : h('p', { class: 'muted' }, `Shared: checks of ${b.subject}`),
-              resultTable(b.results, `Checks of ${b.subject}`),
-            ),
-          ),
+              h(
+                'p',
+                { class: 'muted' },
+                'Shared: checks of ',
+                where,
+                flaggedShared.length === 0 ? ` — ${countsText(b.results)}` : null,
+              ),
+              flaggedShared.length > 0 ? resultTable(flaggedShared, `Checks of ${b.subject}`) : null,
+            );
+          }),
         ),
         graphSubjects.has(verdict.subject)
           ? h(
@@ -406,6 +424,37 @@ function filters(cards: readonly SubjectCard[]): Markup {
     ),
     h('button', { type: 'button', id: 'f-reset' }, 'Show all'),
     h('output', { id: 'f-count', 'aria-live': 'polite' }),
+  );
+}
+
+function sharedSection(
+  report: Report,
+  subjects: readonly string[],
+  anchors: ReadonlyMap<string, string>,
+): Markup | null {
+  if (subjects.length === 0) return null;
+  const bySubject = new Map<string, CheckResult[]>();
+  for (const r of report.results) {
+    if (!anchors.has(r.subject)) continue;
+    const list = bySubject.get(r.subject);
+    if (list) list.push(r);
+    else bySubject.set(r.subject, [r]);
+  }
+  return h(
+    'section',
+    { id: 'shared', 'aria-labelledby': 'shared-h' },
+    h('h2', { id: 'shared-h' }, 'Shared objects'),
+    h('p', null, 'The cluster, node pools and project the subjects depend on, each checked once.'),
+    subjects.map((subject) => {
+      const results = bySubject.get(subject) ?? [];
+      const anchor = anchors.get(subject) ?? '';
+      return h(
+        'div',
+        { id: anchor, class: 'shared' },
+        h('h3', { id: `${anchor}-h` }, subject),
+        resultTable(results, `Checks of ${subject}`),
+      );
+    }),
   );
 }
 
@@ -633,15 +682,11 @@ function page({ title, body, graph }: PageParts): string {
     graph !== undefined
       ? Markup.trusted(`<script type="application/json" id="graph-data">${jsonForScript(graph)}</script>`)
       : null;
-  const tail = scripts.map((s) => Markup.trusted(`<script>${s}</script>`));
-  return `<!DOCTYPE html>\n${
-    Markup.join([
-      Markup.trusted('<html lang="en" class="no-js">'),
-      head,
-      h('body', null, body, data, tail),
-      Markup.trusted('</html>'),
-    ]).html
-  }\n`;
+  const tail = scripts.map((s) => `<script>${s}</script>`).join('');
+  // Tokens and keys are redacted from everything data can reach (the JSON is redacted as it is written);
+  // the scripts are left as they are, so that their hashes hold.
+  const markup = redactSecrets(Markup.join([head, Markup.trusted('<body>'), body]).html);
+  return `<!DOCTYPE html>\n<html lang="en" class="no-js">${markup}${data?.html ?? ''}${tail}</body></html>\n`;
 }
 
 function header(
@@ -685,7 +730,10 @@ const footer = (): Markup =>
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const graph = options.graph;
   const graphSubjects = new Set(graph?.subjects.filter((s) => s.nodes.length > 0).map((s) => s.subject) ?? []);
-  const verdictCards = report.verdicts.map((v, i) => verdictCard(report, v, i, graphSubjects));
+  // Shared objects (cluster, node pools, project) the verdicts depend on: their checks are listed once.
+  const sharedSubjects = [...new Set(report.verdicts.flatMap((v) => v.related.filter((r) => r !== v.subject)))];
+  const sharedAnchors = new Map(sharedSubjects.map((s, i) => [s, `shared-${i + 1}`]));
+  const verdictCards = report.verdicts.map((v, i) => verdictCard(report, v, i, graphSubjects, sharedAnchors));
   const otherCards = resultCards(unclaimedResults(report), verdictCards.length);
   const all = [...verdictCards, ...otherCards];
   const bySeverity = (a: SubjectCard, b: SubjectCard): number =>
@@ -776,6 +824,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
             )
           : null,
       ),
+      sharedSection(report, sharedSubjects, sharedAnchors),
       notEvaluatedSection(report),
       graph !== undefined ? graphSection(graph, undefined, options.jsonCommand) : null,
     ),
