@@ -113,16 +113,14 @@ interface AxeViolation {
 /** axe-core, put into the page by the test (over the DevTools protocol, which the page's CSP does not govern). */
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-      resultTypes: ['violations'],
-    });
-    return result.violations;
-  });
+  const options = {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations'],
+  };
+  // A string, evaluated in the page: this program is typed for Node, without the DOM's globals.
+  const violations = await page.evaluate<AxeViolation[]>(
+    `axe.run(document, ${JSON.stringify(options)}).then((r) => r.violations)`,
+  );
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map(
@@ -144,6 +142,8 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 const visibleArticles = (page: Page): Promise<number> => page.locator('article.subject:visible').count();
+const visibleSubjects = async (page: Page): Promise<(string | null)[]> =>
+  Promise.all((await page.locator('article.subject:visible').all()).map((a) => a.getAttribute('data-subject')));
 
 describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
   let context: BrowserContext;
@@ -230,11 +230,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       expect(await visibleArticles(page)).toBe(4);
       expect(await page.locator('#f-count').textContent()).toBe('Showing 4 of 6');
       await page.locator('#f-namespace').selectOption('payments');
-      expect(
-        await page
-          .locator('article.subject:visible')
-          .evaluateAll((els) => els.map((e) => e.getAttribute('data-subject'))),
-      ).toEqual(['payments/fraud-scorer', 'payments/ledger']);
+      expect(await visibleSubjects(page)).toEqual(['payments/fraud-scorer', 'payments/ledger']);
       await page.locator('#f-reset').click();
       expect(await visibleArticles(page)).toBe(6);
       await page.locator('#f-check').selectOption('wi-binding');
@@ -259,14 +255,14 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       await button.focus();
       await page.keyboard.press('Enter');
       await expect.poll(() => button.textContent()).toBe('Copied');
-      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(code);
+      expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(code);
       expect(await page.locator('#announce').textContent()).toMatch(/^Copied .* command to the clipboard$/);
       // Without the Clipboard API the command is selected (and copied where execCommand still works).
-      await page.evaluate(() => Object.defineProperty(navigator, 'clipboard', { value: undefined }));
+      await page.evaluate("Object.defineProperty(navigator, 'clipboard', { value: undefined })");
       const second = page.locator('button.copy').nth(1);
       const secondCode = await page.locator(`#${(await second.getAttribute('data-copy')) ?? ''}`).textContent();
       await second.click();
-      expect(await page.evaluate(() => window.getSelection()?.toString())).toBe(secondCode);
+      expect(await page.evaluate<string>('window.getSelection().toString()')).toBe(secondCode);
       expect(['Copied', 'Selected: press Ctrl+C']).toContain(await second.textContent());
       expect(errors).toEqual([]);
     } finally {
@@ -349,23 +345,21 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     for (const name of ['hostile', 'hostile-no-csp']) {
       const { page, errors } = await open(context, file(name));
       try {
-        expect(await page.evaluate(() => (window as unknown as { __wiPwned?: number }).__wiPwned)).toBeUndefined();
+        expect(await page.evaluate<unknown>('window.__wiPwned')).toBeUndefined();
         expect(errors, name).toEqual([]);
-        const dom = await page.evaluate(() => ({
+        const dom = await page.evaluate<{ scripts: number; foreign: number; handlers: number; text: string }>(`({
           scripts: document.querySelectorAll('script').length,
           foreign: document.querySelectorAll('img, svg, iframe, object, embed, a[href^="javascript"]').length,
-          handlers: [...document.querySelectorAll('*')].filter((e) =>
-            [...e.attributes].some((a) => a.name.startsWith('on')),
-          ).length,
+          handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
           text: document.body.innerText,
-        }));
+        })`);
         expect(dom).toMatchObject({ scripts: 4, foreign: 0, handlers: 0 });
         expect(dom.text).toContain(EVIL_ANNOTATION);
         expect(dom.text).toContain(`ignored unknown file k8s/${PAYLOADS[0]}.json`);
         // The graph's text views use textContent too.
         await page.locator('#g-subject').selectOption('shop/cart');
         expect(await page.locator('#g-path').textContent()).toContain(PAYLOADS[3]);
-        expect(await page.evaluate(() => (window as unknown as { __wiPwned?: number }).__wiPwned)).toBeUndefined();
+        expect(await page.evaluate<unknown>('window.__wiPwned')).toBeUndefined();
         expect(errors, name).toEqual([]);
       } finally {
         await page.close();
@@ -379,13 +373,13 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       await page.emulateMedia({ colorScheme: 'dark' });
       expect(await seriousViolations(page)).toEqual([]);
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the content');
+      expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Skip to the content');
       await page.emulateMedia({ media: 'print', colorScheme: 'light' });
-      await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+      await page.evaluate("window.dispatchEvent(new Event('beforeprint'))");
       expect(await page.locator('details:not([open])').count()).toBe(0);
       expect(await page.locator('#filters').isVisible()).toBe(false);
       expect(await page.locator('button.copy').first().isVisible()).toBe(false);
-      await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+      await page.evaluate("window.dispatchEvent(new Event('afterprint'))");
       expect(await page.locator('details:not([open])').count()).toBeGreaterThan(0);
       expect(errors).toEqual([]);
     } finally {
