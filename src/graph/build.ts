@@ -21,7 +21,7 @@ import type { Workload } from '../model/k8s/types.js';
 import type { CheckResult, Report, Status, Verdict } from '../model/results.js';
 import { bindingsOf, conditionName, indexBindings } from './policies.js';
 import type { BindingIndex, IndexedBinding } from './policies.js';
-import { GRAPH_FORMAT } from './types.js';
+import { EDGE_LABELS, GRAPH_FORMAT } from './types.js';
 import type {
   EdgeBinding,
   EdgeKind,
@@ -60,15 +60,6 @@ export const nodeId = {
 } as const;
 
 const edgeId = (kind: EdgeKind, source: string, target: string): string => `${kind}:${source}->${target}`;
-
-const EDGE_LABEL: Record<EdgeKind, string> = {
-  'runs-as': 'runs as',
-  'annotated-as': 'annotated as',
-  'may-impersonate': 'may impersonate',
-  granted: 'granted',
-  on: 'on',
-  'falls-back-to-node-identity': 'falls back to node identity',
-};
 
 const STATUS_RANK: Record<ElementStatus, number> = { ok: 0, warn: 1, unknown: 2, fail: 3 };
 const STATE_RANK: Record<EdgeState, number> = { ok: 0, conditional: 1, unknown: 2, broken: 3 };
@@ -132,7 +123,7 @@ class GraphBuilder {
     const id = edgeId(kind, source, target);
     let edge = this.edges.get(id);
     if (!edge) {
-      edge = { id, kind, source, target, state, label: EDGE_LABEL[kind], bindings: [], checks: [], notes: [] };
+      edge = { id, kind, source, target, state, label: EDGE_LABELS[kind], bindings: [], checks: [], notes: [] };
       this.edges.set(id, edge);
     } else {
       edge.state = worseState(edge.state, state);
@@ -620,14 +611,23 @@ function pathStatus(verdict: Verdict, results: readonly CheckResult[]): SubjectP
   return 'pass';
 }
 
-/** Every element reachable from the subject's start nodes (edges point from workload towards resources). */
-function reach(b: GraphBuilder, starts: Iterable<string>): { nodes: string[]; edges: string[] } {
+/** Outgoing edges by node, built once per graph. */
+function outgoingEdges(b: GraphBuilder): Map<string, GraphEdge[]> {
   const out = new Map<string, GraphEdge[]>();
   for (const edge of b.edges.values()) {
     const list = out.get(edge.source);
     if (list) list.push(edge);
     else out.set(edge.source, [edge]);
   }
+  return out;
+}
+
+/** Every element reachable from the subject's start nodes (edges point from workload towards resources). */
+function reach(
+  b: GraphBuilder,
+  out: ReadonlyMap<string, GraphEdge[]>,
+  starts: Iterable<string>,
+): { nodes: string[]; edges: string[] } {
   const nodes = new Set<string>();
   const edges = new Set<string>();
   const queue = [...starts];
@@ -698,8 +698,9 @@ export function buildIdentityGraph(request: GraphRequest): IdentityGraph {
     if (ns) ns.status = worse(ns.status, node.status);
   }
 
+  const out = outgoingEdges(b);
   const subjects: SubjectPath[] = perVerdict.map(({ verdict, results }) => {
-    const path = reach(b, b.starts.get(verdict.subject) ?? []);
+    const path = reach(b, out, b.starts.get(verdict.subject) ?? []);
     return {
       subject: verdict.subject,
       status: pathStatus(verdict, results),

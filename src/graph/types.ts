@@ -24,6 +24,16 @@ export const EDGE_KINDS = [
 ] as const;
 export type EdgeKind = (typeof EDGE_KINDS)[number];
 
+/** The text drawn on an edge of each kind. */
+export const EDGE_LABELS: Record<EdgeKind, string> = {
+  'runs-as': 'runs as',
+  'annotated-as': 'annotated as',
+  'may-impersonate': 'may impersonate',
+  granted: 'granted',
+  on: 'on',
+  'falls-back-to-node-identity': 'falls back to node identity',
+};
+
 /** What the checks say about a node or an edge: the worst result that bears on it. */
 export type ElementStatus = 'ok' | 'warn' | 'fail' | 'unknown';
 

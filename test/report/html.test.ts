@@ -10,6 +10,7 @@ import type { IdentityGraph } from '../../src/graph/types.js';
 import type { Report } from '../../src/model/results.js';
 import { unclaimedResults, verdictStatus } from '../../src/report/common.js';
 import { MAX_GRAPH_NODES, MAX_SUBJECTS, renderGraphHtml, renderHtml } from '../../src/report/html/index.js';
+import { pageGraph } from '../../src/report/html/graph-data.js';
 import { h, jsonForScript, safeLink } from '../../src/report/html/markup.js';
 import { RENDERERS } from '../../src/report/index.js';
 import { EVIL_ANNOTATION, PAYLOADS, hostileInput } from '../fixtures/hostile.js';
@@ -124,7 +125,7 @@ describe('renderHtml: structure', () => {
     expect(html.indexOf('Content-Security-Policy')).toBeLessThan(html.indexOf('<style'));
     // The graph data is inline JSON, read back unchanged.
     const data = scripts(doc).find((s) => s.attrs['id'] === 'graph-data');
-    expect(JSON.parse(textOf(data as Element))).toEqual(JSON.parse(JSON.stringify(graph)));
+    expect(JSON.parse(textOf(data as Element))).toEqual(JSON.parse(JSON.stringify(pageGraph(graph))));
   });
 
   it('leaves the graph library out when there is no graph', () => {
@@ -238,7 +239,7 @@ describe('renderHtml: hostile values are text', () => {
     const data = scripts(doc).find((s) => s.attrs['id'] === 'graph-data') as Element;
     const raw = textOf(data);
     expect(raw).not.toMatch(/[<>]/);
-    const parsed = JSON.parse(raw) as IdentityGraph;
+    const parsed = JSON.parse(raw) as ReturnType<typeof pageGraph>;
     const cart = parsed.nodes.find((n) => n.id === 'gsa:cart@acme-shop.iam.gserviceaccount.com');
     expect(cart?.details['display name']).toBe(PAYLOADS[0]);
   });

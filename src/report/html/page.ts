@@ -10,6 +10,7 @@ import { blocksFor, fixCommands, redactSecrets, summaryLine, unclaimedResults, v
 import { COLLAPSE_AT, EXPAND_ALL_LIMIT, reportClient } from './client/main.js';
 import type { Child } from './markup.js';
 import { Markup, h, jsonForScript, safeLink } from './markup.js';
+import { pageGraph } from './graph-data.js';
 import { STYLES } from './styles.js';
 import { graphLibraries } from './vendor.js';
 
@@ -143,7 +144,9 @@ function fixes(ids: Ids, list: readonly FixAction[], heading = 'Fix'): Markup | 
 
 function resultRow(result: CheckResult, withSubject: boolean): Markup {
   const finding: Child[] = [h('div', null, prose(result.cause ?? result.title))];
-  const ev = evidence(result.evidence);
+  // A pass says in its one line what it established; the evidence of passes stays in the JSON report, which
+  // keeps large pages small.
+  const ev = result.status === 'pass' || result.status === 'skip' ? null : evidence(result.evidence);
   if (ev) finding.push(h('details', null, h('summary', null, 'Evidence'), ev));
   if (result.missing?.length) {
     finding.push(
@@ -293,7 +296,15 @@ function verdictCard(
           null,
           h('summary', null, `Checks (${countsText(results)})`),
           blocks.map((b) => {
-            if (b.own) return resultTable(b.results, `Checks of ${b.subject}`);
+            if (b.own) {
+              // Passes are listed under "Ruled out", each with what it established: not twice.
+              const shown = b.results.filter((r) => r.status !== 'pass');
+              const passed = b.results.length - shown.length;
+              return [
+                shown.length > 0 ? resultTable(shown, `Checks of ${b.subject}`) : null,
+                passed > 0 ? h('p', { class: 'muted' }, `${plural(passed, 'check')} passed: see Ruled out.`) : null,
+              ];
+            }
             // Shared objects (cluster, node pool, project) are listed once, in their own section; a card
             // repeats only their results that are not a pass.
             const flaggedShared = b.results.filter((r) => r.status !== 'pass' && r.status !== 'skip');
@@ -680,7 +691,7 @@ function page({ title, body, graph }: PageParts): string {
   );
   const data =
     graph !== undefined
-      ? Markup.trusted(`<script type="application/json" id="graph-data">${jsonForScript(graph)}</script>`)
+      ? Markup.trusted(`<script type="application/json" id="graph-data">${jsonForScript(pageGraph(graph))}</script>`)
       : null;
   const tail = scripts.map((s) => `<script>${s}</script>`).join('');
   // Tokens and keys are redacted from everything data can reach (the JSON is redacted as it is written);

@@ -4,7 +4,16 @@
 // below. Data reaches the page only as text: `textContent` and Cytoscape labels (drawn on a canvas),
 // never innerHTML.
 
-import type { EdgeState, ElementStatus, GraphEdge, GraphNode, IdentityGraph } from '../../../graph/types.js';
+import type {
+  EdgeState,
+  ElementCheck,
+  ElementStatus,
+  GraphEdge,
+  GraphNode,
+  SubjectPath,
+} from '../../../graph/types.js';
+import type { EDGE_LABELS } from '../../../graph/types.js';
+import type { PageGraph } from '../graph-data.js';
 import type {
   CyElementDefinition,
   CyFactory,
@@ -164,7 +173,40 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     return;
   }
   const draw: CyFactory = cytoscape;
-  const graph = JSON.parse(dataEl.textContent ?? '{}') as IdentityGraph;
+  // The page carries edges and paths by position (see graph-data.ts): back to the graph's own shapes.
+  const data = JSON.parse(dataEl.textContent ?? '{}') as PageGraph;
+  const nodeId = (i: number): string => data.nodes[i]?.id ?? '';
+  const checksAt = (list: number[] | undefined): ElementCheck[] =>
+    (list ?? []).flatMap((i) => (data.checks[i] !== undefined ? [data.checks[i]] : []));
+  const labels: typeof EDGE_LABELS = {
+    'runs-as': 'runs as',
+    'annotated-as': 'annotated as',
+    'may-impersonate': 'may impersonate',
+    granted: 'granted',
+    on: 'on',
+    'falls-back-to-node-identity': 'falls back to node identity',
+  };
+  const graph: { nodes: GraphNode[]; edges: GraphEdge[]; subjects: SubjectPath[] } = {
+    nodes: data.nodes.map(({ c, ...node }) => ({ ...node, checks: checksAt(c) })),
+    edges: data.edges.map((e, i) => ({
+      id: `e${i}`,
+      kind: e.k,
+      source: nodeId(e.s),
+      target: nodeId(e.t),
+      state: e.st,
+      label: e.l ?? labels[e.k],
+      bindings: e.b ?? [],
+      checks: checksAt(e.c),
+      notes: e.n ?? [],
+    })),
+    subjects: data.subjects.map((p) => ({
+      subject: p.subject,
+      status: p.status,
+      rootCause: p.rootCause,
+      nodes: p.nodes.map(nodeId),
+      edges: p.edges.map((i) => `e${i}`),
+    })),
+  };
   const nodesById = new Map<string, GraphNode>(graph.nodes.map((n) => [n.id, n]));
   const edgesById = new Map<string, GraphEdge>(graph.edges.map((e) => [e.id, e]));
   const outgoing = new Map<string, GraphEdge[]>();
