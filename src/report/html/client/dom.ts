@@ -79,7 +79,7 @@ export interface DomNavigator {
   readonly clipboard?: { writeText(text: string): Promise<void> };
 }
 
-/** The Cytoscape.js API subset used (cytoscape 3.x, https://js.cytoscape.org/). */
+/** The Cytoscape.js API subset used (cytoscape 3.x, https://github.com/cytoscape/cytoscape.js). */
 export interface CyElementDefinition {
   group: 'nodes' | 'edges';
   data: Record<string, string | number | undefined>;

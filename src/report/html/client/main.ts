@@ -286,7 +286,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     namespace: 'round-rectangle',
   };
 
-  const width = (label: string): number => Math.max(60, Math.min(230, 14 + label.length * 6.6));
+  const width = (label: string): number => Math.max(60, Math.min(340, 16 + label.length * 6.4));
 
   function edgeLabel(e: GraphEdge): string {
     const checks = e.checks.filter((c) => c.status !== 'warn').map((c) => c.check);
@@ -366,7 +366,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
         'text-valign': 'center',
         'text-halign': 'center',
         'text-wrap': 'wrap',
-        'text-max-width': '220px',
+        'text-max-width': '330px',
         width: 'data(w)',
         height: 34,
         'background-color': palette.bg,
@@ -404,9 +404,11 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
         'font-size': 10,
         color: palette.fg,
         'text-background-color': palette.bg,
-        'text-background-opacity': 0.9,
-        'text-background-padding': 2,
+        'text-background-opacity': 0.7,
+        'text-background-padding': 1,
         'text-rotation': 'autorotate',
+        'text-margin-y': -9,
+        'control-point-step-size': 36,
       },
     },
     { selector: 'edge.broken', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4], width: 2.5 } },
@@ -423,7 +425,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       style: { width: 4, 'line-color': palette.path, 'target-arrow-color': palette.path, 'z-index': 10 },
     },
     {
-      selector: 'edge.path.broken',
+      selector: 'edge.path.broken, edge.path.falls-back-to-node-identity',
       style: { 'line-color': palette.fail, 'target-arrow-color': palette.fail },
     },
     { selector: ':selected', style: { 'overlay-color': palette.path, 'overlay-opacity': 0.25 } },
@@ -433,7 +435,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     name: 'dagre',
     rankDir: 'LR',
     nodeSep: 14,
-    rankSep: 70,
+    rankSep: 110,
     edgeSep: 8,
     animate: false,
     fit: true,
@@ -511,10 +513,16 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       pathList.replaceChildren();
       return;
     }
+    // In the order a token travels: pod → KSA → GSA → roles → where they apply.
+    const order = ['runs-as', 'falls-back-to-node-identity', 'annotated-as', 'may-impersonate', 'granted', 'on'];
+    const edges = path.edges
+      .flatMap((id) => {
+        const e = edgesById.get(id);
+        return e ? [e] : [];
+      })
+      .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
     const items: DomElement[] = [];
-    for (const id of path.edges) {
-      const e = edgesById.get(id);
-      if (!e) continue;
+    for (const e of edges) {
       const from = nodesById.get(e.source)?.label ?? e.source;
       const to = nodesById.get(e.target)?.label ?? e.target;
       const li = document.createElement('li');
