@@ -75,6 +75,7 @@ writeFileSync(pages['graph --format html'], graphPage);
 writeFileSync(pages['check --all --format html'], reportPage);
 const mb = (file) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
 
+console.log(`load average at start: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (${(await import('node:os')).cpus().length} cores)`);
 console.log(`bundle: ${values.ksas} KSAs, ${values.pods} pods, ${values.gsas} GSAs, ${values.namespaces} namespaces`);
 console.log(`graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges, built in ${fmt(graphMs)}; JSON ${(graphJson.length / 1e6).toFixed(1)} MB in ${fmt(jsonMs)}`);
 console.log(`graph page: ${mb(pages['graph --format html'])}, rendered in ${fmt(graphPageMs)}`);
@@ -104,6 +105,10 @@ try {
     const runs = [];
     for (let i = 0; i < RUNS; i++) {
       const page = await context.newPage();
+      // Main-thread busy time (CDP Performance.getMetrics), next to wall time: on a shared machine, wall time
+      // also counts waiting for a core.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Performance.enable');
       const errors = [];
       page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
       page.on('pageerror', (e) => errors.push(e.message));
@@ -112,6 +117,10 @@ try {
       // performance.now() counts from navigation start; the mark is set when the first layout is drawn.
       const ready = await page.evaluate(`performance.getEntriesByName('wi-graph-ready')[0].startTime`);
       const loaded = await page.evaluate(`performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd`);
+      const metric = (all, name) => all.find((m) => m.name === name)?.value ?? NaN;
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const busy = metric(metrics, 'TaskDuration') * 1000;
+      const script = metric(metrics, 'ScriptDuration') * 1000;
       let s = performance.now();
       await page.selectOption('#g-namespace', { index: 1 });
       await page.click('#g-expand');
@@ -120,13 +129,13 @@ try {
       await page.selectOption('#g-subject', firstSubject);
       const highlightMs = performance.now() - s;
       const status = await page.locator('#g-status').textContent();
-      runs.push({ loaded, ready, expandMs, highlightMs, status, errors: errors.length });
+      runs.push({ loaded, ready, busy, script, expandMs, highlightMs, status, errors: errors.length });
       await page.close();
     }
     results[name] = runs;
     const median = (key) => [...runs.map((r) => r[key])].sort((a, b) => a - b)[Math.floor(runs.length / 2)];
     console.log(
-      `${name}: DOMContentLoaded ${fmt(median('loaded'))}, graph drawn ${fmt(median('ready'))}, expand one namespace ${fmt(median('expandMs'))}, highlight a path ${fmt(median('highlightMs'))} (median of ${RUNS}; console errors: ${runs.reduce((n, r) => n + r.errors, 0)})`,
+      `${name}: DOMContentLoaded ${fmt(median('loaded'))}, graph drawn ${fmt(median('ready'))} (main thread busy ${fmt(median('busy'))}, of it script ${fmt(median('script'))}), expand one namespace ${fmt(median('expandMs'))}, highlight a path ${fmt(median('highlightMs'))} (median of ${RUNS}; console errors: ${runs.reduce((n, r) => n + r.errors, 0)})`,
     );
     console.log(`  graph status: ${runs[0]?.status}`);
   }

@@ -174,7 +174,7 @@ describe('renderHtml: limits', () => {
     const banner = /<p class="banner"[^>]*>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
     expect(banner.replace(/<[^>]+>/g, '')).toMatch(
       new RegExp(
-        `larger than one page holds.*${total.toLocaleString('en-US')} subjects.*1,000 most severe.*leaves out ${total - MAX_SUBJECTS} subjects.*wi-doctor check --all --format json`,
+        `larger than one page holds.*${total.toLocaleString('en-US')} subjects.*${MAX_SUBJECTS.toLocaleString('en-US')} most severe.*leaves out ${total - MAX_SUBJECTS} subjects.*wi-doctor check --all --format json`,
         's',
       ),
     );

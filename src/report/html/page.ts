@@ -15,7 +15,7 @@ import { STYLES } from './styles.js';
 import { graphLibraries } from './vendor.js';
 
 /** Subjects shown in full on one page; past it the page shows the most severe and points to the JSON. */
-export const MAX_SUBJECTS = 1000;
+export const MAX_SUBJECTS = 500;
 /** Nodes the page's graph carries at most; past it the graph section points to `wi-doctor graph --format json`. */
 export const MAX_GRAPH_NODES = 60_000;
 /** Evidence values longer than this (as JSON) are cut on the page; the JSON report has them whole. */
@@ -287,7 +287,8 @@ function verdictCard(
               h(
                 'ul',
                 null,
-                verdict.ruledOut.map((t) => h('li', null, prose(t))),
+                // Plain text: one line per passing check, many per page.
+                verdict.ruledOut.map((t) => h('li', null, t.replace(/`/g, ''))),
               ),
             )
           : null,
@@ -298,11 +299,21 @@ function verdictCard(
           blocks.map((b) => {
             if (b.own) {
               // Passes are listed under "Ruled out", each with what it established: not twice.
-              const shown = b.results.filter((r) => r.status !== 'pass');
-              const passed = b.results.length - shown.length;
+              // Passes are listed under "Ruled out", each with what it established: not twice. Checks that
+              // did not apply are one line each, without a table row of their own.
+              const shown = b.results.filter((r) => r.status !== 'pass' && r.status !== 'skip');
+              const skipped = b.results.filter((r) => r.status === 'skip');
+              const passed = b.results.filter((r) => r.status === 'pass').length;
               return [
                 shown.length > 0 ? resultTable(shown, `Checks of ${b.subject}`) : null,
                 passed > 0 ? h('p', { class: 'muted' }, `${plural(passed, 'check')} passed: see Ruled out.`) : null,
+                skipped.length > 0
+                  ? h(
+                      'p',
+                      { class: 'muted' },
+                      `Did not apply: ${skipped.map((r) => `${r.check} (${(r.cause ?? r.title).replace(/`/g, '')})`).join('; ')}.`,
+                    )
+                  : null,
               ];
             }
             // Shared objects (cluster, node pool, project) are listed once, in their own section; a card

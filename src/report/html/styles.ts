@@ -67,7 +67,9 @@ button { background: var(--bg); border: 1px solid var(--line); border-radius: 6p
 button:hover { border-color: var(--fg); }
 button:disabled { opacity: .55; cursor: not-allowed; }
 #f-count { color: var(--muted); margin-left: auto; }
-.subject { border: 1px solid var(--rule); border-left-width: 6px; border-radius: 6px; padding: .8rem 1rem; margin: .9rem 0; }
+.subject { border: 1px solid var(--rule); border-left-width: 6px; border-radius: 6px; padding: .8rem 1rem; margin: .9rem 0;
+  /* A long report lays out only the cards on screen. */
+  content-visibility: auto; contain-intrinsic-size: auto 320px; }
 .subject.st-fail { border-left-color: var(--fail); }
 .subject.st-warn { border-left-color: var(--warn); }
 .subject.st-unknown { border-left-color: var(--unknown); }
@@ -117,7 +119,7 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .88rem; border-top: 1
   html { font-size: 11pt; }
   body { max-width: none; padding: 0; }
   form.filters, button, .skip-link, .graph-tools, #graph-canvas, .js-only { display: none !important; }
-  .subject { break-inside: avoid-page; }
+  .subject { break-inside: avoid-page; content-visibility: visible; }
   pre { white-space: pre-wrap; }
   a { color: inherit; }
   .js .no-js-only.print { display: block; }

@@ -431,7 +431,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     { selector: ':selected', style: { 'overlay-color': palette.path, 'overlay-opacity': 0.25 } },
   ];
 
-  const layoutOptions = {
+  const dagre = {
     name: 'dagre',
     rankDir: 'LR',
     nodeSep: 14,
@@ -441,13 +441,18 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     fit: true,
     padding: 24,
   };
+  // Collapsed namespaces alone have no links: a grid reads better than one long dagre column.
+  const grid = { name: 'grid', avoidOverlap: true, condense: true, animate: false, fit: true, padding: 24 };
+  const layoutFor = (els: CyElementDefinition[]): Record<string, unknown> =>
+    els.some((e) => e.group === 'edges') ? dagre : grid;
 
   const started = window.performance.now();
+  const firstElements = elements();
   const cy = draw({
     container: canvas,
-    elements: elements(),
+    elements: firstElements,
     style,
-    layout: layoutOptions,
+    layout: layoutFor(firstElements),
     minZoom: 0.05,
     maxZoom: 3,
     boxSelectionEnabled: false,
@@ -475,11 +480,12 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
   }
 
   function redraw(): void {
+    const next = elements();
     cy.batch(() => {
       cy.elements().remove();
-      cy.add(elements());
+      cy.add(next);
     });
-    const layout = cy.layout(layoutOptions);
+    const layout = cy.layout(layoutFor(next));
     layout.run();
     if (highlighted !== undefined) mark(highlighted);
     describeCollapse();
