@@ -31,11 +31,16 @@ const gen = spawnSync(
   process.execPath,
   [
     'bench/scale-bundle.mjs',
-    '--ksas', values.ksas,
-    '--pods', values.pods,
-    '--gsas', values.gsas,
-    '--namespaces', values.namespaces,
-    '--out', bundle,
+    '--ksas',
+    values.ksas,
+    '--pods',
+    values.pods,
+    '--gsas',
+    values.gsas,
+    '--namespaces',
+    values.namespaces,
+    '--out',
+    bundle,
   ],
   { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' },
 );
@@ -75,11 +80,20 @@ writeFileSync(pages['graph --format html'], graphPage);
 writeFileSync(pages['check --all --format html'], reportPage);
 const mb = (file) => `${(statSync(file).size / 1e6).toFixed(1)} MB`;
 
-console.log(`load average at start: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} (${(await import('node:os')).cpus().length} cores)`);
+console.log(
+  `load average at start: ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} (${(await import('node:os')).cpus().length} cores)`,
+);
 console.log(`bundle: ${values.ksas} KSAs, ${values.pods} pods, ${values.gsas} GSAs, ${values.namespaces} namespaces`);
-console.log(`graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges, built in ${fmt(graphMs)}; JSON ${(graphJson.length / 1e6).toFixed(1)} MB in ${fmt(jsonMs)}`);
+console.log(
+  `graph: ${graph.nodes.length} nodes, ${graph.edges.length} edges, built in ${fmt(graphMs)}; JSON ${(graphJson.length / 1e6).toFixed(1)} MB in ${fmt(jsonMs)}`,
+);
 console.log(`graph page: ${mb(pages['graph --format html'])}, rendered in ${fmt(graphPageMs)}`);
-console.log(`report page: ${mb(pages['check --all --format html'])} (${report.verdicts.length} subjects), rendered in ${fmt(reportPageMs)}`);
+console.log(
+  `report page: ${mb(pages['check --all --format html'])} (${report.verdicts.length} subjects), rendered in ${fmt(reportPageMs)}`,
+);
 
 const { chromium } = await import('playwright-core');
 const profile = mkdtempSync(join(tmpdir(), 'wi-doctor-bench-chromium-'));
