@@ -138,5 +138,5 @@ describe('wi-doctor graph, live', () => {
     } finally {
       await sandbox.stop();
     }
-  });
+  }, 120_000);
 });

@@ -65,7 +65,7 @@ describe.skipIf(!built)('commands shown in docs/html.md and README.md (needs npm
     if (commands.some((c) => !c.includes('--from'))) {
       sandbox = await startSandbox({ scenario: join(repo, 'scenarios', 'healthy.yaml') });
     }
-  });
+  }, 60_000);
   afterAll(async () => {
     await sandbox?.stop();
     rmSync(cwd, { recursive: true, force: true });
@@ -97,5 +97,5 @@ describe.skipIf(!built)('commands shown in docs/html.md and README.md (needs npm
     } else {
       expect(result.stdout.length).toBeGreaterThan(0);
     }
-  });
+  }, 150_000);
 });
