@@ -141,6 +141,21 @@ describe('identity graph of every example', () => {
     expect(brokenBy(edge(ksa, 'runs-as', 'workload:shop/deployment/cart', CART))).toEqual(['ksa-exists']);
   });
 
+  it('knows a missing KSA from the facts even when ksa-exists did not run', async () => {
+    const { facts } = await readBundle(join(EXAMPLES_DIR, 'ksa-missing'));
+    const report = diagnose(facts, CHECKS, {
+      targets: { workload: ['shop/deployment/cart'] },
+      options: DEFAULT_OPTIONS,
+      only: ['wi-binding'],
+      source: 'ksa-missing',
+      version: 'test',
+    });
+    const g = identityGraph(facts, report);
+    expect(g.nodes.find((n) => n.id === CART)?.missing).toBe(true);
+    // No result says the link is broken, so it is not drawn broken.
+    expect(edge(g, 'runs-as', 'workload:shop/deployment/cart', CART)?.state).toBe('ok');
+  });
+
   it('runs-as to the default KSA is broken by pod-service-account', async () => {
     const g = await graphOf('default-ksa');
     expect(brokenBy(edge(g, 'runs-as', 'workload:shop/deployment/cart', 'ksa:shop/default'))).toEqual([
