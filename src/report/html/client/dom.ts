@@ -92,8 +92,11 @@ export interface CyCollection {
   removeClass(names: string): CyCollection;
   filter(selector: string): CyCollection;
   union(other: CyCollection): CyCollection;
+  difference(other: CyCollection): CyCollection;
   remove(): CyCollection;
   forEach(fn: (element: CyElement) => void): void;
+  layout(options: Record<string, unknown>): CyLayout;
+  boundingBox(): { x1: number; y1: number; x2: number; y2: number; w: number; h: number };
 }
 
 export interface CyElement {

@@ -438,26 +438,55 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     rankSep: 110,
     edgeSep: 8,
     animate: false,
-    fit: true,
-    padding: 24,
+    fit: false,
   };
-  // Collapsed namespaces alone have no links: a grid reads better than one long dagre column.
-  const grid = { name: 'grid', avoidOverlap: true, condense: true, animate: false, fit: true, padding: 24 };
-  const layoutFor = (els: CyElementDefinition[]): Record<string, unknown> =>
-    els.some((e) => e.group === 'edges') ? dagre : grid;
+
+  /**
+   * Expanded namespaces and what they reach are laid out by dagre (left to right, the way a token travels);
+   * collapsed namespaces have no links and go in a grid below them, not in one long dagre column.
+   */
+  function layout(): void {
+    const collapsedNodes = cy.nodes('.collapsed');
+    const rest = cy.elements().difference(collapsedNodes);
+    let top = 0;
+    let left = 0;
+    let width = 900;
+    if (rest.length > 0) {
+      rest.layout(dagre).run();
+      const box = rest.boundingBox();
+      top = box.y2 + 80;
+      left = box.x1;
+      width = Math.max(width, box.w);
+    }
+    if (collapsedNodes.length > 0) {
+      const columns = Math.max(1, Math.floor(width / 260));
+      const rows = Math.ceil(collapsedNodes.length / columns);
+      collapsedNodes
+        .layout({
+          name: 'grid',
+          cols: columns,
+          avoidOverlap: true,
+          animate: false,
+          fit: false,
+          boundingBox: { x1: left, y1: top, w: columns * 260, h: rows * 80 },
+        })
+        .run();
+    }
+    cy.fit(undefined, 24);
+  }
 
   const started = window.performance.now();
-  const firstElements = elements();
   const cy = draw({
     container: canvas,
-    elements: firstElements,
+    elements: elements(),
     style,
-    layout: layoutFor(firstElements),
+    layout: { name: 'preset' },
     minZoom: 0.05,
     maxZoom: 3,
     boxSelectionEnabled: false,
     autoungrabify: false,
   });
+  layout();
   canvas.dataset['ready'] = 'true';
   canvas.dataset['ms'] = String(Math.round(window.performance.now() - started));
   window.performance.mark('wi-graph-ready');
@@ -485,8 +514,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       cy.elements().remove();
       cy.add(next);
     });
-    const layout = cy.layout(layoutFor(next));
-    layout.run();
+    layout();
     if (highlighted !== undefined) mark(highlighted);
     describeCollapse();
   }
