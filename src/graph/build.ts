@@ -6,6 +6,8 @@
 import type { CheckOptions } from '../checks/define.js';
 import { GET_ACCESS_TOKEN } from '../checks/lib/gsa.js';
 import { workloadLabel, workloadOfPod } from '../checks/lib/workloads.js';
+import { describeChange } from '../engine/changes.js';
+import { chainWorked } from '../engine/reconcile.js';
 import type { Subject } from '../engine/subject.js';
 import { resolveSubjects } from '../engine/subjects.js';
 import type { TargetRequest } from '../engine/subjects.js';
@@ -15,7 +17,7 @@ import type { Facts } from '../model/facts.js';
 import { evaluatePermission } from '../model/iam/evaluate.js';
 import { serviceAccountPolicyChain } from '../model/iam/policies.js';
 import type { RoleResolver } from '../model/iam/roles.js';
-import { isServiceAccountEmail } from '../model/identifiers.js';
+import { isServiceAccountEmail, ksaMembers } from '../model/identifiers.js';
 import type { Principal } from '../model/identifiers.js';
 import type { Workload } from '../model/k8s/types.js';
 import type { CheckResult, Report, Status, Verdict } from '../model/results.js';
@@ -32,6 +34,7 @@ import type {
   GraphNode,
   IdentityGraph,
   NodeKind,
+  SubjectIdentity,
   SubjectPath,
 } from './types.js';
 
@@ -342,6 +345,27 @@ interface SubjectElements {
   workloads: string[];
   /** The annotated (or near-miss annotated) GSA node. */
   gsa: string | undefined;
+  identity: SubjectIdentity | undefined;
+}
+
+/** The Google identity of a subject's pods: the annotated GSA, or (no annotation) the KSA's own principal. */
+function identityOf(subject: Subject): SubjectIdentity | undefined {
+  if (subject.model === 'impersonation') {
+    return subject.gsaEmail !== undefined ? { model: 'impersonation', gsa: subject.gsaEmail.toLowerCase() } : undefined;
+  }
+  if (subject.principal.pool === undefined || subject.ksaName === '(unknown)') return undefined;
+  const members = ksaMembers(subject.principal);
+  return { model: 'direct', principal: members.principal ?? members.legacy };
+}
+
+/** Who changed it: the newest recorded change that explains a failing result, as one note. */
+function changeNote(result: CheckResult): string | undefined {
+  const change = result.status === 'fail' ? result.changes?.[0] : undefined;
+  return change === undefined ? undefined : `changed: ${describeChange(change).replace(/`/g, '')}`;
+}
+
+function addNote(notes: string[], note: string | undefined): void {
+  if (note !== undefined && !notes.includes(note)) notes.push(note);
 }
 
 function elementCheck(result: CheckResult): ElementCheck | undefined {
@@ -379,6 +403,8 @@ function addSubject(b: GraphBuilder, subject: Subject, pending: string[]): Subje
     if (meta.uid !== undefined) ksa.details['uid'] = meta.uid;
     if (subject.annotation !== undefined) ksa.details['annotation'] = subject.annotation.value;
     ksa.details['identity'] = subject.model === 'impersonation' ? 'impersonates a GSA' : 'its own principal (direct)';
+    const identity = identityOf(subject);
+    if (identity?.model === 'direct') ksa.details['principal'] = identity.principal;
   } else {
     ksa.details['object'] = `${subject.ksa.status}: ${subject.ksa.message}`;
     if (subject.ksa.status === 'absent') ksa.missing = true;
@@ -478,7 +504,7 @@ function addSubject(b: GraphBuilder, subject: Subject, pending: string[]): Subje
   if (subject.principal.pool !== undefined && ksaKnown) {
     b.grantsOf(ksaId, { type: 'ksa', ksa: subject.principal }, pending);
   }
-  return { subject, ksa: ksaId, workloads: [...workloads].sort(), gsa };
+  return { subject, ksa: ksaId, workloads: [...workloads].sort(), gsa, identity: identityOf(subject) };
 }
 
 /** Marks the elements a result bears on; fallback results add the edge to the node identity. */
@@ -506,7 +532,9 @@ function applyResult(
       return;
     case 'annotation':
       if (el.gsa !== undefined) {
-        markEdge(b.edges.get(edgeId('annotated-as', el.ksa, el.gsa)), check);
+        const edge = b.edges.get(edgeId('annotated-as', el.ksa, el.gsa));
+        markEdge(edge, check);
+        if (edge) addNote(edge.notes, changeNote(result));
         if (result.check !== 'ksa-annotation') markNode(b.nodes.get(el.gsa), check);
         if (result.check === 'gsa-exists' && result.status === 'fail') {
           const node = b.nodes.get(el.gsa);
@@ -518,7 +546,9 @@ function applyResult(
       return;
     case 'binding':
       if (el.gsa !== undefined && subject.model === 'impersonation') {
-        markEdge(b.edge('may-impersonate', el.ksa, el.gsa, result.status === 'fail' ? 'broken' : 'ok'), check);
+        const edge = b.edge('may-impersonate', el.ksa, el.gsa, result.status === 'fail' ? 'broken' : 'ok');
+        markEdge(edge, check);
+        addNote(edge.notes, changeNote(result));
       } else {
         markNode(b.nodes.get(el.ksa), check);
       }
@@ -593,10 +623,29 @@ function applyResult(
       markNode(b.nodes.get(el.gsa ?? el.ksa), check);
       return;
     case 'ksa':
-    case undefined:
       markNode(b.nodes.get(el.ksa), check);
       return;
+    case undefined:
+      // A check the graph has no place for marks the subject's KSA when it is about the subject itself; one
+      // about a shared object (an audit finding on the project) is not every KSA's (see below).
+      if (result.subject === subject.id) markNode(b.nodes.get(el.ksa), check);
+      return;
   }
+}
+
+/**
+ * A live token chain that worked (`--e2e`) went through the KSA and, under impersonation, its link to the GSA:
+ * that link works whatever the policies that were read show (a binding not read, or one static analysis says
+ * is missing: the report shows that disagreement as a warning). Links it does not go through keep their state.
+ */
+function liveChain(b: GraphBuilder, el: SubjectElements, results: readonly CheckResult[]): void {
+  const chain = chainWorked(results, el.subject.id);
+  if (chain === undefined) return;
+  const ksa = b.nodes.get(el.ksa);
+  if (ksa) ksa.details['live token chain'] = 'works (end-to-end-token)';
+  if (el.subject.model !== 'impersonation' || el.gsa === undefined || el.identity === undefined) return;
+  const edge = b.edge('may-impersonate', el.ksa, el.gsa);
+  addNote(edge.notes, 'the live token chain went through this link (end-to-end-token): generateAccessToken worked');
 }
 
 /** The status a verdict headline shows: the root cause's, else the worst of its results; never pass for unknown. */
@@ -686,10 +735,23 @@ export function buildIdentityGraph(request: GraphRequest): IdentityGraph {
   for (const { results, el } of perVerdict) {
     if (el === undefined) continue;
     for (const result of results) applyResult(b, el, result, options, pending);
+    liveChain(b, el, results);
     b.starts.set(el.subject.id, new Set([...el.workloads, el.ksa]));
   }
   // Accounts added by results (impersonation targets, node identities) bring their grants too.
   b.expandGsas(pending);
+
+  // Results of checks the graph has no place for, about an account or a project (an audit's findings), mark
+  // that node when it is drawn.
+  const subjectIds = new Set(report.verdicts.map((v) => v.subject));
+  for (const r of report.results) {
+    if (subjectIds.has(r.subject) || ANCHORS[r.check] !== undefined) continue;
+    const check = elementCheck(r);
+    if (check === undefined) continue;
+    const project = PROJECT_POLICY.exec(r.subject)?.[1];
+    if (isServiceAccountEmail(r.subject)) markNode(b.nodes.get(nodeId.gsa(r.subject)), check);
+    else if (project !== undefined) markNode(b.nodes.get(nodeId.project(project)), check);
+  }
 
   // A namespace shows the worst status of what it holds.
   for (const node of b.nodes.values()) {
@@ -699,12 +761,13 @@ export function buildIdentityGraph(request: GraphRequest): IdentityGraph {
   }
 
   const out = outgoingEdges(b);
-  const subjects: SubjectPath[] = perVerdict.map(({ verdict, results }) => {
+  const subjects: SubjectPath[] = perVerdict.map(({ verdict, results, el }) => {
     const path = reach(b, out, b.starts.get(verdict.subject) ?? []);
     return {
       subject: verdict.subject,
       status: pathStatus(verdict, results),
       rootCause: verdict.rootCause,
+      ...(el?.identity !== undefined ? { identity: el.identity } : {}),
       nodes: path.nodes,
       edges: path.edges,
     };

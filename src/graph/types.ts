@@ -97,12 +97,20 @@ export interface GraphEdge {
   notes: string[];
 }
 
+/**
+ * The Google identity a subject's pods get. Under impersonation (the KSA is annotated), the GSA; under direct
+ * binding (no annotation), the KSA's own principal, whose grants are its own.
+ */
+export type SubjectIdentity = { model: 'impersonation'; gsa: string } | { model: 'direct'; principal: string };
+
 /** One subject of the report and the elements on its path. */
 export interface SubjectPath {
   subject: string;
   /** The verdict's status: the root cause's, or the worst of its results. */
   status: 'pass' | 'fail' | 'warn' | 'unknown';
   rootCause: string | null;
+  /** Absent when the annotation names no account, or the cluster's workload pool is unknown. */
+  identity?: SubjectIdentity;
   nodes: string[];
   edges: string[];
 }

@@ -22,6 +22,8 @@ export interface RenderContext {
   graph?: IdentityGraph;
   /** The command that gives the same report as JSON (html only: named when the page cannot hold it all). */
   jsonCommand?: string;
+  /** The page's heading (html only): the audit's page says it is an audit. */
+  title?: string;
 }
 
 export type Renderer = (report: Report, ctx: RenderContext) => string;
@@ -31,7 +33,7 @@ export const RENDERERS: Record<ReportFormat, Renderer> = {
   json: (report) => renderJson(report),
   sarif: (report, ctx) => renderSarif(report, { checks: ctx.checks }),
   markdown: (report) => renderMarkdown(report),
-  html: (report, ctx) => renderHtml(report, { graph: ctx.graph, jsonCommand: ctx.jsonCommand }),
+  html: (report, ctx) => renderHtml(report, { graph: ctx.graph, jsonCommand: ctx.jsonCommand, title: ctx.title }),
 };
 
 export type { CatalogEntry } from './sarif.js';

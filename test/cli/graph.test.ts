@@ -112,6 +112,34 @@ describe('wi-doctor check --format html', () => {
   });
 });
 
+describe('wi-doctor audit --format html', () => {
+  it('writes the audit as one page, titled as an audit, with the identity graph and its findings on the accounts', async () => {
+    const file = join(temp, 'audit.html');
+    const from = join(repo, 'examples', 'audit-findings');
+    const { code, stderr } = await run(['audit', '--from', from, '--format', 'html', '--output', file]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`wi-doctor: report written to ${file}\n`);
+    const html = readFileSync(file, 'utf8');
+    expect(html).toContain('<h1>Workload Identity audit</h1>');
+    // One card per subject of a finding: the GSA, the project, the cluster, each node pool.
+    const json = JSON.parse((await run(['audit', '--from', from, '--format', 'json'])).stdout) as {
+      results: { subject: string }[];
+    };
+    expect(html.match(/<article /g)).toHaveLength(new Set(json.results.map((r) => r.subject)).size);
+    const data = /<script type="application\/json" id="graph-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    if (data === undefined) throw new Error('no graph in the audit page');
+    const graph = JSON.parse(data) as { nodes: { id: string; status: string }[]; checks: { check: string }[] };
+    const gsa = graph.nodes.find((n) => n.id === 'gsa:cart@acme-shop.iam.gserviceaccount.com');
+    expect(gsa?.status).toBe('fail');
+    expect(graph.nodes.find((n) => n.id === 'project:acme-shop')?.status).toBe('fail');
+    expect(graph.checks.map((c) => c.check)).toEqual(
+      expect.arrayContaining(['primitive-roles', 'project-level-impersonation']),
+    );
+    // A finding about the project is not every KSA's.
+    expect(graph.nodes.filter((n) => n.id.startsWith('ksa:')).map((n) => n.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+});
+
 describe('wi-doctor graph, live', () => {
   it('reads the live APIs through the same collection as check, and draws what the bundle draws', async () => {
     const sandbox = await startSandbox({ scenario: join(repo, 'scenarios', 'gce-metadata-pool.yaml') });

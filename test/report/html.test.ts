@@ -148,6 +148,62 @@ describe('renderHtml: structure', () => {
   });
 });
 
+describe('renderHtml: identity and who changed it', () => {
+  const card = (doc: Element, subject: string): Element => {
+    const found = findAll(doc, (e) => e.tag === 'article' && e.attrs['data-subject'] === subject)[0];
+    if (found === undefined) throw new Error(`no card for ${subject}`);
+    return found;
+  };
+  const identityText = (el: Element): string =>
+    findAll(el, (e) => e.attrs['class'] === 'identity')
+      .map(textOf)
+      .join('\n');
+
+  it("names each subject's Google identity: the GSA, or under direct binding the KSA's own principal", async () => {
+    const { report, graph } = await exampleReport('healthy');
+    const doc = parse(renderHtml(report, { graph }));
+    expect(identityText(card(doc, 'shop/cart'))).toMatch(
+      /^Google identity: GSA cart@acme-shop\.iam\.gserviceaccount\.com/,
+    );
+    expect(identityText(card(doc, 'shop/api'))).toMatch(
+      /^Google identity: the KSA’s own principal principal:\/\/iam\.googleapis\.com\/projects\/123456789012\/locations\/global\/workloadIdentityPools\/acme-shop\.svc\.id\.goog\/subject\/ns\/shop\/sa\/api \(direct binding/,
+    );
+    // Without the graph the page does not guess it.
+    expect(identityText(parse(renderHtml(report)))).toBe('');
+  });
+
+  it('shows the recorded change behind the root cause field by field, and once', async () => {
+    const { report, graph } = await exampleReport('missing-binding');
+    const doc = parse(renderHtml(report, { graph }));
+    const cart = card(doc, 'shop/cart');
+    const change = findAll(cart, (e) => e.tag === 'details' && e.attrs['class'] === 'change')[0];
+    if (change === undefined) throw new Error('no change block');
+    const text = textOf(change);
+    expect(text).toMatch(/^Who changed it: alice@acme\.example, 2026-11-27T14:02:11/);
+    for (const field of [
+      'binding-removed',
+      'roles/iam.workloadIdentityUser',
+      '203.0.113.24',
+      'gcloud',
+      'Admin Activity audit log',
+    ]) {
+      expect(text).toContain(field);
+    }
+    // The root cause's evidence (shown in the card itself) does not repeat it as a note; the headline says
+    // it once in a sentence, and the Checks table keeps the result's own notes.
+    const rootEvidence = cart.children.filter(
+      (c): c is Element => typeof c !== 'string' && c.tag === 'dl' && c.attrs['class'] === 'evidence',
+    );
+    expect(rootEvidence.length).toBe(1);
+    const evidenceText = rootEvidence.map(textOf).join('\n');
+    expect(evidenceText).toMatch(/actual/);
+    expect(evidenceText).not.toMatch(/changed: /);
+    // A verdict without a recorded change has no block.
+    const { report: healthy } = await exampleReport('healthy');
+    expect(findAll(parse(renderHtml(healthy)), (e) => e.attrs['class'] === 'change')).toEqual([]);
+  });
+});
+
 describe('renderHtml: limits', () => {
   it(`shows at most ${MAX_SUBJECTS} subjects, the most severe, says so and names the JSON`, () => {
     const base = FIXTURES.shared;

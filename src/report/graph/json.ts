@@ -49,6 +49,7 @@ const path = (s: SubjectPath): SubjectPath => ({
   subject: s.subject,
   status: s.status,
   rootCause: s.rootCause,
+  ...(s.identity !== undefined ? { identity: { ...s.identity } } : {}),
   nodes: [...s.nodes],
   edges: [...s.edges],
 });

@@ -37,6 +37,7 @@ export interface PagePath {
   subject: string;
   status: SubjectPath['status'];
   rootCause: string | null;
+  identity?: SubjectPath['identity'];
   nodes: number[];
   edges: number[];
 }
@@ -86,6 +87,7 @@ export function pageGraph(graph: IdentityGraph): PageGraph {
       subject: s.subject,
       status: s.status,
       rootCause: s.rootCause,
+      ...(s.identity !== undefined ? { identity: s.identity } : {}),
       nodes: s.nodes.map((id) => position(nodeAt, id)).filter((i) => i >= 0),
       edges: s.edges.map((id) => position(edgeAt, id)).filter((i) => i >= 0),
     })),

@@ -4,8 +4,8 @@
 // Works on any `Report` (check, audit): subjects without a verdict are shown by their results.
 
 import { createHash } from 'node:crypto';
-import type { IdentityGraph } from '../../graph/types.js';
-import type { CheckResult, Evidence, FixAction, Report, Status, Verdict } from '../../model/results.js';
+import type { IdentityGraph, SubjectIdentity, SubjectPath } from '../../graph/types.js';
+import type { ChangeRecord, CheckResult, Evidence, FixAction, Report, Status, Verdict } from '../../model/results.js';
 import { blocksFor, fixCommands, redactSecrets, summaryLine, unclaimedResults, verdictStatus } from '../common.js';
 import { COLLAPSE_AT, EXPAND_ALL_LIMIT, reportClient } from './client/main.js';
 import type { Child } from './markup.js';
@@ -26,6 +26,8 @@ export interface HtmlOptions {
   graph?: IdentityGraph;
   /** The command that gives this report as JSON, named when the page cannot hold everything. */
   jsonCommand?: string;
+  /** The page's heading: "Workload Identity report" unless the command says what it is (the audit). */
+  title?: string;
 }
 
 const SYMBOL: Record<Status, string> = { fail: '✗', warn: '!', unknown: '?', pass: '✓', skip: '–' };
@@ -219,13 +221,77 @@ interface SubjectCard {
   render(ids: Ids, anchor: string): Markup;
 }
 
+/** The Google identity a subject's pods get: the GSA, or under direct binding the KSA's own principal. */
+function identityLine(identity: SubjectIdentity): Markup {
+  return identity.model === 'impersonation'
+    ? h(
+        'p',
+        { class: 'identity' },
+        h('span', { class: 'muted' }, 'Google identity: '),
+        'GSA ',
+        h('code', null, identity.gsa),
+        h('span', { class: 'muted' }, ' (impersonated through the iam.gke.io/gcp-service-account annotation)'),
+      )
+    : h(
+        'p',
+        { class: 'identity' },
+        h('span', { class: 'muted' }, 'Google identity: '),
+        'the KSA’s own principal ',
+        h('code', null, identity.principal),
+        h('span', { class: 'muted' }, ' (direct binding: no annotation; its grants are its own)'),
+      );
+}
+
+/** Who changed it: the recorded change behind the root cause, field by field. */
+function changeBlock(change: ChangeRecord): Markup {
+  const rows: [string, string | undefined][] = [
+    ['what', change.kind],
+    ['resource', change.resource],
+    ['role', change.role],
+    ['member', change.member],
+    ['by', change.by ?? (change.source === 'admin-activity' ? 'not recorded' : undefined)],
+    ['when', change.at],
+    ['from', change.callerIp],
+    [change.source === 'kubernetes-managed-fields' ? 'field manager' : 'tool', change.tool],
+    ['user agent', change.userAgent],
+    ['operation', change.operation],
+    ['log entry', change.insertId],
+    [
+      'recorded in',
+      change.source === 'admin-activity'
+        ? 'Admin Activity audit log'
+        : 'the object’s metadata.managedFields (they name the tool, not the person)',
+    ],
+  ];
+  // The headline already says it in a sentence: the record itself, field by field, is one click away.
+  return h(
+    'details',
+    { class: 'change' },
+    h('summary', null, `Who changed it: ${change.by ?? change.tool}, ${change.at}`),
+    h(
+      'dl',
+      { class: 'evidence' },
+      rows.flatMap(([term, value]) =>
+        value === undefined ? [] : [h('dt', null, term), h('dd', null, h('code', null, value))],
+      ),
+    ),
+  );
+}
+
+/** The evidence without its `changed:` notes, when "Who changed it" shows them field by field. */
+function withoutChangeNotes(ev: Evidence | undefined): Evidence | undefined {
+  if (ev?.notes === undefined) return ev;
+  return { ...ev, notes: ev.notes.filter((n) => !n.startsWith('changed: ')) };
+}
+
 function verdictCard(
   report: Report,
   verdict: Verdict,
   order: number,
-  graphSubjects: ReadonlySet<string>,
+  graphPaths: ReadonlyMap<string, SubjectPath>,
   sharedAnchors: ReadonlyMap<string, string>,
 ): SubjectCard {
+  const path = graphPaths.get(verdict.subject);
   const status = verdictStatus(report, verdict);
   const blocks = blocksFor(report, verdict);
   const results = blocks.flatMap((b) => b.results);
@@ -265,7 +331,9 @@ function verdictCard(
             : null,
         ),
         h('p', { class: 'headline' }, prose(verdict.headline)),
-        root ? evidence(root.evidence) : null,
+        path?.identity !== undefined ? identityLine(path.identity) : null,
+        verdict.change !== undefined ? changeBlock(verdict.change) : null,
+        root ? evidence(verdict.change !== undefined ? withoutChangeNotes(root.evidence) : root.evidence) : null,
         fixes(ids, verdict.fix),
         verdict.notEvaluated.length > 0
           ? h(
@@ -298,7 +366,6 @@ function verdictCard(
           h('summary', null, `Checks (${countsText(results)})`),
           blocks.map((b) => {
             if (b.own) {
-              // Passes are listed under "Ruled out", each with what it established: not twice.
               // Passes are listed under "Ruled out", each with what it established: not twice. Checks that
               // did not apply are one line each, without a table row of their own.
               const shown = b.results.filter((r) => r.status !== 'pass' && r.status !== 'skip');
@@ -335,7 +402,7 @@ function verdictCard(
             );
           }),
         ),
-        graphSubjects.has(verdict.subject)
+        path !== undefined && path.nodes.length > 0
           ? h(
               'p',
               { class: 'js-only' },
@@ -751,11 +818,11 @@ const footer = (): Markup =>
 /** The report of `check` (or any command with the same report shape) as one HTML page. */
 export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const graph = options.graph;
-  const graphSubjects = new Set(graph?.subjects.filter((s) => s.nodes.length > 0).map((s) => s.subject) ?? []);
+  const graphPaths = new Map(graph?.subjects.map((s) => [s.subject, s]) ?? []);
   // Shared objects (cluster, node pools, project) the verdicts depend on: their checks are listed once.
   const sharedSubjects = [...new Set(report.verdicts.flatMap((v) => v.related.filter((r) => r !== v.subject)))];
   const sharedAnchors = new Map(sharedSubjects.map((s, i) => [s, `shared-${i + 1}`]));
-  const verdictCards = report.verdicts.map((v, i) => verdictCard(report, v, i, graphSubjects, sharedAnchors));
+  const verdictCards = report.verdicts.map((v, i) => verdictCard(report, v, i, graphPaths, sharedAnchors));
   const otherCards = resultCards(unclaimedResults(report), verdictCards.length);
   const all = [...verdictCards, ...otherCards];
   const bySeverity = (a: SubjectCard, b: SubjectCard): number =>
@@ -783,7 +850,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
   const tooLarge = all.length > MAX_SUBJECTS;
   const body: Child[] = [
     Markup.trusted('<div id="announce" class="sr-only" role="status" aria-live="polite"></div>'),
-    header('Workload Identity report', report, [
+    header(options.title ?? 'Workload Identity report', report, [
       h('dt', null, 'Subjects'),
       h('dd', null, plural(all.length, 'subject')),
     ]),

@@ -75,6 +75,8 @@ button:disabled { opacity: .55; cursor: not-allowed; }
 .subject.st-unknown { border-left-color: var(--unknown); }
 .subject.st-pass { border-left-color: var(--ok); }
 .subject .headline { margin: .4rem 0; font-size: 1.02rem; }
+.subject .identity { margin: .3rem 0; overflow-wrap: anywhere; }
+.change { margin: .5rem 0; }
 .subject .actions { float: right; }
 .evidence { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem .75rem; margin: .4rem 0; }
 .evidence dt { color: var(--muted); }

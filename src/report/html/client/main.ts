@@ -203,6 +203,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       subject: p.subject,
       status: p.status,
       rootCause: p.rootCause,
+      ...(p.identity !== undefined ? { identity: p.identity } : {}),
       nodes: p.nodes.map(nodeId),
       edges: p.edges.map((i) => `e${i}`),
     })),
@@ -556,6 +557,17 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       })
       .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
     const items: DomElement[] = [];
+    if (path.identity !== undefined) {
+      items.push(
+        text(
+          'li',
+          path.identity.model === 'impersonation'
+            ? `Google identity: GSA ${path.identity.gsa} (impersonated)`
+            : `Google identity: the KSA's own principal ${path.identity.principal} (direct binding)`,
+          'identity',
+        ),
+      );
+    }
     for (const e of edges) {
       const from = nodesById.get(e.source)?.label ?? e.source;
       const to = nodesById.get(e.target)?.label ?? e.target;
@@ -571,7 +583,7 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
       if (why.length > 0) li.appendChild(text('span', ` — ${why.join('; ')}`, 'muted'));
       items.push(li);
     }
-    if (items.length === 0) items.push(text('li', 'No link was found for this subject.'));
+    if (edges.length === 0) items.push(text('li', 'No link was found for this subject.'));
     pathList.replaceChildren(...items);
   }
 
