@@ -174,6 +174,17 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     expect(
       await cli(['graph', '--from', join(EXAMPLES_DIR, 'multi-team'), '--format', 'html', '--output', file('graph')]),
     ).toBe(0);
+    expect(
+      await cli([
+        'audit',
+        '--from',
+        join(EXAMPLES_DIR, 'audit-findings'),
+        '--format',
+        'html',
+        '--output',
+        file('audit'),
+      ]),
+    ).toBe(1);
     const facts = factsFromFiles(hostileInput());
     const report = diagnose(facts, CHECKS, {
       targets: { all: true },
@@ -221,6 +232,39 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
     });
     expect(problems).toEqual([]);
   }, 240_000);
+
+  it('renders the audit: a card per finding subject, its graph, no console error, no serious axe violation', async () => {
+    const { page, errors } = await open(context, file('audit'));
+    try {
+      expect(await page.locator('h1').textContent()).toBe('Workload Identity audit');
+      const expected = (readFileSync(file('audit'), 'utf8').match(/<article /g) ?? []).length;
+      expect(expected).toBeGreaterThan(1);
+      expect(await page.locator('article.subject').count()).toBe(expected);
+      expect(await page.locator('#graph-canvas canvas').count()).toBeGreaterThan(0);
+      await page.getByRole('checkbox', { name: '✓ pass' }).uncheck();
+      expect(await visibleArticles(page)).toBeLessThan(expected);
+      expect(await seriousViolations(page)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
+
+  it("shows each subject's Google identity and who changed it", async () => {
+    const { page, errors } = await open(context, file('missing-binding'));
+    try {
+      const cart = page.locator('article[data-subject="shop/cart"]');
+      expect(await cart.locator('.identity').textContent()).toMatch(/^Google identity: GSA cart@acme-shop/);
+      const change = cart.locator('details.change');
+      expect(await change.locator('dl').isVisible()).toBe(false);
+      await change.locator('summary').click();
+      expect(await change.locator('dl').isVisible()).toBe(true);
+      expect(await change.locator('dl').textContent()).toContain('alice@acme.example');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 
   it('filters by status, namespace and check, and searches', async () => {
     const { page, errors } = await open(context, file('multi-team'));
