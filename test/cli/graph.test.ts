@@ -110,6 +110,21 @@ describe('wi-doctor check --format html', () => {
     expect(html.match(/<article /g)).toHaveLength(6);
     expect(html).toContain('id="graph-data"');
   });
+
+  it('names the one `wi-doctor fix` command that plans every fix on the page, and that command runs', async () => {
+    const file = join(temp, 'wi-fix.html');
+    await run(['check', '--from', multiTeam, '--ksa', 'orders/orders', '--format', 'html', '--output', file]);
+    const shown = /<code id="[^"]+">(wi-doctor fix [^<]*)<\/code>/.exec(readFileSync(file, 'utf8'))?.[1];
+    expect(shown).toBe(`wi-doctor fix --from ${multiTeam} --ksa orders/orders`);
+    const plan = await run((shown ?? '').split(' ').slice(1));
+    expect(plan.stderr).toBe('');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^Fix plan for orders\/orders /);
+    // A healthy page has nothing to plan.
+    const healthy = join(temp, 'healthy.html');
+    await run(['check', '--from', join(repo, 'examples', 'healthy'), '--all', '--format', 'html', '--output', healthy]);
+    expect(readFileSync(healthy, 'utf8')).not.toContain('wi-doctor fix');
+  });
 });
 
 describe('wi-doctor audit --format html', () => {

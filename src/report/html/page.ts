@@ -278,6 +278,41 @@ function changeBlock(change: ChangeRecord): Markup {
   );
 }
 
+/** A path as a shell word: plain when it is plain, else single-quoted. */
+const shellWord = (text: string): string => (/^[\w./@:+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The fixes of a diagnosis as one plan: `wi-doctor fix` orders them along the chain, deduplicated, with
+ * restarts last, as text, a shell script or Terraform, and applies them only with --apply.
+ */
+function fixPlanHint(ids: Ids, report: Report): Markup | null {
+  const fixing = report.verdicts.filter((v) => v.fix.length > 0).map((v) => v.subject);
+  if (fixing.length === 0) return null;
+  const from = report.source === 'live' ? '' : ` --from ${shellWord(report.source)}`;
+  // The subjects with fixes by the flags `check` and `fix` share (NS/KSA, NS/pod/NAME, NS/KIND/NAME); many: --all.
+  const flag = (subject: string): string => {
+    const [ns = '', second = '', third] = subject.split('/');
+    if (third === undefined) return `--ksa ${shellWord(subject)}`;
+    return second === 'pod' ? `--pod ${shellWord(`${ns}/${third}`)}` : `--workload ${shellWord(subject)}`;
+  };
+  const targets = fixing.length <= 5 ? fixing.map(flag).join(' ') : '--all';
+  return h(
+    'div',
+    { class: 'fix-plan', role: 'note' },
+    h(
+      'p',
+      null,
+      'The fixes as one plan, ordered along the chain, deduplicated, restarts last (add ',
+      h('code', null, '--format shell'),
+      ' or ',
+      h('code', null, '--format terraform'),
+      report.source === 'live' ? [', or ', h('code', null, '--apply'), ' to make the changes and verify them'] : null,
+      '):',
+    ),
+    command(ids, 'wi-doctor', `wi-doctor fix${from} ${targets}`),
+  );
+}
+
 /** The evidence without its `changed:` notes, when "Who changed it" shows them field by field. */
 function withoutChangeNotes(ev: Evidence | undefined): Evidence | undefined {
   if (ev?.notes === undefined) return ev;
@@ -890,6 +925,7 @@ export function renderHtml(report: Report, options: HtmlOptions = {}): string {
           )
         : null,
       groupsSection(report, anchors),
+      fixPlanHint(ids, report),
       h(
         'div',
         { id: 'subject-lists' },

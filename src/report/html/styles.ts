@@ -77,6 +77,7 @@ button:disabled { opacity: .55; cursor: not-allowed; }
 .subject .headline { margin: .4rem 0; font-size: 1.02rem; }
 .subject .identity { margin: .3rem 0; overflow-wrap: anywhere; }
 .change { margin: .5rem 0; }
+.fix-plan { margin: .8rem 0; }
 .subject .actions { float: right; }
 .evidence { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: .2rem .75rem; margin: .4rem 0; }
 .evidence dt { color: var(--muted); }
