@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -54,6 +54,8 @@ const AXE_EXAMPLES = new Set([
   'no-workload-pool',
 ]);
 const repo = join(import.meta.dirname, '..', '..');
+/** An example's folder as the pages name it: relative to where the tests run, as a user types it. */
+const example = (name: string): string => relative(process.cwd(), join(EXAMPLES_DIR, name));
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 interface Expected {
@@ -162,7 +164,7 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       const code = await cli([
         'check',
         '--from',
-        join(EXAMPLES_DIR, name),
+        example(name),
         ...flagsOf(expected),
         '--format',
         'html',
@@ -171,19 +173,11 @@ describe.skipIf(!hasChromium)('the HTML report in Chromium', () => {
       ]);
       expect(code, name).toBeLessThan(2);
     }
+    expect(await cli(['graph', '--from', example('multi-team'), '--format', 'html', '--output', file('graph')])).toBe(
+      0,
+    );
     expect(
-      await cli(['graph', '--from', join(EXAMPLES_DIR, 'multi-team'), '--format', 'html', '--output', file('graph')]),
-    ).toBe(0);
-    expect(
-      await cli([
-        'audit',
-        '--from',
-        join(EXAMPLES_DIR, 'audit-findings'),
-        '--format',
-        'html',
-        '--output',
-        file('audit'),
-      ]),
+      await cli(['audit', '--from', example('audit-findings'), '--format', 'html', '--output', file('audit')]),
     ).toBe(1);
     const facts = factsFromFiles(hostileInput());
     const report = diagnose(facts, CHECKS, {
