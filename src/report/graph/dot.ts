@@ -57,7 +57,7 @@ function edgeLabel(e: GraphEdge): string {
 
 function nodeLine(n: GraphNode, onPath: boolean, indent: string): string {
   const attrs = [
-    `label=${dotString(n.missing ? `${n.label}\n(missing)` : n.label)}`,
+    `label=${dotString(`${n.label}${n.missing ? '\n(missing)' : ''}${n.kind === 'ksa' && n.details['principal'] !== undefined ? '\n(own principal)' : ''}`)}`,
     `shape=${SHAPE[n.kind]}`,
     `color=${dotString(STATUS_COLOR[n.status])}`,
     `style=${dotString([n.kind === 'workload' ? 'rounded' : '', n.missing ? 'dashed' : '', onPath ? 'bold' : ''].filter(Boolean).join(',') || 'solid')}`,

@@ -46,7 +46,8 @@ function edgeText(e: GraphEdge): string {
 }
 
 function nodeText(n: GraphNode): string {
-  const marks = n.missing ? ' (missing)' : '';
+  // A KSA under direct binding is itself the Google identity (its own principal).
+  const marks = `${n.missing ? ' (missing)' : ''}${n.kind === 'ksa' && n.details['principal'] !== undefined ? ' (own principal)' : ''}`;
   return `${n.label}${marks}`;
 }
 

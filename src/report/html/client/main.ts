@@ -329,7 +329,8 @@ export function reportClient(collapseAt: number, expandAllLimit: number): void {
     for (const id of shown) {
       const n = nodesById.get(id);
       if (!n || n.kind === 'namespace') continue;
-      const label = n.missing ? `${n.label}\n(missing)` : n.label;
+      // A KSA under direct binding is itself the Google identity (its own principal).
+      const label = `${n.label}${n.missing ? '\n(missing)' : ''}${n.kind === 'ksa' && n.details['principal'] !== undefined ? '\n(own principal)' : ''}`;
       out.push({
         group: 'nodes',
         data: {
