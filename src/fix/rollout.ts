@@ -18,6 +18,7 @@
 import type { Pod, Workload } from '../model/k8s/types.js';
 import { selectorMatches } from '../model/k8s/network-policy.js';
 import type { ChangeRecord } from './apply/apply.js';
+import type { KubeWriter } from './apply/kube.js';
 import type { PollOptions } from './verify.js';
 import { pollWithBackoff } from './verify.js';
 
@@ -43,10 +44,8 @@ export function rolloutTargets(records: readonly ChangeRecord[]): RolloutTarget[
   const seen = new Map<string, RolloutTarget>();
   for (const r of records) {
     if (r.status !== 'applied' || !TEMPLATE_ACTIONS.has(r.action)) continue;
-    const [ns, namespace, kind, name, ...rest] = r.target.split('/');
-    if (ns !== 'namespaces' || namespace === undefined || kind === undefined || name === undefined) continue;
-    if (rest.length > 0 || !ROLLOUT_KINDS.has(kind)) continue;
-    seen.set(r.target, { kind: kind as RolloutKind, namespace, name });
+    const t = rolloutTargetOf(r.target);
+    if (t) seen.set(r.target, t);
   }
   return [...seen.values()];
 }
@@ -117,6 +116,28 @@ export function terminatingPods(w: Workload, pods: readonly Pod[]): string[] {
 export interface RolloutReader {
   workload(kind: RolloutKind, namespace: string, name: string): Promise<Workload | undefined>;
   pods(namespace: string): Promise<Pod[] | undefined>;
+}
+
+/** The reads a rollout wait needs, through the same client the writes went through. */
+export function kubeRolloutReader(kube: KubeWriter): RolloutReader {
+  return {
+    workload: async (kind, namespace, name) => {
+      const r = await kube.workload(kind, namespace, name);
+      return r.ok ? r.value : undefined;
+    },
+    pods: async (namespace) => {
+      const r = await kube.pods(namespace);
+      return r.ok ? r.value.items : undefined;
+    },
+  };
+}
+
+/** The rollout a `namespaces/NS/KIND/NAME` target starts, when its kind rolls out at all. */
+export function rolloutTargetOf(target: string): RolloutTarget | undefined {
+  const [ns, namespace, kind, name, ...rest] = target.split('/');
+  if (ns !== 'namespaces' || namespace === undefined || kind === undefined || name === undefined) return undefined;
+  if (rest.length > 0 || !ROLLOUT_KINDS.has(kind)) return undefined;
+  return { kind: kind as RolloutKind, namespace, name };
 }
 
 export interface RolloutWait {

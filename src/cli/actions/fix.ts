@@ -21,8 +21,7 @@ import { clean, countSteps, PLAN_RENDERERS, planText } from '../../fix/format/pl
 import type { PlanFormat } from '../../fix/format/plan.js';
 import { observeLive } from '../../fix/observe.js';
 import { buildFixPlan, stepsToApply } from '../../fix/plan.js';
-import { rolloutTargets, waitForRollouts } from '../../fix/rollout.js';
-import type { RolloutReader } from '../../fix/rollout.js';
+import { kubeRolloutReader, rolloutTargets, waitForRollouts } from '../../fix/rollout.js';
 import type { FixPlanDocument } from '../../fix/plan.js';
 import { verify } from '../../fix/verify.js';
 import type { VerifyResult } from '../../fix/verify.js';
@@ -70,16 +69,7 @@ async function awaitRollouts(
   human.write(
     `\nWaiting for the new pods of ${targets.map((t) => `${t.namespace}/${t.name}`).join(', ')} to replace the old ones\n`,
   );
-  const reader: RolloutReader = {
-    workload: async (kind, namespace, name) => {
-      const r = await kube.workload(kind, namespace, name);
-      return r.ok ? r.value : undefined;
-    },
-    pods: async (namespace) => {
-      const r = await kube.pods(namespace);
-      return r.ok ? r.value.items : undefined;
-    },
-  };
+  const reader = kubeRolloutReader(kube);
   const waited = await waitForRollouts(reader, targets, {
     timeoutMs: options.verifyTimeout * 1000,
     firstDelayMs: seams.firstDelayMs ?? 500,
