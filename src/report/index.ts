@@ -8,6 +8,8 @@ import { renderMarkdown } from './markdown.js';
 import type { CatalogEntry } from './sarif.js';
 import { renderSarif } from './sarif.js';
 import { renderText, textChunks } from './text.js';
+import { renderHtml } from './html/index.js';
+import type { IdentityGraph } from '../graph/types.js';
 import type { ReportFormat } from './formats.js';
 
 export interface RenderContext {
@@ -21,6 +23,12 @@ export interface RenderContext {
   brief?: boolean;
   /** Columns to wrap prose at (text only; default 100). */
   width?: number;
+  /** The identity graph of the run (html only: drawn in its own section). */
+  graph?: IdentityGraph;
+  /** The command that gives the same report as JSON (html only: named when the page cannot hold it all). */
+  jsonCommand?: string;
+  /** The page's heading (html only): the audit's page says it is an audit. */
+  title?: string;
 }
 
 export type Renderer = (report: Report, ctx: RenderContext) => string;
@@ -37,6 +45,7 @@ export const RENDERERS: Record<ReportFormat, Renderer> = {
   json: (report) => renderJson(report),
   sarif: (report, ctx) => renderSarif(report, { checks: ctx.checks }),
   markdown: (report) => renderMarkdown(report),
+  html: (report, ctx) => renderHtml(report, { graph: ctx.graph, jsonCommand: ctx.jsonCommand, title: ctx.title }),
 };
 
 /** The report in chunks: streamed for text and JSON, one chunk for the other formats. */

@@ -2,7 +2,7 @@
 
 import { CHECKS } from '../../checks/index.js';
 import { collectLive, diagnose, readBundle } from '../../index.js';
-import type { LiveOptions } from '../../collect/live/live.js';
+import type { LiveOptions, LiveRequestOptions } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
@@ -70,6 +70,11 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   });
   const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
   const toStdout = !options.output;
+  // The HTML report draws the identity graph of the run.
+  const graph =
+    options.format === 'html'
+      ? (await import('../../graph/index.js')).identityGraph(facts, report, options)
+      : undefined;
   const color = options.format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env);
   await emitChunks(
     io,
@@ -79,6 +84,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
       checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
       brief: options.brief ?? false,
       width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
+      ...(graph ? { graph } : {}),
     }),
     options.output,
   );
@@ -108,7 +114,7 @@ function catalogWithHelp(): CatalogEntry[] {
 export { changeEvidenceFor } from '../../collect/live/change-evidence.js';
 
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
-async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+export async function readLive(options: LiveRequestOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   // Loaded only for live input: the Google and Kubernetes clients take most of a second to import.
   const { describeStats, liveHooks } = await import('./collect.js');
   const hooks = liveHooks(io, options);
