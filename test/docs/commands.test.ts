@@ -81,6 +81,9 @@ interface Delegation {
   runs?: RegExp;
 }
 
+/** What test/docs/html-commands.test.ts runs of a block. */
+const HTML_DOCS_RUNS = /^wi-doctor /;
+
 /** What test/cli/audit-docs-commands.test.ts runs of a block. */
 const AUDIT_DOCS_RUNS = /^(wi-doctor |kubectl logs .*\| wi-doctor )/;
 
@@ -93,6 +96,13 @@ const DELEGATED: Delegation[] = [
   { file: 'docs/explain-error.md', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
   { file: 'README.md', section: '## Audit, logs and error messages', test: 'test/cli/audit-docs-commands.test.ts', runs: AUDIT_DOCS_RUNS },
   { file: 'docs/sandbox.md', marker: '<!-- sandbox-commands:', test: 'test/sandbox/docs-commands.test.ts' },
+  { file: 'docs/html.md', test: 'test/docs/html-commands.test.ts', runs: HTML_DOCS_RUNS },
+  {
+    file: 'README.md',
+    section: '## HTML report and identity graph',
+    test: 'test/docs/html-commands.test.ts',
+    runs: HTML_DOCS_RUNS,
+  },
 ];
 
 /** Leading parts of a command that are not run here (the rest of the command is), and why. */
