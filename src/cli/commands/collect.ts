@@ -17,7 +17,11 @@ export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
     .option('--need <permission-or-role>', 'also collect what --need checks read (repeatable)', list)
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'also collect the policy of this service account')
-    .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)');
+    .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)')
+    .option(
+      '--scope <scope>',
+      'also search Cloud Asset Inventory for grants: organizations/N, folders/N, projects/P or auto',
+    );
   addLiveOptions(collect).action(async (options: import('../actions/collect.js').CollectCommandOptions) => {
     const { runCollectCommand } = await import('../actions/collect.js');
     setExit(await runCollectCommand(options, io));

@@ -1,0 +1,242 @@
+// `wi-doctor check --clusters projects/P|ALL_CONTEXTS|FILE`: every cluster in one run. Each cluster is collected,
+// diagnosed and written out as soon as it is complete (text: its report under a heading; JSON: one element of
+// the fleet document's `clusters`), then dropped; only the verdict rows stay for the combined list at the end.
+
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CHECKS } from '../../checks/index.js';
+import { factsFromFiles } from '../../collect/bundle/facts.js';
+import { autoScope, fleetSearch, parseScopeFlag } from '../../collect/live/asset.js';
+import { CallRunner } from '../../collect/live/calls.js';
+import { googleCredentials } from '../../collect/live/credentials.js';
+import { parseEndpointFlags, resolveEndpoints } from '../../collect/live/endpoints.js';
+import type { FleetCluster, FleetCollection } from '../../collect/live/fleet.js';
+import { collectFleet, parseClustersFlag, resolveFleet } from '../../collect/live/fleet.js';
+import { GoogleApi } from '../../collect/live/google.js';
+import { requiredFacts } from '../../collect/live/live.js';
+import type { LiveHooks } from '../../collect/live/live.js';
+import { diagnose, selectChecks } from '../../engine/diagnose.js';
+import { UsageError } from '../../engine/errors.js';
+import type { Facts } from '../../model/facts.js';
+import type { CheckResult, Report } from '../../model/results.js';
+import { exitCodeFor, summarize } from '../../model/results.js';
+import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
+import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
+import { renderJson } from '../../report/json.js';
+import { renderText, shouldColor } from '../../report/text.js';
+import type { Io } from '../output.js';
+import { warn } from '../output.js';
+import { packageVersion } from '../package-info.js';
+import type { CheckCommandOptions } from './check.js';
+import { describeStats, liveHooks } from './collect.js';
+
+export interface FleetOptions extends CheckCommandOptions {
+  clusters: string;
+  /** Clusters collected at once (memory holds about this many). */
+  clusterConcurrency?: number;
+}
+
+/** A sink that writes as it goes: stdout, or the --output file. */
+function sink(io: Io, output: string | undefined): { write(text: string): void; close(): void } {
+  if (output === undefined) return { write: (t) => void io.stdout.write(t), close: () => undefined };
+  let fd: number;
+  try {
+    mkdirSync(dirname(output), { recursive: true });
+    fd = openSync(output, 'w');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`--output ${output}: cannot write the report (${code})`);
+  }
+  return {
+    write: (t) => void writeSync(fd, t),
+    close: () => {
+      closeSync(fd);
+      io.stderr.write(`wi-doctor: report written to ${output}\n`);
+    },
+  };
+}
+
+function validate(options: FleetOptions): void {
+  if (options.from !== undefined) throw new UsageError('--clusters reads the live APIs: it cannot be used with --from');
+  for (const flag of ['context', 'cluster', 'location', 'project'] as const) {
+    if (options[flag] !== undefined) throw new UsageError(`--clusters names the clusters: drop --${flag}`);
+  }
+  if (options.format !== 'text' && options.format !== 'json') {
+    throw new UsageError(`--clusters writes --format text or json (got ${options.format})`);
+  }
+  if (options.e2e === true) throw new UsageError('--e2e runs per cluster: use it without --clusters');
+}
+
+/** The pool of a cluster, when its describe was read. */
+function poolOf(facts: Facts): string | undefined {
+  return facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
+}
+
+/** What the asset searches of a run found, in words (from the first cluster's facts: they share them). */
+function describeSearches(facts: Facts): string[] {
+  return facts.assetSearches.map((s) =>
+    s.results.status === 'present'
+      ? `Cloud Asset Inventory ${s.scope} (query ${s.query}): ${s.results.value.length} policies with matching bindings in ${s.pages} page(s)`
+      : `Cloud Asset Inventory ${s.scope}: not searched (${s.results.message})`,
+  );
+}
+
+export async function runFleetCheck(options: FleetOptions, io: Io): Promise<number> {
+  validate(options);
+  const spec = parseClustersFlag(options.clusters);
+  const scopeFlag = parseScopeFlag(options.scope, 'auto');
+  const env = io.env;
+  const hooks: LiveHooks & { finish(): void } = liveHooks(io, options);
+  const endpoints = resolveEndpoints(parseEndpointFlags(options.endpoint), env);
+  const credentials = googleCredentials(options, env);
+  const runner = new CallRunner({
+    concurrency: options.concurrency ?? 8,
+    timeoutMs: (options.timeout ?? 20) * 1000,
+    ...(hooks.onTrace ? { onTrace: hooks.onTrace } : {}),
+    onSettled: (done, started) => hooks.onProgress?.({ phase: 'clusters', done, started }),
+  });
+  const google = new GoogleApi(credentials, endpoints, runner, new Map());
+  const checks = selectChecks(CHECKS, options.only, options.skip);
+  const out = sink(io, options.output);
+  const fleet: FleetSummary = {
+    format: 'wi-doctor-fleet/1',
+    clusters: [],
+    verdicts: [],
+    identities: [],
+    searched: [],
+    notes: [],
+  };
+  let exit = 0;
+  try {
+    const clusters: FleetCluster[] = await resolveFleet({
+      spec,
+      google,
+      ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+      env,
+    });
+    // One search per distinct scope above the clusters' projects serves every cluster.
+    const scopes = new Set<string>();
+    if (scopeFlag.kind === 'scope') scopes.add(scopeFlag.scope);
+    else if (scopeFlag.kind === 'auto') {
+      const projects = [...new Set(clusters.flatMap((c) => (c.ref !== undefined ? [c.ref.project] : [])))];
+      for (const found of await Promise.all(projects.map((p) => autoScope(google, p)))) {
+        scopes.add(found.scope);
+        if (found.note !== undefined) fleet.notes.push(found.note);
+      }
+    }
+    const color = options.format === 'text' && options.output === undefined && options.color !== false;
+    const useColor = color && shouldColor(io.stdout, env);
+    let first = true;
+    if (options.format === 'json') {
+      out.write(
+        `{\n"format": "wi-doctor-fleet/1",\n"tool": {"name": "wi-doctor", "version": ${JSON.stringify(packageVersion())}},\n"clusters": [\n`,
+      );
+    }
+    const onCluster = (result: FleetCollection): void => {
+      if (!result.ok) {
+        fleet.clusters.push({
+          cluster: result.cluster.label,
+          reachable: false,
+          error: result.error,
+          subjects: 0,
+          summary: summarize([]),
+        });
+        fleet.verdicts.push({
+          cluster: result.cluster.label,
+          subject: '*',
+          status: 'unknown',
+          rootCause: null,
+          headline: `not diagnosed: ${result.error}`,
+        });
+        return;
+      }
+      const facts = factsFromFiles(result.input);
+      const report: Report = diagnose(facts, CHECKS, {
+        targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+        options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
+        only: options.only,
+        skip: options.skip,
+        source: 'live',
+        version: packageVersion(),
+        generatedAt: new Date().toISOString(),
+      });
+      if (fleet.searched.length === 0) fleet.searched.push(...describeSearches(facts));
+      const label = result.cluster.label;
+      const rows: FleetVerdict[] = fleetVerdicts(label, report, poolOf(facts));
+      const reached =
+        result.unreachable === undefined && result.input.manifest.errors?.['k8s:serviceaccounts'] === undefined;
+      if (rows.length === 0 && !reached) {
+        rows.push({
+          cluster: label,
+          subject: '*',
+          status: 'unknown',
+          rootCause: null,
+          headline: `its subjects are unknown: ${result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? ''}`,
+        });
+      }
+      fleet.verdicts.push(...rows);
+      const summary: FleetClusterSummary = {
+        cluster: label,
+        reachable: reached,
+        subjects: report.verdicts.length,
+        summary: report.summary,
+        ...(reached
+          ? {}
+          : { error: result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? 'not reached' }),
+      };
+      fleet.clusters.push(summary);
+      exit = Math.max(exit, exitCodeFor(report.results as readonly CheckResult[], options.failOn));
+      if (options.format === 'json') {
+        const body = renderJson(report).trimEnd();
+        out.write(
+          `${first ? '' : ',\n'}{"cluster": ${JSON.stringify(label)}, "reachable": ${String(reached)}, "report": ${body}}`,
+        );
+      } else {
+        out.write(
+          `${first ? '' : '\n'}== ${label} ==\n${renderText(report, { color: useColor, hidePass: options.hidePass ?? false })}`,
+        );
+      }
+      first = false;
+    };
+    await collectFleet(
+      clusters,
+      {
+        google,
+        runner,
+        credentials,
+        ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+        env,
+      },
+      {
+        requires: requiredFacts(checks),
+        targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+        options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: false },
+        assetSearches: [...scopes].map(fleetSearch),
+      },
+      options.clusterConcurrency ?? 4,
+      onCluster,
+    );
+    hooks.finish();
+    if (options.failOn === 'unknown' && fleet.clusters.some((c) => !c.reachable)) exit = 1;
+    sortVerdicts(fleet.verdicts);
+    fleet.clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
+    fleet.identities = sharedIdentities(fleet.verdicts);
+    if (options.format === 'json') {
+      const { clusters: summaries, verdicts, identities, searched, notes } = fleet;
+      out.write(
+        `\n],\n"summary": ${JSON.stringify(summaries)},\n"verdicts": ${JSON.stringify(verdicts)},\n` +
+          `"identities": ${JSON.stringify(identities)},\n"searched": ${JSON.stringify(searched)},\n"notes": ${JSON.stringify(notes)}\n}\n`,
+      );
+    } else {
+      out.write(`\n${renderFleetText(fleet, { hidePass: options.hidePass ?? false })}`);
+    }
+  } finally {
+    hooks.finish();
+    out.close();
+  }
+  if (options.debug) {
+    const totalCalls = Object.values(runner.stats.calls).reduce((a, n) => a + n, 0);
+    warn(io, describeStats({ ...runner.stats, totalCalls, phases: 0 }));
+  }
+  return exit;
+}
