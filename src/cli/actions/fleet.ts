@@ -151,15 +151,37 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         return;
       }
       const facts = factsFromFiles(result.input);
-      const report: Report = diagnose(facts, CHECKS, {
-        targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-        options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
-        only: options.only,
-        skip: options.skip,
-        source: 'live',
-        version: packageVersion(),
-        generatedAt: new Date().toISOString(),
-      });
+      let report: Report;
+      try {
+        report = diagnose(facts, CHECKS, {
+          targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+          options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
+          only: options.only,
+          skip: options.skip,
+          source: 'live',
+          version: packageVersion(),
+          generatedAt: new Date().toISOString(),
+        });
+      } catch (e) {
+        // --all without the cluster's KSA list: nothing to name, the cluster's subjects are unknown.
+        if (!(e instanceof UsageError)) throw e;
+        const error = result.unreachable ?? e.message;
+        fleet.clusters.push({
+          cluster: result.cluster.label,
+          reachable: false,
+          error,
+          subjects: 0,
+          summary: summarize([]),
+        });
+        fleet.verdicts.push({
+          cluster: result.cluster.label,
+          subject: '*',
+          status: 'unknown',
+          rootCause: null,
+          headline: `its subjects are unknown: ${error}`,
+        });
+        return;
+      }
       if (fleet.searched.length === 0) fleet.searched.push(...describeSearches(facts));
       const label = result.cluster.label;
       const rows: FleetVerdict[] = fleetVerdicts(label, report, poolOf(facts));

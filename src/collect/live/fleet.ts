@@ -213,16 +213,30 @@ export async function collectCluster(
   if (cluster.error !== undefined || ref === undefined) {
     return { cluster, ok: false, error: cluster.error ?? 'the cluster is not known' };
   }
+  const now = (sources.now ?? (() => new Date()))();
+  const unreachable = (message: string): FleetCollection => ({
+    cluster,
+    ok: true,
+    input: unreachableInput(ref, request, message, now),
+    gsas: [],
+    unreachable: message,
+  });
   try {
-    if (cluster.listed !== undefined)
+    if (cluster.listed !== undefined) {
       sources.google.prime('container', 'GET', `v1/${clusterResourceName(ref)}`, cluster.listed);
+    }
     let describe: unknown;
     if (cluster.context === undefined) {
       const outcome: CallOutcome<unknown> = await sources.google.cluster(ref);
-      if (!outcome.ok) return { cluster, ok: false, error: `the cluster could not be described: ${outcome.message}` };
+      if (!outcome.ok) return unreachable(`the cluster could not be described: ${outcome.message}`);
       describe = outcome.value;
     }
-    const kc = await kubeConfigFor(cluster, describe, sources.credentials, sources.kubeconfig, sources.env);
+    let kc: KubeConfig;
+    try {
+      kc = await kubeConfigFor(cluster, describe, sources.credentials, sources.kubeconfig, sources.env);
+    } catch (e) {
+      return unreachable(`no way to its Kubernetes API: ${e instanceof Error ? e.message : String(e)}`);
+    }
     const result = await collectLive(
       {
         cluster: ref,
