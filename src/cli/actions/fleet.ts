@@ -18,7 +18,7 @@ import type { LiveHooks } from '../../collect/live/live.js';
 import { diagnose, selectChecks } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { Facts } from '../../model/facts.js';
-import type { CheckResult, Report } from '../../model/results.js';
+import type { Report } from '../../model/results.js';
 import { exitCodeFor, summarize } from '../../model/results.js';
 import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
 import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
@@ -207,7 +207,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
           : { error: result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? 'not reached' }),
       };
       fleet.clusters.push(summary);
-      exit = Math.max(exit, exitCodeFor(report.results as readonly CheckResult[], options.failOn));
+      exit = Math.max(exit, exitCodeFor(report.results, options.failOn));
       if (options.format === 'json') {
         const body = renderJson(report).trimEnd();
         out.write(

@@ -464,8 +464,8 @@ export async function collectLive(
         : path.startsWith('gcp/asset-search/') && Array.isArray(json.results)
           ? json.results.map((r: unknown) => (isRecord(r) ? r.policy : undefined))
           : [json];
-      const bindings: unknown[] = raws.flatMap((raw) =>
-        isRecord(raw) && Array.isArray(raw.bindings) ? raw.bindings : [],
+      const bindings = raws.flatMap((raw): unknown[] =>
+        isRecord(raw) && Array.isArray(raw.bindings) ? (raw.bindings as unknown[]) : [],
       );
       for (const binding of bindings) {
         if (isRecord(binding) && typeof binding.role === 'string' && CUSTOM_ROLE.test(binding.role))
