@@ -211,6 +211,26 @@ export function describeChange(facts: Facts, plan: FixPlan): Change {
         after: `NetworkPolicy ${np.name} allows egress to ${p.cidr ?? ''} TCP ${p.port ?? ''}`,
       };
     }
+    case 'delete-service-account-key':
+      return { before: `user-managed key ${p.keyId ?? ''} exists`, after: `key ${p.keyId ?? ''} deleted` };
+    case 'enable-audit-logs': {
+      const project = plan.target.replace(/^projects\//, '');
+      const policy = facts.projectPolicy(project);
+      const on =
+        policy.status === 'present' &&
+        (policy.value.auditConfigs ?? []).some(
+          (c) => c.service === p.service && (c.auditLogConfigs ?? []).some((l) => l.logType === p.logType),
+        );
+      return {
+        before:
+          policy.status !== 'present'
+            ? unread(policy, 'project IAM policy')
+            : on
+              ? `${p.logType ?? ''} on for ${p.service ?? ''} (nothing to change)`
+              : `${p.logType ?? ''} off for ${p.service ?? ''}`,
+        after: `${p.logType ?? ''} audit logs on for ${p.service ?? ''}`,
+      };
+    }
     default:
       return { before: '', after: '' };
   }

@@ -20,6 +20,7 @@ export interface ActionTraits {
 
 export const ACTION_TRAITS: Record<FixActionName, ActionTraits> = {
   'enable-service': { phase: 10, disruptive: false },
+  'enable-audit-logs': { phase: 15, disruptive: false },
   'enable-workload-identity': {
     phase: 20,
     disruptive: true,
@@ -39,6 +40,11 @@ export const ACTION_TRAITS: Record<FixActionName, ActionTraits> = {
   'unset-host-network': { phase: 85, disruptive: false },
   'remove-credential-override': { phase: 85, disruptive: false },
   'restart-workload': { phase: 90, disruptive: false },
+  'delete-service-account-key': {
+    phase: 95,
+    disruptive: true,
+    why: 'deletes a key: whatever still authenticates with it stops working',
+  },
   manual: { phase: 100, disruptive: false },
 };
 

@@ -2,7 +2,7 @@
 // their member order, conditions, auditConfigs, unknown fields, the etag) is carried over untouched, so the
 // setIamPolicy that follows writes back byte for byte what it read, plus or minus one member.
 
-import type { Binding, Expr, Policy } from '../model/gcp.js';
+import type { AuditLogConfig, Binding, Expr, Policy } from '../model/gcp.js';
 
 /** Member types whose value is an email: IAM compares those without regard to case. */
 const EMAIL_TYPES = new Set(['user', 'serviceaccount', 'group', 'domain']);
@@ -80,6 +80,25 @@ export function removeMember(policy: Policy, role: string, member: string): Poli
     const members = (b.members ?? []).filter((m) => !sameMember(m, member));
     return members.length > 0 ? [{ ...b, members }] : [];
   });
+  return { policy: next, changed: true };
+}
+
+/**
+ * Turn one log type on for one service in a policy's auditConfigs: added to the service's config, or a new
+ * config at the end. Exempted members and every other config stay as they were.
+ */
+export function addAuditLogType(
+  policy: Policy,
+  service: string,
+  logType: NonNullable<AuditLogConfig['logType']>,
+): PolicyEdit {
+  const config = (policy.auditConfigs ?? []).find((c) => c.service === service);
+  if ((config?.auditLogConfigs ?? []).some((l) => l.logType === logType)) return { policy, changed: false };
+  const next = structuredClone(policy);
+  const configs = (next.auditConfigs ??= []);
+  const existing = configs.find((c) => c.service === service);
+  if (existing !== undefined) (existing.auditLogConfigs ??= []).push({ logType });
+  else configs.push({ service, auditLogConfigs: [{ logType }] });
   return { policy: next, changed: true };
 }
 

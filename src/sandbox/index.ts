@@ -23,10 +23,16 @@ import { str, json, readBody, RouteTable, type SandboxResponse } from './http/ro
 import { googleError, kubeStatus, stsError } from './http/errors.js';
 import { serve, type ApiServer } from './http/server.js';
 import { keyFileFor, type KeyFileJson } from './key-files.js';
+import { syncMetadataServerPods } from './kube/controllers.js';
+import { runEntrypoint } from './kube/exec/container.js';
+import { execUpgrade } from './kube/exec/websocket.js';
+import { linkSandbox } from './kube/hooks.js';
+import { metadataServerLine } from './kube/logs.js';
 import { kubeRoutes } from './kube/routes.js';
 import { metadataRoutes } from './metadata/server.js';
 import { checkScenario, loadScenarioFile } from './scenario/load.js';
 import type { ApiName, FaultsSpec, Scenario } from './scenario/types.js';
+import type { Pod } from '../model/k8s/types.js';
 import { World, type ClusterState } from './world.js';
 
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenario/load.js';
@@ -158,9 +164,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         port: port(),
         admin,
         onError: kubeError,
+        upgrade: execUpgrade(world, c),
       });
       servers.push(s);
-      c.issuer = s.url;
+      c.apiUrl = s.url;
       endpoints[`kubernetes:${contextName(c)}`] = s.url;
       endpoints.kubernetes ??= s.url;
       const https = await startClusterEndpoint(host, port(), s.port);
@@ -203,6 +210,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         host,
         port: port(),
         headers: { 'Metadata-Flavor': 'Google', Server: 'Metadata Server for VM' },
+        onAnswer: (req, res) => {
+          const pod = w.c.store.get<Pod>('pods', w.ns, w.name);
+          if (pod && !res.hang) metadataServerLine(w.c, pod, req.path, res.status, res.text);
+        },
       });
       const metadataHost = `${host}:${server.port}`;
       mds.set(key, {
@@ -221,6 +232,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     syncing = syncing.then(syncMetadata).catch(() => undefined);
   });
   await syncMetadata();
+  for (const c of world.clusters) {
+    // Pods the API or its controllers create or delete get (or lose) their metadata server.
+    c.store.watch((e) => {
+      if (e.resource === 'pods' && e.type !== 'MODIFIED') world.podsChanged();
+    });
+    c.store.startHistory();
+  }
   const podList = (): PodEndpoint[] => [...mds.values()].map((m) => m.pod);
 
   const dir = await mkdtemp(join(tmpdir(), 'wi-doctor-sandbox-'));
@@ -236,6 +254,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       .then(() => writeFile(podsFile, JSON.stringify(podList(), null, 2), { mode: 0o600 }))
       .catch(() => undefined);
   });
+
+  for (const c of world.clusters)
+    linkSandbox(c, {
+      metadataHost: (ns, name) => mds.get(`${contextName(c)}/${ns}/${name}`)?.pod.metadataHost,
+      env,
+      runEntrypoint: (pod, container) => {
+        void runEntrypoint(world, c, pod, container).catch(() => undefined);
+      },
+    });
 
   let stopped = false;
   return {
@@ -255,6 +282,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     async stop() {
       if (stopped) return;
       stopped = true;
+      for (const c of world.clusters) c.timers.stop();
       await syncing;
       await Promise.all([...servers, ...closers, ...[...mds.values()].map((m) => m.server)].map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
@@ -400,6 +428,7 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
           const c = world.clusters.find((x) => x.health.has(req.params.node ?? ''));
           if (!c) return googleError(404, `no node ${req.params.node ?? ''}`);
           c.health.set(req.params.node ?? '', health as 'healthy');
+          syncMetadataServerPods(c);
           return json(200, { node: req.params.node, health });
         },
       },

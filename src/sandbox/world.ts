@@ -12,18 +12,19 @@ import { predefinedRoles } from './iam/catalog.js';
 import { checkPermission, type Decision, type ResourceLevel } from './iam/engine.js';
 import { PolicyStore } from './iam/policy-store.js';
 import { matchingMembers, normalizeMember, type Principal } from './iam/principal.js';
+import { createWorkload, syncMetadataServerPods } from './kube/controllers.js';
 import {
-  createWorkload,
-  namespaceObject,
+  ensureNamespace,
   newNodeName,
   nodeObject,
   createPod,
   placement,
   serviceAccountObject,
-  syncMetadataServerPods,
+  systemObjects,
   templateFor,
   type ClusterKube,
 } from './kube/objects.js';
+import { Timers } from './kube/timers.js';
 import { kubeTime, recordWrite } from './kube/managed-fields.js';
 import { KubeStore } from './kube/store.js';
 import { Prng } from './prng.js';
@@ -97,8 +98,13 @@ export interface ClusterState extends ClusterKube {
   key: Promise<SigningKey>;
   /** Stable cluster id (the `id` field of the GKE resource). */
   id: string;
-  /** The Kubernetes API's own URL, the issuer of its tokens; set once the server listens. */
-  issuer: string;
+  /** The Kubernetes API's own (loopback) URL; set once the server listens. */
+  apiUrl: string;
+  /**
+   * The issuer of the cluster's service-account tokens, as on GKE:
+   * `https://container.googleapis.com/v1/projects/P/locations/L/clusters/C` (its keys are served locally).
+   */
+  tokenIssuer: string;
   /** host:port of the cluster's HTTPS endpoint (the GKE resource's `endpoint`); set once it listens. */
   httpsEndpoint?: string;
   /** Base64 PEM of the CA that signed the HTTPS endpoint's certificate (masterAuth.clusterCaCertificate). */
@@ -317,16 +323,16 @@ export class World {
       nodePools,
       key,
       id: this.prng.hex(32),
-      issuer: '',
+      apiUrl: '',
+      tokenIssuer: `https://container.googleapis.com/v1/projects/${spec.project}/locations/${spec.location}/clusters/${spec.name}`,
       createTime: '2025-01-15T10:00:00+00:00',
+      timers: new Timers(),
     };
     if (workloadPool !== undefined) cluster.workloadPool = workloadPool;
     this.clusters.push(cluster);
     const st = cluster.store;
-    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      st.put('namespaces', namespaceObject(ns));
-      st.put('serviceaccounts', serviceAccountObject(ns, 'default'));
-    }
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      ensureNamespace(cluster, ns, {}, cluster.createTime);
     let index = 0;
     for (const np of poolSpecs) {
       const declared = (spec.nodes ?? []).filter((n) => n.pool === np.name);
@@ -339,18 +345,17 @@ export class World {
         cluster.health.set(name, declaredNode.metadataServer ?? 'healthy');
       }
     }
+    systemObjects(cluster);
     syncMetadataServerPods(cluster);
     for (const ns of spec.namespaces ?? []) {
-      if (!st.get('namespaces', undefined, ns.name)) {
-        st.put('namespaces', namespaceObject(ns.name, ns.labels));
-        st.put('serviceaccounts', serviceAccountObject(ns.name, 'default'));
-      }
+      if (!st.get('namespaces', undefined, ns.name))
+        ensureNamespace(cluster, ns.name, ns.labels ?? {}, cluster.createTime);
       for (const k of ns.serviceAccounts ?? []) st.put('serviceaccounts', scenarioKsa(ns.name, k));
       for (const np of ns.networkPolicies ?? []) {
         st.put('networkpolicies', {
           apiVersion: 'networking.k8s.io/v1',
           kind: 'NetworkPolicy',
-          metadata: { name: np.name, namespace: ns.name },
+          metadata: { name: np.name, namespace: ns.name, creationTimestamp: SCENARIO_KSA_CREATED },
           spec: np.spec,
         });
       }

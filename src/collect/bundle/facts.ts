@@ -10,6 +10,7 @@ import type {
   E2eResult,
   Fact,
   Facts,
+  LogQuery,
   ResourcePolicy,
   TokenFile,
 } from '../../model/facts.js';
@@ -20,6 +21,7 @@ import type {
   Policy,
   Project,
   ServiceAccount,
+  ServiceAccountActivity,
   ServiceAccountKey,
   ServiceState,
 } from '../../model/gcp.js';
@@ -40,6 +42,11 @@ export interface BundleManifest {
   absent?: string[];
   /** Files (or `k8s:KIND`) that could not be read, with the reason. */
   errors?: Record<string, string>;
+  /**
+   * The queries behind the `gcp/logs/` files: their filter and time window (what the logs cover), as LogQuery
+   * objects. Checked by `factsFromFiles`: a malformed entry is dropped with a note, never a reason to reject the bundle.
+   */
+  logQueries?: unknown;
 }
 
 /** A file's parsed content, or why it could not be parsed. Tokens (`token/*.jwt`) come as `{json: rawText}`. */
@@ -60,6 +67,7 @@ const LIST_KEYS: Record<string, string> = {
   projectServiceAccounts: 'accounts',
   projectClusters: 'clusters',
   serviceAccountKeys: 'keys',
+  projectActivity: 'activities',
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -176,6 +184,7 @@ export function factsFromFiles(input: BundleInput): Facts {
       case 'projectServices':
       case 'projectServiceAccounts':
       case 'projectClusters':
+      case 'projectActivity':
         if (entry || errors[path] !== undefined) projects.add(role.id);
         break;
       case 'serviceAccount':
@@ -212,7 +221,12 @@ export function factsFromFiles(input: BundleInput): Facts {
         if ('error' in entry) logErrors.push(`${path}: ${entry.error}`);
         else if (Array.isArray(entry.json)) {
           logSources.push(path);
-          for (const e of entry.json) if (isRecord(e)) logEntries.push(e);
+          let notObjects = 0;
+          for (const e of entry.json) {
+            if (isRecord(e)) logEntries.push(e);
+            else notObjects++;
+          }
+          if (notObjects > 0) notes.push(`${path}: ${notObjects} entries are not JSON objects; skipped`);
         } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
         break;
       case 'k8s': {
@@ -400,6 +414,14 @@ export function factsFromFiles(input: BundleInput): Facts {
     knownProjects: [...projects].sort(),
     knownServiceAccounts: [...serviceAccounts.values()].sort(),
     logEntries: logFact,
+    logQueries: validLogQueries(manifest.logQueries, notes),
+    serviceAccountActivity: (p) =>
+      fileFact<readonly ServiceAccountActivity[]>(
+        paths.projectActivity(p),
+        commands.projectActivity(p),
+        'array',
+        LIST_KEYS.projectActivity,
+      ),
     k8s,
     tokens,
     e2e,
@@ -473,6 +495,37 @@ function readAssetSearches(
       pages: typeof wrapped?.pages === 'number' ? wrapped.pages : 0,
       results: present(results, path),
     });
+  }
+  return out;
+}
+
+/** The well-formed `logQueries` of bundle.json; a malformed one is dropped with a note (its file then proves no absence). */
+function validLogQueries(raw: unknown, notes: string[]): LogQuery[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    notes.push('bundle.json: "logQueries" is not an array; the log files are read without their time windows');
+    return [];
+  }
+  const out: LogQuery[] = [];
+  for (const [i, q] of raw.entries()) {
+    const ok =
+      isRecord(q) &&
+      typeof q.file === 'string' &&
+      typeof q.filter === 'string' &&
+      typeof q.since === 'string' &&
+      !Number.isNaN(Date.parse(q.since)) &&
+      typeof q.until === 'string' &&
+      !Number.isNaN(Date.parse(q.until)) &&
+      typeof q.complete === 'boolean' &&
+      (q.serviceAccounts === undefined ||
+        (Array.isArray(q.serviceAccounts) && q.serviceAccounts.every((e) => typeof e === 'string'))) &&
+      (q.resourceNames === undefined ||
+        (Array.isArray(q.resourceNames) && q.resourceNames.every((e) => typeof e === 'string')));
+    if (ok) out.push(q as unknown as LogQuery);
+    else
+      notes.push(
+        `bundle.json: logQueries[${i}] needs {"file", "filter", "since", "until", "complete"} (RFC 3339 times); ignored`,
+      );
   }
   return out;
 }

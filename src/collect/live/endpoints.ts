@@ -14,6 +14,7 @@ export const GOOGLE_APIS = [
   'logging',
   'storage',
   'cloudasset',
+  'policyanalyzer',
 ] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
 
@@ -29,6 +30,7 @@ export const DEFAULT_ENDPOINTS: Endpoints = {
   logging: 'https://logging.googleapis.com/',
   storage: 'https://storage.googleapis.com/',
   cloudasset: 'https://cloudasset.googleapis.com/',
+  policyanalyzer: 'https://policyanalyzer.googleapis.com/',
 };
 
 export const envNameOf = (api: GoogleApiName): string => `WI_DOCTOR_${api.toUpperCase()}_ENDPOINT`;

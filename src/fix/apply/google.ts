@@ -134,9 +134,13 @@ export class GoogleWriter {
     }
   }
 
-  /** setIamPolicy with the etag that was read: a concurrent change makes it fail 409 ABORTED. */
-  setPolicy(resource: IamResource, policy: Policy): Promise<CallOutcome<Policy>> {
-    const requestBody = { policy };
+  /**
+   * setIamPolicy with the etag that was read: a concurrent change makes it fail 409 ABORTED. `updateMask`
+   * (projects, folders, organizations) names the fields written; without it IAM writes bindings and etag only,
+   * so an auditConfigs change needs `auditConfigs` in it.
+   */
+  setPolicy(resource: IamResource, policy: Policy, updateMask?: string): Promise<CallOutcome<Policy>> {
+    const requestBody = updateMask === undefined ? { policy } : { policy, updateMask };
     switch (resource.type) {
       case 'serviceAccount': {
         const name = this.accountName(resource.email);
@@ -278,6 +282,24 @@ export class GoogleWriter {
     const name = this.accountName(email);
     return this.call('iam', 'DELETE', `v1/${name}`, 'iam.serviceAccounts.delete', (signal) =>
       this.iamApi.projects.serviceAccounts.delete({ name }, this.opts('iam', signal)),
+    );
+  }
+
+  /** One key of an account; 404 once it is deleted. */
+  serviceAccountKey(
+    email: string,
+    keyId: string,
+  ): Promise<CallOutcome<{ name?: string | null; keyType?: string | null }>> {
+    const name = `${this.accountName(email)}/keys/${keyId}`;
+    return this.call('iam', 'GET', `v1/${name}`, 'iam.serviceAccountKeys.get', (signal) =>
+      this.iamApi.projects.serviceAccounts.keys.get({ name }, this.opts('iam', signal)),
+    );
+  }
+
+  deleteServiceAccountKey(email: string, keyId: string): Promise<CallOutcome<unknown>> {
+    const name = `${this.accountName(email)}/keys/${keyId}`;
+    return this.call('iam', 'DELETE', `v1/${name}`, 'iam.serviceAccountKeys.delete', (signal) =>
+      this.iamApi.projects.serviceAccounts.keys.delete({ name }, this.opts('iam', signal)),
     );
   }
 

@@ -6,7 +6,7 @@ import type { Expr } from '../../model/gcp.js';
 import type { LabelSelector, Workload } from '../../model/k8s/types.js';
 import type { FixActionName } from '../actions.js';
 import { conditionOfParams } from '../describe.js';
-import { addMember, removeMember } from '../policy.js';
+import { addAuditLogType, addMember, removeMember } from '../policy.js';
 import {
   FixPlanError,
   parseCluster,
@@ -397,6 +397,46 @@ export const APPLIERS: Record<Exclude<FixActionName, 'manual'>, Applier> = {
 
   'unset-host-network': (s, w) =>
     mergeIntoPodSpec(s, w, 'hostNetwork', false, (spec) => (spec?.hostNetwork === true ? true : false)),
+
+  'delete-service-account-key': async (s, w) => {
+    const { email } = parseServiceAccountTarget(s.action, s.target);
+    const keyId = param(s, 'keyId');
+    const key = await w.google.serviceAccountKey(email, keyId);
+    if (!key.ok && key.kind === 'absent') return noop(`key ${keyId} of ${email} is already gone`);
+    const found = must(key);
+    if (found.keyType === 'SYSTEM_MANAGED') {
+      throw new WriteFailure(undefined, `key ${keyId} of ${email} is managed by Google: it is not deleted`);
+    }
+    const deleted = await w.google.deleteServiceAccountKey(email, keyId);
+    if (!deleted.ok && deleted.kind === 'absent') return noop(`key ${keyId} of ${email} is already gone`);
+    must(deleted);
+    return done(`deleted key ${keyId} of ${email}`);
+  },
+
+  'enable-audit-logs': async (s, w) => {
+    const project = parseProject(s.action, s.target);
+    const service = param(s, 'service');
+    const logType = param(s, 'logType');
+    if (logType !== 'ADMIN_READ' && logType !== 'DATA_READ' && logType !== 'DATA_WRITE') {
+      throw new FixPlanError(s.action, s.target, `logType "${logType}" is not ADMIN_READ, DATA_READ or DATA_WRITE`);
+    }
+    const resource = { type: 'project', project } as const;
+    const result = await readModifyWrite(
+      {
+        get: () => w.google.getPolicy(resource),
+        set: (p) => w.google.setPolicy(resource, p, 'auditConfigs,etag'),
+      },
+      (policy) => addAuditLogType(policy, service, logType),
+      w.rmw,
+    );
+    const out: StepResult = result.changed
+      ? done(`turned ${logType} audit logs on for ${service} in ${project}`)
+      : noop(`${logType} audit logs are already on for ${service} in ${project}`);
+    if (result.etagBefore !== undefined) out.etagBefore = result.etagBefore;
+    if (result.etagAfter !== undefined) out.etagAfter = result.etagAfter;
+    out.attempts = result.attempts;
+    return out;
+  },
 
   'remove-credential-override': removeCredentialOverride,
   'restart-workload': restart,

@@ -181,6 +181,36 @@ export function containerRoutes(world: World): RouteTable {
         },
       },
       {
+        // GKE's public OIDC discovery of a cluster's service-account issuer (GetOpenIDConfigResponse); the
+        // sandbox points jwks_uri at itself (Google's names https://container.googleapis.com/v1/…/jwks).
+        // UNVERIFIED: the values GKE lists in claims_supported and grant_types.
+        method: 'GET',
+        path: `${C}/.well-known/openid-configuration`,
+        handler: (req) => {
+          const { project = '', location = '', cluster = '' } = req.params;
+          const c = world.cluster(project, location, cluster);
+          if (!c)
+            return googleError(
+              404,
+              `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`,
+              'NOT_FOUND',
+            );
+          const base = `http://${req.headers.host ?? '127.0.0.1'}`;
+          return {
+            status: 200,
+            json: {
+              issuer: c.tokenIssuer,
+              jwks_uri: `${base}/v1/projects/${c.project}/locations/${c.location}/clusters/${c.name}/jwks`,
+              response_types_supported: ['id_token'],
+              subject_types_supported: ['public'],
+              id_token_signing_alg_values_supported: ['RS256'],
+              claims_supported: ['iss', 'sub', 'kubernetes.io'],
+              grant_types: ['urn:kubernetes:grant_type:programmatic_authorization'],
+            },
+          };
+        },
+      },
+      {
         method: 'GET',
         path: `${C}/nodePools`,
         handler: (req) => {

@@ -131,11 +131,11 @@ export async function exchange(
     if (e instanceof joseErrors.JWTExpired) return stsError(400, 'invalid_grant', 'ID Token has expired.');
     return stsError(400, 'invalid_grant', 'Invalid JWT signature.');
   }
-  if (claims.iss !== cluster.issuer) {
+  if (claims.iss !== cluster.tokenIssuer) {
     return stsError(
       400,
       'invalid_grant',
-      `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.issuer}.`,
+      `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.tokenIssuer}.`,
     );
   }
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];

@@ -5,7 +5,7 @@
 // is down, means no answer at all: the client's timeout decides.
 
 import type { NetworkPolicy, Node, Pod, ServiceAccountObject } from '../../model/k8s/types.js';
-import { WI_ANNOTATION } from '../../model/k8s/types.js';
+import { METADATA_SERVER_NODE_LABEL, WI_ANNOTATION } from '../../model/k8s/types.js';
 import { mintForServiceAccount, googleIdToken } from '../google/credentials.js';
 import { auditExchange } from '../google/sts.js';
 import { RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
@@ -51,6 +51,9 @@ export function metadataRoutes(world: World, cluster: ClusterState, namespace: s
     if (pod.spec.hostNetwork || cluster.workloadPool === undefined) mode = 'node';
     else if (!cluster.autopilot && pool?.mode === 'CONCEALED') mode = 'concealed';
     else if (!cluster.autopilot && pool?.mode !== 'GKE_METADATA') mode = 'node';
+    // A node of a GKE_METADATA pool that lacks the label was not recreated since the mode changed: it still
+    // serves the Compute Engine metadata (and no gke-metadata-server pod is scheduled on it).
+    else if (!cluster.autopilot && node?.metadata.labels?.[METADATA_SERVER_NODE_LABEL] !== 'true') mode = 'node';
     return { pod, mode, nodeSa };
   };
 

@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHECKS } from '../../../src/checks/index.js';
+import { CHECKS, DIAGNOSE_CHECKS } from '../../../src/checks/index.js';
 import type { TraceEvent } from '../../../src/collect/live/calls.js';
 import { gsasOfKsaList, kindsFor } from '../../../src/collect/live/collect.js';
 import { liveFacts, requiredFacts } from '../../../src/collect/live/live.js';
@@ -71,7 +71,7 @@ function statusOf(facts: Facts, check: string, subject: string): string | undefi
 
 describe('live collection makes the minimum calls', () => {
   let healthy: Scenario;
-  const kinds = kindsFor({ requires: requiredFacts(CHECKS), targets: { all: true }, options: {} });
+  const kinds = kindsFor({ requires: requiredFacts(DIAGNOSE_CHECKS), targets: { all: true }, options: {} });
   beforeAll(async () => {
     healthy = await loadScenarioFile(join(SCENARIOS, 'healthy.yaml'));
   });
