@@ -183,6 +183,11 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         return;
       }
       if (fleet.searched.length === 0) fleet.searched.push(...describeSearches(facts));
+      // A failed search names its fallback once for the run, not once per cluster; other notes are the cluster's.
+      for (const note of facts.notes) {
+        const line = note.startsWith('Cloud Asset Inventory search') ? note : `${result.cluster.label}: ${note}`;
+        if (!fleet.notes.includes(line)) fleet.notes.push(line);
+      }
       const label = result.cluster.label;
       const rows: FleetVerdict[] = fleetVerdicts(label, report, poolOf(facts));
       const reached =
