@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/actions/audit.js';
 import { runCheckCommand } from '../../src/cli/actions/check.js';
 import type { CheckCommandOptions } from '../../src/cli/actions/check.js';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
@@ -70,7 +71,7 @@ describe('fleet against the sandbox', () => {
     // Count what the servers receive, by API and path, to show reads are shared between clusters.
     const faults = sandbox.world.faults;
     const decide = faults.decide.bind(faults);
-    faults.decide = (api: string, path: string) => {
+    faults.decide = (api, path) => {
       const key = `${api} ${path}`;
       calls.set(key, (calls.get(key) ?? 0) + 1);
       return decide(api, path);
@@ -169,6 +170,43 @@ describe('fleet against the sandbox', () => {
     expect(api?.status).toBe('unknown');
     const cart = json.verdicts.find((v) => v.subject === 'shop/cart' && v.cluster === PROD);
     expect(cart?.status).toBe('pass');
+  });
+
+  it('check --clusters organizations/N: the clusters of the organization from one resource search', async () => {
+    calls.clear();
+    const { json } = await fleetRun({ clusters: 'organizations/512345678901' });
+    if (json === undefined) throw new Error('no JSON');
+    expect(json.summary.map((c) => c.cluster).sort()).toEqual([BATCH, PROD, STAGING]);
+    const count = (re: RegExp) => [...calls].filter(([k]) => re.test(k)).reduce((a, [, n]) => a + n, 0);
+    expect(count(/searchAllResources/)).toBe(1);
+    // The search named the clusters; a project's cluster list (identity-sameness reads it) is read once per
+    // project however many of its clusters are collected.
+    const lists = [...calls].filter(([k]) => /\/clusters$/.test(k));
+    expect(lists.every(([, n]) => n === 1)).toBe(true);
+    expect(lists.length).toBeLessThanOrEqual(2);
+  });
+
+  it('audit --scope organizations/N: every cluster in it, each finding once with the clusters that found it', async () => {
+    const io = memoryIo(env);
+    const code = await runAuditCommand(
+      { scope: 'organizations/512345678901', format: 'json', failOn: 'warn', quiet: true },
+      io,
+    );
+    const json = JSON.parse(io.out()) as FleetJson;
+    expect(json.summary.map((c) => [c.cluster, c.reachable]).sort()).toEqual([
+      [BATCH, true],
+      [PROD, true],
+      [STAGING, true],
+    ]);
+    const rows = json.verdicts.map(
+      (v) => `${v.status} ${v.cluster} | ${v.subject} | ${v.headline.split(':')[0] ?? ''}`,
+    );
+    // cart-gsa is used in prod and staging: its finding is one row naming both.
+    expect(rows).toContain(`warn ${PROD}, ${STAGING} | ${CART} | unused-gsa`);
+    expect(rows).toContain(`warn ${PROD}, ${STAGING} | projects/acme-shop | admin-read-audit-logs`);
+    expect(rows).toContain(`warn ${BATCH} | projects/acme-batch | admin-read-audit-logs`);
+    expect(rows.filter((r) => r.includes('| projects/acme-shop | admin-read-audit-logs'))).toHaveLength(1);
+    expect(code).toBe(1);
   });
 
   it('bad flags are usage errors before any call', async () => {

@@ -15,6 +15,8 @@ import { collectFleet, parseClustersFlag, resolveFleet } from '../../collect/liv
 import { GoogleApi } from '../../collect/live/google.js';
 import { requiredFacts } from '../../collect/live/live.js';
 import type { LiveHooks } from '../../collect/live/live.js';
+import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
+import { audit, selectAuditChecks } from '../../engine/audit.js';
 import { diagnose, selectChecks } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { Facts } from '../../model/facts.js';
@@ -28,10 +30,15 @@ import type { Io } from '../output.js';
 import { warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 import type { CheckCommandOptions } from './check.js';
+import { auditLogs, auditRequires } from './audit.js';
 import { describeStats, liveHooks } from './collect.js';
 
 export interface FleetOptions extends CheckCommandOptions {
   clusters: string;
+  /** `check` (diagnose every KSA) or `audit` (the least-privilege checks of every cluster). */
+  mode?: 'check' | 'audit';
+  /** audit: unused-gsa's window. */
+  unusedDays?: number;
   /** Clusters collected at once (memory holds about this many). */
   clusterConcurrency?: number;
 }
@@ -67,6 +74,32 @@ function validate(options: FleetOptions): void {
   if (options.e2e === true) throw new UsageError('--e2e runs per cluster: use it without --clusters');
 }
 
+function mergeByFinding(rows: readonly FleetVerdict[]): FleetVerdict[] {
+  const by = new Map<string, FleetVerdict>();
+  for (const row of rows) {
+    const key = `${row.status}\u0000${row.subject}\u0000${row.headline}`;
+    const seen = by.get(key);
+    if (seen === undefined) by.set(key, { ...row });
+    else if (!seen.cluster.split(', ').includes(row.cluster)) {
+      seen.cluster = [...seen.cluster.split(', '), row.cluster].sort().join(', ');
+    }
+  }
+  return [...by.values()];
+}
+
+/** An audit has no per-subject verdicts: each result that is not a pass is a fleet row of its own. */
+function auditRows(cluster: string, report: Report): FleetVerdict[] {
+  return report.results
+    .filter((r) => r.status !== 'pass' && r.status !== 'skip')
+    .map((r) => ({
+      cluster,
+      subject: r.subject,
+      status: r.status,
+      rootCause: r.check,
+      headline: `${r.check}: ${r.cause ?? r.title}`,
+    }));
+}
+
 /** The pool of a cluster, when its describe was read. */
 function poolOf(facts: Facts): string | undefined {
   return facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
@@ -96,7 +129,11 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     onSettled: (done, started) => hooks.onProgress?.({ phase: 'clusters', done, started }),
   });
   const google = new GoogleApi(credentials, endpoints, runner, new Map());
-  const checks = selectChecks(CHECKS, options.only, options.skip);
+  const auditing = options.mode === 'audit';
+  const checks = auditing
+    ? selectAuditChecks(CHECKS, options.only, options.skip)
+    : selectChecks(CHECKS, options.only, options.skip);
+  const unusedDays = options.unusedDays ?? DEFAULT_UNUSED_DAYS;
   const out = sink(io, options.output);
   const fleet: FleetSummary = {
     format: 'wi-doctor-fleet/1',
@@ -153,15 +190,24 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
       const facts = factsFromFiles(result.input);
       let report: Report;
       try {
-        report = diagnose(facts, CHECKS, {
-          targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-          options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
-          only: options.only,
-          skip: options.skip,
-          source: 'live',
-          version: packageVersion(),
-          generatedAt: new Date().toISOString(),
-        });
+        report = auditing
+          ? audit(facts, CHECKS, {
+              options: { need: [], on: undefined, impersonate: undefined, e2e: false, unusedDays },
+              only: options.only,
+              skip: options.skip,
+              source: 'live',
+              version: packageVersion(),
+              generatedAt: new Date().toISOString(),
+            })
+          : diagnose(facts, CHECKS, {
+              targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+              options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
+              only: options.only,
+              skip: options.skip,
+              source: 'live',
+              version: packageVersion(),
+              generatedAt: new Date().toISOString(),
+            });
       } catch (e) {
         // --all without the cluster's KSA list: nothing to name, the cluster's subjects are unknown.
         if (!(e instanceof UsageError)) throw e;
@@ -189,7 +235,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         if (!fleet.notes.includes(line)) fleet.notes.push(line);
       }
       const label = result.cluster.label;
-      const rows: FleetVerdict[] = fleetVerdicts(label, report, poolOf(facts));
+      const rows: FleetVerdict[] = auditing ? auditRows(label, report) : fleetVerdicts(label, report, poolOf(facts));
       const reached =
         result.unreachable === undefined && result.input.manifest.errors?.['k8s:serviceaccounts'] === undefined;
       if (rows.length === 0 && !reached) {
@@ -205,7 +251,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
       const summary: FleetClusterSummary = {
         cluster: label,
         reachable: reached,
-        subjects: report.verdicts.length,
+        subjects: auditing ? new Set(report.results.map((r) => r.subject)).size : report.verdicts.length,
         summary: report.summary,
         ...(reached
           ? {}
@@ -235,16 +281,21 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         env,
       },
       {
-        requires: requiredFacts(checks),
-        targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+        requires: auditing ? auditRequires(checks) : requiredFacts(checks),
+        targets: auditing
+          ? { all: true }
+          : { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
         options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: false },
         assetSearches: [...scopes].map(fleetSearch),
+        ...(auditing && checks.some((c) => c.requires.includes('logEntries')) ? { logs: auditLogs(unusedDays) } : {}),
       },
       options.clusterConcurrency ?? 4,
       onCluster,
     );
     hooks.finish();
     if (options.failOn === 'unknown' && fleet.clusters.some((c) => !c.reachable)) exit = 1;
+    // A project's or GSA's finding is the same whichever of its clusters found it: listed once, naming them all.
+    if (auditing) fleet.verdicts = mergeByFinding(fleet.verdicts);
     sortVerdicts(fleet.verdicts);
     fleet.clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
     fleet.identities = sharedIdentities(fleet.verdicts);

@@ -33,16 +33,27 @@ export interface FleetCluster {
   error?: string;
 }
 
-export type ClustersSpec = { kind: 'project'; project: string } | { kind: 'contexts' } | { kind: 'file'; path: string };
+export type ClustersSpec =
+  | { kind: 'project'; project: string }
+  | { kind: 'scope'; scope: string }
+  | { kind: 'contexts' }
+  | { kind: 'file'; path: string };
 
 const PROJECT_SPEC = /^projects\/([a-z][-a-z0-9.:]*[a-z0-9])$/;
 const CLUSTER_NAME = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/;
+const WIDE_SCOPE = /^(?:organizations|folders)\/\d+$/;
+/** A cluster's Cloud Asset Inventory name (zonal clusters may be named with `zones/`). */
+const ASSET_CLUSTER =
+  /^\/\/container\.googleapis\.com\/projects\/([^/]+)\/(?:locations|zones)\/([^/]+)\/clusters\/([^/]+)$/;
 
 export function parseClustersFlag(value: string): ClustersSpec {
   if (value === 'ALL_CONTEXTS') return { kind: 'contexts' };
   const project = PROJECT_SPEC.exec(value)?.[1];
   if (project !== undefined) return { kind: 'project', project };
-  if (value.trim() === '') throw new UsageError('--clusters: expected projects/PROJECT, ALL_CONTEXTS or a file');
+  if (WIDE_SCOPE.test(value)) return { kind: 'scope', scope: value };
+  if (value.trim() === '') {
+    throw new UsageError('--clusters: expected projects/PROJECT, organizations/N, folders/N, ALL_CONTEXTS or a file');
+  }
   return { kind: 'file', path: value };
 }
 
@@ -81,6 +92,7 @@ export async function resolveFleet(args: ResolveArgs): Promise<FleetCluster[]> {
   }
   const known = new Set(contexts(args.kubeconfig, env, false));
   if (spec.kind === 'project') return listProject(google, spec.project, known);
+  if (spec.kind === 'scope') return searchScope(google, spec.scope, known);
   let text: string;
   try {
     text = readFileSync(spec.path, 'utf8');
@@ -96,13 +108,14 @@ export async function resolveFleet(args: ResolveArgs): Promise<FleetCluster[]> {
     const project = PROJECT_SPEC.exec(line)?.[1];
     const m = CLUSTER_NAME.exec(line);
     if (project !== undefined) out.push(...(await listProject(google, project, known)));
+    else if (WIDE_SCOPE.test(line)) out.push(...(await searchScope(google, line, known)));
     else if (m) {
       const ref = { project: m[1] ?? '', location: m[2] ?? '', name: m[3] ?? '' };
       out.push({ label: labelOf(ref), ref, ...(known.has(labelOf(ref)) ? { context: labelOf(ref) } : {}) });
     } else if (known.has(line)) out.push(byContext(line));
     else {
       throw new UsageError(
-        `--clusters ${spec.path}:${i + 1}: ${JSON.stringify(line)} is no kubeconfig context, projects/PROJECT or projects/P/locations/L/clusters/C`,
+        `--clusters ${spec.path}:${i + 1}: ${JSON.stringify(line)} is no kubeconfig context, projects/PROJECT, organizations/N, folders/N or projects/P/locations/L/clusters/C`,
       );
     }
   }
@@ -116,6 +129,20 @@ function byContext(name: string): FleetCluster {
   return ref !== undefined
     ? { label: name, ref, context: name }
     : { label: name, context: name, error: `the context \`${name}\` is not named gke_PROJECT_LOCATION_CLUSTER` };
+}
+
+/** Every GKE cluster in an organization or folder: one paged Cloud Asset Inventory search, not a list per project. */
+async function searchScope(google: GoogleApi, scope: string, known: ReadonlySet<string>): Promise<FleetCluster[]> {
+  const found = await google.searchAllResources(scope, ['container.googleapis.com/Cluster']);
+  if (!found.ok) {
+    return [{ label: scope, error: `the clusters of ${scope} could not be searched: ${found.message}` }];
+  }
+  return found.value.results.flatMap((r): FleetCluster[] => {
+    const m = isRecord(r) && typeof r.name === 'string' ? ASSET_CLUSTER.exec(r.name) : null;
+    if (!m) return [];
+    const ref = { project: m[1] ?? '', location: m[2] ?? '', name: m[3] ?? '' };
+    return [{ label: labelOf(ref), ref, ...(known.has(labelOf(ref)) ? { context: labelOf(ref) } : {}) }];
+  });
 }
 
 async function listProject(google: GoogleApi, project: string, known: ReadonlySet<string>): Promise<FleetCluster[]> {

@@ -374,11 +374,25 @@ export class GoogleApi {
     assetTypes: readonly string[] = [],
   ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
     return this.once(`search ${scope} ${query} ${assetTypes.join(',')}`, () =>
-      this.searchPages(scope, query, assetTypes),
+      this.searchPages('searchAllIamPolicies', scope, query, assetTypes),
+    );
+  }
+
+  /**
+   * Cloud Asset Inventory `searchAllResources` over a scope, every page: the GKE clusters of an organization or
+   * folder in one paged call (`assetTypes` container.googleapis.com/Cluster), instead of a list per project.
+   */
+  searchAllResources(
+    scope: string,
+    assetTypes: readonly string[],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    return this.once(`resources ${scope} ${assetTypes.join(',')}`, () =>
+      this.searchPages('searchAllResources', scope, '', assetTypes),
     );
   }
 
   private async searchPages(
+    method: 'searchAllIamPolicies' | 'searchAllResources',
     scope: string,
     query: string,
     assetTypes: readonly string[],
@@ -387,15 +401,16 @@ export class GoogleApi {
     let token: string | undefined;
     let pages = 0;
     do {
-      const params = new URLSearchParams({ query, pageSize: String(ASSET_PAGE_SIZE) });
+      const params = new URLSearchParams({ pageSize: String(ASSET_PAGE_SIZE) });
+      if (query !== '') params.set('query', query);
       for (const t of assetTypes) params.append('assetTypes', t);
       if (token !== undefined) params.set('pageToken', token);
-      const url = this.url('cloudasset', `v1/${scope}:searchAllIamPolicies?${params.toString()}`);
+      const url = this.url('cloudasset', `v1/${scope}:${method}?${params.toString()}`);
       const outcome = await this.runner.call({
         api: 'cloudasset',
         method: 'GET',
         url,
-        permission: 'cloudasset.assets.searchAllIamPolicies',
+        permission: `cloudasset.assets.${method}`,
         attempt: (signal) =>
           viaGaxios(
             this.credentials.client.request<Record<string, unknown>>({
