@@ -17,7 +17,7 @@ import { requiredFacts } from '../../collect/live/live.js';
 import type { LiveHooks } from '../../collect/live/live.js';
 import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
 import { audit, selectAuditChecks } from '../../engine/audit.js';
-import { diagnose, selectChecks } from '../../engine/diagnose.js';
+import { diagnose, selectDiagnoseChecks } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { Facts } from '../../model/facts.js';
 import type { Report } from '../../model/results.js';
@@ -132,7 +132,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
   const auditing = options.mode === 'audit';
   const checks = auditing
     ? selectAuditChecks(CHECKS, options.only, options.skip)
-    : selectChecks(CHECKS, options.only, options.skip);
+    : selectDiagnoseChecks(CHECKS, options.only, options.skip);
   const unusedDays = options.unusedDays ?? DEFAULT_UNUSED_DAYS;
   const out = sink(io, options.output);
   const fleet: FleetSummary = {

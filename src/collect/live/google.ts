@@ -96,15 +96,16 @@ export class GoogleApi {
     permission: string,
     attempt: (signal: AbortSignal) => Promise<{ data: T }>,
   ): Promise<CallOutcome<T>> {
-    return this.once(`${method} ${api} ${path}`, () =>
+    const make = () =>
       this.runner.call({
         api,
         method,
         url: this.url(api, path),
         permission,
         attempt: (signal) => viaGaxios(attempt(signal)),
-      }),
-    );
+      });
+    // A log query's filter is in its body, not its path: two queries share a path and must not share an answer.
+    return api === 'logging' ? make() : this.once(`${method} ${api} ${path}`, make);
   }
 
   /** A read another call already answered (a cluster from `clusters.list`): the same call is then not made. */
@@ -435,7 +436,11 @@ export class GoogleApi {
    * Policy Analyzer `serviceAccountLastAuthentication` activities of a project, every page (no client library
    * exists for Node 20: the auth client's own request, as for storage).
    */
-  async serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+  serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+    return this.once(`activity ${project}`, () => this.activityPages(project));
+  }
+
+  private async activityPages(project: string): Promise<CallOutcome<unknown[]>> {
     const path = `v1/projects/${encodeURIComponent(project)}/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query`;
     const items: unknown[] = [];
     let token: string | undefined;
