@@ -27,6 +27,7 @@ const { values } = parseArgs({
     projects: { type: 'string', default: '200' },
     sample: { type: 'string', default: '5' },
     'limit-minutes': { type: 'string', default: '15' },
+    'cpu-prof': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/out/fleet' },
   },
   strict: true,
@@ -166,12 +167,25 @@ function timed(args, env) {
   return new Promise((resolve, reject) => {
     execFile(
       '/usr/bin/time',
-      ['-f', 'TIME %e %M', process.execPath, bin, ...args],
+      [
+        '-f',
+        'TIME %e %M %U %S',
+        process.execPath,
+        ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(values.out, 'prof')}`] : []),
+        bin,
+        ...args,
+      ],
       { env, maxBuffer: 1 << 28, timeout: limitMs },
       (error, stdout, stderr) => {
-        const m = /TIME ([\d.]+) (\d+)/.exec(stderr);
+        const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
         if (!m || (error && error.code !== 1)) reject(new Error(`${args.join(' ')}: ${error?.message}\n${stderr}`));
-        else resolve({ wallMs: Number(m[1]) * 1000, rssMiB: Math.round(Number(m[2]) / 1024), stdout });
+        else
+          resolve({
+            wallMs: Number(m[1]) * 1000,
+            rssMiB: Math.round(Number(m[2]) / 1024),
+            cpuMs: (Number(m[3]) + Number(m[4])) * 1000,
+            stdout,
+          });
       },
     );
   });
@@ -225,7 +239,18 @@ try {
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const subjects = report.verdicts.length;
   const statuses = {};
-  for (const v of report.verdicts) statuses[v.status] = (statuses[v.status] ?? 0) + 1;
+  const causes = {};
+  for (const v of report.verdicts) {
+    statuses[v.status] = (statuses[v.status] ?? 0) + 1;
+    if (v.status !== 'pass')
+      causes[`${v.status} ${v.rootCause ?? ''}`] = (causes[`${v.status} ${v.rootCause ?? ''}`] ?? 0) + 1;
+  }
+  const unknownChecks = {};
+  for (const c of report.clusters)
+    for (const r of c.report.results)
+      if (r.status === 'unknown')
+        unknownChecks[`${r.check}: ${r.cause ?? ''}`.slice(0, 160)] =
+          (unknownChecks[`${r.check}: ${r.cause ?? ''}`.slice(0, 160)] ?? 0) + 1;
   result.fleet = {
     ...fleet,
     stdout: undefined,
@@ -236,9 +261,11 @@ try {
     clustersReached: report.summary.filter((c) => c.reachable).length,
     subjects,
     statuses,
+    causes,
+    unknownChecks: Object.fromEntries(Object.entries(unknownChecks).slice(0, 10)),
   };
   console.log(
-    `fleet: ${s(fleet.wallMs)}, peak RSS ${fleet.rssMiB} MiB, ${total(calls)} calls (${google(calls)} Google), ` +
+    `fleet: ${s(fleet.wallMs)} (CPU ${s(fleet.cpuMs)}), peak RSS ${fleet.rssMiB} MiB, ${total(calls)} calls (${google(calls)} Google), ` +
       `bound ${s(bound(calls))} (${(fleet.wallMs / bound(calls)).toFixed(2)}×); ${result.fleet.clustersReached} clusters reached, ${subjects} verdicts ${JSON.stringify(statuses)}`,
   );
   console.log(`  calls by kind: ${JSON.stringify(calls)}`);
@@ -246,6 +273,7 @@ try {
   // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
   const sample = Math.min(N.sample, N.clusters);
   let wall = 0;
+  let cpu = 0;
   let perCalls = 0;
   for (let c = 0; c < sample; c++) {
     const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
@@ -254,19 +282,22 @@ try {
       env,
     );
     wall += r.wallMs;
+    cpu += r.cpuMs;
     perCalls += total(count.take());
   }
   const scaled = (wall / sample) * N.clusters;
   result.perCluster = {
     sampled: sample,
     sampledWallMs: wall,
+    sampledCpuMs: cpu,
+    scaledCpuMs: (cpu / sample) * N.clusters,
     scaledWallMs: scaled,
     callsPerCluster: perCalls / sample,
     scaledCalls: (perCalls / sample) * N.clusters,
   };
   console.log(
     `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
-      `scaled to ${N.clusters}: ${s(scaled)}, ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+      `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
   );
 } finally {
   await sandbox.stop();

@@ -45,18 +45,28 @@ export interface FleetSummary {
 
 const RANK: Record<Status, number> = { pass: 0, skip: 0, unknown: 1, warn: 2, fail: 3 };
 
-/** Subject → worst status of its own and related results. */
-function statusOf(report: Report, subject: string, related: readonly string[]): Status {
-  let worst: Status = 'pass';
+/** Worst status of each subject's own results, indexed once per report (a cluster holds thousands of subjects). */
+function worstBySubject(report: Report): Map<string, Status> {
+  const worst = new Map<string, Status>();
   for (const r of report.results) {
-    if (r.subject !== subject && !related.includes(r.subject)) continue;
-    if (RANK[r.status] > RANK[worst]) worst = r.status;
+    const seen = worst.get(r.subject);
+    if (seen === undefined || RANK[r.status] > RANK[seen]) worst.set(r.subject, r.status);
   }
   return worst;
 }
 
 /** The verdicts of one cluster's report, as fleet rows. `pool` names identities (`POOL[NS/KSA]`). */
 export function fleetVerdicts(cluster: string, report: Report, pool: string | undefined): FleetVerdict[] {
+  const worst = worstBySubject(report);
+  /** Subject → worst status of its own and related results. */
+  const statusOf = (subject: string, related: readonly string[]): Status => {
+    let status: Status = 'pass';
+    for (const s of [subject, ...related]) {
+      const w = worst.get(s);
+      if (w !== undefined && RANK[w] > RANK[status]) status = w;
+    }
+    return status;
+  };
   return report.verdicts.map((v) => {
     const parts = v.subject.split('/');
     const identity = pool !== undefined && parts.length === 2 ? `${pool}[${v.subject}]` : undefined;
@@ -64,7 +74,7 @@ export function fleetVerdicts(cluster: string, report: Report, pool: string | un
       cluster,
       subject: v.subject,
       ...(identity !== undefined ? { identity } : {}),
-      status: statusOf(report, v.subject, v.related),
+      status: statusOf(v.subject, v.related),
       rootCause: v.rootCause,
       headline: v.headline,
     };
