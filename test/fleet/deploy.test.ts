@@ -76,7 +76,7 @@ describe('deploy/wi-doctor.yaml', () => {
       expect(stdout).toContain(line);
     // The dry run validates: the same CronJob without its schedule is refused.
     const broken = join(tmpdir(), `wi-doctor-deploy-${process.pid}.yaml`);
-    writeFileSync(broken, readFileSync(MANIFEST, 'utf8').replace(/^  schedule: .*$/m, ''));
+    writeFileSync(broken, readFileSync(MANIFEST, 'utf8').replace(/^ {2}schedule: .*$/m, ''));
     try {
       await expect(
         run('kubectl', ['apply', '--dry-run=server', '--validate=false', '-f', broken], { env }),
