@@ -48,7 +48,7 @@ export function addFleetOptions(command: Command): Command {
   return command
     .option(
       '--clusters <spec>',
-      'many clusters: projects/PROJECT (every cluster of it), ALL_CONTEXTS (every kubeconfig context) or a file of names',
+      'many clusters: projects/PROJECT, organizations/N or folders/N (every cluster in it), ALL_CONTEXTS (every kubeconfig context) or a file of names',
     )
     .addOption(
       new Option(

@@ -20,7 +20,7 @@ export const registerWhoCan: RegisterCommand = (program, { io, setExit }) => {
     )
     .option(
       '--clusters <spec>',
-      'with --gsa: the clusters whose KSAs to list (projects/PROJECT, ALL_CONTEXTS or a file)',
+      'with --gsa: the clusters whose KSAs to list (projects/PROJECT, organizations/N, folders/N, ALL_CONTEXTS or a file)',
     )
     .option(
       '--scope <scope>',
