@@ -4,7 +4,7 @@ import { InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
 import { choice, list } from '../options.js';
-import { addLiveOptions } from './live-options.js';
+import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 function days(value: string): number {
   const n = Number(value);
@@ -38,6 +38,7 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
         .default(90),
     )
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addFleetOptions(audit);
   addLiveOptions(audit).action(async (options: import('../actions/audit.js').AuditCommandOptions) => {
     const { runAuditCommand } = await import('../actions/audit.js');
     setExit(await runAuditCommand(options, io));

@@ -4,7 +4,7 @@ import { Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
 import { choice, list } from '../options.js';
-import { addLiveOptions } from './live-options.js';
+import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
   const check = program
@@ -31,6 +31,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
     .option('--error <text>', 'the error the workload saw: its likely causes order the evidence (see explain-error)')
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addFleetOptions(check);
   addLiveOptions(check).action(async (options: import('../actions/check.js').CheckCommandOptions) => {
     const { runCheckCommand } = await import('../actions/check.js');
     setExit(await runCheckCommand(options, io));

@@ -19,6 +19,10 @@ export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'also collect the policy of this service account')
     .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)')
+    .option(
+      '--scope <scope>',
+      'also search Cloud Asset Inventory for grants: organizations/N, folders/N, projects/P or auto',
+    )
     .option('--audit', 'also collect what `audit --from` reads (keys, Policy Analyzer activity, token logs)')
     .addOption(
       new Option('--unused-days <n>', 'with --audit: the window of token logs read for unused-gsa')

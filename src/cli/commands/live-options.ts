@@ -42,3 +42,24 @@ export function addLiveOptions(command: Command): Command {
     .option('--debug', 'trace every HTTP call on stderr (method, URL, status, time; credentials redacted)')
     .option('--quiet', 'no progress line on stderr');
 }
+
+/** Many clusters in one run, and the Cloud Asset Inventory scope searched for grants (docs/fleet.md). */
+export function addFleetOptions(command: Command): Command {
+  return command
+    .option(
+      '--clusters <spec>',
+      'many clusters: projects/PROJECT, organizations/N or folders/N (every cluster in it), ALL_CONTEXTS (every kubeconfig context) or a file of names',
+    )
+    .addOption(
+      new Option(
+        '--cluster-concurrency <n>',
+        'clusters collected at once with --clusters (memory holds about this many)',
+      )
+        .argParser(positiveNumber('clusters', true))
+        .default(4),
+    )
+    .option(
+      '--scope <scope>',
+      'Cloud Asset Inventory scope searched for grants: organizations/N, folders/N, projects/P, auto or none (default: none; auto with --clusters)',
+    );
+}

@@ -5,6 +5,7 @@
 import { absent, factError, notCollected, present } from '../../model/facts.js';
 import type {
   AncestorPolicy,
+  AssetSearch,
   ClusterRef,
   E2eResult,
   Fact,
@@ -24,6 +25,8 @@ import type {
   ServiceAccountKey,
   ServiceState,
 } from '../../model/gcp.js';
+import { assetPolicyOf } from '../../model/iam/asset-search.js';
+import type { AssetNaming, IamPolicySearchResult } from '../../model/iam/asset-search.js';
 import { K8sIndex, toK8sKind } from './k8s-index.js';
 import { classifyPath, commands, paths } from './layout.js';
 import { decodeTokenText } from './token.js';
@@ -156,6 +159,8 @@ export function factsFromFiles(input: BundleInput): Facts {
   const projects = new Set<string>();
   const serviceAccounts = new Map<string, string>(); // lower-case email -> email as written
   const ancestorSeen = new Set<string>();
+  /** Asset searches by path: named once every project and account is known (results are named through them). */
+  const assetFiles: { path: string; scope: string }[] = [];
 
   const addAncestor = (path: string, resource: string) => {
     if (ancestorSeen.has(path)) return;
@@ -189,6 +194,9 @@ export function factsFromFiles(input: BundleInput): Facts {
         break;
       case 'ancestorPolicy':
         addAncestor(path, role.resource);
+        break;
+      case 'assetSearch':
+        assetFiles.push({ path, scope: role.scope });
         break;
       default:
         break;
@@ -330,6 +338,7 @@ export function factsFromFiles(input: BundleInput): Facts {
   }
 
   const resourceIndex = new Map(resourcePolicies.map((r) => [r.resource, r]));
+  const assetSearches = readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
   const logProject = clusterRef.project;
 
   let logFact: Fact<readonly LogEntry[]>;
@@ -401,6 +410,7 @@ export function factsFromFiles(input: BundleInput): Facts {
     },
     ancestorPolicies,
     resourcePolicies,
+    assetSearches,
     knownProjects: [...projects].sort(),
     knownServiceAccounts: [...serviceAccounts.values()].sort(),
     logEntries: logFact,
@@ -418,6 +428,75 @@ export function factsFromFiles(input: BundleInput): Facts {
     probes,
     notes,
   };
+}
+
+/** Project number → id from the project describes, unique id → email from account describes and lists. */
+function namingFrom(files: ReadonlyMap<string, FileEntry>): AssetNaming {
+  const projectIds = new Map<string, string>();
+  const emails = new Map<string, string>();
+  const addAccount = (a: unknown): void => {
+    if (isRecord(a) && typeof a.uniqueId === 'string' && typeof a.email === 'string') emails.set(a.uniqueId, a.email);
+  };
+  for (const [path, entry] of files) {
+    if (!('json' in entry)) continue;
+    const role = classifyPath(path);
+    const json = entry.json;
+    if (role.role === 'project' && isRecord(json) && typeof json.projectNumber === 'string') {
+      projectIds.set(json.projectNumber, role.id);
+    } else if (role.role === 'serviceAccount') addAccount(json);
+    else if (role.role === 'projectServiceAccounts') {
+      const list = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json.accounts) ? json.accounts : [];
+      for (const a of list as unknown[]) addAccount(a);
+    }
+  }
+  return { projectIdOfNumber: (n) => projectIds.get(n), emailOfUniqueId: (id) => emails.get(id) };
+}
+
+/**
+ * `gcp/asset-search/SCOPE.json`: `{scope, query, pages, results}` as `collect` writes it, or the bare array
+ * `gcloud asset search-all-iam-policies --format=json` prints (its query unknown, so it covers nothing).
+ */
+function readAssetSearches(
+  found: readonly { path: string; scope: string }[],
+  files: ReadonlyMap<string, FileEntry>,
+  errors: Record<string, string>,
+  naming: AssetNaming,
+  notes: string[],
+): AssetSearch[] {
+  const out: AssetSearch[] = [];
+  for (const { path, scope } of found) {
+    const entry = files.get(path);
+    const error = entry === undefined ? errors[path] : 'error' in entry ? entry.error : undefined;
+    if (entry === undefined || 'error' in entry) {
+      if (error !== undefined) out.push({ scope, query: '', pages: 0, results: factError(path, error) });
+      continue;
+    }
+    const json = entry.json;
+    const wrapped = isRecord(json) ? json : undefined;
+    const list: unknown = wrapped !== undefined ? wrapped.results : json;
+    if (!Array.isArray(list) || list.some((r) => !isRecord(r) || typeof r.resource !== 'string')) {
+      notes.push(
+        `${path}: expected {"scope", "query", "results": [{"resource", "policy"}, …]} or the array gcloud asset search-all-iam-policies prints`,
+      );
+      out.push({ scope, query: '', pages: 0, results: factError(path, 'not a Cloud Asset Inventory search result') });
+      continue;
+    }
+    const results = (list as IamPolicySearchResult[]).flatMap((r) => {
+      const problem = isRecord(r.policy) ? policyProblem(r.policy) : undefined;
+      if (problem !== undefined) {
+        notes.push(`${path}: the result for ${r.resource} is ignored: not an IAM policy: ${problem}`);
+        return [];
+      }
+      return [assetPolicyOf(r, naming)];
+    });
+    out.push({
+      scope: typeof wrapped?.scope === 'string' ? wrapped.scope : scope,
+      query: typeof wrapped?.query === 'string' ? wrapped.query : '',
+      pages: typeof wrapped?.pages === 'number' ? wrapped.pages : 0,
+      results: present(results, path),
+    });
+  }
+  return out;
 }
 
 /** The well-formed `logQueries` of bundle.json; a malformed one is dropped with a note (its file then proves no absence). */

@@ -52,6 +52,12 @@ export interface CollectRequest {
     /** Run the live token chain of each subject KSA (`--e2e`). */
     e2e?: boolean | undefined;
   };
+  /**
+   * Cloud Asset Inventory searches to run (one call per page, shared by every cluster of a run). When one
+   * fails, the policies it would have covered are read one by one where the run knows them (the projects' and
+   * the folders and organization above them), and a note says so.
+   */
+  assetSearches?: readonly AssetSearchRequest[];
   /** Log evidence the audit and `logs` read, beyond the checks' facts (each query's window is recorded). */
   logs?: {
     /** GenerateAccessToken entries of each subject GSA, newest first, in its own project's log. */
@@ -64,6 +70,15 @@ export interface CollectRequest {
    * (the caller diagnoses; the collector only reads). Nothing is searched when it returns no target.
    */
   changeEvidence?: (input: BundleInput) => ChangeTarget[];
+}
+
+export interface AssetSearchRequest {
+  /** `organizations/N`, `folders/N` or `projects/P`. */
+  scope: string;
+  query: string;
+  assetTypes?: readonly string[];
+  /** Tells searches of one scope apart in the bundle's file names. */
+  label?: string;
 }
 
 export interface LiveSources {
@@ -249,6 +264,8 @@ export async function collectLive(
 ): Promise<CollectResult> {
   const { google, kube, cluster } = sources;
   const need = new Set<FactName>(request.requires);
+  /** Set when an asset search failed: the policies read one by one must stand in for it. */
+  let searchFailed = false;
   const now = (sources.now ?? (() => new Date()))();
   const b = new BundleBuilder({ format: 'wi-doctor-bundle/1', cluster, collectedAt: now.toISOString() });
   let phases = 0;
@@ -266,9 +283,28 @@ export async function collectLive(
       void b.fetch(paths.projectServices(project), () => google.services(project));
   };
 
-  // ---- Phase 1: cluster, its project, Kubernetes.
+  // ---- Phase 1: cluster, its project, Kubernetes; the asset searches (they need nothing but their scope).
   phase('cluster and Kubernetes');
   const clusterCall = b.fetch(paths.cluster, () => google.cluster(cluster));
+  for (const search of request.assetSearches ?? []) {
+    const path = paths.assetSearch(search.scope, search.label);
+    void b
+      .fetch(path, () => google.searchAllIamPolicies(search.scope, search.query, search.assetTypes ?? []))
+      .then((outcome) => {
+        if (outcome.ok) {
+          const { results, pages } = outcome.value;
+          b.files.set(path, { json: { scope: search.scope, query: search.query, pages, results } });
+          return;
+        }
+        searchFailed = true;
+        b.notes.push(
+          `Cloud Asset Inventory search of ${search.scope} failed (${outcome.message}): grants were looked for ` +
+            `only in the policies read one by one (the projects of the cluster and its GSAs, their folders and organization)`,
+        );
+        // Not a projectPolicy the checks need: read it anyway, it stands in for the search.
+        void b.fetch(paths.projectPolicy(cluster.project), () => google.projectPolicy(cluster.project));
+      });
+  }
   // The project's number names direct-binding principals, so it is read whatever the checks say.
   projectFacts(cluster.project, { describe: true });
   if (need.has('projectClusters'))
@@ -428,7 +464,7 @@ export async function collectLive(
 
   // ---- Phase 3: folder and organization policies above the collected projects.
   phase('lists and ancestors');
-  if (need.has('ancestorPolicies')) {
+  if (need.has('ancestorPolicies') || searchFailed) {
     // Only projects whose describe names a parent sit under a folder or organization.
     const withParent = [...b.files.entries()]
       .filter(
@@ -464,8 +500,15 @@ export async function collectLive(
     for (const need of request.options.need ?? []) if (CUSTOM_ROLE.test(need)) roles.add(need);
     for (const [path, entry] of b.files) {
       if (!('json' in entry) || !isRecord(entry.json)) continue;
-      const raw = path.startsWith('gcp/resources/') ? entry.json.policy : entry.json;
-      const bindings: unknown[] = isRecord(raw) && Array.isArray(raw.bindings) ? raw.bindings : [];
+      const json = entry.json;
+      const raws: unknown[] = path.startsWith('gcp/resources/')
+        ? [json.policy]
+        : path.startsWith('gcp/asset-search/') && Array.isArray(json.results)
+          ? json.results.map((r: unknown) => (isRecord(r) ? r.policy : undefined))
+          : [json];
+      const bindings = raws.flatMap((raw): unknown[] =>
+        isRecord(raw) && Array.isArray(raw.bindings) ? (raw.bindings as unknown[]) : [],
+      );
       for (const binding of bindings) {
         if (isRecord(binding) && typeof binding.role === 'string' && CUSTOM_ROLE.test(binding.role))
           roles.add(binding.role);

@@ -49,6 +49,8 @@ async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
 export type ListOutcome<T> = CallOutcome<T[]> | { ok: false; kind: 'truncated'; pages: number };
 
 const POLICY_V3 = { options: { requestedPolicyVersion: 3 } };
+/** searchAllIamPolicies caps pages at 500 results. */
+export const ASSET_PAGE_SIZE = 500;
 const PAGE_SIZE = 100;
 
 export class GoogleApi {
@@ -59,10 +61,15 @@ export class GoogleApi {
   private readonly usage;
   private readonly log;
 
+  /**
+   * @param shared Reads shared by every collector of a run (many clusters): the same call is made once, whoever
+   *   asks, and its answer reused. Without it, every call is made as asked (the collector dedupes its own).
+   */
   constructor(
     private readonly credentials: GoogleCredentials,
     private readonly endpoints: Endpoints,
     private readonly runner: CallRunner,
+    private readonly shared?: Map<string, Promise<CallOutcome<unknown>>>,
   ) {
     const auth = credentials.client;
     this.crm = cloudresourcemanager({ version: 'v1', auth });
@@ -89,13 +96,31 @@ export class GoogleApi {
     permission: string,
     attempt: (signal: AbortSignal) => Promise<{ data: T }>,
   ): Promise<CallOutcome<T>> {
-    return this.runner.call({
-      api,
-      method,
-      url: this.url(api, path),
-      permission,
-      attempt: (signal) => viaGaxios(attempt(signal)),
-    });
+    const make = () =>
+      this.runner.call({
+        api,
+        method,
+        url: this.url(api, path),
+        permission,
+        attempt: (signal) => viaGaxios(attempt(signal)),
+      });
+    // A log query's filter is in its body, not its path: two queries share a path and must not share an answer.
+    return api === 'logging' ? make() : this.once(`${method} ${api} ${path}`, make);
+  }
+
+  /** A read another call already answered (a cluster from `clusters.list`): the same call is then not made. */
+  prime(api: GoogleApiName, method: string, path: string, value: unknown): void {
+    this.shared?.set(`${method} ${api} ${path}`, Promise.resolve({ ok: true, value }));
+  }
+
+  /** Made once per run when reads are shared; as asked otherwise. */
+  private once<T>(key: string, make: () => Promise<CallOutcome<T>>): Promise<CallOutcome<T>> {
+    if (this.shared === undefined) return make();
+    const hit = this.shared.get(key);
+    if (hit !== undefined) return hit as Promise<CallOutcome<T>>;
+    const promise = make();
+    this.shared.set(key, promise);
+    return promise;
   }
 
   /**
@@ -319,29 +344,103 @@ export class GoogleApi {
   bucketPolicy(bucket: string) {
     const path = `storage/v1/b/${encodeURIComponent(bucket)}/iam?optionsRequestedPolicyVersion=3`;
     const url = this.url('storage', path);
-    return this.runner.call({
-      api: 'storage',
-      method: 'GET',
-      url,
-      permission: 'storage.buckets.getIamPolicy',
-      attempt: (signal) =>
-        viaGaxios(
-          this.credentials.client.request<Record<string, unknown>>({
-            url,
-            method: 'GET',
-            retry: false,
-            signal,
-            headers: { ...this.credentials.headers },
-          }),
-        ),
-    });
+    return this.once(`GET storage ${path}`, () =>
+      this.runner.call({
+        api: 'storage',
+        method: 'GET',
+        url,
+        permission: 'storage.buckets.getIamPolicy',
+        attempt: (signal) =>
+          viaGaxios(
+            this.credentials.client.request<Record<string, unknown>>({
+              url,
+              method: 'GET',
+              retry: false,
+              signal,
+              headers: { ...this.credentials.headers },
+            }),
+          ),
+      }),
+    );
+  }
+
+  /**
+   * Cloud Asset Inventory `searchAllIamPolicies` over a scope, every page (500 results each, the API's cap).
+   * Through google-auth-library's authenticated request (no Cloud Asset client is installed: see docs/fleet.md).
+   * A failed page fails the search: a partial result set proves no absence.
+   */
+  searchAllIamPolicies(
+    scope: string,
+    query: string,
+    assetTypes: readonly string[] = [],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    return this.once(`search ${scope} ${query} ${assetTypes.join(',')}`, () =>
+      this.searchPages('searchAllIamPolicies', scope, query, assetTypes),
+    );
+  }
+
+  /**
+   * Cloud Asset Inventory `searchAllResources` over a scope, every page: the GKE clusters of an organization or
+   * folder in one paged call (`assetTypes` container.googleapis.com/Cluster), instead of a list per project.
+   */
+  searchAllResources(
+    scope: string,
+    assetTypes: readonly string[],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    return this.once(`resources ${scope} ${assetTypes.join(',')}`, () =>
+      this.searchPages('searchAllResources', scope, '', assetTypes),
+    );
+  }
+
+  private async searchPages(
+    method: 'searchAllIamPolicies' | 'searchAllResources',
+    scope: string,
+    query: string,
+    assetTypes: readonly string[],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    const results: unknown[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const params = new URLSearchParams({ pageSize: String(ASSET_PAGE_SIZE) });
+      if (query !== '') params.set('query', query);
+      for (const t of assetTypes) params.append('assetTypes', t);
+      if (token !== undefined) params.set('pageToken', token);
+      const url = this.url('cloudasset', `v1/${scope}:${method}?${params.toString()}`);
+      const outcome = await this.runner.call({
+        api: 'cloudasset',
+        method: 'GET',
+        url,
+        permission: `cloudasset.assets.${method}`,
+        attempt: (signal) =>
+          viaGaxios(
+            this.credentials.client.request<Record<string, unknown>>({
+              url,
+              method: 'GET',
+              retry: false,
+              signal,
+              headers: { ...this.credentials.headers },
+            }),
+          ),
+      });
+      if (!outcome.ok) return outcome;
+      pages++;
+      const data = outcome.value;
+      if (Array.isArray(data.results)) results.push(...(data.results as unknown[]));
+      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+    } while (token !== undefined);
+    return { ok: true, value: { results, pages } };
   }
 
   /**
    * Policy Analyzer `serviceAccountLastAuthentication` activities of a project, every page (no client library
    * exists for Node 20: the auth client's own request, as for storage).
    */
-  async serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+  serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+    return this.once(`activity ${project}`, () => this.activityPages(project));
+  }
+
+  private async activityPages(project: string): Promise<CallOutcome<unknown[]>> {
     const path = `v1/projects/${encodeURIComponent(project)}/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query`;
     const items: unknown[] = [];
     let token: string | undefined;
