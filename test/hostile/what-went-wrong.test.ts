@@ -3,8 +3,16 @@
 // are covered more widely by the validation, engine-rule and fuzz tests.
 
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerProblem } from '../../src/collect/bundle/facts.js';
+import { CallRunner } from '../../src/collect/live/calls.js';
+import { googleCredentials } from '../../src/collect/live/credentials.js';
+import { resolveEndpoints } from '../../src/collect/live/endpoints.js';
+import { GoogleApi } from '../../src/collect/live/google.js';
 import {
   CONTROL,
   checkJson,
@@ -238,5 +246,55 @@ describe('5. the smaller ones', () => {
     const run = await runCli(['check', '--from', bundle, '--all', '--endpoint', 'iam=not a url']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/--endpoint iam: .*not a URL/);
+  });
+});
+
+describe('live answers (a local fake API)', () => {
+  let server: Server;
+  let base = '';
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.end('{}');
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => handler(req, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const api = (timeoutMs = 3000) => {
+    const runner = new CallRunner({ concurrency: 4, timeoutMs });
+    const endpoints = resolveEndpoints({}, { WI_DOCTOR_SERVICEUSAGE_ENDPOINT: base, WI_DOCTOR_IAM_ENDPOINT: base });
+    const credentials = googleCredentials({}, { CLOUDSDK_AUTH_ACCESS_TOKEN: 'ya29.fake-token-for-a-local-fake' });
+    return new GoogleApi(credentials, endpoints, runner);
+  };
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  it('1. a 200 of the wrong shape from Service Usage is unknown, not "the API is off"', async () => {
+    handler = (_req, res) => send(res, 200, { services: { name: 'iamcredentials.googleapis.com' } });
+    const outcome = await api().services('acme-shop');
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.message).toMatch(/unexpected answer from .*services: services: must be array/);
+    // An entry of the wrong shape inside a list is refused as the answer arrives too.
+    expect(answerProblem('gcp/projects/acme-shop.services.json', [{ name: 5 }])).toBe(
+      '[0].name: must be string (found number)',
+    );
+  });
+
+  it('5. Retry-After: 3600 with a 3 s timeout does not wait: unknown, with the server advice', async () => {
+    handler = (_req, res) =>
+      send(res, 429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded' } }, {
+        'retry-after': '3600',
+      });
+    const started = Date.now();
+    const outcome = await api(3000).serviceAccount('cart@acme-shop.iam.gserviceaccount.com', 'acme-shop');
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(!outcome.ok && outcome.message).toMatch(/retry after 3600 s, beyond the 3 s timeout/);
   });
 });

@@ -24,7 +24,22 @@ import type {
 } from '../../model/gcp.js';
 import { K8sIndex, toK8sKind } from './k8s-index.js';
 import { classifyPath, commands, paths } from './layout.js';
+import type { Schema } from './schemas.js';
+import {
+  clusterSchema,
+  customRoleSchema,
+  e2eResultSchema,
+  logEntrySchema,
+  policySchema,
+  probeResultSchema,
+  projectSchema,
+  resourcePolicySchema,
+  serviceAccountKeySchema,
+  serviceAccountSchema,
+  serviceStateSchema,
+} from './schemas.js';
 import { decodeTokenText } from './token.js';
+import { exceedsDepth, firstItemProblem, jsonType, problemOf, tooDeep } from './validate.js';
 
 export interface BundleManifest {
   format: 'wi-doctor-bundle/1';
@@ -50,43 +65,93 @@ export interface BundleInput {
   notes?: string[];
 }
 
-type Shape = 'object' | 'array';
-/** REST list responses wrap arrays (`{"accounts": […]}`) and omit them when empty; gcloud prints the bare array. */
-const LIST_KEYS: Record<string, string> = {
-  projectServices: 'services',
-  projectServiceAccounts: 'accounts',
-  projectClusters: 'clusters',
-  serviceAccountKeys: 'keys',
+/**
+ * What a file of the bundle must hold: one object of a schema, or a list of them (gcloud prints a bare array;
+ * the REST API wraps it, `{"accounts": […], "nextPageToken": …}`, and omits it when empty).
+ */
+interface FileSpec {
+  shape: 'object' | 'array';
+  schema: Schema;
+  listKey?: string;
+}
+
+const SPECS = {
+  cluster: { shape: 'object', schema: clusterSchema },
+  project: { shape: 'object', schema: projectSchema },
+  policy: { shape: 'object', schema: policySchema },
+  projectServices: { shape: 'array', schema: serviceStateSchema, listKey: 'services' },
+  projectServiceAccounts: { shape: 'array', schema: serviceAccountSchema, listKey: 'accounts' },
+  projectClusters: { shape: 'array', schema: clusterSchema, listKey: 'clusters' },
+  serviceAccount: { shape: 'object', schema: serviceAccountSchema },
+  serviceAccountKeys: { shape: 'array', schema: serviceAccountKeySchema, listKey: 'keys' },
+  customRole: { shape: 'object', schema: customRoleSchema },
+} as const satisfies Record<string, FileSpec>;
+
+/** The spec of each file role read through `fileFact`. */
+const SPEC_OF_ROLE: Partial<Record<string, FileSpec>> = {
+  cluster: SPECS.cluster,
+  project: SPECS.project,
+  projectPolicy: SPECS.policy,
+  serviceAccountPolicy: SPECS.policy,
+  ancestorPolicy: SPECS.policy,
+  projectServices: SPECS.projectServices,
+  projectServiceAccounts: SPECS.projectServiceAccounts,
+  projectClusters: SPECS.projectClusters,
+  serviceAccount: SPECS.serviceAccount,
+  serviceAccountKeys: SPECS.serviceAccountKeys,
+  customRole: SPECS.customRole,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `{"accounts": […], "nextPageToken": …}`, or `{}` (the API omits empty lists). */
+/** A REST list answer: it holds the list key (or is `{}`, or only a page token: the API omits empty lists). */
 function isRestList(value: Record<string, unknown>, listKey: string): boolean {
-  return Object.keys(value).every((k) => k === listKey || k === 'nextPageToken');
+  return listKey in value || Object.keys(value).every((k) => k === 'nextPageToken');
 }
 
-/** Why a k8s file's content is no Kubernetes object or List, or undefined when it is one. */
-function k8sContentProblem(json: unknown): string | undefined {
-  if (!isRecord(json)) return 'not a Kubernetes object or List';
-  if (Array.isArray(json.items) && json.items.some((item) => !isRecord(item))) return 'a List item is not an object';
-  return undefined;
-}
-
-/** Why a policy file is not an IAM policy, or undefined when its shape is usable. */
-function policyProblem(value: Record<string, unknown>): string | undefined {
-  const bindings = value.bindings;
-  if (bindings === undefined) return undefined;
-  if (!Array.isArray(bindings)) return '"bindings" is not an array';
-  for (const [i, b] of bindings.entries()) {
-    if (!isRecord(b) || typeof b.role !== 'string') return `bindings[${i}] has no "role"`;
-    if (b.members !== undefined && (!Array.isArray(b.members) || b.members.some((m) => typeof m !== 'string'))) {
-      return `bindings[${i}].members is not an array of strings`;
-    }
+/** Why a file's content does not match its spec (`accounts[2].disabled: must be boolean (found string)`). */
+export function contentProblem(spec: FileSpec, json: unknown): string | undefined {
+  if (spec.shape === 'object') {
+    return isRecord(json) ? problemOf(spec.schema, json) : `must be object (found ${jsonType(json)})`;
   }
-  return undefined;
+  if (Array.isArray(json)) return firstItemProblem(spec.schema, json);
+  if (isRecord(json) && spec.listKey !== undefined && isRestList(json, spec.listKey)) {
+    const list = json[spec.listKey];
+    const token = json.nextPageToken;
+    if (token !== undefined && typeof token !== 'string')
+      return `nextPageToken: must be string (found ${jsonType(token)})`;
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) return `${spec.listKey}: must be array (found ${jsonType(list)})`;
+    return firstItemProblem(spec.schema, list, spec.listKey);
+  }
+  return `must be array (found ${jsonType(json)})`;
+}
+
+/**
+ * Why an API answer cannot stand as the file `path` of a bundle (the live collector asks as answers arrive,
+ * so a wrong-shaped answer becomes an error entry naming the field, never a file), or undefined. Kubernetes
+ * lists are validated per object when the facts are built; resource policy files by their own schema.
+ */
+export function answerProblem(path: string, json: unknown): string | undefined {
+  if (exceedsDepth(json)) return tooDeep();
+  const role = classifyPath(path).role;
+  if (role === 'resource') return problemOf(resourcePolicySchema, json);
+  const spec = SPEC_OF_ROLE[role];
+  return spec === undefined ? undefined : contentProblem(spec, json);
+}
+
+/** Why a probe report is no report, or the results of it that do not validate (skipped, with a note each). */
+function cleanProbeReport(source: string, json: unknown, notes: string[]): unknown {
+  if (!isRecord(json) || !Array.isArray(json.results)) return json;
+  const results: unknown[] = [];
+  for (const [i, result] of json.results.entries()) {
+    const problem = problemOf(probeResultSchema, result, `results[${i}]`);
+    if (problem === undefined) results.push(result);
+    else notes.push(`${source}: ${problem}; that probe result is ignored`);
+  }
+  return { ...json, results };
 }
 
 /** Project id of a user-managed service account (`NAME@P.iam.gserviceaccount.com`). */
@@ -105,24 +170,36 @@ export function factsFromFiles(input: BundleInput): Facts {
   const absentSet = new Set(manifest.absent ?? []);
   const errors = manifest.errors ?? {};
 
-  /** A file's fact, by the BUNDLE.md rules: file present, listed absent, listed error, else not collected. */
-  function fileFact<T>(path: string, command: string, shape: Shape, listKey?: string): Fact<T> {
+  /** Each file's validation, once: the pass below fills it for every file (and notes what fails). */
+  const validated = new Map<string, { spec: FileSpec; problem: string | undefined }>();
+  function problemOfFile(path: string, spec: FileSpec, json: unknown): string | undefined {
+    const cached = validated.get(path);
+    if (cached?.spec === spec) return cached.problem;
+    const problem = contentProblem(spec, json);
+    validated.set(path, { spec, problem });
+    return problem;
+  }
+
+  /** A file's fact, by the bundle rules: file present, listed absent, listed error, else not collected. */
+  function fileFact<T>(path: string, command: string, spec: FileSpec): Fact<T> {
     const entry = files.get(path);
     if (entry) {
       if ('error' in entry) return factError(path, entry.error);
       let value = entry.json;
-      if (shape === 'array' && isRecord(value) && listKey !== undefined && isRestList(value, listKey)) {
+      const problem = problemOfFile(path, spec, value);
+      if (problem !== undefined) {
+        // A whole file of the wrong shape is most likely the wrong command's output: say which one makes it.
+        return factError(
+          path,
+          problem.startsWith('must be') ? `${problem}: expected the output of ${command}` : problem,
+        );
+      }
+      if (spec.listKey !== undefined && isRecord(value)) {
         // One page of a paged list is not the list: it cannot prove anything absent.
         if (typeof value.nextPageToken === 'string' && value.nextPageToken !== '') {
           return factError(path, `only the first page (nextPageToken present): collect it with ${command}`);
         }
-        value = value[listKey] ?? [];
-      }
-      const ok = shape === 'array' ? Array.isArray(value) : isRecord(value);
-      if (!ok) return factError(path, `expected a JSON ${shape} (the output of ${command})`);
-      if (path.endsWith('.iam-policy.json') && isRecord(value)) {
-        const problem = policyProblem(value);
-        if (problem) return factError(path, `not an IAM policy: ${problem} (the output of ${command})`);
+        value = value[spec.listKey] ?? [];
       }
       return present(value as T, path);
     }
@@ -157,7 +234,7 @@ export function factsFromFiles(input: BundleInput): Facts {
       type === 'folders'
         ? `gcloud resource-manager folders get-iam-policy ${id ?? ''} --format=json`
         : `gcloud organizations get-iam-policy ${id ?? ''} --format=json`;
-    ancestorPolicies.push({ resource, policy: fileFact<Policy>(path, command, 'object') });
+    ancestorPolicies.push({ resource, policy: fileFact<Policy>(path, command, SPECS.policy) });
   };
 
   // Paths named by the manifest (errors, absent) also tell which projects/accounts/ancestors were looked at.
@@ -165,6 +242,16 @@ export function factsFromFiles(input: BundleInput): Facts {
   for (const path of [...namedPaths].sort()) {
     const role = classifyPath(path);
     const entry = files.get(path);
+    const spec = SPEC_OF_ROLE[role.role];
+    if (spec !== undefined && entry !== undefined && !('error' in entry)) {
+      const problem = problemOfFile(path, spec, entry.json);
+      if (problem !== undefined) notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+    }
+    // A folder under k8s/ that could not be followed (a symlink out of the bundle) may hold any kind.
+    if (entry !== undefined && 'error' in entry && role.role !== 'k8s' && path.split('/')[0] === 'k8s') {
+      unreadableK8s.push(`${path}: ${entry.error}`);
+      continue;
+    }
     switch (role.role) {
       case 'project':
       case 'projectPolicy':
@@ -189,27 +276,40 @@ export function factsFromFiles(input: BundleInput): Facts {
       case 'resource': {
         if ('error' in entry) break; // the reader already noted it; its resource name is unknown
         const json = entry.json;
-        if (!isRecord(json) || typeof json.resource !== 'string' || !isRecord(json.policy)) {
+        if (!isRecord(json) || typeof json.resource !== 'string') {
           notes.push(`ignored ${path}: expected {"resource": "//…", "policy": {…}}`);
           break;
         }
-        const problem = policyProblem(json.policy);
+        // The resource is named, so a policy that does not validate is that resource's unknown policy.
+        const problem = problemOf(resourcePolicySchema, json);
+        if (problem !== undefined) notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
         resourcePolicies.push({
           resource: json.resource,
-          policy: problem ? factError(path, `not an IAM policy: ${problem}`) : present(json.policy as Policy, path),
+          policy: problem !== undefined ? factError(path, problem) : present(json.policy as Policy, path),
         });
         break;
       }
-      case 'logs':
-        if ('error' in entry) logErrors.push(`${path}: ${entry.error}`);
-        else if (Array.isArray(entry.json)) {
+      case 'logs': {
+        if ('error' in entry) {
+          logErrors.push(`${path}: ${entry.error}`);
+          break;
+        }
+        const problem = Array.isArray(entry.json)
+          ? firstItemProblem(logEntrySchema, entry.json)
+          : `must be array (found ${jsonType(entry.json)}): expected gcloud logging read … --format=json`;
+        if (problem !== undefined) {
+          logErrors.push(`${path}: ${problem}`);
+          notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+        } else {
           logSources.push(path);
-          for (const e of entry.json) if (isRecord(e)) logEntries.push(e);
-        } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
+          logEntries.push(...(entry.json as LogEntry[]));
+        }
         break;
+      }
       case 'k8s': {
         // Valid JSON that is no object or List is as unreadable as invalid JSON: its kind is unknown, not empty.
-        const problem = 'error' in entry ? entry.error : k8sContentProblem(entry.json);
+        // Objects that do not validate are kept by the index, per object.
+        const problem = 'error' in entry ? entry.error : k8s.addFile(path, entry.json);
         if (problem !== undefined) {
           // A broken `k8s/pods.json` hides pods only; a broken file of unknown content hides any kind.
           const base = path.slice(path.lastIndexOf('/') + 1, -'.json'.length);
@@ -217,7 +317,7 @@ export function factsFromFiles(input: BundleInput): Facts {
           if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${problem}`;
           else unreadableK8s.push(`${path}: ${problem}`);
           notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
-        } else if (!('error' in entry)) k8s.addFile(path, entry.json);
+        }
         break;
       }
       case 'token':
@@ -226,7 +326,7 @@ export function factsFromFiles(input: BundleInput): Facts {
         else tokens.push({ source: path, error: 'expected the raw token text' });
         break;
       case 'probe':
-        if (!('error' in entry)) probes.push({ source: path, report: entry.json });
+        if (!('error' in entry)) probes.push({ source: path, report: cleanProbeReport(path, entry.json, notes) });
         break;
       case 'e2e':
         e2eFiles.set(role.subject, path);
@@ -252,10 +352,9 @@ export function factsFromFiles(input: BundleInput): Facts {
     fileFact<readonly ServiceAccount[]>(
       paths.projectServiceAccounts(p),
       commands.projectServiceAccounts(p),
-      'array',
-      LIST_KEYS.projectServiceAccounts,
+      SPECS.projectServiceAccounts,
     );
-  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), 'object');
+  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), SPECS.project);
 
   /** Projects whose service-account list might hold this email. */
   function candidateProjects(email: string): string[] {
@@ -285,7 +384,7 @@ export function factsFromFiles(input: BundleInput): Facts {
 
   function serviceAccount(email: string): Fact<ServiceAccount> {
     const describePath = paths.serviceAccount(email);
-    const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), 'object');
+    const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), SPECS.serviceAccount);
     if (describe.status === 'present' || describe.status === 'absent') return describe;
     // gcloud describes accounts as projects/-/…, where a missing account answers 403: a describe error proves
     // nothing, and the project's list decides (BUNDLE.md: missing from a collected list = known absent).
@@ -330,9 +429,15 @@ export function factsFromFiles(input: BundleInput): Facts {
     const entry = files.get(path);
     if (entry) {
       if ('error' in entry) return factError(path, entry.error);
-      return isE2eResult(entry.json)
-        ? present(entry.json, path)
-        : factError(path, 'expected {"subject", "steps": [{"step", "ok", "ms"}, …], "at"} (written by --e2e)');
+      const problem = isRecord(entry.json)
+        ? problemOf(e2eResultSchema, entry.json)
+        : `must be object (found ${jsonType(entry.json)})`;
+      return problem === undefined
+        ? present(entry.json as E2eResult, path)
+        : factError(
+            path,
+            `${problem}: expected {"subject", "steps": [{"step", "ok", "ms"}, …], "at"} (written by --e2e)`,
+          );
     }
     const error = errors[path];
     if (error !== undefined) return factError(path, error);
@@ -342,29 +447,19 @@ export function factsFromFiles(input: BundleInput): Facts {
   return {
     now: new Date(manifest.collectedAt),
     clusterRef,
-    cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), 'object'),
+    cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), SPECS.cluster),
     project,
-    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), 'object'),
+    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), SPECS.policy),
     projectServices: (p) =>
-      fileFact<readonly ServiceState[]>(
-        paths.projectServices(p),
-        commands.projectServices(p),
-        'array',
-        LIST_KEYS.projectServices,
-      ),
+      fileFact<readonly ServiceState[]>(paths.projectServices(p), commands.projectServices(p), SPECS.projectServices),
     projectServiceAccounts,
     projectClusters: (p) =>
-      fileFact<readonly GkeCluster[]>(
-        paths.projectClusters(p),
-        commands.projectClusters(p),
-        'array',
-        LIST_KEYS.projectClusters,
-      ),
+      fileFact<readonly GkeCluster[]>(paths.projectClusters(p), commands.projectClusters(p), SPECS.projectClusters),
     serviceAccount,
     serviceAccountPolicy: (email) =>
       ofServiceAccount(
         email,
-        fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), 'object'),
+        fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), SPECS.policy),
       ),
     serviceAccountKeys: (email) =>
       ofServiceAccount(
@@ -372,11 +467,10 @@ export function factsFromFiles(input: BundleInput): Facts {
         fileFact<readonly ServiceAccountKey[]>(
           paths.serviceAccountKeys(email),
           commands.serviceAccountKeys(email),
-          'array',
-          LIST_KEYS.serviceAccountKeys,
+          SPECS.serviceAccountKeys,
         ),
       ),
-    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), 'object'),
+    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), SPECS.customRole),
     resourcePolicy: (resource) => {
       const found = resourceIndex.get(resource);
       if (found) return found.policy;
@@ -396,13 +490,4 @@ export function factsFromFiles(input: BundleInput): Facts {
     probes,
     notes,
   };
-}
-
-const E2E_STEPS = new Set(['token-request', 'sts-exchange', 'generate-access-token']);
-
-function isE2eResult(value: unknown): value is E2eResult {
-  if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.steps)) return false;
-  return value.steps.every(
-    (s) => isRecord(s) && typeof s.step === 'string' && E2E_STEPS.has(s.step) && typeof s.ok === 'boolean',
-  );
 }

@@ -13,7 +13,7 @@
 
 import { WORKLOAD_KINDS } from '../../engine/ownership.js';
 import type { FactName } from '../../checks/define.js';
-import { factsFromFiles } from '../bundle/facts.js';
+import { answerProblem, factsFromFiles } from '../bundle/facts.js';
 import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js';
 import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
@@ -156,9 +156,16 @@ class BundleBuilder {
   }
 
   record(path: string, outcome: CallOutcome<unknown>, wrap: (value: unknown) => unknown = (v) => v): void {
-    if (outcome.ok) this.files.set(path, { json: wrap(outcome.value) });
+    if (outcome.ok) this.setFile(path, wrap(outcome.value));
     else if (outcome.kind === 'absent') this.absent.add(path);
     else this.errors[path] = outcome.message;
+  }
+
+  /** An answer as a file, once it validates; else an error entry naming the field (the fact is unknown). */
+  setFile(path: string, json: unknown): void {
+    const problem = answerProblem(path, json);
+    if (problem === undefined) this.files.set(path, { json });
+    else this.errors[path] = `unexpected answer from the API: ${problem}`;
   }
 
   /** Settle everything started so far (fetches may start more fetches). */
@@ -344,7 +351,7 @@ export async function collectLive(
       calls.push(
         google.serviceAccounts(project, gsas.length).then(async (o) => {
           if (o.ok) {
-            b.files.set(paths.projectServiceAccounts(project), { json: o.value });
+            b.setFile(paths.projectServiceAccounts(project), o.value);
             return;
           }
           if (o.kind !== 'truncated') b.record(paths.projectServiceAccounts(project), o);
@@ -368,7 +375,7 @@ export async function collectLive(
           .fetch(path, () => google.bucketPolicy(bucket))
           .then((o) => {
             // The file names the resource, so the reader can index it; only a readable policy becomes a file.
-            if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
+            if (o.ok) b.setFile(path, { resource: on, policy: o.value });
             else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
           }),
       );
