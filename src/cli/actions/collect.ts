@@ -14,7 +14,7 @@ import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import { validateAccessFlags } from '../options.js';
-import { warn } from '../output.js';
+import { safeLine, warn } from '../output.js';
 
 export interface CollectCommandOptions extends LiveRequestOptions {
   out?: string;
@@ -48,7 +48,7 @@ export function liveHooks(io: Io, options: { debug?: boolean; quiet?: boolean })
   if (options.debug) {
     hooks.onTrace = (e: TraceEvent) => {
       const retry = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
-      io.stderr.write(`wi-doctor: http ${e.method} ${e.url} → ${e.status} ${e.ms} ms${retry}\n`);
+      io.stderr.write(`wi-doctor: ${safeLine(`http ${e.method} ${e.url} → ${e.status} ${e.ms} ms${retry}`)}\n`);
     };
   }
   return hooks;
@@ -86,7 +86,7 @@ export async function runCollectCommand(options: CollectCommandOptions, io: Io):
   for (const [path, message] of errors) warn(io, `${path}: ${message}`);
   const absent = input.manifest.absent?.length ?? 0;
   io.stderr.write(
-    `wi-doctor: wrote ${options.out}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
+    `wi-doctor: wrote ${safeLine(options.out)}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
   );
   return 0;
 }

@@ -3,14 +3,18 @@
 import { Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { choice, list } from '../options.js';
+import { choice, list, nonEmptyPath } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
   const check = program
     .command('check')
     .description('Diagnose Workload Identity for Kubernetes service accounts, workloads or pods.')
-    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read')
+    .option(
+      '--from <dir>',
+      'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read',
+      nonEmptyPath,
+    )
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
     .option('--pod <ns/name>', 'a pod (repeatable)', list)
