@@ -59,16 +59,15 @@ function sanitizeValue(value: unknown): unknown {
     }
     return copy ?? value;
   }
-  let copy: Record<string, unknown> | undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const clean = sanitizeValue(item);
+  const entries = Object.entries(value);
+  let changed = false;
+  const clean = entries.map(([key, item]): [string, unknown] => {
+    const cleanItem = sanitizeValue(item);
     const cleanKey = sanitize(key);
-    if (clean !== item || cleanKey !== key) {
-      copy ??= { ...(value as Record<string, unknown>) };
-      if (cleanKey !== key) delete copy[key];
-      copy[cleanKey] = clean;
-    }
-  }
+    if (cleanItem !== item || cleanKey !== key) changed = true;
+    return [cleanKey, cleanItem];
+  });
+  const copy = changed ? Object.fromEntries(clean) : undefined;
   return copy ?? value;
 }
 

@@ -71,5 +71,8 @@ export function statusOf(report: Report | undefined, check: string, subject: str
   return report?.results.find((r) => r.check === check && r.subject === subject)?.status;
 }
 
-/** Bytes a terminal acts on: C0 controls other than newline and tab, DEL, C1 controls, bidi and invisible formatting. */
-export const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/u;
+/**
+ * Characters a terminal acts on or hides: C0 and C1 controls (but newline), DEL, bidi controls and other
+ * invisible formatting (Unicode Cf), line and paragraph separators.
+ */
+export const CONTROL = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
