@@ -69,7 +69,7 @@ export interface BundleInput {
  * What a file of the bundle must hold: one object of a schema, or a list of them (gcloud prints a bare array;
  * the REST API wraps it, `{"accounts": […], "nextPageToken": …}`, and omits it when empty).
  */
-interface FileSpec {
+export interface FileSpec {
   shape: 'object' | 'array';
   schema: Schema;
   listKey?: string;
@@ -88,7 +88,7 @@ const SPECS = {
 } as const satisfies Record<string, FileSpec>;
 
 /** The spec of each file role read through `fileFact`. */
-const SPEC_OF_ROLE: Partial<Record<string, FileSpec>> = {
+export const SPEC_OF_ROLE: Partial<Record<string, FileSpec>> = {
   cluster: SPECS.cluster,
   project: SPECS.project,
   projectPolicy: SPECS.policy,

@@ -3,6 +3,8 @@
 // Retry-After), and the counts the report and the benchmark print. Transports (gaxios, the Kubernetes
 // client's agent) throw HttpFailure for an HTTP error; anything else thrown is a network error.
 
+import { redactSecrets } from '../../model/redact.js';
+
 /** An HTTP answer that is not 2xx, with what the API said. */
 export class HttpFailure extends Error {
   constructor(
@@ -148,7 +150,8 @@ export function describeFailure(status: number, body: unknown, permission: strin
     code = body.error;
     if (typeof body.error_description === 'string') message = body.error_description;
   } else if (typeof body === 'string') {
-    message = body.trim().slice(0, 300);
+    // Redacted before it is cut: a cut through a token or key would leave a piece no pattern recognises.
+    message = redactSecrets(body.trim()).slice(0, 300);
   }
   const needs = status === 403 && permission !== undefined ? ` (needs ${permission})` : '';
   return `${status} ${code}${message ? `: ${message}` : ''}${needs}`;

@@ -32,7 +32,7 @@ import type { TokenChainApi } from './e2e.js';
 import { collectE2e } from './e2e.js';
 import type { GoogleApi } from './google.js';
 import type { KubeApi } from './kube.js';
-import { scrubK8sFile } from './scrub.js';
+import { allowlistedFile, allowlistedK8sFile } from './scrub.js';
 
 export interface CollectRequest {
   /** Facts the selected checks read (their `requires`, merged). */
@@ -161,10 +161,14 @@ class BundleBuilder {
     else this.errors[path] = outcome.message;
   }
 
-  /** An answer as a file, once it validates; else an error entry naming the field (the fact is unknown). */
+  /**
+   * An answer as a file: reduced to the fields the checks read (no secret kept), then validated; one that does
+   * not validate becomes an error entry naming the field (the fact is unknown).
+   */
   setFile(path: string, json: unknown): void {
-    const problem = answerProblem(path, json);
-    if (problem === undefined) this.files.set(path, { json });
+    const kept = allowlistedFile(path, json);
+    const problem = answerProblem(path, kept);
+    if (problem === undefined) this.files.set(path, { json: kept });
     else this.errors[path] = `unexpected answer from the API: ${problem}`;
   }
 
@@ -253,11 +257,12 @@ export async function collectLive(
     ...kinds.map(async (kind) => {
       const outcome = await kube.list(kind);
       if (outcome.ok) {
-        scrubK8sFile(outcome.value);
-        b.files.set(`k8s/${kind}.json`, { json: outcome.value });
+        // Only the fields the checks read, and no secret, ever reach the facts or the bundle.
+        const list = allowlistedK8sFile(outcome.value);
+        b.files.set(`k8s/${kind}.json`, { json: list });
         b.k8sKinds.push(kind);
         if (kind === 'serviceaccounts') {
-          const named = gsasOfKsaList(outcome.value, request.targets);
+          const named = gsasOfKsaList(list, request.targets);
           if (named !== undefined) {
             gsaReads = projectDescribe.then((o) => readGsas(named, numberOf(o)));
             // Awaited in phase 2; until then a (programming) error must not count as unhandled.
@@ -446,7 +451,7 @@ export async function collectLive(
     const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);
     for (const result of await collectE2e(sources.tokenChain, subjects, cluster, sources.now)) {
       const [namespace = '', ksa = ''] = result.subject.split('/');
-      b.files.set(paths.e2e(namespace, ksa), { json: result });
+      b.files.set(paths.e2e(namespace, ksa), { json: allowlistedFile(paths.e2e(namespace, ksa), result) });
     }
   }
 

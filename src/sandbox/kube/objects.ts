@@ -113,6 +113,8 @@ export function templateFor(spec: PodSpecLite & { name?: string }, appLabel: str
           name: 'app',
           image: 'us-docker.pkg.dev/sandbox/apps/app:1.0',
           ...(spec.env ? { env: Object.entries(spec.env).map(([name, value]) => ({ name, value })) } : {}),
+          ...(spec.command ? { command: [...spec.command] } : {}),
+          ...(spec.args ? { args: [...spec.args] } : {}),
         },
       ],
     },
