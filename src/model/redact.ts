@@ -27,14 +27,15 @@ const RULES: readonly Rule[] = [
     ),
     replace: () => '-----BEGIN PRIVATE KEY-----…[redacted]',
   },
-  // Service-account key JSON: the key and its id, whatever they hold, closed or cut.
+  // Service-account key JSON: the key and its id, whatever they hold, closed or cut; also when the JSON sits
+  // inside another JSON string (quotes escaped as \"), where the value runs to the end of that string.
   {
-    pattern: /("private_key(?:_id)?"\s*:\s*")((?:[^"\\]|\\.)*)("?)/g,
+    pattern: /(\\?"private_key(?:_id)?\\?"\s*:\s*\\?")((?:[^"\\]|\\.)*)("?)/g,
     replace: (_m, open: string, value: string, close: string) => `${open}${value === '' ? '' : '…[redacted]'}${close}`,
   },
   // A DER private key (or any long DER structure) in base64 without its BEGIN line: "MII" is a SEQUENCE with
-  // a two-byte length, what every RSA and PKCS#8 key body starts with.
-  { pattern: /\bMII[A-Za-z0-9+/]{60,}={0,2}/g, replace: (m) => marker(m, 3) },
+  // a two-byte length, what every RSA and PKCS#8 key body starts with. Not anchored: a value may glue text to it.
+  { pattern: /MII[A-Za-z0-9+/]{60,}={0,2}/g, replace: (m) => marker(m, 3) },
   // JWTs, and pieces of them: a base64url JSON header (`eyJ`) with or without its claims and signature.
   { pattern: /\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g, replace: (m) => marker(m, 6) },
   // Google OAuth access tokens.

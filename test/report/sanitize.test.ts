@@ -80,3 +80,16 @@ describe('redactSecrets', () => {
     expect(redactSecrets(text)).toBe(text);
   });
 });
+
+describe('redactSecrets on key JSON inside a JSON string', () => {
+  it('redacts the key when the JSON was itself quoted (a value in a report)', () => {
+    const keyJson = JSON.stringify({
+      private_key_id: 'quotedkeyid123',
+      private_key: 'xMIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDxyzxyzxyz',
+    });
+    const report = JSON.stringify({ actual: keyJson });
+    const out = redactSecrets(report);
+    expect(out).not.toContain('quotedkeyid123');
+    expect(out).not.toContain('BAQEFAASCBKgwggSk');
+  });
+});

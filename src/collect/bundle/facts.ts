@@ -142,9 +142,15 @@ export function answerProblem(path: string, json: unknown): string | undefined {
   return spec === undefined ? undefined : contentProblem(spec, json);
 }
 
-/** Why a probe report is no report, or the results of it that do not validate (skipped, with a note each). */
-function cleanProbeReport(source: string, json: unknown, notes: string[]): unknown {
-  if (!isRecord(json) || !Array.isArray(json.results)) return json;
+/**
+ * A probe report with only the results that validate (the others skipped, with a note each); undefined (and a
+ * note) when the file is no report at all.
+ */
+function cleanProbeReport(source: string, json: unknown, notes: string[]): Record<string, unknown> | undefined {
+  if (!isRecord(json) || json.format !== 'wi-doctor-report/1' || !Array.isArray(json.results)) {
+    notes.push(`${source}: not a wi-doctor probe report (format wi-doctor-report/1); ignored`);
+    return undefined;
+  }
   const results: unknown[] = [];
   for (const [i, result] of json.results.entries()) {
     const problem = problemOf(probeResultSchema, result, `results[${i}]`);
@@ -325,9 +331,11 @@ export function factsFromFiles(input: BundleInput): Facts {
         else if (typeof entry.json === 'string') tokens.push(decodeTokenText(path, entry.json));
         else tokens.push({ source: path, error: 'expected the raw token text' });
         break;
-      case 'probe':
-        if (!('error' in entry)) probes.push({ source: path, report: cleanProbeReport(path, entry.json, notes) });
+      case 'probe': {
+        const report = 'error' in entry ? undefined : cleanProbeReport(path, entry.json, notes);
+        if (report !== undefined) probes.push({ source: path, report });
         break;
+      }
       case 'e2e':
         e2eFiles.set(role.subject, path);
         break;
