@@ -224,10 +224,8 @@ function mutateJson(root: Value, path: readonly number[], action: FieldAction): 
     else copy[key as number] = next;
     return copy;
   }
-  const copy = { ...root };
-  if (next === undefined) delete copy[key as string];
-  else copy[key as string] = next;
-  return copy;
+  const entries = Object.entries(root).filter(([k]) => k !== key || next !== undefined);
+  return Object.fromEntries(entries.map(([k, v]) => [k, k === key ? (next ?? null) : v]));
 }
 
 /** A file's bytes, or none when it is a link to nothing. */
