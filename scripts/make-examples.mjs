@@ -264,6 +264,63 @@ function annotateManagedFields(ksa, key, time) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Admin Activity audit log entries, shaped as `gcloud logging read … --format=json` prints them (docs/logs.md):
+// who changed what broke an example, for the who-changed-it evidence of `check`.
+
+const GCLOUD_AGENT = (command) => `google-cloud-sdk gcloud/528.0.0 command/gcloud.${command}`;
+const TERRAFORM_AGENT = 'Terraform/1.9.8 (+https://www.terraform.io) terraform-provider-google/6.12.0';
+
+function adminActivity({ method, email, uniqueId, principal, ip, agent, time, deltas, seed }) {
+  const resourceName = `projects/-/serviceAccounts/${uniqueId}`;
+  return {
+    insertId: hex(`activity:${seed}`, 12),
+    logName: `projects/${PROJECT}/logs/cloudaudit.googleapis.com%2Factivity`,
+    protoPayload: {
+      '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
+      authenticationInfo: { principalEmail: principal },
+      methodName: method,
+      requestMetadata: { callerIp: ip, callerSuppliedUserAgent: `${agent},gzip(gfe)` },
+      resourceName,
+      serviceName: 'iam.googleapis.com',
+      status: {},
+      ...(deltas
+        ? {
+            serviceData: {
+              '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+              policyDelta: { bindingDeltas: deltas },
+            },
+          }
+        : {}),
+    },
+    receiveTimestamp: time.replace('Z', '123Z'),
+    resource: {
+      labels: { email_id: email, project_id: PROJECT, unique_id: uniqueId },
+      type: 'service_account',
+    },
+    severity: 'NOTICE',
+    timestamp: time,
+  };
+}
+
+/** The Admin Activity file of a bundle, with the query that read it (bundle.json logQueries). */
+function setAdminActivity(b, entries, emails, uniqueIds) {
+  b.set('gcp/logs/admin-activity.json', entries);
+  b.manifest.logQueries = [
+    ...(b.manifest.logQueries ?? []),
+    {
+      file: 'gcp/logs/admin-activity.json',
+      filter: `logName="projects/${PROJECT}/logs/cloudaudit.googleapis.com%2Factivity"`,
+      resourceNames: [`projects/${PROJECT}`],
+      since: '2025-10-24T17:00:00.000Z',
+      until: '2026-11-28T17:00:00.000Z',
+      complete: true,
+      serviceAccounts: emails,
+    },
+  ];
+  void uniqueIds;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // More teams for the multi-team world: clones of shop/cart (namespace, KSA, Deployment, ReplicaSet, Pod).
 
 function nodeIp(b, nodeName) {
@@ -407,6 +464,27 @@ const EXAMPLES = [
     targets: { all: true },
     patch(b) {
       b.set(saPolicyPath(CART_GSA), { etag: 'BwYmB0c1Pq8=', version: 1 });
+      // Who did it: the removal is on record in the Admin Activity log (always on).
+      setAdminActivity(
+        b,
+        [
+          adminActivity({
+            method: 'google.iam.admin.v1.SetIAMPolicy',
+            email: CART_GSA,
+            uniqueId: CART_GSA_OLD_UID,
+            principal: 'alice@acme.example',
+            ip: '203.0.113.24',
+            agent: GCLOUD_AGENT('iam.service-accounts.remove-iam-policy-binding'),
+            time: '2026-11-27T14:02:11.538Z',
+            deltas: [
+              { action: 'REMOVE', member: legacyMember('shop', 'cart'), role: 'roles/iam.workloadIdentityUser' },
+            ],
+            seed: 'missing-binding',
+          }),
+        ],
+        [CART_GSA],
+        [CART_GSA_OLD_UID],
+      );
     },
     verdicts: [
       { subject: CART, rootCause: 'wi-binding' },
@@ -547,6 +625,23 @@ const EXAMPLES = [
       });
       b.edit(saPath(CART_GSA), sortKeys);
       b.edit(`gcp/projects/${PROJECT}.service-accounts.json`, (list) => list.map(sortKeys));
+      setAdminActivity(
+        b,
+        [
+          adminActivity({
+            method: 'google.iam.admin.v1.DisableServiceAccount',
+            email: CART_GSA,
+            uniqueId: CART_GSA_OLD_UID,
+            principal: 'terraform@acme-admin.iam.gserviceaccount.com',
+            ip: '198.51.100.7',
+            agent: TERRAFORM_AGENT,
+            time: '2026-11-28T09:41:53.004Z',
+            seed: 'gsa-disabled',
+          }),
+        ],
+        [CART_GSA],
+        [CART_GSA_OLD_UID],
+      );
     },
     verdicts: [
       { subject: CART, rootCause: 'gsa-enabled' },
@@ -789,7 +884,7 @@ const EXAMPLES = [
     verdicts: [{ subject: 'shop/deployment/cart', rootCause: 'pod-service-account' }],
     results: [
       { check: 'pod-service-account', subject: 'shop/deployment/cart', status: 'fail', cause: 'default' },
-      { check: 'ksa-annotation', subject: 'shop/deployment/cart', status: 'fail' },
+      { check: 'ksa-annotation', subject: 'shop/deployment/cart', status: 'unknown' },
     ],
   },
   {
@@ -995,6 +1090,84 @@ const EXAMPLES = [
     results: [{ check: 'cross-project-impersonation', subject: CART, status: 'fail', cause: 'serviceAccountUser' }],
   },
   {
+    name: 'audit-findings',
+    failureMode: 'audit',
+    description:
+      'Workload Identity works for every team, but least privilege does not: cart@acme-shop holds roles/editor and ' +
+      'roles/storage.admin on acme-shop and has an active user-managed key; the default KSA of namespace batch is ' +
+      'annotated with it (so cart@acme-shop serves two namespaces); its policy still names checkout/orders, long ' +
+      'gone; shop/api holds roles/iam.workloadIdentityUser on the whole project; every KSA of namespace shop may ' +
+      'read bucket acme-shop-assets; batch-pool runs as the Compute Engine default account, which holds Editor.',
+    targets: { all: true },
+    patch(b) {
+      b.edit(`gcp/projects/${PROJECT}.iam-policy.json`, (p) => {
+        p.bindings.push(
+          { members: [`serviceAccount:${CART_GSA}`], role: 'roles/editor' },
+          { members: [`serviceAccount:${CART_GSA}`], role: 'roles/storage.admin' },
+          { members: [legacyMember('shop', 'api')], role: 'roles/iam.workloadIdentityUser' },
+        );
+        p.bindings.sort((x, y) => x.role.localeCompare(y.role));
+        p.etag = 'BwYmF4kQ8vE=';
+      });
+      b.set(saKeysPath(CART_GSA), [
+        {
+          keyAlgorithm: 'KEY_ALG_RSA_2048',
+          keyOrigin: 'GOOGLE_PROVIDED',
+          keyType: 'USER_MANAGED',
+          name: `projects/${PROJECT}/serviceAccounts/${CART_GSA}/keys/${hex('audit-findings:key', 40)}`,
+          validAfterTime: '2026-03-02T11:20:45Z',
+          validBeforeTime: '9999-12-31T23:59:59Z',
+        },
+      ]);
+      b.edit(saPolicyPath(CART_GSA), (p) => {
+        p.bindings[0].members.push(legacyMember('batch', 'default'), legacyMember('checkout', 'orders'));
+        p.etag = 'BwYmF5mR9wA=';
+      });
+      addNamespace(b, 'batch', '2026-10-02T08:00:00Z');
+      b.k8s('serviceaccounts', 'batch', 'default', (ksa) => {
+        ksa.metadata.annotations = { [WI_ANNOTATION]: CART_GSA };
+        annotateManagedFields(ksa, WI_ANNOTATION, '2026-10-02T08:03:19Z');
+      });
+      b.edit('gcp/resources/acme-shop-assets.json', (r) => {
+        r.policy.bindings.push({
+          members: [
+            'principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-shop.svc.id.goog/namespace/shop',
+          ],
+          role: 'roles/storage.objectViewer',
+        });
+      });
+      b.editNodePool('batch-pool', (pool) => {
+        pool.config.serviceAccount = 'default';
+      });
+    },
+    verdicts: [
+      { subject: API, rootCause: null },
+      { subject: CART, rootCause: null },
+    ],
+    results: [
+      // Every KSA of shop may read the bucket (principal-set-grants), cart included, although it impersonates.
+      { check: 'ksa-annotation', subject: CART, status: 'warn', cause: 'unintended impersonation' },
+    ],
+    audit: {
+      results: [
+        { check: 'primitive-roles', subject: CART_GSA, status: 'fail' },
+        { check: 'project-level-impersonation', subject: PROJECT_SUBJECT, status: 'fail' },
+        { check: 'broad-project-roles', subject: CART_GSA, status: 'warn' },
+        { check: 'gsa-user-managed-keys', subject: CART_GSA, status: 'fail' },
+        { check: 'default-ksa-annotated', subject: CLUSTER, status: 'fail' },
+        { check: 'gsa-shared', subject: CART_GSA, status: 'warn' },
+        { check: 'identity-sameness', subject: CLUSTER, status: 'pass' },
+        { check: 'principal-set-grants', subject: CLUSTER, status: 'warn' },
+        { check: 'orphan-bindings', subject: CART_GSA, status: 'warn' },
+        { check: 'admin-read-audit-logs', subject: PROJECT_SUBJECT, status: 'pass' },
+        { check: 'unused-gsa', subject: CART_GSA, status: 'pass' },
+        { check: 'node-default-sa', subject: BATCH_POOL, status: 'fail' },
+        { check: 'node-default-sa', subject: DEFAULT_POOL, status: 'pass' },
+        { check: 'zonal-cluster', subject: CLUSTER, status: 'pass' },
+      ],
+    },
+  },
+  {
     name: 'multi-team',
     description:
       'Four teams on cluster prod. payments/ledger and payments/fraud-scorer run on batch-pool, which is on ' +
@@ -1136,6 +1309,19 @@ const HEALTHY_EXPECTED = {
     { check: 'network-policy-metadata', subject: CART, status: 'pass' },
     { check: 'pods-restarted-after-change', subject: CART, status: 'pass' },
   ],
+  // `wi-doctor audit --from examples/healthy`: least privilege holds (basic roles of accounts no KSA uses are no
+  // finding); test/audit/examples.test.ts asserts these and that nothing else fails or warns.
+  audit: {
+    results: [
+      { check: 'primitive-roles', subject: CART_GSA, status: 'pass' },
+      { check: 'project-level-impersonation', subject: PROJECT_SUBJECT, status: 'pass' },
+      { check: 'gsa-user-managed-keys', subject: CART_GSA, status: 'pass' },
+      { check: 'default-ksa-annotated', subject: CLUSTER, status: 'pass' },
+      { check: 'admin-read-audit-logs', subject: PROJECT_SUBJECT, status: 'pass' },
+      { check: 'node-default-sa', subject: BATCH_POOL, status: 'pass' },
+      { check: 'zonal-cluster', subject: CLUSTER, status: 'pass' },
+    ],
+  },
 };
 
 function expectedOf(example) {
@@ -1148,6 +1334,7 @@ function expectedOf(example) {
     verdicts: rest.verdicts ?? [],
     results: rest.results ?? [],
     ...(rest.allowOther ? { allowOther: rest.allowOther } : {}),
+    ...(rest.audit ? { audit: rest.audit } : {}),
   };
 }
 
@@ -1184,7 +1371,10 @@ function writeReadme() {
     (e) =>
       `| [\`${e.name}\`](${e.name}/) | ${e.failureMode ?? (e.name === 'healthy' ? '—' : 'several')} | ${rootCausesOf(e)} | ${e.description.replace(/\|/g, '\\|')} |`,
   );
-  const commands = [{ name: 'healthy', ...HEALTHY_EXPECTED }, ...EXAMPLES].map((e) => `${commandOf(e)}`);
+  const commands = [{ name: 'healthy', ...HEALTHY_EXPECTED }, ...EXAMPLES].flatMap((e) => [
+    commandOf(e),
+    ...(e.audit ? [`npx wi-doctor audit --from examples/${e.name}`] : []),
+  ]);
   const text = `# Example bundles
 
 Each folder is an evidence bundle (see [docs/bundle.md](../docs/bundle.md)): the JSON that \`gcloud … --format=json\`

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 process.env.METADATA_SERVER_DETECTION = 'none';
 const config = JSON.parse(process.argv[2] ?? '{}');
 const root = new URL('../../dist/', import.meta.url);
-const { CHECKS } = await import(new URL('checks/index.js', root).href);
+const { DIAGNOSE_CHECKS: CHECKS } = await import(new URL('checks/index.js', root).href);
 const { selectChecks, diagnose } = await import(new URL('engine/diagnose.js', root).href);
 const { collectLiveInput, requiredFacts } = await import(new URL('collect/live/live.js', root).href);
 const { factsFromFiles } = await import(new URL('collect/bundle/facts.js', root).href);

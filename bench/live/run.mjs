@@ -36,7 +36,7 @@ deadline.unref();
 
 const dist = new URL('../../dist/', import.meta.url);
 const { startSandbox } = await import(new URL('sandbox/index.js', dist).href);
-const { CHECKS } = await import(new URL('checks/index.js', dist).href);
+const { DIAGNOSE_CHECKS: CHECKS } = await import(new URL('checks/index.js', dist).href);
 const { selectChecks } = await import(new URL('engine/diagnose.js', dist).href);
 const { requiredFacts } = await import(new URL('collect/live/live.js', dist).href);
 const { kindsFor } = await import(new URL('collect/live/collect.js', dist).href);

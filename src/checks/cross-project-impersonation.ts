@@ -11,7 +11,7 @@ import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
 import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
 import { GET_ACCESS_TOKEN, TOKEN_CREATOR, memberForm, serviceAccountResource } from './lib/gsa.js';
-import { formatNearMiss, rankNearMisses, roleHas } from './lib/near-miss.js';
+import { describeLikely, formatNearMiss, likelyCause, rankNearMisses, roleHas } from './lib/near-miss.js';
 import { subjectPrincipal } from './lib/subject-principal.js';
 
 const ACT_AS = 'iam.serviceAccounts.actAs';
@@ -137,11 +137,26 @@ export default defineCheck({
           ...evaluation.unreadable.map((u) => `policy of \`${u.resource}\` not readable: ${u.message}`),
           ...evaluation.unresolvedRoles.map((r) => `role \`${r.role}\` on \`${r.resource}\` not resolved: ${r.reason}`),
         ];
+        const misses = rankNearMisses({
+          permission: GET_ACCESS_TOKEN,
+          principal: who.principal,
+          policies: chain,
+          roles,
+          evaluation,
+        });
+        const likely = likelyCause(misses, evaluation.unreadable);
         return {
           status: 'unknown',
-          cause: `whether ${who.label} may mint tokens for \`${email}\` is unknown: ${blockers[0] ?? 'the policies could not be evaluated'}`,
-          evidence: { expected, actual: 'not evaluated', notes: blockers },
+          cause:
+            `whether ${who.label} may mint tokens for \`${email}\` is unknown: ${blockers[0] ?? 'the policies could not be evaluated'}` +
+            (likely !== undefined ? describeLikely(likely) : ''),
+          evidence: {
+            expected,
+            actual: 'not evaluated',
+            notes: [...blockers, ...misses.slice(0, 8).map(formatNearMiss)],
+          },
           missing: [
+            ...(likely !== undefined ? [`settle the most likely cause: ${likely.settle}`] : []),
             ...evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
             ...evaluation.unresolvedRoles.map((r) => roleCollectHint(r.role)),
           ],

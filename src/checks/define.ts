@@ -22,6 +22,7 @@ export type FactName =
   | 'resourcePolicies'
   | 'ancestorPolicies'
   | 'logEntries'
+  | 'serviceAccountActivity'
   | 'tokens'
   | 'k8s:namespaces'
   | 'k8s:serviceaccounts'
@@ -45,6 +46,8 @@ export interface CheckOptions {
   impersonate: string | undefined;
   /** `--e2e` was given. */
   e2e: boolean;
+  /** `audit --unused-days`: how long a Workload Identity GSA may go without minting a token (default 90). */
+  unusedDays?: number;
 }
 
 export interface CheckContext<T extends Target = Target> {
@@ -77,7 +80,10 @@ export interface CheckDefinition<S extends Scope = Scope> {
   failureTitle: string;
   group: 'diagnose' | 'probe' | 'audit';
   scope: S;
-  /** Position in the chain pod → KSA → GSA → token: the verdict's root cause is the first failure in this order. */
+  /**
+   * Where a pod's token request meets this link (pod network → metadata server → KSA → GSA → token): the verdict's
+   * root cause is the first failure in this order, the one that explains what the pod sees.
+   */
   chainOrder: number;
   requires: readonly FactName[];
   /**
@@ -85,6 +91,11 @@ export interface CheckDefinition<S extends Scope = Scope> {
    * Credentials API, for one, matters only where a GSA is impersonated: direct binding gets its token from STS.
    */
   relevantTo?: (subject: Subject) => boolean;
+  /**
+   * Audit checks of scope `gsa` run on the GSAs that KSAs of the cluster are annotated with. With this flag they also
+   * run on GSAs whose policy only names KSAs of the cluster's pool (no annotation points at them any more).
+   */
+  includeBoundOnlyGsas?: boolean;
   run(ctx: CheckContext<TargetOf<S>>): CheckOutcome;
 }
 

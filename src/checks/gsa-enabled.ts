@@ -1,5 +1,7 @@
 // A disabled GSA rejects its existing tokens and every new token request (FACTS §1, §5.7). The API omits
-// `disabled` when false, so a missing field means enabled.
+// `disabled` when false, so a missing field means enabled. In the chain it comes after wi-binding: IAM checks the
+// caller's permission on the account before its state, so a disabled account without a binding answers the
+// binding's 403 first.
 
 import { noAnnotationOutcome } from './lib/subject-principal.js';
 import { need } from '../model/facts.js';
@@ -12,7 +14,7 @@ export default defineCheck({
   failureTitle: 'The annotated Google service account is disabled',
   group: 'diagnose',
   scope: 'subject',
-  chainOrder: 90,
+  chainOrder: 102,
   requires: ['serviceAccount', 'projectServiceAccounts'],
   run({ facts, target }) {
     const subject = target.subject;

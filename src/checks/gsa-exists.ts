@@ -156,6 +156,48 @@ function absentOutcome(facts: Facts, subject: Subject, email: string, message: s
   };
 }
 
+/**
+ * Describe answered 403 and the project's list could not prove absence. What was read still speaks: a
+ * `deleted:serviceAccount:EMAIL?uid=N` member says the account was deleted, an account a few typos away says the
+ * annotation is misspelled. Either is the most likely cause; the project's account list settles it.
+ */
+function unreadableOutcome(facts: Facts, email: string, message: string, location: string): CheckOutcome {
+  const project = projectOfServiceAccount(facts, email);
+  const deleted = deletedMembersOf(collectedPolicies(facts), email);
+  const [gone] = deleted;
+  const [closest] = similarAccounts(facts, email, project);
+  const likely =
+    gone !== undefined
+      ? `it was deleted: \`${gone.member}\` remains in \`${gone.resource}\``
+      : closest !== undefined
+        ? `the annotation is misspelled: \`${closest}\` exists`
+        : undefined;
+  const settle =
+    project !== undefined
+      ? `gcloud iam service-accounts list --project ${project} --format=json`
+      : `gcloud iam service-accounts describe ${email} --format=json`;
+  return {
+    status: 'unknown',
+    cause:
+      `GSA \`${email}\` is missing or not readable: on \`projects/-/…\` IAM answers 403 for both, so the ` +
+      `describe alone cannot tell` +
+      (likely !== undefined ? `; most likely cause, in what was read: ${likely}; settle it with \`${settle}\`` : ''),
+    evidence: {
+      expected: `service account \`${email}\` exists`,
+      actual: message,
+      notes: [
+        ...deleted.map((d) => `hint of a deletion: ${describeDeleted(d)}`),
+        ...(closest !== undefined ? [`an account with a similar email exists: \`${closest}\``] : []),
+      ],
+    },
+    missing: [
+      ...(likely !== undefined ? [`settle the most likely cause: ${settle}`] : []),
+      project !== undefined ? serviceAccountListHint(project) : `gcloud iam service-accounts describe ${email}`,
+    ],
+    location,
+  };
+}
+
 export default defineCheck({
   id: 'gsa-exists',
   title: 'The annotated Google service account exists',
@@ -184,22 +226,7 @@ export default defineCheck({
     const location = serviceAccountResource(email);
     if (account.status === 'absent') return absentOutcome(facts, subject, email, account.message);
     if (account.status === 'error' && isPermissionDenied(account.message)) {
-      const project = projectOfServiceAccount(facts, email);
-      const deleted = deletedMembersOf(collectedPolicies(facts), email);
-      return {
-        status: 'unknown',
-        cause:
-          `GSA \`${email}\` is missing or not readable: on \`projects/-/…\` IAM answers 403 for both, so the ` +
-          `describe alone cannot tell`,
-        evidence: {
-          expected: `service account \`${email}\` exists`,
-          actual: account.message,
-          notes: deleted.map((d) => `hint of a deletion: ${describeDeleted(d)}`),
-        },
-        missing:
-          project !== undefined ? [serviceAccountListHint(project)] : [`gcloud iam service-accounts describe ${email}`],
-        location,
-      };
+      return unreadableOutcome(facts, email, account.message, location);
     }
     const sa = need(account);
     const deleted = deletedMembersOf(collectedPolicies(facts), email).filter((d) => d.uid !== sa.uniqueId);

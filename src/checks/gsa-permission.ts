@@ -18,7 +18,7 @@ import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
-import { formatNearMiss, rankNearMisses } from './lib/near-miss.js';
+import { describeLikely, formatNearMiss, likelyCause, rankNearMisses } from './lib/near-miss.js';
 import { subjectPrincipal } from './lib/subject-principal.js';
 
 const PROJECT_RESOURCE = /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?projects\/([^/]+)$/;
@@ -319,11 +319,37 @@ function judge(a: JudgeArgs): CheckOutcome {
       ...[...unreadable].map(([resource, message]) => `policy of \`${resource}\` not readable: ${message}`),
       ...[...unresolvedRoles].map(([role, reason]) => `role \`${role}\` bound to it not resolved: ${reason}`),
     ];
+    // What the readable policies show for the permissions left open: the nearest miss is the most likely cause.
+    const misses = unknownNeeds
+      .flatMap((r) => r.unknown)
+      .flatMap((permission) => {
+        const evaluation = a.evaluations.get(permission);
+        if (evaluation === undefined) return [];
+        return rankNearMisses({
+          permission,
+          principal: who.principal,
+          policies: scope.chain,
+          roles,
+          evaluation,
+          gsaProject: a.gsaProject,
+        });
+      })
+      .sort((x, y) => x.rank - y.rank);
+    const likely = likelyCause(
+      misses,
+      [...unreadable.keys()].map((resource) => ({ resource })),
+    );
     return {
       status: 'unknown',
-      cause: `whether ${who.label} holds what it needs on ${scope.label} is unknown: ${blockers[0] ?? 'a role bound to it could not be resolved'}`,
-      evidence: { expected, actual: 'not evaluated', notes: blockers },
-      missing: [...[...unreadable.keys()].map(policyCollectHint), ...[...unresolvedRoles.keys()].map(roleCollectHint)],
+      cause:
+        `whether ${who.label} holds what it needs on ${scope.label} is unknown: ${blockers[0] ?? 'a role bound to it could not be resolved'}` +
+        (likely !== undefined ? describeLikely(likely) : ''),
+      evidence: { expected, actual: 'not evaluated', notes: [...blockers, ...misses.slice(0, 8).map(formatNearMiss)] },
+      missing: [
+        ...(likely !== undefined ? [`settle the most likely cause: ${likely.settle}`] : []),
+        ...[...unreadable.keys()].map(policyCollectHint),
+        ...[...unresolvedRoles.keys()].map(roleCollectHint),
+      ],
     };
   }
 

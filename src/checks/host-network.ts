@@ -39,7 +39,7 @@ export default defineCheck({
   failureTitle: 'A pod uses the host network and gets the node’s identity',
   group: 'diagnose',
   scope: 'subject',
-  chainOrder: 110,
+  chainOrder: 12,
   requires: ['k8s:pods', 'k8s:replicasets', 'k8s:nodes', 'cluster', 'project'],
   run({ facts, target }): CheckOutcome {
     const { subject } = target;

@@ -51,7 +51,7 @@ export default defineCheck({
   failureTitle: 'The IAM Service Account Credentials API is not enabled in the cluster project',
   group: 'diagnose',
   scope: 'project',
-  chainOrder: 10,
+  chainOrder: 75,
   requires: ['projectServices'],
   // Direct binding exchanges the KSA token at STS and uses the federated token as is: no IAM Credentials call.
   relevantTo: (subject) => subject.model === 'impersonation',

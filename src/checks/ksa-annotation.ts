@@ -5,7 +5,6 @@
 import type { Subject } from '../engine/subject.js';
 import { need } from '../model/facts.js';
 import type { Facts } from '../model/facts.js';
-import { ksaMembers } from '../model/identifiers.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
 import type { FixPlan } from '../model/results.js';
@@ -16,6 +15,7 @@ import { policyCollectHint } from './lib/collect-hints.js';
 import { principalHasGrants } from './lib/grants.js';
 import type { GrantScan } from './lib/grants.js';
 import { gsaCandidatesFor, ksaResource } from './lib/gsa.js';
+import { noGrantSeenOutcome } from './lib/direct-binding.js';
 import { noPoolOutcome } from './lib/subject-principal.js';
 
 const annotate = (subject: Subject, value: string, why: string): FixPlan => ({
@@ -164,6 +164,22 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
       location,
     };
   }
+  // Without a pool the KSA's own grants were not looked up: fine when the cluster is known to have none (other
+  // checks say so), unknown when the cluster itself could not be read.
+  if (scan === undefined) need(facts.cluster);
+  if (scan !== undefined && scan.unreadable.length > 0) {
+    // Grants to its own principal would make this a warning (unintended impersonation?): with a policy that
+    // could hold them unreadable, that is unknown, not a pass.
+    return {
+      status: 'unknown',
+      cause:
+        `KSA ${ksa} is annotated with the well-formed GSA email \`${gsa}\`, but whether its own principal also ` +
+        `has grants (unintended impersonation) is unknown: ${scan.unreadable.length} polic${scan.unreadable.length === 1 ? 'y' : 'ies'} could not be read`,
+      evidence: { actual: annotation.value, notes: unreadableNotes(scan) },
+      missing: scan.unreadable.map((u) => policyCollectHint(parseGrantLine(u).resource)),
+      location,
+    };
+  }
   return {
     status: 'pass',
     cause: `KSA ${ksa} is annotated with \`${WI_ANNOTATION}: ${gsa}\` (impersonation of a well-formed GSA email)`,
@@ -172,12 +188,16 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
   };
 }
 
-function direct(subject: Subject, facts: Facts, roles: RoleResolver, scan: GrantScan): CheckOutcome {
+function direct(
+  subject: Subject,
+  facts: Facts,
+  roles: RoleResolver,
+  scan: GrantScan,
+  needs: readonly string[],
+): CheckOutcome {
   const ksa = `\`${subject.namespace}/${subject.ksaName}\``;
   const location = ksaResource(subject.namespace, subject.ksaName);
   const grants = directGrants(scan.where);
-  const members = ksaMembers(subject.principal);
-  const principalMember = members.principal ?? members.legacy;
   if (grants.length > 0) {
     const [first] = grants;
     const more = grants.length > 1 ? ` and ${grants.length - 1} more` : '';
@@ -208,45 +228,22 @@ function direct(subject: Subject, facts: Facts, roles: RoleResolver, scan: Grant
       location,
     };
   }
-  if (scan.unreadable.length > 0) {
+  if (needs.length > 0) {
     return {
-      status: 'unknown',
+      status: 'skip',
       cause:
-        `KSA ${ksa} has no annotation, and whether its own principal has grants (direct binding) is unknown: ` +
-        `some policies could not be read`,
-      evidence: {
-        expected: `grants to \`${principalMember}\``,
-        actual: 'none in the readable policies',
-        notes: unreadableNotes(scan),
-      },
-      missing: scan.unreadable.map((u) => policyCollectHint(parseGrantLine(u).resource)),
+        `direct binding: KSA ${ksa} has no annotation and no grant to its own principal in the policies read; ` +
+        `whether it holds ${needs.map((n) => `\`${n}\``).join(', ')} is gsa-permission's verdict`,
       location,
     };
   }
-  if (!subject.named) {
-    return { status: 'skip', cause: `KSA ${ksa} has no Google identity and was not named as a subject`, location };
-  }
-  return {
-    status: 'fail',
-    cause:
-      `KSA ${ksa} has neither the \`${WI_ANNOTATION}\` annotation nor any grant to its own principal: ` +
-      `its pods have no Google identity`,
-    evidence: {
-      expected: `the annotation naming a GSA, or grants to \`${principalMember}\``,
-      actual: 'no annotation, no grant in any collected policy',
-    },
-    fix: [
-      {
-        action: 'manual',
-        target: location,
-        params: {},
-        description:
-          `Either annotate KSA ${ksa} with \`${WI_ANNOTATION}=GSA_EMAIL\` and grant \`roles/iam.workloadIdentityUser\` ` +
-          `on that GSA to \`${members.legacy}\`, or grant the roles the workload needs to \`${principalMember}\` (direct binding).`,
-      },
-    ],
-    location,
-  };
+  const unknown = noGrantSeenOutcome(facts, subject, scan, location);
+  // The bundle files and commands that read the policies that failed, then the search over every policy.
+  unknown.missing = [
+    ...scan.unreadable.map((u) => policyCollectHint(parseGrantLine(u).resource)),
+    ...(unknown.missing ?? []),
+  ];
+  return unknown;
 }
 
 export default defineCheck({
@@ -265,7 +262,7 @@ export default defineCheck({
     'ancestorPolicies',
     'customRoles',
   ],
-  run({ facts, target, roles }) {
+  run({ facts, target, roles, options }) {
     const subject = target.subject;
     if (subject.ksa.status === 'absent') {
       return {
@@ -281,6 +278,6 @@ export default defineCheck({
     if (subject.annotation === undefined && subject.nearMissAnnotations.length > 0) return nearMissKey(subject, scan);
     if (subject.annotation !== undefined) return annotated(subject, facts, roles, scan);
     if (scan === undefined) return noPoolOutcome(facts);
-    return direct(subject, facts, roles, scan);
+    return direct(subject, facts, roles, scan, options.need);
   },
 });

@@ -61,6 +61,12 @@ function ksaCount(facts: Facts): number | undefined {
   return list.status === 'present' ? list.value.length : undefined;
 }
 
+/** The pool's workloadMetadataConfig.mode, when the cluster and the pool were read. */
+function poolMode(facts: Facts, pool: string): string | undefined {
+  if (facts.cluster.status !== 'present') return undefined;
+  return facts.cluster.value.nodePools?.find((p) => p.name === pool)?.config?.workloadMetadataConfig?.mode;
+}
+
 interface NodeFinding {
   status: 'fail' | 'warn';
   text: string;
@@ -81,6 +87,20 @@ function findingForNode(
     const pool = labels?.[NODE_POOL_LABEL];
     const labelled = labels?.[METADATA_SERVER_NODE_LABEL] === 'true';
     if (labels !== undefined && !labelled && pool !== undefined) {
+      // A pool already on GKE_METADATA whose node lacks the label: that node was not recreated since the mode
+      // changed, and switching the mode again changes nothing; the node itself must be recreated.
+      if (poolMode(facts, pool) === 'GKE_METADATA') {
+        return {
+          status: 'fail',
+          text: `no \`${DAEMONSET}\` pod is scheduled on node \`${node}\`, which lacks the \`${METADATA_SERVER_NODE_LABEL}: "true"\` label although node pool \`${pool}\` is GKE_METADATA (the node was not recreated since the mode changed)`,
+          fix: {
+            action: 'manual',
+            target: `${cluster}/nodePools/${pool}`,
+            params: {},
+            description: `Recreate node \`${node}\` of node pool \`${pool}\` (let the node pool update finish, or drain and delete the node): nodes get the GKE metadata server when they are created.`,
+          },
+        };
+      }
       return {
         status: 'fail',
         text: `no \`${DAEMONSET}\` pod is scheduled on node \`${node}\`, which lacks the \`${METADATA_SERVER_NODE_LABEL}: "true"\` label (node pool \`${pool}\` is not, or not yet, in GKE_METADATA mode)`,

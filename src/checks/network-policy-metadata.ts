@@ -6,10 +6,12 @@
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { need } from '../model/facts.js';
+import type { Facts } from '../model/facts.js';
 import type { GkeCluster } from '../model/gcp.js';
 import type { FixPlan } from '../model/results.js';
 import { evaluateEgress } from '../model/k8s/network-policy.js';
-import type { NetworkPolicy } from '../model/k8s/types.js';
+import type { NetworkPolicy, Node, Pod } from '../model/k8s/types.js';
+import { METADATA_SERVER_NODE_LABEL } from '../model/k8s/types.js';
 import { dedupeFixes } from './lib/fixes.js';
 import { inspectedSpecs } from './lib/pods.js';
 
@@ -46,6 +48,18 @@ const VOLATILE_LABELS = new Set([
   'job-name',
 ]);
 
+/**
+ * Whether the pod's node runs the GKE metadata server (it carries the `iam.gke.io/gke-metadata-server-enabled`
+ * label): undefined for a template, a pod not yet scheduled, or a node that was not read.
+ */
+function servedByGkeMetadataServer(facts: Facts, pod: Pod | undefined): boolean | undefined {
+  const name = pod?.spec.nodeName;
+  if (name === undefined || name === '') return undefined;
+  const node = facts.k8s.get<Node>('nodes', undefined, name);
+  if (node.status !== 'present') return undefined;
+  return node.value.metadata.labels?.[METADATA_SERVER_NODE_LABEL] === 'true';
+}
+
 function stableSelector(labels: Record<string, string> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)));
 }
@@ -56,8 +70,8 @@ export default defineCheck({
   failureTitle: 'A network policy blocks the subject’s pods from the GKE metadata server',
   group: 'diagnose',
   scope: 'subject',
-  chainOrder: 120,
-  requires: ['cluster', 'k8s:networkpolicies', 'k8s:pods'],
+  chainOrder: 14,
+  requires: ['cluster', 'k8s:networkpolicies', 'k8s:pods', 'k8s:nodes'],
   run({ facts, target }): CheckOutcome {
     const { subject } = target;
     const cluster = need(facts.cluster);
@@ -80,9 +94,33 @@ export default defineCheck({
       };
     }
     const policies = need(policiesFact);
-    const specs = inspectedSpecs(subject);
-    if (specs.length === 0) {
+    const inspected = inspectedSpecs(subject);
+    if (inspected.length === 0) {
       return { status: 'skip', cause: `no pod or pod template of \`${subject.id}\` is known: nothing to evaluate` };
+    }
+    // A hostNetwork pod never reaches the GKE metadata server (host-network reports it), and whether network
+    // policies apply to host-network traffic at all is up to the network plugin: only pod-network specs count.
+    const podNetwork = inspected.filter((s) => s.spec.hostNetwork !== true);
+    if (podNetwork.length === 0) {
+      return {
+        status: 'skip',
+        cause: `every pod of \`${subject.id}\` uses hostNetwork, so its requests never reach the GKE metadata server (see host-network)`,
+      };
+    }
+    // A pod on a node without the GKE metadata server asks the node's Compute Engine metadata server instead:
+    // its problem is that node (nodepool-gke-metadata, metadata-server-healthy), not the path evaluated here.
+    const offPath = podNetwork.filter((s) => servedByGkeMetadataServer(facts, s.pod) === false);
+    const specs = podNetwork.filter((s) => !offPath.includes(s));
+    const offPathNotes = offPath.map(
+      (s) =>
+        `${s.label} runs on node \`${s.pod?.spec.nodeName ?? '?'}\`, which does not run the GKE metadata server (see nodepool-gke-metadata, metadata-server-healthy): not evaluated`,
+    );
+    if (specs.length === 0) {
+      return {
+        status: 'skip',
+        cause: `every pod of \`${subject.id}\` runs on a node without the GKE metadata server (no \`${METADATA_SERVER_NODE_LABEL}\` label): see nodepool-gke-metadata and metadata-server-healthy`,
+        evidence: { notes: offPathNotes },
+      };
     }
     const path = metadataPath(cluster);
     const blocked: { label: string; labels: Record<string, string> | undefined; explanation: string[] }[] = [];
@@ -113,13 +151,15 @@ export default defineCheck({
       return {
         status: 'pass',
         cause: `NetworkPolicy is enforced (${enforced}) and the subject's pods may reach the metadata server at ${destination}`,
-        evidence: { notes: allowed },
+        evidence: { notes: [...allowed, ...offPathNotes] },
       };
     }
+    // One NetworkPolicy per blocked label set (a podSelector cannot say "these labels or those"), each under
+    // its own name: applying two policies of one name would leave only the last.
     const fix: FixPlan[] = dedupeFixes(
-      blocked.map((b) => ({
+      blocked.map((b, i) => ({
         action: 'allow-metadata-egress',
-        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server`,
+        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server${i === 0 ? '' : `-${i + 1}`}`,
         params: {
           podSelector: JSON.stringify({ matchLabels: stableSelector(b.labels) }),
           cidr: path.cidr,
@@ -137,6 +177,7 @@ export default defineCheck({
         notes: [
           `enforcement: ${enforced}`,
           ...allowed,
+          ...offPathNotes,
           'clients that resolve metadata.google.internal also need DNS egress to kube-dns (not evaluated here)',
         ],
       },

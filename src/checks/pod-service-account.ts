@@ -1,15 +1,17 @@
-// FACTS §5.14: a workload named as a subject is expected to have a Google identity. When its pods run as
-// `default` (serviceAccountName missing) or as another KSA with neither the annotation nor any grant to its
-// own principal, they have none: the fix is to run them as the KSA that was meant.
+// A workload named as a subject is expected to have a Google identity. Pods that run as `default` (a
+// serviceAccountName lost in a refactor) while an annotated KSA of the namespace was meant have none: the fix is
+// to run them as that KSA. Any other KSA without an annotation uses direct binding, and its grants can sit on
+// policies that were not read: without a grant in sight that is unknown, never a failure.
 
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
-import type { FixPlan } from '../model/results.js';
 import { need } from '../model/facts.js';
 import { principalHasGrants } from './lib/grants.js';
 import { annotatedServiceAccounts, probableKsa } from './lib/namespaces.js';
 import { subjectWorkloads, workloadLabel, workloadTarget } from './lib/workloads.js';
 import { listNames } from './lib/fixes.js';
+import { noGrantSeenOutcome } from './lib/direct-binding.js';
+import { noPoolOutcome } from './lib/subject-principal.js';
 
 export default defineCheck({
   id: 'pod-service-account',
@@ -78,46 +80,45 @@ export default defineCheck({
         ? `annotated KSAs in namespace \`${subject.namespace}\`: ${candidates.map((c) => `\`${c.name}\` → \`${c.gsa}\``).join(', ')}`
         : `no KSA of namespace \`${subject.namespace}\` carries the Workload Identity annotation`,
     ];
+    const suggestion = meant !== undefined ? `; it probably should run as \`${subject.namespace}/${meant.name}\`` : '';
     if (grants.unreadable.length > 0) {
       return {
         status: 'unknown',
-        cause: `KSA \`${ksaName}\` has no annotation and no grant to its principal in the policies read, but ${grants.unreadable.length} policies could not be read and may hold one`,
+        cause:
+          `KSA \`${ksaName}\` has no annotation and no grant to its principal in the policies read, but ` +
+          `${grants.unreadable.length} ${grants.unreadable.length === 1 ? 'policy' : 'policies'} could not be read and may hold one${suggestion}`,
         evidence: { expected: 'an annotation or a grant to the KSA principal', actual: 'none found', notes },
         missing: grants.unreadable,
       };
     }
-    const suggestion = meant !== undefined ? `; it probably should run as \`${subject.namespace}/${meant.name}\`` : '';
-    const fix: FixPlan[] =
-      meant !== undefined
-        ? workloads.map((w) => ({
-            action: 'set-service-account-name',
-            target: workloadTarget(subject.namespace, w),
-            params: { serviceAccountName: meant.name },
-            description: `Run \`${workloadLabel(subject.namespace, w)}\` as KSA \`${meant.name}\` (annotated with \`${meant.gsa}\`).`,
-          }))
-        : [
-            {
-              action: 'manual',
-              target: `namespaces/${subject.namespace}/serviceaccounts/${subject.ksaName}`,
-              params: {},
-              description: `Give \`${subject.id}\` a Google identity: set spec.serviceAccountName to a KSA that has one, or annotate \`${ksaName}\` with a GSA, or grant its principal the roles it needs.`,
-            },
-          ];
+    // Evidence of a mistake: pods that run as `default` (serviceAccountName unset) while an annotated KSA of the
+    // namespace was meant. Any other KSA without an annotation is direct binding, whose grants can sit on
+    // policies that were not read: that is unknown, never a failure.
+    if (subject.ksaName !== 'default' || meant === undefined) {
+      if (subject.principal.pool === undefined) return noPoolOutcome(facts);
+      const location = `namespaces/${subject.namespace}/serviceaccounts/${subject.ksaName}`;
+      const hint =
+        meant !== undefined
+          ? [`if the pods should act as \`${meant.gsa}\`, run them as KSA \`${subject.namespace}/${meant.name}\``]
+          : candidates.length > 1
+            ? [`if the pods should act as a GSA, run them as one of ${listNames(candidates.map((c) => c.name))}`]
+            : [];
+      return noGrantSeenOutcome(facts, subject, grants, location, [...notes, ...hint]);
+    }
     return {
       status: 'fail',
       cause: `\`${subject.id}\` runs as KSA \`${ksaName}\`, which has neither the \`iam.gke.io/gcp-service-account\` annotation nor any grant to its own principal${suggestion}`,
       evidence: {
-        expected: meant !== undefined ? { serviceAccountName: meant.name } : 'a KSA with an annotation or grants',
+        expected: { serviceAccountName: meant.name },
         actual: { serviceAccountName: subject.ksaName },
-        notes:
-          candidates.length > 1 && meant === undefined
-            ? [
-                ...notes,
-                `several annotated KSAs exist (${listNames(candidates.map((c) => c.name))}): pick the one meant`,
-              ]
-            : notes,
+        notes,
       },
-      fix,
+      fix: workloads.map((w) => ({
+        action: 'set-service-account-name',
+        target: workloadTarget(subject.namespace, w),
+        params: { serviceAccountName: meant.name },
+        description: `Run \`${workloadLabel(subject.namespace, w)}\` as KSA \`${meant.name}\` (annotated with \`${meant.gsa}\`).`,
+      })),
     };
   },
 });

@@ -13,6 +13,7 @@ import { ksaMembers } from '../model/identifiers.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { FixPlan } from '../model/results.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
+import { informational } from '../engine/consulted.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
@@ -24,7 +25,7 @@ import {
   memberForm,
   serviceAccountResource,
 } from './lib/gsa.js';
-import { formatNearMiss, rankNearMisses } from './lib/near-miss.js';
+import { describeLikely, formatNearMiss, likelyCause, rankNearMisses } from './lib/near-miss.js';
 import { noPoolOutcome, noAnnotationOutcome } from './lib/subject-principal.js';
 
 const MAX_NOTES = 8;
@@ -159,6 +160,52 @@ function notGranted(
   };
 }
 
+/**
+ * A policy on the chain (or a role bound in it) could not be read. What the readable policies show still counts:
+ * their nearest miss is the most likely cause, and reading the blocked policy settles it.
+ */
+function unknownOutcome(
+  facts: Facts,
+  subject: Subject,
+  gsa: string,
+  chain: readonly PolicyAt[],
+  evaluation: PermissionEvaluation,
+  roles: RoleResolver,
+  bind: FixPlan,
+): CheckOutcome {
+  const blockers = [
+    ...evaluation.unreadable.map((u) => `policy of \`${u.resource}\` not readable: ${u.message}`),
+    ...evaluation.unresolvedRoles.map((r) => `role \`${r.role}\` on \`${r.resource}\` not resolved: ${r.reason}`),
+  ];
+  const misses = rankNearMisses({
+    permission: GET_ACCESS_TOKEN,
+    principal: { type: 'ksa', ksa: subject.principal },
+    policies: chain,
+    roles,
+    evaluation,
+    gsaProject: projectOfServiceAccount(facts, gsa),
+  });
+  const likely = likelyCause(misses, evaluation.unreadable);
+  return {
+    status: 'unknown',
+    cause:
+      `whether KSA \`${subject.namespace}/${subject.ksaName}\` may mint tokens for GSA \`${gsa}\` is unknown: ` +
+      (blockers[0] ?? 'the policies could not be evaluated') +
+      (likely !== undefined ? describeLikely(likely) : ''),
+    evidence: {
+      expected: bind.params,
+      actual: 'not evaluated',
+      notes: [...blockers, ...misses.slice(0, MAX_NOTES).map(formatNearMiss)],
+    },
+    missing: [
+      ...(likely !== undefined ? [`settle the most likely cause: ${likely.settle}`] : []),
+      ...evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
+      ...evaluation.unresolvedRoles.map((r) => roleCollectHint(r.role)),
+    ],
+    location: serviceAccountResource(gsa),
+  };
+}
+
 export default defineCheck({
   id: 'wi-binding',
   title: 'The KSA may impersonate its Google service account',
@@ -186,7 +233,9 @@ export default defineCheck({
       return { status: 'skip', cause: 'the annotation value is no service-account email (see ksa-annotation)' };
     }
     if (subject.principal.pool === undefined) return noPoolOutcome(facts);
-    if (facts.serviceAccount(gsa).status === 'absent') {
+    // Only to leave a missing account to gsa-exists: a binding found in its readable policy stands whether or
+    // not the account itself could be described (a readable policy means it exists).
+    if (informational(facts.serviceAccount(gsa)).status === 'absent') {
       return { status: 'skip', cause: `the account \`${gsa}\` does not exist (see gsa-exists)` };
     }
     const chain = serviceAccountPolicyChain(facts, gsa);
@@ -210,24 +259,8 @@ export default defineCheck({
         return conditional(subject, gsa, evaluation, bind);
       case 'not-granted':
         return notGranted(facts, subject, gsa, chain, evaluation, roles, bind);
-      case 'unknown': {
-        const blockers = [
-          ...evaluation.unreadable.map((u) => `policy of \`${u.resource}\` not readable: ${u.message}`),
-          ...evaluation.unresolvedRoles.map((r) => `role \`${r.role}\` on \`${r.resource}\` not resolved: ${r.reason}`),
-        ];
-        return {
-          status: 'unknown',
-          cause:
-            `whether KSA \`${subject.namespace}/${subject.ksaName}\` may mint tokens for GSA \`${gsa}\` is unknown: ` +
-            (blockers[0] ?? 'the policies could not be evaluated'),
-          evidence: { expected: bind.params, actual: 'not evaluated', notes: blockers },
-          missing: [
-            ...evaluation.unreadable.map((u) => policyCollectHint(u.resource)),
-            ...evaluation.unresolvedRoles.map((r) => roleCollectHint(r.role)),
-          ],
-          location: serviceAccountResource(gsa),
-        };
-      }
+      case 'unknown':
+        return unknownOutcome(facts, subject, gsa, chain, evaluation, roles, bind);
     }
   },
 });

@@ -74,6 +74,21 @@ export function informational<T>(fact: Fact<T>): Fact<T> {
   return fact;
 }
 
+/**
+ * Run `body` with its reads not recorded: for a computation that is read for information only as a whole (a
+ * static view shown beside a live result, which can turn a pass into a warning but never make one). Use it only
+ * where that is true.
+ */
+export function informationalReads<T>(body: () => T): T {
+  const outer = current;
+  current = undefined;
+  try {
+    return body();
+  } finally {
+    current = outer;
+  }
+}
+
 /** A view of `target` whose methods and properties record the facts they hand out. */
 function recordingView<T extends object>(
   target: T,

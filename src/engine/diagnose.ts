@@ -5,8 +5,10 @@ import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
 import { summarize } from '../model/results.js';
+import { attachChanges } from './changes.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
+import { reconcileWithLiveChain } from './reconcile.js';
 import { UsageError } from './errors.js';
 import type { RunEnvironment } from './runner.js';
 import { notApplicable, runCheck } from './runner.js';
@@ -46,8 +48,24 @@ export function selectChecks(
     .sort((a, b) => a.chainOrder - b.chainOrder || a.id.localeCompare(b.id));
 }
 
+/** Diagnose and probe checks only: an audit id given to `check --only` is a usage error that says where it belongs. */
+export function selectDiagnoseChecks(
+  catalog: readonly AnyCheck[],
+  only: readonly string[] | undefined,
+  skip: readonly string[] | undefined,
+): AnyCheck[] {
+  const selected = selectChecks(catalog, only, skip);
+  const misplaced = (only ?? []).filter((id) => catalog.find((c) => c.id === id)?.group === 'audit');
+  if (misplaced.length > 0) {
+    throw new UsageError(
+      `${misplaced.map((id) => `\`${id}\``).join(', ')}: an audit check; run it with \`wi-doctor audit --only ${misplaced.join(',')}\``,
+    );
+  }
+  return selected.filter((c) => c.group !== 'audit');
+}
+
 export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {
-  const checks = selectChecks(catalog, request.only, request.skip);
+  const checks = selectDiagnoseChecks(catalog, request.only, request.skip);
   const subjects = resolveSubjects(facts, request.targets);
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
   const shared = sharedTargets(facts, subjects, facts.clusterRef);
@@ -78,15 +96,12 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     const own: CheckResult[] = [];
     for (const check of checks) {
       if (check.scope !== 'subject') continue;
-      const result = runCheck(check, { scope: 'subject', subject }, env);
-      own.push(result);
-      results.push(result);
+      own.push(runCheck(check, { scope: 'subject', subject }, env));
     }
-    for (const result of probes.bySubject.get(subject.id) ?? []) {
-      own.push(result);
-      results.push(result);
-    }
-    bySubject.set(subject.id, own);
+    own.push(...(probes.bySubject.get(subject.id) ?? []));
+    const reconciled = reconcileWithLiveChain(subject, own);
+    results.push(...reconciled);
+    bySubject.set(subject.id, reconciled);
   }
 
   const verdicts = subjects.map((subject) => {
@@ -102,10 +117,13 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
       .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
     // Only shared objects with a result that bears on this subject are related to it (and shown with it).
     const related = [...new Set(relatedResults.map((r) => r.subject))];
-    return buildVerdict(subject.id, [...(bySubject.get(subject.id) ?? []), ...relatedResults], chainOrder, related);
+    // Shared results stay as they are in the report (they are about the object); this subject's verdict
+    // reconciles them with its own live chain.
+    const forVerdict = reconcileWithLiveChain(subject, [...(bySubject.get(subject.id) ?? []), ...relatedResults]);
+    return buildVerdict(subject.id, forVerdict, chainOrder, related);
   });
 
-  return {
+  const report: Report = {
     format: 'wi-doctor-report/1',
     tool: { name: 'wi-doctor', version: request.version },
     generatedAt: request.generatedAt ?? facts.now.toISOString(),
@@ -117,4 +135,6 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     summary: summarize(results),
     notes: [...facts.notes, ...probes.notes],
   };
+  // Who changed it: recorded changes that explain failures join their results and verdicts.
+  return attachChanges(report, facts, subjects);
 }

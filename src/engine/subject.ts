@@ -55,6 +55,8 @@ export type Target =
   | { scope: 'subject'; subject: Subject }
   | { scope: 'cluster'; cluster: ClusterRef }
   | { scope: 'nodePool'; cluster: ClusterRef; nodePool: string }
-  | { scope: 'project'; project: string };
+  | { scope: 'project'; project: string }
+  /** A Google service account used through Workload Identity (audit): the KSAs (`ns/ksa`) annotated with it. */
+  | { scope: 'gsa'; email: string; ksas: readonly string[] };
 
 export type Scope = Target['scope'];

@@ -213,11 +213,20 @@ function resolvePod(facts: Facts, info: PoolInfo, value: string): Subject {
   });
 }
 
-/** `ns/ksa` keys (and KSA uids) that the collected policies grant something to, for the cluster's pool. */
-export function grantedKsaKeys(facts: Facts, pool: string | undefined): { names: Set<string>; uids: Set<string> } {
+/**
+ * What the collected policies grant to the cluster's pool: `ns/ksa` keys and KSA uids named one by one, and the
+ * namespaces (or the whole cluster) granted through a `principalSet://` member.
+ */
+export function grantedKsaKeys(
+  facts: Facts,
+  pool: string | undefined,
+  clusterUrlOfPool?: string,
+): { names: Set<string>; uids: Set<string>; namespaces: Set<string>; cluster: boolean } {
   const names = new Set<string>();
   const uids = new Set<string>();
-  if (!pool) return { names, uids };
+  const namespaces = new Set<string>();
+  let cluster = false;
+  if (!pool) return { names, uids, namespaces, cluster };
   const policies = [
     ...facts.knownProjects.map((p) => facts.projectPolicy(p)),
     ...facts.knownServiceAccounts.map((e) => facts.serviceAccountPolicy(e)),
@@ -232,18 +241,57 @@ export function grantedKsaKeys(facts: Facts, pool: string | undefined): { names:
         const parsed = tryParseMember(raw);
         if (!parsed.ok) continue;
         const m = parsed.member;
-        if ((m.type === 'wi-legacy' || m.type === 'wi-subject') && m.pool === pool)
-          names.add(`${m.namespace}/${m.ksa}`);
-        if (m.type === 'wi-uid' && m.pool === pool) uids.add(m.uid);
+        if (!('pool' in m) || m.pool !== pool) continue;
+        if (m.type === 'wi-legacy' || m.type === 'wi-subject') names.add(`${m.namespace}/${m.ksa}`);
+        else if (m.type === 'wi-uid') uids.add(m.uid);
+        else if (m.type === 'wi-namespace') namespaces.add(m.namespace);
+        else if (m.type === 'wi-cluster' && m.clusterUrl === clusterUrlOfPool) cluster = true;
       }
     }
   }
-  return { names, uids };
+  return { names, uids, namespaces, cluster };
+}
+
+/** Kubernetes' own namespaces: their pods run cluster add-ons, not workloads that call Google APIs as themselves. */
+export const SYSTEM_NAMESPACES: ReadonlySet<string> = new Set(['kube-system', 'kube-public', 'kube-node-lease']);
+
+/**
+ * `ns/ksa` of every KSA that something runs as: a pod (whatever its phase) or the pod template of a workload
+ * (a Deployment scaled to zero still names its KSA). Kinds that were not read add nothing.
+ */
+export function ksasInUse(facts: Facts): Set<string> {
+  const used = new Set<string>();
+  const pods = facts.k8s.list<Pod>('pods');
+  if (pods.status === 'present') {
+    for (const pod of pods.value) {
+      used.add(`${pod.metadata.namespace ?? 'default'}/${serviceAccountNameOf(pod.spec)}`);
+    }
+  }
+  for (const resource of Object.values(WORKLOAD_KINDS)) {
+    const workloads = facts.k8s.list<Workload>(resource);
+    if (workloads.status !== 'present') continue;
+    for (const workload of workloads.value) {
+      const spec = templateOf(workload)?.spec;
+      if (spec !== undefined) used.add(`${workload.metadata.namespace ?? 'default'}/${serviceAccountNameOf(spec)}`);
+    }
+  }
+  return used;
 }
 
 /**
- * Every KSA with a Google identity (CHECKS.md "Subjects"): the annotation or a near-miss key, or grants to its own
- * principal in the collected policies.
+ * The KSAs `--all` diagnoses: every KSA with a Google identity that something could use.
+ *
+ * - A KSA that carries the annotation or a near-miss key (anywhere, used or not): someone meant it to act as a GSA.
+ * - A KSA whose own principal is named in the collected policies: one by one (name or uid), or through a
+ *   namespace or cluster `principalSet://` when pods run as it.
+ * - A KSA that pods or workload templates run as, other than `default`, outside Kubernetes' own namespaces:
+ *   under direct binding (no annotation) its own principal is its Google identity whether or not the grants
+ *   it holds were read, so it is listed (its verdict says what was and was not seen) rather than left out.
+ *
+ * Not listed: KSAs nothing runs as and nothing names, and a namespace's `default` KSA when pods run as it with
+ * no annotation and no grant in sight (most namespaces run pods that never call Google as `default`; name the
+ * workload with `--workload` to have it checked, and pod-service-account says whether it was meant to have an
+ * identity).
  */
 function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
   const accounts = facts.k8s.list<ServiceAccountObject>('serviceaccounts');
@@ -251,17 +299,23 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
     throw new UsageError(`--all needs the Kubernetes service accounts: ${accounts.source}: ${accounts.message}`);
   }
   // Without a pool on the cluster, grants written for the pool it should have still name its KSAs.
-  const granted = grantedKsaKeys(facts, info.pool ?? poolOf(facts.clusterRef.project));
+  const granted = grantedKsaKeys(facts, info.pool ?? poolOf(facts.clusterRef.project), info.clusterUrl);
+  const inUse = ksasInUse(facts);
   const subjects: Subject[] = [];
   for (const account of accounts.value) {
     const namespace = account.metadata.namespace ?? 'default';
+    const name = account.metadata.name;
+    const key = `${namespace}/${name}`;
     const annotations = account.metadata.annotations;
+    const used = inUse.has(key);
     const hasIdentity =
       annotations?.[WI_ANNOTATION] !== undefined ||
       nearMissAnnotations(annotations).length > 0 ||
-      granted.names.has(`${namespace}/${account.metadata.name}`) ||
-      (account.metadata.uid !== undefined && granted.uids.has(account.metadata.uid));
-    if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, account.metadata.name, false));
+      granted.names.has(key) ||
+      (account.metadata.uid !== undefined && granted.uids.has(account.metadata.uid)) ||
+      (used && (granted.cluster || granted.namespaces.has(namespace))) ||
+      (used && name !== 'default' && !SYSTEM_NAMESPACES.has(namespace));
+    if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, name, false));
   }
   return subjects.sort((a, b) => a.id.localeCompare(b.id));
 }

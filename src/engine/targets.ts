@@ -37,6 +37,8 @@ export function targetSubject(target: Target): string {
       return `${clusterResourceName(target.cluster)}/nodePools/${target.nodePool}`;
     case 'project':
       return `projects/${target.project}`;
+    case 'gsa':
+      return target.email;
   }
 }
 
@@ -60,6 +62,10 @@ export function targetLocation(target: Target): string {
       return `//container.googleapis.com/${clusterResourceName(target.cluster)}/nodePools/${target.nodePool}`;
     case 'project':
       return `//cloudresourcemanager.googleapis.com/projects/${target.project}`;
+    case 'gsa': {
+      const project = /@([a-z][-a-z0-9]*)\.iam\.gserviceaccount\.com$/i.exec(target.email)?.[1] ?? '-';
+      return `//iam.googleapis.com/projects/${project}/serviceAccounts/${target.email}`;
+    }
   }
 }
 

@@ -20,6 +20,8 @@
 // allow-metadata-egress        namespaces/NS/networkpolicies/NAME                  podSelector (JSON), cidr, port
 // unset-host-network           namespaces/NS/KIND/NAME                             —
 // remove-credential-override   namespaces/NS/KIND/NAME                             container, env (or volume)
+// delete-service-account-key   projects/-/serviceAccounts/EMAIL                    keyId
+// enable-audit-logs            projects/P                                          service, logType (ADMIN_READ, DATA_READ, DATA_WRITE)
 // manual                       anything                                            — (description says what to do)
 
 export const FIX_ACTIONS = [
@@ -39,6 +41,8 @@ export const FIX_ACTIONS = [
   'allow-metadata-egress',
   'unset-host-network',
   'remove-credential-override',
+  'delete-service-account-key',
+  'enable-audit-logs',
   'manual',
 ] as const;
 

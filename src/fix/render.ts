@@ -4,6 +4,7 @@
 import type { FixAction, FixPlan } from '../model/results.js';
 import { FIX_ACTIONS } from './actions.js';
 import type { FixActionName } from './actions.js';
+import { deleteServiceAccountKey, enableAuditLogs } from './render/audit.js';
 import { enableWorkloadIdentity, setNodePoolMetadata } from './render/gke.js';
 import {
   addIamBinding,
@@ -44,6 +45,8 @@ const RENDERERS: Record<FixActionName, Renderer> = {
   'allow-metadata-egress': allowMetadataEgress,
   'unset-host-network': unsetHostNetwork,
   'remove-credential-override': removeCredentialOverride,
+  'delete-service-account-key': deleteServiceAccountKey,
+  'enable-audit-logs': enableAuditLogs,
   manual: () => ({ gcloud: null, kubectl: null, terraform: null }),
 };
 

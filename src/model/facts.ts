@@ -9,6 +9,7 @@ import type {
   Policy,
   Project,
   ServiceAccount,
+  ServiceAccountActivity,
   ServiceAccountKey,
   ServiceState,
 } from './gcp.js';
@@ -117,6 +118,26 @@ export interface E2eResult {
   at: string;
 }
 
+/**
+ * What one collected log file covers: the query that produced it. Without it, a log file proves presence (an
+ * entry seen) but never absence (no entry seen), because its time window and filter are unknown.
+ */
+export interface LogQuery {
+  /** The bundle file holding the entries (`gcp/logs/…`). */
+  file: string;
+  /** The Cloud Logging filter, exactly as sent. */
+  filter: string;
+  /** `projects/P` the query read. */
+  resourceNames?: string[];
+  /** RFC 3339: the window the query covered. */
+  since: string;
+  until: string;
+  /** False when more entries matched than were read (a page limit): the file shows the newest ones only. */
+  complete: boolean;
+  /** Service-account emails the filter was restricted to; absent means every account of those projects. */
+  serviceAccounts?: string[];
+}
+
 /** Kubernetes objects of one kind, with the lookups checks need; built once, shared by all subjects. */
 export interface K8sFacts {
   /** Every object of a kind (all namespaces). */
@@ -159,6 +180,10 @@ export interface Facts {
   /** Every service account whose policy or describe was collected (emails). */
   readonly knownServiceAccounts: readonly string[];
   readonly logEntries: Fact<readonly LogEntry[]>;
+  /** The queries behind the collected log files (bundle.json `logQueries`): what the logs cover. */
+  readonly logQueries: readonly LogQuery[];
+  /** Policy Analyzer `serviceAccountLastAuthentication` activities of a project (every page). */
+  serviceAccountActivity(projectId: string): Fact<readonly ServiceAccountActivity[]>;
   readonly k8s: K8sFacts;
   readonly tokens: readonly TokenFile[];
   /** The live token chain of a KSA (`NS/KSA`), run by `--e2e`; not collected without it. */

@@ -135,3 +135,19 @@ export interface LogEntry {
     metadata?: unknown;
   };
 }
+
+/**
+ * One Policy Analyzer activity of type `serviceAccountLastAuthentication`, as
+ * `GET https://policyanalyzer.googleapis.com/v1/projects/P/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query`
+ * (and `gcloud policy-intelligence query-activity --format=json`) return it. Recorded daily; lags by up to two days.
+ */
+export interface ServiceAccountActivity {
+  /** `//iam.googleapis.com/projects/P/serviceAccounts/EMAIL_OR_UNIQUE_ID` */
+  fullResourceName?: string;
+  activityType?: string;
+  observationPeriod?: { startTime?: string; endTime?: string };
+  activity?: {
+    lastAuthenticatedTime?: string;
+    serviceAccount?: { serviceAccountId?: string; projectNumber?: string; fullResourceName?: string };
+  };
+}

@@ -31,6 +31,31 @@ export interface FixAction {
 /** A fix as a check states it: the renderers fill in the commands. */
 export type FixPlan = Omit<FixAction, 'gcloud' | 'kubectl' | 'terraform'>;
 
+/**
+ * A recorded change that explains a failure (who changed it): an Admin Activity audit log entry, or the
+ * Kubernetes managedFields entry that last wrote an annotation.
+ */
+export interface ChangeRecord {
+  source: 'admin-activity' | 'kubernetes-managed-fields';
+  /** binding-removed, account-deleted, account-disabled, …, or annotation-written. */
+  kind: string;
+  /** RFC 3339. */
+  at: string;
+  /** What was changed, as logged (`projects/-/serviceAccounts/UNIQUE_ID`, `projects/P`, `namespaces/NS/serviceaccounts/KSA`). */
+  resource: string;
+  /** gcloud, Terraform, console (a browser), a Kubernetes field manager, … */
+  tool: string;
+  /** Who (Admin Activity: `authenticationInfo.principalEmail`). */
+  by?: string;
+  callerIp?: string;
+  userAgent?: string;
+  role?: string;
+  member?: string;
+  /** Kubernetes: Update or Apply. */
+  operation?: string;
+  insertId?: string;
+}
+
 export interface CheckResult {
   check: string;
   status: Status;
@@ -47,6 +72,8 @@ export interface CheckResult {
   missing?: string[];
   /** A URI of what the result is about (bundle file or resource): SARIF needs one for every result. */
   location: string;
+  /** Recorded changes that explain a failure, newest first (who changed it). */
+  changes?: ChangeRecord[];
 }
 
 export interface Verdict {
@@ -63,6 +90,8 @@ export interface Verdict {
   fix: FixAction[];
   /** Subjects of the cluster, node pool and project results this subject depends on. */
   related: string[];
+  /** The recorded change that broke the root cause, when one is on record. */
+  change?: ChangeRecord;
 }
 
 export interface VerdictGroup {

@@ -201,13 +201,16 @@ function unreachable(check: ProbeStep['check'], step: string): ProbeStep {
   return { check, step, status: 'unknown', message: 'not tried: the metadata server did not answer', ms: 0 };
 }
 
-/** Which server answers: gke-metadata-server answers 404 to the recursive listing (google-auth-library-python#745); Compute Engine's answers it. */
+/**
+ * Which server answers: a GKE node's own Compute Engine metadata lists `kube-env` (the node's bootstrap
+ * configuration) among the instance attributes, also under concealment, which hides only its value;
+ * gke-metadata-server does not expose it. (The recursive service-account listing is no tell: both answer it
+ * once the server is up; google-auth-library-python#745 was the startup race.)
+ */
 async function serverKind(o: ProbeOptions): Promise<'gke' | 'gce' | 'unknown'> {
-  const r = await get(o, `${SA}/?recursive=true`);
-  if (!r.outcome.ok) return 'unknown';
-  if (r.outcome.status === 404) return 'gke';
-  if (r.outcome.status === 200) return 'gce';
-  return 'unknown';
+  const r = await get(o, '/computeMetadata/v1/instance/attributes/');
+  if (!r.outcome.ok || r.outcome.status !== 200) return 'unknown';
+  return /(^|\n)kube-env\/?(\n|$)/.test(r.outcome.body) ? 'gce' : 'gke';
 }
 
 export function classifyIdentity(

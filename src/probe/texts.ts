@@ -47,7 +47,7 @@ export function explainMetadataError(status: number, body: string, gsa: string |
         'the GKE metadata server answers 500 Internal Server Error: its pod on this node is unhealthy (look at kube-system/gke-metadata-server)',
     };
   }
-  if (/metadata server is concealed/.test(text)) {
+  if (/metadata server is concealed|metadata endpoint is concealed/.test(text)) {
     return {
       kind: 'metadata-concealment',
       cause: 'the node pool uses the legacy metadata concealment, which is incompatible with Workload Identity',

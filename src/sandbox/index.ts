@@ -5,12 +5,17 @@
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { startClusterEndpoint } from './google/cluster-endpoint.js';
+import { googleBadRequest } from './google/common.js';
+import { cloudAssetRoutes } from './google/cloudasset.js';
+import { computeRoutes } from './google/compute.js';
 import { containerRoutes } from './google/container.js';
 import { crmRoutes } from './google/crm.js';
 import { iamRoutes } from './google/iam.js';
 import { iamCredentialsRoutes } from './google/iamcredentials.js';
 import { loggingRoutes } from './google/logging.js';
 import { oauth2Routes } from './google/oauth2.js';
+import { policyAnalyzerRoutes } from './google/policyanalyzer.js';
 import { serviceUsageRoutes } from './google/serviceusage.js';
 import { storageRoutes } from './google/storage.js';
 import { STS_THROTTLED, stsRoutes } from './google/sts.js';
@@ -18,10 +23,16 @@ import { str, json, readBody, RouteTable, type SandboxResponse } from './http/ro
 import { googleError, kubeStatus, stsError } from './http/errors.js';
 import { serve, type ApiServer } from './http/server.js';
 import { keyFileFor, type KeyFileJson } from './key-files.js';
+import { syncMetadataServerPods } from './kube/controllers.js';
+import { runEntrypoint } from './kube/exec/container.js';
+import { execUpgrade } from './kube/exec/websocket.js';
+import { linkSandbox } from './kube/hooks.js';
+import { metadataServerLine } from './kube/logs.js';
 import { kubeRoutes } from './kube/routes.js';
 import { metadataRoutes } from './metadata/server.js';
 import { checkScenario, loadScenarioFile } from './scenario/load.js';
 import type { ApiName, FaultsSpec, Scenario } from './scenario/types.js';
+import type { Pod } from '../model/k8s/types.js';
 import { World, type ClusterState } from './world.js';
 
 export { loadScenarioFile, parseScenario, ScenarioError } from './scenario/load.js';
@@ -39,6 +50,9 @@ export const GOOGLE_APIS = [
   'LOGGING',
   'STORAGE',
   'OAUTH2',
+  'COMPUTE',
+  'CLOUDASSET',
+  'POLICYANALYZER',
 ] as const;
 export type GoogleApi = (typeof GOOGLE_APIS)[number];
 
@@ -87,6 +101,9 @@ const API_OF: Record<GoogleApi, ApiName> = {
   LOGGING: 'logging',
   STORAGE: 'storage',
   OAUTH2: 'oauth2',
+  COMPUTE: 'compute',
+  CLOUDASSET: 'cloudasset',
+  POLICYANALYZER: 'policyanalyzer',
 };
 
 export function contextName(c: { project: string; location: string; name: string }): string {
@@ -103,6 +120,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
   let nextPort = opts.port ?? 0;
   const port = (): number => (nextPort === 0 ? 0 : nextPort++);
   const servers: ApiServer[] = [];
+  const closers: { close(): Promise<void> }[] = [];
   const admin = adminRoutes(world, () => podList());
 
   const tables: Record<GoogleApi, RouteTable> = {
@@ -115,6 +133,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     LOGGING: loggingRoutes(world),
     STORAGE: storageRoutes(world),
     OAUTH2: oauth2Routes(world),
+    COMPUTE: computeRoutes(world),
+    CLOUDASSET: cloudAssetRoutes(world),
+    POLICYANALYZER: policyAnalyzerRoutes(world),
   };
   const endpoints: Record<string, string> = {};
   try {
@@ -126,7 +147,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         host,
         port: port(),
         admin,
-        ...(api === 'STS' ? { onError: stsBadRequest, faultError: stsFault } : {}),
+        ...(api === 'STS'
+          ? { onError: stsBadRequest, faultError: stsFault }
+          : { onError: api === 'OAUTH2' ? oauthBadRequest : googleBadRequest }),
       });
       servers.push(s);
       endpoints[api.toLowerCase()] = s.url;
@@ -141,14 +164,19 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         port: port(),
         admin,
         onError: kubeError,
+        upgrade: execUpgrade(world, c),
       });
       servers.push(s);
-      c.issuer = s.url;
+      c.apiUrl = s.url;
       endpoints[`kubernetes:${contextName(c)}`] = s.url;
       endpoints.kubernetes ??= s.url;
+      const https = await startClusterEndpoint(host, port(), s.port);
+      closers.push(https);
+      c.httpsEndpoint = https.hostPort;
+      c.caCertificate = https.caCertificate;
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => s.close()));
+    await Promise.all([...servers, ...closers].map((s) => s.close()));
     throw e;
   }
 
@@ -182,6 +210,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
         host,
         port: port(),
         headers: { 'Metadata-Flavor': 'Google', Server: 'Metadata Server for VM' },
+        onAnswer: (req, res) => {
+          const pod = w.c.store.get<Pod>('pods', w.ns, w.name);
+          if (pod && !res.hang) metadataServerLine(w.c, pod, req.path, res.status, res.text);
+        },
       });
       const metadataHost = `${host}:${server.port}`;
       mds.set(key, {
@@ -200,6 +232,13 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     syncing = syncing.then(syncMetadata).catch(() => undefined);
   });
   await syncMetadata();
+  for (const c of world.clusters) {
+    // Pods the API or its controllers create or delete get (or lose) their metadata server.
+    c.store.watch((e) => {
+      if (e.resource === 'pods' && e.type !== 'MODIFIED') world.podsChanged();
+    });
+    c.store.startHistory();
+  }
   const podList = (): PodEndpoint[] => [...mds.values()].map((m) => m.pod);
 
   const dir = await mkdtemp(join(tmpdir(), 'wi-doctor-sandbox-'));
@@ -215,6 +254,15 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
       .then(() => writeFile(podsFile, JSON.stringify(podList(), null, 2), { mode: 0o600 }))
       .catch(() => undefined);
   });
+
+  for (const c of world.clusters)
+    linkSandbox(c, {
+      metadataHost: (ns, name) => mds.get(`${contextName(c)}/${ns}/${name}`)?.pod.metadataHost,
+      env,
+      runEntrypoint: (pod, container) => {
+        void runEntrypoint(world, c, pod, container).catch(() => undefined);
+      },
+    });
 
   let stopped = false;
   return {
@@ -234,8 +282,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<RunningSandbox
     async stop() {
       if (stopped) return;
       stopped = true;
+      for (const c of world.clusters) c.timers.stop();
       await syncing;
-      await Promise.all([...servers, ...[...mds.values()].map((m) => m.server)].map((s) => s.close()));
+      await Promise.all([...servers, ...closers, ...[...mds.values()].map((m) => m.server)].map((s) => s.close()));
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -251,7 +300,9 @@ function buildEnv(
   const env: Record<string, string> = {};
   for (const api of GOOGLE_APIS) {
     const url = endpoints[api.toLowerCase()] ?? '';
-    if (api !== 'OAUTH2') env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = `${url}/`;
+    // gcloud replaces the API's whole base URL; Compute's includes its version path.
+    if (api !== 'OAUTH2')
+      env[`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`] = api === 'COMPUTE' ? `${url}/compute/v1/` : `${url}/`;
     env[`WI_DOCTOR_${api}_ENDPOINT`] = url;
   }
   env.CLOUDSDK_AUTH_ACCESS_TOKEN = token;
@@ -301,11 +352,17 @@ function shellQuote(v: string): string {
   return /^[A-Za-z0-9_./:@,+=-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
+function oauthBadRequest(e: unknown): SandboxResponse {
+  return e instanceof SyntaxError
+    ? stsError(400, 'invalid_request', 'The request body could not be parsed.')
+    : stsError(500, 'server_error', 'Internal error encountered.');
+}
+
 function stsBadRequest(e: unknown): SandboxResponse {
   return stsError(400, 'invalid_request', e instanceof Error ? e.message : String(e));
 }
 
-/** STS throttling reads as STS words it (FACTS §1). */
+/** STS throttling reads as STS words it. */
 function stsFault(status: 429 | 503, retryAfterSeconds: number): SandboxResponse {
   const res =
     status === 429
@@ -345,6 +402,7 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
           world.faults.set(checked.faults ?? {});
           if (body.iamPropagationDelaySeconds !== undefined)
             world.policies.propagationDelayMs = body.iamPropagationDelaySeconds * 1000;
+          if (body.activityLagSeconds !== undefined) world.activityLagMs = body.activityLagSeconds * 1000;
           return json(200, { rules: world.faults.list() });
         },
       },
@@ -370,6 +428,7 @@ function adminRoutes(world: World, pods: () => PodEndpoint[]): RouteTable {
           const c = world.clusters.find((x) => x.health.has(req.params.node ?? ''));
           if (!c) return googleError(404, `no node ${req.params.node ?? ''}`);
           c.health.set(req.params.node ?? '', health as 'healthy');
+          syncMetadataServerPods(c);
           return json(200, { node: req.params.node, health });
         },
       },

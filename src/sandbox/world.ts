@@ -1,6 +1,7 @@
 // The sandbox's world in memory: projects, service accounts, policies, clusters with their Kubernetes
 // objects, callers and tokens, audit log. Built from a scenario; the API handlers read and change it.
 
+import { createHash } from 'node:crypto';
 import type { CustomRole, Policy, ServiceAccountKey } from '../model/gcp.js';
 import type { KObject, Node, Pod, ServiceAccountObject } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
@@ -11,18 +12,19 @@ import { predefinedRoles } from './iam/catalog.js';
 import { checkPermission, type Decision, type ResourceLevel } from './iam/engine.js';
 import { PolicyStore } from './iam/policy-store.js';
 import { matchingMembers, normalizeMember, type Principal } from './iam/principal.js';
+import { createWorkload, syncMetadataServerPods } from './kube/controllers.js';
 import {
-  createWorkload,
-  namespaceObject,
+  ensureNamespace,
   newNodeName,
   nodeObject,
   createPod,
   placement,
   serviceAccountObject,
-  syncMetadataServerPods,
+  systemObjects,
   templateFor,
   type ClusterKube,
 } from './kube/objects.js';
+import { Timers } from './kube/timers.js';
 import { kubeTime, recordWrite } from './kube/managed-fields.js';
 import { KubeStore } from './kube/store.js';
 import { Prng } from './prng.js';
@@ -63,6 +65,8 @@ export const DEFAULT_CALLER: CallerSpec = {
 export interface ProjectState {
   id: string;
   number: string;
+  /** `folders/N` or `organizations/N`. */
+  parent?: string;
   services: Set<string>;
   customRoles: Map<string, CustomRole & { permissions: Set<string> }>;
 }
@@ -76,6 +80,8 @@ export interface GsaState {
   disabled: boolean;
   deleted: boolean;
   keys: ServiceAccountKey[];
+  /** When tokens were issued for the account (ms, ascending, one per day at most): Policy Analyzer's source. */
+  authentications?: number[];
 }
 
 export interface NodePoolState {
@@ -92,8 +98,17 @@ export interface ClusterState extends ClusterKube {
   key: Promise<SigningKey>;
   /** Stable cluster id (the `id` field of the GKE resource). */
   id: string;
-  /** The Kubernetes API's own URL, the issuer of its tokens; set once the server listens. */
-  issuer: string;
+  /** The Kubernetes API's own (loopback) URL; set once the server listens. */
+  apiUrl: string;
+  /**
+   * The issuer of the cluster's service-account tokens, as on GKE:
+   * `https://container.googleapis.com/v1/projects/P/locations/L/clusters/C` (its keys are served locally).
+   */
+  tokenIssuer: string;
+  /** host:port of the cluster's HTTPS endpoint (the GKE resource's `endpoint`); set once it listens. */
+  httpsEndpoint?: string;
+  /** Base64 PEM of the CA that signed the HTTPS endpoint's certificate (masterAuth.clusterCaCertificate). */
+  caCertificate?: string;
   createTime: string;
 }
 
@@ -120,6 +135,11 @@ export class World {
   readonly projects = new Map<string, ProjectState>();
   readonly gsas: GsaState[] = [];
   readonly buckets = new Map<string, { name: string; projectId: string }>();
+  /** The scenario's organization and folders (`folders/N` → its spec), for fleet scopes. */
+  readonly organization: { id: string; displayName?: string } | undefined;
+  readonly folders = new Map<string, { id: string; displayName?: string; parent: string }>();
+  /** Policy Analyzer's lag behind token issuance (ms). */
+  activityLagMs: number;
   readonly policies: PolicyStore;
   readonly clusters: ClusterState[] = [];
   readonly callers = new Map<string, CallerState>();
@@ -129,6 +149,8 @@ export class World {
   readonly operations = new Map<string, Operation>();
   /** RSA key pairs behind the user-managed keys of service accounts, made when a key file is first asked for. */
   readonly keyMaterial = new KeyMaterial();
+  /** PEM certificates of keys, made when first served. */
+  readonly keyCertificates = new Map<string, string>();
   /** The OAuth2 token endpoint's URL, a key file's `token_uri`; set once the server listens. */
   oauth2TokenUrl = '';
   /** RSA keys take ~0.5 s each to generate: made in the background, awaited by whoever signs or publishes. */
@@ -142,6 +164,12 @@ export class World {
     this.audit = new AuditLog(this.now);
     this.faults = new Faults(scenario.faults);
     this.googleKey = pooledSigningKey(0);
+    this.activityLagMs = (scenario.faults?.activityLagSeconds ?? 86_400) * 1000;
+    if (scenario.organization) {
+      this.organization = { id: scenario.organization.id };
+      if (scenario.organization.displayName !== undefined)
+        this.organization.displayName = scenario.organization.displayName;
+    }
   }
 
   static create(scenario: Scenario): Promise<World> {
@@ -155,6 +183,23 @@ export class World {
   private build(clusterKeys: Promise<SigningKey>[]): void {
     const s = this.scenario;
     const callers = s.callers && s.callers.length > 0 ? s.callers : [DEFAULT_CALLER];
+    const owners = callers.filter((c) => c.owner).map((c) => c.identity);
+    if (s.organization) {
+      // Owner callers administer the organization too (roles/owner holds no resourcemanager.*.get there).
+      const policy = toPolicy(s.organization.policy);
+      if (owners.length > 0)
+        (policy.bindings ??= []).push(
+          { role: 'roles/owner', members: owners },
+          { role: 'roles/resourcemanager.organizationAdmin', members: owners },
+        );
+      this.policies.seed(`organizations/${s.organization.id}`, policy);
+    }
+    for (const f of s.folders ?? []) {
+      const folder: { id: string; displayName?: string; parent: string } = { id: f.id, parent: f.parent };
+      if (f.displayName !== undefined) folder.displayName = f.displayName;
+      this.folders.set(`folders/${f.id}`, folder);
+      this.policies.seed(`folders/${f.id}`, toPolicy(f.policy));
+    }
     for (const p of s.projects) {
       const services = new Set(p.services ?? DEFAULT_SERVICES);
       for (const d of p.disabledServices ?? []) services.delete(d);
@@ -170,7 +215,13 @@ export class World {
           permissions: new Set(r.permissions),
         });
       }
-      this.projects.set(p.id, { id: p.id, number: p.number, services, customRoles });
+      this.projects.set(p.id, {
+        id: p.id,
+        number: p.number,
+        services,
+        customRoles,
+        ...(p.parent ? { parent: p.parent } : {}),
+      });
     }
     for (const p of s.projects) {
       for (const g of p.serviceAccounts ?? []) {
@@ -191,6 +242,9 @@ export class World {
             ...(k.disabled ? { disabled: true } : {}),
           })),
         };
+        if (!gsa.keys.some((k) => k.keyType === 'SYSTEM_MANAGED'))
+          gsa.keys.push(this.systemKey(p.id, email, gsa.uniqueId));
+        if (g.lastAuthenticatedTime !== undefined) gsa.authentications = [Date.parse(g.lastAuthenticatedTime)];
         if (g.displayName !== undefined) gsa.displayName = g.displayName;
         if (g.description !== undefined) gsa.description = g.description;
         this.gsas.push(gsa);
@@ -208,7 +262,6 @@ export class World {
         this.policies.seed(`buckets/${b.name}`, policy);
       }
       const policy = toPolicy(p.policy);
-      const owners = callers.filter((c) => c.owner).map((c) => c.identity);
       if (owners.length > 0) {
         const ownerBinding = policy.bindings?.find((b) => b.role === 'roles/owner' && !b.condition);
         if (ownerBinding) ownerBinding.members = [...new Set([...(ownerBinding.members ?? []), ...owners])];
@@ -270,16 +323,16 @@ export class World {
       nodePools,
       key,
       id: this.prng.hex(32),
-      issuer: '',
+      apiUrl: '',
+      tokenIssuer: `https://container.googleapis.com/v1/projects/${spec.project}/locations/${spec.location}/clusters/${spec.name}`,
       createTime: '2025-01-15T10:00:00+00:00',
+      timers: new Timers(),
     };
     if (workloadPool !== undefined) cluster.workloadPool = workloadPool;
     this.clusters.push(cluster);
     const st = cluster.store;
-    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      st.put('namespaces', namespaceObject(ns));
-      st.put('serviceaccounts', serviceAccountObject(ns, 'default'));
-    }
+    for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+      ensureNamespace(cluster, ns, {}, cluster.createTime);
     let index = 0;
     for (const np of poolSpecs) {
       const declared = (spec.nodes ?? []).filter((n) => n.pool === np.name);
@@ -292,18 +345,17 @@ export class World {
         cluster.health.set(name, declaredNode.metadataServer ?? 'healthy');
       }
     }
+    systemObjects(cluster);
     syncMetadataServerPods(cluster);
     for (const ns of spec.namespaces ?? []) {
-      if (!st.get('namespaces', undefined, ns.name)) {
-        st.put('namespaces', namespaceObject(ns.name, ns.labels));
-        st.put('serviceaccounts', serviceAccountObject(ns.name, 'default'));
-      }
+      if (!st.get('namespaces', undefined, ns.name))
+        ensureNamespace(cluster, ns.name, ns.labels ?? {}, cluster.createTime);
       for (const k of ns.serviceAccounts ?? []) st.put('serviceaccounts', scenarioKsa(ns.name, k));
       for (const np of ns.networkPolicies ?? []) {
         st.put('networkpolicies', {
           apiVersion: 'networking.k8s.io/v1',
           kind: 'NetworkPolicy',
-          metadata: { name: np.name, namespace: ns.name },
+          metadata: { name: np.name, namespace: ns.name, creationTimestamp: SCENARIO_KSA_CREATED },
           spec: np.spec,
         });
       }
@@ -327,19 +379,52 @@ export class World {
     const email = sa === 'default' ? `${project.number}-compute@developer.gserviceaccount.com` : sa.toLowerCase();
     // Node service accounts exist in a real project even when the scenario does not list them.
     if (!this.gsas.some((g) => g.email === email && !g.deleted)) {
+      const uniqueId = `1${this.prng.digits(20)}`;
       const gsa: GsaState = {
         email,
         projectId: project.id,
-        uniqueId: `1${this.prng.digits(20)}`,
+        uniqueId,
         disabled: false,
         deleted: false,
-        keys: [],
+        keys: [this.systemKey(project.id, email, uniqueId)],
         ...(sa === 'default' ? { displayName: 'Compute Engine default service account' } : {}),
       };
       this.gsas.push(gsa);
       this.policies.seed(`sa/${gsa.uniqueId}`, { version: 1, bindings: [] });
     }
     return email;
+  }
+
+  /**
+   * The Google-managed key every account lists (`--managed-by system`); it signs signBlob/signJwt. Its
+   * validity window is UNVERIFIED (Google rotates these keys itself).
+   */
+  systemKey(
+    projectId: string,
+    email: string,
+    uniqueId: string,
+    validAfter = '2025-01-01T00:00:00Z',
+  ): ServiceAccountKey {
+    // Derived from the account rather than drawn from the PRNG, so that adding it moves no other seeded value.
+    const id = createHash('sha1').update(`${email}#${uniqueId}#system`).digest('hex');
+    return {
+      name: `projects/${projectId}/serviceAccounts/${email}/keys/${id}`,
+      keyType: 'SYSTEM_MANAGED',
+      keyOrigin: 'GOOGLE_PROVIDED',
+      keyAlgorithm: 'KEY_ALG_RSA_2048',
+      validAfterTime: validAfter,
+      validBeforeTime: new Date(Date.parse(validAfter) + 2 * 365 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    };
+  }
+
+  /** Records that a token was issued for the account now (the latest per day is kept). */
+  authenticated(g: GsaState): void {
+    const now = this.now();
+    const list = (g.authentications ??= []);
+    const last = list[list.length - 1];
+    if (last !== undefined && Math.floor(last / 86_400_000) === Math.floor(now / 86_400_000))
+      list[list.length - 1] = now;
+    else list.push(now);
   }
 
   // ---------- lookups ----------
@@ -391,7 +476,33 @@ export class World {
         type: 'cloudresourcemanager.googleapis.com/Project',
         service: 'cloudresourcemanager.googleapis.com',
       },
+      ...this.ancestorChain(this.projects.get(projectId)?.parent),
     ];
+  }
+
+  /** `folders/N` or `organizations/N` and everything above it: grants there apply below. */
+  ancestorChain(parent: string | undefined): ResourceLevel[] {
+    const out: ResourceLevel[] = [];
+    const seen = new Set<string>();
+    for (let p = parent; p !== undefined && !seen.has(p); p = this.folders.get(p)?.parent) {
+      seen.add(p);
+      out.push({
+        policyKey: p,
+        name: p,
+        type: p.startsWith('folders/')
+          ? 'cloudresourcemanager.googleapis.com/Folder'
+          : 'cloudresourcemanager.googleapis.com/Organization',
+        service: 'cloudresourcemanager.googleapis.com',
+      });
+    }
+    return out;
+  }
+
+  /** Folders (nearest first) and organization above a project, as Cloud Asset Inventory names them. */
+  ancestry(projectId: string): { folders: string[]; organization?: string } {
+    const chain = this.ancestorChain(this.projects.get(projectId)?.parent).map((l) => l.name);
+    const org = chain.find((n) => n.startsWith('organizations/'));
+    return { folders: chain.filter((n) => n.startsWith('folders/')), ...(org ? { organization: org } : {}) };
   }
 
   bucketChain(bucket: string): ResourceLevel[] {
@@ -498,7 +609,7 @@ export class World {
     for (const fn of this.podListeners) fn();
   }
 
-  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere (FACTS §1). */
+  /** Deletion turns the account's members into `deleted:serviceAccount:EMAIL?uid=N` everywhere, as IAM does. */
   deleteGsa(g: GsaState): void {
     g.deleted = true;
     const live = `serviceAccount:${g.email}`;
@@ -516,13 +627,16 @@ export class World {
   }
 
   createGsa(projectId: string, accountId: string, displayName?: string, description?: string): GsaState {
+    const email = `${accountId}@${projectId}.iam.gserviceaccount.com`;
+    const uniqueId = `1${this.prng.digits(20)}`;
+    const now = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const g: GsaState = {
-      email: `${accountId}@${projectId}.iam.gserviceaccount.com`,
+      email,
       projectId,
-      uniqueId: `1${this.prng.digits(20)}`,
+      uniqueId,
       disabled: false,
       deleted: false,
-      keys: [],
+      keys: [this.systemKey(projectId, email, uniqueId, now)],
     };
     if (displayName) g.displayName = displayName;
     if (description) g.description = description;

@@ -17,6 +17,11 @@ export interface VerifyOptions {
   jwks?: URL | string;
   /** OIDC discovery on the token's `iss`: `{iss}/.well-known/openid-configuration` → `jwks_uri`. */
   fromIssuer?: boolean;
+  /**
+   * The container API's base URL when it is not Google's (an endpoint override): a GKE issuer
+   * (`https://container.googleapis.com/v1/projects/…`) is then discovered under it.
+   */
+  containerEndpoint?: string;
   audience?: string;
   issuer?: string;
   /** The clock for exp/nbf/iat (default: the current time). */
@@ -70,6 +75,16 @@ export function clusterJwksUrl(ref: ClusterRef, containerBase = 'https://contain
 }
 
 class KeySourceError extends Error {}
+
+const GKE_ISSUER_BASE = 'https://container.googleapis.com/';
+
+/** Where a token's issuer is discovered: the issuer itself, or a GKE issuer under an overridden container API. */
+function discoveryBase(iss: string, containerEndpoint: string | undefined): string {
+  if (containerEndpoint === undefined || containerEndpoint === GKE_ISSUER_BASE || !iss.startsWith(GKE_ISSUER_BASE))
+    return iss;
+  const base = containerEndpoint.endsWith('/') ? containerEndpoint : `${containerEndpoint}/`;
+  return `${base}${iss.slice(GKE_ISSUER_BASE.length)}`;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -125,7 +140,7 @@ async function loadJwks(
     if (typeof iss !== 'string' || !/^https?:\/\//i.test(iss)) {
       throw new KeySourceError(`OIDC discovery needs an http(s) issuer; the token's \`iss\` is ${JSON.stringify(iss)}`);
     }
-    const discovery = `${iss.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    const discovery = `${discoveryBase(iss, options.containerEndpoint).replace(/\/+$/, '')}/.well-known/openid-configuration`;
     const doc = await fetchJson(discovery, 'OIDC discovery', timeoutMs);
     if (!isRecord(doc)) throw new KeySourceError(`OIDC discovery ${discovery}: not a JSON object`);
     // OpenID Connect Discovery §4.3: the document's issuer must be the one it was fetched for.

@@ -131,4 +131,21 @@ describeCheck(check, [
     patch: (b) => b.error(READER_POLICY, '403 PERMISSION_DENIED'),
     expect: { status: 'unknown', missing: /get-iam-policy reader@acme-data/ },
   },
+  {
+    name: 'an unreadable target policy, serviceAccountUser on its project: actAs is named as the most likely cause',
+    subject: CART,
+    options: IMPERSONATE,
+    patch: (b) => {
+      b.error(READER_POLICY, '403 PERMISSION_DENIED');
+      b.edit('gcp/projects/acme-data.iam-policy.json', (p: any) => {
+        p.bindings.push({ role: 'roles/iam.serviceAccountUser', members: [`serviceAccount:${GSA}`] });
+      });
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in the policies that were read: role `roles\/iam\.serviceAccountUser` on `projects\/acme-data` does not include `iam\.serviceAccounts\.getAccessToken`: it grants `iam\.serviceAccounts\.actAs`.*settle it with `gcloud iam service-accounts get-iam-policy reader@acme-data\.iam\.gserviceaccount\.com --format=json`/,
+      missing: /^settle the most likely cause: gcloud iam service-accounts get-iam-policy reader@acme-data/,
+    },
+  },
 ]);

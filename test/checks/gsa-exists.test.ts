@@ -172,4 +172,51 @@ describeCheck(check, [
     patch: (b) => annotateCart(b, 'cart@acme-shop'),
     expect: { status: 'skip', cause: /see ksa-annotation/ },
   },
+  {
+    name: 'describe and list 403, a deleted member of the email in a policy read: deletion is the most likely cause',
+    subject: CART,
+    patch: (b) => {
+      b.error(`gcp/service-accounts/${GSA}.json`, '403 PERMISSION_DENIED: Permission iam.serviceAccounts.get denied');
+      b.error(LIST, '403 PERMISSION_DENIED: Permission iam.serviceAccounts.list denied');
+      projectGrant(b, 'roles/storage.objectViewer', `deleted:serviceAccount:${GSA}?uid=111111111111111111111`);
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in what was read: it was deleted: `deleted:serviceAccount:cart@acme-shop\.iam\.gserviceaccount\.com\?uid=111111111111111111111` remains in `projects\/acme-shop`; settle it with `gcloud iam service-accounts list --project acme-shop --format=json`/,
+      missing: /^settle the most likely cause: gcloud iam service-accounts list --project acme-shop --format=json/,
+    },
+  },
+  {
+    name: 'describe 403 and no list, an account a typo away is known: a misspelled annotation is the most likely cause',
+    subject: CART,
+    patch: (b) => {
+      annotateCart(b, 'carts@acme-shop.iam.gserviceaccount.com');
+      b.error(
+        'gcp/service-accounts/carts@acme-shop.iam.gserviceaccount.com.json',
+        '403 PERMISSION_DENIED: Permission iam.serviceAccounts.get denied',
+      );
+      b.remove(LIST);
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in what was read: the annotation is misspelled: `cart@acme-shop\.iam\.gserviceaccount\.com` exists/,
+    },
+  },
+  {
+    name: 'describe and list 403 with nothing else seen: unknown without a guess',
+    subject: CART,
+    patch: (b) => {
+      b.error(`gcp/service-accounts/${GSA}.json`, '403 PERMISSION_DENIED: Permission iam.serviceAccounts.get denied');
+      b.error(LIST, '403 PERMISSION_DENIED: Permission iam.serviceAccounts.list denied');
+    },
+    expect: (results) => {
+      expect(results[0]!.status).toBe('unknown');
+      expect(results[0]!.cause).not.toMatch(/most likely/);
+      expect(results[0]!.missing).toEqual([
+        'gcp/projects/acme-shop.service-accounts.json (gcloud iam service-accounts list --project acme-shop --format=json)',
+      ]);
+    },
+  },
 ]);

@@ -8,6 +8,7 @@ const API = { ksa: ['shop/api'] };
 const GSA = 'cart@acme-shop.iam.gserviceaccount.com';
 const BUCKET = '//storage.googleapis.com/projects/_/buckets/acme-shop-assets';
 const PROJECT_POLICY = 'gcp/projects/acme-shop.iam-policy.json';
+const ORG_POLICY = 'gcp/organizations/987654321098.iam-policy.json';
 
 function projectGrant(b: BundleEditor, binding: Record<string, unknown>): void {
   b.edit(PROJECT_POLICY, (p: any) => {
@@ -189,5 +190,57 @@ describeCheck(check, [
         sa.metadata.annotations = { 'iam.gke.io/gcp-service-account': 'billing@acme-shop.iam.gserviceaccount.com' };
       }),
     expect: { status: 'skip', cause: /see gsa-exists/ },
+  },
+
+  // ---- an unknown names what it did see
+  {
+    name: 'an unreadable project policy and a grant to the deleted account in the organization: that is the likely cause',
+    subject: CART,
+    options: { need: ['storage.objects.get'] },
+    patch: (b) => {
+      b.error(PROJECT_POLICY, '403 PERMISSION_DENIED');
+      b.edit(ORG_POLICY, (p: any) => {
+        p.bindings = [
+          ...(p.bindings ?? []),
+          { role: 'roles/storage.objectViewer', members: [`deleted:serviceAccount:${GSA}?uid=111111111111111111111`] },
+        ];
+      });
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in the policies that were read: member `deleted:serviceAccount:cart@.*is a deleted account.*on `organizations\/987654321098`\); settle it with `gcloud projects get-iam-policy acme-shop --format=json`/,
+      missing: /^settle the most likely cause: gcloud projects get-iam-policy acme-shop --format=json/,
+    },
+  },
+  {
+    name: 'direct binding: an unreadable organization policy and a project grant for another namespace: named as likely',
+    subject: API,
+    options: { need: ['storage.objects.get'] },
+    patch: (b) => {
+      b.error(ORG_POLICY, '403 PERMISSION_DENIED');
+      projectGrant(b, {
+        role: 'roles/storage.objectViewer',
+        members: [
+          'principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-shop.svc.id.goog/subject/ns/shop-prod/sa/api',
+        ],
+      });
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause.*member is for namespace `shop-prod`, the pod runs in `shop`.*settle it with `gcloud organizations get-iam-policy 987654321098 --format=json`/,
+    },
+  },
+  {
+    name: 'an unreadable project policy and nothing close in what was read: unknown without a guess',
+    subject: CART,
+    options: { need: ['storage.objects.get'] },
+    patch: (b) => b.error(PROJECT_POLICY, '403 PERMISSION_DENIED'),
+    expect: (results) => {
+      expect(results[0]!.status).toBe('unknown');
+      expect(results[0]!.cause).toMatch(/is unknown: policy of `projects\/acme-shop` not readable/);
+      expect(results[0]!.cause).not.toMatch(/most likely/);
+    },
   },
 ]);

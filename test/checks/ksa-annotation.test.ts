@@ -130,12 +130,69 @@ describeCheck(check, [
 
   // ---- neither annotation nor grants
   {
-    name: 'a named KSA with neither annotation nor grants fails',
+    name: 'direct binding with no grant in the policies read is unknown, never fail: grants may sit on any resource',
     subject: { ksa: ['shop/default'] },
     expect: {
-      status: 'fail',
-      cause: /`shop\/default` has neither the `iam\.gke\.io\/gcp-service-account` annotation nor any grant/,
-      fix: ['manual'],
+      status: 'unknown',
+      cause:
+        /`shop\/default` has no annotation, so its pods use direct binding .*no grant to that principal is in the 8 policies read \(`\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`, /,
+      missing:
+        /gcloud asset search-all-iam-policies --scope=organizations\/987654321098 --query='policy:"principal:\/\/iam\.googleapis\.com\/projects\/123456789012\/locations\/global\/workloadIdentityPools\/acme-shop\.svc\.id\.goog\/subject\/ns\/shop\/sa\/default"'/,
+      evidence: (e) => {
+        const notes = (e.notes ?? []).join('\n');
+        // Which policies were read, by name (resources and projects first), so the reader knows what "none" covers.
+        expect(notes).toMatch(
+          /policies read: `\/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-shop-assets`, `projects\/acme-data`, `projects\/acme-shop`, `organizations\/987654321098` and 4 more/,
+        );
+        expect(notes).toMatch(/wi-doctor check --ksa shop\/default --need PERMISSION --on RESOURCE/);
+        // Namespace-wide principal sets and uid members are found by the pool's name.
+        expect(notes).toMatch(/--query='policy:"acme-shop\.svc\.id\.goog"'/);
+      },
+    },
+  },
+  {
+    name: 'live, where the bucket policy was not read: the direct-binding KSA is unknown, not "no Google identity"',
+    subject: API,
+    patch: (b) => b.remove('gcp/resources/acme-shop-assets.json'),
+    expect: {
+      status: 'unknown',
+      cause: /`shop\/api` has no annotation, so its pods use direct binding/,
+      missing: /subject\/ns\/shop\/sa\/api"'/,
+    },
+  },
+  {
+    name: 'without an organization policy the search is scoped to the cluster project',
+    subject: API,
+    patch: (b) => {
+      b.remove('gcp/resources/acme-shop-assets.json');
+      b.remove('gcp/organizations/987654321098.iam-policy.json');
+    },
+    expect: { status: 'unknown', missing: /--scope=projects\/acme-shop --query=/ },
+  },
+  {
+    name: 'with --need, a direct-binding KSA with no grant seen is left to gsa-permission',
+    subject: API,
+    options: { need: ['storage.objects.get'] },
+    patch: (b) => b.remove('gcp/resources/acme-shop-assets.json'),
+    expect: { status: 'skip', cause: /`storage\.objects\.get` is gsa-permission's verdict/ },
+  },
+  {
+    name: 'with --need, a grant that was read still passes',
+    subject: API,
+    options: { need: ['storage.objects.get'] },
+    expect: { status: 'pass', cause: /^direct binding: / },
+  },
+  {
+    name: 'the unknown of an unreadable policy names its file first, then the search over every policy',
+    subject: { ksa: ['shop/default'] },
+    patch: (b) => b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED'),
+    expect: (results) => {
+      expect(results).toHaveLength(1);
+      const r = results[0]!;
+      expect(r.status).toBe('unknown');
+      expect(r.cause).toMatch(/and 1 could not be read/);
+      expect(r.missing?.[0]).toMatch(/gcloud projects get-iam-policy acme-shop/);
+      expect(r.missing?.[1]).toMatch(/gcloud asset search-all-iam-policies/);
     },
   },
   {
@@ -169,5 +226,26 @@ describeCheck(check, [
       b.error('k8s:serviceaccounts', '403 Forbidden: serviceaccounts is forbidden');
     },
     expect: { status: 'unknown' },
+  },
+  {
+    name: 'one policy read is named in the singular, and no organization means the project scope',
+    subject: API,
+    patch: (b) => {
+      for (const path of [
+        'gcp/resources/acme-shop-assets.json',
+        'gcp/organizations/987654321098.iam-policy.json',
+        'gcp/projects/acme-data.iam-policy.json',
+        'gcp/service-accounts/123456789012-compute@developer.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/gke-nodes@acme-shop.iam.gserviceaccount.com.iam-policy.json',
+        'gcp/service-accounts/reader@acme-data.iam.gserviceaccount.com.iam-policy.json',
+      ])
+        b.remove(path);
+    },
+    expect: {
+      status: 'unknown',
+      cause: /no grant to that principal is in the 1 policy read \(`projects\/acme-shop`\), and grants on other/,
+      missing: /--scope=projects\/acme-shop /,
+    },
   },
 ]);

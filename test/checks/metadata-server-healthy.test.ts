@@ -13,6 +13,14 @@ const editServer =
   (b: BundleEditor): void =>
     b.k8s('pods', 'kube-system', SERVER, fn);
 
+/** The pod's node lost the metadata-server label, and no metadata server pod runs there. */
+function unlabel(b: BundleEditor): void {
+  b.removeK8s('pods', 'kube-system', SERVER);
+  b.k8s('nodes', undefined, NODE, (n: any) => {
+    delete n.metadata.labels['iam.gke.io/gke-metadata-server-enabled'];
+  });
+}
+
 describeCheck(check, [
   {
     name: 'a Ready metadata server on the pod node passes',
@@ -30,23 +38,40 @@ describeCheck(check, [
     },
   },
   {
-    name: 'a node without the metadata-server label and no server pod points at its node pool',
+    name: 'a node without the label in a pool that is not GKE_METADATA: switch the pool',
     subject: CART,
     patch: (b) => {
-      b.removeK8s('pods', 'kube-system', SERVER);
-      b.k8s('nodes', undefined, NODE, (n: any) => {
-        delete n.metadata.labels['iam.gke.io/gke-metadata-server-enabled'];
+      unlabel(b);
+      b.edit('gcp/cluster.json', (c: any) => {
+        c.nodePools.find((p: any) => p.name === 'default-pool').config.workloadMetadataConfig = {
+          mode: 'GCE_METADATA',
+        };
       });
     },
     expect: (results) => {
       expect(results).toHaveLength(1);
       const r = results[0]!;
       expect(r.status).toBe('fail');
-      expect(r.cause).toMatch(/lacks the `iam\.gke\.io\/gke-metadata-server-enabled: "true"` label/);
+      expect(r.cause).toMatch(
+        /lacks the `iam\.gke\.io\/gke-metadata-server-enabled: "true"` label \(node pool `default-pool` is not, or not yet/,
+      );
       expect(r.fix[0]).toMatchObject({
         action: 'set-node-pool-metadata',
         target: 'projects/acme-shop/locations/europe-west1/clusters/prod/nodePools/default-pool',
       });
+    },
+  },
+  {
+    name: 'a node without the label in a GKE_METADATA pool: recreate the node (switching the mode changes nothing)',
+    subject: CART,
+    patch: unlabel,
+    expect: (results) => {
+      expect(results).toHaveLength(1);
+      const r = results[0]!;
+      expect(r.status).toBe('fail');
+      expect(r.cause).toMatch(/although node pool `default-pool` is GKE_METADATA \(the node was not recreated/);
+      expect(r.fix[0]).toMatchObject({ action: 'manual', target: expect.stringMatching(/nodePools\/default-pool$/) });
+      expect(r.fix[0]?.description).toMatch(/^Recreate node `gke-prod-default-pool-1a2b3c4d-x1y2`/);
     },
   },
   {

@@ -75,7 +75,7 @@ describeCheck(check, [
     },
   },
   {
-    name: 'without any annotated KSA in the namespace the fix is manual',
+    name: 'running as default with no annotated KSA in the namespace is unknown: default may be granted directly',
     subject: CART,
     patch: (b) => {
       cartRunsAsDefault(b);
@@ -84,9 +84,43 @@ describeCheck(check, [
       });
     },
     expect: {
-      status: 'fail',
-      fix: ['manual'],
+      status: 'unknown',
+      cause: /KSA `shop\/default` has no annotation, so its pods use direct binding/,
+      missing: /gcloud asset search-all-iam-policies/,
       evidence: (e) => expect(e.notes?.join('\n')).toMatch(/no KSA of namespace `shop` carries/),
+    },
+  },
+  {
+    name: 'a named workload on a direct-binding KSA whose grant was not read is unknown, not "probably should run as cart"',
+    subject: { workload: ['shop/deployment/api'] },
+    patch: (b) => b.remove('gcp/resources/acme-shop-assets.json'),
+    expect: {
+      status: 'unknown',
+      cause: /KSA `shop\/api` has no annotation, so its pods use direct binding/,
+      evidence: (e) =>
+        expect(e.notes?.join('\n')).toMatch(
+          /if the pods should act as `cart@acme-shop\.iam\.gserviceaccount\.com`, run them as KSA `shop\/cart`/,
+        ),
+    },
+  },
+  {
+    name: 'several annotated KSAs and none related to the workload: the unknown lists them',
+    subject: { workload: ['shop/deployment/api'] },
+    patch: (b) => {
+      b.remove('gcp/resources/acme-shop-assets.json');
+      b.addK8s({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: {
+          name: 'billing',
+          namespace: 'shop',
+          annotations: { 'iam.gke.io/gcp-service-account': 'billing@acme-shop.iam.gserviceaccount.com' },
+        },
+      });
+    },
+    expect: {
+      status: 'unknown',
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/run them as one of `billing` and `cart`/),
     },
   },
   {
@@ -96,7 +130,12 @@ describeCheck(check, [
       cartRunsAsDefault(b);
       b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED: resourcemanager.projects.getIamPolicy');
     },
-    expect: { status: 'unknown', missing: /projects\/acme-shop: .*403/ },
+    expect: {
+      status: 'unknown',
+      missing: /projects\/acme-shop: .*403/,
+      // What it did see: the annotated KSA that was probably meant.
+      cause: /could not be read and may hold one; it probably should run as `shop\/cart`/,
+    },
   },
   {
     name: 'a grant to the default KSA principal counts as an identity',
@@ -111,5 +150,16 @@ describeCheck(check, [
       });
     },
     expect: { status: 'pass', cause: /shop\/default.*own principal/ },
+  },
+  {
+    name: 'a direct-binding KSA on a cluster without workload pool is left to cluster-workload-pool',
+    subject: { workload: ['shop/deployment/api'] },
+    patch: (b) => {
+      b.remove('gcp/resources/acme-shop-assets.json');
+      b.edit('gcp/cluster.json', (c: any) => {
+        delete c.workloadIdentityConfig;
+      });
+    },
+    expect: { status: 'skip', cause: /no workload pool \(see cluster-workload-pool\)/ },
   },
 ]);

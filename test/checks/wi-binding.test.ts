@@ -27,6 +27,18 @@ function annotateCart(b: BundleEditor, value: string): void {
   });
 }
 
+/** The GSA's describe and its project's account list both answer 403: its existence cannot be told. */
+function gsaUnreadable(b: BundleEditor): void {
+  b.error(`gcp/service-accounts/${GSA}.json`, '403 PERMISSION_DENIED: iam.serviceAccounts.get');
+  b.error('gcp/projects/acme-shop.service-accounts.json', '403 PERMISSION_DENIED: iam.serviceAccounts.list');
+}
+
+function projectBinding(b: BundleEditor, role: string, member: string): void {
+  b.edit('gcp/projects/acme-shop.iam-policy.json', (policy: any) => {
+    policy.bindings = [...(policy.bindings ?? []), { role, members: [member] }];
+  });
+}
+
 const bindFix =
   (member = LEGACY, target = `projects/-/serviceAccounts/${GSA}`) =>
   (results: any[]) => {
@@ -354,5 +366,118 @@ describeCheck(check, [
     subject: CART,
     patch: (b) => annotateCart(b, 'billing@acme-shop.iam.gserviceaccount.com'),
     expect: { status: 'skip', cause: /does not exist \(see gsa-exists\)/ },
+  },
+
+  // ---- the GSA's describe and its project's list both answer 403: existence unknown, never "does not exist"
+  {
+    name: 'describe and list 403, the GSA policy readable with the binding: pass (not left to gsa-exists)',
+    subject: CART,
+    patch: gsaUnreadable,
+    expect: { status: 'pass', cause: /may mint tokens for GSA `cart@acme-shop/ },
+  },
+  {
+    name: 'describe, list and the GSA policy 403: unknown naming the policy, not skip and not fail',
+    subject: CART,
+    patch: (b) => {
+      gsaUnreadable(b);
+      b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy');
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /is unknown: policy of `projects\/-\/serviceAccounts\/cart@acme-shop\.iam\.gserviceaccount\.com` not readable/,
+      missing: /gcloud iam service-accounts get-iam-policy cart@acme-shop\.iam\.gserviceaccount\.com --format=json/,
+      evidence: (e) => expect(e.actual).toBe('not evaluated'),
+    },
+  },
+
+  // ---- an unknown names what it did see: the near miss of the policies that were read
+  {
+    name: 'GSA policy unreadable, the project policy binds another namespace: that near miss is the most likely cause',
+    subject: CART,
+    patch: (b) => {
+      b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy');
+      projectBinding(b, 'roles/iam.workloadIdentityUser', 'serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]');
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in the policies that were read: member is for namespace `shop-prod`, the pod runs in `shop` \(`roles\/iam\.workloadIdentityUser` to `serviceAccount:acme-shop\.svc\.id\.goog\[shop-prod\/cart\]` on `projects\/acme-shop`\); settle it with `gcloud iam service-accounts get-iam-policy cart@acme-shop\.iam\.gserviceaccount\.com --format=json`/,
+      evidence: (e) => expect(e.notes?.join('\n')).toMatch(/near miss on `projects\/acme-shop`/),
+    },
+  },
+  {
+    name: 'the command that settles the near miss comes first in what to collect',
+    subject: CART,
+    patch: (b) => {
+      b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy');
+      projectBinding(b, 'roles/iam.workloadIdentityUser', 'serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]');
+    },
+    expect: (results) => {
+      expect(results[0]!.missing?.[0]).toBe(
+        'settle the most likely cause: gcloud iam service-accounts get-iam-policy cart@acme-shop.iam.gserviceaccount.com --format=json',
+      );
+    },
+  },
+  {
+    name: 'GSA policy unreadable, serviceAccountUser to the KSA on the project: actAs named as the most likely cause',
+    subject: CART,
+    patch: (b) => {
+      b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy');
+      projectBinding(b, 'roles/iam.serviceAccountUser', LEGACY);
+    },
+    expect: {
+      status: 'unknown',
+      cause:
+        /most likely cause, in the policies that were read: role `roles\/iam\.serviceAccountUser` on `projects\/acme-shop` does not include `iam\.serviceAccounts\.getAccessToken`: it grants `iam\.serviceAccounts\.actAs` \(actAs\), which does not mint tokens/,
+    },
+  },
+  {
+    name: 'GSA policy unreadable, a member with the GSA project pool on the project: the pool is the most likely cause',
+    subject: CART,
+    patch: (b) => {
+      b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy');
+      projectBinding(b, 'roles/iam.workloadIdentityUser', 'serviceAccount:acme-data.svc.id.goog[shop/cart]');
+    },
+    expect: { status: 'unknown', cause: /most likely cause.*member uses pool `acme-data\.svc\.id\.goog`/ },
+  },
+  {
+    name: 'GSA policy unreadable and nothing read comes close: unknown without a guess',
+    subject: CART,
+    patch: (b) => b.error(GSA_POLICY, '403 PERMISSION_DENIED: iam.serviceAccounts.getIamPolicy'),
+    expect: (results) => {
+      expect(results[0]!.status).toBe('unknown');
+      expect(results[0]!.cause).not.toMatch(/most likely/);
+      expect(results[0]!.missing?.join('\n')).not.toMatch(/settle/);
+    },
+  },
+  {
+    name: 'the project policy unreadable and only a rank-4 miss on the GSA (other member, other role): no guess',
+    subject: CART,
+    patch: (b) => {
+      gsaBindings(b, [
+        { role: 'roles/iam.serviceAccountUser', members: ['serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]'] },
+      ]);
+      b.error('gcp/projects/acme-shop.iam-policy.json', '403 PERMISSION_DENIED');
+    },
+    expect: (results) => {
+      expect(results[0]!.status).toBe('unknown');
+      expect(results[0]!.cause).not.toMatch(/most likely/);
+      // It is still listed among what was seen.
+      expect(results[0]!.evidence?.notes?.join('\n')).toMatch(/near miss on `projects\/-\/serviceAccounts\/cart@/);
+    },
+  },
+  {
+    name: 'a role that cannot be resolved (no unreadable policy) is unknown without a near-miss guess',
+    subject: CART,
+    patch: (b) => {
+      gsaBindings(b, [{ role: 'projects/acme-shop/roles/tokenMinter', members: [LEGACY] }]);
+      projectBinding(b, 'roles/iam.workloadIdentityUser', 'serviceAccount:acme-shop.svc.id.goog[shop-prod/cart]');
+    },
+    expect: (results) => {
+      expect(results[0]!.status).toBe('unknown');
+      expect(results[0]!.cause).toMatch(/is unknown: role `projects\/acme-shop\/roles\/tokenMinter` on `projects\/-\//);
+      expect(results[0]!.cause).not.toMatch(/most likely/);
+    },
   },
 ]);

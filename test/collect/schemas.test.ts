@@ -21,6 +21,9 @@ import {
   serviceAccountSchema,
   serviceStateSchema,
   customRoleSchema,
+  logEntrySchema,
+  logQuerySchema,
+  serviceAccountActivitySchema,
 } from '../../src/collect/bundle/schemas.js';
 import { AJV_OPTIONS, createAjv } from '../../src/collect/bundle/validate.js';
 import { precompiledValidatorsCode } from '../../src/collect/bundle/validators-build.js';
@@ -31,10 +34,13 @@ import type {
   NodePool,
   Policy,
   Project,
+  LogEntry,
   ServiceAccount,
+  ServiceAccountActivity,
   ServiceAccountKey,
   ServiceState,
 } from '../../src/model/gcp.js';
+import type { LogQuery } from '../../src/model/facts.js';
 import type {
   Container,
   EnvVar,
@@ -189,6 +195,46 @@ const NETPOL_SPEC: Record<keyof NetworkPolicy['spec'], true> = {
   ingress: true,
 };
 
+const ACTIVITY: Record<keyof ServiceAccountActivity, true> = {
+  fullResourceName: true,
+  activityType: true,
+  observationPeriod: true,
+  activity: true,
+};
+const LOG_QUERY: Record<keyof LogQuery, true> = {
+  file: true,
+  filter: true,
+  resourceNames: true,
+  since: true,
+  until: true,
+  complete: true,
+  serviceAccounts: true,
+};
+const LOG_ENTRY: Record<keyof LogEntry, true> = {
+  logName: true,
+  timestamp: true,
+  receiveTimestamp: true,
+  severity: true,
+  insertId: true,
+  resource: true,
+  protoPayload: true,
+};
+// `response` is typed `unknown` and read by nothing: the schema leaves it out (and collect drops it). Of
+// `request`, `metadata` and `serviceData` (typed `unknown`, read field by field in src/model/audit-log.ts), the
+// schema names the fields read.
+const PROTO_PAYLOAD: Record<Exclude<keyof NonNullable<LogEntry['protoPayload']>, 'response'>, true> = {
+  '@type': true,
+  serviceName: true,
+  methodName: true,
+  resourceName: true,
+  authenticationInfo: true,
+  requestMetadata: true,
+  status: true,
+  request: true,
+  metadata: true,
+  serviceData: true,
+};
+
 describe('schemas name exactly the fields the types give the checks', () => {
   it.each([
     ['ServiceAccount', serviceAccountSchema, [], SERVICE_ACCOUNT],
@@ -210,6 +256,10 @@ describe('schemas name exactly the fields the types give the checks', () => {
     ['Volume', k8sSchemas.pods ?? {}, ['spec', 'volumes'], VOLUME],
     ['Workload spec', k8sSchemas.deployments ?? {}, ['spec'], WORKLOAD_SPEC],
     ['NetworkPolicy spec', k8sSchemas.networkpolicies ?? {}, ['spec'], NETPOL_SPEC],
+    ['ServiceAccountActivity', serviceAccountActivitySchema, [], ACTIVITY],
+    ['LogQuery', logQuerySchema, [], LOG_QUERY],
+    ['LogEntry', logEntrySchema, [], LOG_ENTRY],
+    ['LogEntry protoPayload', logEntrySchema, ['protoPayload'], PROTO_PAYLOAD],
   ] as const)('%s', (_name, schema, path, fields) => {
     expect(propertiesAt(schema, path)).toEqual(keys(fields));
   });

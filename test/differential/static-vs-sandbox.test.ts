@@ -1,29 +1,65 @@
-// Differential test (issue 4 part 6): for every scenario of the library and for randomly mutated healthy
-// worlds, the tool's static verdict per KSA — diagnosed live over HTTP, as a user would — agrees with what
-// the sandbox's metadata server actually answers that KSA's pods. Where the sandbox plays what the static
-// model cannot see by design, the disagreement is listed with its reason, and asserted to happen.
+// Differential test: the tool's static verdict per KSA — diagnosed live over HTTP, as a user would — against what
+// the sandbox's metadata servers actually answer that KSA's pods, compared by root cause, not only by "gets a
+// token": a failing check must explain the pods' answer (a timeout is no binding problem). For generated worlds a
+// third party joins: an oracle that knows which faults were put in, so the failing checks must be exactly the
+// expected ones, the root cause of a single fault must be its first check, and an unknown must come from facts
+// the world hid from the tool.
+//
+// `npm run differential -- --runs 1000` runs the generated worlds at length (outside CI) and prints a summary.
 
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../src/checks/index.js';
 import type { ServiceAccountObject } from '../../src/model/k8s/types.js';
-import { WI_ANNOTATION } from '../../src/model/k8s/types.js';
 import { loadScenarioFile, startSandbox, type RunningSandbox, type Scenario } from '../../src/sandbox/index.js';
-import type { KsaSpec, NamespaceSpec, ProjectSpec, WorkloadSpec } from '../../src/sandbox/scenario/types.js';
-import { compare, describeComparison, type Comparison } from './harness.js';
+import { agrees, compare, describeComparison, rootExplains, type Comparison, type KsaComparison } from './harness.js';
+import {
+  buildWorld,
+  describeSpec,
+  expectedFor,
+  HEALTHY_SPEC,
+  worldSpecArbitrary,
+  type Expected,
+  type WorldSpec,
+} from './worlds.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../scenarios');
-const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 const CART_MEMBER = 'serviceAccount:acme-shop.svc.id.goog[shop/cart]';
+const CHAIN_ORDER = new Map(CHECKS.map((c) => [c.id, c.chainOrder]));
 
-interface Case {
-  name: string;
-  /** A scenario file of the library, or a world built in the test. */
-  scenario: string | (() => Promise<Scenario>);
-  /** Something done to the running world before both sides look at it. */
-  setup?: (sb: RunningSandbox) => Promise<void>;
+/** Seeded property runs: a few in CI; `npm run differential -- --runs N` for more. */
+const RUNS = Number(process.env.DIFFERENTIAL_RUNS ?? '25');
+const SEED = Number(process.env.DIFFERENTIAL_SEED ?? '42');
+
+async function run(
+  scenario: Scenario | string,
+  setup?: (sb: RunningSandbox) => void | Promise<void>,
+  token?: string,
+): Promise<{ c: Comparison; bad: string[] }> {
+  const sb = await startSandbox({ scenario });
+  try {
+    if (setup) await setup(sb);
+    const c = await compare(sb, token);
+    return { c, bad: annotatedButUndiagnosed(sb, c) };
+  } finally {
+    await sb.stop();
+  }
 }
+
+/** Pods that were not compared must run as KSAs with no annotation at all: an annotated KSA is never skipped. */
+function annotatedButUndiagnosed(sb: RunningSandbox, c: Comparison): string[] {
+  const store = sb.world.clusters[0]?.store;
+  return c.undiagnosed.filter((key) => {
+    const [ns = '', name = ''] = key.split('/');
+    const ksa = store?.get<ServiceAccountObject>('serviceaccounts', ns, name);
+    return Object.keys(ksa?.metadata.annotations ?? {}).some((k) => k.startsWith('iam.gke.io/') || /gcp/i.test(k));
+  });
+}
+
+// ---------- the scenario library ----------
 
 /** The fix for a missing binding, applied through the IAM API a moment before the diagnosis. */
 async function grantNow(sb: RunningSandbox): Promise<void> {
@@ -36,27 +72,19 @@ async function grantNow(sb: RunningSandbox): Promise<void> {
   if (set.status !== 200) throw new Error(`setIamPolicy answered ${set.status}: ${await set.text()}`);
 }
 
+interface Case {
+  name: string;
+  scenario: string;
+  setup?: (sb: RunningSandbox) => Promise<void>;
+}
+
 const FILES = readdirSync(SCENARIOS)
   .filter((f) => f.endsWith('.yaml') && f !== 'demo.yaml')
   .sort();
 
-/** healthy.yaml where shop/api (direct binding) is a subject too: see withApiGrantInProject. */
-async function healthyWithApi(): Promise<Scenario> {
-  return withApiGrantInProject(await loadScenarioFile(join(SCENARIOS, 'healthy.yaml')));
-}
-
 const CASES: Case[] = [
   ...FILES.map((file) => ({ name: file.replace(/\.yaml$/, ''), scenario: join(SCENARIOS, file) })),
   { name: 'iam-propagation, fixed just now', scenario: join(SCENARIOS, 'iam-propagation.yaml'), setup: grantNow },
-  { name: 'healthy, api granted in the project', scenario: healthyWithApi },
-  {
-    name: 'healthy, api granted in the project, iamcredentials disabled',
-    scenario: async () => {
-      const s = await healthyWithApi();
-      MUTATIONS['disable iamcredentials']?.(s, { workload: 'cart', typo: TYPOS[0] ?? '' });
-      return s;
-    },
-  },
 ];
 
 /**
@@ -70,70 +98,31 @@ const EXPECTED_DISAGREEMENTS: { case: string; ksa: string; kind: 'by design' | '
     kind: 'by design',
     reason:
       'the binding was added seconds ago: policy reads show it at once, but IAM enforces it only after the ' +
-      'propagation delay (FACTS §5.9, 120 s in this scenario); no static fact tells when a policy takes effect',
-  },
-  {
-    case: 'conditional-binding',
-    ksa: 'shop/cart',
-    kind: 'by design',
-    reason:
-      'the static model reports a conditional grant as conditional (warn) and never evaluates IAM conditions ' +
-      '(src/model/iam/evaluate.ts); the sandbox evaluates request.time and the condition has expired',
+      'propagation delay (120 s in this scenario); no static fact tells when a policy takes effect',
   },
 ];
-
-/** Scenarios where no KSA subject has pods, so there is nothing to compare. */
-const NOTHING_TO_COMPARE: Record<string, string> = {
-  'default-ksa':
-    'the cart pods run as shop/default, which has no Google identity: --all does not take it as a subject (CHECKS.md "Subjects")',
-};
 
 function expectedReason(caseName: string, ksa: string): string | undefined {
   return EXPECTED_DISAGREEMENTS.find((e) => e.case === caseName && e.ksa === ksa)?.reason;
 }
 
-/** Pods that were not compared must run as KSAs with no annotation at all: an annotated KSA is never skipped. */
-function annotatedButUndiagnosed(sb: RunningSandbox, c: Comparison): string[] {
-  const store = sb.world.clusters[0]?.store;
-  return c.undiagnosed.filter((key) => {
-    const [ns = '', name = ''] = key.split('/');
-    const ksa = store?.get<ServiceAccountObject>('serviceaccounts', ns, name);
-    return Object.keys(ksa?.metadata.annotations ?? {}).some((k) => k.startsWith('iam.gke.io/') || /gcp/i.test(k));
-  });
-}
-
-async function run(scenario: Scenario | string, setup?: Case['setup']): Promise<{ c: Comparison; bad: string[] }> {
-  const sb = await startSandbox({ scenario });
-  try {
-    if (setup) await setup(sb);
-    const c = await compare(sb);
-    return { c, bad: annotatedButUndiagnosed(sb, c) };
-  } finally {
-    await sb.stop();
-  }
-}
+/** Agreement for a library scenario: one fault, so the root cause itself must explain what the pods saw. */
+const libraryAgrees = (k: KsaComparison): boolean => agrees(k) && rootExplains(k);
 
 describe('static verdict vs the sandbox, scenario by scenario', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, kase) => {
-    const scenario = typeof kase.scenario === 'string' ? kase.scenario : await kase.scenario();
-    const { c, bad } = await run(scenario, kase.setup);
+    const { c, bad } = await run(kase.scenario, kase.setup);
     expect(bad, 'annotated KSAs with pods that the tool did not diagnose').toEqual([]);
-    const nothing = NOTHING_TO_COMPARE[kase.name];
-    if (nothing !== undefined) {
-      // Keep the exemption honest: there really is nothing to compare.
-      expect(
-        c.ksas.map((k) => k.subject),
-        nothing,
-      ).toEqual([]);
-      return;
-    }
     expect(c.ksas.length, 'no KSA subject with pods: nothing was compared').toBeGreaterThan(0);
     const unexpected = c.ksas
-      .filter((k) => !k.agree && expectedReason(kase.name, k.subject) === undefined)
+      .filter((k) => !libraryAgrees(k) && expectedReason(kase.name, k.subject) === undefined)
       .map((k) => describeComparison(`[${kase.name}]`, k));
     expect(unexpected, 'static verdict and sandbox disagree').toEqual([]);
     const stale = EXPECTED_DISAGREEMENTS.filter((e) => e.case === kase.name)
-      .filter((e) => c.ksas.find((k) => k.subject === e.ksa)?.agree !== false)
+      .filter((e) => {
+        const k = c.ksas.find((x) => x.subject === e.ksa);
+        return k === undefined || libraryAgrees(k);
+      })
       .map(
         (e) =>
           `[${e.case}] ${e.ksa} was listed as an expected disagreement (${e.kind}: ${e.reason}) but did not disagree`,
@@ -143,142 +132,176 @@ describe('static verdict vs the sandbox, scenario by scenario', () => {
 
   it('lists expected disagreements only for cases that exist', () => {
     for (const e of EXPECTED_DISAGREEMENTS) expect(CASES.map((c) => c.name)).toContain(e.case);
-    for (const name of Object.keys(NOTHING_TO_COMPARE)) expect(CASES.map((c) => c.name)).toContain(name);
   });
 });
 
-// ---------- mutated healthy worlds ----------
+// ---------- generated worlds: tool, oracle and sandbox ----------
 
-const TYPOS = [
-  'iam.gke.io/gcp-service-acount',
-  'iam.gke.io/gcp-serviceaccount',
-  'iam.gke.com/gcp-service-account',
-  'iam.gke.io/gcp_service_account',
+const KSAS = { 'shop/cart': 'cart', 'shop/api': 'api' } as const;
+
+/** The first failing check of the chain: the root cause a single fault must be given. */
+function firstInChain(checks: readonly string[]): string | undefined {
+  return [...checks].sort((a, b) => (CHAIN_ORDER.get(a) ?? 999) - (CHAIN_ORDER.get(b) ?? 999))[0];
+}
+
+/** How many of the spec's fields are faults that touch this KSA (one: its root cause is asserted exactly). */
+function faultsFor(spec: WorldSpec, expected: Expected): number {
+  return expected.failing.length === 0
+    ? 0
+    : new Set(expected.failing.map((f) => (f === 'metadata-server-healthy' ? 'nodepool-gke-metadata' : f))).size;
+}
+
+interface Judged {
+  problems: string[];
+  /** KSAs compared, by what the oracle expected. */
+  kinds: Record<string, number>;
+  singleFault: number;
+  multiFault: number;
+}
+
+function judge(spec: WorldSpec, c: Comparison, label: string): Judged {
+  const out: Judged = {
+    problems: [],
+    kinds: {},
+    singleFault: 0,
+    multiFault: 0,
+  };
+  for (const [subject, workload] of Object.entries(KSAS)) {
+    const expected = expectedFor(spec, workload);
+    const k = c.ksas.find((x) => x.subject === subject);
+    if (!expected.compared) {
+      if (k !== undefined) out.problems.push(`${label} ${subject}: no pod should run as it, yet it was compared`);
+      continue;
+    }
+    if (k === undefined) {
+      out.problems.push(`${label} ${subject}: not compared (no subject, or no pods)`);
+      continue;
+    }
+    const said = describeComparison(label, k);
+    const kind =
+      expected.failing.length > 0
+        ? 'broken'
+        : expected.hidden
+          ? 'unknown'
+          : expected.conditional
+            ? 'conditional'
+            : 'works';
+    out.kinds[kind] = (out.kinds[kind] ?? 0) + 1;
+    if (k.static.kind !== kind) out.problems.push(`${said} — the oracle expects ${kind}`);
+    const failing = [...k.static.failing].sort();
+    if (JSON.stringify(failing) !== JSON.stringify(expected.failing)) {
+      out.problems.push(
+        `${said} — failing checks ${failing.join(', ') || 'none'}, expected ${expected.failing.join(', ') || 'none'}`,
+      );
+    }
+    if (k.static.conditional !== expected.conditional) {
+      out.problems.push(`${said} — the binding is ${expected.conditional ? '' : 'not '}conditional`);
+    }
+    if (kind === 'unknown') {
+      // The world hid the GSA from the tool; the pods must still have got what they were meant to.
+      if (!k.pods.every((p) => p.class === 'works')) out.problems.push(`${said} — the hidden world should work`);
+      continue;
+    }
+    if (!agrees(k)) out.problems.push(`${said} — the pods' answers are not explained by the failing checks`);
+    const faults = faultsFor(spec, expected);
+    if (faults === 1) out.singleFault++;
+    if (faults > 1) out.multiFault++;
+    // The root cause is the first failure in chain order, the link the pod's request meets first: it must
+    // explain what the pods saw, with one fault or several.
+    const root = firstInChain(expected.failing) ?? null;
+    if (k.static.rootCause !== root) out.problems.push(`${said} — the root cause must be ${root ?? 'none'}`);
+    if (!rootExplains(k)) out.problems.push(`${said} — the root cause does not explain what the pods saw`);
+  }
+  return out;
+}
+
+async function runWorld(healthy: Scenario, spec: WorldSpec): Promise<Judged> {
+  const world = buildWorld(healthy, spec);
+  const { c, bad } = await run(world.scenario, world.setup, world.token);
+  const label = `[${describeSpec(spec)}]`;
+  const judged = judge(spec, c, label);
+  if (bad.length > 0) judged.problems.push(`${label} annotated KSAs with pods not diagnosed: ${bad.join(', ')}`);
+  return judged;
+}
+
+/** One fault at a time: every variant the generator knows, each a named case. */
+const SINGLE_FAULTS: [string, Partial<WorldSpec>][] = [
+  ['healthy (shop/api granted on a bucket --all does not read)', {}],
+  ['healthy (shop/api granted in the project)', { apiGrant: 'project' }],
+  ['IAM Credentials API disabled', { iamcredentials: 'disabled' }],
+  ['default-pool on GCE_METADATA', { poolMode: 'GCE_METADATA' }],
+  ['default-pool mode MODE_UNSPECIFIED', { poolMode: 'MODE_UNSPECIFIED' }],
+  ['the node lost the metadata-server label', { unlabelledNode: true }],
+  ['Dataplane V2 with a default-deny egress policy', { network: 'dpv2-deny-all' }],
+  ['legacy datapath with Calico, only 169.254.169.254:80 allowed (988 needed)', { network: 'legacy-calico-80-only' }],
+  ['legacy datapath with Calico, 169.254.169.252:988 allowed', { network: 'legacy-calico-988' }],
+  ['legacy datapath without enforcement, default deny', { network: 'legacy-unenforced-deny-all' }],
+  ['misspelt annotation key', { annotation: 'typo' }],
+  ['a GSA of another project the tool may not read', { annotation: 'hidden-cross-project' }],
+  ['GSA disabled', { gsa: 'disabled' }],
+  ['GSA deleted', { gsa: 'deleted' }],
+  ['binding dropped', { binding: 'dropped' }],
+  ['binding for another namespace', { binding: 'other-namespace' }],
+  ['serviceAccountUser instead of workloadIdentityUser', { binding: 'service-account-user' }],
+  ['binding under a condition that holds', { binding: 'conditional-valid' }],
+  ['binding under a condition that expired', { binding: 'conditional-expired' }],
+  ['cart on hostNetwork', { hostNetwork: 'cart' }],
+  ['api on hostNetwork', { hostNetwork: 'api' }],
+  ['cart lost its serviceAccountName', { defaultKsa: 'cart' }],
 ];
 
-interface MutationContext {
-  workload: 'cart' | 'api';
-  typo: string;
-}
+/** Faults together: the failing checks must add up, and the root must be one of them. */
+const COMBINED: [string, Partial<WorldSpec>][] = [
+  ['hostNetwork beside a default-deny policy', { hostNetwork: 'cart', network: 'dpv2-deny-all' }],
+  ['a hidden GSA beside an unlabelled node', { annotation: 'hidden-cross-project', unlabelledNode: true }],
+  ['a typo beside a disabled API (direct binding needs no API)', { annotation: 'typo', iamcredentials: 'disabled' }],
+  ['a deleted GSA beside a dropped binding', { gsa: 'deleted', binding: 'dropped' }],
+  ['a disabled GSA beside a binding whose condition expired', { gsa: 'disabled', binding: 'conditional-expired' }],
+];
 
-function shopProject(s: Scenario): ProjectSpec {
-  const p = s.projects.find((x) => x.id === 'acme-shop');
-  if (!p) throw new Error('healthy.yaml has no project acme-shop');
-  return p;
-}
+describe('static verdict vs oracle vs sandbox, generated worlds', () => {
+  let healthy: Scenario;
+  const load = async (): Promise<Scenario> => (healthy ??= await loadScenarioFile(join(SCENARIOS, 'healthy.yaml')));
 
-function cartGsa(s: Scenario): NonNullable<ProjectSpec['serviceAccounts']>[number] {
-  const g = shopProject(s).serviceAccounts?.find((x) => x.name === 'cart');
-  if (!g) throw new Error('healthy.yaml has no GSA cart');
-  return g;
-}
+  it.each([...SINGLE_FAULTS, ...COMBINED])('%s', async (_name, fields) => {
+    const { problems } = await runWorld(await load(), { ...HEALTHY_SPEC, ...fields });
+    expect(problems).toEqual([]);
+  });
 
-function shop(s: Scenario): NamespaceSpec {
-  const ns = s.clusters?.[0]?.namespaces?.find((n) => n.name === 'shop');
-  if (!ns) throw new Error('healthy.yaml has no namespace shop');
-  return ns;
-}
-
-function cartKsa(s: Scenario): KsaSpec {
-  const k = shop(s).serviceAccounts?.find((x) => x.name === 'cart');
-  if (!k) throw new Error('healthy.yaml has no KSA shop/cart');
-  return k;
-}
-
-function workload(s: Scenario, name: string): WorkloadSpec {
-  const w = shop(s).workloads?.find((x) => x.name === name);
-  if (!w) throw new Error(`healthy.yaml has no workload ${name}`);
-  return w;
-}
-
-const API_PRINCIPAL =
-  'principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-shop.svc.id.goog/subject/ns/shop/sa/api';
-
-/**
- * healthy.yaml grants shop/api (direct binding) a role on a bucket only, which `--all` does not read, so api
- * is no subject there. A grant in the project policy (which `--all` reads) makes it one: both identity
- * models are then compared in every mutated world.
- */
-function withApiGrantInProject(s: Scenario): Scenario {
-  const p = shopProject(s);
-  p.policy = {
-    ...p.policy,
-    bindings: [...(p.policy?.bindings ?? []), { role: 'roles/storage.objectViewer', members: [API_PRINCIPAL] }],
+  const totals = {
+    worlds: 0,
+    ksas: 0,
+    kinds: {} as Record<string, number>,
+    singleFault: 0,
+    multiFault: 0,
   };
-  return s;
-}
+  afterAll(() => {
+    const report = process.env.DIFFERENTIAL_REPORT;
+    if (report !== undefined && report !== '') {
+      writeFileSync(report, `${JSON.stringify({ runs: RUNS, seed: SEED, ...totals }, null, 2)}\n`);
+    }
+  });
 
-const MUTATIONS: Record<string, (s: Scenario, ctx: MutationContext) => void> = {
-  'drop the binding': (s) => {
-    const policy = cartGsa(s).policy;
-    if (policy) policy.bindings = [];
-  },
-  "change the member's namespace": (s) => {
-    for (const b of cartGsa(s).policy?.bindings ?? [])
-      b.members = (b.members ?? []).map((m) => m.replace('[shop/cart]', '[default/cart]'));
-  },
-  'misspell the annotation key': (s, ctx) => {
-    const k = cartKsa(s);
-    const value = k.annotations?.[WI_ANNOTATION] ?? CART;
-    k.annotations = { [ctx.typo]: value };
-  },
-  'disable the GSA': (s) => {
-    cartGsa(s).disabled = true;
-  },
-  'delete the GSA': (s) => {
-    cartGsa(s).deleted = true;
-  },
-  'flip a node pool to GCE_METADATA': (s) => {
-    const pool = s.clusters?.[0]?.nodePools?.find((p) => p.name === 'default-pool');
-    if (!pool) throw new Error('healthy.yaml has no default-pool');
-    pool.mode = 'GCE_METADATA';
-  },
-  'add a default-deny egress NetworkPolicy (Dataplane V2)': (s) => {
-    const cluster = s.clusters?.[0];
-    if (cluster) cluster.datapath = 'ADVANCED_DATAPATH';
-    const ns = shop(s);
-    ns.networkPolicies = [
-      ...(ns.networkPolicies ?? []),
-      { name: 'default-deny-egress', spec: { podSelector: {}, policyTypes: ['Egress'] } },
-    ];
-  },
-  'set hostNetwork': (s, ctx) => {
-    workload(s, ctx.workload).hostNetwork = true;
-  },
-  'switch a pod to the default KSA': (s, ctx) => {
-    delete workload(s, ctx.workload).serviceAccountName;
-  },
-  'disable iamcredentials': (s) => {
-    const p = shopProject(s);
-    p.disabledServices = [...(p.disabledServices ?? []), 'iamcredentials.googleapis.com'];
-  },
-};
-
-describe('static verdict vs the sandbox, mutated healthy worlds (property, seeded)', () => {
-  it('agree for every KSA that has pods', async () => {
-    const healthy = withApiGrantInProject(await loadScenarioFile(join(SCENARIOS, 'healthy.yaml')));
-    const names = Object.keys(MUTATIONS);
-    let compared = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.subarray(names, { minLength: 1, maxLength: 3 }),
-        fc.constantFrom<'cart' | 'api'>('cart', 'api'),
-        fc.constantFrom(...TYPOS),
-        async (chosen, target, typo) => {
-          const world = structuredClone(healthy);
-          world.name = `healthy + ${chosen.join(' + ')}`;
-          for (const m of chosen) MUTATIONS[m]?.(world, { workload: target, typo });
-          const { c, bad } = await run(world);
-          const label = `[${world.name} (workload ${target}, typo ${typo})]`;
-          if (bad.length > 0) throw new Error(`${label} annotated KSAs with pods not diagnosed: ${bad.join(', ')}`);
-          const disagreements = c.ksas.filter((k) => !k.agree).map((k) => describeComparison(label, k));
-          if (disagreements.length > 0) throw new Error(disagreements.join('\n'));
-          compared += c.ksas.length;
-        },
-      ),
-      { seed: 42, numRuns: 30 },
-    );
-    // The property did compare something (a world where every KSA lost its pods compares nothing).
-    expect(compared).toBeGreaterThan(10);
-  }, 120_000);
+  it(
+    `agree on ${RUNS} random worlds (seed ${SEED})`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(worldSpecArbitrary(), async (spec) => {
+          const judged = await runWorld(await load(), spec);
+          totals.worlds++;
+          for (const [kind, n] of Object.entries(judged.kinds)) {
+            totals.kinds[kind] = (totals.kinds[kind] ?? 0) + n;
+            totals.ksas += n;
+          }
+          totals.singleFault += judged.singleFault;
+          totals.multiFault += judged.multiFault;
+          if (judged.problems.length > 0) throw new Error(judged.problems.join('\n'));
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      // The property compared something: most worlds have both KSAs running.
+      expect(totals.ksas).toBeGreaterThan(RUNS);
+    },
+    Math.max(120_000, RUNS * 5_000),
+  );
 });

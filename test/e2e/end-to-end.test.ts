@@ -16,7 +16,7 @@ import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../scenarios');
-const GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+const GSA = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 const DENIED = "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).";
 /** The registry may or may not hold the check yet: never run it twice. */
 const checks = CHECKS.some((c) => c.id === e2eCheck.id) ? CHECKS : [...CHECKS, e2eCheck];

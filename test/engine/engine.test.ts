@@ -116,6 +116,93 @@ describe('subjects', () => {
     expect(ids).not.toContain('shop/default');
   });
 
+  describe('--all and direct binding: KSAs that something runs as', () => {
+    const SET =
+      'principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/acme-shop.svc.id.goog';
+    const pod = (namespace: string, name: string, serviceAccountName?: string) => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace },
+      spec: { ...(serviceAccountName !== undefined ? { serviceAccountName } : {}), containers: [{ name: 'app' }] },
+    });
+    const ksa = (namespace: string, name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name, namespace },
+    });
+    const ids = (patch: (b: BundleEditor) => void) => resolveSubjects(healthy(patch), { all: true }).map((s) => s.id);
+
+    it('lists a direct-binding KSA whose grants were not read, when pods run as it', () => {
+      // Live, the bucket that grants shop/api a role is not read: api must still be a subject.
+      expect(ids((b) => b.remove('gcp/resources/acme-shop-assets.json'))).toContain('shop/api');
+    });
+
+    it('lists a KSA named by a workload template only (scaled to zero), not one that nothing runs as', () => {
+      const found = ids((b) => {
+        b.addK8s(ksa('shop', 'batch'));
+        b.addK8s(ksa('shop', 'unused'));
+        b.addK8s({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'batch', namespace: 'shop' },
+          spec: { replicas: 0, template: { spec: { serviceAccountName: 'batch', containers: [{ name: 'a' }] } } },
+        } as never);
+      });
+      expect(found).toContain('shop/batch');
+      expect(found).not.toContain('shop/unused');
+    });
+
+    it("leaves out `default` and Kubernetes' own namespaces, even when pods run as them", () => {
+      const found = ids((b) => {
+        b.addK8s(pod('shop', 'plain-pod'));
+        b.addK8s(ksa('kube-system', 'addon'));
+        b.addK8s(pod('kube-system', 'addon-pod', 'addon'));
+      });
+      expect(found).not.toContain('shop/default');
+      expect(found).not.toContain('kube-system/addon');
+      expect(found).not.toContain('kube-system/gke-metadata-server');
+    });
+
+    it('a namespace principalSet grant names every KSA that runs in that namespace, `default` included', () => {
+      const found = ids((b) => {
+        b.addK8s(pod('shop', 'plain-pod'));
+        b.addK8s(ksa('web', 'default'));
+        b.addK8s(pod('web', 'web-pod'));
+        b.edit('gcp/projects/acme-shop.iam-policy.json', (p: any) => {
+          p.bindings.push({ role: 'roles/storage.objectViewer', members: [`${SET}/namespace/shop`] });
+        });
+      });
+      expect(found).toContain('shop/default');
+      expect(found).not.toContain('web/default');
+    });
+
+    it("a cluster principalSet grant names every KSA pods run as, but only for this cluster's URL", () => {
+      const url = 'https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters';
+      const grant = (cluster: string) => (b: BundleEditor) => {
+        b.addK8s(pod('shop', 'plain-pod'));
+        b.edit('gcp/projects/acme-shop.iam-policy.json', (p: any) => {
+          p.bindings.push({
+            role: 'roles/storage.objectViewer',
+            members: [`${SET}/kubernetes.cluster/${url}/${cluster}`],
+          });
+        });
+      };
+      expect(ids(grant('prod'))).toContain('shop/default');
+      expect(ids(grant('staging'))).not.toContain('shop/default');
+    });
+
+    it('a direct-binding KSA found by --all is diagnosed as unknown with the search, never as a failure', () => {
+      const facts = healthy((b) => b.remove('gcp/resources/acme-shop-assets.json'));
+      const report = run(facts, CHECKS);
+      const api = report.results.filter((r) => r.subject === 'shop/api');
+      expect(api.filter((r) => r.status === 'fail')).toEqual([]);
+      expect(api.find((r) => r.check === 'ksa-annotation')?.status).toBe('unknown');
+      const verdict = report.verdicts.find((v) => v.subject === 'shop/api');
+      expect(verdict?.rootCause).toBeNull();
+      expect(verdict?.notEvaluated.join('\n')).toMatch(/gcloud asset search-all-iam-policies/);
+    });
+  });
+
   it.each([
     [{ ksa: ['shop/nope'] }, /no ServiceAccount shop\/nope/],
     [{ workload: ['shop/deployment/nope'] }, /no deployment shop\/nope/],

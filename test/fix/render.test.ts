@@ -121,6 +121,14 @@ const SAMPLES: Record<FixActionName, FixPlan[]> = {
     }),
     plan('remove-credential-override', 'namespaces/shop/deployments/cart', { container: 'app', volume: 'gcp-key' }),
   ],
+  'delete-service-account-key': [
+    plan('delete-service-account-key', 'projects/-/serviceAccounts/cart@acme-shop.iam.gserviceaccount.com', {
+      keyId: '1f6a0c4e8b2d4f7a9c3e5b1d7f9a2c4e6b8d0f1a',
+    }),
+  ],
+  'enable-audit-logs': [
+    plan('enable-audit-logs', 'projects/acme-shop', { service: 'iam.googleapis.com', logType: 'ADMIN_READ' }),
+  ],
   manual: [plan('manual', 'projects/acme-shop', { what: 'ask an admin' })],
 };
 

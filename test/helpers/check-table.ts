@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AnyCheck, CheckOptions } from '../../src/checks/define.js';
 import type { BundleInput } from '../../src/collect/bundle/facts.js';
 import { factsFromFiles } from '../../src/collect/bundle/facts.js';
+import { audit } from '../../src/engine/audit.js';
 import { DEFAULT_OPTIONS, diagnose } from '../../src/engine/diagnose.js';
 import type { TargetRequest } from '../../src/engine/subjects.js';
 import type { KObject } from '../../src/model/k8s/types.js';
@@ -128,12 +129,17 @@ export function runOneCheck(check: AnyCheck, testCase: Omit<CheckCase, 'name' | 
   const input = loadExampleFiles(testCase.example ?? 'healthy');
   testCase.patch?.(new BundleEditor(input));
   const facts = factsFromFiles(input);
-  const report = diagnose(facts, [check], {
-    targets: testCase.subject ?? { all: true },
-    options: { ...DEFAULT_OPTIONS, ...testCase.options },
-    source: 'test',
-    version: '0.0.0-test',
-  });
+  const options = { ...DEFAULT_OPTIONS, ...testCase.options };
+  // Audit checks run in the audit engine: its scope is the whole cluster, whatever the subject.
+  const report =
+    check.group === 'audit'
+      ? audit(facts, [check], { options, source: 'test', version: '0.0.0-test' })
+      : diagnose(facts, [check], {
+          targets: testCase.subject ?? { all: true },
+          options,
+          source: 'test',
+          version: '0.0.0-test',
+        });
   return report.results.filter((r) => r.check === check.id);
 }
 

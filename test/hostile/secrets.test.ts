@@ -2,7 +2,10 @@
 // command line and in an env value, key JSON in GOOGLE_APPLICATION_CREDENTIALS, last-applied-configuration in a
 // pod template, a connection string and a bearer token in annotations, a private key and a JWT in the
 // Workload Identity annotation itself (any tenant can write it). `collect` must write none of them, and no
-// output format of `check`, live or from that bundle, may show one.
+// output format of `check`, live or from that bundle, may show one. Then the audit's inputs: a user-managed key
+// created through the IAM API (its answer carries `privateKeyData`, the whole key file), its Admin Activity
+// entry and the Policy Analyzer activity: `collect --audit` keeps the key's metadata only, and neither `audit`
+// nor `logs`, live or from that bundle, shows key material.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +30,8 @@ const SECRETS: Record<string, string[]> = {
   'command-line password': ['planted-cmd-password-1'],
   'args password': ['planted-args-password-2'],
   'env value': ['planted-env-password-3'],
-  'key JSON in GOOGLE_APPLICATION_CREDENTIALS': ['plantedkeyid0123456789abcdef', 'service_account'],
+  // (Not `service_account` alone: the audit's fixes name Terraform's `google_service_account_key`.)
+  'key JSON in GOOGLE_APPLICATION_CREDENTIALS': ['plantedkeyid0123456789abcdef', 'private_key_id'],
   'PEM private key': [KEY_BODY.slice(20, 60), KEY_BODY.slice(-40)],
   JWT: [JWT_SIGNATURE, 'eyJzdWIiOiJwbGFudGVkIn0'],
   'bearer token': ['plantedBearerToken0123456789'],
@@ -109,6 +113,68 @@ describe('secrets planted in a sandbox world', () => {
       expect({ file, leaks: leaks(readFileSync(file, 'utf8')) }).toEqual({ file, leaks: [] });
     }
     expect(leaks(run.stdout + run.stderr)).toEqual([]);
+  });
+
+  describe('with a key created through the IAM API', () => {
+    const auditBundle = join(tmp.dir, 'audit-bundle');
+    /** Pieces of the created key file: its private key's body, its key id, the answer's field name. */
+    let keyPieces: string[] = [];
+    const keyLeaks = (text: string) => [...leaks(text), ...keyPieces.filter((p) => text.includes(p))];
+
+    beforeAll(async () => {
+      const gsa = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
+      const res = await fetch(`${env.WI_DOCTOR_IAM_ENDPOINT ?? ''}/v1/projects/acme-shop/serviceAccounts/${gsa}/keys`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${env.CLOUDSDK_AUTH_ACCESS_TOKEN ?? ''}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      const created = (await res.json()) as { privateKeyData?: string };
+      const file = JSON.parse(Buffer.from(created.privateKeyData ?? '', 'base64').toString('utf8')) as {
+        private_key?: string;
+        private_key_id?: string;
+      };
+      const body = (file.private_key ?? '').replace(/-----[A-Z ]+-----|\s/g, '');
+      // (The key's id is no secret: it is the last part of the key's name, which lists show.)
+      keyPieces = [body.slice(40, 80), body.slice(-60, -20), 'privateKeyData'];
+    }, 60_000);
+
+    it('the API really handed out a private key (the test would prove nothing otherwise)', () => {
+      expect(keyPieces[0]).toMatch(/^[A-Za-z0-9+/]{40}$/);
+    });
+
+    it("collect --audit writes only the key's metadata", async () => {
+      const run = await runCli(['collect', '--audit', '--out', auditBundle], env);
+      expect(run.code).toBe(0);
+      const files = filesUnder(auditBundle);
+      expect(files.some((f) => f.endsWith('.keys.json'))).toBe(true);
+      for (const file of files) {
+        expect({ file, leaks: keyLeaks(readFileSync(file, 'utf8')) }).toEqual({ file, leaks: [] });
+      }
+      expect(keyLeaks(run.stdout + run.stderr)).toEqual([]);
+    });
+
+    it.each(['text', 'json', 'sarif', 'markdown'])(
+      'audit shows no key material, live or from the bundle (%s)',
+      async (format) => {
+        for (const from of [[], ['--from', auditBundle]]) {
+          const run = await runCli(['audit', ...from, '--format', format], env);
+          expect([0, 1]).toContain(run.code);
+          expect(run.stdout).toMatch(/gsa-user-managed-keys/);
+          expect({ format, from, leaks: keyLeaks(run.stdout + run.stderr) }).toEqual({ format, from, leaks: [] });
+        }
+      },
+    );
+
+    it.each(['text', 'json'])('logs shows no key material, live or from the bundle (%s)', async (format) => {
+      for (const from of [[], ['--from', auditBundle]]) {
+        const run = await runCli(['logs', ...from, '--ksa', 'shop/cart', '--since', '1d', '--format', format], env);
+        expect({ from, code: run.code, stderr: run.stderr }).toMatchObject({ from, code: 0 });
+        expect({ format, from, leaks: keyLeaks(run.stdout + run.stderr) }).toEqual({ format, from, leaks: [] });
+      }
+    });
   });
 
   it.each(['text', 'json', 'sarif', 'markdown'])(

@@ -101,7 +101,7 @@ describe('federation mode', () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = await new SignJWT({ 'kubernetes.io': { namespace: 'shop', serviceaccount: { name: 'cart' } } })
       .setProtectedHeader({ alg: 'RS256', kid: key.kid })
-      .setIssuer(cluster.issuer)
+      .setIssuer(cluster.tokenIssuer)
       .setSubject('system:serviceaccount:shop:cart')
       .setAudience([POOL])
       .setIssuedAt(now - 7200)

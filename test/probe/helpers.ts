@@ -40,5 +40,5 @@ export function step(report: ProbeReport, id: ProbeCheckId, name: string) {
   return s;
 }
 
-export const CART_GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+export const CART_GSA = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 export const NODE_SA = 'gke-nodes@acme-shop.iam.gserviceaccount.com';

@@ -15,6 +15,8 @@ import { runProbePodCommand } from '../../src/cli/actions/probe.js';
 import { CART_GSA, probe, testFlags } from './helpers.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
+/** The GSA annotated on shop/cart in the example bundles (examples/ keep their own names). */
+const EXAMPLE_CART_GSA = 'cart@acme-shop.iam.gserviceaccount.com';
 
 const deployment: Workload = {
   apiVersion: 'apps/v1',
@@ -144,7 +146,7 @@ describe('probePodManifest', () => {
       const pod = docs.find((d) => d?.kind === 'Pod');
       if (!pod) throw new Error('no Pod printed');
       expect(pod.spec.serviceAccountName).toBe('cart');
-      expect(pod.spec.containers[0]?.command).toContain(CART_GSA);
+      expect(pod.spec.containers[0]?.command).toContain(EXAMPLE_CART_GSA);
       await expect(
         runProbePodCommand({ workload: 'shop/deployment/nope', from: `${EXAMPLES}healthy`, probeFile }, io),
       ).rejects.toThrow(/not in the bundle/);

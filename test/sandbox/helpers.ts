@@ -1,11 +1,12 @@
 // Shared by the sandbox tests: start a scenario, talk to a pod's metadata server, build official clients.
 
+import { execFileSync } from 'node:child_process';
 import { OAuth2Client } from 'google-auth-library';
 import { fileURLToPath } from 'node:url';
 import { startSandbox, type PodEndpoint, type RunningSandbox } from '../../src/sandbox/index.js';
 
 export const SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-export const CART_GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+export const CART_GSA = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 export const NODE_SA = 'gke-nodes@acme-shop.iam.gserviceaccount.com';
 
 export function scenario(name: string): string {
@@ -62,4 +63,27 @@ export function rootUrl(sb: RunningSandbox, api: string): string {
   const url = sb.endpoints[api];
   if (!url) throw new Error(`no endpoint ${api}`);
   return `${url}/`;
+}
+
+/** Whether this machine has kubectl (tests that drive it skip themselves, visibly, when it does not). */
+export const HAS_KUBECTL = ((): boolean => {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Polls until `condition` holds (controllers work a moment after a write); throws after `ms`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = 'the condition',
+): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -54,7 +54,7 @@ describe('cart pod token, per failure mode', () => {
     await withSandbox('metadata-concealment', async (sb) => {
       const answer = await mds(pod(sb, 'cart-'), 'instance/attributes/kube-env');
       expect(answer.status).toBe(403);
-      expect(answer.body).toContain('The request is rejected. Please check if the metadata server is concealed.');
+      expect(answer.body).toBe('This metadata endpoint is concealed.\n');
     });
   });
 
@@ -119,7 +119,12 @@ describe('healthy world', () => {
       expect((await mds(api, 'project/numeric-project-id')).body).toBe('123456789012');
       expect((await mds(api, 'instance/attributes/cluster-name')).body).toBe('prod');
       expect((await mds(api, 'instance/attributes/cluster-location')).body).toBe('europe-west1');
-      expect((await mds(api, 'instance/service-accounts/default/?recursive=true')).status).toBe(404);
+      const recursive = await mds(api, 'instance/service-accounts/default/?recursive=true');
+      expect(JSON.parse(recursive.body)).toEqual({
+        aliases: ['default'],
+        email: 'acme-shop.svc.id.goog',
+        scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      });
 
       const noFlavor = await mds(cart, TOKEN, { flavor: false });
       expect(noFlavor.status).toBe(403);
@@ -148,7 +153,7 @@ describe('healthy world', () => {
           body: JSON.stringify({
             resourceNames: ['projects/acme-shop'],
             filter:
-              'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart@acme-shop.iam.gserviceaccount.com"',
+              'protoPayload.methodName="GenerateAccessToken" AND resource.labels.email_id="cart-gsa@acme-shop.iam.gserviceaccount.com"',
           }),
         });
         const entries =

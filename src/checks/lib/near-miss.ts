@@ -9,6 +9,7 @@
 //   4. other members of the account's own policy (a different member, a role without the permission).
 
 import { editDistance } from '../../model/edit-distance.js';
+import { policyReadCommand } from './collect-hints.js';
 import type { KsaPrincipal } from '../../engine/subject.js';
 import type { Expr } from '../../model/gcp.js';
 import type { NearMiss, PermissionEvaluation, PolicyAt, PolicyLevel } from '../../model/iam/evaluate.js';
@@ -241,4 +242,39 @@ function addEvaluatorMiss(
 /** One line per near miss, for evidence.notes. */
 export function formatNearMiss(miss: RankedMiss): string {
   return `near miss on \`${miss.resource}\`: \`${miss.role}\` to \`${miss.member}\` — ${miss.reason}`;
+}
+
+/** A near miss the policies that were read show, offered as the most likely cause of an `unknown`. */
+export interface LikelyCause {
+  miss: RankedMiss;
+  /** The one read that settles it: the failed read of the policy that could still hold a grant. */
+  settle: string;
+}
+
+/**
+ * When a needed policy could not be read, the nearest miss among the policies that were read is the most likely
+ * cause (a binding for another namespace or pool, `serviceAccountUser` where token creation is needed, a grant to
+ * a deleted account): the policy that could not be read may still hold the grant, so the result stays unknown,
+ * but it names what it did see and the read that would settle it. Undefined when no policy was unreadable or
+ * nothing read comes close (other members' unrelated roles are no sign).
+ */
+export function likelyCause(
+  misses: readonly RankedMiss[],
+  unreadable: readonly { resource: string }[],
+): LikelyCause | undefined {
+  const [blocked] = unreadable;
+  const best = misses.find((m) => m.rank <= 3);
+  if (blocked === undefined || best === undefined) return undefined;
+  const settle =
+    policyReadCommand(blocked.resource) ?? `read the IAM policy of \`${blocked.resource}\` with an identity allowed to`;
+  return { miss: best, settle };
+}
+
+/** "most likely cause …" for the cause sentence of an unknown. */
+export function describeLikely(likely: LikelyCause): string {
+  const m = likely.miss;
+  return (
+    `; most likely cause, in the policies that were read: ${m.reason} (\`${m.role}\` to \`${m.member}\` on ` +
+    `\`${m.resource}\`); settle it with \`${likely.settle}\``
+  );
 }

@@ -6,7 +6,14 @@ import type { LiveOptions } from '../../collect/live/live.js';
 import { liveFacts } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
 import { describeStats, liveHooks } from './collect.js';
-import { diagnose } from '../../engine/diagnose.js';
+import { DEFAULT_OPTIONS, diagnose } from '../../engine/diagnose.js';
+import { changeTargets } from '../../engine/changes.js';
+import { orderByError } from '../../engine/error-context.js';
+import { classifyText } from '../../explain/classify.js';
+import { resolveSubjects } from '../../engine/subjects.js';
+import { factsFromFiles } from '../../collect/bundle/facts.js';
+import type { BundleInput } from '../../collect/bundle/facts.js';
+import type { ChangeTarget } from '../../model/log-query.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
 import { exitCodeFor } from '../../model/results.js';
@@ -36,6 +43,8 @@ export interface CheckCommandOptions extends LiveOptions {
   on?: string;
   impersonate?: string;
   e2e?: boolean;
+  /** `--error TEXT`: orders each verdict's evidence by the likely causes of that error. */
+  error?: string;
   color?: boolean;
 }
 
@@ -57,6 +66,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });
+  if (options.error !== undefined) orderByError(report, classifyText(options.error));
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
   const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
@@ -64,11 +74,38 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   return exitCodeFor(report.results, options.failOn);
 }
 
+/**
+ * Who changed it, live: once the facts are in, diagnose them; for what failed in a way a recorded change can
+ * explain, the collector reads the Admin Activity logs too (nothing more is read when nothing such failed).
+ */
+export function changeEvidenceFor(options: {
+  ksa?: string[];
+  workload?: string[];
+  pod?: string[];
+  all?: boolean;
+  only?: string[];
+  skip?: string[];
+}): (input: BundleInput) => ChangeTarget[] {
+  return (input) => {
+    const facts = factsFromFiles(input);
+    const targets = { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod };
+    const report = diagnose(facts, CHECKS, {
+      targets,
+      options: DEFAULT_OPTIONS,
+      only: options.only,
+      skip: options.skip,
+      source: 'live',
+      version: packageVersion(),
+    });
+    return changeTargets(report, facts, resolveSubjects(facts, targets));
+  };
+}
+
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
 async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   const hooks = liveHooks(io, options);
   try {
-    const { facts, notes, stats } = await liveFacts(options, hooks);
+    const { facts, notes, stats } = await liveFacts(options, hooks, { changeEvidence: changeEvidenceFor(options) });
     if (options.debug) warn(io, describeStats(stats));
     return { facts, notes };
   } finally {

@@ -2,7 +2,10 @@
 // evidence bundle (BUNDLE.md), scrubbed of secrets, that `check --from DIR` diagnoses exactly as live.
 // Also the terminal side of live collection shared with `check`: the progress line and the --debug trace.
 
-import { CHECKS } from '../../checks/index.js';
+import { CHECKS, DIAGNOSE_CHECKS } from '../../checks/index.js';
+import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
+import { auditLogs } from './audit.js';
+import { changeEvidenceFor } from './check.js';
 import { writeBundle } from '../../collect/bundle/write.js';
 import type { TraceEvent } from '../../collect/live/calls.js';
 import type { LiveHooks, LiveRequestOptions, LiveStats, Progress } from '../../collect/live/live.js';
@@ -19,6 +22,9 @@ import { safeLine, warn } from '../output.js';
 export interface CollectCommandOptions extends LiveRequestOptions {
   out?: string;
   force?: boolean;
+  /** Also collect what `audit` reads (Policy Analyzer activity, keys, the pool's clusters, token logs). */
+  audit?: boolean;
+  unusedDays?: number;
 }
 
 /** Runs that finish sooner than this show no progress line at all. */
@@ -63,30 +69,41 @@ export function describeStats(stats: LiveStats): string {
   return `${stats.totalCalls} API calls (${perApi || 'none'}), ${stats.retries} retries, ${stats.failures} failed, ${(stats.wallMs / 1000).toFixed(1)} s`;
 }
 
-export async function runCollectCommand(options: CollectCommandOptions, io: Io): Promise<number> {
-  if (!options.out) throw new UsageError('collect needs --out DIR (an empty folder for the bundle)');
+export async function runCollectCommand(given: CollectCommandOptions, io: Io): Promise<number> {
+  const out = given.out;
+  if (!out) throw new UsageError('collect needs --out DIR (an empty folder for the bundle)');
+  // The audit's scope is every KSA with a Google identity: --audit alone means --all.
+  const noTarget = !given.ksa?.length && !given.workload?.length && !given.pod?.length;
+  const options = given.audit === true && noTarget ? { ...given, all: true } : given;
   if (!options.all && !options.ksa?.length && !options.workload?.length && !options.pod?.length) {
-    throw new UsageError('name what to collect for: --all, or --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD');
+    throw new UsageError(
+      'name what to collect for: --all (or --audit), or --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD',
+    );
   }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
-  // A bundle serves every check and every target kind, whatever `check --from` later selects.
-  const requires: FactName[] = [...requiredFacts(CHECKS), ...K8S_KINDS.map((k): FactName => `k8s:${k}`)];
+  // A bundle serves every check and every target kind, whatever `check --from` later selects; with --audit, every
+  // audit check too.
+  const checks = options.audit === true ? CHECKS : DIAGNOSE_CHECKS;
+  const requires: FactName[] = [...requiredFacts(checks), ...K8S_KINDS.map((k): FactName => `k8s:${k}`)];
   const hooks = liveHooks(io, options);
   let result;
   try {
-    result = await collectLiveInput(options, [...new Set(requires)], hooks);
+    result = await collectLiveInput(options, [...new Set(requires)], hooks, {
+      changeEvidence: changeEvidenceFor(options),
+      ...(options.audit === true ? { logs: auditLogs(options.unusedDays ?? DEFAULT_UNUSED_DAYS) } : {}),
+    });
   } finally {
     hooks.finish();
   }
   const { input, stats } = result;
-  const written = writeBundle(options.out, input, { force: options.force ?? false });
+  const written = writeBundle(out, input, { force: options.force ?? false });
   for (const note of input.notes ?? []) warn(io, note);
   const errors = Object.entries(input.manifest.errors ?? {});
   for (const [path, message] of errors) warn(io, `${path}: ${message}`);
   const absent = input.manifest.absent?.length ?? 0;
   io.stderr.write(
-    `wi-doctor: wrote ${safeLine(options.out)}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
+    `wi-doctor: wrote ${safeLine(out)}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
   );
   return 0;
 }

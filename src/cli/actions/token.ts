@@ -283,7 +283,8 @@ export function runTokenVerify(options: TokenVerifyOptions, io: TokenIo): Promis
     }
     const result: VerifyResult = await verifyToken(text, {
       ...(jwks !== undefined ? { jwks } : {}),
-      ...(options.fromIssuer ? { fromIssuer: true } : {}),
+      // A GKE issuer is discovered through the container endpoint when it is overridden (docs/live.md).
+      ...(options.fromIssuer ? { fromIssuer: true, containerEndpoint: resolveEndpoints({}, io.env).container } : {}),
       ...(options.expectAudience !== undefined ? { audience: options.expectAudience } : {}),
       ...(options.expectIssuer !== undefined ? { issuer: options.expectIssuer } : {}),
       ...(options.skew !== undefined ? { skewSeconds: options.skew } : {}),

@@ -33,6 +33,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
     .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
+    .option('--error <text>', 'the error the workload saw: its likely causes order the evidence (see explain-error)')
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
   addLiveOptions(check).action(async (options: import('../actions/check.js').CheckCommandOptions) => {
     const { runCheckCommand } = await import('../actions/check.js');

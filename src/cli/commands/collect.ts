@@ -1,5 +1,6 @@
 // `wi-doctor collect`: flags and help; the work is in ../actions/collect.ts.
 
+import { InvalidArgumentError, Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
 import { list, nonEmptyPath } from '../options.js';
 import { addLiveOptions } from './live-options.js';
@@ -17,7 +18,18 @@ export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
     .option('--need <permission-or-role>', 'also collect what --need checks read (repeatable)', list)
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'also collect the policy of this service account')
-    .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)');
+    .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)')
+    .option('--audit', 'also collect what `audit --from` reads (keys, Policy Analyzer activity, token logs)')
+    .addOption(
+      new Option('--unused-days <n>', 'with --audit: the window of token logs read for unused-gsa')
+        .argParser((v: string) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1 || n > 400)
+            throw new InvalidArgumentError('expected whole days from 1 to 400');
+          return n;
+        })
+        .default(90),
+    );
   addLiveOptions(collect).action(async (options: import('../actions/collect.js').CollectCommandOptions) => {
     const { runCollectCommand } = await import('../actions/collect.js');
     setExit(await runCollectCommand(options, io));

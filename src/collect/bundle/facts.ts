@@ -9,6 +9,7 @@ import type {
   E2eResult,
   Fact,
   Facts,
+  LogQuery,
   ResourcePolicy,
   TokenFile,
 } from '../../model/facts.js';
@@ -19,6 +20,7 @@ import type {
   Policy,
   Project,
   ServiceAccount,
+  ServiceAccountActivity,
   ServiceAccountKey,
   ServiceState,
 } from '../../model/gcp.js';
@@ -30,16 +32,18 @@ import {
   customRoleSchema,
   e2eResultSchema,
   logEntrySchema,
+  logQuerySchema,
   policySchema,
   probeResultSchema,
   projectSchema,
   resourcePolicySchema,
+  serviceAccountActivitySchema,
   serviceAccountKeySchema,
   serviceAccountSchema,
   serviceStateSchema,
 } from './schemas.js';
 import { decodeTokenText } from './token.js';
-import { exceedsDepth, firstItemProblem, jsonType, problemOf, tooDeep } from './validate.js';
+import { exceedsDepth, failureOf, firstItemProblem, jsonType, problemOf, tooDeep, validatorOf } from './validate.js';
 
 export interface BundleManifest {
   format: 'wi-doctor-bundle/1';
@@ -52,6 +56,11 @@ export interface BundleManifest {
   absent?: string[];
   /** Files (or `k8s:KIND`) that could not be read, with the reason. */
   errors?: Record<string, string>;
+  /**
+   * The queries behind the `gcp/logs/` files: their filter and time window (what the logs cover), as LogQuery
+   * objects. Checked by `factsFromFiles`: a malformed entry is dropped with a note, never a reason to reject the bundle.
+   */
+  logQueries?: unknown;
 }
 
 /** A file's parsed content, or why it could not be parsed. Tokens (`token/*.jwt`) come as `{json: rawText}`. */
@@ -85,6 +94,7 @@ const SPECS = {
   serviceAccount: { shape: 'object', schema: serviceAccountSchema },
   serviceAccountKeys: { shape: 'array', schema: serviceAccountKeySchema, listKey: 'keys' },
   customRole: { shape: 'object', schema: customRoleSchema },
+  projectActivity: { shape: 'array', schema: serviceAccountActivitySchema, listKey: 'activities' },
 } as const satisfies Record<string, FileSpec>;
 
 /** The spec of each file role read through `fileFact`. */
@@ -100,6 +110,7 @@ export const SPEC_OF_ROLE: Partial<Record<string, FileSpec>> = {
   serviceAccount: SPECS.serviceAccount,
   serviceAccountKeys: SPECS.serviceAccountKeys,
   customRole: SPECS.customRole,
+  projectActivity: SPECS.projectActivity,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -224,6 +235,8 @@ export function factsFromFiles(input: BundleInput): Facts {
   const logEntries: LogEntry[] = [];
   const logSources: string[] = [];
   const logErrors: string[] = [];
+  /** Log files with entries left out: their queries cannot show that something did not happen. */
+  const partialLogFiles = new Set<string>();
   const tokens: TokenFile[] = [];
   const probes: { source: string; report: unknown }[] = [];
   /** e2e files by `NS/KSA`. */
@@ -264,6 +277,7 @@ export function factsFromFiles(input: BundleInput): Facts {
       case 'projectServices':
       case 'projectServiceAccounts':
       case 'projectClusters':
+      case 'projectActivity':
         if (entry || errors[path] !== undefined) projects.add(role.id);
         break;
       case 'serviceAccount':
@@ -274,16 +288,32 @@ export function factsFromFiles(input: BundleInput): Facts {
       case 'ancestorPolicy':
         addAncestor(path, role.resource);
         break;
+      case 'resource': {
+        // Listed as unreadable by whoever collected it: some resource's policy, unknown (see below).
+        const error = errors[path];
+        if (!entry && error !== undefined) {
+          resourcePolicies.push({ resource: `the resource of ${path}`, policy: factError(path, error) });
+        }
+        break;
+      }
       default:
         break;
     }
     if (!entry) continue;
     switch (role.role) {
       case 'resource': {
-        if ('error' in entry) break; // the reader already noted it; its resource name is unknown
-        const json = entry.json;
+        // A file that cannot be read, or names no resource, still held some resource's policy: an unreadable
+        // policy of an unknown resource, so that grants it may hold are unknown rather than absent.
+        const json = 'error' in entry ? undefined : entry.json;
         if (!isRecord(json) || typeof json.resource !== 'string') {
-          notes.push(`ignored ${path}: expected {"resource": "//…", "policy": {…}}`);
+          const why =
+            'error' in entry
+              ? entry.error
+              : isRecord(json)
+                ? `resource: must be string (found ${jsonType(json.resource)})`
+                : `must be object (found ${jsonType(json)})`;
+          if (!('error' in entry)) notes.push(`${path}: ${why}; what it holds is treated as unknown`);
+          resourcePolicies.push({ resource: `the resource of ${path}`, policy: factError(path, why) });
           break;
         }
         // The resource is named, so a policy that does not validate is that resource's unknown policy.
@@ -300,15 +330,30 @@ export function factsFromFiles(input: BundleInput): Facts {
           logErrors.push(`${path}: ${entry.error}`);
           break;
         }
-        const problem = Array.isArray(entry.json)
-          ? firstItemProblem(logEntrySchema, entry.json)
-          : `must be array (found ${jsonType(entry.json)}): expected gcloud logging read … --format=json`;
-        if (problem !== undefined) {
+        if (!Array.isArray(entry.json)) {
+          const problem = `must be array (found ${jsonType(entry.json)}): expected gcloud logging read … --format=json`;
           logErrors.push(`${path}: ${problem}`);
           notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
-        } else {
-          logSources.push(path);
-          logEntries.push(...(entry.json as LogEntry[]));
+          break;
+        }
+        // Entries one by one, as Kubernetes objects: one that does not validate is left out and named, and
+        // the file then proves no absence (what the left-out entry recorded is unknown).
+        const validate = validatorOf(logEntrySchema);
+        let leftOut = 0;
+        let first: string | undefined;
+        for (const [i, e] of entry.json.entries()) {
+          if (validate(e)) logEntries.push(e as LogEntry);
+          else {
+            leftOut++;
+            first ??= failureOf(validate, e, `[${i}]`);
+          }
+        }
+        logSources.push(path);
+        if (first !== undefined) {
+          partialLogFiles.add(path);
+          notes.push(
+            `${path}: ${first}; ${leftOut === 1 ? 'that entry is' : `${leftOut} entries of an unexpected shape are`} left out, and the file proves no absence`,
+          );
         }
         break;
       }
@@ -492,10 +537,39 @@ export function factsFromFiles(input: BundleInput): Facts {
     knownProjects: [...projects].sort(),
     knownServiceAccounts: [...serviceAccounts.values()].sort(),
     logEntries: logFact,
+    logQueries: validLogQueries(manifest.logQueries, partialLogFiles, notes),
+    serviceAccountActivity: (p) =>
+      fileFact<readonly ServiceAccountActivity[]>(
+        paths.projectActivity(p),
+        commands.projectActivity(p),
+        SPECS.projectActivity,
+      ),
     k8s,
     tokens,
     e2e,
     probes,
     notes,
   };
+}
+
+/** The well-formed `logQueries` of bundle.json; a malformed one is dropped with a note (its file then proves no absence). */
+function validLogQueries(raw: unknown, partialFiles: ReadonlySet<string>, notes: string[]): LogQuery[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    notes.push(
+      `bundle.json: logQueries: must be array (found ${jsonType(raw)}); the log files are read without their time windows`,
+    );
+    return [];
+  }
+  const out: LogQuery[] = [];
+  for (const [i, q] of raw.entries()) {
+    const problem = problemOf(logQuerySchema, q, `logQueries[${i}]`);
+    if (problem === undefined) {
+      const query = q as LogQuery;
+      // A file that lost entries at validation no longer holds all its query matched.
+      if (!partialFiles.has(query.file)) out.push(query);
+      else notes.push(`bundle.json: logQueries[${i}]: ${query.file} lost entries when read; the query is ignored`);
+    } else notes.push(`bundle.json: ${problem}; that query is ignored (its log file proves no absence)`);
+  }
+  return out;
 }

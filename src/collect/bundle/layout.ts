@@ -13,6 +13,8 @@ export const paths = {
   projectServices: (p: string) => `gcp/projects/${p}.services.json`,
   projectServiceAccounts: (p: string) => `gcp/projects/${p}.service-accounts.json`,
   projectClusters: (p: string) => `gcp/projects/${p}.clusters.json`,
+  /** Policy Analyzer `serviceAccountLastAuthentication` activities of the project's accounts. */
+  projectActivity: (p: string) => `gcp/projects/${p}.sa-activity.json`,
   serviceAccount: (email: string) => `gcp/service-accounts/${email}.json`,
   serviceAccountPolicy: (email: string) => `gcp/service-accounts/${email}.iam-policy.json`,
   serviceAccountKeys: (email: string) => `gcp/service-accounts/${email}.keys.json`,
@@ -31,6 +33,8 @@ export const commands = {
   projectServices: (p: string) => `gcloud services list --enabled --project ${p} --format=json`,
   projectServiceAccounts: (p: string) => `gcloud iam service-accounts list --project ${p} --format=json`,
   projectClusters: (p: string) => `gcloud container clusters list --project ${p} --format=json`,
+  projectActivity: (p: string) =>
+    `gcloud policy-intelligence query-activity --activity-type=serviceAccountLastAuthentication --project=${p} --limit=unlimited --format=json`,
   serviceAccount: (e: string) => `gcloud iam service-accounts describe ${e} --format=json`,
   serviceAccountPolicy: (e: string) => `gcloud iam service-accounts get-iam-policy ${e} --format=json`,
   serviceAccountKeys: (e: string) =>
@@ -65,7 +69,16 @@ const COMPANION_FILES = new Set(['README', 'README.md', 'README.txt', 'expected.
 export type FileRole =
   | { role: 'manifest' }
   | { role: 'cluster' }
-  | { role: 'project' | 'projectPolicy' | 'projectServices' | 'projectServiceAccounts' | 'projectClusters'; id: string }
+  | {
+      role:
+        | 'project'
+        | 'projectPolicy'
+        | 'projectServices'
+        | 'projectServiceAccounts'
+        | 'projectClusters'
+        | 'projectActivity';
+      id: string;
+    }
   | { role: 'serviceAccount' | 'serviceAccountPolicy' | 'serviceAccountKeys'; email: string }
   | { role: 'customRole'; name: string }
   | { role: 'resource' }
@@ -84,6 +97,7 @@ const PROJECT_SUFFIXES = [
   ['.services.json', 'projectServices'],
   ['.service-accounts.json', 'projectServiceAccounts'],
   ['.clusters.json', 'projectClusters'],
+  ['.sa-activity.json', 'projectActivity'],
   ['.json', 'project'],
 ] as const;
 const SERVICE_ACCOUNT_SUFFIXES = [

@@ -48,5 +48,7 @@ export function parseManifest(json: unknown, path: string): BundleManifest {
   if (json.k8sKinds !== undefined) manifest.k8sKinds = json.k8sKinds;
   if (json.absent !== undefined) manifest.absent = json.absent;
   if (errors !== undefined) manifest.errors = errors as Record<string, string>;
+  // Checked where it is read (factsFromFiles): a malformed query costs only its own window.
+  if (json.logQueries !== undefined) manifest.logQueries = json.logQueries;
   return manifest;
 }

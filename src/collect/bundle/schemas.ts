@@ -145,7 +145,8 @@ export const logEntrySchema = named(
   'logEntry',
   obj({
     logName: str,
-    timestamp: str,
+    // Compared as a time (who changed what when, tokens minted within a window).
+    timestamp: time,
     receiveTimestamp: str,
     severity: str,
     insertId: str,
@@ -158,8 +159,53 @@ export const logEntrySchema = named(
       authenticationInfo: obj({ principalEmail: str, principalSubject: str }),
       requestMetadata: obj({ callerIp: str, callerSuppliedUserAgent: str }),
       status: obj({ code: num, message: str }),
+      // Only the account a call names: a request's other fields (a whole policy, a key) are never read or kept.
+      request: obj({ name: str }),
+      // Security Token Service: the federated principal a Kubernetes token was exchanged for.
+      metadata: obj({ mapped_principal: str, mappedPrincipal: str }),
+      serviceData: obj({
+        policyDelta: obj({
+          bindingDeltas: arr(
+            obj({ action: str, role: str, member: str, condition: obj({ expression: str, title: str }) }),
+          ),
+        }),
+      }),
     }),
   }),
+);
+
+/**
+ * One Policy Analyzer `serviceAccountLastAuthentication` activity (`activities:query`, `gcloud
+ * policy-intelligence query-activity`). Times are compared, so they must be RFC 3339.
+ */
+export const serviceAccountActivitySchema = named(
+  'serviceAccountActivity',
+  obj({
+    fullResourceName: str,
+    activityType: str,
+    observationPeriod: obj({ startTime: time, endTime: time }),
+    activity: obj({
+      lastAuthenticatedTime: time,
+      serviceAccount: obj({ serviceAccountId: str, projectNumber: str, fullResourceName: str }),
+    }),
+  }),
+);
+
+/** One entry of bundle.json's `logQueries`: the query behind a `gcp/logs/` file and the window it covers. */
+export const logQuerySchema = named(
+  'logQuery',
+  obj(
+    {
+      file: str,
+      filter: str,
+      resourceNames: strArr,
+      since: time,
+      until: time,
+      complete: bool,
+      serviceAccounts: strArr,
+    },
+    ['file', 'filter', 'since', 'until', 'complete'],
+  ),
 );
 
 /** `gcp/resources/ANY.json`: a resource's full name and its policy. */

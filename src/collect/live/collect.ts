@@ -18,7 +18,14 @@ import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js'
 import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
 import { resolveSubjects } from '../../engine/subjects.js';
-import type { ClusterRef } from '../../model/facts.js';
+import type { ClusterRef, LogQuery } from '../../model/facts.js';
+import {
+  ADMIN_ACTIVITY_DAYS,
+  adminActivityFilter,
+  generateAccessTokenFilter,
+  stsExchangeFilter,
+} from '../../model/log-query.js';
+import type { ChangeTarget } from '../../model/log-query.js';
 import {
   IdentifierError,
   isServiceAccountEmail,
@@ -45,6 +52,18 @@ export interface CollectRequest {
     /** Run the live token chain of each subject KSA (`--e2e`). */
     e2e?: boolean | undefined;
   };
+  /** Log evidence the audit and `logs` read, beyond the checks' facts (each query's window is recorded). */
+  logs?: {
+    /** GenerateAccessToken entries of each subject GSA, newest first, in its own project's log. */
+    tokens?: { since: Date; maxEntries: number; successOnly?: boolean };
+    /** STS ExchangeToken entries of each subject KSA, in the pool project's log. */
+    sts?: { since: Date; maxEntries: number };
+  };
+  /**
+   * Called once everything else is read: which Admin Activity logs to search for the change that broke something
+   * (the caller diagnoses; the collector only reads). Nothing is searched when it returns no target.
+   */
+  changeEvidence?: (input: BundleInput) => ChangeTarget[];
 }
 
 export interface LiveSources {
@@ -64,10 +83,6 @@ export interface CollectResult {
   /** Distinct GSAs read (after dedupe). */
   serviceAccounts: string[];
 }
-
-/** The audit entries that show GKE minting tokens (FACTS §1 Cloud Logging): the last day, one page. */
-export const LOG_FILTER = 'protoPayload.serviceName="iamcredentials.googleapis.com"';
-const LOG_PAGE = 500;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -135,6 +150,7 @@ class BundleBuilder {
   readonly errors: Record<string, string> = {};
   readonly notes: string[] = [];
   readonly k8sKinds: string[] = [];
+  readonly logQueries: LogQuery[] = [];
   private readonly inflight = new Map<string, Promise<CallOutcome<unknown>>>();
 
   constructor(private readonly manifestBase: Omit<BundleManifest, 'absent' | 'errors' | 'k8sKinds'>) {}
@@ -183,12 +199,38 @@ class BundleBuilder {
 
   input(): BundleInput {
     const manifest: BundleManifest = { ...this.manifestBase, k8sKinds: [...this.k8sKinds].sort() };
+    if (this.logQueries.length > 0) {
+      manifest.logQueries = [...this.logQueries].sort((a, b) => a.file.localeCompare(b.file));
+    }
     if (this.absent.size > 0) manifest.absent = [...this.absent].sort();
     if (Object.keys(this.errors).length > 0) {
       manifest.errors = Object.fromEntries(Object.entries(this.errors).sort(([a], [b]) => a.localeCompare(b)));
     }
     const files = new Map([...this.files.entries()].sort(([a], [b]) => a.localeCompare(b)));
     return { manifest, files, notes: [...this.notes] };
+  }
+}
+
+/** The Admin Activity entries of each target project about its accounts, with each query recorded. */
+function collectAdminActivity(b: BundleBuilder, google: GoogleApi, targets: readonly ChangeTarget[], now: Date): void {
+  const since = new Date(now.getTime() - ADMIN_ACTIVITY_DAYS * 86_400_000);
+  for (const t of targets) {
+    const filter = adminActivityFilter({ project: t.project, emails: t.emails, uniqueIds: t.uniqueIds, since });
+    const file = `gcp/logs/admin-activity.${t.project}.json`;
+    void b.fetch(file, async () => {
+      const o = await google.logEntriesUpTo([`projects/${t.project}`], filter, 200);
+      if (!o.ok) return o;
+      b.logQueries.push({
+        file,
+        filter,
+        resourceNames: [`projects/${t.project}`],
+        since: since.toISOString(),
+        until: now.toISOString(),
+        complete: o.value.complete,
+        serviceAccounts: t.emails,
+      });
+      return { ok: true, value: o.value.entries };
+    });
   }
 }
 
@@ -242,16 +284,12 @@ export async function collectLive(
   projectFacts(cluster.project, { describe: true });
   if (need.has('projectClusters'))
     void b.fetch(paths.projectClusters(cluster.project), () => google.clusters(cluster.project));
-  if (need.has('logEntries')) {
-    const since = new Date(now.getTime() - 24 * 3600 * 1000).toISOString();
-    void b.fetch('gcp/logs/iamcredentials.json', () =>
-      google.logEntries(cluster.project, `${LOG_FILTER} AND timestamp>="${since}"`, LOG_PAGE),
-    );
-  }
   // The GSAs to read depend on the KSA list only (for --all and --ksa): their reads start as soon as it and the
   // project's number are in, overlapping the rest of phase 1.
   const projectDescribe = b.fetch(paths.project(cluster.project), () => google.project(cluster.project));
   let gsaReads: Promise<string[]> | undefined;
+  /** Subject GSAs (first spelling) → their project, as read by readGsas. */
+  const gsaProjects = new Map<string, string>();
   const kinds = kindsFor(request);
   await Promise.all([
     ...kinds.map(async (kind) => {
@@ -315,6 +353,10 @@ export async function collectLive(
     if (impersonate !== undefined && impersonate.includes('@')) addGsa(impersonate);
 
     const calls: Promise<unknown>[] = [];
+    for (const [key, names] of spellings) {
+      const project = projectOfAccount([...names][0] ?? key, clusterProject);
+      if (project !== undefined && subjectKeys.has(key)) gsaProjects.set([...names][0] ?? key, project);
+    }
     const wantsAccount = need.has('serviceAccount') || need.has('projectServiceAccounts');
     const describe = (first: string, others: readonly string[], project: string | undefined) =>
       b
@@ -445,7 +487,95 @@ export async function collectLive(
     await b.settle();
   }
 
-  // ---- Phase 5 (--e2e only): the live token chain of each subject KSA; outcomes only, never tokens.
+  // ---- Phase 5: audit evidence: Policy Analyzer activity of the projects in scope, and the log queries asked for.
+  if (need.has('serviceAccountActivity') || request.logs !== undefined) {
+    phase('activity and logs');
+    await collectEvidence();
+  }
+
+  async function collectEvidence(): Promise<void> {
+    const until = now;
+    const pool = poolOfCluster();
+    const poolProject = pool === undefined ? undefined : projectOfPool(pool);
+    if (need.has('serviceAccountActivity')) {
+      const projects = new Set([cluster.project, ...gsaProjects.values(), ...(poolProject ? [poolProject] : [])]);
+      for (const project of projects) {
+        void b.fetch(paths.projectActivity(project), () => google.serviceAccountActivity(project));
+      }
+    }
+    const tokens = request.logs?.tokens;
+    if (tokens !== undefined) {
+      for (const [email, project] of gsaProjects) {
+        const filter = generateAccessTokenFilter({
+          project,
+          emails: [email],
+          since: tokens.since,
+          until,
+          ...(tokens.successOnly === true ? { successOnly: true } : {}),
+        });
+        const file = `gcp/logs/generate-access-token.${email}.json`;
+        void b.fetch(file, async () => {
+          const o = await google.logEntriesUpTo([`projects/${project}`], filter, tokens.maxEntries);
+          if (!o.ok) return o;
+          b.logQueries.push({
+            file,
+            filter,
+            resourceNames: [`projects/${project}`],
+            since: tokens.since.toISOString(),
+            until: until.toISOString(),
+            complete: o.value.complete,
+            serviceAccounts: [email],
+          });
+          return { ok: true, value: o.value.entries };
+        });
+      }
+    }
+    const sts = request.logs?.sts;
+    if (sts !== undefined && poolProject !== undefined) {
+      const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);
+      for (const subject of subjects) {
+        const filter = stsExchangeFilter({
+          project: poolProject,
+          namespace: subject.namespace,
+          ksa: subject.ksaName,
+          since: sts.since,
+          until,
+        });
+        const file = `gcp/logs/sts-exchange.${subject.namespace}.${subject.ksaName}.json`;
+        void b.fetch(file, async () => {
+          const o = await google.logEntriesUpTo([`projects/${poolProject}`], filter, sts.maxEntries);
+          if (!o.ok) return o;
+          b.logQueries.push({
+            file,
+            filter,
+            resourceNames: [`projects/${poolProject}`],
+            since: sts.since.toISOString(),
+            until: until.toISOString(),
+            complete: o.value.complete,
+          });
+          return { ok: true, value: o.value.entries };
+        });
+      }
+    }
+    await b.settle();
+  }
+
+  function poolOfCluster(): string | undefined {
+    const entry = b.files.get(paths.cluster);
+    const json = entry !== undefined && 'json' in entry ? entry.json : undefined;
+    const config = isRecord(json) ? json.workloadIdentityConfig : undefined;
+    return isRecord(config) && typeof config.workloadPool === 'string' ? config.workloadPool : undefined;
+  }
+
+  // ---- Phase 6: who changed it: Admin Activity entries about what the caller's diagnosis found broken.
+  const changeTargets = request.changeEvidence?.(b.input()) ?? [];
+  if (changeTargets.length > 0) {
+    phase('admin activity');
+    collectAdminActivity(b, google, changeTargets, now);
+    await b.settle();
+  }
+
+  // ---- Phase 7 (--e2e only): the live token chain of each subject KSA; outcomes only, never tokens.
   if (request.options.e2e === true && sources.tokenChain !== undefined) {
     phase('token chain');
     const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);

@@ -13,6 +13,7 @@ export const GOOGLE_APIS = [
   'sts',
   'logging',
   'storage',
+  'policyanalyzer',
 ] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
 
@@ -27,6 +28,7 @@ export const DEFAULT_ENDPOINTS: Endpoints = {
   sts: 'https://sts.googleapis.com/',
   logging: 'https://logging.googleapis.com/',
   storage: 'https://storage.googleapis.com/',
+  policyanalyzer: 'https://policyanalyzer.googleapis.com/',
 };
 
 export const envNameOf = (api: GoogleApiName): string => `WI_DOCTOR_${api.toUpperCase()}_ENDPOINT`;

@@ -378,6 +378,83 @@ export class GoogleApi {
     });
   }
 
+  /**
+   * Policy Analyzer `serviceAccountLastAuthentication` activities of a project, every page (no client library
+   * exists for Node 20: the auth client's own request, as for storage).
+   */
+  async serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+    const path = `v1/projects/${encodeURIComponent(project)}/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query`;
+    const items: unknown[] = [];
+    let token: string | undefined;
+    do {
+      const url = this.url(
+        'policyanalyzer',
+        `${path}?pageSize=1000${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`,
+      );
+      const outcome = await this.runner.call({
+        api: 'policyanalyzer',
+        method: 'GET',
+        url,
+        permission: 'policyanalyzer.serviceAccountLastAuthenticationActivities.query',
+        attempt: (signal) =>
+          viaGaxios(
+            this.credentials.client.request<Record<string, unknown>>({
+              url,
+              method: 'GET',
+              retry: false,
+              signal,
+              headers: { ...this.credentials.headers },
+            }),
+          ),
+      });
+      if (!outcome.ok) return outcome;
+      const data = outcome.value;
+      if (Array.isArray(data.activities)) items.push(...(data.activities as unknown[]));
+      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+    } while (token !== undefined);
+    return { ok: true, value: items };
+  }
+
+  /**
+   * Log entries matching a filter, newest first, up to `maxEntries`: `complete` says whether every matching entry
+   * was read (no page left).
+   */
+  async logEntriesUpTo(
+    resourceNames: readonly string[],
+    filter: string,
+    maxEntries: number,
+  ): Promise<CallOutcome<{ entries: unknown[]; complete: boolean }>> {
+    const entries: unknown[] = [];
+    let pageToken: string | undefined;
+    do {
+      const pageSize = Math.min(1000, maxEntries - entries.length);
+      const current = pageToken;
+      const outcome = await this.call(
+        'logging',
+        'POST',
+        'v2/entries:list',
+        'logging.privateLogEntries.list',
+        (signal) =>
+          this.log.entries.list(
+            {
+              requestBody: {
+                resourceNames: [...resourceNames],
+                filter,
+                orderBy: 'timestamp desc',
+                pageSize,
+                ...(current ? { pageToken: current } : {}),
+              },
+            },
+            this.opts('logging', signal),
+          ),
+      );
+      if (!outcome.ok) return outcome;
+      entries.push(...(outcome.value.entries ?? []));
+      pageToken = outcome.value.nextPageToken ?? undefined;
+    } while (pageToken !== undefined && pageToken !== '' && entries.length < maxEntries);
+    return { ok: true, value: { entries, complete: pageToken === undefined || pageToken === '' } };
+  }
+
   /** Recent IAM Credentials audit entries of a project, newest first (one page). */
   async logEntries(project: string, filter: string, pageSize: number): Promise<CallOutcome<unknown[]>> {
     const outcome = await this.call('logging', 'POST', 'v2/entries:list', 'logging.privateLogEntries.list', (signal) =>

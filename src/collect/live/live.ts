@@ -4,7 +4,7 @@
 
 import type { AnyCheck, FactName } from '../../checks/define.js';
 import { CHECKS } from '../../checks/index.js';
-import { selectChecks } from '../../engine/diagnose.js';
+import { selectDiagnoseChecks } from '../../engine/diagnose.js';
 import type { TargetRequest } from '../../engine/subjects.js';
 import type { Facts } from '../../model/facts.js';
 import { factsFromFiles } from '../bundle/facts.js';
@@ -12,6 +12,7 @@ import type { BundleInput } from '../bundle/facts.js';
 import type { CallStats, TraceEvent } from './calls.js';
 import { CallRunner } from './calls.js';
 import { collectLive } from './collect.js';
+import type { CollectRequest } from './collect.js';
 import { googleCredentials, loadKubeConfig, resolveClusterRef } from './credentials.js';
 import { LiveTokenChain } from './e2e.js';
 import { parseEndpointFlags, resolveEndpoints } from './endpoints.js';
@@ -79,6 +80,8 @@ export async function collectLiveInput(
   options: LiveRequestOptions,
   requires: readonly FactName[],
   hooks: LiveHooks = {},
+  /** Log evidence (audit, logs) and who-changed-it, beyond the checks' facts. */
+  extra: Pick<CollectRequest, 'logs' | 'changeEvidence'> = {},
 ): Promise<{ input: BundleInput; stats: LiveStats; serviceAccounts: string[] }> {
   const env = hooks.env ?? process.env;
   const endpoints = resolveEndpoints(parseEndpointFlags(options.endpoint), env);
@@ -108,6 +111,7 @@ export async function collectLiveInput(
       requires,
       targets,
       options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: options.e2e },
+      ...extra,
     },
     (name) => (phase = name),
   );
@@ -117,9 +121,10 @@ export async function collectLiveInput(
 export async function liveFacts(
   options: LiveRequestOptions,
   hooks: LiveHooks = {},
+  extra: Pick<CollectRequest, 'logs' | 'changeEvidence'> = {},
 ): Promise<{ facts: Facts; notes: string[]; stats: LiveStats }> {
-  const checks = selectChecks(CHECKS, options.only, options.skip);
-  const { input, stats } = await collectLiveInput(options, requiredFacts(checks), hooks);
+  const checks = selectDiagnoseChecks(CHECKS, options.only, options.skip);
+  const { input, stats } = await collectLiveInput(options, requiredFacts(checks), hooks, extra);
   const facts = factsFromFiles(input);
   return { facts, notes: [...facts.notes], stats };
 }

@@ -30,6 +30,10 @@ export const FACT_PERMISSIONS: Record<FactName, Need> = {
     role: 'roles/iam.securityReviewer',
   },
   logEntries: { permissions: ['logging.privateLogEntries.list'], role: 'roles/logging.privateLogViewer' },
+  serviceAccountActivity: {
+    permissions: ['policyanalyzer.serviceAccountLastAuthenticationActivities.query'],
+    role: 'roles/policyanalyzer.activityAnalysisViewer',
+  },
   // Tokens are added to a bundle by hand; live collection never reads one.
   tokens: { permissions: [], role: '' },
   'k8s:namespaces': { permissions: ['container.namespaces.list'], role: K8S_ROLE },

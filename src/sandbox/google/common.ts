@@ -2,6 +2,7 @@
 // etags, version 3 and the validations IAM applies to members.
 
 import type { Binding, Policy } from '../../model/gcp.js';
+import { auditConfigDeltas, bindingDeltas, principalInfo } from '../audit.js';
 import { googleError, UNAUTHENTICATED_INVALID, UNAUTHENTICATED_MISSING } from '../http/errors.js';
 import { str, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import { StaleEtagError } from '../iam/policy-store.js';
@@ -18,7 +19,7 @@ export function bearer(req: SandboxRequest): string | undefined {
   return m?.[1];
 }
 
-/** The caller; tokens of deleted, recreated or disabled accounts are refused (FACTS §1). */
+/** The caller; tokens of deleted, recreated or disabled accounts are refused. */
 export function authenticate(world: World, req: SandboxRequest): Authed {
   const token = bearer(req);
   if (token === undefined) return { ok: false, response: googleError(401, UNAUTHENTICATED_MISSING) };
@@ -44,9 +45,7 @@ export function memberOf(p: Principal): string {
   }
 }
 
-export function authInfo(p: Principal): Record<string, string> {
-  return p.kind === 'ksa' ? { principalSubject: memberOf(p) } : { principalEmail: p.email };
-}
+export const authInfo = principalInfo;
 
 export function requestedVersion(req: SandboxRequest, body: Record<string, unknown>): number {
   const opts = body.options as { requestedPolicyVersion?: number } | undefined;
@@ -54,7 +53,7 @@ export function requestedVersion(req: SandboxRequest, body: Record<string, unkno
   return Number(opts?.requestedPolicyVersion ?? q ?? 1) || 1;
 }
 
-/** The policy as getIamPolicy returns it: conditional bindings need a version-3 request (FACTS §1). */
+/** The policy as getIamPolicy returns it: conditional bindings need a version-3 request. */
 export function renderPolicy(policy: Policy, requested: number): Policy {
   const hasConditions = (policy.bindings ?? []).some((b) => b.condition);
   const out: Policy = { version: 1, etag: policy.etag ?? 'ACAB' };
@@ -80,18 +79,31 @@ function shortHash(s: string): string {
 export interface PolicyWrite {
   key: string;
   projectId: string;
+  /** The log of a folder or organization change. */
+  logParent?: string;
   serviceName: string;
   methodName: string;
   resourceName: string;
+  /** The monitored resource of the audit entry. */
+  resource: { type: string; labels: Record<string, string> };
+  permission: string;
   caller: Principal;
 }
 
-/** setIamPolicy: validates, enforces the etag, writes an Admin Activity entry, returns the stored policy. */
+/**
+ * setIamPolicy: validates, enforces the etag, writes an Admin Activity entry whose AuditData carries the
+ * binding and audit-config deltas, returns the stored policy.
+ */
 export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): SandboxResponse {
   const body = readBody(req);
   const incoming = body.policy as Policy | undefined;
-  if (!incoming || typeof incoming !== 'object') return googleError(400, 'Invalid JSON payload: "policy" is required.');
-  const bindings = incoming.bindings ?? [];
+  if (!incoming || typeof incoming !== 'object' || Array.isArray(incoming))
+    return googleError(400, 'Invalid JSON payload: "policy" is required.');
+  const bindings = Array.isArray(incoming.bindings) ? incoming.bindings : [];
+  for (const b of bindings) {
+    if (b === null || typeof b !== 'object' || typeof b.role !== 'string')
+      return googleError(400, 'Invalid JSON payload: every binding needs a "role" string.');
+  }
   const hasConditions = bindings.some((b) => b.condition);
   if (hasConditions && (incoming.version ?? 1) < 3) {
     return googleError(400, 'Invalid argument: policies with conditional role bindings must set version 3.');
@@ -103,8 +115,8 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     ) {
       return googleError(400, `Role ${b.role} is not supported for this resource.`);
     }
-    for (const m of b.members ?? []) {
-      const problem = memberProblem(world, m);
+    for (const m of Array.isArray(b.members) ? b.members : []) {
+      const problem = typeof m === 'string' ? memberProblem(world, m) : `Invalid member: ${JSON.stringify(m)}`;
       if (problem) return googleError(400, problem);
     }
   }
@@ -127,43 +139,34 @@ export function writePolicy(world: World, req: SandboxRequest, w: PolicyWrite): 
     }
     throw e;
   }
-  world.audit.add(w.projectId, 'activity', {
-    severity: 'NOTICE',
-    resource: {
-      type: w.serviceName === 'iam.googleapis.com' ? 'service_account' : 'project',
-      labels: { project_id: w.projectId },
+  const serviceData: Record<string, unknown> = {
+    '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+    policyDelta: { bindingDeltas: bindingDeltas(before, stored) },
+  };
+  const auditDeltas = auditConfigDeltas(before.auditConfigs, stored.auditConfigs);
+  if (auditDeltas.length > 0) (serviceData.policyDelta as Record<string, unknown>).auditConfigDeltas = auditDeltas;
+  world.audit.activity({
+    projectId: w.projectId,
+    ...(w.logParent !== undefined ? { logParent: w.logParent } : {}),
+    serviceName: w.serviceName,
+    methodName: w.methodName,
+    resourceName: w.resourceName,
+    resource: w.resource,
+    caller: w.caller,
+    req,
+    permission: w.permission,
+    serviceData,
+    request: {
+      '@type': 'type.googleapis.com/google.iam.v1.SetIamPolicyRequest',
+      resource: w.resourceName,
+      policy: incoming,
     },
-    protoPayload: {
-      '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
-      serviceName: w.serviceName,
-      methodName: w.methodName,
-      resourceName: w.resourceName,
-      authenticationInfo: authInfo(w.caller),
-      requestMetadata: { callerIp: '127.0.0.1', callerSuppliedUserAgent: req.headers['user-agent'] ?? '' },
-      status: {},
-      serviceData: {
-        '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
-        policyDelta: { bindingDeltas: bindingDeltas(before, stored) },
-      },
-    },
+    response: { '@type': 'type.googleapis.com/google.iam.v1.Policy', ...renderPolicy(stored, 3) },
   });
   return { status: 200, json: renderPolicy(stored, 3) };
 }
 
-function bindingDeltas(before: Policy, after: Policy): { action: string; role: string; member: string }[] {
-  const set = (p: Policy): Set<string> =>
-    new Set((p.bindings ?? []).flatMap((b) => (b.members ?? []).map((m) => `${b.role}\u0000${m}`)));
-  const a = set(before);
-  const b = set(after);
-  const out: { action: string; role: string; member: string }[] = [];
-  for (const k of b)
-    if (!a.has(k)) out.push({ action: 'ADD', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
-  for (const k of a)
-    if (!b.has(k)) out.push({ action: 'REMOVE', role: k.split('\u0000')[0] ?? '', member: k.split('\u0000')[1] ?? '' });
-  return out;
-}
-
-/** Members IAM refuses at write time (FACTS §1: the pool must exist; a named service account must exist). */
+/** Members IAM refuses at write time (the pool must exist; a named service account must exist). */
 function memberProblem(world: World, member: string): string | undefined {
   const wi = /^serviceAccount:([^[\]]+)\[([^/\]]+)\/([^\]]+)\]$/.exec(member);
   if (wi) {
@@ -195,4 +198,14 @@ export function testPermissions(
   const perms = Array.isArray(requested) ? requested.filter((p): p is string => typeof p === 'string') : [];
   const allowed = perms.filter((p) => world.check(caller, p, chain).allowed);
   return { status: 200, json: allowed.length > 0 ? { permissions: allowed } : {} };
+}
+
+/**
+ * How a Google API answers what the sandbox could not handle: a body that is not JSON (400, UNVERIFIED past
+ * its first sentence) or an unexpected failure (500 with Google's generic text), never the sandbox's own
+ * parse error or stack.
+ */
+export function googleBadRequest(e: unknown): SandboxResponse {
+  if (e instanceof SyntaxError) return googleError(400, 'Invalid JSON payload received. Unexpected token.');
+  return googleError(500, 'Internal error encountered.', 'INTERNAL');
 }

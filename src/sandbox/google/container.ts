@@ -41,6 +41,7 @@ export function nodePoolJson(world: World, c: ClusterState, np: NodePoolState): 
 
 export function clusterJson(world: World, c: ClusterState): GkeCluster & Record<string, unknown> {
   const pools = c.nodePools.map((np) => nodePoolJson(world, c, np));
+  const nodeCount = c.store.list('nodes').length;
   const out: GkeCluster & Record<string, unknown> = {
     name: c.name,
     location: c.location,
@@ -49,7 +50,9 @@ export function clusterJson(world: World, c: ClusterState): GkeCluster & Record<
     selfLink: world.clusterUrl(c),
     id: c.id,
     status: 'RUNNING',
-    endpoint: c.issuer.replace(/^https?:\/\//, '').replace(/:\d+$/, ''),
+    // host:port of the cluster's HTTPS endpoint, so that `gcloud container clusters get-credentials` writes a
+    // kubeconfig (https://ENDPOINT with masterAuth's CA) that reaches the sandbox.
+    endpoint: c.httpsEndpoint ?? '',
     currentMasterVersion: c.kubeVersion,
     currentNodeVersion: c.kubeVersion,
     createTime: c.createTime,
@@ -57,7 +60,8 @@ export function clusterJson(world: World, c: ClusterState): GkeCluster & Record<
     nodeConfig: pools[0]?.config ?? {},
     autopilot: c.autopilot ? { enabled: true } : {},
     networkConfig: { datapathProvider: c.datapath },
-    masterAuth: { clusterCaCertificate: '' },
+    masterAuth: { clusterCaCertificate: c.caCertificate ?? '' },
+    currentNodeCount: nodeCount,
   };
   if (c.workloadPool !== undefined) out.workloadIdentityConfig = { workloadPool: c.workloadPool };
   if (c.networkPolicyEnabled) out.networkPolicy = { provider: 'CALICO', enabled: true };
@@ -102,6 +106,41 @@ function operation(world: World, c: ClusterState, type: string, target: string):
   return op;
 }
 
+/**
+ * GKE's Admin Activity entries for a cluster or node-pool change: one when the operation starts and one when
+ * it ends (operation.first / operation.last); the sandbox's operations end at once.
+ */
+function auditCluster(
+  world: World,
+  req: SandboxRequest,
+  caller: Principal,
+  c: ClusterState,
+  op: Operation,
+  method: 'UpdateCluster' | 'UpdateNodePool',
+  pool?: string,
+): void {
+  const resourceName = `projects/${c.project}/locations/${c.location}/clusters/${c.name}${pool !== undefined ? `/nodePools/${pool}` : ''}`;
+  const labels: Record<string, string> = { cluster_name: c.name, location: c.location, project_id: c.project };
+  if (pool !== undefined) labels.nodepool_name = pool;
+  for (const phase of ['first', 'last'] as const) {
+    world.audit.activity({
+      projectId: c.project,
+      serviceName: 'container.googleapis.com',
+      methodName: `google.container.v1.ClusterManager.${method}`,
+      resourceName,
+      resource: { type: pool !== undefined ? 'gke_nodepool' : 'gke_cluster', labels },
+      caller,
+      req,
+      permission: 'container.clusters.update',
+      request: { '@type': `type.googleapis.com/google.container.v1.${method}Request`, name: resourceName },
+      ...(phase === 'first'
+        ? { response: { '@type': 'type.googleapis.com/google.container.v1.Operation', name: op.name } }
+        : {}),
+      operation: { id: op.name, producer: 'container.googleapis.com', [phase]: true },
+    });
+  }
+}
+
 export function containerRoutes(world: World): RouteTable {
   const C = '/v1/projects/{project}/locations/{location}/clusters/{cluster}';
   return new RouteTable(
@@ -139,6 +178,36 @@ export function containerRoutes(world: World): RouteTable {
               'NOT_FOUND',
             );
           return { status: 200, json: { keys: [(await c.key).publicJwk] } };
+        },
+      },
+      {
+        // GKE's public OIDC discovery of a cluster's service-account issuer (GetOpenIDConfigResponse); the
+        // sandbox points jwks_uri at itself (Google's names https://container.googleapis.com/v1/…/jwks).
+        // UNVERIFIED: the values GKE lists in claims_supported and grant_types.
+        method: 'GET',
+        path: `${C}/.well-known/openid-configuration`,
+        handler: (req) => {
+          const { project = '', location = '', cluster = '' } = req.params;
+          const c = world.cluster(project, location, cluster);
+          if (!c)
+            return googleError(
+              404,
+              `Not found: projects/${project}/locations/${location}/clusters/${cluster}.`,
+              'NOT_FOUND',
+            );
+          const base = `http://${req.headers.host ?? '127.0.0.1'}`;
+          return {
+            status: 200,
+            json: {
+              issuer: c.tokenIssuer,
+              jwks_uri: `${base}/v1/projects/${c.project}/locations/${c.location}/clusters/${c.name}/jwks`,
+              response_types_supported: ['id_token'],
+              subject_types_supported: ['public'],
+              id_token_signing_alg_values_supported: ['RS256'],
+              claims_supported: ['iss', 'sub', 'kubernetes.io'],
+              grant_types: ['urn:kubernetes:grant_type:programmatic_authorization'],
+            },
+          };
         },
       },
       {
@@ -184,10 +253,9 @@ export function containerRoutes(world: World): RouteTable {
             }
             world.setPoolMode(f.c, np, mode as PoolMode);
           }
-          return {
-            status: 200,
-            json: operation(world, f.c, 'UPGRADE_NODES', `${world.clusterUrl(f.c)}/nodePools/${np.name}`),
-          };
+          const op = operation(world, f.c, 'UPGRADE_NODES', `${world.clusterUrl(f.c)}/nodePools/${np.name}`);
+          auditCluster(world, req, f.caller, f.c, op, 'UpdateNodePool', np.name);
+          return { status: 200, json: op };
         },
       },
       {
@@ -213,7 +281,9 @@ export function containerRoutes(world: World): RouteTable {
             }
             world.setWorkloadPool(f.c, pool === '' ? undefined : pool);
           }
-          return { status: 200, json: operation(world, f.c, 'UPDATE_CLUSTER', world.clusterUrl(f.c)) };
+          const op = operation(world, f.c, 'UPDATE_CLUSTER', world.clusterUrl(f.c));
+          auditCluster(world, req, f.caller, f.c, op, 'UpdateCluster');
+          return { status: 200, json: op };
         },
       },
       {

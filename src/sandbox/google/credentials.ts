@@ -1,16 +1,16 @@
 // Token minting shared by the IAM Credentials API and the metadata server: the caller needs
 // getAccessToken (resp. getOpenIdToken) on the target through IAM; a missing account and a missing binding
-// look the same (FACTS §1); every attempt on an existing account writes a Data Access entry when the
+// look the same; every attempt on an existing account writes a Data Access entry when the
 // target project's audit configs turn ADMIN_READ on.
 
 import { SignJWT } from 'jose';
 import { adminReadLogged } from '../audit.js';
 import { googleError, permissionDenied } from '../http/errors.js';
-import type { SandboxResponse } from '../http/router.js';
+import type { SandboxRequest, SandboxResponse } from '../http/router.js';
 import type { Principal } from '../iam/principal.js';
 import { CLOUD_PLATFORM } from '../tokens.js';
 import type { GsaState, World } from '../world.js';
-import { authInfo, memberOf } from './common.js';
+import { memberOf } from './common.js';
 import { serviceDisabled } from './serviceusage.js';
 
 export type Minted =
@@ -25,6 +25,8 @@ export interface MintOptions {
   userAgent?: string;
   /** The project whose iamcredentials enablement decides (the caller's, or the cluster's for the metadata server). */
   consumerProject?: string;
+  /** The HTTP request, for the audit entry's caller IP (absent when the metadata server calls). */
+  req?: SandboxRequest;
 }
 
 export async function mintForServiceAccount(
@@ -54,12 +56,21 @@ export async function mintForServiceAccount(
     };
   }
   const allowed = world.check(caller, permission, world.gsaChain(gsa)).allowed;
-  audit(world, gsa, caller, o, allowed && !gsa.disabled);
+  auditCredentials(
+    world,
+    gsa,
+    caller,
+    o.kind === 'access' ? 'GenerateAccessToken' : 'GenerateIdToken',
+    allowed && !gsa.disabled,
+    o.userAgent,
+    o.req,
+  );
   if (!allowed) return { ok: false, response: permissionDenied(permission) };
-  // UNVERIFIED exact text for a disabled target; FACTS §1 says only that requests fail.
+  // UNVERIFIED exact text for a disabled target; all that is known is that requests fail.
   if (gsa.disabled)
     return { ok: false, response: googleError(400, 'Precondition check failed.', 'FAILED_PRECONDITION') };
   const expires = world.now() + lifetime * 1000;
+  world.authenticated(gsa);
   if (o.kind === 'access') {
     const { token } = world.tokens.mint(
       {
@@ -95,27 +106,41 @@ export async function googleIdToken(
     .sign(key.privateKey);
 }
 
-function audit(world: World, gsa: GsaState, caller: Principal, o: MintOptions, ok: boolean): void {
+/** The Data Access entry of a token (or signature) request, when the target's project logs them. */
+export function auditCredentials(
+  world: World,
+  gsa: GsaState,
+  caller: Principal,
+  methodName: string,
+  ok: boolean,
+  userAgent: string | undefined,
+  req?: SandboxRequest,
+): void {
   const policy = world.policies.effective(`projects/${gsa.projectId}`) ?? {};
   if (!adminReadLogged(policy, memberOf(caller))) return;
-  world.audit.add(gsa.projectId, 'data_access', {
-    severity: ok ? 'INFO' : 'ERROR',
+  const requestType = `type.googleapis.com/google.iam.credentials.v1.${methodName}Request`;
+  world.audit.dataAccess({
+    projectId: gsa.projectId,
+    serviceName: 'iamcredentials.googleapis.com',
+    methodName,
+    resourceName: `projects/-/serviceAccounts/${gsa.uniqueId}`,
     resource: {
       type: 'service_account',
       labels: { email_id: gsa.email, project_id: gsa.projectId, unique_id: gsa.uniqueId },
     },
-    protoPayload: {
-      '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
-      serviceName: 'iamcredentials.googleapis.com',
-      methodName: o.kind === 'access' ? 'GenerateAccessToken' : 'GenerateIdToken',
-      resourceName: `projects/-/serviceAccounts/${gsa.uniqueId}`,
-      authenticationInfo: ok ? authInfo(caller) : {},
-      requestMetadata: { callerIp: '127.0.0.1', callerSuppliedUserAgent: o.userAgent ?? '' },
-      status: ok ? {} : { code: 7, message: 'PERMISSION_DENIED' },
-      request: {
-        '@type': 'type.googleapis.com/google.iam.credentials.v1.GenerateAccessTokenRequest',
-        name: `projects/-/serviceAccounts/${gsa.email}`,
-      },
-    },
+    caller,
+    ...(req ? { req } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+    permission: CREDENTIAL_PERMISSIONS[methodName] ?? '',
+    granted: ok,
+    ...(ok ? {} : { status: { code: 7, message: 'PERMISSION_DENIED' } }),
+    request: { '@type': requestType, name: `projects/-/serviceAccounts/${gsa.email}` },
   });
 }
+
+const CREDENTIAL_PERMISSIONS: Record<string, string> = {
+  GenerateAccessToken: 'iam.serviceAccounts.getAccessToken',
+  GenerateIdToken: 'iam.serviceAccounts.getOpenIdToken',
+  SignBlob: 'iam.serviceAccounts.signBlob',
+  SignJwt: 'iam.serviceAccounts.signJwt',
+};

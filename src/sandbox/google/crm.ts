@@ -1,7 +1,8 @@
 // Cloud Resource Manager v1 and v3: project metadata and project IAM policies.
 
 import { googleError, googleNotFoundRoute } from '../http/errors.js';
-import { readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import { readBody, RouteTable, type Route, type SandboxRequest, type SandboxResponse } from '../http/router.js';
+import type { Principal } from '../iam/principal.js';
 import type { ProjectState, World } from '../world.js';
 import { authenticate, requestedVersion, renderPolicy, testPermissions, writePolicy } from './common.js';
 
@@ -22,6 +23,89 @@ function projectFor(
     return { ok: false, response: googleError(403, DENIED, 'PERMISSION_DENIED') };
   }
   return { ok: true, p, caller: auth.principal };
+}
+
+/** Folders and the organization: get, and their IAM policies (grants there apply to every project below). */
+function containerRoutesFor(world: World, kind: 'folders' | 'organizations'): Route[] {
+  const singular = kind === 'folders' ? 'folders' : 'organizations';
+  const find = (
+    req: SandboxRequest,
+    permission: string,
+  ): { ok: true; name: string; caller: Principal } | { ok: false; response: SandboxResponse } => {
+    const auth = authenticate(world, req);
+    if (!auth.ok) return auth;
+    const name = `${kind}/${req.params.id ?? ''}`;
+    const exists = kind === 'folders' ? world.folders.has(name) : world.organization?.id === req.params.id;
+    if (!exists || !world.check(auth.principal, permission, world.ancestorChain(name)).allowed)
+      return { ok: false, response: googleError(403, DENIED, 'PERMISSION_DENIED') };
+    return { ok: true, name, caller: auth.principal };
+  };
+  const get = (req: SandboxRequest): SandboxResponse => {
+    const f = find(req, `resourcemanager.${singular}.get`);
+    if (!f.ok) return f.response;
+    if (kind === 'organizations') {
+      return {
+        status: 200,
+        json: {
+          name: f.name,
+          displayName: world.organization?.displayName ?? f.name,
+          state: 'ACTIVE',
+          directoryCustomerId: 'C0sandbox',
+          etag: 'W/"sandbox"',
+        },
+      };
+    }
+    const folder = world.folders.get(f.name);
+    return {
+      status: 200,
+      json: {
+        name: f.name,
+        parent: folder?.parent,
+        displayName: folder?.displayName ?? f.name,
+        state: 'ACTIVE',
+        etag: 'W/"sandbox"',
+      },
+    };
+  };
+  const routes: Route[] = [];
+  for (const version of kind === 'organizations' ? ['v1', 'v3'] : ['v2', 'v3']) {
+    routes.push(
+      { method: 'GET', path: `/${version}/${kind}/{id}`, handler: get },
+      {
+        method: 'POST',
+        path: `/${version}/${kind}/{id}:getIamPolicy`,
+        handler: (req) => {
+          const f = find(req, `resourcemanager.${singular}.getIamPolicy`);
+          if (!f.ok) return f.response;
+          return { status: 200, json: renderPolicy(world.policies.read(f.name), requestedVersion(req, readBody(req))) };
+        },
+      },
+      {
+        method: 'POST',
+        path: `/${version}/${kind}/{id}:setIamPolicy`,
+        handler: (req) => {
+          const f = find(req, `resourcemanager.${singular}.setIamPolicy`);
+          if (!f.ok) return f.response;
+          const [type = '', id = ''] = f.name.split('/');
+          return writePolicy(world, req, {
+            key: f.name,
+            projectId: '',
+            logParent: f.name,
+            serviceName: 'cloudresourcemanager.googleapis.com',
+            methodName: 'SetIamPolicy',
+            resourceName: f.name,
+            resource: {
+              type: type === 'folders' ? 'folder' : 'organization',
+              labels: { [type === 'folders' ? 'folder_id' : 'organization_id']: id },
+            },
+            permission: `resourcemanager.${singular}.setIamPolicy`,
+            caller: f.caller,
+          });
+        },
+      },
+    );
+  }
+  return routes;
 }
 
 export function crmRoutes(world: World): RouteTable {
@@ -50,6 +134,8 @@ export function crmRoutes(world: World): RouteTable {
           serviceName: 'cloudresourcemanager.googleapis.com',
           methodName: 'SetIamPolicy',
           resourceName: `projects/${f.p.id}`,
+          resource: { type: 'project', labels: { project_id: f.p.id } },
+          permission: 'resourcemanager.projects.setIamPolicy',
           caller: f.caller,
         });
       },
@@ -74,16 +160,18 @@ export function crmRoutes(world: World): RouteTable {
         handler: (req) => {
           const f = projectFor(world, req, 'resourcemanager.projects.get');
           if (!f.ok) return f.response;
-          return {
-            status: 200,
-            json: {
-              projectNumber: f.p.number,
-              projectId: f.p.id,
-              lifecycleState: 'ACTIVE',
-              name: f.p.id,
-              createTime: '2024-03-01T09:00:00.000Z',
-            },
+          const json: Record<string, unknown> = {
+            projectNumber: f.p.number,
+            projectId: f.p.id,
+            lifecycleState: 'ACTIVE',
+            name: f.p.id,
+            createTime: '2024-03-01T09:00:00.000Z',
           };
+          if (f.p.parent !== undefined) {
+            const [type = '', id = ''] = f.p.parent.split('/');
+            json.parent = { type: type === 'folders' ? 'folder' : 'organization', id };
+          }
+          return { status: 200, json };
         },
       },
       {
@@ -96,6 +184,7 @@ export function crmRoutes(world: World): RouteTable {
             status: 200,
             json: {
               name: `projects/${f.p.number}`,
+              ...(f.p.parent !== undefined ? { parent: f.p.parent } : {}),
               projectId: f.p.id,
               state: 'ACTIVE',
               displayName: f.p.id,
@@ -106,6 +195,24 @@ export function crmRoutes(world: World): RouteTable {
       },
       ...policyRoutes('v1'),
       ...policyRoutes('v3'),
+      {
+        method: 'POST',
+        path: '/v1/projects/{project}:getAncestry',
+        handler: (req: SandboxRequest): SandboxResponse => {
+          const f = projectFor(world, req, 'resourcemanager.projects.get');
+          if (!f.ok) return f.response;
+          const ancestor = [
+            { resourceId: { type: 'project', id: f.p.id } },
+            ...world.ancestorChain(f.p.parent).map((l) => {
+              const [type = '', id = ''] = l.name.split('/');
+              return { resourceId: { type: type === 'folders' ? 'folder' : 'organization', id } };
+            }),
+          ];
+          return { status: 200, json: { ancestor } };
+        },
+      },
+      ...containerRoutesFor(world, 'folders'),
+      ...containerRoutesFor(world, 'organizations'),
     ],
     (req) => googleNotFoundRoute('cloudresourcemanager', req.method, req.path),
   );

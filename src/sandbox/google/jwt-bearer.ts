@@ -18,7 +18,7 @@ const GOOGLE_TOKEN_AUDIENCES = [
 ];
 
 // Texts seen from Google (googleapis/google-cloud-python#10004, google-github-actions/setup-gcloud#76,
-// googleapis/google-cloud-php#3622); FACTS.md does not list them.
+// googleapis/google-cloud-php#3622).
 export const INVALID_SIGNATURE = 'Invalid JWT Signature.';
 export const ACCOUNT_NOT_FOUND = 'Invalid grant: account not found';
 export const NOT_SHORT_LIVED =
@@ -118,6 +118,7 @@ export async function jwtBearerGrant(world: World, assertionText: string): Promi
     );
   }
 
+  world.authenticated(gsa);
   if (typeof a.claims.target_audience === 'string' && a.claims.target_audience !== '') {
     const idToken = await googleIdToken(
       world,

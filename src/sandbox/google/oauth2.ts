@@ -4,6 +4,7 @@
 import { str, RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { World } from '../world.js';
 import { JWT_BEARER, jwtBearerGrant } from './jwt-bearer.js';
+import { jwkDocument, x509Document } from './keys.js';
 
 function oauthError(status: number, error: string, description: string): SandboxResponse {
   return { status, json: { error, error_description: description } };
@@ -57,6 +58,17 @@ export function oauth2Routes(world: World): RouteTable {
       { method: 'POST', path: '/oauth2/v4/token', handler: token },
       { method: 'GET', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
       { method: 'POST', path: '/tokeninfo', handler: (req) => tokenInfo(world, req) },
+      // Public keys of service accounts, as www.googleapis.com serves them (a key file's client_x509_cert_url).
+      {
+        method: 'GET',
+        path: '/robot/v1/metadata/x509/{email}',
+        handler: (req) => x509Document(world, req.params.email ?? ''),
+      },
+      {
+        method: 'GET',
+        path: '/service_accounts/v1/metadata/jwk/{email}',
+        handler: (req) => jwkDocument(world, req.params.email ?? ''),
+      },
       {
         method: 'GET',
         path: '/oauth2/v3/certs',

@@ -79,6 +79,12 @@ export function storageRoutes(world: World): RouteTable {
             serviceName: 'storage.googleapis.com',
             methodName: 'storage.setIamPermissions',
             resourceName: `projects/_/buckets/${f.bucket}`,
+            // UNVERIFIED: the bucket's location label; the sandbox does not model bucket locations.
+            resource: {
+              type: 'gcs_bucket',
+              labels: { bucket_name: f.bucket, project_id: f.projectId, location: 'us' },
+            },
+            permission: 'storage.buckets.setIamPolicy',
             caller: f.caller,
           });
           return res.status === 200

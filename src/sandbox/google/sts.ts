@@ -1,11 +1,12 @@
-// Security Token Service v1 token exchange (FACTS §1): a Kubernetes service-account JWT (audience = the
+// Security Token Service v1 token exchange: a Kubernetes service-account JWT (audience = the
 // pool) for a federated access token. Accepts the form-encoded snake_case request of google-auth-library
 // and the JSON camelCase request of the generated @googleapis/sts client.
 
 import { decodeProtectedHeader, importJWK, jwtVerify, errors as joseErrors } from 'jose';
 import { stsError } from '../http/errors.js';
 import { readBody, RouteTable, type SandboxRequest, type SandboxResponse } from '../http/router.js';
-import type { Principal } from '../iam/principal.js';
+import { adminReadLogged } from '../audit.js';
+import { ksaSubjectPrincipal, type Principal } from '../iam/principal.js';
 import { CLOUD_PLATFORM } from '../tokens.js';
 import type { ClusterState, World } from '../world.js';
 
@@ -40,7 +41,53 @@ function clustersForAudience(world: World, audience: string): ClusterState[] {
   return [];
 }
 
-export async function exchange(world: World, body: Record<string, unknown>): Promise<SandboxResponse> {
+/**
+ * The Data Access entry of a token exchange, in the pool's project, when its audit configs log ADMIN_READ
+ * for IAM. UNVERIFIED: the monitored resource and request fields of STS entries.
+ */
+export function auditExchange(
+  world: World,
+  principal: Principal,
+  req: SandboxRequest | undefined,
+  userAgent?: string,
+): void {
+  if (principal.kind !== 'ksa') return;
+  const project = world.project(principal.pool.replace(/\.svc\.id\.goog$/, ''));
+  if (!project) return;
+  const policy = world.policies.effective(`projects/${project.id}`) ?? {};
+  const subject = ksaSubjectPrincipal(principal);
+  if (!adminReadLogged(policy, subject)) return;
+  world.audit.dataAccess({
+    projectId: project.id,
+    serviceName: 'sts.googleapis.com',
+    methodName: 'google.identity.sts.v1.SecurityTokenService.ExchangeToken',
+    resourceName: `projects/${project.number}/locations/global/workloadIdentityPools/${principal.pool}`,
+    resource: {
+      type: 'audited_resource',
+      labels: {
+        service: 'sts.googleapis.com',
+        method: 'google.identity.sts.v1.SecurityTokenService.ExchangeToken',
+        project_id: project.id,
+      },
+    },
+    caller: principal,
+    ...(req ? { req } : {}),
+    ...(userAgent !== undefined ? { userAgent } : {}),
+    request: {
+      '@type': 'type.googleapis.com/google.identity.sts.v1.ExchangeTokenRequest',
+      audience: `identitynamespace:${principal.pool}:${principal.clusterUrl}`,
+      grantType: TOKEN_EXCHANGE,
+      requestedTokenType: ACCESS_TOKEN_TYPE,
+      subjectTokenType: 'urn:ietf:params:oauth:token-type:jwt',
+    },
+  });
+}
+
+export async function exchange(
+  world: World,
+  body: Record<string, unknown>,
+  req?: SandboxRequest,
+): Promise<SandboxResponse> {
   if (field(body, 'grant_type') !== TOKEN_EXCHANGE) {
     return stsError(400, 'unsupported_grant_type', `Invalid value for "grant_type". Expected "${TOKEN_EXCHANGE}".`);
   }
@@ -84,11 +131,11 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
     if (e instanceof joseErrors.JWTExpired) return stsError(400, 'invalid_grant', 'ID Token has expired.');
     return stsError(400, 'invalid_grant', 'Invalid JWT signature.');
   }
-  if (claims.iss !== cluster.issuer) {
+  if (claims.iss !== cluster.tokenIssuer) {
     return stsError(
       400,
       'invalid_grant',
-      `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.issuer}.`,
+      `The issuer in ID Token ${String(claims.iss)} does not match the expected ones: ${cluster.tokenIssuer}.`,
     );
   }
   const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -110,6 +157,7 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
   if (!base || base.kind !== 'ksa') return stsError(400, 'invalid_target', INVALID_TARGET);
   const principal: Principal = { ...base, uid: k8s?.serviceaccount?.uid ?? base.uid };
   const scope = field(body, 'scope');
+  auditExchange(world, principal, req);
   const { token } = world.tokens.mint(
     { principal, scopes: scope ? scope.split(/[ ,]+/) : [CLOUD_PLATFORM], kind: 'federated' },
     3600,
@@ -123,7 +171,7 @@ export async function exchange(world: World, body: Record<string, unknown>): Pro
 
 export function stsRoutes(world: World): RouteTable {
   return new RouteTable(
-    [{ method: 'POST', path: '/v1/token', handler: (req: SandboxRequest) => exchange(world, readBody(req)) }],
+    [{ method: 'POST', path: '/v1/token', handler: (req: SandboxRequest) => exchange(world, readBody(req), req) }],
     (req) => stsError(404, 'invalid_request', `The sandbox's sts API has no route for ${req.method} ${req.path}.`),
   );
 }

@@ -1,4 +1,4 @@
-// Error bodies as Google and Kubernetes write them. Texts quoted from FACTS where FACTS has them.
+// Error bodies as Google and Kubernetes write them, texts as seen from the real APIs.
 
 import type { SandboxResponse } from './router.js';
 
@@ -24,7 +24,7 @@ export function googleError(
   return { status: code, json: { error } };
 }
 
-/** The IAM-style denial: FACTS §1 (google-github-actions/auth#340), word for word. */
+/** The IAM-style denial, word for word (google-github-actions/auth#340). */
 export function permissionDenied(permission: string, domain = 'iam.googleapis.com'): SandboxResponse {
   return googleError(403, `Permission '${permission}' denied on resource (or it may not exist).`, 'PERMISSION_DENIED', [
     {
@@ -73,7 +73,7 @@ export function kubeNotFound(resource: string, name: string, group = ''): Sandbo
   });
 }
 
-/** STS (RFC 8693) errors are OAuth-shaped, not google.rpc-shaped (FACTS §1). */
+/** STS (RFC 8693) errors are OAuth-shaped, not google.rpc-shaped. */
 export function stsError(status: number, error: string, description: string): SandboxResponse {
   return { status, json: { error, error_description: description } };
 }

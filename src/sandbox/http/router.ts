@@ -11,6 +11,8 @@ export interface SandboxRequest {
   headers: IncomingHttpHeaders;
   body: Buffer;
   params: Record<string, string>;
+  /** The caller's address as the socket saw it (audit entries' callerIp). */
+  remoteAddress?: string;
 }
 
 export interface SandboxResponse {
@@ -21,6 +23,17 @@ export interface SandboxResponse {
   text?: string;
   /** Never answer: the client's own timeout decides (metadata server behind a NetworkPolicy, faults). */
   hang?: boolean;
+  /** A long answer written over time (a watch): called once headers are sent; `body` is raw bytes. */
+  stream?: (sink: StreamSink) => void;
+  /** Raw bytes, sent as they are (Content-Type from `headers`). */
+  body?: Buffer;
+}
+
+/** Where a streamed answer goes. `onClose` runs once, when the client leaves or the server stops. */
+export interface StreamSink {
+  write(chunk: string | Buffer): void;
+  end(): void;
+  onClose(fn: () => void): void;
 }
 
 export type Handler = (req: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;

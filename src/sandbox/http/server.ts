@@ -2,7 +2,7 @@
 // JSON or text, and keeps track of hung requests so that stop() can end them.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Faults } from '../faults.js';
 import type { ApiName } from '../scenario/types.js';
 import { googleError } from './errors.js';
@@ -29,6 +29,10 @@ export interface ServeOptions {
   onError?: (e: unknown) => SandboxResponse;
   /** How this API words an injected 429/503 (STS has its own shape). */
   faultError?: (status: 429 | 503, retryAfterSeconds: number) => SandboxResponse;
+  /** HTTP upgrades (the Kubernetes API's websocket exec); without it an upgrade request is refused. */
+  upgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
+  /** Told about every answer given (the metadata server's own log). */
+  onAnswer?: (req: SandboxRequest, res: SandboxResponse) => void;
 }
 
 const MAX_BODY = 10 * 1024 * 1024;
@@ -36,6 +40,10 @@ const MAX_BODY = 10 * 1024 * 1024;
 export async function serve(opts: ServeOptions): Promise<ApiServer> {
   const server = createServer((req, res) => {
     void dispatch(opts, req, res);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (opts.upgrade) opts.upgrade(req, socket, head);
+    else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
@@ -59,16 +67,18 @@ export async function serve(opts: ServeOptions): Promise<ApiServer> {
 
 async function dispatch(opts: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let response: SandboxResponse;
+  let sreq: SandboxRequest | undefined;
   try {
     const body = await readAll(req);
     const url = new URL(req.url ?? '/', 'http://sandbox');
-    const sreq: SandboxRequest = {
+    sreq = {
       method: req.method ?? 'GET',
       path: url.pathname,
       query: url.searchParams,
       headers: req.headers,
       body,
       params: {},
+      ...(req.socket.remoteAddress !== undefined ? { remoteAddress: req.socket.remoteAddress } : {}),
     };
     if (opts.admin && sreq.path.startsWith('/_sandbox/')) {
       response = await opts.admin.handle(sreq);
@@ -94,10 +104,41 @@ async function dispatch(opts: ServeOptions, req: IncomingMessage, res: ServerRes
       ? opts.onError(e)
       : googleError(e instanceof SyntaxError ? 400 : 500, e instanceof Error ? e.message : String(e));
   }
+  if (sreq && opts.onAnswer) opts.onAnswer(sreq, response);
   if (response.hang) return;
   const headers: Record<string, string> = { ...(opts.headers ?? {}), ...(response.headers ?? {}) };
-  let payload: string;
-  if (response.text !== undefined) {
+  if (response.stream) {
+    headers['Content-Type'] ??= 'application/json';
+    res.writeHead(response.status, headers);
+    res.flushHeaders();
+    let closed = false;
+    const closers: (() => void)[] = [];
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      for (const fn of closers) fn();
+    };
+    res.on('close', close);
+    response.stream({
+      write: (chunk) => {
+        if (!closed) res.write(chunk);
+      },
+      end: () => {
+        if (!closed) res.end();
+        close();
+      },
+      onClose: (fn) => {
+        if (closed) fn();
+        else closers.push(fn);
+      },
+    });
+    return;
+  }
+  let payload: string | Buffer;
+  if (response.body !== undefined) {
+    payload = response.body;
+    headers['Content-Type'] ??= 'application/octet-stream';
+  } else if (response.text !== undefined) {
     payload = response.text;
     headers['Content-Type'] ??= 'text/plain; charset=utf-8';
   } else {

@@ -1,4 +1,4 @@
-// Predefined roles → permissions, from the catalog shipped in data/ (FACTS §3: resolve roles from the
+// Predefined roles → permissions, from the catalog shipped in data/ (resolve roles from the
 // catalog, never by role name). Loaded once, lazily, synchronously: it is a few MB and every IAM decision needs it.
 
 import { readFileSync } from 'node:fs';

@@ -41,7 +41,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Field path (JSON-encoded) → value (JSON-encoded) for every owned leaf of an object. */
-function leaves(obj: KObject | undefined): Map<string, string> {
+export function leaves(obj: KObject | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!obj) return out;
   const walk = (value: unknown, path: Path): void => {
@@ -62,7 +62,7 @@ function leaves(obj: KObject | undefined): Map<string, string> {
 }
 
 /** The paths a fieldsV1 tree names (`{}` leaves and `.` markers). */
-function pathsOf(fields: Record<string, unknown> | undefined): Set<string> {
+export function pathsOf(fields: Record<string, unknown> | undefined): Set<string> {
   const out = new Set<string>();
   const walk = (node: Record<string, unknown>, path: Path): void => {
     for (const [k, v] of Object.entries(node)) {
@@ -76,7 +76,7 @@ function pathsOf(fields: Record<string, unknown> | undefined): Set<string> {
   return out;
 }
 
-function fieldsV1Of(paths: Iterable<string>): Record<string, unknown> {
+export function fieldsV1Of(paths: Iterable<string>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const encoded of [...paths].sort()) {
     const path = JSON.parse(encoded) as Path;

@@ -1,14 +1,17 @@
-// Builders for the Kubernetes objects of a cluster, and the controllers the sandbox plays: a workload's pods
-// follow its template (a template change = a new ReplicaSet and new pods, as `kubectl rollout restart`
-// expects), node-pool recreation moves pods to new nodes, gke-metadata-server runs on WI nodes.
+// Builders for the Kubernetes objects of a cluster as a GKE 1.32 API server returns them: nodes with
+// capacity, conditions and node info; pods with their scheduling, container states, images and IPs;
+// namespaces and service accounts. The scenario's workloads are built here too; what happens to them later
+// (rollouts, scaling, admission) is the controllers' job (controllers.ts).
 
 import { createHash } from 'node:crypto';
 import type { KObject, Node, Pod, PodTemplateSpec, Workload } from '../../model/k8s/types.js';
 import { METADATA_SERVER_NODE_LABEL, NODE_POOL_LABEL } from '../../model/k8s/types.js';
 import { KUBE_ALPHABET, type Prng } from '../prng.js';
 import type { MetadataServerHealth, PodSpecLite, WorkloadKind, WorkloadSpec } from '../scenario/types.js';
+import { arr, at, obj, str, strMap, type JsonObject } from './json.js';
 import { kubeTime, recordWrite } from './managed-fields.js';
 import type { KubeStore } from './store.js';
+import type { Timers } from './timers.js';
 
 export interface ClusterKube {
   name: string;
@@ -23,27 +26,39 @@ export interface ClusterKube {
   poolRunsMetadataServer(pool: string): boolean;
   scheduleCounter: number;
   now(): number;
+  /** When the cluster was created (RFC 3339): its nodes and system objects date from then. */
+  createTime: string;
   /**
    * While a scenario is being built: the time its pods started (RFC 3339). Unset afterwards, so pods the API
    * creates later (a rollout, a replaced pod) start now.
    */
   podStartTime?: string;
+  /** Work the controllers do later (a pod becoming Ready); stopped with the sandbox. */
+  timers: Timers;
 }
 
-const RESOURCE_OF_KIND: Record<WorkloadKind, string> = {
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-  Job: 'jobs',
-  CronJob: 'cronjobs',
-  ReplicaSet: 'replicasets',
-};
+export const APP_IMAGE = 'us-docker.pkg.dev/sandbox/apps/app:1.0';
+export const METADATA_SERVER_IMAGE = 'gke.gcr.io/gke-metadata-server:sandbox';
+const CONTAINERD = 'containerd://1.7.24';
+const KERNEL = '6.6.72+';
 
-export function namespaceObject(name: string, labels: Record<string, string> = {}): KObject {
+export function rfc3339(time: string): string {
+  const t = Date.parse(time);
+  return Number.isNaN(t) ? time : kubeTime(t);
+}
+
+/** A time `seconds` after an RFC 3339 time. */
+export function plusSeconds(time: string, seconds: number): string {
+  return kubeTime(Date.parse(time) + seconds * 1000);
+}
+
+export function namespaceObject(name: string, labels: Record<string, string> = {}, created?: string): KObject {
+  const metadata: KObject['metadata'] = { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } };
+  if (created !== undefined) metadata.creationTimestamp = rfc3339(created);
   return {
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } },
+    metadata,
     ...{ spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } },
   };
 }
@@ -54,40 +69,217 @@ export function serviceAccountObject(
   annotations?: Record<string, string>,
   labels?: Record<string, string>,
   uid?: string,
+  created?: string,
 ): KObject {
   const metadata: KObject['metadata'] = { name, namespace };
   if (annotations && Object.keys(annotations).length > 0) metadata.annotations = { ...annotations };
   if (labels) metadata.labels = { ...labels };
   if (uid) metadata.uid = uid;
+  if (created !== undefined) metadata.creationTimestamp = rfc3339(created);
   return { apiVersion: 'v1', kind: 'ServiceAccount', metadata };
 }
 
-export function zoneOf(c: ClusterKube): string {
+/** A namespace as the cluster keeps one: the object, its `default` service account, the root CA config map. */
+export function ensureNamespace(
+  c: ClusterKube,
+  name: string,
+  labels: Record<string, string>,
+  created: string,
+): KObject {
+  const ns = c.store.put('namespaces', namespaceObject(name, labels, created));
+  namespaceDefaults(c, name, created);
+  return ns;
+}
+
+/** What the controllers create in every new namespace. */
+export function namespaceDefaults(c: ClusterKube, name: string, created: string): void {
+  if (!c.store.get('serviceaccounts', name, 'default'))
+    c.store.put('serviceaccounts', serviceAccountObject(name, 'default', undefined, undefined, undefined, created));
+  if (!c.store.get('configmaps', name, 'kube-root-ca.crt')) {
+    const cm: JsonObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'kube-root-ca.crt',
+        namespace: name,
+        creationTimestamp: rfc3339(created),
+      },
+      data: { 'ca.crt': SANDBOX_CA },
+    };
+    c.store.put('configmaps', cm as unknown as KObject);
+  }
+}
+
+/** A placeholder CA bundle: the sandbox serves plain HTTP on loopback, nothing verifies it. */
+const SANDBOX_CA = '-----BEGIN CERTIFICATE-----\nc2FuZGJveA==\n-----END CERTIFICATE-----\n';
+
+/** The services every GKE cluster has: `kubernetes` in default, kube-dns in kube-system. */
+export const KUBERNETES_SERVICE_IP = '34.118.224.1';
+export const KUBE_DNS_IP = '34.118.224.10';
+
+export function systemObjects(c: ClusterKube): void {
+  const created = rfc3339(c.createTime);
+  const service = (ns: string, name: string, labels: Record<string, string>, spec: JsonObject): void => {
+    const svc: JsonObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: ns, labels, creationTimestamp: created },
+      spec,
+      status: { loadBalancer: {} },
+    };
+    c.store.put('services', svc as unknown as KObject);
+  };
+  service(
+    'default',
+    'kubernetes',
+    { component: 'apiserver', provider: 'kubernetes' },
+    {
+      clusterIP: KUBERNETES_SERVICE_IP,
+      clusterIPs: [KUBERNETES_SERVICE_IP],
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 443 }],
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+    },
+  );
+  service(
+    'kube-system',
+    'kube-dns',
+    {
+      'addonmanager.kubernetes.io/mode': 'Reconcile',
+      'k8s-app': 'kube-dns',
+      'kubernetes.io/cluster-service': 'true',
+      'kubernetes.io/name': 'KubeDNS',
+    },
+    {
+      clusterIP: KUBE_DNS_IP,
+      clusterIPs: [KUBE_DNS_IP],
+      internalTrafficPolicy: 'Cluster',
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
+      selector: { 'k8s-app': 'kube-dns' },
+      sessionAffinity: 'None',
+      type: 'ClusterIP',
+    },
+  );
+  if (!c.store.get('serviceaccounts', 'kube-system', 'gke-metadata-server'))
+    c.store.put(
+      'serviceaccounts',
+      serviceAccountObject('kube-system', 'gke-metadata-server', undefined, undefined, undefined, created),
+    );
+}
+
+export function zoneOf(c: { location: string }): string {
   return /-[a-z]$/.test(c.location) ? c.location : `${c.location}-b`;
 }
 
+function hex(seed: string, length: number): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, length);
+}
+
+/** A node as the kubelet reports it: addresses, capacity and allocatable, the conditions, node info. */
 export function nodeObject(c: ClusterKube, name: string, pool: string, index: number): Node {
   const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/instance-type': 'e2-standard-4',
+    'beta.kubernetes.io/os': 'linux',
+    'cloud.google.com/gke-boot-disk': 'pd-balanced',
+    'cloud.google.com/gke-container-runtime': 'containerd',
+    'cloud.google.com/gke-os-distribution': 'cos',
     [NODE_POOL_LABEL]: pool,
+    'cloud.google.com/machine-family': 'e2',
+    'kubernetes.io/arch': 'amd64',
     'kubernetes.io/hostname': name,
     'kubernetes.io/os': 'linux',
-    'topology.kubernetes.io/zone': zoneOf(c),
+    'node.kubernetes.io/instance-type': 'e2-standard-4',
     'topology.kubernetes.io/region': c.location.replace(/-[a-z]$/, ''),
+    'topology.kubernetes.io/zone': zoneOf(c),
   };
   if (c.poolRunsMetadataServer(pool)) labels[METADATA_SERVER_NODE_LABEL] = 'true';
-  return {
+  const created = c.podStartTime !== undefined ? rfc3339(c.createTime) : kubeTime(c.now());
+  const heartbeat = kubeTime(c.now());
+  const cond = (type: string, status: string, reason: string, message: string): JsonObject => ({
+    type,
+    status,
+    lastHeartbeatTime: heartbeat,
+    lastTransitionTime: created,
+    reason,
+    message,
+  });
+  const node: JsonObject = {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name, labels },
-    spec: { providerID: `gce://${c.project}/${zoneOf(c)}/${name}` },
+    metadata: {
+      name,
+      labels,
+      annotations: {
+        'container.googleapis.com/instance_id': hex(`${name}/id`, 19).replace(/[a-f]/g, (ch) =>
+          String(ch.charCodeAt(0) % 10),
+        ),
+        'node.alpha.kubernetes.io/ttl': '0',
+        'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
+      },
+      creationTimestamp: created,
+    },
+    spec: {
+      podCIDR: `10.4.${index}.0/24`,
+      podCIDRs: [`10.4.${index}.0/24`],
+      providerID: `gce://${c.project}/${zoneOf(c)}/${name}`,
+    },
     status: {
-      conditions: [{ type: 'Ready', status: 'True' }],
-      ...{
-        addresses: [{ type: 'InternalIP', address: `10.128.0.${10 + index}` }],
-        nodeInfo: { kubeletVersion: `v${c.kubeVersion}`, osImage: 'Container-Optimized OS from Google' },
+      addresses: [
+        { type: 'InternalIP', address: `10.128.0.${10 + index}` },
+        {
+          type: 'ExternalIP',
+          address: `34.${140 + (index % 50)}.${(index * 37 + 11) % 250}.${(index * 53 + 23) % 250}`,
+        },
+        { type: 'Hostname', address: name },
+      ],
+      allocatable: {
+        cpu: '3920m',
+        'ephemeral-storage': '47060071478',
+        'hugepages-1Gi': '0',
+        'hugepages-2Mi': '0',
+        memory: '13310992Ki',
+        pods: '110',
+      },
+      capacity: {
+        cpu: '4',
+        'ephemeral-storage': '98831908Ki',
+        'hugepages-1Gi': '0',
+        'hugepages-2Mi': '0',
+        memory: '16393232Ki',
+        pods: '110',
+      },
+      conditions: [
+        cond('NetworkUnavailable', 'False', 'RouteCreated', 'NodeController create implicit route'),
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: `${hex(`${name}/boot`, 8)}-${hex(`${name}/boot`, 12).slice(8)}-4${hex(`${name}/b2`, 3)}-a${hex(`${name}/b3`, 3)}-${hex(`${name}/b4`, 12)}`,
+        containerRuntimeVersion: CONTAINERD,
+        kernelVersion: KERNEL,
+        kubeProxyVersion: `v${c.kubeVersion}`,
+        kubeletVersion: `v${c.kubeVersion}`,
+        machineID: hex(`${name}/machine`, 32),
+        operatingSystem: 'linux',
+        osImage: 'Container-Optimized OS from Google',
+        systemUUID: `${hex(`${name}/uuid`, 8)}-${hex(`${name}/u1`, 4)}-${hex(`${name}/u2`, 4)}-${hex(`${name}/u3`, 4)}-${hex(`${name}/u4`, 12)}`,
       },
     },
   };
+  return node as unknown as Node;
 }
 
 export function newNodeName(c: ClusterKube, pool: string): string {
@@ -111,7 +303,7 @@ export function templateFor(spec: PodSpecLite & { name?: string }, appLabel: str
       containers: [
         {
           name: 'app',
-          image: 'us-docker.pkg.dev/sandbox/apps/app:1.0',
+          image: APP_IMAGE,
           ...(spec.env ? { env: Object.entries(spec.env).map(([name, value]) => ({ name, value })) } : {}),
           ...(spec.command ? { command: [...spec.command] } : {}),
           ...(spec.args ? { args: [...spec.args] } : {}),
@@ -145,6 +337,7 @@ export function schedule(c: ClusterKube, nodeSelector: Record<string, string> | 
   return node?.metadata.name;
 }
 
+/** A pod-template-hash: a stable digest of the template in Kubernetes' name alphabet. */
 export function templateHash(template: PodTemplateSpec): string {
   const digest = createHash('sha256').update(JSON.stringify(template)).digest();
   let out = '';
@@ -152,289 +345,394 @@ export function templateHash(template: PodTemplateSpec): string {
   return out;
 }
 
+/** The digest an image reference is pulled at (stable per image). */
+export function imageId(image: string): string {
+  const repo = image.replace(/[:@][^/]*$/, '');
+  return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+}
+
+/** Fields the API server defaults on a pod spec and its containers. */
+export function defaultPodSpec(spec: JsonObject): void {
+  spec.restartPolicy ??= 'Always';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.securityContext ??= {};
+  spec.schedulerName ??= 'default-scheduler';
+  spec.enableServiceLinks ??= true;
+  spec.preemptionPolicy ??= 'PreemptLowerPriority';
+  spec.priority ??= 0;
+  for (const list of ['containers', 'initContainers']) {
+    for (const ct of arr(spec[list]).map(obj)) {
+      const image = str(ct.image);
+      const tag = /:([^/:@]+)$/.exec(image)?.[1];
+      ct.imagePullPolicy ??= tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent';
+      ct.terminationMessagePath ??= '/dev/termination-log';
+      ct.terminationMessagePolicy ??= 'File';
+      ct.resources ??= {};
+      for (const p of arr(ct.ports).map(obj)) p.protocol ??= 'TCP';
+    }
+  }
+}
+
+/** running = Ready; unready = running but failing its readiness; pending = ContainerCreating. */
+export type PodState = 'running' | 'unready' | 'pending' | 'crashloop';
+
+/** The status of a pod in a state, as the kubelet reports it. */
+export function podStatus(
+  c: ClusterKube,
+  pod: JsonObject,
+  state: PodState,
+  opts: { started: string; hostIP: string; podIP: string; restarts?: number },
+): JsonObject {
+  const spec = obj(pod.spec);
+  const containers = arr(spec.containers).map(obj);
+  const ready = state === 'running';
+  const up = state === 'running' || state === 'unready';
+  const readyText = ready ? 'True' : 'False';
+  const names = containers.map((ct) => str(ct.name)).join(' ');
+  const notReady = ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${names}]` };
+  const running = plusSeconds(opts.started, 2);
+  const conditions: JsonObject[] = [
+    {
+      type: 'PodReadyToStartContainers',
+      status: state === 'pending' ? 'False' : 'True',
+      lastProbeTime: null,
+      lastTransitionTime: state === 'pending' ? opts.started : running,
+    },
+    { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: opts.started },
+    {
+      type: 'Ready',
+      status: readyText,
+      lastProbeTime: null,
+      lastTransitionTime: ready ? running : opts.started,
+      ...notReady,
+    },
+    {
+      type: 'ContainersReady',
+      status: readyText,
+      lastProbeTime: null,
+      lastTransitionTime: ready ? running : opts.started,
+      ...notReady,
+    },
+    { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: opts.started },
+  ];
+  const meta = obj(pod.metadata);
+  const statuses = containers.map((ct) => {
+    const image = str(ct.image);
+    const base: JsonObject = {
+      name: str(ct.name),
+      image,
+      imageID: state === 'pending' ? '' : imageId(image),
+      lastState: {},
+      ready,
+      restartCount: opts.restarts ?? 0,
+      started: up,
+    };
+    if (state !== 'pending')
+      base.containerID = `containerd://${hex(`${str(meta.uid)}/${str(ct.name)}/${opts.restarts ?? 0}`, 64)}`;
+    if (up) base.state = { running: { startedAt: running } };
+    else if (state === 'pending') base.state = { waiting: { reason: 'ContainerCreating' } };
+    else {
+      base.state = {
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off 5m0s restarting failed container=${str(ct.name)} pod=${str(meta.name)}_${str(meta.namespace)}(${str(meta.uid)})`,
+        },
+      };
+      const finished = kubeTime(c.now() - 90_000);
+      base.lastState = {
+        terminated: {
+          exitCode: 1,
+          reason: 'Error',
+          startedAt: kubeTime(c.now() - 92_000),
+          finishedAt: finished,
+          containerID: base.containerID,
+        },
+      };
+    }
+    return base;
+  });
+  const status: JsonObject = {
+    phase: state === 'pending' ? 'Pending' : 'Running',
+    conditions,
+    hostIP: opts.hostIP,
+    hostIPs: [{ ip: opts.hostIP }],
+    startTime: opts.started,
+    containerStatuses: statuses,
+    qosClass: qosClass(containers),
+  };
+  if (state !== 'pending') {
+    status.podIP = opts.podIP;
+    status.podIPs = [{ ip: opts.podIP }];
+  }
+  return status;
+}
+
+function qosClass(containers: JsonObject[]): string {
+  let any = false;
+  let guaranteed = true;
+  for (const ct of containers) {
+    const requests = obj(at(ct, 'resources', 'requests'));
+    const limits = obj(at(ct, 'resources', 'limits'));
+    if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
+    for (const r of ['cpu', 'memory'])
+      if (limits[r] === undefined || (requests[r] !== undefined && str(requests[r]) !== str(limits[r])))
+        guaranteed = false;
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+  uid?: string;
+  apiVersion: string;
+}
+
+/**
+ * A pod object (not stored): scheduled on a node, its token volume mounted, in `state`. Returns undefined
+ * when no node matches its selector (the pod then stays Pending with a FailedScheduling event elsewhere).
+ */
+export function buildPod(
+  c: ClusterKube,
+  namespace: string,
+  name: string,
+  template: PodTemplateSpec,
+  owner: OwnerRef | undefined,
+  opts: { nodeName?: string; state?: PodState; extraLabels?: Record<string, string> } = {},
+): Pod {
+  const started = c.podStartTime ?? kubeTime(c.now());
+  const metadata: JsonObject = {
+    name,
+    namespace,
+    creationTimestamp: started,
+    labels: { ...(template.metadata?.labels ?? {}), ...(opts.extraLabels ?? {}) },
+  };
+  if (template.metadata?.annotations) metadata.annotations = { ...template.metadata.annotations };
+  if (owner) {
+    metadata.generateName = `${owner.name}-`;
+    metadata.ownerReferences = [
+      {
+        apiVersion: owner.apiVersion,
+        kind: owner.kind,
+        name: owner.name,
+        uid: owner.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ];
+  }
+  metadata.uid = c.prng.uuid();
+  const pod: JsonObject = { apiVersion: 'v1', kind: 'Pod', metadata, spec: structuredClone(template.spec) };
+  buildPodSpec(c, pod, opts.nodeName, opts.state ?? 'running', started);
+  return pod as unknown as Pod;
+}
+
+/**
+ * What admission, the scheduler and the kubelet add to a pod: the service account (default `default`) and its
+ * token volume, default tolerations and fields, a node (by its nodeSelector), and a status in `state`
+ * (`pending` for a pod the API just created: it starts later).
+ */
+export function buildPodSpec(
+  c: ClusterKube,
+  pod: JsonObject,
+  nodeName?: string,
+  state: PodState = 'pending',
+  started: string = kubeTime(c.now()),
+): void {
+  const spec = obj(pod.spec);
+  pod.spec = spec;
+  spec.serviceAccountName ??= str(spec.serviceAccount) || 'default';
+  spec.serviceAccount ??= spec.serviceAccountName;
+  if (spec.automountServiceAccountToken !== false) {
+    const volumeName = `kube-api-access-${c.prng.chars(5, KUBE_ALPHABET)}`;
+    spec.volumes = [
+      ...arr(spec.volumes),
+      {
+        name: volumeName,
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            {
+              downwardAPI: {
+                items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+              },
+            },
+          ],
+        },
+      },
+    ];
+    for (const ct of arr(spec.containers).map(obj)) {
+      ct.volumeMounts = [
+        ...arr(ct.volumeMounts),
+        { name: volumeName, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true },
+      ];
+    }
+  }
+  spec.tolerations ??= [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  ];
+  defaultPodSpec(spec);
+  const node = nodeName ?? (str(spec.nodeName) || schedule(c, strMap(spec.nodeSelector)));
+  if (node !== undefined) spec.nodeName = node;
+  const nodeObj = node !== undefined ? c.store.get<Node>('nodes', undefined, node) : undefined;
+  const hostIP = nodeIp(nodeObj);
+  const podIP =
+    spec.hostNetwork === true ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`;
+  if (node === undefined) {
+    pod.status = {
+      phase: 'Pending',
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          lastProbeTime: null,
+          lastTransitionTime: started,
+          reason: 'Unschedulable',
+          message:
+            '0/' +
+            String(c.store.list('nodes').length) +
+            ' nodes are available: ' +
+            String(c.store.list('nodes').length) +
+            " node(s) didn't match Pod's node affinity/selector.",
+        },
+      ],
+      qosClass: 'BestEffort',
+    };
+    return;
+  }
+  pod.status = podStatus(c, pod, state, { started, hostIP, podIP });
+}
+
+/** Creates and stores a pod (scenario pods, controller pods) with the managedFields its writer leaves. */
 export function createPod(
   c: ClusterKube,
   namespace: string,
   name: string,
   template: PodTemplateSpec,
-  owner: { kind: string; name: string; uid?: string; apiVersion: string } | undefined,
+  owner: OwnerRef | undefined,
   extraLabels: Record<string, string> = {},
   nodeName?: string,
+  state?: PodState,
 ): Pod {
-  const spec = structuredClone(template.spec);
-  spec.serviceAccountName ??= 'default';
-  spec.serviceAccount ??= spec.serviceAccountName;
-  const node = nodeName ?? schedule(c, spec.nodeSelector);
-  if (node !== undefined) spec.nodeName = node;
-  spec.volumes = [
-    ...(spec.volumes ?? []),
-    {
-      name: `kube-api-access-${c.prng.chars(5, KUBE_ALPHABET)}`,
-      projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }] },
-    },
-  ];
-  const nodeObj = node !== undefined ? c.store.get<Node>('nodes', undefined, node) : undefined;
-  const hostIP = nodeIp(nodeObj);
-  const started = c.podStartTime ?? kubeTime(c.now());
-  const pod: Pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace,
-      creationTimestamp: started,
-      labels: { ...(template.metadata?.labels ?? {}), ...extraLabels },
-      ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ...(owner
-        ? {
-            ownerReferences: [
-              { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid: owner.uid, controller: true },
-            ],
-          }
-        : {}),
-    },
-    spec,
-    status: {
-      phase: node !== undefined ? 'Running' : 'Pending',
-      hostIP,
-      podIP: spec.hostNetwork ? hostIP : `10.4.${c.prng.chars(1, '0123456789')}.${Math.floor(c.prng.next() * 250) + 2}`,
-      startTime: started,
-      conditions: [{ type: 'Ready', status: node !== undefined ? 'True' : 'False' }],
-      containerStatuses: spec.containers.map((ct) => ({
-        name: ct.name,
-        ready: node !== undefined,
-        restartCount: 0,
-        started: true,
-      })),
-    },
-  };
+  const pod = buildPod(c, namespace, name, template, owner, {
+    extraLabels,
+    ...(nodeName !== undefined ? { nodeName } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
   // Controllers create their pods; a bare pod comes from whoever applied it.
   recordWrite(undefined, pod, {
     manager: owner ? 'kube-controller-manager' : 'kubectl-client-side-apply',
     operation: 'Update',
-    time: started,
+    time: pod.metadata.creationTimestamp ?? kubeTime(c.now()),
     apiVersion: 'v1',
   });
   return c.store.put('pods', pod);
 }
 
-/** Creates a workload object and its pods (through a ReplicaSet for Deployments, a Job for CronJobs). */
-export function createWorkload(c: ClusterKube, namespace: string, w: WorkloadSpec): void {
+export const RESOURCE_OF_KIND: Record<WorkloadKind, string> = {
+  Deployment: 'deployments',
+  StatefulSet: 'statefulsets',
+  DaemonSet: 'daemonsets',
+  Job: 'jobs',
+  CronJob: 'cronjobs',
+  ReplicaSet: 'replicasets',
+};
+
+/** Defaults the API server sets on a workload's spec. */
+export function defaultWorkload(kind: string, w: JsonObject): void {
+  const spec = obj(w.spec);
+  w.spec = spec;
+  const template = kind === 'CronJob' ? obj(at(spec, 'jobTemplate', 'spec', 'template')) : obj(spec.template);
+  if (Object.keys(template).length > 0) {
+    template.metadata ??= {};
+    const podSpec = obj(template.spec);
+    template.spec = podSpec;
+    defaultPodSpec(podSpec);
+  }
+  if (kind === 'Deployment') {
+    spec.replicas ??= 1;
+    spec.revisionHistoryLimit ??= 10;
+    spec.progressDeadlineSeconds ??= 600;
+    spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+  } else if (kind === 'ReplicaSet' || kind === 'StatefulSet') {
+    spec.replicas ??= 1;
+  } else if (kind === 'DaemonSet') {
+    spec.revisionHistoryLimit ??= 10;
+    spec.updateStrategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } };
+  }
+}
+
+/** Creates a workload object from the scenario; the controllers then create its pods. */
+export function scenarioWorkload(c: ClusterKube, namespace: string, w: WorkloadSpec): Workload {
   const template = templateFor(w, w.name);
   const sel = placement(c, w.node);
   if (sel) template.spec.nodeSelector = sel;
   const apiVersion = w.kind === 'Job' || w.kind === 'CronJob' ? 'batch/v1' : 'apps/v1';
   const replicas = w.replicas ?? w.pods?.length ?? 1;
-  const obj: Workload = {
+  const created = plusSeconds(c.podStartTime ?? kubeTime(c.now()), -1);
+  const obj: JsonObject = {
     apiVersion,
     kind: w.kind,
-    metadata: { name: w.name, namespace, labels: { app: w.name } },
+    metadata: { name: w.name, namespace, labels: { app: w.name }, creationTimestamp: created, generation: 1 },
     spec:
       w.kind === 'CronJob'
-        ? { jobTemplate: { spec: { template } } }
+        ? { schedule: '*/5 * * * *', jobTemplate: { spec: { template } } }
         : {
             selector: { matchLabels: { app: w.name } },
             template,
             ...(w.kind === 'DaemonSet' || w.kind === 'Job' ? {} : { replicas }),
           },
   };
-  if (w.kind === 'CronJob') (obj.spec as Record<string, unknown>).schedule = '*/5 * * * *';
-  const stored = c.store.put(RESOURCE_OF_KIND[w.kind], obj);
-  reconcile(c, stored, w.pods);
+  defaultWorkload(w.kind, obj);
+  const workload = obj as unknown as Workload;
+  recordWrite(undefined, workload, {
+    manager: 'kubectl-client-side-apply',
+    operation: 'Update',
+    time: created,
+    apiVersion,
+  });
+  return c.store.put(RESOURCE_OF_KIND[w.kind], workload);
 }
 
-/** Brings a workload's pods in line with its template; `explicit` names the pods of the first generation. */
-export function reconcile(c: ClusterKube, w: Workload, explicit?: PodSpecLite[]): void {
-  const ns = w.metadata.namespace ?? 'default';
-  const template = w.spec?.template ?? w.spec?.jobTemplate?.spec?.template;
-  if (!template) return;
-  const ownerRef = {
-    apiVersion: w.apiVersion ?? 'apps/v1',
-    kind: w.kind ?? 'Deployment',
-    name: w.metadata.name,
-    uid: w.metadata.uid,
-  };
-  const replicas = w.spec?.replicas ?? 1;
-  const podSpecFor = (i: number): { name?: string; node?: string } => explicit?.[i] ?? {};
-  switch (w.kind) {
-    case 'Deployment': {
-      const hash = templateHash(template);
-      const firstExplicit = explicit?.[0]?.name;
-      const rsName = firstExplicit ? firstExplicit.replace(/-[^-]+$/, '') : `${w.metadata.name}-${hash}`;
-      const current = c.store.get<Workload>('replicasets', ns, rsName);
-      if (current && current.metadata.labels?.['pod-template-hash'] === hash) return;
-      // A new generation: old ReplicaSets scale to zero and their pods go.
-      for (const rs of c.store.list<Workload>('replicasets', ns)) {
-        if (rs.metadata.ownerReferences?.some((o) => o.kind === 'Deployment' && o.name === w.metadata.name)) {
-          if (rs.spec) rs.spec.replicas = 0;
-          c.store.put('replicasets', rs);
-          deletePodsOwnedBy(c, ns, 'ReplicaSet', rs.metadata.name);
-        }
-      }
-      const rsTemplate = structuredClone(template);
-      rsTemplate.metadata = {
-        ...rsTemplate.metadata,
-        labels: { ...(rsTemplate.metadata?.labels ?? {}), 'pod-template-hash': hash },
-      };
-      const rs = c.store.put<Workload>('replicasets', {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: {
-          name: rsName,
-          namespace: ns,
-          labels: { ...(template.metadata?.labels ?? {}), 'pod-template-hash': hash },
-          ownerReferences: [{ ...ownerRef, controller: true }],
-        },
-        spec: { replicas, selector: { matchLabels: { 'pod-template-hash': hash } }, template: rsTemplate },
-      });
-      const rsRef = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name, uid: rs.metadata.uid };
-      for (let i = 0; i < replicas; i++) {
-        const ps = podSpecFor(i);
-        createPod(
-          c,
-          ns,
-          ps.name ?? `${rsName}-${c.prng.chars(5, KUBE_ALPHABET)}`,
-          rsTemplate,
-          rsRef,
-          {},
-          nodeFor(c, ps.node),
-        );
-      }
-      return;
-    }
-    case 'StatefulSet':
-      deletePodsOwnedBy(c, ns, 'StatefulSet', w.metadata.name);
-      for (let i = 0; i < replicas; i++) {
-        createPod(
-          c,
-          ns,
-          podSpecFor(i).name ?? `${w.metadata.name}-${i}`,
-          template,
-          ownerRef,
-          {},
-          nodeFor(c, podSpecFor(i).node),
-        );
-      }
-      return;
-    case 'DaemonSet': {
-      deletePodsOwnedBy(c, ns, 'DaemonSet', w.metadata.name);
-      const nodes = c.store
-        .list<Node>('nodes')
-        .filter((n) =>
-          Object.entries(template.spec.nodeSelector ?? {}).every(([k, v]) => n.metadata.labels?.[k] === v),
-        );
-      nodes.forEach((n, i) => {
-        createPod(
-          c,
-          ns,
-          podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`,
-          template,
-          ownerRef,
-          {},
-          n.metadata.name,
-        );
-      });
-      return;
-    }
-    case 'Job':
-    case 'ReplicaSet':
-      deletePodsOwnedBy(c, ns, w.kind, w.metadata.name);
-      for (let i = 0; i < replicas; i++) {
-        createPod(
-          c,
-          ns,
-          podSpecFor(i).name ?? `${w.metadata.name}-${c.prng.chars(5, KUBE_ALPHABET)}`,
-          template,
-          ownerRef,
-          {},
-          nodeFor(c, podSpecFor(i).node),
-        );
-      }
-      return;
-    case 'CronJob': {
-      if (!explicit || explicit.length === 0) return;
-      const job = c.store.put<Workload>('jobs', {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: {
-          name: `${w.metadata.name}-${c.prng.digits(8)}`,
-          namespace: ns,
-          ownerReferences: [{ ...ownerRef, controller: true }],
-        },
-        spec: { template },
-      });
-      reconcile(c, job, explicit);
-      return;
-    }
-    default:
-      return;
-  }
-}
-
-function nodeFor(c: ClusterKube, node: string | undefined): string | undefined {
-  if (node === undefined) return undefined;
-  if (c.store.get('nodes', undefined, node)) return node;
-  return schedule(c, { [NODE_POOL_LABEL]: node });
-}
-
-function deletePodsOwnedBy(c: ClusterKube, ns: string, kind: string, name: string): void {
-  for (const p of c.store.list<Pod>('pods', ns)) {
-    if (p.metadata.ownerReferences?.some((o) => o.kind === kind && o.name === name))
-      c.store.delete('pods', ns, p.metadata.name);
-  }
-}
-
-/** The gke-metadata-server DaemonSet and one pod per WI node, Ready only where the server is healthy. */
-export function syncMetadataServerPods(c: ClusterKube): void {
+/** The gke-metadata-server DaemonSet of kube-system (its pods come from the DaemonSet controller). */
+export function metadataServerDaemonSet(c: ClusterKube): Workload {
   const ns = 'kube-system';
-  let ds = c.store.get<Workload>('daemonsets', ns, 'gke-metadata-server');
-  if (!ds) {
-    ds = c.store.put<Workload>('daemonsets', {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      metadata: { name: 'gke-metadata-server', namespace: ns, labels: { 'k8s-app': 'gke-metadata-server' } },
-      spec: {
-        selector: { matchLabels: { 'k8s-app': 'gke-metadata-server' } },
-        template: {
-          metadata: { labels: { 'k8s-app': 'gke-metadata-server' } },
-          spec: {
-            hostNetwork: true,
-            nodeSelector: { [METADATA_SERVER_NODE_LABEL]: 'true' },
-            containers: [{ name: 'gke-metadata-server', image: 'gke.gcr.io/gke-metadata-server:sandbox' }],
-          },
+  const existing = c.store.get<Workload>('daemonsets', ns, 'gke-metadata-server');
+  if (existing) return existing;
+  const ds: JsonObject = {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      name: 'gke-metadata-server',
+      namespace: ns,
+      labels: { 'addonmanager.kubernetes.io/mode': 'Reconcile', 'k8s-app': 'gke-metadata-server' },
+      creationTimestamp: rfc3339(c.createTime),
+      generation: 1,
+    },
+    spec: {
+      selector: { matchLabels: { 'k8s-app': 'gke-metadata-server' } },
+      template: {
+        metadata: { labels: { 'k8s-app': 'gke-metadata-server' } },
+        spec: {
+          hostNetwork: true,
+          priorityClassName: 'system-node-critical',
+          nodeSelector: { [METADATA_SERVER_NODE_LABEL]: 'true' },
+          serviceAccountName: 'gke-metadata-server',
+          serviceAccount: 'gke-metadata-server',
+          containers: [{ name: 'gke-metadata-server', image: METADATA_SERVER_IMAGE }],
         },
       },
-    });
-  }
-  deletePodsOwnedBy(c, ns, 'DaemonSet', 'gke-metadata-server');
-  const template = ds.spec?.template;
-  if (!template) return;
-  const nodes = c.store.list<Node>('nodes').filter((n) => n.metadata.labels?.[METADATA_SERVER_NODE_LABEL] === 'true');
-  let ready = 0;
-  for (const n of nodes) {
-    const health = c.health.get(n.metadata.name) ?? 'healthy';
-    const pod = createPod(
-      c,
-      ns,
-      `gke-metadata-server-${c.prng.chars(5, KUBE_ALPHABET)}`,
-      template,
-      { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'gke-metadata-server', uid: ds.metadata.uid },
-      {},
-      n.metadata.name,
-    );
-    if (health !== 'healthy' && pod.status) {
-      pod.status.conditions = [{ type: 'Ready', status: 'False' }];
-      pod.status.containerStatuses = [
-        {
-          name: 'gke-metadata-server',
-          ready: false,
-          restartCount: health === 'down' ? 7 : 0,
-          state: health === 'down' ? { waiting: { reason: 'CrashLoopBackOff' } } : { running: {} },
-        },
-      ];
-      c.store.put('pods', pod);
-    } else ready += 1;
-  }
-  ds.status = { desiredNumberScheduled: nodes.length, currentNumberScheduled: nodes.length, numberReady: ready };
-  c.store.put('daemonsets', ds);
+    },
+  };
+  defaultWorkload('DaemonSet', ds);
+  return c.store.put('daemonsets', ds as unknown as Workload);
+}
+
+export function metadataServerHealth(c: ClusterKube, node: string): MetadataServerHealth {
+  return c.health.get(node) ?? 'healthy';
 }

@@ -1,8 +1,8 @@
 // Label and field selectors as the API server parses them (the subset kubectl and client libraries send).
 
-import type { KObject } from '../../model/k8s/types.js';
+import type { KObject, LabelSelector } from '../../model/k8s/types.js';
 
-type Requirement =
+export type Requirement =
   | { key: string; op: 'in' | 'notin'; values: string[] }
   | { key: string; op: 'exists' | 'notexists' }
   | { key: string; op: 'eq' | 'neq'; values: [string] };
@@ -61,12 +61,47 @@ export function matchesLabels(labels: Record<string, string> | undefined, reqs: 
   });
 }
 
+/** A LabelSelector (matchLabels, matchExpressions) as requirements. */
+export function selectorRequirements(sel: LabelSelector): Requirement[] {
+  const out: Requirement[] = Object.entries(sel.matchLabels ?? {}).map(([key, v]) => ({ key, op: 'eq', values: [v] }));
+  for (const e of sel.matchExpressions ?? []) {
+    if (e.operator === 'In') out.push({ key: e.key, op: 'in', values: e.values ?? [] });
+    else if (e.operator === 'NotIn') out.push({ key: e.key, op: 'notin', values: e.values ?? [] });
+    else if (e.operator === 'Exists') out.push({ key: e.key, op: 'exists' });
+    else out.push({ key: e.key, op: 'notexists' });
+  }
+  return out;
+}
+
+function field(o: KObject, ...path: string[]): string {
+  let cur: unknown = o;
+  for (const k of path) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[k] : undefined;
+  return typeof cur === 'string' ? cur : typeof cur === 'number' || typeof cur === 'boolean' ? String(cur) : '';
+}
+
+/** The field labels the API server accepts in field selectors (metadata for every kind, plus per kind). */
 const FIELD_GETTERS: Record<string, (o: KObject) => string | undefined> = {
   'metadata.name': (o) => o.metadata.name,
   'metadata.namespace': (o) => o.metadata.namespace,
-  'spec.nodeName': (o) => (o as { spec?: { nodeName?: string } }).spec?.nodeName ?? '',
-  'spec.serviceAccountName': (o) => (o as { spec?: { serviceAccountName?: string } }).spec?.serviceAccountName ?? '',
-  'status.phase': (o) => (o as { status?: { phase?: string } }).status?.phase ?? '',
+  'spec.nodeName': (o) => field(o, 'spec', 'nodeName'),
+  'spec.serviceAccountName': (o) => field(o, 'spec', 'serviceAccountName'),
+  'spec.restartPolicy': (o) => field(o, 'spec', 'restartPolicy'),
+  'spec.schedulerName': (o) => field(o, 'spec', 'schedulerName'),
+  'status.phase': (o) => field(o, 'status', 'phase'),
+  'status.podIP': (o) => field(o, 'status', 'podIP'),
+  'status.nominatedNodeName': (o) => field(o, 'status', 'nominatedNodeName'),
+  'spec.unschedulable': (o) => field(o, 'spec', 'unschedulable') || 'false',
+  'involvedObject.kind': (o) => field(o, 'involvedObject', 'kind'),
+  'involvedObject.namespace': (o) => field(o, 'involvedObject', 'namespace'),
+  'involvedObject.name': (o) => field(o, 'involvedObject', 'name'),
+  'involvedObject.uid': (o) => field(o, 'involvedObject', 'uid'),
+  'involvedObject.apiVersion': (o) => field(o, 'involvedObject', 'apiVersion'),
+  'involvedObject.resourceVersion': (o) => field(o, 'involvedObject', 'resourceVersion'),
+  'involvedObject.fieldPath': (o) => field(o, 'involvedObject', 'fieldPath'),
+  reason: (o) => field(o, 'reason'),
+  reportingComponent: (o) => field(o, 'reportingComponent'),
+  source: (o) => field(o, 'source', 'component'),
+  type: (o) => field(o, 'type'),
 };
 
 export function parseFieldSelector(s: string): ((o: KObject) => boolean)[] {

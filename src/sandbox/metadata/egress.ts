@@ -1,4 +1,4 @@
-// Does a NetworkPolicy let a pod reach the metadata server? The sandbox's own small evaluator (FACTS §2):
+// Does a NetworkPolicy let a pod reach the metadata server? The sandbox's own small evaluator:
 // on Dataplane V2 policy sees 169.254.169.254:80; on the legacy datapath the traffic has been rewritten
 // to 169.254.169.252:988 first. Policies act only where enforcement is on.
 

@@ -57,6 +57,30 @@ function checkReferences(s: Scenario, source: string): void {
     if (projectIds.has(p.id)) problems.push(`/projects/${i}/id: duplicate project '${p.id}'`);
     projectIds.add(p.id);
   });
+  // Folders and projects hang under the scenario's organization or its folders, without cycles.
+  const orgName = s.organization ? `organizations/${s.organization.id}` : undefined;
+  const folderParents = new Map((s.folders ?? []).map((f) => [`folders/${f.id}`, f.parent]));
+  const parentKnown = (parent: string): boolean => parent === orgName || folderParents.has(parent);
+  (s.folders ?? []).forEach((f, i) => {
+    if (!parentKnown(f.parent)) problems.push(`/folders/${i}/parent: unknown parent '${f.parent}'`);
+    const seen = new Set<string>([`folders/${f.id}`]);
+    for (
+      let p = folderParents.get(`folders/${f.id}`);
+      p !== undefined && p.startsWith('folders/');
+      p = folderParents.get(p)
+    ) {
+      if (seen.has(p)) {
+        problems.push(`/folders/${i}/parent: folders form a cycle through '${p}'`);
+        break;
+      }
+      seen.add(p);
+    }
+  });
+  if (folderParents.size !== (s.folders ?? []).length) problems.push('/folders: duplicate folder id');
+  s.projects.forEach((p, i) => {
+    if (p.parent !== undefined && !parentKnown(p.parent))
+      problems.push(`/projects/${i}/parent: unknown parent '${p.parent}'`);
+  });
   (s.clusters ?? []).forEach((c, i) => {
     if (!projectIds.has(c.project)) problems.push(`/clusters/${i}/project: unknown project '${c.project}'`);
     const pools = new Set((c.nodePools ?? [{ name: 'default-pool' }]).map((np) => np.name));

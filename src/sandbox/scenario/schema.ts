@@ -66,6 +66,22 @@ export const scenarioSchema = closed(
     name: { type: 'string' },
     description: { type: 'string' },
     seed: { type: 'integer' },
+    organization: closed(
+      { id: { type: 'string', pattern: '^[0-9]{1,20}$' }, displayName: { type: 'string' }, policy },
+      ['id'],
+    ),
+    folders: {
+      type: 'array',
+      items: closed(
+        {
+          id: { type: 'string', pattern: '^[0-9]{1,20}$' },
+          displayName: { type: 'string' },
+          parent: { type: 'string', pattern: '^(folders|organizations)/[0-9]+$' },
+          policy,
+        },
+        ['id', 'parent'],
+      ),
+    },
     projects: {
       type: 'array',
       minItems: 1,
@@ -96,6 +112,7 @@ export const scenarioSchema = closed(
                   }),
                 },
                 policy,
+                lastAuthenticatedTime: time,
               },
               ['name'],
             ),
@@ -108,6 +125,26 @@ export const scenarioSchema = closed(
             ]),
           },
           buckets: { type: 'array', items: closed({ name: str, policy }, ['name']) },
+          parent: { type: 'string', pattern: '^(folders|organizations)/[0-9]+$' },
+          firewallRules: {
+            type: 'array',
+            items: closed(
+              {
+                name: { type: 'string', pattern: '^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$' },
+                direction: { enum: ['INGRESS', 'EGRESS'] },
+                priority: { type: 'integer', minimum: 0, maximum: 65535 },
+                network: str,
+                sourceRanges: strList,
+                destinationRanges: strList,
+                allowed: { type: 'array', items: closed({ IPProtocol: str, ports: strList }, ['IPProtocol']) },
+                denied: { type: 'array', items: closed({ IPProtocol: str, ports: strList }, ['IPProtocol']) },
+                targetTags: strList,
+                disabled: { type: 'boolean' },
+                description: { type: 'string' },
+              },
+              ['name'],
+            ),
+          },
         },
         ['id', 'number'],
       ),
@@ -198,6 +235,7 @@ export const scenarioSchema = closed(
     faults: closed({
       seed: { type: 'integer' },
       iamPropagationDelaySeconds: { type: 'number', minimum: 0 },
+      activityLagSeconds: { type: 'number', minimum: 0 },
       rules: {
         type: 'array',
         items: closed(
@@ -214,6 +252,9 @@ export const scenarioSchema = closed(
                 'logging',
                 'storage',
                 'oauth2',
+                'compute',
+                'cloudasset',
+                'policyanalyzer',
                 'kubernetes',
                 'metadata',
               ],

@@ -28,6 +28,8 @@ export interface GsaSpec {
   uniqueId?: string;
   keys?: KeySpec[];
   policy?: PolicySpec;
+  /** RFC 3339: when the account last authenticated before the sandbox started (Policy Analyzer's activity). */
+  lastAuthenticatedTime?: string;
 }
 
 export interface CustomRoleSpec {
@@ -52,6 +54,40 @@ export interface ProjectSpec {
   serviceAccounts?: GsaSpec[];
   customRoles?: CustomRoleSpec[];
   buckets?: BucketSpec[];
+  /** `folders/N` or `organizations/N` of this scenario (default: no parent). */
+  parent?: string;
+  /** VPC firewall rules of the project (default: the four rules of Google's default network). */
+  firewallRules?: FirewallRuleSpec[];
+}
+
+export interface FirewallRuleSpec {
+  name: string;
+  direction?: 'INGRESS' | 'EGRESS';
+  priority?: number;
+  network?: string;
+  sourceRanges?: string[];
+  destinationRanges?: string[];
+  allowed?: { IPProtocol: string; ports?: string[] }[];
+  denied?: { IPProtocol: string; ports?: string[] }[];
+  targetTags?: string[];
+  disabled?: boolean;
+  description?: string;
+}
+
+export interface OrganizationSpec {
+  /** The numeric organization id. */
+  id: string;
+  displayName?: string;
+  policy?: PolicySpec;
+}
+
+export interface FolderSpec {
+  /** The numeric folder id. */
+  id: string;
+  displayName?: string;
+  /** `organizations/N` or `folders/N`. */
+  parent: string;
+  policy?: PolicySpec;
 }
 
 export type PoolMode = 'GKE_METADATA' | 'GCE_METADATA' | 'MODE_UNSPECIFIED' | 'CONCEALED' | 'ABSENT';
@@ -107,7 +143,7 @@ export interface KsaSpec {
   createdAt?: string;
   /**
    * RFC 3339: when `iam.gke.io/gcp-service-account` was last written (by `kubectl annotate`), as
-   * metadata.managedFields will say. Later than the pods' start = pods not restarted (FACTS §5.13).
+   * metadata.managedFields will say. Later than the pods' start = pods not restarted.
    */
   annotatedAt?: string;
 }
@@ -157,6 +193,9 @@ export type ApiName =
   | 'logging'
   | 'storage'
   | 'oauth2'
+  | 'compute'
+  | 'cloudasset'
+  | 'policyanalyzer'
   | 'kubernetes'
   | 'metadata';
 
@@ -178,12 +217,20 @@ export interface FaultsSpec {
   rules?: FaultRule[];
   /** Seconds before a setIamPolicy takes effect for permission checks (reads see it at once). */
   iamPropagationDelaySeconds?: number;
+  /**
+   * How far Policy Analyzer's authentication activity lags behind token issuance, in seconds (default one
+   * day; Google documents up to two).
+   */
+  activityLagSeconds?: number;
 }
 
 export interface Scenario {
   name?: string;
   description?: string;
   seed?: number;
+  /** The organization the folders and projects sit under (fleet scope), if any. */
+  organization?: OrganizationSpec;
+  folders?: FolderSpec[];
   projects: ProjectSpec[];
   clusters?: ClusterSpec[];
   callers?: CallerSpec[];

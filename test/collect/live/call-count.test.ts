@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHECKS } from '../../../src/checks/index.js';
+import { CHECKS, DIAGNOSE_CHECKS } from '../../../src/checks/index.js';
 import type { TraceEvent } from '../../../src/collect/live/calls.js';
 import { gsasOfKsaList, kindsFor } from '../../../src/collect/live/collect.js';
 import { liveFacts, requiredFacts } from '../../../src/collect/live/live.js';
@@ -15,7 +15,7 @@ import { loadScenarioFile, startSandbox } from '../../../src/sandbox/index.js';
 import type { Scenario } from '../../../src/sandbox/index.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../../scenarios');
-const CART = 'cart@acme-shop.iam.gserviceaccount.com';
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 
 /** A call's kind, from its method and path. */
 function kindOf(e: TraceEvent): string {
@@ -71,7 +71,7 @@ function statusOf(facts: Facts, check: string, subject: string): string | undefi
 
 describe('live collection makes the minimum calls', () => {
   let healthy: Scenario;
-  const kinds = kindsFor({ requires: requiredFacts(CHECKS), targets: { all: true }, options: {} });
+  const kinds = kindsFor({ requires: requiredFacts(DIAGNOSE_CHECKS), targets: { all: true }, options: {} });
   beforeAll(async () => {
     healthy = await loadScenarioFile(join(SCENARIOS, 'healthy.yaml'));
   });
@@ -105,7 +105,7 @@ describe('live collection makes the minimum calls', () => {
 
   it('5 KSAs → 1 GSA: one list call, no describe, one policy read', async () => {
     const scenario = structuredClone(healthy);
-    const binding = acmeShop(scenario).serviceAccounts?.find((a) => a.name === 'cart')?.policy?.bindings?.[0];
+    const binding = acmeShop(scenario).serviceAccounts?.find((a) => a.name === 'cart-gsa')?.policy?.bindings?.[0];
     if (!binding) throw new Error('healthy.yaml: cart has no binding');
     for (const name of ['cart-a', 'cart-b', 'cart-c', 'cart-d']) {
       shop(scenario).serviceAccounts?.push({ name, annotations: { 'iam.gke.io/gcp-service-account': CART } });

@@ -270,7 +270,8 @@ describe('evaluatePermission', () => {
     check?.(e);
   });
 
-  it('stays fast for many subjects', () => {
+  // A wall-clock bound means nothing under a mutation run's instrumentation (and coverage): skipped there.
+  it.skipIf(process.env.WI_DOCTOR_MUTATION === '1')('stays fast for many subjects', () => {
     const members = Array.from({ length: 200 }, (_, i) => `serviceAccount:${POOL}[ns-${i}/ksa-${i}]`);
     const policies = [sa(policy(wiUser(...members))), project(policy({ role: 'roles/viewer', members }))];
     const start = performance.now();

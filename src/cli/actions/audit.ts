@@ -1,0 +1,91 @@
+// `wi-doctor audit`: the Audit checks over an evidence bundle or the live APIs, in the same report formats and
+// with the same exit codes as `check`.
+
+import { AUDIT_CHECKS, CHECKS } from '../../checks/index.js';
+import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
+import { readBundle } from '../../collect/bundle/read.js';
+import { factsFromFiles } from '../../collect/bundle/facts.js';
+import type { LiveOptions } from '../../collect/live/live.js';
+import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
+import { audit, selectAuditChecks } from '../../engine/audit.js';
+import type { FactName } from '../../checks/define.js';
+import type { Facts } from '../../model/facts.js';
+import type { FailOn } from '../../model/results.js';
+import { exitCodeFor } from '../../model/results.js';
+import { RENDERERS } from '../../report/index.js';
+import type { ReportFormat } from '../../report/formats.js';
+import { shouldColor } from '../../report/text.js';
+import type { Io } from '../output.js';
+import { emit, warn } from '../output.js';
+import { packageVersion } from '../package-info.js';
+import { describeStats, liveHooks } from './collect.js';
+
+export interface AuditCommandOptions extends LiveOptions {
+  from?: string;
+  format: ReportFormat;
+  output?: string;
+  failOn: FailOn;
+  hidePass?: boolean;
+  only?: string[];
+  skip?: string[];
+  unusedDays?: number;
+  color?: boolean;
+}
+
+const DAY = 86_400_000;
+
+/** What the audit reads live, besides its checks' facts: the KSAs, their pods and namespaces name the scope. */
+export function auditRequires(checks = AUDIT_CHECKS): FactName[] {
+  return [...new Set<FactName>([...requiredFacts(checks), 'k8s:serviceaccounts', 'k8s:pods', 'k8s:namespaces'])];
+}
+
+/** The newest successful GenerateAccessToken of each GSA in the window is all unused-gsa needs from the logs. */
+export function auditLogs(unusedDays: number, now = new Date()) {
+  return { tokens: { since: new Date(now.getTime() - unusedDays * DAY), maxEntries: 1, successOnly: true } };
+}
+
+async function readLive(options: AuditCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+  const hooks = liveHooks(io, options);
+  try {
+    const checks = selectAuditChecks(CHECKS, options.only, options.skip);
+    const { input, stats } = await collectLiveInput(
+      { ...options, all: true },
+      auditRequires(checks),
+      hooks,
+      checks.some((c) => c.requires.includes('logEntries'))
+        ? { logs: auditLogs(options.unusedDays ?? DEFAULT_UNUSED_DAYS) }
+        : {},
+    );
+    if (options.debug) warn(io, describeStats(stats));
+    const facts = factsFromFiles(input);
+    return { facts, notes: [...facts.notes] };
+  } finally {
+    hooks.finish();
+  }
+}
+
+export async function runAuditCommand(options: AuditCommandOptions, io: Io): Promise<number> {
+  // Bad --only/--skip ids fail before anything is read.
+  selectAuditChecks(CHECKS, options.only, options.skip);
+  const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
+  for (const note of notes) warn(io, note);
+  const report = audit(facts, CHECKS, {
+    options: {
+      need: [],
+      on: undefined,
+      impersonate: undefined,
+      e2e: false,
+      unusedDays: options.unusedDays ?? DEFAULT_UNUSED_DAYS,
+    },
+    only: options.only,
+    skip: options.skip,
+    source: options.from ?? 'live',
+    version: packageVersion(),
+    generatedAt: new Date().toISOString(),
+  });
+  const color =
+    options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
+  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  emit(io, text, options.output);
+  return exitCodeFor(report.results, options.failOn);
+}

@@ -1,0 +1,45 @@
+// `wi-doctor audit`: flags and help; the work is in ../actions/audit.ts.
+
+import { InvalidArgumentError, Option } from 'commander';
+import { REPORT_FORMATS } from '../../report/formats.js';
+import type { RegisterCommand } from '../host.js';
+import { choice, list } from '../options.js';
+import { addLiveOptions } from './live-options.js';
+
+function days(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 400) throw new InvalidArgumentError('expected whole days from 1 to 400');
+  return n;
+}
+
+export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
+  const audit = program
+    .command('audit')
+    .description(
+      'Audit Workload Identity for least privilege: the cluster, its node pools, the GSAs its KSAs use and their projects.',
+    )
+    .option(
+      '--from <dir>',
+      'an evidence bundle folder (collect --audit writes one); without it, the live APIs are read',
+    )
+    .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
+    .option('--output <file>', 'write the report to a file instead of stdout')
+    .addOption(
+      new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
+        .argParser(choice(['fail', 'warn', 'unknown'] as const))
+        .default('fail'),
+    )
+    .option('--hide-pass', 'omit passing checks')
+    .option('--only <ids>', 'run only these audit checks (repeatable, or comma-separated)', list)
+    .option('--skip <ids>', 'do not run these audit checks (repeatable, or comma-separated)', list)
+    .addOption(
+      new Option('--unused-days <n>', 'unused-gsa: days without a token before a GSA counts as unused')
+        .argParser(days)
+        .default(90),
+    )
+    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addLiveOptions(audit).action(async (options: import('../actions/audit.js').AuditCommandOptions) => {
+    const { runAuditCommand } = await import('../actions/audit.js');
+    setExit(await runAuditCommand(options, io));
+  });
+};

@@ -1,0 +1,303 @@
+// The fix plan: the diagnosis' fix actions for the subjects (every failing and warning result that bears on
+// them, their own and their cluster's, node pools' and project's), deduplicated, ordered along the chain
+// (src/fix/order.ts), each with why and what it changes. Restarts are added for the workloads whose pods would
+// keep an identity the plan changes. The plan depends only on each action's data (action, target, params);
+// commands are rendered from it, never the other way round.
+
+import type { Subject } from '../engine/subject.js';
+import type { Facts } from '../model/facts.js';
+import { WI_ANNOTATION } from '../model/k8s/types.js';
+import type { FixPlan, Report, Status } from '../model/results.js';
+import { workloadOfPod } from '../checks/lib/workloads.js';
+import { describeChange } from './describe.js';
+import { isFixAction, traitsOf } from './order.js';
+import { parseIamResource, parseObject, WORKLOAD_KINDS } from './render/targets.js';
+
+export const PLAN_FORMAT = 'wi-doctor-fix-plan/1';
+
+/** How a step is carried out: by `--apply`, by `--apply --allow-disruptive` only, or by a person. */
+export type StepMode = 'auto' | 'disruptive' | 'manual';
+
+export interface StepReason {
+  check: string;
+  subject: string;
+  status: Status;
+  cause: string;
+}
+
+export interface PlanStep {
+  /** 1-based position in the plan. */
+  n: number;
+  action: string;
+  target: string;
+  params: Record<string, string>;
+  description: string;
+  /** The results that ask for this step (empty for a restart the plan adds). */
+  why: StepReason[];
+  before: string;
+  after: string;
+  mode: StepMode;
+  /** Why the step is disruptive, or why no tool can do it. */
+  note?: string;
+  /**
+   * For a restart the plan adds: the steps whose change the pods must pick up. When apply finds all of them
+   * already done, the restart is not needed.
+   */
+  triggeredBy?: number[];
+}
+
+export interface PlanSubject {
+  id: string;
+  /** `NS/KSA` the subject's pods run as. */
+  ksa: string;
+  /** The annotated GSA (impersonation), if any. */
+  gsa?: string;
+  rootCause: string | null;
+  headline: string;
+}
+
+export interface FixPlanDocument {
+  format: typeof PLAN_FORMAT;
+  /** A bundle path or `live`. */
+  source: string;
+  cluster: string;
+  generatedAt: string;
+  subjects: PlanSubject[];
+  steps: PlanStep[];
+}
+
+const NEEDS_ACTION: ReadonlySet<Status> = new Set<Status>(['fail', 'warn']);
+
+/**
+ * The live token chain's own advice ("apply the fix of X, then run the chain again") is what `fix --apply`
+ * does by itself: it runs the chain after every change. Its result explains; it adds no step.
+ */
+const EXPLAINS_ONLY = new Set(['end-to-end-token']);
+
+/** Kinds whose pod template cannot change in place (a pod, a Job): those edits are for a person. */
+const IMMUTABLE_TEMPLATE = new Set(['pods', 'jobs']);
+const TEMPLATE_EDITS = new Set(['set-service-account-name', 'unset-host-network', 'remove-credential-override']);
+
+/** Why a step from the vocabulary still cannot be done through an API here; undefined when it can. */
+function manualReason(plan: FixPlan): string | undefined {
+  if (!isFixAction(plan.action)) return `no tool knows the action "${plan.action}"`;
+  if (plan.action === 'manual') return 'a step no API call expresses';
+  if (plan.action === 'add-iam-binding' || plan.action === 'remove-iam-member') {
+    const resource = parseIamResource(plan.action, plan.target);
+    if (resource.type === 'other')
+      return `wi-doctor writes no policy of ${resource.fullName}: use that service's own IAM command`;
+  }
+  if (TEMPLATE_EDITS.has(plan.action)) {
+    const w = parseObject(plan.action, plan.target, WORKLOAD_KINDS);
+    if (IMMUTABLE_TEMPLATE.has(w.kind))
+      return `a ${w.kind === 'pods' ? 'pod' : 'Job'}'s pod template cannot change in place: change its manifest and recreate it`;
+  }
+  if (plan.action === 'restart-workload') {
+    const w = parseObject(plan.action, plan.target, WORKLOAD_KINDS);
+    if (w.kind === 'jobs' || w.kind === 'cronjobs')
+      return 'a Job or CronJob cannot be restarted: its next pods get the change';
+  }
+  return undefined;
+}
+
+function modeOf(plan: FixPlan): { mode: StepMode; note?: string } {
+  const manual = manualReason(plan);
+  if (manual !== undefined) return { mode: 'manual', note: manual };
+  if (plan.action === 'restart-workload' && plan.target.split('/')[2] === 'pods') {
+    return { mode: 'disruptive', note: 'deletes a pod that no controller recreates' };
+  }
+  const traits = traitsOf(plan.action);
+  return traits.disruptive ? { mode: 'disruptive', note: traits.why ?? 'disruptive' } : { mode: 'auto' };
+}
+
+const keyOf = (p: { action: string; target: string; params: Record<string, string> }): string =>
+  `${p.action} ${p.target} ${JSON.stringify(Object.entries(p.params).sort(([a], [b]) => a.localeCompare(b)))}`;
+
+interface Draft {
+  plan: FixPlan;
+  why: StepReason[];
+  seen: number;
+  triggeredByKeys?: string[];
+}
+
+/** The KSA a step changes the Google identity of (annotation written or removed), as `NS/NAME`. */
+function identityChangeOf(plan: FixPlan): string | undefined {
+  const changesIdentity =
+    (plan.action === 'annotate-service-account' && plan.params.key === WI_ANNOTATION) ||
+    (plan.action === 'remove-annotation' && plan.params.key === WI_ANNOTATION) ||
+    (plan.action === 'create-kubernetes-service-account' && (plan.params.annotationValue ?? '') !== '');
+  if (!changesIdentity) return undefined;
+  const m = /^namespaces\/([^/]+)\/serviceaccounts\/([^/]+)$/.exec(plan.target);
+  return m ? `${m[1] ?? ''}/${m[2] ?? ''}` : undefined;
+}
+
+/** Workloads whose running pods use this KSA: their pods keep the old identity until restarted. */
+export function workloadsRunningAs(facts: Facts, ksa: string): string[] {
+  const [namespace = '', name = ''] = ksa.split('/');
+  const pods = facts.k8s.podsOfServiceAccount(namespace, name);
+  if (pods.status !== 'present') return [];
+  const targets = new Set<string>();
+  for (const pod of pods.value) {
+    const ref = workloadOfPod(facts, pod);
+    if (ref.resource === 'jobs' || ref.resource === 'cronjobs') continue;
+    targets.add(`namespaces/${namespace}/${ref.resource}/${ref.name}`);
+  }
+  return [...targets].sort();
+}
+
+/** A DNS-label suffix naming a pod selector: its matchLabels values (`cart`, `api-v2`). */
+function selectorSuffix(podSelector: string | undefined): string {
+  let labels: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(podSelector ?? '{}') as { matchLabels?: Record<string, unknown> };
+    labels = parsed.matchLabels ?? {};
+  } catch {
+    // Not JSON: the applier reports it; the name only needs to differ.
+  }
+  const words = Object.keys(labels)
+    .sort()
+    .map((k) => String(labels[k]));
+  return words
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+}
+
+/**
+ * Two subjects of one namespace can each need egress to the metadata server under one NetworkPolicy name, with
+ * different pod selectors: a NetworkPolicy has one selector, so each gets its own name (`NAME-cart`, `NAME-api`).
+ */
+function separateEgressPolicies(drafts: readonly Draft[]): void {
+  const byTarget = new Map<string, Draft[]>();
+  for (const d of drafts) {
+    if (d.plan.action !== 'allow-metadata-egress') continue;
+    byTarget.set(d.plan.target, [...(byTarget.get(d.plan.target) ?? []), d]);
+  }
+  for (const [target, group] of byTarget) {
+    if (group.length < 2) continue;
+    group.forEach((d, i) => {
+      const suffix = selectorSuffix(d.plan.params.podSelector) || String(i + 1);
+      d.plan.target = `${target}-${suffix}`.slice(0, 253).replace(/-+$/, '');
+    });
+  }
+}
+
+export interface PlanInput {
+  report: Report;
+  facts: Facts;
+  subjects: readonly Subject[];
+}
+
+export function buildFixPlan({ report, facts, subjects }: PlanInput): FixPlanDocument {
+  const drafts = new Map<string, Draft>();
+  let seen = 0;
+  const add = (plan: FixPlan, reason: StepReason | undefined): Draft => {
+    const key = keyOf(plan);
+    let draft = drafts.get(key);
+    if (draft === undefined) {
+      draft = {
+        plan: { action: plan.action, target: plan.target, params: { ...plan.params }, description: plan.description },
+        why: [],
+        seen: seen++,
+      };
+      drafts.set(key, draft);
+    }
+    if (reason !== undefined && !draft.why.some((w) => w.check === reason.check && w.subject === reason.subject)) {
+      draft.why.push(reason);
+    }
+    return draft;
+  };
+
+  for (const verdict of report.verdicts) {
+    const bearing = new Set([verdict.subject, ...verdict.related]);
+    for (const result of report.results) {
+      if (!bearing.has(result.subject) || !NEEDS_ACTION.has(result.status) || EXPLAINS_ONLY.has(result.check)) continue;
+      const reason: StepReason = {
+        check: result.check,
+        subject: result.subject,
+        status: result.status,
+        cause: result.cause ?? result.title,
+      };
+      for (const fix of result.fix) add(fix, reason);
+    }
+  }
+
+  // Pods keep the identity they started with: restart the workloads of every KSA whose identity changes,
+  // unless the plan already replaces their pods by editing their template.
+  const templateEdited = new Set(
+    [...drafts.values()].filter((d) => TEMPLATE_EDITS.has(d.plan.action)).map((d) => d.plan.target),
+  );
+  for (const draft of [...drafts.values()]) {
+    const ksa = identityChangeOf(draft.plan);
+    if (ksa === undefined) continue;
+    for (const target of workloadsRunningAs(facts, ksa)) {
+      if (templateEdited.has(target)) continue;
+      const existing = drafts.get(keyOf({ action: 'restart-workload', target, params: {} }));
+      // A restart the diagnosis asked for runs whatever else happens; one the plan adds only when needed.
+      if (existing !== undefined && existing.why.length > 0) continue;
+      const restart = add(
+        {
+          action: 'restart-workload',
+          target,
+          params: {},
+          description: `Restart \`${target.replace(/^namespaces\//, '')}\` so that its pods start with the identity of KSA \`${ksa}\`.`,
+        },
+        undefined,
+      );
+      restart.triggeredByKeys = [...(restart.triggeredByKeys ?? []), keyOf(draft.plan)];
+    }
+  }
+
+  separateEgressPolicies([...drafts.values()]);
+  const ordered = [...drafts.values()].sort(
+    (a, b) => traitsOf(a.plan.action).phase - traitsOf(b.plan.action).phase || a.seen - b.seen,
+  );
+  const numberOf = new Map(ordered.map((d, i) => [keyOf(d.plan), i + 1]));
+  const steps: PlanStep[] = ordered.map((d, i) => {
+    const { mode, note } = modeOf(d.plan);
+    const change = describeChange(facts, d.plan);
+    const step: PlanStep = {
+      n: i + 1,
+      action: d.plan.action,
+      target: d.plan.target,
+      params: d.plan.params,
+      description: d.plan.description,
+      why: d.why,
+      before: change.before,
+      after: change.after,
+      mode,
+    };
+    if (note !== undefined) step.note = note;
+    if (d.why.length === 0 && d.triggeredByKeys !== undefined) {
+      step.triggeredBy = d.triggeredByKeys.map((k) => numberOf.get(k) ?? 0).filter((n) => n > 0);
+    }
+    return step;
+  });
+
+  const byId = new Map(subjects.map((s) => [s.id, s]));
+  return {
+    format: PLAN_FORMAT,
+    source: report.source,
+    cluster: report.cluster,
+    generatedAt: report.generatedAt,
+    subjects: report.verdicts.map((v) => {
+      const s = byId.get(v.subject);
+      const out: PlanSubject = {
+        id: v.subject,
+        ksa: s === undefined ? v.subject : `${s.namespace}/${s.ksaName}`,
+        rootCause: v.rootCause,
+        headline: v.headline,
+      };
+      if (s?.gsaEmail !== undefined) out.gsa = s.gsaEmail;
+      return out;
+    }),
+    steps,
+  };
+}
+
+/** Steps `--apply` will carry out, given whether disruptive ones are allowed. */
+export function stepsToApply(plan: FixPlanDocument, allowDisruptive: boolean): PlanStep[] {
+  return plan.steps.filter((s) => s.mode === 'auto' || (s.mode === 'disruptive' && allowDisruptive));
+}

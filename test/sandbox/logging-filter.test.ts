@@ -1,0 +1,77 @@
+// The Logging query language parser on its own: precedence, negation, repeated fields, timestamps, errors.
+
+import { describe, expect, test } from 'vitest';
+import { FilterSyntaxError, parseFilter } from '../../src/sandbox/google/logging-filter.js';
+
+const entry = {
+  logName: 'projects/acme-shop/logs/cloudaudit.googleapis.com%2Factivity',
+  timestamp: '2026-03-01T10:00:00.000Z',
+  severity: 'NOTICE',
+  resource: {
+    type: 'service_account',
+    labels: { email_id: 'cart-gsa@acme-shop.iam.gserviceaccount.com', 'k8s-pod/app': 'cart' },
+  },
+  protoPayload: {
+    methodName: 'google.iam.admin.v1.SetIAMPolicy',
+    serviceData: {
+      policyDelta: {
+        bindingDeltas: [
+          { action: 'ADD', role: 'roles/viewer', member: 'user:a@example.com' },
+          {
+            action: 'REMOVE',
+            role: 'roles/iam.workloadIdentityUser',
+            member: 'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+          },
+        ],
+      },
+    },
+  },
+};
+
+const matches = (f: string): boolean => parseFilter(f)(entry);
+
+describe('logging filter', () => {
+  test.each([
+    ['severity=NOTICE', true],
+    ['severity>=WARNING', false],
+    ['severity<ERROR', true],
+    ['protoPayload.methodName:setiampolicy', true],
+    ['protoPayload.methodName="SetIAMPolicy"', false],
+    ['protoPayload.serviceData.policyDelta.bindingDeltas.action="REMOVE"', true],
+    ['protoPayload.serviceData.policyDelta.bindingDeltas.member:"[shop/cart]"', true],
+    ['NOT severity=NOTICE', false],
+    ['-severity=NOTICE', false],
+    ['severity!=NOTICE', false],
+    ['resource.labels.missing!=x', true],
+    ['resource.labels.missing:*', false],
+    ['resource.labels.email_id:*', true],
+    ['resource.labels."k8s-pod/app"="cart"', true],
+    ['timestamp>="2026-03-01T09:00:00Z" timestamp<"2026-03-01T11:00:00+00:00"', true],
+    ['timestamp>"2026-03-01T10:00:00Z"', false],
+    // OR binds tighter than AND: a AND (b OR c).
+    ['severity=ERROR AND severity=NOTICE OR resource.type=service_account', false],
+    ['severity=NOTICE AND severity=ERROR OR resource.type=service_account', true],
+    ['(severity=ERROR AND severity=NOTICE) OR resource.type=service_account', true],
+    ['resource.type=("gce_instance" OR "service_account")', true],
+    ['protoPayload.methodName=~"^google\\.iam\\..*Policy$"', true],
+    ['protoPayload.methodName!~"Policy$"', false],
+    ['log_id("cloudaudit.googleapis.com/activity")', true],
+    ['"acme-shop.svc.id.goog"', true],
+    ['"never-anywhere"', false],
+    ['', true],
+  ])('%s → %s', (filter, expected) => {
+    expect(matches(filter)).toBe(expected);
+  });
+
+  test.each([
+    'severity=(',
+    'severity=NOTICE)',
+    '(severity=NOTICE',
+    'severity="unterminated',
+    'a = b = c',
+    'AND severity=NOTICE',
+  ])('%s is a syntax error with its position', (filter) => {
+    expect(() => parseFilter(filter)).toThrow(FilterSyntaxError);
+    expect(() => parseFilter(filter)).toThrow(/^syntax error at line 1, column \d+, token '.*'$/);
+  });
+});
