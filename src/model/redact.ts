@@ -19,6 +19,13 @@ interface Rule {
 const PEM_BODY = String.raw`(?:[A-Za-z0-9+/=\s]|\\[nr])*`;
 
 const RULES: readonly Rule[] = [
+  // Bearer credentials in headers or logs: the scheme stays, the credential goes. First: the rules
+  // below eat letters up to a space, so a `Bearer` glued to the end of another secret would lose its scheme. Not
+  // anchored (`__proto__Bearer`); a credential stops where another `Bearer ` starts (glued repeats).
+  {
+    pattern: /(Bearer)\s+(?:(?!Bearer\s)[A-Za-z0-9._~+/-]){8,}=*/gi,
+    replace: (_m, scheme: string) => `${scheme} …[redacted]`,
+  },
   // A whole PEM private key, or one whose END line is missing (cut, or pasted in part).
   {
     pattern: new RegExp(
@@ -33,15 +40,16 @@ const RULES: readonly Rule[] = [
     pattern: /(\\?"private_key(?:_id)?\\?"\s*:\s*\\?")((?:[^"\\]|\\.)*)("?)/g,
     replace: (_m, open: string, value: string, close: string) => `${open}${value === '' ? '' : '…[redacted]'}${close}`,
   },
+  // Google OAuth access tokens. Not anchored, and before the key-body and JWT rules, whose letters would eat a
+  // `ya29` glued to their end.
+  { pattern: /ya29\.[A-Za-z0-9_.-]{4,}/g, replace: (m) => marker(m, 5) },
   // A DER private key (or any long DER structure) in base64 without its BEGIN line: "MII" is a SEQUENCE with
   // a two-byte length, what every RSA and PKCS#8 key body starts with. Not anchored: a value may glue text to it.
   { pattern: /MII[A-Za-z0-9+/]{60,}={0,2}/g, replace: (m) => marker(m, 3) },
-  // JWTs, and pieces of them: a base64url JSON header (`eyJ`) with or without its claims and signature.
-  { pattern: /\beyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*){0,2}/g, replace: (m) => marker(m, 6) },
-  // Google OAuth access tokens.
-  { pattern: /\bya29\.[A-Za-z0-9_.-]{4,}/g, replace: (m) => marker(m, 5) },
-  // Bearer credentials in headers or logs: the scheme stays, the credential goes.
-  { pattern: /\b(Bearer)\s+[A-Za-z0-9._~+/-]{8,}=*/gi, replace: (_m, scheme: string) => `${scheme} …[redacted]` },
+  // JWTs, and pieces of them: a base64url JSON header (`eyJ`) with or without its claims and signature. Not
+  // anchored: pasted logs glue tokens to what precedes them; and every further dotted segment goes too, since
+  // JWTs glued one to another (`…signatureeyJ…`) shift where each seems to end.
+  { pattern: /eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)*/g, replace: (m) => marker(m, 6) },
 ];
 
 /** A quick test before the rules run: most text holds none of these. */

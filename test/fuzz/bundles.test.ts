@@ -6,12 +6,16 @@
 //   - no control, bidi or invisible formatting character on the screen (text, Markdown, stderr);
 //   - no planted key, token or password in any output;
 //   - no check passes on a fact that was broken: a corrupting mutation never turns a result into a pass.
+// Each mutated bundle goes through `check`, `audit` and `logs` (the commands that read a bundle); `explain-error`
+// gets hostile stdin (known error texts with control characters, secrets, binary and random text spliced in).
 // Seeded and short in CI (FUZZ_RUNS, default 40; FUZZ_SEED); a long run for releases: `npm run fuzz -- --runs N`.
 
 import { cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import type { Report } from '../../src/model/results.js';
 import { CONTROL, EXAMPLES, runCli, scratch } from '../hostile/helpers.js';
 import type { CliRun } from '../hostile/helpers.js';
@@ -45,6 +49,12 @@ function flagsOf(example: string): string[] {
   if (e.options?.on !== undefined) flags.push('--on', e.options.on);
   if (e.options?.impersonate !== undefined) flags.push('--impersonate', e.options.impersonate);
   return flags;
+}
+
+/** The KSA `logs` asks about for an example: its first named KSA, else the examples' usual one. */
+function ksaOf(example: string): string {
+  const e = JSON.parse(readFileSync(join(EXAMPLES, example, 'expected.json'), 'utf8')) as Expected;
+  return e.targets.ksa?.[0] ?? 'shop/cart';
 }
 
 /** Files under `dir`, symlinks (followed or not) as files: an earlier mutation may have made some. */
@@ -328,13 +338,14 @@ describe('fuzzing the example bundles', () => {
   const bases = new Map<string, Map<string, string>>();
   let n = 0;
 
-  async function baseOf(example: string): Promise<Map<string, string>> {
-    let base = bases.get(example);
+  async function baseOf(command: 'check' | 'audit', example: string): Promise<Map<string, string>> {
+    let base = bases.get(`${command} ${example}`);
     if (base === undefined) {
-      const run = await runCli(['check', '--from', join(EXAMPLES, example), ...flagsOf(example), '--format', 'json']);
+      const flags = command === 'check' ? flagsOf(example) : [];
+      const run = await runCli([command, '--from', join(EXAMPLES, example), ...flags, '--format', 'json']);
       const report = JSON.parse(run.stdout) as Report;
       base = new Map(report.results.map((r) => [key(r), r.status]));
-      bases.set(example, base);
+      bases.set(`${command} ${example}`, base);
     }
     return base;
   }
@@ -355,19 +366,36 @@ describe('fuzzing the example bundles', () => {
             for (const m of mutations) apply(bundle, outside, m);
             const where = `${example} after ${JSON.stringify(mutations, (_k, v: unknown) => (v instanceof Uint8Array ? `${v.length} bytes` : typeof v === 'string' && v.length > 80 ? `${v.slice(0, 80)}…` : v))}`;
             try {
-              const base = await baseOf(example);
-              for (const format of ['json', 'text', 'markdown']) {
-                const run = await runCli(['check', '--from', bundle, ...flagsOf(example), '--format', format]);
-                checkRun(run, format, `${where} (${format})`);
-                if (format !== 'json' || run.code === 2 || !mutations.every(corrupts)) continue;
-                const report = JSON.parse(run.stdout) as Report;
-                for (const r of report.results) {
-                  // A result the intact bundle did not have (a node pool now in scope because a pod's node is
-                  // unknown) has nothing to compare with; the engine's rule covers what it read.
-                  const before = base.get(key(r));
-                  if (r.status !== 'pass' || before === undefined) continue;
-                  expect(before, `${where}: ${key(r)} passes after a corrupting mutation`).toBe('pass');
+              for (const command of ['check', 'audit'] as const) {
+                const base = await baseOf(command, example);
+                const flags = command === 'check' ? flagsOf(example) : [];
+                for (const format of ['json', 'text', 'markdown']) {
+                  const run = await runCli([command, '--from', bundle, ...flags, '--format', format]);
+                  checkRun(run, format, `${where} (${command} ${format})`);
+                  if (format !== 'json' || run.code === 2 || !mutations.every(corrupts)) continue;
+                  const report = JSON.parse(run.stdout) as Report;
+                  for (const r of report.results) {
+                    // A result the intact bundle did not have (a node pool now in scope because a pod's node is
+                    // unknown) has nothing to compare with; the engine's rule covers what it read.
+                    const before = base.get(key(r));
+                    if (r.status !== 'pass' || before === undefined) continue;
+                    expect(before, `${where}: ${command}: ${key(r)} passes after a corrupting mutation`).toBe('pass');
+                  }
                 }
+              }
+              for (const format of ['json', 'text']) {
+                const run = await runCli([
+                  'logs',
+                  '--from',
+                  bundle,
+                  '--ksa',
+                  ksaOf(example),
+                  '--since',
+                  '400d',
+                  '--format',
+                  format,
+                ]);
+                checkRun(run, format, `${where} (logs ${format})`);
               }
             } finally {
               rmSync(dir, { recursive: true, force: true });
@@ -378,5 +406,64 @@ describe('fuzzing the example bundles', () => {
       );
     },
     Math.max(60_000, RUNS * 3_000),
+  );
+});
+
+// ---- explain-error reads whatever is pasted or piped: hostile stdin.
+
+/** Error texts explain-error knows (from its signatures' sources), to splice hostile pieces into. */
+const KNOWN_ERRORS = [
+  "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+  'Unable to generate access token; IAM returned 403 Forbidden: Permission iam.serviceAccounts.getAccessToken denied on resource (or it may not exist).',
+  'compute: Received 403 `Request had insufficient authentication scopes.`',
+];
+
+/** `wi-doctor explain-error - ARGS` with `input` on stdin. */
+async function explainStdin(input: Uint8Array, args: string[]): Promise<CliRun> {
+  const stdin = new PassThrough();
+  stdin.end(Buffer.from(input));
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const io = { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdin };
+  const code = await main(['explain-error', '-', ...args], io);
+  return { code, stdout, stderr };
+}
+
+const hostilePiece: fc.Arbitrary<string | Uint8Array> = fc.oneof(
+  fc.constantFrom(...CONTROL_CHARS),
+  fc.constantFrom(...SECRET_VALUES),
+  fc.constantFrom(...KNOWN_ERRORS),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.uint8Array({ maxLength: 200 }),
+  fc.constant('['.repeat(5000)),
+);
+
+describe('fuzzing explain-error with hostile stdin', () => {
+  it(
+    `holds its promises over ${RUNS * 5} inputs (seed ${SEED})`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(hostilePiece, { minLength: 1, maxLength: 8 }),
+          fc.constantFrom('text', 'json'),
+          async (pieces, format) => {
+            const input = Buffer.concat(
+              pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))),
+            );
+            const run = await explainStdin(input, ['--format', format]);
+            const where = `explain-error (${format}) on ${JSON.stringify(input.toString('latin1').slice(0, 200))}`;
+            expect(run.code, `${where}: exit code`).toBe(0);
+            checkRun(run, format, where);
+            if (format === 'json') expect(() => JSON.parse(run.stdout) as unknown, `${where}: JSON`).not.toThrow();
+          },
+        ),
+        { seed: SEED, numRuns: RUNS * 5, endOnFailure: true },
+      );
+    },
+    Math.max(60_000, RUNS * 1_000),
   );
 });

@@ -93,3 +93,25 @@ describe('redactSecrets on key JSON inside a JSON string', () => {
     expect(out).not.toContain('BAQEFAASCBKgwggSk');
   });
 });
+
+// Found by fuzzing explain-error: pasted logs glue secrets to what precedes them and to each other, and a rule
+// that eats letters must not eat the start of the next secret.
+describe('redactSecrets on secrets glued together', () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJnbHVlZCJ9.gluedJwtSignature0123456789abcdef';
+  const body = 'MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDgluedKeyBody0123456789';
+  it.each([
+    ['an access token glued to text', 'xyzya29.gluedAccessToken0123456789'],
+    ['a JWT glued to text', `kideyJ${jwt.slice(3)}`],
+    ['a bearer token after an identifier', '__proto__Bearer gluedBearerToken0123456789'],
+    ['two bearer tokens glued', 'Bearer gluedBearerToken0123456789Bearer gluedBearerToken0123456789'],
+    ['a bearer token glued to an access token', 'ya29.gluedAccessToken0123456789Bearer gluedBearerToken0123456789'],
+    ['an access token glued to a JWT', `${jwt}ya29.gluedAccessToken0123456789`],
+    ['an access token glued to a key body', `${body}ya29.gluedAccessToken0123456789`],
+    ['JWTs glued one to another', `${jwt}${jwt}${jwt}`],
+  ])('redacts %s', (_name, text) => {
+    const out = redactSecrets(text);
+    for (const secret of ['gluedAccessToken', 'gluedJwtSignature', 'gluedBearerToken', 'gluedKeyBody']) {
+      expect(out).not.toContain(secret);
+    }
+  });
+});
