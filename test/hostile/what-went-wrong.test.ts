@@ -227,12 +227,29 @@ describe('4. no secret survives the text report', () => {
 });
 
 describe('5. the smaller ones', () => {
-  it("--from '' is a usage error, not a live run with ambient credentials", async () => {
-    const run = await runCli(['check', '--from', '', '--all']);
+  it.each([
+    ['check', '--from', '', '--all'],
+    ['audit', '--from', ''],
+    ['logs', '--ksa', 'shop/cart', '--from', ''],
+    ['fix', '--all', '--from', ''],
+  ])("--from '' is a usage error, not a live run with ambient credentials (%s)", async (...args) => {
+    const run = await runCli(args);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^wi-doctor: option '--from <dir>' argument '' is invalid\. expected a path, got an empty value\n$/,
     );
+  });
+
+  it.each([
+    ['check', '--from', 'examples/healthy', '--all', '--output', ''],
+    ['audit', '--from', 'examples/healthy', '--output', ''],
+    ['fix', '--all', '--from', 'examples/healthy', '--log', ''],
+    ['rotate', '--ksa', 'shop/cart', '--to', 'new@acme-shop.iam.gserviceaccount.com', '--journal', ''],
+  ])('other empty path flags are usage errors too (%s)', async (...args) => {
+    const run = await runCli(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^wi-doctor: option '--\w+ <\w+>' argument '' is invalid\. expected a path/);
   });
 
   it('token verify puts its exit-2 line on stderr', async () => {

@@ -20,7 +20,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--pod <ns/name>', 'a pod (repeatable)', list)
     .option('--all', 'every KSA with a Google identity')
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
         .argParser(choice(['fail', 'warn', 'unknown'] as const))
