@@ -76,6 +76,8 @@ describe('rotate (zero-downtime)', () => {
       // The order of steps: the new GSA is proven before any pod switches to it.
       const saved = JSON.parse(readFileSync(journal, 'utf8')) as Journal;
       expect(saved.finished).toBe(true);
+      // The verification sees the new pods: the restart waits for the rollout first.
+      expect(saved.steps.find((s) => s.kind === 'restart')?.detail).toMatch(/; rolled out in \d+ s$/);
       expect(saved.steps.map((s) => `${s.kind} ${s.target} ${s.state}`)).toEqual([
         `create-new projects/-/serviceAccounts/${NEW} done`,
         'copy-grants projects/acme-shop done',

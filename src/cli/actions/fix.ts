@@ -21,6 +21,7 @@ import { clean, countSteps, PLAN_RENDERERS, planText } from '../../fix/format/pl
 import type { PlanFormat } from '../../fix/format/plan.js';
 import { observeLive } from '../../fix/observe.js';
 import { buildFixPlan, stepsToApply } from '../../fix/plan.js';
+import { kubeRolloutReader, rolloutTargets, waitForRollouts } from '../../fix/rollout.js';
 import type { FixPlanDocument } from '../../fix/plan.js';
 import { verify } from '../../fix/verify.js';
 import type { VerifyResult } from '../../fix/verify.js';
@@ -48,6 +49,39 @@ export interface FixCommandOptions extends LiveOptions {
   allowDisruptive?: boolean;
   verifyTimeout: number;
   log?: string;
+}
+
+/**
+ * Before verifying a change that replaces pods: wait (within --verify-timeout) until the controller has
+ * replaced them, or the verification would judge the old pods. What the wait ends with is printed; the
+ * verification that follows judges the pods either way.
+ */
+async function awaitRollouts(
+  applied: ApplyResult,
+  kube: KubeWriter,
+  options: FixCommandOptions,
+  io: ConsentIo,
+  human: Io['stdout'],
+  seams: FixSeams,
+): Promise<void> {
+  const targets = rolloutTargets(applied.records);
+  if (targets.length === 0) return;
+  human.write(
+    `\nWaiting for the new pods of ${targets.map((t) => `${t.namespace}/${t.name}`).join(', ')} to replace the old ones\n`,
+  );
+  const reader = kubeRolloutReader(kube);
+  const waited = await waitForRollouts(reader, targets, {
+    timeoutMs: options.verifyTimeout * 1000,
+    firstDelayMs: seams.firstDelayMs ?? 500,
+    maxDelayMs: 5000,
+    onWait: (elapsed, reason) => warn(io, `waiting for the rollout… ${elapsed} s (${clean(reason)})`),
+    ...(seams.sleep ? { sleep: seams.sleep } : {}),
+  });
+  human.write(
+    waited.ok
+      ? `  rolled out (${Math.round(waited.elapsedMs / 1000)} s)\n`
+      : `  not rolled out: ${clean(waited.reason ?? 'unknown')}\n`,
+  );
 }
 
 /** Test seams: how verification waits. */
@@ -207,6 +241,7 @@ export async function runFixCommand(options: FixCommandOptions, io: ConsentIo, s
       const round: Round = { plan, applied, verification: undefined };
       rounds.push(round);
       if (applied.failed !== undefined) break;
+      await awaitRollouts(applied, writers.kube, options, io, human, seams);
       human.write(`\nVerifying: collect again, diagnose, run the token chain (up to ${options.verifyTimeout} s)\n`);
       const verification = await verify({
         subjects: plan.subjects.map((s) => ({ id: s.id, ksa: s.ksa })),

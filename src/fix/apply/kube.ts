@@ -21,7 +21,7 @@ import {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 import type { CallOutcome } from '../../collect/live/calls.js';
-import type { LabelSelector, NetworkPolicy, ServiceAccountObject, Workload } from '../../model/k8s/types.js';
+import type { LabelSelector, NetworkPolicy, Pod, ServiceAccountObject, Workload } from '../../model/k8s/types.js';
 import type { WorkloadKind } from '../render/targets.js';
 import type { WriteContext } from './context.js';
 import { asHttp } from './context.js';
@@ -144,6 +144,13 @@ export class KubeWriter {
           return this.core.patchNamespacedPod(p, options);
       }
     });
+  }
+
+  /** The pods of a namespace (to see a rollout's old pods go). */
+  pods(namespace: string): Promise<CallOutcome<{ items: Pod[] }>> {
+    return this.call('GET', `/api/v1/namespaces/${namespace}/pods`, 'list pods', () =>
+      this.core.listNamespacedPod({ namespace }),
+    );
   }
 
   deletePod(namespace: string, name: string): Promise<CallOutcome<unknown>> {

@@ -18,6 +18,7 @@ import type { KubeWriter } from '../apply/kube.js';
 import { must, readModifyWrite, WriteFailure } from '../apply/rmw.js';
 import type { RmwOptions } from '../apply/rmw.js';
 import { APPLIERS } from '../apply/steps.js';
+import { kubeRolloutReader, rolloutTargetOf, waitForRollouts } from '../rollout.js';
 import type { Observation, PollOptions } from '../verify.js';
 import { chainProblem, pollWithBackoff, verify } from '../verify.js';
 import type { Journal, JournalStep, JournalStore, RotationSpec } from './journal.js';
@@ -238,7 +239,19 @@ async function runStep(spec: RotationSpec, step: JournalStep, journal: Journal, 
         { action: 'restart-workload', target: step.target, params: {} },
         writers,
       );
-      return { state: 'done', detail: r.detail };
+      // The verification that follows must see the new pods, not the old ones still running as the old GSA.
+      const target = r.changed ? rolloutTargetOf(step.target) : undefined;
+      if (!target) return { state: 'done', detail: r.detail };
+      // Quietly: the poll's own progress line speaks of IAM propagation; the step's detail says how long it took.
+      const { onWait: _iamProgress, ...poll } = deps.poll ?? {};
+      const waited = await waitForRollouts(kubeRolloutReader(deps.kube), [target], {
+        ...poll,
+        timeoutMs: spec.verifyTimeoutSeconds * 1000,
+      });
+      const rolled = waited.ok
+        ? `rolled out in ${Math.round(waited.elapsedMs / 1000)} s`
+        : `not rolled out: ${waited.reason ?? 'unknown'}`;
+      return { state: 'done', detail: `${r.detail}; ${rolled}` };
     }
     case 'verify':
       return verifyStep(spec, deps);

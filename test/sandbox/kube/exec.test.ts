@@ -143,7 +143,7 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
     );
     expect(readFileSync(join(REPO, 'docs/sandbox.md'), 'utf8')).toContain(`  ${line ?? ''}\n`);
     const r = await kubectl.sh(`cd ${REPO} && ${line ?? ''}`);
-    expect(r.stdout).toMatch(/^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com/m);
+    expect(r.stdout).toMatch(/^✓ pod-identity\s+the pod is cart-gsa@acme-shop\.iam\.gserviceaccount\.com/m);
     expect(r.code).toBe(0);
   });
 
@@ -174,7 +174,7 @@ describe.skipIf(!HAS_KUBECTL)('kubectl exec into a sandbox pod', () => {
       );
       const logs = await kubectl(['logs', '-n', 'shop', 'wi-doctor-probe-cart']);
       expect(logs.stdout).toMatch(
-        /^✓ pod-identity\s+the pod is cart@acme-shop\.iam\.gserviceaccount\.com, the expected GSA$/m,
+        /^✓ pod-identity\s+the pod is cart-gsa@acme-shop\.iam\.gserviceaccount\.com, the expected GSA$/m,
       );
       await kubectl(['delete', '-n', 'shop', 'pod/wi-doctor-probe-cart', 'configmap/wi-doctor-probe']);
     },
