@@ -45,6 +45,7 @@ const ROLES: Partial<Record<FactName, readonly string[]>> = {
   serviceAccount: ['serviceAccount'],
   serviceAccountPolicy: ['serviceAccountPolicy'],
   serviceAccountKeys: ['serviceAccountKeys'],
+  serviceAccountActivity: ['projectActivity'],
   customRoles: ['customRole'],
   resourcePolicies: ['resource'],
   ancestorPolicies: ['ancestorPolicy'],

@@ -2,9 +2,12 @@
 // text's control characters escaped and its secrets redacted (before the excerpt is cut), and `logs` does the
 // same with what log entries say (callers' user agents, error messages), in text and JSON.
 
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import type { Report } from '../../src/model/results.js';
 import { CONTROL, copyExample, editJson, runCli, scratch } from './helpers.js';
 import type { CliRun } from './helpers.js';
 
@@ -76,5 +79,45 @@ describe('logs on hostile log entries', () => {
       expect(run.stdout).toMatch(/failed ×1: code 7 denied \\x1b\[2J eyJhbG…\[redacted\]/);
     }
     expect(CONTROL.test(run.stderr)).toBe(false);
+  });
+});
+
+describe('Policy Analyzer activity at the boundary', () => {
+  const tmp = scratch();
+  afterAll(() => tmp.cleanup());
+  const GSA = 'cart@acme-shop.iam.gserviceaccount.com';
+  const activity = (lastAuthenticatedTime: unknown) => ({
+    activities: [
+      {
+        fullResourceName: `//iam.googleapis.com/projects/acme-shop/serviceAccounts/${GSA}`,
+        activityType: 'serviceAccountLastAuthentication',
+        observationPeriod: { startTime: '2026-01-01T00:00:00Z', endTime: '2026-11-27T00:00:00Z' },
+        activity: { lastAuthenticatedTime },
+      },
+    ],
+  });
+
+  /** unused-gsa of the cart GSA on the healthy example without its logs and with this activity file. */
+  async function unusedGsa(content: unknown): Promise<{ status?: string; cause?: string }> {
+    const bundle = copyExample('healthy', tmp.dir, `activity-${String(Math.random()).slice(2)}`);
+    rmSync(join(bundle, 'gcp/logs'), { recursive: true });
+    writeFileSync(join(bundle, 'gcp/projects/acme-shop.sa-activity.json'), JSON.stringify(content));
+    const run = await runCli(['audit', '--from', bundle, '--only', 'unused-gsa', '--format', 'json']);
+    const report = JSON.parse(run.stdout) as Report;
+    return report.results.find((r) => r.check === 'unused-gsa' && r.subject === GSA) ?? {};
+  }
+
+  it('a recent authentication passes', async () => {
+    expect(await unusedGsa(activity('2026-11-26T07:00:00Z'))).toMatchObject({ status: 'pass' });
+  });
+
+  it.each([
+    ['a time that is no time', activity('yesterday')],
+    ['a number for the time', activity(1764140400)],
+    ['activities that are no list', { activities: { not: 'a list' } }],
+  ])('%s is unknown naming the field, never a pass or "unused"', async (_name, content) => {
+    const result = await unusedGsa(content);
+    expect(result.status).toBe('unknown');
+    expect(result.cause).toMatch(/Policy Analyzer activity could not be read \(activities/);
   });
 });
