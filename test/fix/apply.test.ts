@@ -174,7 +174,7 @@ const CASES: { name: string; base: string; change?: (s: Scenario) => void; args:
   },
 ];
 
-const APPLY = ['--apply', '--yes', '--allow-disruptive', '--format', 'json', '--verify-timeout', '10'];
+const APPLY = ['--apply', '--yes', '--allow-disruptive', '--format', 'json', '--verify-timeout', '30'];
 
 async function fix(
   env: NodeJS.ProcessEnv,

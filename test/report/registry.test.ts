@@ -14,7 +14,8 @@ describe('RENDERERS', () => {
   it('has a renderer for each format and nothing else', () => {
     expect(Object.keys(RENDERERS).sort()).toEqual([...REPORT_FORMATS].sort());
     expect(isReportFormat('sarif')).toBe(true);
-    expect(isReportFormat('html')).toBe(false);
+    expect(isReportFormat('html')).toBe(true);
+    expect(isReportFormat('pdf')).toBe(false);
   });
 
   it('passes the context through to each renderer', () => {

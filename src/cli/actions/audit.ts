@@ -10,7 +10,8 @@ import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
 import { audit, selectAuditChecks } from '../../engine/audit.js';
 import type { FactName } from '../../checks/define.js';
 import type { Facts } from '../../model/facts.js';
-import type { FailOn } from '../../model/results.js';
+import type { FailOn, Report } from '../../model/results.js';
+import type { IdentityGraph } from '../../graph/types.js';
 import { exitCodeFor } from '../../model/results.js';
 import { RENDERERS } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
@@ -64,6 +65,30 @@ async function readLive(options: AuditCommandOptions, io: Io): Promise<{ facts: 
   }
 }
 
+/**
+ * The HTML audit draws who can become which identity: the identity graph of a diagnosis of every KSA over the
+ * same facts (what could not be read is drawn unknown), with the audit's findings on the accounts and projects
+ * they are about.
+ */
+async function auditGraph(facts: Facts, report: Report): Promise<IdentityGraph | undefined> {
+  const { diagnose, DEFAULT_OPTIONS } = await import('../../engine/diagnose.js');
+  const { identityGraph } = await import('../../graph/index.js');
+  let diagnosis: Report;
+  try {
+    diagnosis = diagnose(facts, CHECKS, {
+      targets: { all: true },
+      options: DEFAULT_OPTIONS,
+      source: report.source,
+      version: report.tool.version,
+      generatedAt: report.generatedAt,
+    });
+  } catch {
+    // No KSA could be resolved (the audit says why in its own results): the page has no graph then.
+    return undefined;
+  }
+  return identityGraph(facts, { ...diagnosis, results: [...diagnosis.results, ...report.results] });
+}
+
 export async function runAuditCommand(options: AuditCommandOptions, io: Io): Promise<number> {
   // Bad --only/--skip ids fail before anything is read.
   selectAuditChecks(CHECKS, options.only, options.skip);
@@ -85,7 +110,14 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
   });
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  const graph = options.format === 'html' ? await auditGraph(facts, report) : undefined;
+  const text = RENDERERS[options.format](report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks: CHECKS,
+    title: 'Workload Identity audit',
+    ...(graph ? { graph } : {}),
+  });
   emit(io, text, options.output);
   return exitCodeFor(report.results, options.failOn);
 }

@@ -2,7 +2,7 @@
 
 import { CHECKS } from '../../checks/index.js';
 import { readBundle } from '../../collect/bundle/read.js';
-import type { LiveOptions } from '../../collect/live/live.js';
+import type { LiveOptions, LiveRequestOptions } from '../../collect/live/live.js';
 import { liveFacts } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
 import { describeStats, liveHooks } from './collect.js';
@@ -69,7 +69,17 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   if (options.error !== undefined) orderByError(report, classifyText(options.error));
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
-  const text = RENDERERS[options.format](report, { color, hidePass: options.hidePass ?? false, checks: CHECKS });
+  // The HTML report draws the identity graph of the run.
+  const graph =
+    options.format === 'html'
+      ? (await import('../../graph/index.js')).identityGraph(facts, report, options)
+      : undefined;
+  const text = RENDERERS[options.format](report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks: CHECKS,
+    ...(graph ? { graph } : {}),
+  });
   emit(io, text, options.output);
   return exitCodeFor(report.results, options.failOn);
 }
@@ -102,7 +112,7 @@ export function changeEvidenceFor(options: {
 }
 
 /** Live input: read only what the selected checks and targets need, with progress and --debug on stderr. */
-async function readLive(options: CheckCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+export async function readLive(options: LiveRequestOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
   const hooks = liveHooks(io, options);
   try {
     const { facts, notes, stats } = await liveFacts(options, hooks, { changeEvidence: changeEvidenceFor(options) });

@@ -9,6 +9,7 @@ import { registerCollect } from './collect.js';
 import { registerDemo } from './demo.js';
 import { registerExplainError } from './explain-error.js';
 import { registerFix } from './fix.js';
+import { registerGraph } from './graph.js';
 import { registerLogs } from './logs.js';
 import { registerProbe } from './probe.js';
 import { registerRotate } from './rotate.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
   registerAudit,
   registerCollect,
+  registerGraph,
   registerLogs,
   registerExplainError,
   registerDemo,

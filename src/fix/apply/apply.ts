@@ -6,7 +6,7 @@
 import type { PlanStep, FixPlanDocument } from '../plan.js';
 import { isFixAction } from '../order.js';
 import { FixPlanError } from '../render/targets.js';
-import { APPLIERS } from './steps.js';
+import { addIamBindings, APPLIERS } from './steps.js';
 import type { Writers } from './steps.js';
 import { WriteFailure } from './rmw.js';
 
@@ -60,7 +60,22 @@ export async function applyPlan(plan: FixPlanDocument, writers: Writers, options
     options.onChange?.(r);
   };
 
-  for (const step of plan.steps) {
+  /** The steps after `i` that can share its policy write: consecutive grants on the same policy, same mode. */
+  const batchOf = (i: number): PlanStep[] => {
+    const step = plan.steps[i];
+    const batch: PlanStep[] = [];
+    for (let j = i; step !== undefined && j < plan.steps.length; j++) {
+      const s = plan.steps[j];
+      if (s?.action !== 'add-iam-binding' || s.target !== step.target || s.mode !== step.mode) break;
+      if (s.triggeredBy !== undefined && s.triggeredBy.length > 0) break;
+      batch.push(s);
+    }
+    return batch;
+  };
+
+  for (let i = 0; i < plan.steps.length; i++) {
+    const step = plan.steps[i];
+    if (step === undefined) continue;
     if (step.mode === 'manual') {
       record(step, 'manual', `${step.description}${step.note !== undefined ? ` (${step.note})` : ''}`);
       continue;
@@ -82,6 +97,31 @@ export async function applyPlan(plan: FixPlanDocument, writers: Writers, options
     }
     if (!isFixAction(step.action) || step.action === 'manual') {
       record(step, 'manual', step.description);
+      continue;
+    }
+    const batch = batchOf(i);
+    if (batch.length > 1) {
+      // One read-modify-write for every grant this policy gains: one read and one write, not one per member.
+      try {
+        const results = await addIamBindings(batch, writers);
+        batch.forEach((s, k) => {
+          const result = results[k];
+          if (result === undefined) return;
+          const extra: Partial<ChangeRecord> = { attempts: result.attempts ?? 1 };
+          if (result.etagBefore !== undefined) extra.etagBefore = result.etagBefore;
+          if (result.etagAfter !== undefined) extra.etagAfter = result.etagAfter;
+          record(s, result.changed ? 'applied' : 'no-op', result.detail, extra);
+        });
+      } catch (error) {
+        if (!(error instanceof WriteFailure) && !(error instanceof FixPlanError)) throw error;
+        const extra: Partial<ChangeRecord> = {};
+        if (error instanceof WriteFailure && error.status !== undefined) extra.httpStatus = error.status;
+        const [head, ...rest] = batch;
+        if (head !== undefined) record(head, 'failed', error.message, extra);
+        failed = head === undefined ? undefined : byStep.get(head.n);
+        for (const s of rest) record(s, 'not-run', `not attempted: step ${head?.n ?? step.n} failed`);
+      }
+      i += batch.length - 1;
       continue;
     }
     try {

@@ -2,7 +2,7 @@
 // already what the step wants (a no-op that says so), otherwise make exactly that change. Appliers read only
 // the step's data (action, target, params). A failed call throws WriteFailure with the API's words.
 
-import type { Expr } from '../../model/gcp.js';
+import type { Expr, Policy } from '../../model/gcp.js';
 import type { LabelSelector, Workload } from '../../model/k8s/types.js';
 import type { FixActionName } from '../actions.js';
 import { conditionOfParams } from '../describe.js';
@@ -73,6 +73,54 @@ async function iamStep(step: StepData, w: Writers, add: boolean): Promise<StepRe
   if (result.etagAfter !== undefined) out.etagAfter = result.etagAfter;
   out.attempts = result.attempts;
   return out;
+}
+
+/**
+ * Several `add-iam-binding` steps on one policy in one read-modify-write: one read and one write instead of one
+ * of each per member (many KSAs sharing one GSA). The members are added in the steps' order, so the policy
+ * written is the one the steps would have written one by one; each step's result says whether its own member
+ * was new. All steps share the read's and the write's etags.
+ */
+export async function addIamBindings(steps: readonly StepData[], w: Writers): Promise<StepResult[]> {
+  const first = steps[0];
+  if (first === undefined) return [];
+  const resource = parseIamResource(first.action, first.target);
+  const grants = steps.map((step) => ({
+    role: param(step, 'role'),
+    member: param(step, 'member'),
+    condition: conditionOfParams(step.params),
+  }));
+  const addAll = (policy: Policy): { policy: Policy; changed: boolean[] } => {
+    const changed: boolean[] = [];
+    let current = policy;
+    for (const g of grants) {
+      const edit = addMember(current, g.role, g.member, g.condition);
+      changed.push(edit.changed);
+      current = edit.policy;
+    }
+    return { policy: current, changed };
+  };
+  const result = await readModifyWrite(
+    { get: () => w.google.getPolicy(resource), set: (p) => w.google.setPolicy(resource, p) },
+    (policy) => {
+      const edit = addAll(policy);
+      return { policy: edit.policy, changed: edit.changed.some(Boolean) };
+    },
+    w.rmw,
+  );
+  // Which members were new, judged against the policy the write was made to (the last one read).
+  const changed = addAll(result.before).changed;
+  return grants.map((g, i) => {
+    const when = g.condition === undefined ? '' : ` if ${g.condition.title ?? g.condition.expression}`;
+    const out: StepResult =
+      result.changed && changed[i] === true
+        ? done(`granted ${g.role}${when} to ${g.member}`)
+        : noop(`${g.member} already holds ${g.role}${when}`);
+    if (result.etagBefore !== undefined) out.etagBefore = result.etagBefore;
+    if (result.etagAfter !== undefined) out.etagAfter = result.etagAfter;
+    out.attempts = result.attempts;
+    return out;
+  });
 }
 
 /** The path of the pod spec inside a workload (JSON Pointer segments), and the spec itself. */
