@@ -1,13 +1,16 @@
 // Runs checks against targets. A missing fact turns into `unknown` with the reason; an exception in one check
 // becomes an `unknown` result for it and the run goes on (Lighthouse's runner does the same for audits).
+// One rule holds for every check, whatever its code: a check that read a broken fact (an error, a file or
+// object that did not validate, or not collected) may fail or be unknown, never pass (consulted.ts).
 
 import type { AnyCheck, CheckContext, CheckOptions, CheckOutcome } from '../checks/define.js';
 import { renderFixes } from '../fix/render.js';
-import type { Facts } from '../model/facts.js';
+import type { Facts, UnavailableFact } from '../model/facts.js';
 import { FactUnavailableError } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { CheckResult } from '../model/results.js';
 import { docsUrl } from '../model/results.js';
+import { consulting, recordingFacts, recordingSubject } from './consulted.js';
 import type { Target } from './subject.js';
 import { targetLocation, targetSubject } from './targets.js';
 
@@ -40,8 +43,52 @@ function outcomeOf(check: AnyCheck, ctx: CheckContext): CheckOutcome {
   }
 }
 
+/** The recording view of each Facts: one per diagnosis, so caches the checks keep per Facts stay warm. */
+const views = new WeakMap<Facts, Facts>();
+
+function viewOf(facts: Facts): Facts {
+  let view = views.get(facts);
+  if (view === undefined) {
+    view = recordingFacts(facts);
+    views.set(facts, view);
+  }
+  return view;
+}
+
+/** A pass that read a broken fact: unknown, naming what could not be read and what the check would have said. */
+function mustNotPass(outcome: CheckOutcome, broken: readonly UnavailableFact[]): CheckOutcome {
+  const seen = new Set<string>();
+  const distinct = broken.filter((f) => {
+    const key = `${f.source}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const [first] = distinct;
+  const what =
+    first === undefined
+      ? 'a fact it read could not be read'
+      : first.status === 'not-collected'
+        ? `\`${first.source}\` was not collected`
+        : `\`${first.source}\` could not be read (${first.message})`;
+  return {
+    status: 'unknown',
+    cause: `${what}, so this cannot pass; on what could be read it would have: ${outcome.cause ?? 'passed'}`,
+    evidence: {
+      ...outcome.evidence,
+      notes: [...(outcome.evidence?.notes ?? []), 'a check that read a fact it could not read never passes'],
+    },
+    missing: distinct.map((f) => (f.status === 'not-collected' ? f.message : `${f.source}: ${f.message}`)),
+    ...(outcome.location !== undefined ? { location: outcome.location } : {}),
+  };
+}
+
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
-  const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target });
+  const facts = viewOf(env.facts);
+  const seenTarget: Target =
+    target.scope === 'subject' ? { scope: 'subject', subject: recordingSubject(target.subject) } : target;
+  const run = consulting(() => outcomeOf(check, { facts, roles: env.roles, options: env.options, target: seenTarget }));
+  const outcome = run.value.status === 'pass' && run.broken.length > 0 ? mustNotPass(run.value, run.broken) : run.value;
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
   let fix: CheckResult['fix'] = [];
   try {

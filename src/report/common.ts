@@ -1,7 +1,11 @@
 // What every human-facing renderer shares: which results belong under which verdict, the summary line,
 // and the scrubbing of secrets, so that text and markdown can never disagree on either.
 
+import { redactSecrets } from '../model/redact.js';
 import type { CheckResult, FixAction, Report, Status, Verdict } from '../model/results.js';
+import { sanitize } from './sanitize.js';
+
+export { redactSecrets } from '../model/redact.js';
 
 /** Results shown under one heading: the subject's own, or one shared subject it depends on. */
 export interface ResultBlock {
@@ -93,28 +97,20 @@ export function fixCommands(fix: FixAction): { tool: 'gcloud' | 'kubectl' | 'ter
   return out;
 }
 
-/** One line: line breaks and runs of spaces inside a value must not break the layout. */
-export const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+/** One line: line breaks and runs of spaces inside a value must not break the layout; controls are escaped. */
+export const oneLine = (text: string): string => sanitize(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 
-/** Compact JSON of an evidence value, cut at `max` characters so one huge policy cannot flood the screen. */
+/**
+ * Compact JSON of an evidence value, cut at `max` characters so one huge policy cannot flood the screen.
+ * Secrets are redacted before the cut: a cut through a key would leave its body where no pattern finds it.
+ */
 export function compactJson(value: unknown, max = 160): string {
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > max ? `${json.slice(0, max - 1)}…` : json;
-}
-
-// Google access tokens, JWTs (KSA and ID tokens), and PEM private keys. Checks should never put these in a
-// result; this is the last line of defence before anything is printed or written.
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /ya29\.[A-Za-z0-9_-]{8,}/g,
-  /eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-];
-
-/** Replaces anything that looks like a token or key by its first characters and a marker (no quotes: JSON stays valid). */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (match) => `${match.slice(0, 6)}…[redacted]`);
+  let json: string;
+  try {
+    json = redactSecrets(JSON.stringify(value) ?? String(value));
+  } catch {
+    // A value nested too deep for JSON.stringify (the readers refuse such input; this is a last guard).
+    json = '(too deeply nested to show)';
   }
-  return out;
+  return sanitize(json.length > max ? `${json.slice(0, max - 1)}…` : json);
 }

@@ -13,6 +13,7 @@ import {
   unclaimedResults,
   verdictStatus,
 } from './common.js';
+import { sanitizeReport } from './sanitize.js';
 
 export const STATUS_EMOJI: Record<Status, string> = {
   pass: '✅ pass',
@@ -22,7 +23,8 @@ export const STATUS_EMOJI: Record<Status, string> = {
   skip: '⏭️ skip',
 };
 
-export function renderMarkdown(report: Report): string {
+export function renderMarkdown(unsafe: Report): string {
+  const report = sanitizeReport(unsafe);
   const out: string[] = [`## wi-doctor: ${escapeHtml(summaryLine(report))}`, ''];
   out.push(`Cluster \`${codeSpanSafe(report.cluster)}\` · source \`${codeSpanSafe(report.source)}\``, '');
   for (const note of report.notes) out.push(`> **Note:** ${escapeProse(note)}`, '');

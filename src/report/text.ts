@@ -12,6 +12,7 @@ import {
   unclaimedResults,
   verdictStatus,
 } from './common.js';
+import { sanitizeReport } from './sanitize.js';
 
 export interface TextOptions {
   color: boolean;
@@ -58,7 +59,8 @@ type Paint = (style: keyof typeof ANSI, text: string) => string;
 
 const INDENT = '  ';
 
-export function renderText(report: Report, opts: TextOptions): string {
+export function renderText(unsafe: Report, opts: TextOptions): string {
+  const report = sanitizeReport(unsafe);
   const paint: Paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
   const showFixes = opts.showFixes ?? true;
   const lines: string[] = [];

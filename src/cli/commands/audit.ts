@@ -3,7 +3,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { choice, list } from '../options.js';
+import { choice, list, nonEmptyPath } from '../options.js';
 import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 function days(value: string): number {
@@ -21,9 +21,10 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
     .option(
       '--from <dir>',
       'an evidence bundle folder (collect --audit writes one); without it, the live APIs are read',
+      nonEmptyPath,
     )
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
         .argParser(choice(['fail', 'warn', 'unknown'] as const))

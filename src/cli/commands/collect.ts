@@ -2,14 +2,14 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list } from '../options.js';
+import { list, nonEmptyPath } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
   const collect = program
     .command('collect')
     .description('Read the live APIs and write an evidence bundle (no secrets) that `check --from` diagnoses.')
-    .option('--out <dir>', 'an empty folder for the bundle')
+    .option('--out <dir>', 'an empty folder for the bundle', nonEmptyPath)
     .option('--force', 'write into a folder that is not empty')
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload (repeatable)', list)

@@ -2,6 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
+import { nonEmptyPath } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
@@ -12,9 +13,13 @@ export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
     )
     .requiredOption('--ksa <ns/name>', 'the Kubernetes service account')
     .option('--since <duration>', 'how far back: 30m, 12h, 7d (at most 400d)', '7d')
-    .option('--from <dir>', 'an evidence bundle folder (its gcp/logs/); without it, Cloud Logging is read live')
+    .option(
+      '--from <dir>',
+      'an evidence bundle folder (its gcp/logs/); without it, Cloud Logging is read live',
+      nonEmptyPath,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout');
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath);
   addLiveOptions(logs).action(async (options: import('../actions/logs.js').LogsCommandOptions) => {
     const { runLogsCommand } = await import('../actions/logs.js');
     setExit(await runLogsCommand(options, io));

@@ -13,7 +13,7 @@
 
 import { WORKLOAD_KINDS } from '../../engine/ownership.js';
 import type { FactName } from '../../checks/define.js';
-import { factsFromFiles } from '../bundle/facts.js';
+import { answerProblem, factsFromFiles } from '../bundle/facts.js';
 import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js';
 import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
@@ -39,7 +39,7 @@ import type { TokenChainApi } from './e2e.js';
 import { collectE2e } from './e2e.js';
 import type { GoogleApi } from './google.js';
 import type { KubeApi } from './kube.js';
-import { scrubK8sFile } from './scrub.js';
+import { allowlistedFile, allowlistedK8sFile } from './scrub.js';
 
 export interface CollectRequest {
   /** Facts the selected checks read (their `requires`, merged). */
@@ -187,9 +187,20 @@ class BundleBuilder {
   }
 
   record(path: string, outcome: CallOutcome<unknown>, wrap: (value: unknown) => unknown = (v) => v): void {
-    if (outcome.ok) this.files.set(path, { json: wrap(outcome.value) });
+    if (outcome.ok) this.setFile(path, wrap(outcome.value));
     else if (outcome.kind === 'absent') this.absent.add(path);
     else this.errors[path] = outcome.message;
+  }
+
+  /**
+   * An answer as a file: reduced to the fields the checks read (no secret kept), then validated; one that does
+   * not validate becomes an error entry naming the field (the fact is unknown).
+   */
+  setFile(path: string, json: unknown): void {
+    const kept = allowlistedFile(path, json);
+    const problem = answerProblem(path, kept);
+    if (problem === undefined) this.files.set(path, { json: kept });
+    else this.errors[path] = `unexpected answer from the API: ${problem}`;
   }
 
   /** Settle everything started so far (fetches may start more fetches). */
@@ -320,11 +331,12 @@ export async function collectLive(
     ...kinds.map(async (kind) => {
       const outcome = await kube.list(kind);
       if (outcome.ok) {
-        scrubK8sFile(outcome.value);
-        b.files.set(`k8s/${kind}.json`, { json: outcome.value });
+        // Only the fields the checks read, and no secret, ever reach the facts or the bundle.
+        const list = allowlistedK8sFile(outcome.value);
+        b.files.set(`k8s/${kind}.json`, { json: list });
         b.k8sKinds.push(kind);
         if (kind === 'serviceaccounts') {
-          const named = gsasOfKsaList(outcome.value, request.targets);
+          const named = gsasOfKsaList(list, request.targets);
           if (named !== undefined) {
             gsaReads = projectDescribe.then((o) => readGsas(named, numberOf(o)));
             // Awaited in phase 2; until then a (programming) error must not count as unhandled.
@@ -422,7 +434,7 @@ export async function collectLive(
       calls.push(
         google.serviceAccounts(project, gsas.length).then(async (o) => {
           if (o.ok) {
-            b.files.set(paths.projectServiceAccounts(project), { json: o.value });
+            b.setFile(paths.projectServiceAccounts(project), o.value);
             return;
           }
           if (o.kind !== 'truncated') b.record(paths.projectServiceAccounts(project), o);
@@ -446,7 +458,7 @@ export async function collectLive(
           .fetch(path, () => google.bucketPolicy(bucket))
           .then((o) => {
             // The file names the resource, so the reader can index it; only a readable policy becomes a file.
-            if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
+            if (o.ok) b.setFile(path, { resource: on, policy: o.value });
             else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
           }),
       );
@@ -612,7 +624,7 @@ export async function collectLive(
     const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);
     for (const result of await collectE2e(sources.tokenChain, subjects, cluster, sources.now)) {
       const [namespace = '', ksa = ''] = result.subject.split('/');
-      b.files.set(paths.e2e(namespace, ksa), { json: result });
+      b.files.set(paths.e2e(namespace, ksa), { json: allowlistedFile(paths.e2e(namespace, ksa), result) });
     }
   }
 

@@ -9,9 +9,10 @@ import { logging } from '@googleapis/logging';
 import { serviceusage } from '@googleapis/serviceusage';
 import type { ClusterRef } from '../../model/facts.js';
 import type { CallOutcome, CallRunner } from './calls.js';
-import { HttpFailure, parseRetryAfter } from './calls.js';
+import { HttpFailure, UnexpectedAnswer, parseRetryAfter } from './calls.js';
 import type { GoogleCredentials } from './credentials.js';
 import type { Endpoints, GoogleApiName } from './endpoints.js';
+import { exceedsDepth, jsonType, tooDeep } from '../bundle/validate.js';
 
 interface GaxiosLikeError {
   status?: number;
@@ -33,8 +34,9 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 
 /** gaxios rejects with the response attached; turn that into the runner's HttpFailure. */
 async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
+  let data: T;
   try {
-    return (await request).data;
+    data = (await request).data;
   } catch (error) {
     const e = error as GaxiosLikeError;
     const status = e.response?.status ?? e.status;
@@ -43,6 +45,26 @@ async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
     }
     throw error;
   }
+  // Every answer read here is a JSON object; anything else (or one nested deeper than any API answer) is
+  // refused before code that trusts its shape or recurses over it sees it.
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UnexpectedAnswer(`must be object (found ${jsonType(data)})`);
+  }
+  if (exceedsDepth(data)) throw new UnexpectedAnswer(tooDeep());
+  return data;
+}
+
+/** Why a page of a list answer is not one: `{KEY: […], nextPageToken: "…"}`, both optional. */
+export function listPageProblem(data: unknown, key: string): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return `must be object (found ${jsonType(data)})`;
+  const page = data as Record<string, unknown>;
+  const list = page[key];
+  if (list !== undefined && !Array.isArray(list)) return `${key}: must be array (found ${jsonType(list)})`;
+  const token = page.nextPageToken;
+  if (token !== undefined && typeof token !== 'string')
+    return `nextPageToken: must be string (found ${jsonType(token)})`;
+  return undefined;
 }
 
 /** A list, or `truncated` when it ran past the pages the caller allowed. */
@@ -150,10 +172,16 @@ export class GoogleApi {
         (signal) => page(current, signal),
       );
       if (!outcome.ok) return outcome;
-      const data = (outcome.value ?? {}) as Record<string, unknown>;
-      const list = data[key];
+      const data = outcome.value ?? {};
+      // A 200 of the wrong shape is no list (and no proof that nothing is there): the fact is unknown.
+      const problem = listPageProblem(data, key);
+      if (problem !== undefined) {
+        return { ok: false, kind: 'error', status: undefined, message: `unexpected answer from ${path}: ${problem}` };
+      }
+      const body = data as Record<string, unknown>;
+      const list = body[key];
       if (Array.isArray(list)) items.push(...(list as T[]));
-      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+      token = typeof body.nextPageToken === 'string' && body.nextPageToken !== '' ? body.nextPageToken : undefined;
     } while (token !== undefined);
     return { ok: true, value: items };
   }
@@ -226,10 +254,23 @@ export class GoogleApi {
         ),
     );
     if (!outcome.ok) return outcome;
-    const resources = (outcome.value.ancestor ?? [])
-      .map((a) => a.resourceId)
+    const ancestors: unknown = outcome.value.ancestor ?? [];
+    if (!Array.isArray(ancestors)) {
+      return {
+        ok: false,
+        kind: 'error',
+        status: undefined,
+        message: `unexpected answer from v1/projects/${project}:getAncestry: ancestor: must be array (found ${jsonType(ancestors)})`,
+      };
+    }
+    const resources = (ancestors as unknown[])
+      .map((a) =>
+        typeof a === 'object' && a !== null
+          ? (a as { resourceId?: { type?: unknown; id?: unknown } }).resourceId
+          : undefined,
+      )
       .filter((r) => r?.type === 'folder' || r?.type === 'organization')
-      .map((r) => `${r?.type === 'folder' ? 'folders' : 'organizations'}/${r?.id ?? ''}`);
+      .map((r) => `${r?.type === 'folder' ? 'folders' : 'organizations'}/${typeof r?.id === 'string' ? r.id : ''}`);
     return { ok: true, value: resources };
   }
 
