@@ -14,6 +14,7 @@ import { evaluatePermission } from '../model/iam/evaluate.js';
 import { serviceAccountPolicyChain } from '../model/iam/policies.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { FixPlan } from '../model/results.js';
+import { informationalReads } from '../engine/consulted.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { GET_ACCESS_TOKEN, ksaResource, serviceAccountResource } from './lib/gsa.js';
@@ -200,7 +201,9 @@ export default defineCheck({
     const gsa = subject.model === 'impersonation' ? subject.gsaEmail : undefined;
     const location = gsa !== undefined ? serviceAccountResource(gsa) : ksaResource(subject.namespace, subject.ksaName);
     const result = need(facts.e2e(`${subject.namespace}/${subject.ksaName}`));
-    const view = staticView(facts, subject, roles);
+    // The verdict rests on the recorded chain: the static view only turns a pass into a disagreement (warn) or
+    // a failure into one (fail), and a fact it could not read makes it `unknown`, never `works`.
+    const view = informationalReads(() => staticView(facts, subject, roles));
     const see = view.check !== undefined ? ` (see ${view.check})` : '';
     const wanted: E2eStepName[] =
       gsa !== undefined

@@ -1,6 +1,7 @@
 // The GKE metadata server mints the pod's GSA token through the IAM Service
 // Account Credentials API; with it disabled in the cluster's project every token request fails.
 
+import { informational } from '../engine/consulted.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import type { Facts } from '../model/facts.js';
@@ -34,7 +35,8 @@ function gsaProjectNotes(facts: Facts, clusterProject: string): string[] {
   }
   const notes: string[] = [];
   for (const project of [...projects].sort()) {
-    const fact = facts.projectServices(project);
+    // For information only (the cluster project's state decides): an unreadable list here cannot stop a pass.
+    const fact = informational(facts.projectServices(project));
     if (fact.status !== 'present') continue;
     notes.push(
       `GSA project \`${project}\`: ${SERVICE} is ${stateIn(fact.value)} (for information: the cluster project's state decides)`,

@@ -164,6 +164,22 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
       location,
     };
   }
+  // Without a pool the KSA's own grants were not looked up: fine when the cluster is known to have none (other
+  // checks say so), unknown when the cluster itself could not be read.
+  if (scan === undefined) need(facts.cluster);
+  if (scan !== undefined && scan.unreadable.length > 0) {
+    // Grants to its own principal would make this a warning (unintended impersonation?): with a policy that
+    // could hold them unreadable, that is unknown, not a pass.
+    return {
+      status: 'unknown',
+      cause:
+        `KSA ${ksa} is annotated with the well-formed GSA email \`${gsa}\`, but whether its own principal also ` +
+        `has grants (unintended impersonation) is unknown: ${scan.unreadable.length} polic${scan.unreadable.length === 1 ? 'y' : 'ies'} could not be read`,
+      evidence: { actual: annotation.value, notes: unreadableNotes(scan) },
+      missing: scan.unreadable.map((u) => policyCollectHint(parseGrantLine(u).resource)),
+      location,
+    };
+  }
   return {
     status: 'pass',
     cause: `KSA ${ksa} is annotated with \`${WI_ANNOTATION}: ${gsa}\` (impersonation of a well-formed GSA email)`,

@@ -7,6 +7,7 @@
 import { adminReadState } from '../model/audit-config.js';
 import type { Facts } from '../model/facts.js';
 import type { ServiceAccountActivity } from '../model/gcp.js';
+import { informational } from '../engine/consulted.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { daysText, gsaProjectPolicy, missingGsaOutcome } from './lib/audit.js';
@@ -136,6 +137,9 @@ export default defineCheck({
     );
     const lastOk = mine.find((t) => t.ok && Date.parse(t.at) >= since.getTime());
     if (lastOk !== undefined) {
+      // A token minted in the window proves use whatever Policy Analyzer or the account's describe would add.
+      if (activity !== undefined) informational(activity);
+      informational(account);
       return {
         status: 'pass',
         cause: `GSA \`${gsa}\` minted a token ${lastOk.at} (${daysText(facts.now.getTime() - Date.parse(lastOk.at))} ago, GenerateAccessToken log)`,

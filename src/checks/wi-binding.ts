@@ -13,6 +13,7 @@ import { ksaMembers } from '../model/identifiers.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { FixPlan } from '../model/results.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
+import { informational } from '../engine/consulted.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { policyCollectHint, roleCollectHint } from './lib/collect-hints.js';
@@ -232,7 +233,9 @@ export default defineCheck({
       return { status: 'skip', cause: 'the annotation value is no service-account email (see ksa-annotation)' };
     }
     if (subject.principal.pool === undefined) return noPoolOutcome(facts);
-    if (facts.serviceAccount(gsa).status === 'absent') {
+    // Only to leave a missing account to gsa-exists: a binding found in its readable policy stands whether or
+    // not the account itself could be described (a readable policy means it exists).
+    if (informational(facts.serviceAccount(gsa)).status === 'absent') {
       return { status: 'skip', cause: `the account \`${gsa}\` does not exist (see gsa-exists)` };
     }
     const chain = serviceAccountPolicyChain(facts, gsa);

@@ -8,7 +8,7 @@ import { UsageError } from '../engine/errors.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandHost } from './host.js';
 import { withExamples } from './options.js';
-import { processIo } from './output.js';
+import { processIo, safeLine } from './output.js';
 import { packageVersion } from './package-info.js';
 
 export function buildProgram(host: CommandHost): Command {
@@ -21,7 +21,7 @@ export function buildProgram(host: CommandHost): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`wi-doctor: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => write(`wi-doctor: ${safeLine(s.replace(/^error: /, '').replace(/\n$/, ''))}\n`),
     });
   for (const register of COMMANDS) register(program, host);
   withExamples(program, [
@@ -45,11 +45,11 @@ export async function main(argv: readonly string[], io: CommandHost['io'] = proc
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError || error instanceof BundleError) {
-      io.stderr.write(`wi-doctor: ${error.message}\n`);
+      io.stderr.write(`wi-doctor: ${safeLine(error.message)}\n`);
       return 2;
     }
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`wi-doctor: unexpected error: ${message}\n`);
+    io.stderr.write(`wi-doctor: unexpected error: ${safeLine(message)}\n`);
     if (io.env.WI_DOCTOR_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return 2;
   }

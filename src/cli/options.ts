@@ -22,6 +22,15 @@ export function choice<T extends string>(allowed: readonly T[]) {
   };
 }
 
+/**
+ * A path flag's value: never empty. `--from ''` (an unset shell variable) must not quietly mean "no --from"
+ * (the live APIs with ambient credentials).
+ */
+export function nonEmptyPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a path, got an empty value');
+  return value;
+}
+
 export function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)

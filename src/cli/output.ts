@@ -4,6 +4,11 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { UsageError } from '../engine/errors.js';
+import { redactSecrets } from '../model/redact.js';
+import { sanitize } from '../report/sanitize.js';
+
+/** A line for stderr: messages carry data (file names, API answers, flag values), so it is redacted and escaped. */
+export const safeLine = (message: string): string => sanitize(redactSecrets(message));
 
 export interface Io {
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -24,14 +29,14 @@ export function emit(io: Io, text: string, outputFile: string | undefined): void
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
       throw new UsageError(`--output ${outputFile}: cannot write the report (${code})`);
     }
-    io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
+    io.stderr.write(`wi-doctor: report written to ${safeLine(outputFile)}\n`);
   } else {
     io.stdout.write(body);
   }
 }
 
 export function warn(io: Io, message: string): void {
-  io.stderr.write(`wi-doctor: ${message}\n`);
+  io.stderr.write(`wi-doctor: ${safeLine(message)}\n`);
 }
 
 /** Output is written in pieces of about this size: large enough to be cheap, small enough to stay small. */

@@ -1,12 +1,15 @@
 // Runs checks against targets. A missing fact turns into `unknown` with the reason; an exception in one check
 // becomes an `unknown` result for it and the run goes on (Lighthouse's runner does the same for audits).
+// One rule holds for every check, whatever its code: a check that read a broken fact (an error, a file or
+// object that did not validate, or not collected) may fail or be unknown, never pass (consulted.ts).
 
 import type { AnyCheck, CheckContext, CheckOptions, CheckOutcome } from '../checks/define.js';
-import type { Facts } from '../model/facts.js';
+import type { Facts, UnavailableFact } from '../model/facts.js';
 import { FactUnavailableError } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { CheckResult } from '../model/results.js';
 import { docsUrl } from '../model/results.js';
+import { consulting, recordingFacts, recordingSubject } from './consulted.js';
 import type { Target } from './subject.js';
 import { targetLocation, targetSubject } from './targets.js';
 
@@ -43,8 +46,66 @@ function outcomeOf(
   }
 }
 
+/** The recording view of each Facts: one per diagnosis, so caches the checks keep per Facts stay warm. */
+const views = new WeakMap<Facts, Facts>();
+
+function viewOf(facts: Facts): Facts {
+  let view = views.get(facts);
+  if (view === undefined) {
+    view = recordingFacts(facts);
+    views.set(facts, view);
+  }
+  return view;
+}
+
+/** A pass that read a broken fact: unknown, naming what could not be read and what the check would have said. */
+function mustNotPass(outcome: CheckOutcome, broken: readonly UnavailableFact[]): CheckOutcome {
+  const seen = new Set<string>();
+  const distinct = broken.filter((f) => {
+    const key = `${f.source}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const [first] = distinct;
+  const what =
+    first === undefined
+      ? 'a fact it read could not be read'
+      : first.status === 'not-collected'
+        ? `\`${first.source}\` was not collected`
+        : `\`${first.source}\` could not be read (${first.message})`;
+  return {
+    status: 'unknown',
+    cause: `${what}, so this cannot pass; on what could be read it would have: ${outcome.cause ?? 'passed'}`,
+    evidence: {
+      ...outcome.evidence,
+      notes: [...(outcome.evidence?.notes ?? []), 'a check that read a fact it could not read never passes'],
+    },
+    missing: distinct.map((f) => (f.status === 'not-collected' ? f.message : `${f.source}: ${f.message}`)),
+    ...(outcome.location !== undefined ? { location: outcome.location } : {}),
+  };
+}
+
+/**
+ * Runs one check body against the recording view of the facts. A pass that read a broken fact becomes
+ * unknown (mustNotPass); `undefined` (a `clusterWide` part with nothing to say) stays undefined.
+ */
+function consultedOutcome(
+  check: AnyCheck,
+  ctx: CheckContext,
+  run?: (ctx: never) => CheckOutcome | undefined,
+): CheckOutcome | undefined {
+  const outcome = consulting(() => outcomeOf(check, ctx, run));
+  const value = outcome.value;
+  if (value === undefined) return undefined;
+  return value.status === 'pass' && outcome.broken.length > 0 ? mustNotPass(value, outcome.broken) : value;
+}
+
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
-  const outcome = outcomeOf(check, { facts: env.facts, roles: env.roles, options: env.options, target }) ?? {
+  const seenTarget: Target =
+    target.scope === 'subject' ? { scope: 'subject', subject: recordingSubject(target.subject) } : target;
+  const ctx = { facts: viewOf(env.facts), roles: env.roles, options: env.options, target: seenTarget };
+  const outcome = consultedOutcome(check, ctx) ?? {
     status: 'unknown',
     cause: 'The check returned no outcome.',
   };
@@ -58,9 +119,9 @@ export function runClusterWide(
   env: RunEnvironment,
 ): CheckResult | undefined {
   if (check.clusterWide === undefined) return undefined;
-  const ctx = { facts: env.facts, roles: env.roles, options: env.options, target };
+  const ctx = { facts: viewOf(env.facts), roles: env.roles, options: env.options, target };
   const clusterWide = check.clusterWide;
-  const outcome = outcomeOf(check, ctx, (c) => clusterWide(c));
+  const outcome = consultedOutcome(check, ctx, (c) => clusterWide(c));
   return outcome === undefined ? undefined : { ...resultOf(check, target, outcome), clusterWide: true };
 }
 

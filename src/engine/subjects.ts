@@ -276,6 +276,10 @@ export function grantedKsaKeys(
     ...facts.knownServiceAccounts.map((e) => facts.serviceAccountPolicy(e)),
     ...facts.resourcePolicies.map((r) => r.policy),
     ...facts.ancestorPolicies.map((a) => a.policy),
+    // Cloud Asset Inventory results: grants to a KSA found anywhere in the searched scope.
+    ...facts.assetSearches.flatMap((s) =>
+      s.results.status === 'present' ? s.results.value.map((r) => present(r.policy, s.results.source)) : [],
+    ),
   ];
   for (const policy of policies) {
     if (policy.status !== 'present') continue;

@@ -2,6 +2,7 @@
 // matches out. A match quotes the first line it was found on (cut short), counts its occurrences, and carries its
 // signature's causes in order.
 
+import { redactSecrets } from '../model/redact.js';
 import { SIGNATURES } from './signatures.js';
 import type { Cause, Signature } from './signatures.js';
 
@@ -35,8 +36,9 @@ export function looksBinary(bytes: Uint8Array): boolean {
   return sample.length > 0 && control / sample.length > 0.1;
 }
 
+/** The line as shown: secrets redacted first, so that a cut never leaves a piece of one unrecognised. */
 function excerptOf(line: string): string {
-  const trimmed = line.trim();
+  const trimmed = redactSecrets(line.trim());
   return trimmed.length > MAX_EXCERPT ? `${trimmed.slice(0, MAX_EXCERPT - 1)}…` : trimmed;
 }
 

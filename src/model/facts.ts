@@ -82,6 +82,18 @@ export interface ResourcePolicy {
   policy: Fact<Policy>;
 }
 
+/** A Cloud Asset Inventory `searchAllIamPolicies` run over a scope (`gcp/asset-search/*.json`). */
+export interface AssetSearch {
+  /** `organizations/N`, `folders/N` or `projects/P`. */
+  scope: string;
+  /** The query as sent ('' when the file does not say); what it covers follows from it (model/iam/asset-search.ts). */
+  query: string;
+  /** Pages read (0 when not known). */
+  pages: number;
+  /** The results (each a policy holding only the matching bindings), or why the search failed. */
+  results: Fact<readonly import('./iam/asset-search.js').AssetPolicy[]>;
+}
+
 /** A token the user added to a bundle (`token/ANY.jwt`): only header and claims are kept. */
 export interface TokenFile {
   source: string;
@@ -175,6 +187,8 @@ export interface Facts {
   readonly ancestorPolicies: readonly AncestorPolicy[];
   /** Every resource policy that was collected. */
   readonly resourcePolicies: readonly ResourcePolicy[];
+  /** Cloud Asset Inventory searches that were run (none unless asked for). */
+  readonly assetSearches: readonly AssetSearch[];
   /** Every project whose policy was collected (ids). */
   readonly knownProjects: readonly string[];
   /** Every service account whose policy or describe was collected (emails). */

@@ -3,6 +3,7 @@
 
 import { exitCodeFor } from '../model/results.js';
 import { oneLine, redactSecrets } from '../report/common.js';
+import { sanitize } from '../report/sanitize.js';
 import { STATUS_SYMBOL } from '../report/text.js';
 import type { ProbeReport } from './types.js';
 
@@ -20,11 +21,11 @@ export function renderProbeText(report: ProbeReport, opts: { hidePass: boolean }
     ...(p.metadataHost !== undefined ? [`metadata ${p.metadataHost}`] : []),
     ...(p.credentialsFile !== undefined ? [`credentials ${p.credentialsFile}`] : []),
   ];
-  lines.push(`wi-doctor probe ${report.tool.version} · ${where.join(' · ')}`, '');
+  lines.push(sanitize(`wi-doctor probe ${report.tool.version} · ${where.join(' · ')}`), '');
   const width = Math.max(...report.results.map((r) => r.check.length));
   const stepWidth = Math.max(0, ...report.results.flatMap((r) => r.steps.map((s) => s.step.length)));
   for (const r of report.results) {
-    lines.push(`${STATUS_SYMBOL[r.status]} ${r.check.padEnd(width)}  ${oneLine(r.cause ?? r.title)}`);
+    lines.push(`${STATUS_SYMBOL[r.status]} ${sanitize(r.check).padEnd(width)}  ${oneLine(r.cause ?? r.title)}`);
     if (r.status === 'skip') continue;
     for (const s of r.steps) {
       if (opts.hidePass && s.status === 'pass') continue;

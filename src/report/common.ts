@@ -1,8 +1,12 @@
 // What every human-facing renderer shares: which results belong under which verdict, the summary line,
 // the header, wrapping, and the scrubbing of secrets, so that text and markdown can never disagree.
 
+import { redactSecrets } from '../model/redact.js';
 import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
 import { renderedFix } from './fixes.js';
+import { sanitize } from './sanitize.js';
+
+export { redactSecrets } from '../model/redact.js';
 
 /** Results shown under one heading: the subject's own, or one shared subject it depends on. */
 export interface ResultBlock {
@@ -221,8 +225,8 @@ export function firstFixLine(plan: FixPlan): string {
 /** A fix plan's identity: plans repeated in several results are shown once. */
 export const fixKey = (plan: FixPlan): string => `${plan.action} ${plan.target} ${JSON.stringify(plan.params)}`;
 
-/** One line: line breaks and runs of spaces inside a value must not break the layout. */
-export const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+/** One line: line breaks and runs of spaces inside a value must not break the layout; controls are escaped. */
+export const oneLine = (text: string): string => sanitize(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
 
 /**
  * Greedy word wrap at `width` columns: the first line starts with `first`, the others with `rest`.
@@ -254,27 +258,16 @@ export function wrap(text: string, width: number, first: string, rest: string): 
  */
 export function evidenceText(value: unknown): string {
   if (typeof value === 'string') return value;
-  const json = JSON.stringify(value, null, 1);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, null, 1);
+  } catch {
+    // A value nested too deep for JSON.stringify (the readers refuse such input; this is a last guard).
+    return '(too deeply nested to show)';
+  }
   if (json === undefined) return String(value);
   return json
     .replace(/\n\s*/g, ' ')
     .replace(/([[{]) /g, '$1')
     .replace(/ ([\]}])/g, '$1');
-}
-
-// Google access tokens, JWTs (KSA and ID tokens), and PEM private keys. Checks should never put these in a
-// result; this is the last line of defence before anything is printed or written.
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /ya29\.[A-Za-z0-9_-]{8,}/g,
-  /eyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*/g,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-];
-
-/** Replaces anything that looks like a token or key by its first characters and a marker (no quotes: JSON stays valid). */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (match) => `${match.slice(0, 6)}…[redacted]`);
-  }
-  return out;
 }

@@ -3,10 +3,13 @@
 
 import type { Classification } from '../explain/classify.js';
 import { redactSecrets } from './common.js';
+import { sanitizeDeep } from './sanitize.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
-export function renderExplainText(c: Classification): string {
+export function renderExplainText(classification: Classification): string {
+  // The excerpts are the user's text: control and bidi characters in it are shown, never acted on.
+  const c = sanitizeDeep(classification);
   const lines: string[] = [];
   switch (c.kind) {
     case 'empty':

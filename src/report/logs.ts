@@ -3,13 +3,16 @@
 
 import type { LogsReport, TokenSummary } from '../engine/logs.js';
 import { oneLine, redactSecrets } from './common.js';
+import { sanitizeDeep } from './sanitize.js';
 
 const STEP_TITLES: Record<TokenSummary['step'], string> = {
   'generate-access-token': 'GenerateAccessToken (IAM Credentials: the GSA token GKE mints for the pod)',
   'sts-exchange': 'STS token exchange (the KSA token traded for a federated token)',
 };
 
-export function renderLogsText(r: LogsReport): string {
+export function renderLogsText(report: LogsReport): string {
+  // Callers, user agents and messages come from log entries: redacted and escaped before they are laid out.
+  const r = sanitizeDeep(report);
   const lines: string[] = [];
   lines.push(
     `wi-doctor logs · KSA ${r.ksa} · ${r.model === 'impersonation' ? `impersonates ${r.gsa ?? '?'}` : 'direct binding (no GSA)'} · ${r.source}`,

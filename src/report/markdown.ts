@@ -19,7 +19,8 @@ import {
   summaryLine,
   unclaimedResults,
 } from './common.js';
-import { fixCommands } from './fixes.js';
+import { fixCommands, renderedFix } from './fixes.js';
+import { sanitizeReport } from './sanitize.js';
 
 export const STATUS_EMOJI: Record<Status, string> = {
   pass: '✅ pass',
@@ -42,7 +43,9 @@ const emoji = (status: Status): string => STATUS_EMOJI[status].split(' ')[0] ?? 
 /** Room kept for the note that says what was cut. */
 const FOOTER_ROOM = 1_000;
 
-export function renderMarkdown(report: Report, opts: MarkdownOptions = {}): string {
+export function renderMarkdown(unsafe: Report, opts: MarkdownOptions = {}): string {
+  // Every string from data redacted and escaped first (copy-on-write: a clean report is not copied).
+  const report = sanitizeReport(unsafe);
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   const head: string[] = [`## wi-doctor: ${escapeHtml(summaryLine(report))}`, ''];
   head.push(`Cluster \`${codeSpanSafe(report.cluster)}\` · ${escapeProse(sourceLine(report))}`, '');
@@ -232,7 +235,7 @@ function folded(out: string[], heading: string, items: readonly string[]): void 
 }
 
 function fixBlock(out: string[], fix: FixPlan, marker: string): void {
-  out.push(`${marker} ${escapeProse(fix.description)}`, '');
+  out.push(`${marker} ${escapeProse(renderedFix(fix).description)}`, '');
   for (const { tool, command } of fixCommands(fix)) {
     const fence = fenceFor(command);
     out.push(`${fence}${tool === 'terraform' ? 'hcl' : 'sh'}`, command, fence, '');

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import type { CheckResult, Report, Status } from '../model/results.js';
 import { docsUrl } from '../model/results.js';
 import { redactSecrets } from './common.js';
+import { renderedFix } from './fixes.js';
 
 export interface CatalogEntry {
   id: string;
@@ -124,7 +125,7 @@ function sarifResult(r: CheckResult, level: Level, ruleIndex: number, cluster: s
       subject: r.subject,
       ...(file !== undefined ? { bundleFile: file } : {}),
       ...(r.missing !== undefined && r.missing.length > 0 ? { missing: r.missing } : {}),
-      ...(r.fix.length > 0 ? { fixes: r.fix.map((f) => f.description) } : {}),
+      ...(r.fix.length > 0 ? { fixes: r.fix.map((f) => renderedFix(f).description) } : {}),
       ...(r.suppressed?.expires !== undefined ? { suppressedUntil: r.suppressed.expires } : {}),
     },
   };

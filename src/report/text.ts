@@ -4,6 +4,10 @@
 // check once), what was not evaluated and what did not apply. Healthy subjects take one line when there
 // are several. `--brief` prints one line per subject. Prose wraps at the terminal width; commands never
 // wrap (they are copied whole). Colour is ANSI, and only when asked.
+//
+// Every string from data is redacted and escaped (sanitize.ts) before it is laid out: the header's fields
+// once, then each verdict, result and group as it is rendered, so the report is streamed without being
+// copied whole and nothing reaches the output unsanitised.
 
 import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
 import { sortBySeverity } from '../model/results.js';
@@ -22,7 +26,8 @@ import {
   unclaimedResults,
   wrap,
 } from './common.js';
-import { fixCommands } from './fixes.js';
+import { fixCommands, renderedFix } from './fixes.js';
+import { sanitize, sanitizeDeep } from './sanitize.js';
 
 export interface TextOptions {
   color: boolean;
@@ -111,10 +116,18 @@ class TextRenderer {
   private readonly width: number;
   private readonly showFixes: boolean;
 
+  /** The report with its header fields sanitised; verdicts, results and groups are sanitised one by one. */
+  private readonly head: Report;
+
   constructor(
     private readonly report: Report,
     private readonly opts: TextOptions,
   ) {
+    const { notes, tool, cluster, source, collectedAt } = report;
+    this.head = {
+      ...report,
+      ...sanitizeDeep({ notes, tool, cluster, source, ...(collectedAt !== undefined ? { collectedAt } : {}) }),
+    };
     this.paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
     this.width = opts.width ?? DEFAULT_WIDTH;
     this.showFixes = opts.showFixes ?? true;
@@ -123,10 +136,10 @@ class TextRenderer {
   *chunks(): Generator<string> {
     const { report, paint } = this;
     const head: string[] = [];
-    for (const note of report.notes) head.push(...wrap(`Note: ${note}`, this.width, '', I1));
+    for (const note of this.head.notes) head.push(...wrap(`Note: ${note}`, this.width, '', I1));
     head.push(
-      ...wrap(`wi-doctor ${report.tool.version} · cluster ${clusterLabel(report.cluster)}`, this.width, '', I1),
-      ...wrap(sourceLine(report), this.width, '', I1),
+      ...wrap(`wi-doctor ${this.head.tool.version} · cluster ${clusterLabel(this.head.cluster)}`, this.width, '', I1),
+      ...wrap(sourceLine(this.head), this.width, '', I1),
     );
     head.push(...wrap(summaryLine(report), this.width, '', I1).map((l) => paint('bold', l)));
     yield this.out(head);
@@ -159,7 +172,7 @@ class TextRenderer {
     }
 
     const others = unclaimedResults(report);
-    if (others.length > 0) yield this.out(this.otherChecks(others));
+    if (others.length > 0) yield this.out(this.otherChecks(others.map(clean)));
     if (this.opts.brief !== true) {
       const groups = this.groups();
       if (groups.length > 0) yield this.out(groups);
@@ -176,16 +189,17 @@ class TextRenderer {
     return this.paint(STATUS_COLOR[status], STATUS_SYMBOL[status]);
   }
 
-  private briefLine(verdict: Verdict): string {
-    const root = rootResult(this.report, verdict);
+  private briefLine(unsafe: Verdict): string {
+    const verdict = clean(unsafe);
+    const root = cleanOrNone(rootResult(this.report, unsafe));
     const what =
       verdict.status === 'pass'
         ? 'healthy'
         : root !== undefined
           ? `${root.check}: ${oneLine(root.title)}`
-          : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(verdict).join(', ')}`;
+          : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(unsafe).join(', ')}`;
     const [first] = verdict.fix;
-    const fix = first === undefined ? [] : [firstFixLine(first)];
+    const fix = first === undefined ? [] : [sanitize(firstFixLine(first))];
     return [`${this.symbol(verdict.status)} ${verdict.subject}`, what, ...fix].join(' · ');
   }
 
@@ -193,15 +207,18 @@ class TextRenderer {
     return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
   }
 
-  private healthyLine(verdict: Verdict): string {
+  private healthyLine(unsafe: Verdict): string {
+    const verdict = clean(unsafe);
     const passed = verdict.ruledOut.length;
     return `${this.symbol('pass')} ${verdict.subject} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
   }
 
-  private subjectBlock(verdict: Verdict): string[] {
+  private subjectBlock(unsafe: Verdict): string[] {
     const { paint, width } = this;
     const lines: string[] = [];
-    const root = rootResult(this.report, verdict);
+    // Looked up on the report as it is, rendered from sanitised copies.
+    const verdict = clean(unsafe);
+    const root = cleanOrNone(rootResult(this.report, unsafe));
     // The subject, its root cause and the headline; the fix right after them, then the evidence.
     const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
     const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
@@ -221,7 +238,7 @@ class TextRenderer {
       if (evidence.length > 0) lines.push(`${I1}Evidence:`, ...evidence);
     }
 
-    const others = otherFindings(this.report, verdict);
+    const others = otherFindings(this.report, unsafe).map(clean);
     if (others.length > 0) {
       lines.push(`${I1}${root === undefined ? 'Findings' : 'Also found'}:`);
       for (const r of others) {
@@ -249,7 +266,7 @@ class TextRenderer {
       lines.push(`${I1}Not evaluated:`);
       for (const item of verdict.notEvaluated) lines.push(...wrap(item, width, `${I2}• `, I3));
     }
-    const skipped = skippedChecks(this.report, verdict);
+    const skipped = skippedChecks(this.report, unsafe).map((id) => sanitize(id));
     if (skipped.length > 0) {
       lines.push(...wrap(`Not applicable or not requested: ${skipped.join(', ')}`, width, I1, I2));
     }
@@ -300,9 +317,9 @@ class TextRenderer {
   /** A fix: its description, then each shell command on a line of its own, then the Terraform. */
   private fixLines(fix: FixPlan, indent: string, marker: string): string[] {
     const body = indent + ' '.repeat(marker.length);
-    const lines = wrap(fix.description, this.width, `${indent}${marker}`, body);
+    const lines = wrap(renderedFix(fix).description, this.width, `${indent}${marker}`, body);
     for (const { tool, command } of fixCommands(fix)) {
-      const commandLines = command.split('\n');
+      const commandLines = sanitize(redactSecrets(command), { keepNewlines: true }).split('\n');
       if (tool === 'terraform') {
         lines.push(`${body}Terraform:`);
         for (const line of commandLines) lines.push(`${body}  ${line}`.trimEnd());
@@ -329,7 +346,7 @@ class TextRenderer {
         I1,
       ),
     ];
-    for (const item of first.notEvaluated) lines.push(...wrap(item, this.width, `${I1}• `, I2));
+    for (const item of clean(first).notEvaluated) lines.push(...wrap(item, this.width, `${I1}• `, I2));
     return lines;
   }
 
@@ -357,7 +374,8 @@ class TextRenderer {
     // Groups say something only when some root cause is shared.
     if (report.verdicts.length < 2 || !report.groups.some((g) => g.subjects.length > 1)) return [];
     const lines = ['', this.paint('bold', 'Groups (subjects sharing a root cause, most severe first)')];
-    for (const group of report.groups) {
+    for (const unsafe of report.groups) {
+      const group = clean(unsafe);
       const name = group.rootCause ?? 'no root cause';
       lines.push(...wrap(`${name}: ${group.headline}`, width, `${I1}${this.symbol(group.status)} `, I2));
       const listed = group.subjects.slice(0, 20);
@@ -369,6 +387,11 @@ class TextRenderer {
     return lines;
   }
 }
+
+/** A verdict, result or group with every string redacted and escaped (copied only when something changes). */
+const clean = <T extends object>(value: T): T => sanitizeDeep(value);
+const cleanOrNone = <T extends object>(value: T | undefined): T | undefined =>
+  value === undefined ? undefined : sanitizeDeep(value);
 
 /**
  * The verdict's headline for its first line. When a recorded change explains the root cause, the headline

@@ -3,6 +3,8 @@
 
 import type { ClaimsEvaluation } from './claims.js';
 import type { DecodedToken } from './decode.js';
+import { redactSecrets } from '../model/redact.js';
+import { sanitize } from '../report/sanitize.js';
 import { describeEpoch } from './time.js';
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf']);
@@ -40,14 +42,17 @@ export function renderDecodedToken(
   lines.push('Header', ...table(token.header, ['alg', 'kid', 'typ'], now));
   lines.push('Claims', ...table(token.claims, CLAIM_ORDER, now));
   const { bytes, value: signature } = token.signature;
-  lines.push(
+  const signatureLine =
     signature !== undefined
       ? `Signature (${bytes} bytes)\n  ${signature}`
-      : `Signature  ${bytes} bytes (not shown; --show-signature prints it)`,
-  );
+      : `Signature  ${bytes} bytes (not shown; --show-signature prints it)`;
+  const after: string[] = [];
   if (evaluation) {
-    lines.push('', `${SYMBOL[evaluation.status]} token-claims  ${evaluation.cause}`);
-    for (const f of evaluation.findings) lines.push(`    ${SYMBOL[f.status]} ${f.rule}: ${f.message}`);
+    after.push('', `${SYMBOL[evaluation.status]} token-claims  ${evaluation.cause}`);
+    for (const f of evaluation.findings) after.push(`    ${SYMBOL[f.status]} ${f.rule}: ${f.message}`);
   }
-  return lines;
+  // Every claim, header field and finding quotes the token, which anyone can write: secrets in it are redacted
+  // and what a terminal acts on is escaped. The signature was asked for (and is base64url): it is shown as is.
+  const safe = (line: string) => sanitize(redactSecrets(line), { keepNewlines: true });
+  return [...lines.map(safe), sanitize(signatureLine, { keepNewlines: true }), ...after.map(safe)];
 }

@@ -418,14 +418,22 @@ describe('files of the wrong shape are unknown, never proof', () => {
   });
 
   it.each([
-    ['members as a string', { bindings: [{ role: 'roles/x', members: 'serviceAccount:a@b.iam.gserviceaccount.com' }] }],
-    ['a null binding', { bindings: [null] }],
-    ['bindings not an array', { bindings: 'x' }],
-  ])('a policy with %s is an error, not an empty policy', (_name, json) => {
+    [
+      'members as a string',
+      { bindings: [{ role: 'roles/x', members: 'serviceAccount:a@b.iam.gserviceaccount.com' }] },
+      'bindings[0].members: must be array (found string)',
+    ],
+    ['a null binding', { bindings: [null] }, 'bindings[0]: must be object (found null)'],
+    ['bindings not an array', { bindings: 'x' }, 'bindings: must be array (found string)'],
+  ])('a policy with %s is an error naming the field, not an empty policy', (_name, json, message) => {
     const input = loadExampleFiles('healthy');
     input.files.set(`gcp/service-accounts/${CART}.iam-policy.json`, { json });
-    const policy = factsFromFiles(input).serviceAccountPolicy(CART);
+    const facts = factsFromFiles(input);
+    const policy = facts.serviceAccountPolicy(CART);
     expect(policy.status).toBe('error');
-    expect(policy.status === 'error' && policy.message).toMatch(/not an IAM policy/);
+    expect(policy.status === 'error' && policy.message).toBe(message);
+    expect(facts.notes).toContain(
+      `gcp/service-accounts/${CART}.iam-policy.json: ${message}; what it holds is treated as unknown`,
+    );
   });
 });

@@ -96,11 +96,19 @@ describe('logs report', () => {
     expect(r.steps.map((s) => s.step)).toEqual(['sts-exchange']);
   });
 
-  it('malformed entries are skipped and counted', () => {
-    const r = report((b) =>
-      b.edit(LOGS, (entries: unknown[]) => [...entries, { protoPayload: {} }, { protoPayload: 'x' }]),
-    );
-    expect(r.skipped).toBe(2);
+  it('malformed entries are skipped and counted; one of the wrong type is left out when read, and named', () => {
+    const malformed = (b: BundleEditor) =>
+      b.edit(LOGS, (entries: unknown[]) => [...entries, { protoPayload: {} }, { protoPayload: 'x' }]);
+    const r = report(malformed);
+    // `{protoPayload: {}}` has the shape but no method: skipped by the reader of entries. `{protoPayload: 'x'}`
+    // does not validate: the input boundary leaves it out and says where.
+    expect(r.skipped).toBe(1);
     expect(gat(r)?.total).toBe(1);
+    const input = loadExampleFiles('healthy');
+    malformed(new BundleEditor(input));
+    const entries = (input.files.get(LOGS) as { json: unknown[] }).json.length;
+    expect(factsFromFiles(input).notes).toContain(
+      `${LOGS}: [${entries - 1}].protoPayload: must be object (found string); that entry is left out, and the file proves no absence`,
+    );
   });
 });

@@ -3,7 +3,8 @@
 // account (a deleted account's bindings stay behind in that form and never apply again).
 
 import type { Fact, Facts } from '../../model/facts.js';
-import type { Expr, Policy } from '../../model/gcp.js';
+import { present } from '../../model/facts.js';
+import type { Binding, Expr, Policy } from '../../model/gcp.js';
 import type { KsaPrincipal } from '../../engine/subject.js';
 import { evaluatePermission } from '../../model/iam/evaluate.js';
 import type { PolicyLevel } from '../../model/iam/evaluate.js';
@@ -58,6 +59,21 @@ function listCollectedPolicies(facts: Facts): CollectedPolicy[] {
   for (const { resource, policy } of facts.resourcePolicies) add(resource, 'resource', policy);
   for (const { resource, policy } of facts.ancestorPolicies) {
     add(resource, resource.startsWith('organizations/') ? 'organization' : 'folder', policy);
+  }
+  // Cloud Asset Inventory results hold only the bindings that matched their query: every one of them is real, so
+  // they add grants wherever they are; a policy read whole above takes precedence over its search result.
+  const searched = new Map<string, { level: PolicyLevel; bindings: Binding[]; sources: Set<string> }>();
+  for (const search of facts.assetSearches) {
+    if (search.results.status !== 'present') continue;
+    for (const r of search.results.value) {
+      const entry = searched.get(r.resource) ?? { level: r.level, bindings: [], sources: new Set<string>() };
+      entry.bindings.push(...(r.policy.bindings ?? []));
+      entry.sources.add(search.results.source);
+      searched.set(r.resource, entry);
+    }
+  }
+  for (const [resource, { level, bindings, sources }] of searched) {
+    add(resource, level, present({ bindings }, [...sources].join(', ')));
   }
   return out;
 }

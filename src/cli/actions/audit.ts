@@ -19,6 +19,7 @@ import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
+import { UsageError } from '../../engine/errors.js';
 import { describeStats, liveHooks } from './collect.js';
 
 export interface AuditCommandOptions extends LiveOptions {
@@ -31,6 +32,11 @@ export interface AuditCommandOptions extends LiveOptions {
   skip?: string[];
   unusedDays?: number;
   color?: boolean;
+  /** Many clusters: `projects/P`, `organizations/N`, `folders/N`, `ALL_CONTEXTS` or a file (./fleet.ts). */
+  clusters?: string;
+  clusterConcurrency?: number;
+  /** Cloud Asset Inventory scope: alone, every cluster in it is audited; with --context, searched for grants. */
+  scope?: string;
 }
 
 const DAY = 86_400_000;
@@ -92,6 +98,30 @@ async function auditGraph(facts: Facts, report: Report): Promise<IdentityGraph |
 export async function runAuditCommand(options: AuditCommandOptions, io: Io): Promise<number> {
   // Bad --only/--skip ids fail before anything is read.
   selectAuditChecks(CHECKS, options.only, options.skip);
+  // Many clusters: --clusters, or --scope alone (every cluster in the organization, folder or project).
+  const wholeScope =
+    options.scope !== undefined &&
+    options.scope !== 'auto' &&
+    options.scope !== 'none' &&
+    options.from === undefined &&
+    options.context === undefined &&
+    options.cluster === undefined;
+  if (options.clusters !== undefined || wholeScope) {
+    if (options.format !== 'text' && options.format !== 'json') {
+      throw new UsageError(`audit over many clusters writes --format text or json (got ${options.format})`);
+    }
+    const { runFleetCheck } = await import('./fleet.js');
+    return runFleetCheck(
+      {
+        ...options,
+        format: options.format,
+        mode: 'audit',
+        all: true,
+        clusters: options.clusters ?? options.scope ?? '',
+      },
+      io,
+    );
+  }
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const report = audit(facts, CHECKS, {

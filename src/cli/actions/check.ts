@@ -44,12 +44,21 @@ export interface CheckCommandOptions extends LiveOptions {
   brief?: boolean;
   /** `--baseline FILE`, or false for `--no-baseline`. */
   baseline?: string | boolean;
+  /** Many clusters: `projects/P`, `ALL_CONTEXTS` or a file (../actions/fleet.ts). */
+  clusters?: string;
+  clusterConcurrency?: number;
+  /** Cloud Asset Inventory scope searched for grants (`auto`, `none`, or a scope). */
+  scope?: string;
 }
 
 export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
   const { ksa, workload, pod, all } = options;
   if (!all && !ksa?.length && !workload?.length && !pod?.length) {
     throw new UsageError('name what to check: --ksa NS/KSA, --workload NS/KIND/NAME, --pod NS/POD, or --all');
+  }
+  if (options.clusters !== undefined) {
+    const { runFleetCheck } = await import('./fleet.js');
+    return runFleetCheck({ ...options, clusters: options.clusters }, io);
   }
   if (options.on && !options.need?.length) throw new UsageError('--on needs --need PERMISSION_OR_ROLE');
   if (options.brief && options.format !== 'text') throw new UsageError('--brief is for --format text');

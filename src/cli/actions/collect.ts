@@ -17,7 +17,7 @@ import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import { validateAccessFlags } from '../options.js';
-import { warn } from '../output.js';
+import { safeLine, warn } from '../output.js';
 
 export interface CollectCommandOptions extends LiveRequestOptions {
   out?: string;
@@ -54,7 +54,7 @@ export function liveHooks(io: Io, options: { debug?: boolean; quiet?: boolean })
   if (options.debug) {
     hooks.onTrace = (e: TraceEvent) => {
       const retry = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
-      io.stderr.write(`wi-doctor: http ${e.method} ${e.url} → ${e.status} ${e.ms} ms${retry}\n`);
+      io.stderr.write(`wi-doctor: ${safeLine(`http ${e.method} ${e.url} → ${e.status} ${e.ms} ms${retry}`)}\n`);
     };
   }
   return hooks;
@@ -103,7 +103,7 @@ export async function runCollectCommand(given: CollectCommandOptions, io: Io): P
   for (const [path, message] of errors) warn(io, `${path}: ${message}`);
   const absent = input.manifest.absent?.length ?? 0;
   io.stderr.write(
-    `wi-doctor: wrote ${out}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
+    `wi-doctor: wrote ${safeLine(out)}: ${written.length} files, ${absent} known absent, ${errors.length} unreadable; ${describeStats(stats)}\n`,
   );
   return 0;
 }

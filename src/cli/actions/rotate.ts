@@ -88,16 +88,18 @@ function stepLine(journal: Journal, step: JournalStep): string {
 function planLines(journal: Journal): string {
   const { spec } = journal;
   const lines = [
-    `Rotation of ${spec.moved.join(', ')} from ${spec.oldGsa} to ${spec.newGsa} (${spec.mode}, cluster ${clusterResourceName(spec.cluster)})`,
+    clean(
+      `Rotation of ${spec.moved.join(', ')} from ${spec.oldGsa} to ${spec.newGsa} (${spec.mode}, cluster ${clusterResourceName(spec.cluster)})`,
+    ),
   ];
   if (spec.mode === 'revoke-first') {
     lines.push(
-      `  revoke-first: ${spec.oldGsa} is disabled first; every workload using it fails until ${spec.newGsa} is verified.`,
+      `  ${clean(`revoke-first: ${spec.oldGsa} is disabled first; every workload using it fails until ${spec.newGsa} is verified.`)}`,
     );
   }
   if (spec.otherUsers.length > 0) {
     lines.push(
-      `  ${spec.otherUsers.join(', ')} also use ${spec.oldGsa} and are not moved: it ${spec.mode === 'revoke-first' ? 'is disabled for them too' : 'stays enabled'} (--all-users moves them).`,
+      `  ${clean(`${spec.otherUsers.join(', ')} also use ${spec.oldGsa} and are not moved: it ${spec.mode === 'revoke-first' ? 'is disabled for them too' : 'stays enabled'} (--all-users moves them).`)}`,
     );
   }
   for (const step of journal.steps) {

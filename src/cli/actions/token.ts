@@ -23,6 +23,7 @@ import type { VerifyResult } from '../../token/verify.js';
 import { clusterJwksUrl, verifyToken } from '../../token/verify.js';
 import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
+import { sanitize } from '../../report/sanitize.js';
 import { packageVersion } from '../package-info.js';
 
 /** Io plus stdin, for `token decode -`. */
@@ -231,7 +232,7 @@ export function runTokenDecode(options: TokenDecodeOptions, io: TokenIo): Promis
       emit(io, renderJson(report), options.output);
     } else {
       const lines = renderDecodedToken(token, source, evaluation, now);
-      for (const fix of result.fix) lines.push(`    fix: ${fix.description}`);
+      for (const fix of result.fix) lines.push(`    fix: ${sanitize(fix.description)}`);
       emit(io, lines.join('\n'), options.output);
     }
     return exitCodeFor([result], options.failOn ?? 'fail');
@@ -300,9 +301,13 @@ export function runTokenVerify(options: TokenVerifyOptions, io: TokenIo): Promis
           ? `verified: signed by ${result.kid !== undefined ? `key \`${result.kid}\`` : 'a key'} of ${result.keySource ?? 'the JWKS'}`
           : `not verified: ${result.error ?? 'a check failed'}`,
       );
-      emit(io, lines.join('\n'), options.output);
+      emit(io, lines.map((line) => sanitize(line)).join('\n'), options.output);
     }
-    if (result.inputError) return 2;
+    if (result.inputError) {
+      // Exit 2 always says why on stderr, whatever went to stdout.
+      warn(io, `${source}: ${result.error ?? 'the token or the keys could not be read'}`);
+      return 2;
+    }
     return result.ok ? 0 : 1;
   });
 }

@@ -3,8 +3,8 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
-import { addLiveOptions } from './live-options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
+import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 function days(value: string): number {
   const n = Number(value);
@@ -21,9 +21,10 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
     .option(
       '--from <dir>',
       'an evidence bundle folder (collect --audit writes one); without it, the live APIs are read',
+      nonEmptyPath,
     )
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
         .choices(['fail', 'warn', 'unknown'])
@@ -38,6 +39,7 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
         .default(90),
     )
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addFleetOptions(audit);
   withExamples(audit, [
     'wi-doctor audit --from examples/audit-findings',
     'wi-doctor audit --from examples/audit-findings --format sarif --output audit.sarif --fail-on warn',

@@ -3,20 +3,24 @@
 import { Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
-import { addLiveOptions } from './live-options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
+import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
   const check = program
     .command('check')
     .description('Diagnose Workload Identity for Kubernetes service accounts, workloads or pods.')
-    .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read')
+    .option(
+      '--from <dir>',
+      'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read',
+      nonEmptyPath,
+    )
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
     .option('--pod <ns/name>', 'a pod (repeatable)', list)
     .option('--all', 'every KSA with a Google identity')
     .addOption(new Option('--format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout')
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath)
     .addOption(
       new Option('--fail-on <level>', 'exit 1 when a result reaches this level')
         .choices(['fail', 'warn', 'unknown'])
@@ -37,6 +41,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
     .option('--error <text>', 'the error the workload saw: its likely causes order the evidence (see explain-error)')
     .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
+  addFleetOptions(check);
   withExamples(check, [
     'wi-doctor check --from examples/missing-binding --ksa shop/cart',
     'wi-doctor check --from examples/multi-team --all --brief',

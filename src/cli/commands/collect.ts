@@ -2,14 +2,14 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
   const collect = program
     .command('collect')
     .description('Read the live APIs and write an evidence bundle (no secrets) that `check --from` diagnoses.')
-    .option('--out <dir>', 'an empty folder for the bundle')
+    .option('--out <dir>', 'an empty folder for the bundle', nonEmptyPath)
     .option('--force', 'write into a folder that is not empty')
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload (repeatable)', list)
@@ -19,6 +19,10 @@ export const registerCollect: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'also collect the policy of this service account')
     .option('--e2e', 'also run the live token chain for each KSA and record each step (never the tokens)')
+    .option(
+      '--scope <scope>',
+      'also search Cloud Asset Inventory for grants: organizations/N, folders/N, projects/P or auto',
+    )
     .option('--audit', 'also collect what `audit --from` reads (keys, Policy Analyzer activity, token logs)')
     .addOption(
       new Option('--unused-days <n>', 'with --audit: the window of token logs read for unused-gsa')

@@ -2,7 +2,7 @@
 
 import { InvalidArgumentError, Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 const PLAN_FORMATS = ['text', 'json', 'shell', 'terraform'] as const;
@@ -20,7 +20,7 @@ export const registerFix: RegisterCommand = (program, { io, setExit }) => {
     .description(
       'Plan the fixes of a diagnosis (text, JSON, shell or Terraform); with --apply, make them live and prove them with the token chain.',
     )
-    .option('--from <dir>', 'plan from an evidence bundle (offline; --apply is not possible then)')
+    .option('--from <dir>', 'plan from an evidence bundle (offline; --apply is not possible then)', nonEmptyPath)
     .option('--ksa <ns/name>', 'a Kubernetes service account (repeatable, or comma-separated)', list)
     .option('--workload <ns/kind/name>', 'a workload, e.g. shop/deployment/cart (repeatable)', list)
     .option('--pod <ns/name>', 'a pod (repeatable)', list)
@@ -29,7 +29,11 @@ export const registerFix: RegisterCommand = (program, { io, setExit }) => {
     .option('--on <resource>', 'full resource name the --need permissions are needed on')
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
     .addOption(new Option('--format <format>', 'plan format').choices(PLAN_FORMATS).default('text'))
-    .option('--output <file>', 'write the plan (or, with --apply, the result) to a file instead of stdout')
+    .option(
+      '--output <file>',
+      'write the plan (or, with --apply, the result) to a file instead of stdout',
+      nonEmptyPath,
+    )
     .option('--apply', 'make the changes (asks once on a terminal), then verify them')
     .option('--yes', 'with --apply: do not ask (CI, scripts)')
     .option('--allow-disruptive', 'with --apply: also change node pools and clusters, and remove IAM members')
@@ -38,7 +42,7 @@ export const registerFix: RegisterCommand = (program, { io, setExit }) => {
         .argParser(seconds)
         .default(180),
     )
-    .option('--log <file>', 'with --apply: append every change as a JSON line to this file');
+    .option('--log <file>', 'with --apply: append every change as a JSON line to this file', nonEmptyPath);
   withExamples(fix, [
     'wi-doctor fix --from examples/missing-binding --ksa shop/cart   # the plan, offline',
     'wi-doctor fix --from examples/multi-team --all --format shell --output fix.sh',

@@ -15,6 +15,7 @@ import { registerProbe } from './probe.js';
 import { registerRotate } from './rotate.js';
 import { registerSandbox } from './sandbox.js';
 import { registerToken } from './token.js';
+import { registerWhoCan } from './who-can.js';
 
 export const COMMANDS: readonly RegisterCommand[] = [
   registerCheck,
@@ -30,4 +31,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerToken,
   registerFix,
   registerRotate,
+  registerWhoCan,
 ];

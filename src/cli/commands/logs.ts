@@ -2,7 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { withExamples } from '../options.js';
+import { nonEmptyPath, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
@@ -13,9 +13,13 @@ export const registerLogs: RegisterCommand = (program, { io, setExit }) => {
     )
     .requiredOption('--ksa <ns/name>', 'the Kubernetes service account')
     .option('--since <duration>', 'how far back: 30m, 12h, 7d (at most 400d)', '7d')
-    .option('--from <dir>', 'an evidence bundle folder (its gcp/logs/); without it, Cloud Logging is read live')
+    .option(
+      '--from <dir>',
+      'an evidence bundle folder (its gcp/logs/); without it, Cloud Logging is read live',
+      nonEmptyPath,
+    )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--output <file>', 'write the report to a file instead of stdout');
+    .option('--output <file>', 'write the report to a file instead of stdout', nonEmptyPath);
   withExamples(logs, [
     'wi-doctor logs --from examples/missing-binding --ksa shop/cart --since 7d',
     'wi-doctor logs --from examples/healthy --ksa shop/cart --since 30d --format json',

@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import { DEFAULT_PROBE_IMAGE } from '../probe-pod/image.js';
 import type { ProbeCommandOptions, ProbePodCommandOptions } from '../actions/probe.js';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
 
 /** The probe's flags on a commander command (same names as the single-file build). */
 function addProbeFlags(command: Command): Command {
@@ -62,7 +62,7 @@ export const registerProbe: RegisterCommand = (program, { io, setExit }) => {
     .command('probe-pod')
     .description('Print a probe Pod (and its ConfigMap) placed like a workload: pipe it to kubectl apply -f -.')
     .requiredOption('--workload <ns/kind/name>', 'the workload to imitate, e.g. shop/deployment/cart')
-    .option('--from <dir>', 'read the workload from an evidence bundle instead of the live cluster')
+    .option('--from <dir>', 'read the workload from an evidence bundle instead of the live cluster', nonEmptyPath)
     .option('--image <image>', 'an image with node 18+', DEFAULT_PROBE_IMAGE)
     .option('--name <name>', 'name of the probe pod (default wi-doctor-probe-NAME)')
     .addOption(new Option('--format <format>', 'manifest format').choices(['yaml', 'json']).default('yaml'))

@@ -2,7 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
-import { list, withExamples } from '../options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
 import { seconds } from './fix.js';
 import { addLiveOptions } from './live-options.js';
 
@@ -30,7 +30,11 @@ export const registerRotate: RegisterCommand = (program, { io, setExit }) => {
         .choices(['zero-downtime', 'revoke-first'])
         .default('zero-downtime'),
     )
-    .option('--journal <file>', 'where the rotation records its progress (default: wi-doctor-rotate.journal.json)')
+    .option(
+      '--journal <file>',
+      'where the rotation records its progress (default: wi-doctor-rotate.journal.json)',
+      nonEmptyPath,
+    )
     .option('--resume', 'continue the rotation the journal records')
     .option('--yes', 'do not ask (CI, scripts)')
     .addOption(
@@ -38,7 +42,7 @@ export const registerRotate: RegisterCommand = (program, { io, setExit }) => {
         .argParser(seconds)
         .default(180),
     )
-    .option('--log <file>', 'append every step as a JSON line to this file');
+    .option('--log <file>', 'append every step as a JSON line to this file', nonEmptyPath);
   withExamples(rotate, [
     'wi-doctor rotate --ksa shop/cart --to cart-v2@acme-shop.iam.gserviceaccount.com',
     'wi-doctor rotate --resume --yes   # after a crash: continue where the journal stopped',

@@ -5,6 +5,7 @@
 import { absent, factError, notCollected, present } from '../../model/facts.js';
 import type {
   AncestorPolicy,
+  AssetSearch,
   ClusterRef,
   E2eResult,
   Fact,
@@ -24,9 +25,28 @@ import type {
   ServiceAccountKey,
   ServiceState,
 } from '../../model/gcp.js';
+import { assetPolicyOf } from '../../model/iam/asset-search.js';
+import type { AssetNaming, IamPolicySearchResult } from '../../model/iam/asset-search.js';
 import { K8sIndex, toK8sKind } from './k8s-index.js';
 import { classifyPath, commands, paths } from './layout.js';
+import type { Schema } from './schemas.js';
+import {
+  clusterSchema,
+  customRoleSchema,
+  e2eResultSchema,
+  logEntrySchema,
+  logQuerySchema,
+  policySchema,
+  probeResultSchema,
+  projectSchema,
+  resourcePolicySchema,
+  serviceAccountActivitySchema,
+  serviceAccountKeySchema,
+  serviceAccountSchema,
+  serviceStateSchema,
+} from './schemas.js';
 import { decodeTokenText } from './token.js';
+import { exceedsDepth, failureOf, firstItemProblem, jsonType, problemOf, tooDeep, validatorOf } from './validate.js';
 
 export interface BundleManifest {
   format: 'wi-doctor-bundle/1';
@@ -57,44 +77,101 @@ export interface BundleInput {
   notes?: string[];
 }
 
-type Shape = 'object' | 'array';
-/** REST list responses wrap arrays (`{"accounts": […]}`) and omit them when empty; gcloud prints the bare array. */
-const LIST_KEYS: Record<string, string> = {
-  projectServices: 'services',
-  projectServiceAccounts: 'accounts',
-  projectClusters: 'clusters',
-  serviceAccountKeys: 'keys',
-  projectActivity: 'activities',
+/**
+ * What a file of the bundle must hold: one object of a schema, or a list of them (gcloud prints a bare array;
+ * the REST API wraps it, `{"accounts": […], "nextPageToken": …}`, and omits it when empty).
+ */
+export interface FileSpec {
+  shape: 'object' | 'array';
+  schema: Schema;
+  listKey?: string;
+}
+
+const SPECS = {
+  cluster: { shape: 'object', schema: clusterSchema },
+  project: { shape: 'object', schema: projectSchema },
+  policy: { shape: 'object', schema: policySchema },
+  projectServices: { shape: 'array', schema: serviceStateSchema, listKey: 'services' },
+  projectServiceAccounts: { shape: 'array', schema: serviceAccountSchema, listKey: 'accounts' },
+  projectClusters: { shape: 'array', schema: clusterSchema, listKey: 'clusters' },
+  serviceAccount: { shape: 'object', schema: serviceAccountSchema },
+  serviceAccountKeys: { shape: 'array', schema: serviceAccountKeySchema, listKey: 'keys' },
+  customRole: { shape: 'object', schema: customRoleSchema },
+  projectActivity: { shape: 'array', schema: serviceAccountActivitySchema, listKey: 'activities' },
+} as const satisfies Record<string, FileSpec>;
+
+/** The spec of each file role read through `fileFact`. */
+export const SPEC_OF_ROLE: Partial<Record<string, FileSpec>> = {
+  cluster: SPECS.cluster,
+  project: SPECS.project,
+  projectPolicy: SPECS.policy,
+  serviceAccountPolicy: SPECS.policy,
+  ancestorPolicy: SPECS.policy,
+  projectServices: SPECS.projectServices,
+  projectServiceAccounts: SPECS.projectServiceAccounts,
+  projectClusters: SPECS.projectClusters,
+  serviceAccount: SPECS.serviceAccount,
+  serviceAccountKeys: SPECS.serviceAccountKeys,
+  customRole: SPECS.customRole,
+  projectActivity: SPECS.projectActivity,
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** `{"accounts": […], "nextPageToken": …}`, or `{}` (the API omits empty lists). */
+/** A REST list answer: it holds the list key (or is `{}`, or only a page token: the API omits empty lists). */
 function isRestList(value: Record<string, unknown>, listKey: string): boolean {
-  return Object.keys(value).every((k) => k === listKey || k === 'nextPageToken');
+  return listKey in value || Object.keys(value).every((k) => k === 'nextPageToken');
 }
 
-/** Why a k8s file's content is no Kubernetes object or List, or undefined when it is one. */
-function k8sContentProblem(json: unknown): string | undefined {
-  if (!isRecord(json)) return 'not a Kubernetes object or List';
-  if (Array.isArray(json.items) && json.items.some((item) => !isRecord(item))) return 'a List item is not an object';
-  return undefined;
-}
-
-/** Why a policy file is not an IAM policy, or undefined when its shape is usable. */
-function policyProblem(value: Record<string, unknown>): string | undefined {
-  const bindings = value.bindings;
-  if (bindings === undefined) return undefined;
-  if (!Array.isArray(bindings)) return '"bindings" is not an array';
-  for (const [i, b] of bindings.entries()) {
-    if (!isRecord(b) || typeof b.role !== 'string') return `bindings[${i}] has no "role"`;
-    if (b.members !== undefined && (!Array.isArray(b.members) || b.members.some((m) => typeof m !== 'string'))) {
-      return `bindings[${i}].members is not an array of strings`;
-    }
+/** Why a file's content does not match its spec (`accounts[2].disabled: must be boolean (found string)`). */
+export function contentProblem(spec: FileSpec, json: unknown): string | undefined {
+  if (spec.shape === 'object') {
+    return isRecord(json) ? problemOf(spec.schema, json) : `must be object (found ${jsonType(json)})`;
   }
-  return undefined;
+  if (Array.isArray(json)) return firstItemProblem(spec.schema, json);
+  if (isRecord(json) && spec.listKey !== undefined && isRestList(json, spec.listKey)) {
+    const list = json[spec.listKey];
+    const token = json.nextPageToken;
+    if (token !== undefined && typeof token !== 'string')
+      return `nextPageToken: must be string (found ${jsonType(token)})`;
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) return `${spec.listKey}: must be array (found ${jsonType(list)})`;
+    return firstItemProblem(spec.schema, list, spec.listKey);
+  }
+  return `must be array (found ${jsonType(json)})`;
+}
+
+/**
+ * Why an API answer cannot stand as the file `path` of a bundle (the live collector asks as answers arrive,
+ * so a wrong-shaped answer becomes an error entry naming the field, never a file), or undefined. Kubernetes
+ * lists are validated per object when the facts are built; resource policy files by their own schema.
+ */
+export function answerProblem(path: string, json: unknown): string | undefined {
+  if (exceedsDepth(json)) return tooDeep();
+  const role = classifyPath(path).role;
+  if (role === 'resource') return problemOf(resourcePolicySchema, json);
+  const spec = SPEC_OF_ROLE[role];
+  return spec === undefined ? undefined : contentProblem(spec, json);
+}
+
+/**
+ * A probe report with only the results that validate (the others skipped, with a note each); undefined (and a
+ * note) when the file is no report at all.
+ */
+function cleanProbeReport(source: string, json: unknown, notes: string[]): Record<string, unknown> | undefined {
+  if (!isRecord(json) || json.format !== 'wi-doctor-report/1' || !Array.isArray(json.results)) {
+    notes.push(`${source}: not a wi-doctor probe report (format wi-doctor-report/1); ignored`);
+    return undefined;
+  }
+  const results: unknown[] = [];
+  for (const [i, result] of json.results.entries()) {
+    const problem = problemOf(probeResultSchema, result, `results[${i}]`);
+    if (problem === undefined) results.push(result);
+    else notes.push(`${source}: ${problem}; that probe result is ignored`);
+  }
+  return { ...json, results };
 }
 
 /** Project id of a user-managed service account (`NAME@P.iam.gserviceaccount.com`). */
@@ -113,24 +190,36 @@ export function factsFromFiles(input: BundleInput): Facts {
   const absentSet = new Set(manifest.absent ?? []);
   const errors = manifest.errors ?? {};
 
-  /** A file's fact, by the rules of docs/bundle.md: file present, listed absent, listed error, else not collected. */
-  function fileFact<T>(path: string, command: string, shape: Shape, listKey?: string): Fact<T> {
+  /** Each file's validation, once: the pass below fills it for every file (and notes what fails). */
+  const validated = new Map<string, { spec: FileSpec; problem: string | undefined }>();
+  function problemOfFile(path: string, spec: FileSpec, json: unknown): string | undefined {
+    const cached = validated.get(path);
+    if (cached?.spec === spec) return cached.problem;
+    const problem = contentProblem(spec, json);
+    validated.set(path, { spec, problem });
+    return problem;
+  }
+
+  /** A file's fact, by the bundle rules: file present, listed absent, listed error, else not collected. */
+  function fileFact<T>(path: string, command: string, spec: FileSpec): Fact<T> {
     const entry = files.get(path);
     if (entry) {
       if ('error' in entry) return factError(path, entry.error);
       let value = entry.json;
-      if (shape === 'array' && isRecord(value) && listKey !== undefined && isRestList(value, listKey)) {
+      const problem = problemOfFile(path, spec, value);
+      if (problem !== undefined) {
+        // A whole file of the wrong shape is most likely the wrong command's output: say which one makes it.
+        return factError(
+          path,
+          problem.startsWith('must be') ? `${problem}: expected the output of ${command}` : problem,
+        );
+      }
+      if (spec.listKey !== undefined && isRecord(value)) {
         // One page of a paged list is not the list: it cannot prove anything absent.
         if (typeof value.nextPageToken === 'string' && value.nextPageToken !== '') {
           return factError(path, `only the first page (nextPageToken present): collect it with ${command}`);
         }
-        value = value[listKey] ?? [];
-      }
-      const ok = shape === 'array' ? Array.isArray(value) : isRecord(value);
-      if (!ok) return factError(path, `expected a JSON ${shape} (the output of ${command})`);
-      if (path.endsWith('.iam-policy.json') && isRecord(value)) {
-        const problem = policyProblem(value);
-        if (problem) return factError(path, `not an IAM policy: ${problem} (the output of ${command})`);
+        value = value[spec.listKey] ?? [];
       }
       return present(value as T, path);
     }
@@ -149,6 +238,8 @@ export function factsFromFiles(input: BundleInput): Facts {
   const logEntries: LogEntry[] = [];
   const logSources: string[] = [];
   const logErrors: string[] = [];
+  /** Log files with entries left out: their queries cannot show that something did not happen. */
+  const partialLogFiles = new Set<string>();
   const tokens: TokenFile[] = [];
   const probes: { source: string; report: unknown }[] = [];
   /** e2e files by `NS/KSA`. */
@@ -156,6 +247,8 @@ export function factsFromFiles(input: BundleInput): Facts {
   const projects = new Set<string>();
   const serviceAccounts = new Map<string, string>(); // lower-case email -> email as written
   const ancestorSeen = new Set<string>();
+  /** Asset searches by path: named once every project and account is known (results are named through them). */
+  const assetFiles: { path: string; scope: string }[] = [];
 
   const addAncestor = (path: string, resource: string) => {
     if (ancestorSeen.has(path)) return;
@@ -165,7 +258,7 @@ export function factsFromFiles(input: BundleInput): Facts {
       type === 'folders'
         ? `gcloud resource-manager folders get-iam-policy ${id ?? ''} --format=json`
         : `gcloud organizations get-iam-policy ${id ?? ''} --format=json`;
-    ancestorPolicies.push({ resource, policy: fileFact<Policy>(path, command, 'object') });
+    ancestorPolicies.push({ resource, policy: fileFact<Policy>(path, command, SPECS.policy) });
   };
 
   // Paths named by the manifest (errors, absent) also tell which projects/accounts/ancestors were looked at.
@@ -173,6 +266,16 @@ export function factsFromFiles(input: BundleInput): Facts {
   for (const path of [...namedPaths].sort()) {
     const role = classifyPath(path);
     const entry = files.get(path);
+    const spec = SPEC_OF_ROLE[role.role];
+    if (spec !== undefined && entry !== undefined && !('error' in entry)) {
+      const problem = problemOfFile(path, spec, entry.json);
+      if (problem !== undefined) notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+    }
+    // A folder under k8s/ that could not be followed (a symlink out of the bundle) may hold any kind.
+    if (entry !== undefined && 'error' in entry && role.role !== 'k8s' && path.split('/')[0] === 'k8s') {
+      unreadableK8s.push(`${path}: ${entry.error}`);
+      continue;
+    }
     switch (role.role) {
       case 'project':
       case 'projectPolicy':
@@ -190,40 +293,82 @@ export function factsFromFiles(input: BundleInput): Facts {
       case 'ancestorPolicy':
         addAncestor(path, role.resource);
         break;
+      case 'assetSearch':
+        assetFiles.push({ path, scope: role.scope });
+        break;
+      case 'resource': {
+        // Listed as unreadable by whoever collected it: some resource's policy, unknown (see below).
+        const error = errors[path];
+        if (!entry && error !== undefined) {
+          resourcePolicies.push({ resource: `the resource of ${path}`, policy: factError(path, error) });
+        }
+        break;
+      }
       default:
         break;
     }
     if (!entry) continue;
     switch (role.role) {
       case 'resource': {
-        if ('error' in entry) break; // the reader already noted it; its resource name is unknown
-        const json = entry.json;
-        if (!isRecord(json) || typeof json.resource !== 'string' || !isRecord(json.policy)) {
-          notes.push(`ignored ${path}: expected {"resource": "//…", "policy": {…}}`);
+        // A file that cannot be read, or names no resource, still held some resource's policy: an unreadable
+        // policy of an unknown resource, so that grants it may hold are unknown rather than absent.
+        const json = 'error' in entry ? undefined : entry.json;
+        if (!isRecord(json) || typeof json.resource !== 'string') {
+          const why =
+            'error' in entry
+              ? entry.error
+              : isRecord(json)
+                ? `resource: must be string (found ${jsonType(json.resource)})`
+                : `must be object (found ${jsonType(json)})`;
+          if (!('error' in entry)) notes.push(`${path}: ${why}; what it holds is treated as unknown`);
+          resourcePolicies.push({ resource: `the resource of ${path}`, policy: factError(path, why) });
           break;
         }
-        const problem = policyProblem(json.policy);
+        // The resource is named, so a policy that does not validate is that resource's unknown policy.
+        const problem = problemOf(resourcePolicySchema, json);
+        if (problem !== undefined) notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
         resourcePolicies.push({
           resource: json.resource,
-          policy: problem ? factError(path, `not an IAM policy: ${problem}`) : present(json.policy as Policy, path),
+          policy: problem !== undefined ? factError(path, problem) : present(json.policy as Policy, path),
         });
         break;
       }
-      case 'logs':
-        if ('error' in entry) logErrors.push(`${path}: ${entry.error}`);
-        else if (Array.isArray(entry.json)) {
-          logSources.push(path);
-          let notObjects = 0;
-          for (const e of entry.json) {
-            if (isRecord(e)) logEntries.push(e);
-            else notObjects++;
+      case 'logs': {
+        if ('error' in entry) {
+          logErrors.push(`${path}: ${entry.error}`);
+          break;
+        }
+        if (!Array.isArray(entry.json)) {
+          const problem = `must be array (found ${jsonType(entry.json)}): expected gcloud logging read … --format=json`;
+          logErrors.push(`${path}: ${problem}`);
+          notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+          break;
+        }
+        // Entries one by one, as Kubernetes objects: one that does not validate is left out and named, and
+        // the file then proves no absence (what the left-out entry recorded is unknown).
+        const validate = validatorOf(logEntrySchema);
+        let leftOut = 0;
+        let first: string | undefined;
+        for (const [i, e] of entry.json.entries()) {
+          if (validate(e)) logEntries.push(e as LogEntry);
+          else {
+            leftOut++;
+            first ??= failureOf(validate, e, `[${i}]`);
           }
-          if (notObjects > 0) notes.push(`${path}: ${notObjects} entries are not JSON objects; skipped`);
-        } else notes.push(`ignored ${path}: expected an array of log entries (gcloud logging read … --format=json)`);
+        }
+        logSources.push(path);
+        if (first !== undefined) {
+          partialLogFiles.add(path);
+          notes.push(
+            `${path}: ${first}; ${leftOut === 1 ? 'that entry is' : `${leftOut} entries of an unexpected shape are`} left out, and the file proves no absence`,
+          );
+        }
         break;
+      }
       case 'k8s': {
         // Valid JSON that is no object or List is as unreadable as invalid JSON: its kind is unknown, not empty.
-        const problem = 'error' in entry ? entry.error : k8sContentProblem(entry.json);
+        // Objects that do not validate are kept by the index, per object.
+        const problem = 'error' in entry ? entry.error : k8s.addFile(path, entry.json);
         if (problem !== undefined) {
           // A broken `k8s/pods.json` hides pods only; a broken file of unknown content hides any kind.
           const base = path.slice(path.lastIndexOf('/') + 1, -'.json'.length);
@@ -231,7 +376,7 @@ export function factsFromFiles(input: BundleInput): Facts {
           if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${problem}`;
           else unreadableK8s.push(`${path}: ${problem}`);
           notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
-        } else if (!('error' in entry)) k8s.addFile(path, entry.json);
+        }
         break;
       }
       case 'token':
@@ -239,9 +384,11 @@ export function factsFromFiles(input: BundleInput): Facts {
         else if (typeof entry.json === 'string') tokens.push(decodeTokenText(path, entry.json));
         else tokens.push({ source: path, error: 'expected the raw token text' });
         break;
-      case 'probe':
-        if (!('error' in entry)) probes.push({ source: path, report: entry.json });
+      case 'probe': {
+        const report = 'error' in entry ? undefined : cleanProbeReport(path, entry.json, notes);
+        if (report !== undefined) probes.push({ source: path, report });
         break;
+      }
       case 'e2e':
         e2eFiles.set(role.subject, path);
         break;
@@ -266,10 +413,9 @@ export function factsFromFiles(input: BundleInput): Facts {
     fileFact<readonly ServiceAccount[]>(
       paths.projectServiceAccounts(p),
       commands.projectServiceAccounts(p),
-      'array',
-      LIST_KEYS.projectServiceAccounts,
+      SPECS.projectServiceAccounts,
     );
-  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), 'object');
+  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), SPECS.project);
 
   /** Projects whose service-account list might hold this email. */
   function candidateProjects(email: string): string[] {
@@ -299,7 +445,7 @@ export function factsFromFiles(input: BundleInput): Facts {
 
   function serviceAccount(email: string): Fact<ServiceAccount> {
     const describePath = paths.serviceAccount(email);
-    const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), 'object');
+    const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), SPECS.serviceAccount);
     if (describe.status === 'present' || describe.status === 'absent') return describe;
     // gcloud describes accounts as projects/-/…, where a missing account answers 403: a describe error proves
     // nothing, and the project's list decides (docs/bundle.md: missing from a collected list = known absent).
@@ -330,6 +476,7 @@ export function factsFromFiles(input: BundleInput): Facts {
   }
 
   const resourceIndex = new Map(resourcePolicies.map((r) => [r.resource, r]));
+  const assetSearches = readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
   const logProject = clusterRef.project;
 
   let logFact: Fact<readonly LogEntry[]>;
@@ -344,9 +491,15 @@ export function factsFromFiles(input: BundleInput): Facts {
     const entry = files.get(path);
     if (entry) {
       if ('error' in entry) return factError(path, entry.error);
-      return isE2eResult(entry.json)
-        ? present(entry.json, path)
-        : factError(path, 'expected {"subject", "steps": [{"step", "ok", "ms"}, …], "at"} (written by --e2e)');
+      const problem = isRecord(entry.json)
+        ? problemOf(e2eResultSchema, entry.json)
+        : `must be object (found ${jsonType(entry.json)})`;
+      return problem === undefined
+        ? present(entry.json as E2eResult, path)
+        : factError(
+            path,
+            `${problem}: expected {"subject", "steps": [{"step", "ok", "ms"}, …], "at"} (written by --e2e)`,
+          );
     }
     const error = errors[path];
     if (error !== undefined) return factError(path, error);
@@ -356,29 +509,19 @@ export function factsFromFiles(input: BundleInput): Facts {
   return {
     now: new Date(manifest.collectedAt),
     clusterRef,
-    cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), 'object'),
+    cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), SPECS.cluster),
     project,
-    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), 'object'),
+    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), SPECS.policy),
     projectServices: (p) =>
-      fileFact<readonly ServiceState[]>(
-        paths.projectServices(p),
-        commands.projectServices(p),
-        'array',
-        LIST_KEYS.projectServices,
-      ),
+      fileFact<readonly ServiceState[]>(paths.projectServices(p), commands.projectServices(p), SPECS.projectServices),
     projectServiceAccounts,
     projectClusters: (p) =>
-      fileFact<readonly GkeCluster[]>(
-        paths.projectClusters(p),
-        commands.projectClusters(p),
-        'array',
-        LIST_KEYS.projectClusters,
-      ),
+      fileFact<readonly GkeCluster[]>(paths.projectClusters(p), commands.projectClusters(p), SPECS.projectClusters),
     serviceAccount,
     serviceAccountPolicy: (email) =>
       ofServiceAccount(
         email,
-        fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), 'object'),
+        fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), SPECS.policy),
       ),
     serviceAccountKeys: (email) =>
       ofServiceAccount(
@@ -386,11 +529,10 @@ export function factsFromFiles(input: BundleInput): Facts {
         fileFact<readonly ServiceAccountKey[]>(
           paths.serviceAccountKeys(email),
           commands.serviceAccountKeys(email),
-          'array',
-          LIST_KEYS.serviceAccountKeys,
+          SPECS.serviceAccountKeys,
         ),
       ),
-    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), 'object'),
+    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), SPECS.customRole),
     resourcePolicy: (resource) => {
       const found = resourceIndex.get(resource);
       if (found) return found.policy;
@@ -401,16 +543,16 @@ export function factsFromFiles(input: BundleInput): Facts {
     },
     ancestorPolicies,
     resourcePolicies,
+    assetSearches,
     knownProjects: [...projects].sort(),
     knownServiceAccounts: [...serviceAccounts.values()].sort(),
     logEntries: logFact,
-    logQueries: validLogQueries(manifest.logQueries, notes),
+    logQueries: validLogQueries(manifest.logQueries, partialLogFiles, notes),
     serviceAccountActivity: (p) =>
       fileFact<readonly ServiceAccountActivity[]>(
         paths.projectActivity(p),
         commands.projectActivity(p),
-        'array',
-        LIST_KEYS.projectActivity,
+        SPECS.projectActivity,
       ),
     k8s,
     tokens,
@@ -420,42 +562,93 @@ export function factsFromFiles(input: BundleInput): Facts {
   };
 }
 
-/** The well-formed `logQueries` of bundle.json; a malformed one is dropped with a note (its file then proves no absence). */
-function validLogQueries(raw: unknown, notes: string[]): LogQuery[] {
-  if (raw === undefined) return [];
-  if (!Array.isArray(raw)) {
-    notes.push('bundle.json: "logQueries" is not an array; the log files are read without their time windows');
-    return [];
+/** Project number → id from the project describes, unique id → email from account describes and lists. */
+function namingFrom(files: ReadonlyMap<string, FileEntry>): AssetNaming {
+  const projectIds = new Map<string, string>();
+  const emails = new Map<string, string>();
+  const addAccount = (a: unknown): void => {
+    if (isRecord(a) && typeof a.uniqueId === 'string' && typeof a.email === 'string') emails.set(a.uniqueId, a.email);
+  };
+  for (const [path, entry] of files) {
+    if (!('json' in entry)) continue;
+    const role = classifyPath(path);
+    const json = entry.json;
+    if (role.role === 'project' && isRecord(json) && typeof json.projectNumber === 'string') {
+      projectIds.set(json.projectNumber, role.id);
+    } else if (role.role === 'serviceAccount') addAccount(json);
+    else if (role.role === 'projectServiceAccounts') {
+      const list = Array.isArray(json) ? json : isRecord(json) && Array.isArray(json.accounts) ? json.accounts : [];
+      for (const a of list as unknown[]) addAccount(a);
+    }
   }
-  const out: LogQuery[] = [];
-  for (const [i, q] of raw.entries()) {
-    const ok =
-      isRecord(q) &&
-      typeof q.file === 'string' &&
-      typeof q.filter === 'string' &&
-      typeof q.since === 'string' &&
-      !Number.isNaN(Date.parse(q.since)) &&
-      typeof q.until === 'string' &&
-      !Number.isNaN(Date.parse(q.until)) &&
-      typeof q.complete === 'boolean' &&
-      (q.serviceAccounts === undefined ||
-        (Array.isArray(q.serviceAccounts) && q.serviceAccounts.every((e) => typeof e === 'string'))) &&
-      (q.resourceNames === undefined ||
-        (Array.isArray(q.resourceNames) && q.resourceNames.every((e) => typeof e === 'string')));
-    if (ok) out.push(q as unknown as LogQuery);
-    else
+  return { projectIdOfNumber: (n) => projectIds.get(n), emailOfUniqueId: (id) => emails.get(id) };
+}
+
+/**
+ * `gcp/asset-search/SCOPE.json`: `{scope, query, pages, results}` as `collect` writes it, or the bare array
+ * `gcloud asset search-all-iam-policies --format=json` prints (its query unknown, so it covers nothing).
+ */
+function readAssetSearches(
+  found: readonly { path: string; scope: string }[],
+  files: ReadonlyMap<string, FileEntry>,
+  errors: Record<string, string>,
+  naming: AssetNaming,
+  notes: string[],
+): AssetSearch[] {
+  const out: AssetSearch[] = [];
+  for (const { path, scope } of found) {
+    const entry = files.get(path);
+    const error = entry === undefined ? errors[path] : 'error' in entry ? entry.error : undefined;
+    if (entry === undefined || 'error' in entry) {
+      if (error !== undefined) out.push({ scope, query: '', pages: 0, results: factError(path, error) });
+      continue;
+    }
+    const json = entry.json;
+    const wrapped = isRecord(json) ? json : undefined;
+    const list: unknown = wrapped !== undefined ? wrapped.results : json;
+    if (!Array.isArray(list) || list.some((r) => !isRecord(r) || typeof r.resource !== 'string')) {
       notes.push(
-        `bundle.json: logQueries[${i}] needs {"file", "filter", "since", "until", "complete"} (RFC 3339 times); ignored`,
+        `${path}: expected {"scope", "query", "results": [{"resource", "policy"}, …]} or the array gcloud asset search-all-iam-policies prints`,
       );
+      out.push({ scope, query: '', pages: 0, results: factError(path, 'not a Cloud Asset Inventory search result') });
+      continue;
+    }
+    const results = (list as IamPolicySearchResult[]).flatMap((r) => {
+      const problem = isRecord(r.policy) ? problemOf(policySchema, r.policy, 'policy') : undefined;
+      if (problem !== undefined) {
+        notes.push(`${path}: the result for ${r.resource} is ignored: not an IAM policy: ${problem}`);
+        return [];
+      }
+      return [assetPolicyOf(r, naming)];
+    });
+    out.push({
+      scope: typeof wrapped?.scope === 'string' ? wrapped.scope : scope,
+      query: typeof wrapped?.query === 'string' ? wrapped.query : '',
+      pages: typeof wrapped?.pages === 'number' ? wrapped.pages : 0,
+      results: present(results, path),
+    });
   }
   return out;
 }
 
-const E2E_STEPS = new Set(['token-request', 'sts-exchange', 'generate-access-token']);
-
-function isE2eResult(value: unknown): value is E2eResult {
-  if (!isRecord(value) || typeof value.subject !== 'string' || !Array.isArray(value.steps)) return false;
-  return value.steps.every(
-    (s) => isRecord(s) && typeof s.step === 'string' && E2E_STEPS.has(s.step) && typeof s.ok === 'boolean',
-  );
+/** The well-formed `logQueries` of bundle.json; a malformed one is dropped with a note (its file then proves no absence). */
+function validLogQueries(raw: unknown, partialFiles: ReadonlySet<string>, notes: string[]): LogQuery[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    notes.push(
+      `bundle.json: logQueries: must be array (found ${jsonType(raw)}); the log files are read without their time windows`,
+    );
+    return [];
+  }
+  const out: LogQuery[] = [];
+  for (const [i, q] of raw.entries()) {
+    const problem = problemOf(logQuerySchema, q, `logQueries[${i}]`);
+    if (problem === undefined) {
+      const query = q as LogQuery;
+      // A file that lost entries at validation no longer holds all its query matched.
+      if (!partialFiles.has(query.file)) out.push(query);
+      else notes.push(`bundle.json: logQueries[${i}]: ${query.file} lost entries when read; the query is ignored`);
+    } else notes.push(`bundle.json: ${problem}; that query is ignored (its log file proves no absence)`);
+  }
+  return out;
 }

@@ -8,6 +8,8 @@ export interface TextPosition {
   column: number;
 }
 
+import { depthExceededAt, MAX_DEPTH, tooDeep } from './validate.js';
+
 export type JsonParseResult =
   { ok: true; value: unknown } | { ok: false; line: number; column: number; message: string };
 
@@ -60,7 +62,10 @@ function shortMessage(message: string): string {
     .trim();
 }
 
+/** Parse JSON text nested no deeper than MAX_DEPTH (deeper text is an error at the offending bracket). */
 export function parseJsonText(text: string): JsonParseResult {
+  const deep = depthExceededAt(text);
+  if (deep !== undefined) return { ok: false, ...positionOf(text, deep), message: tooDeep() };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
@@ -74,9 +79,13 @@ export function describeJsonError(error: { line: number; column: number; message
   return `invalid JSON at line ${error.line}, column ${error.column}: ${error.message}`;
 }
 
-/** Offset of the first character that makes `text` invalid JSON (text.length for a premature end). */
+/**
+ * Offset of the first character that makes `text` invalid JSON (text.length for a premature end). Nesting
+ * deeper than MAX_DEPTH counts as invalid there, so the recursion stays shallow whatever the input.
+ */
 export function findJsonErrorOffset(text: string): number {
   let i = 0;
+  let depth = 0;
   const fail = (at: number): never => {
     throw new JsonScanError(at);
   };
@@ -117,11 +126,13 @@ export function findJsonErrorOffset(text: string): number {
   const value = (): void => {
     ws();
     const c = text[i];
+    if ((c === '{' || c === '[') && ++depth > MAX_DEPTH) fail(i);
     if (c === '{') {
       i++;
       ws();
       if (text[i] === '}') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -136,6 +147,7 @@ export function findJsonErrorOffset(text: string): number {
         if (text[i] === ',') i++;
         else if (text[i] === '}') {
           i++;
+          depth--;
           return;
         } else fail(i);
       }
@@ -145,6 +157,7 @@ export function findJsonErrorOffset(text: string): number {
       ws();
       if (text[i] === ']') {
         i++;
+        depth--;
         return;
       }
       for (;;) {
@@ -153,6 +166,7 @@ export function findJsonErrorOffset(text: string): number {
         if (text[i] === ',') i++;
         else if (text[i] === ']') {
           i++;
+          depth--;
           return;
         } else fail(i);
       }

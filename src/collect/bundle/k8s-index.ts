@@ -1,12 +1,19 @@
 // Kubernetes objects from a bundle's k8s/*.json files, indexed once so every subject's lookups are O(1)
-// (a cluster may hold 20,000 KSAs and 50,000 pods). Which kinds are known complete follows docs/bundle.md:
-// the manifest's `k8sKinds`, or, without it, every kind that appears in the files.
+// (a cluster may hold 20,000 KSAs and 50,000 pods). Which kinds are known complete follows the bundle format
+// (docs/bundle.md): the manifest's `k8sKinds`, or, without it, every kind that appears in the files.
+//
+// Every object is validated against its kind's schema on the way in. One that does not validate is not
+// indexed; it is kept as "broken" with what can still be told of it (kind, namespace, name, the pod's KSA),
+// and every lookup it could belong to answers `error` naming the file and field: a broken pod in `shop`
+// makes the pods of `shop` unknown, not the pods of `payments`, and never "no pods".
 
 import { absent, factError, notCollected, present } from '../../model/facts.js';
 import type { Fact, K8sFacts } from '../../model/facts.js';
 import { K8S_KINDS, KIND_TO_RESOURCE } from '../../model/k8s/types.js';
 import type { K8sKind, KObject, Pod } from '../../model/k8s/types.js';
 import { commands } from './layout.js';
+import { k8sSchemas } from './schemas.js';
+import { failureOf, jsonType, validatorOf } from './validate.js';
 
 export type KindStatus = { status: 'complete' } | { status: 'error'; message: string } | { status: 'not-collected' };
 
@@ -27,6 +34,25 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const key = (...parts: string[]) => parts.join('\u0000');
 
+/**
+ * An object that did not validate: what is known of it (undefined = unknown, so it may be any) and why.
+ * `kind` undefined: an item whose kind cannot be told (it taints every kind its file may hold).
+ */
+interface BrokenObject {
+  namespace: string | undefined;
+  name: string | undefined;
+  /** For pods: the KSA it runs as, when readable. */
+  serviceAccount: string | undefined;
+  /** `k8s/pods.json: items[3].spec: must be object (found null)` */
+  problem: string;
+}
+
+/** Broken objects listed per file in notes before they are only counted. */
+const NOTES_PER_FILE = 5;
+
+const stringOr = (value: unknown, fallback: string | undefined): string | undefined =>
+  value === undefined ? fallback : typeof value === 'string' ? value : undefined;
+
 export class K8sIndex implements K8sFacts {
   private readonly byKind = new Map<K8sKind, KObject[]>();
   private readonly byName = new Map<string, KObject>();
@@ -38,29 +64,94 @@ export class K8sIndex implements K8sFacts {
   /** Kinds that appear in the files (for the no-`k8sKinds` rule). */
   private readonly seen = new Set<K8sKind>();
 
-  /** Add the content of one k8s file: a List (`items`) or a single object, of any kinds. */
-  addFile(source: string, json: unknown): void {
-    if (!isRecord(json)) {
-      this.notes.push(`ignored ${source}: not a Kubernetes object or List`);
-      return;
-    }
-    const items = Array.isArray(json.items) ? (json.items as unknown[]) : [json];
-    // API lists (`PodList`) may omit each item's kind; kubectl's `List` always sets it.
+  /** Broken objects per kind (see BrokenObject); empty for a clean bundle, so lookups stay O(1). */
+  private readonly broken = new Map<K8sKind, BrokenObject[]>();
+
+  /**
+   * Add the content of one k8s file: a List (`items`) or a single object, of any kinds. Returns why the file
+   * as a whole is unreadable (not an object, `items` not an array), or undefined; broken objects inside a
+   * readable file are kept per object.
+   */
+  addFile(source: string, json: unknown): string | undefined {
+    if (!isRecord(json)) return `must be object (found ${jsonType(json)})`;
     const listKind = typeof json.kind === 'string' && json.kind.endsWith('List') ? json.kind.slice(0, -4) : '';
+    const isList = 'items' in json || listKind !== '';
+    if (isList && !Array.isArray(json.items)) return `items: must be array (found ${jsonType(json.items)})`;
+    const items: readonly unknown[] = isList ? (json.items as unknown[]) : [json];
+    // The kind a file is named after (`k8s/pods.json`), for items that do not say theirs.
+    const base = source.slice(source.lastIndexOf('/') + 1).replace(/\.json$/, '');
+    const fileKind = toK8sKind(base);
     const ignored = new Map<string, number>();
-    for (const item of items) {
-      if (!isRecord(item)) continue;
-      const kindName = typeof item.kind === 'string' && item.kind !== '' ? item.kind : listKind;
-      const kind = KIND_TO_RESOURCE[kindName];
-      const meta = item.metadata;
-      if (kind === undefined || !isRecord(meta) || typeof meta.name !== 'string') {
-        const label = kind === undefined ? `kind ${kindName || '(none)'}` : `${kindName} without metadata.name`;
-        ignored.set(label, (ignored.get(label) ?? 0) + 1);
+    const problems: string[] = [];
+    // A plain loop that builds no string for an object that validates: this runs once per pod.
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const where = () => (isList ? `items[${i}]` : '');
+      /** `k8s/pods.json: items[3].kind: …`, or without `items[3]` for a file holding one object. */
+      const problemAt = (field: string, message: string) => {
+        const path = [where(), field].filter((p) => p !== '').join('.');
+        return `${source}: ${path}${path !== '' ? ': ' : ''}${message}`;
+      };
+      if (!isRecord(item)) {
+        problems.push(this.breakUnknown(fileKind, problemAt('', `must be object (found ${jsonType(item)})`)));
         continue;
       }
-      this.add(kind, item as unknown as KObject);
+      const kindField = item.kind;
+      if (kindField !== undefined && typeof kindField !== 'string') {
+        problems.push(this.breakUnknown(fileKind, problemAt('kind', `must be string (found ${jsonType(kindField)})`)));
+        continue;
+      }
+      const kindName = kindField !== undefined && kindField !== '' ? kindField : listKind;
+      const kind = KIND_TO_RESOURCE[kindName];
+      if (kind === undefined) {
+        // A kind wi-doctor does not read (Secret, Service, …) is ignored; an item with no kind at all is broken.
+        if (kindName === '') {
+          problems.push(this.breakUnknown(fileKind, problemAt('kind', 'must name a Kubernetes kind (found none)')));
+        } else ignored.set(`kind ${kindName}`, (ignored.get(`kind ${kindName}`) ?? 0) + 1);
+        continue;
+      }
+      this.seen.add(kind);
+      const validate = validatorOf(k8sSchemas[kind] ?? {});
+      if (validate(item)) {
+        this.add(kind, item as unknown as KObject);
+        continue;
+      }
+      const problem = failureOf(validate, item, where());
+      const meta = isRecord(item.metadata) ? item.metadata : undefined;
+      const spec = kind === 'pods' && isRecord(item.spec) ? item.spec : undefined;
+      const serviceAccount =
+        kind !== 'pods'
+          ? undefined
+          : spec === undefined
+            ? undefined
+            : (stringOr(spec.serviceAccountName, undefined) ??
+              (spec.serviceAccountName === undefined ? stringOr(spec.serviceAccount, 'default') : undefined));
+      const broken: BrokenObject = {
+        namespace: meta === undefined ? undefined : stringOr(meta.namespace, ''),
+        name: meta === undefined ? undefined : stringOr(meta.name, undefined),
+        serviceAccount,
+        problem: `${source}: ${problem}`,
+      };
+      push(this.broken, kind, broken);
+      problems.push(broken.problem);
     }
     for (const [label, n] of ignored) this.notes.push(`ignored ${n} object(s) of ${label} in ${source}`);
+    for (const problem of problems.slice(0, NOTES_PER_FILE)) {
+      this.notes.push(`${problem}; what that object holds is treated as unknown`);
+    }
+    if (problems.length > NOTES_PER_FILE) {
+      this.notes.push(`${source}: ${problems.length - NOTES_PER_FILE} more objects do not validate`);
+    }
+    return undefined;
+  }
+
+  /** An item whose kind cannot be told: it may be any kind its file holds (any kind at all for a mixed file). */
+  private breakUnknown(fileKind: K8sKind | undefined, problem: string): string {
+    for (const kind of fileKind !== undefined ? [fileKind] : K8S_KINDS) {
+      this.seen.add(kind);
+      push(this.broken, kind, { namespace: undefined, name: undefined, serviceAccount: undefined, problem });
+    }
+    return problem;
   }
 
   private add(kind: K8sKind, obj: KObject): void {
@@ -121,12 +212,31 @@ export class K8sIndex implements K8sFacts {
     return this.kindStatus.get(kind) ?? { status: 'not-collected' };
   }
 
+  /** The error fact for the broken objects of `kind` that match, or undefined when none could be meant. */
+  private brokenFact<T>(kind: K8sKind, matches: (b: BrokenObject) => boolean): Fact<T> | undefined {
+    const list = this.broken.get(kind);
+    if (list === undefined) return undefined;
+    const hits = list.filter(matches);
+    const [first] = hits;
+    if (first === undefined) return undefined;
+    const more = hits.length > 1 ? ` (and ${hits.length - 1} more objects that do not validate)` : '';
+    return factError(`k8s:${kind}`, `${first.problem}${more}`);
+  }
+
   list<T extends KObject = KObject>(kind: K8sKind): Fact<readonly T[]> {
-    return this.unavailable(kind) ?? present((this.byKind.get(kind) ?? []) as T[], `k8s:${kind}`);
+    return (
+      this.brokenFact(kind, () => true) ??
+      this.unavailable(kind) ??
+      present((this.byKind.get(kind) ?? []) as T[], `k8s:${kind}`)
+    );
   }
 
   get<T extends KObject = KObject>(kind: K8sKind, namespace: string | undefined, name: string): Fact<T> {
-    const found = this.byName.get(key(kind, namespace ?? '', name));
+    const ns = namespace ?? '';
+    // A broken object that may be this one makes it unknown, even next to a valid copy (which of the two is true?).
+    const broken = this.brokenFact<T>(kind, (b) => sameOrUnknown(b.namespace, ns) && sameOrUnknown(b.name, name));
+    if (broken) return broken;
+    const found = this.byName.get(key(kind, ns, name));
     // An object that was seen is a fact even when its kind was not fully collected.
     if (found) return present(found as T, `k8s:${kind}`);
     const what = `${RESOURCE_TO_KIND.get(kind) ?? kind} ${namespace ? `${namespace}/` : ''}${name}`;
@@ -134,13 +244,27 @@ export class K8sIndex implements K8sFacts {
   }
 
   inNamespace<T extends KObject = KObject>(kind: K8sKind, namespace: string): Fact<readonly T[]> {
-    return this.unavailable(kind) ?? present((this.byNamespace.get(key(kind, namespace)) ?? []) as T[], `k8s:${kind}`);
+    return (
+      this.brokenFact(kind, (b) => sameOrUnknown(b.namespace, namespace)) ??
+      this.unavailable(kind) ??
+      present((this.byNamespace.get(key(kind, namespace)) ?? []) as T[], `k8s:${kind}`)
+    );
   }
 
   podsOfServiceAccount(namespace: string, ksa: string): Fact<readonly Pod[]> {
-    return this.unavailable('pods') ?? present(this.podsBySa.get(key(namespace, ksa)) ?? [], 'k8s:pods');
+    return (
+      this.brokenFact<readonly Pod[]>(
+        'pods',
+        (b) => sameOrUnknown(b.namespace, namespace) && sameOrUnknown(b.serviceAccount, ksa),
+      ) ??
+      this.unavailable('pods') ??
+      present(this.podsBySa.get(key(namespace, ksa)) ?? [], 'k8s:pods')
+    );
   }
 }
+
+/** A broken object's field matches a wanted value when it is that value or could not be read. */
+const sameOrUnknown = (known: string | undefined, wanted: string): boolean => known === undefined || known === wanted;
 
 function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
   const list = map.get(k);

@@ -21,6 +21,9 @@ export const paths = {
   customRole: (name: string) => `gcp/roles/${name.replaceAll('/', '~')}.json`,
   folderPolicy: (n: string) => `gcp/folders/${n}.iam-policy.json`,
   organizationPolicy: (n: string) => `gcp/organizations/${n}.iam-policy.json`,
+  /** A Cloud Asset Inventory search over a scope (`organizations~N`, `folders~N`, `projects~P`), optionally labelled. */
+  assetSearch: (scope: string, label?: string) =>
+    `gcp/asset-search/${scope.replaceAll('/', '~')}${label !== undefined ? `~~${label.replace(/[^A-Za-z0-9@._-]+/g, '-')}` : ''}.json`,
   /** A namespace is a DNS label (no dots), so the first dot separates it from the KSA name. */
   e2e: (namespace: string, ksa: string) => `e2e/${namespace}.${ksa}.json`,
 } as const;
@@ -47,6 +50,8 @@ export const commands = {
   },
   logs: (p: string) =>
     `gcloud logging read 'protoPayload.serviceName="iamcredentials.googleapis.com"' --project ${p} --format=json`,
+  assetSearch: (scope: string, query: string) =>
+    `gcloud asset search-all-iam-policies --scope=${scope} --query='${query.replaceAll("'", `'\\''`)}' --format=json`,
   k8s: (kind: string) => `kubectl get ${kind} -A -o json --show-managed-fields`,
   resourcePolicy: (resource: string) => {
     const bucket = /^\/\/storage\.googleapis\.com\/projects\/_\/buckets\/([^/]+)$/.exec(resource);
@@ -83,6 +88,7 @@ export type FileRole =
   | { role: 'customRole'; name: string }
   | { role: 'resource' }
   | { role: 'ancestorPolicy'; resource: string }
+  | { role: 'assetSearch'; scope: string }
   | { role: 'logs' }
   | { role: 'k8s' }
   | { role: 'probe' }
@@ -128,6 +134,10 @@ export function classifyPath(path: string): FileRole {
   if (top !== 'gcp' || parts.length < 3) return { role: 'unknown' };
   if (sub === 'resources' && leaf.endsWith('.json')) return { role: 'resource' };
   if (sub === 'logs' && leaf.endsWith('.json')) return { role: 'logs' };
+  if (sub === 'asset-search' && parts.length === 3) {
+    const m = /^(organizations|folders|projects)~([^~]+?)(?:~~[^~]*)?\.json$/.exec(leaf);
+    if (m) return { role: 'assetSearch', scope: `${m[1] ?? ''}/${m[2] ?? ''}` };
+  }
   if (parts.length !== 3) return { role: 'unknown' };
   if (sub === 'projects') {
     for (const [suffix, role] of PROJECT_SUFFIXES) {

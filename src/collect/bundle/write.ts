@@ -1,9 +1,13 @@
 // Write an in-memory bundle (`BundleInput`) as a bundle folder (docs/bundle.md): bundle.json plus one pretty
-// JSON file per entry. Error entries are not files: they live in the manifest's `errors`.
+// JSON file per entry. Error entries are not files: they live in the manifest's `errors`. Every file is
+// reduced to the fields the checks read and redacted of secrets once more on the way out (allowlist.ts):
+// whatever hands it a bundle, nothing else is written.
 
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
 import { UsageError } from '../../engine/errors.js';
+import { redactSecrets } from '../../model/redact.js';
+import { allowlistedFile } from './allowlist.js';
 import type { BundleInput } from './facts.js';
 import { MANIFEST_FILE } from './layout.js';
 
@@ -43,15 +47,19 @@ export function writeBundle(dir: string, input: BundleInput, options: WriteOptio
   const errors: Record<string, string> = { ...(input.manifest.errors ?? {}) };
   for (const [path, entry] of input.files) {
     if (!('json' in entry)) {
-      errors[path] ??= entry.error;
+      errors[path] ??= redactSecrets(entry.error);
       continue;
     }
     const target = safeJoin(dir, path);
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, typeof entry.json === 'string' && path.endsWith('.jwt') ? entry.json : pretty(entry.json));
+    writeFileSync(
+      target,
+      typeof entry.json === 'string' && path.endsWith('.jwt') ? entry.json : pretty(allowlistedFile(path, entry.json)),
+    );
     written.push(path);
   }
   // The manifest last: a folder with a bundle.json is complete.
+  for (const [key, message] of Object.entries(errors)) errors[key] = redactSecrets(message);
   const manifest = Object.keys(errors).length > 0 ? { ...input.manifest, errors } : input.manifest;
   writeFileSync(join(dir, MANIFEST_FILE), pretty(manifest));
   return written;

@@ -3,6 +3,8 @@
 // Retry-After), and the counts the report and the benchmark print. Transports (gaxios, the Kubernetes
 // client's agent) throw HttpFailure for an HTTP error; anything else thrown is a network error.
 
+import { redactSecrets } from '../../model/redact.js';
+
 /** An HTTP answer that is not 2xx, with what the API said. */
 export class HttpFailure extends Error {
   constructor(
@@ -14,6 +16,14 @@ export class HttpFailure extends Error {
   ) {
     super(`HTTP ${status}`);
     this.name = 'HttpFailure';
+  }
+}
+
+/** A 2xx whose body is not what the API documents (not an object, nested too deep): unknown, not retried. */
+export class UnexpectedAnswer extends Error {
+  constructor(message: string) {
+    super(`unexpected answer: ${message}`);
+    this.name = 'UnexpectedAnswer';
   }
 }
 
@@ -140,7 +150,8 @@ export function describeFailure(status: number, body: unknown, permission: strin
     code = body.error;
     if (typeof body.error_description === 'string') message = body.error_description;
   } else if (typeof body === 'string') {
-    message = body.trim().slice(0, 300);
+    // Redacted before it is cut: a cut through a token or key would leave a piece no pattern recognises.
+    message = redactSecrets(body.trim()).slice(0, 300);
   }
   const needs = status === 403 && permission !== undefined ? ` (needs ${permission})` : '';
   return `${status} ${code}${message ? `: ${message}` : ''}${needs}`;
@@ -174,6 +185,9 @@ function describeNetworkError(error: unknown): string {
   }
   return `network error: ${String(error)}`;
 }
+
+/** `3600 s`, `1.5 s`: a duration as messages show it. */
+const formatSeconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 /** A counting semaphore: at most `limit` holders. */
 class Semaphore {
@@ -238,6 +252,9 @@ export class CallRunner {
   private async run<T>(spec: CallSpec<T>): Promise<CallOutcome<T>> {
     let transient = false;
     let failure: CallOutcome<T> = { ok: false, kind: 'error', status: undefined, message: 'not attempted' };
+    // Retry-After is honoured up to this deadline (--timeout after the call started), never past it.
+    const deadline = Date.now() + this.options.timeoutMs;
+    let advice: string | undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (attempt > 1) this.stats.retries++;
       await this.semaphore.acquire();
@@ -257,6 +274,9 @@ export class CallRunner {
           failure = { ok: false, kind: error.status === 404 ? 'absent' : 'error', status: error.status, message };
           retryable = RETRYABLE.has(error.status);
           retryAfter = error.retryAfterMs;
+        } else if (error instanceof UnexpectedAnswer) {
+          this.trace(spec, 200, start, attempt);
+          failure = { ok: false, kind: 'error', status: undefined, message: error.message };
         } else {
           const timeout = error instanceof CallTimeout;
           this.trace(spec, timeout ? 'timeout' : 'network error', start, attempt);
@@ -269,20 +289,30 @@ export class CallRunner {
         this.semaphore.release();
       }
       if (!retryable || attempt === this.maxAttempts) break;
-      await this.sleep(this.backoff(attempt, retryAfter));
+      if (retryAfter !== undefined && Date.now() + retryAfter > deadline) {
+        // Waiting as asked would outlast the call's budget: give up now and pass the server's advice on.
+        advice = `the server asked to retry after ${formatSeconds(retryAfter)}, beyond the ${formatSeconds(this.options.timeoutMs)} timeout`;
+        break;
+      }
+      await this.sleep(this.backoff(attempt, retryAfter, deadline));
     }
     this.stats.failures++;
     if (failure.ok) return failure;
+    if (advice !== undefined) return { ...failure, message: `${failure.message} (${advice})` };
     const retried = failure.status === undefined ? transient : RETRYABLE.has(failure.status);
     const tries = retried && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
     return { ...failure, message: `${failure.message}${tries}` };
   }
 
-  /** Full jitter: uniform in [0, min(cap, base·2^(n-1))], but never sooner than the server asked. */
-  private backoff(attempt: number, retryAfterMs: number | undefined): number {
+  /**
+   * Full jitter: uniform in [0, min(cap, base·2^(n-1))], but never sooner than the server asked; with
+   * Retry-After, never past the call's deadline either (the caller checked that the asked wait fits).
+   */
+  private backoff(attempt: number, retryAfterMs: number | undefined, deadline: number): number {
     const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
     const jittered = this.random() * ceiling;
-    return retryAfterMs !== undefined ? Math.max(jittered, Math.min(retryAfterMs, 60_000)) : jittered;
+    if (retryAfterMs === undefined) return jittered;
+    return Math.max(retryAfterMs, Math.min(jittered, deadline - Date.now()));
   }
 
   private async attemptWithTimeout<T>(spec: CallSpec<T>): Promise<T> {

@@ -13,7 +13,7 @@
 
 import { WORKLOAD_KINDS } from '../../engine/ownership.js';
 import type { FactName } from '../../checks/define.js';
-import { factsFromFiles } from '../bundle/facts.js';
+import { answerProblem, factsFromFiles } from '../bundle/facts.js';
 import type { BundleInput, BundleManifest, FileEntry } from '../bundle/facts.js';
 import { paths } from '../bundle/layout.js';
 import type { TargetRequest } from '../../engine/subjects.js';
@@ -39,7 +39,7 @@ import type { TokenChainApi } from './e2e.js';
 import { collectE2e } from './e2e.js';
 import type { GoogleApi } from './google.js';
 import type { KubeApi } from './kube.js';
-import { scrubK8sFile } from './scrub.js';
+import { allowlistedFile, allowlistedK8sFile } from './scrub.js';
 
 export interface CollectRequest {
   /** Facts the selected checks read (their `requires`, merged). */
@@ -52,6 +52,12 @@ export interface CollectRequest {
     /** Run the live token chain of each subject KSA (`--e2e`). */
     e2e?: boolean | undefined;
   };
+  /**
+   * Cloud Asset Inventory searches to run (one call per page, shared by every cluster of a run). When one
+   * fails, the policies it would have covered are read one by one where the run knows them (the projects' and
+   * the folders and organization above them), and a note says so.
+   */
+  assetSearches?: readonly AssetSearchRequest[];
   /** Log evidence the audit and `logs` read, beyond the checks' facts (each query's window is recorded). */
   logs?: {
     /** GenerateAccessToken entries of each subject GSA, newest first, in its own project's log. */
@@ -64,6 +70,15 @@ export interface CollectRequest {
    * (the caller diagnoses; the collector only reads). Nothing is searched when it returns no target.
    */
   changeEvidence?: (input: BundleInput) => ChangeTarget[];
+}
+
+export interface AssetSearchRequest {
+  /** `organizations/N`, `folders/N` or `projects/P`. */
+  scope: string;
+  query: string;
+  assetTypes?: readonly string[];
+  /** Tells searches of one scope apart in the bundle's file names. */
+  label?: string;
 }
 
 export interface LiveSources {
@@ -172,9 +187,20 @@ class BundleBuilder {
   }
 
   record(path: string, outcome: CallOutcome<unknown>, wrap: (value: unknown) => unknown = (v) => v): void {
-    if (outcome.ok) this.files.set(path, { json: wrap(outcome.value) });
+    if (outcome.ok) this.setFile(path, wrap(outcome.value));
     else if (outcome.kind === 'absent') this.absent.add(path);
     else this.errors[path] = outcome.message;
+  }
+
+  /**
+   * An answer as a file: reduced to the fields the checks read (no secret kept), then validated; one that does
+   * not validate becomes an error entry naming the field (the fact is unknown).
+   */
+  setFile(path: string, json: unknown): void {
+    const kept = allowlistedFile(path, json);
+    const problem = answerProblem(path, kept);
+    if (problem === undefined) this.files.set(path, { json: kept });
+    else this.errors[path] = `unexpected answer from the API: ${problem}`;
   }
 
   /** Settle everything started so far (fetches may start more fetches). */
@@ -249,6 +275,8 @@ export async function collectLive(
 ): Promise<CollectResult> {
   const { google, kube, cluster } = sources;
   const need = new Set<FactName>(request.requires);
+  /** Set when an asset search failed: the policies read one by one must stand in for it. */
+  let searchFailed = false;
   const now = (sources.now ?? (() => new Date()))();
   const b = new BundleBuilder({ format: 'wi-doctor-bundle/1', cluster, collectedAt: now.toISOString() });
   let phases = 0;
@@ -266,9 +294,28 @@ export async function collectLive(
       void b.fetch(paths.projectServices(project), () => google.services(project));
   };
 
-  // ---- Phase 1: cluster, its project, Kubernetes.
+  // ---- Phase 1: cluster, its project, Kubernetes; the asset searches (they need nothing but their scope).
   phase('cluster and Kubernetes');
   const clusterCall = b.fetch(paths.cluster, () => google.cluster(cluster));
+  for (const search of request.assetSearches ?? []) {
+    const path = paths.assetSearch(search.scope, search.label);
+    void b
+      .fetch(path, () => google.searchAllIamPolicies(search.scope, search.query, search.assetTypes ?? []))
+      .then((outcome) => {
+        if (outcome.ok) {
+          const { results, pages } = outcome.value;
+          b.files.set(path, { json: { scope: search.scope, query: search.query, pages, results } });
+          return;
+        }
+        searchFailed = true;
+        b.notes.push(
+          `Cloud Asset Inventory search of ${search.scope} failed (${outcome.message}): grants were looked for ` +
+            `only in the policies read one by one (the projects of the cluster and its GSAs, their folders and organization)`,
+        );
+        // Not a projectPolicy the checks need: read it anyway, it stands in for the search.
+        void b.fetch(paths.projectPolicy(cluster.project), () => google.projectPolicy(cluster.project));
+      });
+  }
   // The project's number names direct-binding principals, so it is read whatever the checks say.
   projectFacts(cluster.project, { describe: true });
   if (need.has('projectClusters'))
@@ -284,11 +331,12 @@ export async function collectLive(
     ...kinds.map(async (kind) => {
       const outcome = await kube.list(kind);
       if (outcome.ok) {
-        scrubK8sFile(outcome.value);
-        b.files.set(`k8s/${kind}.json`, { json: outcome.value });
+        // Only the fields the checks read, and no secret, ever reach the facts or the bundle.
+        const list = allowlistedK8sFile(outcome.value);
+        b.files.set(`k8s/${kind}.json`, { json: list });
         b.k8sKinds.push(kind);
         if (kind === 'serviceaccounts') {
-          const named = gsasOfKsaList(outcome.value, request.targets);
+          const named = gsasOfKsaList(list, request.targets);
           if (named !== undefined) {
             gsaReads = projectDescribe.then((o) => readGsas(named, numberOf(o)));
             // Awaited in phase 2; until then a (programming) error must not count as unhandled.
@@ -386,7 +434,7 @@ export async function collectLive(
       calls.push(
         google.serviceAccounts(project, gsas.length).then(async (o) => {
           if (o.ok) {
-            b.files.set(paths.projectServiceAccounts(project), { json: o.value });
+            b.setFile(paths.projectServiceAccounts(project), o.value);
             return;
           }
           if (o.kind !== 'truncated') b.record(paths.projectServiceAccounts(project), o);
@@ -410,7 +458,7 @@ export async function collectLive(
           .fetch(path, () => google.bucketPolicy(bucket))
           .then((o) => {
             // The file names the resource, so the reader can index it; only a readable policy becomes a file.
-            if (o.ok) b.files.set(path, { json: { resource: on, policy: o.value } });
+            if (o.ok) b.setFile(path, { resource: on, policy: o.value });
             else b.notes.push(`the policy of ${on} could not be read: ${o.message}`);
           }),
       );
@@ -428,7 +476,7 @@ export async function collectLive(
 
   // ---- Phase 3: folder and organization policies above the collected projects.
   phase('lists and ancestors');
-  if (need.has('ancestorPolicies')) {
+  if (need.has('ancestorPolicies') || searchFailed) {
     // Only projects whose describe names a parent sit under a folder or organization.
     const withParent = [...b.files.entries()]
       .filter(
@@ -464,8 +512,15 @@ export async function collectLive(
     for (const need of request.options.need ?? []) if (CUSTOM_ROLE.test(need)) roles.add(need);
     for (const [path, entry] of b.files) {
       if (!('json' in entry) || !isRecord(entry.json)) continue;
-      const raw = path.startsWith('gcp/resources/') ? entry.json.policy : entry.json;
-      const bindings: unknown[] = isRecord(raw) && Array.isArray(raw.bindings) ? raw.bindings : [];
+      const json = entry.json;
+      const raws: unknown[] = path.startsWith('gcp/resources/')
+        ? [json.policy]
+        : path.startsWith('gcp/asset-search/') && Array.isArray(json.results)
+          ? json.results.map((r: unknown) => (isRecord(r) ? r.policy : undefined))
+          : [json];
+      const bindings = raws.flatMap((raw): unknown[] =>
+        isRecord(raw) && Array.isArray(raw.bindings) ? (raw.bindings as unknown[]) : [],
+      );
       for (const binding of bindings) {
         if (isRecord(binding) && typeof binding.role === 'string' && CUSTOM_ROLE.test(binding.role))
           roles.add(binding.role);
@@ -569,7 +624,7 @@ export async function collectLive(
     const subjects = resolveSubjects(factsFromFiles(b.input()), request.targets);
     for (const result of await collectE2e(sources.tokenChain, subjects, cluster, sources.now)) {
       const [namespace = '', ksa = ''] = result.subject.split('/');
-      b.files.set(paths.e2e(namespace, ksa), { json: result });
+      b.files.set(paths.e2e(namespace, ksa), { json: allowlistedFile(paths.e2e(namespace, ksa), result) });
     }
   }
 

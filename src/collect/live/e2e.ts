@@ -4,6 +4,7 @@
 // binding the federated token itself is the result). Only the steps' outcomes are kept: every token lives in
 // a local variable of one chain and is dropped when it ends.
 
+import { redactSecrets } from '../../model/redact.js';
 import { headerOf } from './google.js';
 import { AuthenticationV1TokenRequest, CoreV1Api, V1TokenRequestSpec } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -47,7 +48,7 @@ export function apiErrorText(body: unknown): { error?: string; code?: string } {
       parsed = JSON.parse(body);
     } catch {
       const text = body.trim();
-      return text === '' ? {} : { error: text.slice(0, 500) };
+      return text === '' ? {} : { error: redactSecrets(text).slice(0, 500) };
     }
   }
   if (!isRecord(parsed)) return {};

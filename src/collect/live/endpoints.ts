@@ -13,6 +13,7 @@ export const GOOGLE_APIS = [
   'sts',
   'logging',
   'storage',
+  'cloudasset',
   'policyanalyzer',
 ] as const;
 export type GoogleApiName = (typeof GOOGLE_APIS)[number];
@@ -28,6 +29,7 @@ export const DEFAULT_ENDPOINTS: Endpoints = {
   sts: 'https://sts.googleapis.com/',
   logging: 'https://logging.googleapis.com/',
   storage: 'https://storage.googleapis.com/',
+  cloudasset: 'https://cloudasset.googleapis.com/',
   policyanalyzer: 'https://policyanalyzer.googleapis.com/',
 };
 

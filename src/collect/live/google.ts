@@ -9,9 +9,10 @@ import { logging } from '@googleapis/logging';
 import { serviceusage } from '@googleapis/serviceusage';
 import type { ClusterRef } from '../../model/facts.js';
 import type { CallOutcome, CallRunner } from './calls.js';
-import { HttpFailure, parseRetryAfter } from './calls.js';
+import { HttpFailure, UnexpectedAnswer, parseRetryAfter } from './calls.js';
 import type { GoogleCredentials } from './credentials.js';
 import type { Endpoints, GoogleApiName } from './endpoints.js';
+import { exceedsDepth, jsonType, tooDeep } from '../bundle/validate.js';
 
 interface GaxiosLikeError {
   status?: number;
@@ -33,8 +34,9 @@ export function headerOf(headers: unknown, name: string): string | undefined {
 
 /** gaxios rejects with the response attached; turn that into the runner's HttpFailure. */
 async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
+  let data: T;
   try {
-    return (await request).data;
+    data = (await request).data;
   } catch (error) {
     const e = error as GaxiosLikeError;
     const status = e.response?.status ?? e.status;
@@ -43,12 +45,34 @@ async function viaGaxios<T>(request: Promise<{ data: T }>): Promise<T> {
     }
     throw error;
   }
+  // Every answer read here is a JSON object; anything else (or one nested deeper than any API answer) is
+  // refused before code that trusts its shape or recurses over it sees it.
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UnexpectedAnswer(`must be object (found ${jsonType(data)})`);
+  }
+  if (exceedsDepth(data)) throw new UnexpectedAnswer(tooDeep());
+  return data;
+}
+
+/** Why a page of a list answer is not one: `{KEY: […], nextPageToken: "…"}`, both optional. */
+export function listPageProblem(data: unknown, key: string): string | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    return `must be object (found ${jsonType(data)})`;
+  const page = data as Record<string, unknown>;
+  const list = page[key];
+  if (list !== undefined && !Array.isArray(list)) return `${key}: must be array (found ${jsonType(list)})`;
+  const token = page.nextPageToken;
+  if (token !== undefined && typeof token !== 'string')
+    return `nextPageToken: must be string (found ${jsonType(token)})`;
+  return undefined;
 }
 
 /** A list, or `truncated` when it ran past the pages the caller allowed. */
 export type ListOutcome<T> = CallOutcome<T[]> | { ok: false; kind: 'truncated'; pages: number };
 
 const POLICY_V3 = { options: { requestedPolicyVersion: 3 } };
+/** searchAllIamPolicies caps pages at 500 results. */
+export const ASSET_PAGE_SIZE = 500;
 const PAGE_SIZE = 100;
 
 export class GoogleApi {
@@ -59,10 +83,15 @@ export class GoogleApi {
   private readonly usage;
   private readonly log;
 
+  /**
+   * @param shared Reads shared by every collector of a run (many clusters): the same call is made once, whoever
+   *   asks, and its answer reused. Without it, every call is made as asked (the collector dedupes its own).
+   */
   constructor(
     private readonly credentials: GoogleCredentials,
     private readonly endpoints: Endpoints,
     private readonly runner: CallRunner,
+    private readonly shared?: Map<string, Promise<CallOutcome<unknown>>>,
   ) {
     const auth = credentials.client;
     this.crm = cloudresourcemanager({ version: 'v1', auth });
@@ -89,13 +118,31 @@ export class GoogleApi {
     permission: string,
     attempt: (signal: AbortSignal) => Promise<{ data: T }>,
   ): Promise<CallOutcome<T>> {
-    return this.runner.call({
-      api,
-      method,
-      url: this.url(api, path),
-      permission,
-      attempt: (signal) => viaGaxios(attempt(signal)),
-    });
+    const make = () =>
+      this.runner.call({
+        api,
+        method,
+        url: this.url(api, path),
+        permission,
+        attempt: (signal) => viaGaxios(attempt(signal)),
+      });
+    // A log query's filter is in its body, not its path: two queries share a path and must not share an answer.
+    return api === 'logging' ? make() : this.once(`${method} ${api} ${path}`, make);
+  }
+
+  /** A read another call already answered (a cluster from `clusters.list`): the same call is then not made. */
+  prime(api: GoogleApiName, method: string, path: string, value: unknown): void {
+    this.shared?.set(`${method} ${api} ${path}`, Promise.resolve({ ok: true, value }));
+  }
+
+  /** Made once per run when reads are shared; as asked otherwise. */
+  private once<T>(key: string, make: () => Promise<CallOutcome<T>>): Promise<CallOutcome<T>> {
+    if (this.shared === undefined) return make();
+    const hit = this.shared.get(key);
+    if (hit !== undefined) return hit as Promise<CallOutcome<T>>;
+    const promise = make();
+    this.shared.set(key, promise);
+    return promise;
   }
 
   /**
@@ -125,10 +172,16 @@ export class GoogleApi {
         (signal) => page(current, signal),
       );
       if (!outcome.ok) return outcome;
-      const data = (outcome.value ?? {}) as Record<string, unknown>;
-      const list = data[key];
+      const data = outcome.value ?? {};
+      // A 200 of the wrong shape is no list (and no proof that nothing is there): the fact is unknown.
+      const problem = listPageProblem(data, key);
+      if (problem !== undefined) {
+        return { ok: false, kind: 'error', status: undefined, message: `unexpected answer from ${path}: ${problem}` };
+      }
+      const body = data as Record<string, unknown>;
+      const list = body[key];
       if (Array.isArray(list)) items.push(...(list as T[]));
-      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+      token = typeof body.nextPageToken === 'string' && body.nextPageToken !== '' ? body.nextPageToken : undefined;
     } while (token !== undefined);
     return { ok: true, value: items };
   }
@@ -201,10 +254,23 @@ export class GoogleApi {
         ),
     );
     if (!outcome.ok) return outcome;
-    const resources = (outcome.value.ancestor ?? [])
-      .map((a) => a.resourceId)
+    const ancestors: unknown = outcome.value.ancestor ?? [];
+    if (!Array.isArray(ancestors)) {
+      return {
+        ok: false,
+        kind: 'error',
+        status: undefined,
+        message: `unexpected answer from v1/projects/${project}:getAncestry: ancestor: must be array (found ${jsonType(ancestors)})`,
+      };
+    }
+    const resources = (ancestors as unknown[])
+      .map((a) =>
+        typeof a === 'object' && a !== null
+          ? (a as { resourceId?: { type?: unknown; id?: unknown } }).resourceId
+          : undefined,
+      )
       .filter((r) => r?.type === 'folder' || r?.type === 'organization')
-      .map((r) => `${r?.type === 'folder' ? 'folders' : 'organizations'}/${r?.id ?? ''}`);
+      .map((r) => `${r?.type === 'folder' ? 'folders' : 'organizations'}/${typeof r?.id === 'string' ? r.id : ''}`);
     return { ok: true, value: resources };
   }
 
@@ -319,29 +385,103 @@ export class GoogleApi {
   bucketPolicy(bucket: string) {
     const path = `storage/v1/b/${encodeURIComponent(bucket)}/iam?optionsRequestedPolicyVersion=3`;
     const url = this.url('storage', path);
-    return this.runner.call({
-      api: 'storage',
-      method: 'GET',
-      url,
-      permission: 'storage.buckets.getIamPolicy',
-      attempt: (signal) =>
-        viaGaxios(
-          this.credentials.client.request<Record<string, unknown>>({
-            url,
-            method: 'GET',
-            retry: false,
-            signal,
-            headers: { ...this.credentials.headers },
-          }),
-        ),
-    });
+    return this.once(`GET storage ${path}`, () =>
+      this.runner.call({
+        api: 'storage',
+        method: 'GET',
+        url,
+        permission: 'storage.buckets.getIamPolicy',
+        attempt: (signal) =>
+          viaGaxios(
+            this.credentials.client.request<Record<string, unknown>>({
+              url,
+              method: 'GET',
+              retry: false,
+              signal,
+              headers: { ...this.credentials.headers },
+            }),
+          ),
+      }),
+    );
+  }
+
+  /**
+   * Cloud Asset Inventory `searchAllIamPolicies` over a scope, every page (500 results each, the API's cap).
+   * Through google-auth-library's authenticated request (no Cloud Asset client is installed: see docs/fleet.md).
+   * A failed page fails the search: a partial result set proves no absence.
+   */
+  searchAllIamPolicies(
+    scope: string,
+    query: string,
+    assetTypes: readonly string[] = [],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    return this.once(`search ${scope} ${query} ${assetTypes.join(',')}`, () =>
+      this.searchPages('searchAllIamPolicies', scope, query, assetTypes),
+    );
+  }
+
+  /**
+   * Cloud Asset Inventory `searchAllResources` over a scope, every page: the GKE clusters of an organization or
+   * folder in one paged call (`assetTypes` container.googleapis.com/Cluster), instead of a list per project.
+   */
+  searchAllResources(
+    scope: string,
+    assetTypes: readonly string[],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    return this.once(`resources ${scope} ${assetTypes.join(',')}`, () =>
+      this.searchPages('searchAllResources', scope, '', assetTypes),
+    );
+  }
+
+  private async searchPages(
+    method: 'searchAllIamPolicies' | 'searchAllResources',
+    scope: string,
+    query: string,
+    assetTypes: readonly string[],
+  ): Promise<CallOutcome<{ results: unknown[]; pages: number }>> {
+    const results: unknown[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const params = new URLSearchParams({ pageSize: String(ASSET_PAGE_SIZE) });
+      if (query !== '') params.set('query', query);
+      for (const t of assetTypes) params.append('assetTypes', t);
+      if (token !== undefined) params.set('pageToken', token);
+      const url = this.url('cloudasset', `v1/${scope}:${method}?${params.toString()}`);
+      const outcome = await this.runner.call({
+        api: 'cloudasset',
+        method: 'GET',
+        url,
+        permission: `cloudasset.assets.${method}`,
+        attempt: (signal) =>
+          viaGaxios(
+            this.credentials.client.request<Record<string, unknown>>({
+              url,
+              method: 'GET',
+              retry: false,
+              signal,
+              headers: { ...this.credentials.headers },
+            }),
+          ),
+      });
+      if (!outcome.ok) return outcome;
+      pages++;
+      const data = outcome.value;
+      if (Array.isArray(data.results)) results.push(...(data.results as unknown[]));
+      token = typeof data.nextPageToken === 'string' && data.nextPageToken !== '' ? data.nextPageToken : undefined;
+    } while (token !== undefined);
+    return { ok: true, value: { results, pages } };
   }
 
   /**
    * Policy Analyzer `serviceAccountLastAuthentication` activities of a project, every page (no client library
    * exists for Node 20: the auth client's own request, as for storage).
    */
-  async serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+  serviceAccountActivity(project: string): Promise<CallOutcome<unknown[]>> {
+    return this.once(`activity ${project}`, () => this.activityPages(project));
+  }
+
+  private async activityPages(project: string): Promise<CallOutcome<unknown[]>> {
     const path = `v1/projects/${encodeURIComponent(project)}/locations/global/activityTypes/serviceAccountLastAuthentication/activities:query`;
     const items: unknown[] = [];
     let token: string | undefined;

@@ -7,7 +7,8 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { K8sKind, KObject } from '../../model/k8s/types.js';
 import type { CallOutcome, CallRunner } from './calls.js';
-import { HttpFailure, parseRetryAfter } from './calls.js';
+import { HttpFailure, UnexpectedAnswer, parseRetryAfter } from './calls.js';
+import { depthExceededAt, jsonType, tooDeep } from '../bundle/validate.js';
 
 /** Where each kind is listed, and the apiVersion its items carry. */
 export const KIND_PATHS: Record<K8sKind, { path: string; apiVersion: string; kind: string }> = {
@@ -72,13 +73,18 @@ export class KubeApi {
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          // Refuse nesting deeper than any API object before parsing: later code recurses over values.
+          if (depthExceededAt(text) !== undefined) {
+            reject(new UnexpectedAnswer(tooDeep()));
+            return;
+          }
           let body: unknown = text;
           try {
             body = JSON.parse(text);
           } catch {
             // Not JSON: keep the text for the message.
           }
-          const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve(body);
           else {
             const retryAfter = res.headers['retry-after'];
@@ -115,10 +121,14 @@ export class KubeApi {
       if (!outcome.ok) return outcome;
       const body = outcome.value;
       if (!isRecord(body) || !Array.isArray(body.items)) {
-        return { ok: false, kind: 'error', status: undefined, message: `unexpected answer from ${path}: not a list` };
+        const problem = isRecord(body)
+          ? `items: must be array (found ${jsonType(body.items)})`
+          : `must be object (found ${jsonType(body)})`;
+        return { ok: false, kind: 'error', status: undefined, message: `unexpected answer from ${path}: ${problem}` };
       }
-      for (const item of body.items) {
-        if (isRecord(item)) items.push({ apiVersion, kind: itemKind, ...item } as KObject);
+      // Items are kept as they came (a non-object too): the facts validate each one and name what is wrong.
+      for (const item of body.items as unknown[]) {
+        items.push((isRecord(item) ? { apiVersion, kind: itemKind, ...item } : item) as KObject);
       }
       const meta = isRecord(body.metadata) ? body.metadata : {};
       next = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;

@@ -11,6 +11,7 @@ import { factsFromFiles } from '../bundle/facts.js';
 import type { BundleInput } from '../bundle/facts.js';
 import type { CallStats, TraceEvent } from './calls.js';
 import { CallRunner } from './calls.js';
+import { autoScope, fleetSearch, parseScopeFlag } from './asset.js';
 import { collectLive } from './collect.js';
 import type { CollectRequest } from './collect.js';
 import { googleCredentials, loadKubeConfig, resolveClusterRef } from './credentials.js';
@@ -49,6 +50,8 @@ export interface LiveRequestOptions extends LiveOptions {
   impersonate?: string;
   /** Also run the live token chain of each subject KSA (TokenRequest, STS, generateAccessToken). */
   e2e?: boolean;
+  /** Cloud Asset Inventory scope to search for grants: `organizations/N`, `folders/N`, `projects/P`, `auto` or `none` (default). */
+  scope?: string;
 }
 
 export interface Progress {
@@ -99,10 +102,20 @@ export async function collectLiveInput(
     onSettled: (done, started) => hooks.onProgress?.({ phase, done, started }),
   });
   const targets: TargetRequest = { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod };
-  return collectLive(
+  const google = new GoogleApi(credentials, endpoints, runner);
+  const scopeFlag = parseScopeFlag(options.scope, 'none');
+  const notes: string[] = [];
+  let scope: string | undefined;
+  if (scopeFlag.kind === 'scope') scope = scopeFlag.scope;
+  else if (scopeFlag.kind === 'auto') {
+    const auto = await autoScope(google, cluster.project);
+    scope = auto.scope;
+    if (auto.note !== undefined) notes.push(auto.note);
+  }
+  const result = await collectLive(
     {
       cluster,
-      google: new GoogleApi(credentials, endpoints, runner),
+      google,
       kube: new KubeApi(kc, runner),
       stats: runner.stats,
       ...(options.e2e === true ? { tokenChain: new LiveTokenChain(kc, endpoints, runner) } : {}),
@@ -111,10 +124,13 @@ export async function collectLiveInput(
       requires,
       targets,
       options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: options.e2e },
+      ...(scope !== undefined ? { assetSearches: [fleetSearch(scope)] } : {}),
       ...extra,
     },
     (name) => (phase = name),
   );
+  result.input.notes = [...notes, ...(result.input.notes ?? [])];
+  return result;
 }
 
 /** For `check` without `--from`: the facts of the selected checks and targets, read from the live APIs. */

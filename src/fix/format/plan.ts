@@ -9,10 +9,11 @@ import { renderFix } from '../render.js';
 export const PLAN_FORMATS = ['text', 'json', 'shell', 'terraform'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
-/** One printable line: no line breaks, no control characters (a terminal must not be steered), no secrets. */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-export const clean = (text: string): string => redactSecrets(oneLine(text)).replace(CONTROL, '');
+/**
+ * One printable line: no secrets (redacted first, so that escaping cannot split one), no line breaks, control and
+ * bidi characters escaped (a terminal must not be steered).
+ */
+export const clean = (text: string): string => oneLine(redactSecrets(text));
 
 /** The commands of one step, or the reason there are none. */
 export function commandsOf(step: PlanStep): { rendered?: FixAction; error?: string } {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { IdentityGraph, SubjectIdentity, SubjectPath } from '../../graph/types.js';
 import type { ChangeRecord, CheckResult, Evidence, FixPlan, Report, Status, Verdict } from '../../model/results.js';
 import { blocksFor, redactSecrets, summaryLine, unclaimedResults, verdictStatus } from '../common.js';
-import { fixCommands } from '../fixes.js';
+import { fixCommands, renderedFix } from '../fixes.js';
 import { COLLAPSE_AT, EXPAND_ALL_LIMIT, reportClient } from './client/main.js';
 import type { Child } from './markup.js';
 import { Markup, h, jsonForScript, safeLink } from './markup.js';
@@ -137,7 +137,7 @@ function fixes(ids: Ids, list: readonly FixPlan[], heading = 'Fix'): Markup | nu
         h(
           'li',
           null,
-          h('p', null, prose(fix.description)),
+          h('p', null, prose(renderedFix(fix).description)),
           fixCommands(fix).map((c) => command(ids, c.tool, c.command)),
         ),
       ),

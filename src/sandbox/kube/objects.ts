@@ -305,6 +305,8 @@ export function templateFor(spec: PodSpecLite & { name?: string }, appLabel: str
           name: 'app',
           image: APP_IMAGE,
           ...(spec.env ? { env: Object.entries(spec.env).map(([name, value]) => ({ name, value })) } : {}),
+          ...(spec.command ? { command: [...spec.command] } : {}),
+          ...(spec.args ? { args: [...spec.args] } : {}),
         },
       ],
     },

@@ -186,6 +186,24 @@ export const RESOURCES: ResourceDef[] = [
     verbs: ALL,
   },
   {
+    name: 'clusterroles',
+    singular: 'clusterrole',
+    kind: 'ClusterRole',
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    verbs: ALL,
+  },
+  {
+    name: 'clusterrolebindings',
+    singular: 'clusterrolebinding',
+    kind: 'ClusterRoleBinding',
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    namespaced: false,
+    verbs: ALL,
+  },
+  {
     name: 'leases',
     singular: 'lease',
     kind: 'Lease',
@@ -255,6 +273,7 @@ export const GROUPS = [
   'batch',
   'coordination.k8s.io',
   'networking.k8s.io',
+  'rbac.authorization.k8s.io',
 ];
 
 export function prefixOf(group: string, version: string): string {

@@ -54,6 +54,8 @@ const pod = {
   labels: strMap,
   annotations: strMap,
   env: strMap,
+  command: { type: 'array', items: { type: 'string' } },
+  args: { type: 'array', items: { type: 'string' } },
   startedAt: time,
 };
 

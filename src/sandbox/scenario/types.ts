@@ -117,6 +117,9 @@ export interface PodSpecLite {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   env?: Record<string, string>;
+  /** The app container's command and args, as written (they may hold secrets: collect never keeps them). */
+  command?: string[];
+  args?: string[];
   /** RFC 3339: when the pod (every pod of a workload) started; default SCENARIO_POD_START. */
   startedAt?: string;
 }

@@ -80,7 +80,8 @@ describe('retries', () => {
       n <= 2
         ? json(res, 429, googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'), { 'retry-after': '3' })
         : json(res, 200, { bindings: [] });
-    const { google, runner, sleeps } = setup();
+    // Within the call's 10 s budget, the asked 3 s are honoured (past it, see the next test).
+    const { google, runner, sleeps } = setup({ timeoutMs: 10_000 });
     const outcome = await google.serviceAccountPolicy(EMAIL, 'acme-shop');
     expect(outcome).toEqual({ ok: true, value: { bindings: [] } });
     expect(count).toBe(3);
@@ -88,6 +89,22 @@ describe('retries', () => {
     expect(runner.stats.calls.iam).toBe(3);
     // The jittered backoff (≤ 20 ms here) would be far shorter; the server asked for 3 s.
     expect(sleeps).toEqual([3000, 3000]);
+  });
+
+  it('does not wait past the call timeout for Retry-After: the fact is unknown with the advice', async () => {
+    handler = (_req, res) =>
+      json(res, 429, googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded'), { 'retry-after': '3600' });
+    const { google, sleeps } = setup({ timeoutMs: 3000 });
+    const outcome = await google.serviceAccountPolicy(EMAIL, 'acme-shop');
+    expect(sleeps).toEqual([]);
+    expect(count).toBe(1);
+    expect(outcome).toEqual({
+      ok: false,
+      kind: 'error',
+      status: 429,
+      message:
+        '429 RESOURCE_EXHAUSTED: Quota exceeded (the server asked to retry after 3600 s, beyond the 3 s timeout)',
+    });
   });
 
   it('backs off exponentially with jitter when no Retry-After is sent', async () => {

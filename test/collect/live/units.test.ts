@@ -17,7 +17,7 @@ import { loadKubeConfig, parseGkeContextName, resolveClusterRef } from '../../..
 import { DEFAULT_ENDPOINTS, parseEndpointFlags, resolveEndpoints } from '../../../src/collect/live/endpoints.js';
 import { requiredFacts } from '../../../src/collect/live/live.js';
 import { FACT_PERMISSIONS, minimalPermissions } from '../../../src/collect/live/permissions.js';
-import { SCRUBBED, scrubK8sFile } from '../../../src/collect/live/scrub.js';
+import { SCRUBBED, allowlistedK8sFile } from '../../../src/collect/live/scrub.js';
 import { UsageError } from '../../../src/engine/errors.js';
 
 const dirs: string[] = [];
@@ -104,8 +104,8 @@ describe('what is fetched', () => {
   });
 });
 
-describe('scrubbing', () => {
-  it('keeps env names and the credentials path, drops other values, Secret data and last-applied', () => {
+describe('allowlist', () => {
+  it('keeps env names and the credentials path, drops other values, Secret data, last-applied, command and args', () => {
     const list = {
       kind: 'List',
       items: [
@@ -113,7 +113,12 @@ describe('scrubbing', () => {
           kind: 'Deployment',
           metadata: {
             name: 'cart',
-            annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"password":"hunter2"}', keep: 'me' },
+            annotations: {
+              'kubectl.kubernetes.io/last-applied-configuration': '{"password":"hunter2"}',
+              'iam.gke.io/gcp-service-account': 'cart@acme-shop.iam.gserviceaccount.com',
+              'iam.gke.io/gcp-service-acount': 'typo@acme-shop.iam.gserviceaccount.com',
+              'db-url': 'postgres://u:hunter2@db',
+            },
           },
           spec: {
             template: {
@@ -121,6 +126,8 @@ describe('scrubbing', () => {
                 containers: [
                   {
                     name: 'app',
+                    command: ['server', '--password=hunter2'],
+                    args: ['--token', 'hunter2'],
                     env: [
                       { name: 'DB_PASSWORD', value: 'hunter2' },
                       { name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/var/secrets/key.json' },
@@ -128,7 +135,15 @@ describe('scrubbing', () => {
                     ],
                   },
                 ],
-                initContainers: [{ name: 'init', env: [{ name: 'TOKEN', value: 'abc' }] }],
+                initContainers: [
+                  {
+                    name: 'init',
+                    env: [
+                      { name: 'TOKEN', value: 'abc' },
+                      { name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '{"type":"service_account","private_key":"x"}' },
+                    ],
+                  },
+                ],
               },
             },
           },
@@ -136,14 +151,16 @@ describe('scrubbing', () => {
         { kind: 'Secret', metadata: { name: 's' }, data: { k: 'c2VjcmV0' } },
       ],
     };
-    scrubK8sFile(list);
-    const text = JSON.stringify(list);
+    const text = JSON.stringify(allowlistedK8sFile(list));
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('c2VjcmV0');
     expect(text).not.toContain('"abc"');
+    expect(text).not.toContain('service_account');
     expect(text).toContain('/var/secrets/key.json');
     expect(text).toContain('DB_PASSWORD');
-    expect(text).toContain('"keep":"me"');
+    expect(text).toContain('cart@acme-shop.iam.gserviceaccount.com');
+    expect(text).toContain('typo@acme-shop.iam.gserviceaccount.com');
+    expect(text).not.toContain('db-url');
     expect(text).toContain(SCRUBBED);
   });
 });

@@ -1,0 +1,336 @@
+// Benchmark: a fleet run against the sandbox with injected latency (80 ms per Google call, 10 ms per Kubernetes
+// call): an organization of 200 projects under 10 folders, 30 clusters (one in each of 30 projects), 20,000 KSAs,
+// 2,000 GSAs (KSA i of a cluster annotated for one of its project's GSAs, each GSA's policy binding exactly its
+// KSAs). It runs, each as a process of its own under /usr/bin/time (wall and peak RSS):
+//   fleet:     wi-doctor check --all --clusters organizations/ORG --format json --output FILE
+//   per cluster: wi-doctor check --all --context CTX --scope organizations/ORG --format json, one cluster after
+//              another (the alternative a user has: the single-cluster command in a loop, with the same
+//              Cloud Asset coverage), on a sample of clusters, scaled to all of them.
+// It counts every request the sandbox's servers receive, by kind, and computes the lower bound of the fleet run's
+// calls under the concurrency budget (the method of BENCHMARKS.md). Loopback only; stops by itself. Not a test:
+// numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
+// Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5]
+
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { GOOGLE_LATENCY_MS, KUBE_LATENCY_MS, latencyFaults } from '../live/world.mjs';
+
+const { values } = parseArgs({
+  options: {
+    clusters: { type: 'string', default: '30' },
+    ksas: { type: 'string', default: '20000' },
+    gsas: { type: 'string', default: '2000' },
+    projects: { type: 'string', default: '200' },
+    sample: { type: 'string', default: '5' },
+    'limit-minutes': { type: 'string', default: '15' },
+    'cpu-prof': { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench/out/fleet' },
+  },
+  strict: true,
+});
+const N = {
+  clusters: Number(values.clusters),
+  ksas: Number(values.ksas),
+  gsas: Number(values.gsas),
+  projects: Number(values.projects),
+  sample: Number(values.sample),
+};
+for (const [k, v] of Object.entries(N)) {
+  if (!Number.isInteger(v) || v < 1) {
+    console.error(`bench:fleet: --${k} ${String(v)}: expected a whole number ≥ 1`);
+    process.exit(2);
+  }
+}
+if (N.clusters > N.projects) {
+  console.error('bench:fleet: --clusters must not exceed --projects (one cluster per project)');
+  process.exit(2);
+}
+const limitMs = Number(values['limit-minutes']) * 60_000;
+setTimeout(() => {
+  console.error(`bench:fleet: stopped after ${values['limit-minutes']} minutes`);
+  process.exit(2);
+}, limitMs).unref();
+
+const CONCURRENCY = 8; // --concurrency default
+// The sandbox serves the whole organization from one thread of a shared machine: a call can wait longer than the
+// 20 s default per attempt there, which says nothing about wi-doctor; both runs get the same longer timeout.
+const TIMEOUT = ['--timeout', '60'];
+const ORG = '512345678901';
+const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
+const { startSandbox } = await import(new URL('../../dist/sandbox/index.js', import.meta.url).href);
+
+const pid = (i) => `fleet-p${String(i).padStart(3, '0')}`;
+const gsaEmail = (p, g) => `app-${String(g).padStart(4, '0')}@${pid(p)}.iam.gserviceaccount.com`;
+
+/** The organization: clusters in the first projects, GSAs spread over the cluster projects, KSAs over the clusters. */
+function fleetScenario() {
+  const folders = Array.from({ length: 10 }, (_, f) => ({
+    id: String(9000 + f),
+    displayName: `team-${f}`,
+    parent: `organizations/${ORG}`,
+  }));
+  const projects = [];
+  const clusters = [];
+  for (let p = 0; p < N.projects; p++) {
+    projects.push({
+      id: pid(p),
+      number: String(700000000000 + p),
+      parent: `folders/${9000 + (p % 10)}`,
+      policy: { bindings: [{ role: 'roles/viewer', members: [`user:team-${p % 10}@example.com`] }] },
+    });
+  }
+  const gsasPer = (c) => Math.floor(N.gsas / N.clusters) + (c < N.gsas % N.clusters ? 1 : 0);
+  const ksasPer = (c) => Math.floor(N.ksas / N.clusters) + (c < N.ksas % N.clusters ? 1 : 0);
+  for (let c = 0; c < N.clusters; c++) {
+    const G = gsasPer(c);
+    const members = Array.from({ length: G }, () => []);
+    const namespaces = new Map();
+    for (let k = 0; k < ksasPer(c); k++) {
+      const ns = `team-${String(k % 10).padStart(2, '0')}`;
+      const name = `app-${k}`;
+      members[k % G].push(`serviceAccount:${pid(c)}.svc.id.goog[${ns}/${name}]`);
+      const entry = namespaces.get(ns) ?? { name: ns, serviceAccounts: [] };
+      entry.serviceAccounts.push({ name, annotations: { 'iam.gke.io/gcp-service-account': gsaEmail(c, k % G) } });
+      namespaces.set(ns, entry);
+    }
+    projects[c].serviceAccounts = [
+      { name: 'gke-nodes' },
+      ...members.map((m, g) => ({
+        name: `app-${String(g).padStart(4, '0')}`,
+        policy: { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: m }] },
+      })),
+    ];
+    clusters.push({
+      project: pid(c),
+      location: 'europe-west1',
+      name: `c${String(c).padStart(2, '0')}`,
+      nodePools: [
+        { name: 'default-pool', serviceAccount: `gke-nodes@${pid(c)}.iam.gserviceaccount.com`, nodeCount: 1 },
+      ],
+      namespaces: [...namespaces.values()],
+    });
+  }
+  return {
+    name: 'bench-fleet',
+    description: 'wi-doctor fleet benchmark world (healthy)',
+    seed: 7,
+    organization: { id: ORG, displayName: 'bench.example' },
+    folders,
+    projects,
+    clusters,
+    faults: latencyFaults(),
+  };
+}
+
+/** Requests the sandbox's servers receive, by kind. */
+function counter(sandbox) {
+  const counts = new Map();
+  const faults = sandbox.world.faults;
+  const decide = faults.decide.bind(faults);
+  faults.decide = (api, path) => {
+    const kind = kindOf(api, path);
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    return decide(api, path);
+  };
+  return {
+    take() {
+      const out = Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
+      counts.clear();
+      return out;
+    },
+  };
+}
+
+function kindOf(api, path) {
+  const p = path.split('?')[0];
+  if (api === 'kubernetes') return `k8s ${p.split('/').at(-1)}`;
+  if (/:searchAll\w+/.test(p)) return `cloudasset ${/:(searchAll\w+)/.exec(p)[1]}`;
+  if (/serviceAccounts\/[^/]+:getIamPolicy$/.test(p)) return 'iam serviceAccounts.getIamPolicy';
+  if (/serviceAccounts\/[^/:]+$/.test(p)) return 'iam serviceAccounts.get';
+  if (/serviceAccounts$/.test(p)) return 'iam serviceAccounts.list';
+  if (/:getIamPolicy$/.test(p)) return `${api} getIamPolicy`;
+  if (/:getAncestry$/.test(p)) return 'crm getAncestry';
+  if (/\/clusters$/.test(p)) return 'container clusters.list';
+  if (/\/clusters\/[^/]+$/.test(p)) return 'container clusters.get';
+  if (/\/services$/.test(p)) return 'serviceusage services.list';
+  return `${api} ${p.replace(/\/[^/]*\d[^/]*/g, '/*')}`;
+}
+
+const total = (counts) => Object.values(counts).reduce((a, n) => a + n, 0);
+const google = (counts) =>
+  Object.entries(counts)
+    .filter(([k]) => !k.startsWith('k8s '))
+    .reduce((a, [, n]) => a + n, 0);
+
+function timed(args, env) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      '/usr/bin/time',
+      [
+        '-f',
+        'TIME %e %M %U %S',
+        process.execPath,
+        ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(values.out, 'prof')}`] : []),
+        bin,
+        ...args,
+      ],
+      { env, maxBuffer: 1 << 28, timeout: limitMs },
+      (error, stdout, stderr) => {
+        const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
+        if (!m || (error && error.code !== 1)) reject(new Error(`${args.join(' ')}: ${error?.message}\n${stderr}`));
+        else
+          resolve({
+            wallMs: Number(m[1]) * 1000,
+            rssMiB: Math.round(Number(m[2]) / 1024),
+            cpuMs: (Number(m[3]) + Number(m[4])) * 1000,
+            stdout,
+          });
+      },
+    );
+  });
+}
+
+/**
+ * The lower bound of the fleet run's calls under the budget: finding the clusters (the resource search's pages,
+ * one after another) comes first; everything else may overlap, and takes at least
+ * max(⌈Google calls / C⌉ × 80 ms, Σ latencies / C).
+ */
+function bound(counts) {
+  const discovery = (counts['cloudasset searchAllResources'] ?? 0) * GOOGLE_LATENCY_MS;
+  const g = google(counts) - (counts['cloudasset searchAllResources'] ?? 0);
+  const k = total(counts) - google(counts);
+  const rest = Math.max(
+    Math.ceil(g / CONCURRENCY) * GOOGLE_LATENCY_MS,
+    (g * GOOGLE_LATENCY_MS + k * KUBE_LATENCY_MS) / CONCURRENCY,
+  );
+  return discovery + rest;
+}
+
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const dir = mkdtempSync(join(tmpdir(), 'wi-doctor-bench-fleet-'));
+const t0 = performance.now();
+const sandbox = await startSandbox({ scenario: fleetScenario() });
+console.log(
+  `world: ${N.projects} projects, ${N.clusters} clusters, ${N.ksas} KSAs, ${N.gsas} GSAs; sandbox up in ${s(performance.now() - t0)}`,
+);
+const count = counter(sandbox);
+const env = {
+  ...process.env,
+  ...sandbox.env,
+  METADATA_SERVER_DETECTION: 'none',
+  GCE_METADATA_HOST: '127.0.0.1:9',
+  GCE_METADATA_IP: '127.0.0.1:9',
+  CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
+};
+const result = {
+  world: N,
+  latency: { googleMs: GOOGLE_LATENCY_MS, kubeMs: KUBE_LATENCY_MS },
+  concurrency: CONCURRENCY,
+};
+try {
+  count.take();
+  const out = join(dir, 'fleet.json');
+  const fleet = await timed(
+    [
+      'check',
+      '--all',
+      '--clusters',
+      `organizations/${ORG}`,
+      '--format',
+      'json',
+      '--output',
+      out,
+      '--quiet',
+      ...TIMEOUT,
+    ],
+    env,
+  );
+  const calls = count.take();
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  const subjects = report.verdicts.length;
+  const statuses = {};
+  const causes = {};
+  for (const v of report.verdicts) {
+    statuses[v.status] = (statuses[v.status] ?? 0) + 1;
+    if (v.status !== 'pass')
+      causes[`${v.status} ${v.rootCause ?? ''}`] = (causes[`${v.status} ${v.rootCause ?? ''}`] ?? 0) + 1;
+  }
+  const unknownChecks = {};
+  for (const c of report.clusters)
+    for (const r of c.report.results)
+      if (r.status === 'unknown')
+        unknownChecks[`${r.check}: ${r.cause ?? ''}`.slice(0, 160)] =
+          (unknownChecks[`${r.check}: ${r.cause ?? ''}`.slice(0, 160)] ?? 0) + 1;
+  result.fleet = {
+    ...fleet,
+    stdout: undefined,
+    calls,
+    totalCalls: total(calls),
+    googleCalls: google(calls),
+    boundMs: bound(calls),
+    clustersReached: report.summary.filter((c) => c.reachable).length,
+    subjects,
+    statuses,
+    causes,
+    unknownChecks: Object.fromEntries(Object.entries(unknownChecks).slice(0, 10)),
+    notReached: report.summary.filter((c) => !c.reachable).map((c) => `${c.cluster}: ${c.error ?? ''}`),
+    searched: report.searched,
+    notes: report.notes.slice(0, 10),
+  };
+  console.log(
+    `fleet: ${s(fleet.wallMs)} (CPU ${s(fleet.cpuMs)}), peak RSS ${fleet.rssMiB} MiB, ${total(calls)} calls (${google(calls)} Google), ` +
+      `bound ${s(bound(calls))} (${(fleet.wallMs / bound(calls)).toFixed(2)}×); ${result.fleet.clustersReached} clusters reached, ${subjects} verdicts ${JSON.stringify(statuses)}`,
+  );
+  console.log(`  calls by kind: ${JSON.stringify(calls)}`);
+
+  // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
+  const sample = Math.min(N.sample, N.clusters);
+  let wall = 0;
+  let cpu = 0;
+  let perCalls = 0;
+  for (let c = 0; c < sample; c++) {
+    const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
+    const r = await timed(
+      [
+        'check',
+        '--all',
+        '--context',
+        ctx,
+        '--scope',
+        `organizations/${ORG}`,
+        '--format',
+        'json',
+        '--quiet',
+        ...TIMEOUT,
+      ],
+      env,
+    );
+    wall += r.wallMs;
+    cpu += r.cpuMs;
+    perCalls += total(count.take());
+  }
+  const scaled = (wall / sample) * N.clusters;
+  result.perCluster = {
+    sampled: sample,
+    sampledWallMs: wall,
+    sampledCpuMs: cpu,
+    scaledCpuMs: (cpu / sample) * N.clusters,
+    scaledWallMs: scaled,
+    callsPerCluster: perCalls / sample,
+    scaledCalls: (perCalls / sample) * N.clusters,
+  };
+  console.log(
+    `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
+      `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+  );
+} finally {
+  await sandbox.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+mkdirSync(values.out, { recursive: true });
+writeFileSync(join(values.out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`raw results: ${join(values.out, 'results.json')}`);

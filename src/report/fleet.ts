@@ -1,0 +1,143 @@
+// The fleet view of many clusters' reports: one combined verdict list, and the identities that several clusters
+// share. A KSA's Workload Identity principal is its pool, namespace and name (`POOL[NS/KSA]`), not its cluster:
+// the same `ns/ksa` in two clusters of one pool is one identity, holding the same grants, so a binding made for
+// one cluster works (or breaks) in the other too. Pure: reports in, text or JSON out.
+
+import type { Report, Status, Summary } from '../model/results.js';
+import { redactSecrets } from './common.js';
+
+export interface FleetVerdict {
+  cluster: string;
+  subject: string;
+  /** `POOL[NS/KSA]` when the cluster's pool is known and the subject is a KSA. */
+  identity?: string;
+  /** The worst status among the subject's results (`unknown` for a cluster that could not be reached). */
+  status: Status;
+  rootCause: string | null;
+  headline: string;
+}
+
+export interface SharedIdentity {
+  identity: string;
+  clusters: string[];
+  /** True when the clusters' verdicts for it differ (a grant made for one cluster is the other's too). */
+  differs: boolean;
+}
+
+export interface FleetClusterSummary {
+  cluster: string;
+  reachable: boolean;
+  /** Why the cluster could not be collected or reached. */
+  error?: string;
+  subjects: number;
+  summary: Summary;
+}
+
+export interface FleetSummary {
+  format: 'wi-doctor-fleet/1';
+  clusters: FleetClusterSummary[];
+  verdicts: FleetVerdict[];
+  identities: SharedIdentity[];
+  /** The asset searches made and what they found, in words. */
+  searched: string[];
+  notes: string[];
+}
+
+const RANK: Record<Status, number> = { pass: 0, skip: 0, unknown: 1, warn: 2, fail: 3 };
+
+/** Worst status of each subject's own results, indexed once per report (a cluster holds thousands of subjects). */
+function worstBySubject(report: Report): Map<string, Status> {
+  const worst = new Map<string, Status>();
+  for (const r of report.results) {
+    const seen = worst.get(r.subject);
+    if (seen === undefined || RANK[r.status] > RANK[seen]) worst.set(r.subject, r.status);
+  }
+  return worst;
+}
+
+/** The verdicts of one cluster's report, as fleet rows. `pool` names identities (`POOL[NS/KSA]`). */
+export function fleetVerdicts(cluster: string, report: Report, pool: string | undefined): FleetVerdict[] {
+  const worst = worstBySubject(report);
+  /** Subject → worst status of its own and related results. */
+  const statusOf = (subject: string, related: readonly string[]): Status => {
+    let status: Status = 'pass';
+    for (const s of [subject, ...related]) {
+      const w = worst.get(s);
+      if (w !== undefined && RANK[w] > RANK[status]) status = w;
+    }
+    return status;
+  };
+  return report.verdicts.map((v) => {
+    const parts = v.subject.split('/');
+    const identity = pool !== undefined && parts.length === 2 ? `${pool}[${v.subject}]` : undefined;
+    return {
+      cluster,
+      subject: v.subject,
+      ...(identity !== undefined ? { identity } : {}),
+      status: statusOf(v.subject, v.related),
+      rootCause: v.rootCause,
+      headline: v.headline,
+    };
+  });
+}
+
+/** Identities found in more than one cluster, sorted. */
+export function sharedIdentities(verdicts: readonly FleetVerdict[]): SharedIdentity[] {
+  const by = new Map<string, FleetVerdict[]>();
+  for (const v of verdicts) {
+    if (v.identity === undefined) continue;
+    const list = by.get(v.identity) ?? [];
+    list.push(v);
+    by.set(v.identity, list);
+  }
+  return [...by]
+    .filter(([, list]) => new Set(list.map((v) => v.cluster)).size > 1)
+    .map(([identity, list]) => ({
+      identity,
+      clusters: [...new Set(list.map((v) => v.cluster))].sort(),
+      differs: new Set(list.map((v) => `${v.status} ${v.rootCause ?? ''}`)).size > 1,
+    }))
+    .sort((a, b) => a.identity.localeCompare(b.identity));
+}
+
+const ORDER: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
+
+export function sortVerdicts(verdicts: FleetVerdict[]): FleetVerdict[] {
+  return verdicts.sort(
+    (a, b) =>
+      ORDER[a.status] - ORDER[b.status] || a.cluster.localeCompare(b.cluster) || a.subject.localeCompare(b.subject),
+  );
+}
+
+const ICON: Record<Status, string> = { fail: '✗', warn: '!', unknown: '?', pass: '✓', skip: '-' };
+
+/** The closing text of a fleet run: clusters, combined verdicts (problems first), shared identities. */
+export function renderFleetText(fleet: FleetSummary, opts: { hidePass: boolean }): string {
+  const lines: string[] = [];
+  const unreachable = fleet.clusters.filter((c) => !c.reachable);
+  const subjects = fleet.clusters.reduce((a, c) => a + c.subjects, 0);
+  const count = (s: Status) => fleet.verdicts.filter((v) => v.status === s).length;
+  lines.push(
+    `Fleet: ${fleet.clusters.length} clusters (${unreachable.length} not reached), ${subjects} subjects: ` +
+      `${count('fail')} failing, ${count('warn')} warning, ${count('unknown')} unknown, ${count('pass')} passing`,
+  );
+  for (const c of unreachable) lines.push(`  ? ${c.cluster}: ${c.error ?? 'not reached'}: its subjects are unknown`);
+  for (const s of fleet.searched) lines.push(`  searched: ${s}`);
+  const shown = fleet.verdicts.filter((v) => !opts.hidePass || (v.status !== 'pass' && v.status !== 'skip'));
+  if (shown.length > 0) {
+    lines.push('', 'Combined verdicts:');
+    const width = Math.max(...shown.map((v) => v.cluster.length));
+    for (const v of shown) lines.push(`  ${ICON[v.status]} ${v.cluster.padEnd(width)}  ${v.subject}: ${v.headline}`);
+  }
+  if (fleet.identities.length > 0) {
+    lines.push(
+      '',
+      'Identities shared by clusters (one pool, the same namespace and KSA: one principal, the same grants):',
+    );
+    for (const i of fleet.identities) {
+      lines.push(`  ${i.identity}: ${i.clusters.join(', ')}${i.differs ? ' (verdicts differ between them)' : ''}`);
+    }
+  }
+  for (const note of fleet.notes) lines.push(`note: ${note}`);
+  return redactSecrets(`${lines.join('\n')}\n`);
+}

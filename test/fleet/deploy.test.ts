@@ -1,0 +1,130 @@
+// deploy/wi-doctor.yaml against the sandbox's Kubernetes API: kubectl applies it (server-side dry run: the
+// API server validates and admits every object without storing it), its ClusterRole lets the collector list
+// every kind it reads, its KSA names a GSA, and the CronJob's arguments are a wi-doctor command line that runs.
+
+import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../src/checks/index.js';
+import { main } from '../../src/cli/main.js';
+import { kindsFor } from '../../src/collect/live/collect.js';
+import { requiredFacts } from '../../src/collect/live/live.js';
+import { selectDiagnoseChecks } from '../../src/engine/diagnose.js';
+import { isServiceAccountEmail } from '../../src/model/identifiers.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { HAS_KUBECTL } from '../sandbox/helpers.js';
+
+const run = promisify(execFile);
+const repo = join(import.meta.dirname, '..', '..');
+const MANIFEST = join(repo, 'deploy', 'wi-doctor.yaml');
+
+interface Doc {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  roleRef?: { kind: string; name: string };
+  subjects?: { kind: string; name: string; namespace?: string }[];
+  spec?: {
+    jobTemplate: {
+      spec: { template: { spec: { serviceAccountName: string; containers: { args: string[] }[] } } };
+    };
+  };
+}
+const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as Doc);
+const byKind = (kind: string): Doc => {
+  const d = docs.find((x) => x.kind === kind);
+  if (d === undefined) throw new Error(`deploy/wi-doctor.yaml has no ${kind}`);
+  return d;
+};
+
+describe('deploy/wi-doctor.yaml', () => {
+  let sandbox: RunningSandbox;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    sandbox = await startSandbox({ scenario: join(repo, 'scenarios', 'fleet.yaml') });
+    env = {
+      ...process.env,
+      ...sandbox.env,
+      METADATA_SERVER_DETECTION: 'none',
+      GCE_METADATA_HOST: '127.0.0.1:9',
+      GCE_METADATA_IP: '127.0.0.1:9',
+      CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
+    };
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+  });
+
+  // The sandbox serves its OpenAPI document as v2 JSON only, which kubectl's client-side schema validation does
+  // not read (--validate=false); the server-side dry run is the API server's own validation and admission.
+  it.skipIf(!HAS_KUBECTL)('kubectl apply --dry-run=server admits every object', async () => {
+    // As on any cluster, a server-side dry run of a namespaced object needs its namespace to exist.
+    await run('kubectl', ['create', 'namespace', 'wi-doctor'], { env });
+    const { stdout } = await run('kubectl', ['apply', '--dry-run=server', '--validate=false', '-f', MANIFEST], { env });
+    for (const line of [
+      'serviceaccount/wi-doctor created (server dry run)',
+      'clusterrole.rbac.authorization.k8s.io/wi-doctor-reader created (server dry run)',
+      'clusterrolebinding.rbac.authorization.k8s.io/wi-doctor-reader created (server dry run)',
+      'cronjob.batch/wi-doctor created (server dry run)',
+    ])
+      expect(stdout).toContain(line);
+    // The dry run validates: the same CronJob without its schedule is refused.
+    const broken = join(tmpdir(), `wi-doctor-deploy-${process.pid}.yaml`);
+    writeFileSync(broken, readFileSync(MANIFEST, 'utf8').replace(/^ {2}schedule: .*$/m, ''));
+    try {
+      await expect(
+        run('kubectl', ['apply', '--dry-run=server', '--validate=false', '-f', broken], { env }),
+      ).rejects.toThrow(/spec\.schedule: Required value/);
+    } finally {
+      rmSync(broken, { force: true });
+    }
+    // Nothing was stored.
+    await expect(run('kubectl', ['get', 'cronjob', 'wi-doctor', '-n', 'wi-doctor'], { env })).rejects.toThrow(
+      /NotFound|not found/,
+    );
+  });
+
+  it('its ClusterRole lets the collector get and list every kind it reads, and nothing more than reads', () => {
+    const rules = byKind('ClusterRole').rules ?? [];
+    const allowed = new Set(rules.flatMap((r) => (r.verbs.includes('list') ? r.resources : [])));
+    const kinds = kindsFor({
+      requires: requiredFacts(selectDiagnoseChecks(CHECKS, undefined, undefined)),
+      targets: { all: true },
+      options: {},
+    });
+    expect(kinds.length).toBeGreaterThan(0);
+    for (const kind of kinds) expect(allowed, kind).toContain(kind);
+    for (const r of rules) expect(r.verbs.every((v) => v === 'get' || v === 'list' || v === 'watch')).toBe(true);
+    const binding = byKind('ClusterRoleBinding');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'wi-doctor-reader' });
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'wi-doctor', namespace: 'wi-doctor' }]);
+  });
+
+  it('runs as its own KSA, annotated for a GSA (Workload Identity)', () => {
+    const ksa = byKind('ServiceAccount');
+    expect(isServiceAccountEmail(ksa.metadata.annotations?.['iam.gke.io/gcp-service-account'] ?? '')).toBe(true);
+    expect(byKind('CronJob').spec?.jobTemplate.spec.template.spec.serviceAccountName).toBe(ksa.metadata.name);
+  });
+
+  it("the CronJob's arguments are a wi-doctor command that runs and writes the fleet JSON report", async () => {
+    const args = byKind('CronJob').spec?.jobTemplate.spec.template.spec.containers[0]?.args ?? [];
+    let out = '';
+    const sink = (write: (s: string) => void) =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          write(chunk.toString());
+          cb();
+        },
+      });
+    const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink(() => undefined), env });
+    // Exit 1: staging's shop/orders has no binding (the exit code a CronJob turns into a failed Job).
+    expect(code).toBe(1);
+    expect((JSON.parse(out) as { format: string }).format).toBe('wi-doctor-fleet/1');
+  });
+});

@@ -1,0 +1,257 @@
+// Many clusters in one run, Cloud Asset Inventory in the facts, and who-can, against the sandbox's `fleet`
+// scenario (an organization, a folder, three projects, three clusters: two share the pool of acme-shop; shop/api
+// uses direct binding with its only grant on a bucket of another project; staging's shop/orders names a GSA whose
+// policy binds nobody).
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAuditCommand } from '../../src/cli/actions/audit.js';
+import { runCheckCommand } from '../../src/cli/actions/check.js';
+import type { CheckCommandOptions } from '../../src/cli/actions/check.js';
+import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
+import type { Io } from '../../src/cli/output.js';
+import { UsageError } from '../../src/engine/errors.js';
+import { startSandbox } from '../../src/sandbox/index.js';
+import type { RunningSandbox } from '../../src/sandbox/index.js';
+
+const SCENARIO = join(import.meta.dirname, '../../scenarios/fleet.yaml');
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
+const PROD = 'gke_acme-shop_europe-west1_prod';
+const STAGING = 'gke_acme-shop_us-central1_staging';
+const BATCH = 'gke_acme-batch_europe-west1_batch';
+
+function memoryIo(env: NodeJS.ProcessEnv): Io & { out(): string; err(): string } {
+  let out = '';
+  let err = '';
+  const sink = (write: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        write(chunk.toString());
+        cb();
+      },
+    });
+  return {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    env,
+    out: () => out,
+    err: () => err,
+  };
+}
+
+const base: CheckCommandOptions = { format: 'json', failOn: 'fail', all: true, quiet: true };
+
+interface FleetJson {
+  format: string;
+  clusters: { cluster: string; reachable: boolean; report: { verdicts: { subject: string; status: string }[] } }[];
+  summary: { cluster: string; reachable: boolean; subjects: number; error?: string }[];
+  verdicts: { cluster: string; subject: string; status: string; headline: string }[];
+  identities: { identity: string; clusters: string[] }[];
+  searched: string[];
+  notes: string[];
+}
+
+describe('fleet against the sandbox', () => {
+  let sandbox: RunningSandbox;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  const calls = new Map<string, number>();
+  beforeAll(async () => {
+    sandbox = await startSandbox({ scenario: SCENARIO });
+    env = {
+      ...sandbox.env,
+      METADATA_SERVER_DETECTION: 'none',
+      GCE_METADATA_HOST: '127.0.0.1:9',
+      GCE_METADATA_IP: '127.0.0.1:9',
+    };
+    dir = mkdtempSync(join(tmpdir(), 'wi-doctor-fleet-'));
+    // Count what the servers receive, by API and path, to show reads are shared between clusters.
+    const faults = sandbox.world.faults;
+    const decide = faults.decide.bind(faults);
+    faults.decide = (api, path) => {
+      const key = `${api} ${path}`;
+      calls.set(key, (calls.get(key) ?? 0) + 1);
+      return decide(api, path);
+    };
+  });
+  afterAll(async () => {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function fleetRun(options: Partial<CheckCommandOptions>, extraEnv: NodeJS.ProcessEnv = {}) {
+    const io = memoryIo({ ...env, ...extraEnv });
+    const code = await runCheckCommand({ ...base, ...options }, io);
+    return { code, io, json: options.format === 'text' ? undefined : (JSON.parse(io.out()) as FleetJson) };
+  }
+
+  it('check --all --clusters projects/P: every cluster of the project, one combined verdict list, shared identities', async () => {
+    calls.clear();
+    const { code, json } = await fleetRun({ clusters: 'projects/acme-shop' });
+    if (json === undefined) throw new Error('no JSON');
+    expect(json.format).toBe('wi-doctor-fleet/1');
+    expect(json.summary.map((c) => [c.cluster, c.reachable])).toEqual([
+      [PROD, true],
+      [STAGING, true],
+    ]);
+    expect(json.verdicts.map((v) => [v.cluster, v.subject, v.status])).toEqual([
+      [STAGING, 'shop/orders', 'fail'],
+      [PROD, 'shop/api', 'pass'],
+      [PROD, 'shop/cart', 'pass'],
+      [STAGING, 'shop/cart', 'pass'],
+    ]);
+    // The same pool, namespace and KSA in two clusters is one principal.
+    expect(json.identities).toEqual([
+      { identity: 'acme-shop.svc.id.goog[shop/cart]', clusters: [PROD, STAGING], differs: false },
+    ]);
+    // Direct binding: shop/api's grant on another project's bucket is found by the organization-wide search.
+    expect(json.searched.join('\n')).toMatch(/organizations\/512345678901 .* 1 page/);
+    expect(code).toBe(1);
+    // Shared reads: the GSA shop/cart uses in both clusters, the project and the search are read once each.
+    const count = (re: RegExp) => [...calls].filter(([k]) => re.test(k)).reduce((a, [, n]) => a + n, 0);
+    expect(count(/searchAllIamPolicies/)).toBe(1);
+    expect(count(new RegExp(`serviceAccounts/${CART}:getIamPolicy`))).toBe(1);
+    expect(count(/^cloudresourcemanager .*projects\/acme-shop$/)).toBeLessThanOrEqual(1);
+  });
+
+  it('a file of names: contexts and cluster names; one that cannot be reached is unknown and the run goes on', async () => {
+    const file = join(dir, 'clusters.txt');
+    writeFileSync(
+      file,
+      `# the fleet\n${PROD}\nprojects/acme-batch/locations/europe-west1/clusters/batch\nprojects/acme-shop/locations/asia-east1/clusters/gone\n`,
+    );
+    const { code, json } = await fleetRun({ clusters: file, failOn: 'unknown' });
+    if (json === undefined) throw new Error('no JSON');
+    const byName = new Map(json.summary.map((c) => [c.cluster, c]));
+    expect(byName.get(PROD)?.reachable).toBe(true);
+    expect(byName.get(BATCH)?.reachable).toBe(true);
+    const gone = byName.get('gke_acme-shop_asia-east1_gone');
+    expect(gone?.reachable).toBe(false);
+    expect(gone?.error).toMatch(/could not be described/);
+    expect(json.verdicts).toContainEqual(
+      expect.objectContaining({ cluster: 'gke_acme-shop_asia-east1_gone', subject: '*', status: 'unknown' }),
+    );
+    expect(json.verdicts).toContainEqual(
+      expect.objectContaining({ cluster: BATCH, subject: 'jobs/runner', status: 'pass' }),
+    );
+    // --fail-on unknown: a cluster not reached fails the run.
+    expect(code).toBe(1);
+  });
+
+  it('ALL_CONTEXTS in text: a report per cluster, then the fleet summary', async () => {
+    const { io } = await fleetRun({ clusters: 'ALL_CONTEXTS', format: 'text', hidePass: true });
+    const text = io.out();
+    for (const c of [PROD, STAGING, BATCH]) expect(text).toContain(`== ${c} ==`);
+    expect(text).toMatch(/Fleet: 3 clusters \(0 not reached\), 5 subjects: 1 failing/);
+    expect(text).toContain(
+      'acme-shop.svc.id.goog[shop/cart]: gke_acme-shop_europe-west1_prod, gke_acme-shop_us-central1_staging',
+    );
+  });
+
+  it('an unreadable scope (403 on the search) falls back to the policies read one by one and says so', async () => {
+    const { json } = await fleetRun(
+      { clusters: 'projects/acme-shop', scope: 'organizations/512345678901' },
+      { CLOUDSDK_AUTH_ACCESS_TOKEN: 'viewer-token' },
+    );
+    if (json === undefined) throw new Error('no JSON');
+    expect(json.searched).toEqual([
+      expect.stringMatching(/^Cloud Asset Inventory organizations\/512345678901: not searched \(403 PERMISSION_DENIED/),
+    ]);
+    expect(json.notes).toContainEqual(
+      expect.stringMatching(
+        /search of organizations\/512345678901 failed .*grants were looked for only in the policies read one by one/,
+      ),
+    );
+    // Without the search, shop/api's grant (on another project's bucket) is not in what was read: unknown, never pass.
+    const api = json.verdicts.find((v) => v.subject === 'shop/api');
+    expect(api?.status).toBe('unknown');
+    // shop/cart's chain is read whole, but a policy this caller may not read could grant its own principal too
+    // (unintended impersonation): that side question is unknown, so the verdict is unknown, never pass.
+    const cart = json.verdicts.find((v) => v.subject === 'shop/cart' && v.cluster === PROD);
+    expect(cart?.status).toBe('unknown');
+    expect(cart?.headline).toMatch(/could not run \(ksa-annotation\)/);
+  });
+
+  it('check --clusters organizations/N: the clusters of the organization from one resource search', async () => {
+    calls.clear();
+    const { json } = await fleetRun({ clusters: 'organizations/512345678901' });
+    if (json === undefined) throw new Error('no JSON');
+    expect(json.summary.map((c) => c.cluster).sort()).toEqual([BATCH, PROD, STAGING]);
+    const count = (re: RegExp) => [...calls].filter(([k]) => re.test(k)).reduce((a, [, n]) => a + n, 0);
+    expect(count(/searchAllResources/)).toBe(1);
+    // The search named the clusters; a project's cluster list (identity-sameness reads it) is read once per
+    // project however many of its clusters are collected.
+    const lists = [...calls].filter(([k]) => /\/clusters$/.test(k));
+    expect(lists.every(([, n]) => n === 1)).toBe(true);
+    expect(lists.length).toBeLessThanOrEqual(2);
+  });
+
+  it('audit --scope organizations/N: every cluster in it, each finding once with the clusters that found it', async () => {
+    const io = memoryIo(env);
+    const code = await runAuditCommand(
+      { scope: 'organizations/512345678901', format: 'json', failOn: 'warn', quiet: true },
+      io,
+    );
+    const json = JSON.parse(io.out()) as FleetJson;
+    expect(json.summary.map((c) => [c.cluster, c.reachable]).sort()).toEqual([
+      [BATCH, true],
+      [PROD, true],
+      [STAGING, true],
+    ]);
+    const rows = json.verdicts.map(
+      (v) => `${v.status} ${v.cluster} | ${v.subject} | ${v.headline.split(':')[0] ?? ''}`,
+    );
+    // cart-gsa is used in prod and staging: its finding is one row naming both.
+    expect(rows).toContain(`warn ${PROD}, ${STAGING} | ${CART} | unused-gsa`);
+    expect(rows).toContain(`warn ${PROD}, ${STAGING} | projects/acme-shop | admin-read-audit-logs`);
+    expect(rows).toContain(`warn ${BATCH} | projects/acme-batch | admin-read-audit-logs`);
+    expect(rows.filter((r) => r.includes('| projects/acme-shop | admin-read-audit-logs'))).toHaveLength(1);
+    expect(code).toBe(1);
+  });
+
+  it('bad flags are usage errors before any call', async () => {
+    await expect(fleetRun({ clusters: 'projects/acme-shop', scope: 'orgs/1' })).rejects.toThrow(UsageError);
+    await expect(fleetRun({ clusters: 'projects/acme-shop', context: PROD })).rejects.toThrow(/drop --context/);
+    await expect(fleetRun({ clusters: join(dir, 'missing.txt') })).rejects.toThrow(/not a readable file/);
+    const bad = join(dir, 'bad.txt');
+    writeFileSync(bad, 'not a cluster\n');
+    await expect(fleetRun({ clusters: bad })).rejects.toThrow(/bad\.txt:1: "not a cluster"/);
+  });
+
+  it('who-can --gsa: every principal that can mint its tokens and every KSA that gets it', async () => {
+    const io = memoryIo(env);
+    expect(await runWhoCanCommand({ gsa: CART, clusters: 'ALL_CONTEXTS', format: 'json', quiet: true }, io)).toBe(0);
+    const answer = JSON.parse(io.out()) as {
+      principals: { member: string; role: string; resource: string }[];
+      ksas: { cluster: string; ksa: string }[];
+    };
+    const members = answer.principals.map((p) => `${p.member} ${p.role}`);
+    expect(members).toContain('serviceAccount:acme-shop.svc.id.goog[shop/cart] roles/iam.workloadIdentityUser');
+    expect(members).toContain('user:deployer@example.com roles/iam.serviceAccountTokenCreator');
+    // A project-level grant of a token-minting role counts too (the owner's on the project).
+    expect(answer.principals.some((p) => p.resource === 'projects/acme-shop')).toBe(true);
+    expect(answer.ksas.map((k) => `${k.cluster} ${k.ksa}`).sort()).toEqual([
+      `${PROD} shop/cart`,
+      `${STAGING} shop/cart`,
+    ]);
+  });
+
+  it('who-can --ksa: what a direct-binding KSA reaches, found by the organization-wide search', async () => {
+    const io = memoryIo(env);
+    expect(await runWhoCanCommand({ ksa: 'shop/api', context: PROD, format: 'text', quiet: true }, io)).toBe(0);
+    expect(io.out()).toMatch(
+      /roles\/storage\.objectViewer on \/\/storage\.googleapis\.com\/projects\/_\/buckets\/acme-data-exports \[Cloud Asset Inventory\]/,
+    );
+    expect(io.out()).toContain('Through a GSA: none');
+  });
+
+  it('who-can needs exactly one of --gsa or --ksa', async () => {
+    await expect(runWhoCanCommand({ format: 'text' }, memoryIo(env))).rejects.toThrow(/exactly one of/);
+    await expect(runWhoCanCommand({ gsa: 'cart', format: 'text' }, memoryIo(env))).rejects.toThrow(
+      /not a service-account email/,
+    );
+  });
+});

@@ -1,0 +1,78 @@
+// Shared by the hostile-input tests: copy an example bundle to a temporary folder, change it, and run the CLI
+// in-process with captured stdout and stderr.
+
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/output.js';
+import type { Report } from '../../src/model/results.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const EXAMPLES = join(REPO, 'examples');
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `wi-doctor ARGS` in this process; colour off unless the env asks for it. */
+export async function runCli(args: string[], env: NodeJS.ProcessEnv = { NO_COLOR: '1' }): Promise<CliRun> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d: Buffer) => (stdout += d.toString()));
+  err.on('data', (d: Buffer) => (stderr += d.toString()));
+  const io: Io = { stdout: out, stderr: err, env };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+/** A scratch folder removed by `cleanup()`. */
+export function scratch(prefix = 'wi-doctor-hostile-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A copy of examples/NAME under `parent`; returns its path. */
+export function copyExample(name: string, parent: string, as = name): string {
+  const target = join(parent, as);
+  cpSync(join(EXAMPLES, name), target, { recursive: true });
+  return target;
+}
+
+export function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileSync(path, JSON.stringify(value, null, 2));
+}
+
+/** Edit a JSON file of a bundle in place. */
+export function editJson(bundle: string, path: string, edit: (json: Record<string, unknown>) => unknown): void {
+  const full = join(bundle, path);
+  const json = readJson(full) as Record<string, unknown>;
+  const replaced = edit(json);
+  writeJson(full, replaced === undefined ? json : replaced);
+}
+
+/** The JSON report of `check --from DIR --all` (or other targets), with exit code and stderr. */
+export async function checkJson(bundle: string, targets: string[] = ['--all']): Promise<CliRun & { report?: Report }> {
+  const run = await runCli(['check', '--from', bundle, ...targets, '--format', 'json']);
+  const report = run.code === 2 ? undefined : (JSON.parse(run.stdout) as Report);
+  return { ...run, ...(report ? { report } : {}) };
+}
+
+export function statusOf(report: Report | undefined, check: string, subject: string): string | undefined {
+  return report?.results.find((r) => r.check === check && r.subject === subject)?.status;
+}
+
+/**
+ * Characters a terminal acts on or hides: C0 and C1 controls (but newline), DEL, bidi controls and other
+ * invisible formatting (Unicode Cf), line and paragraph separators.
+ */
+export const CONTROL = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
