@@ -1,7 +1,6 @@
 // The only place that writes to the terminal or to report files.
 
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
-import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { UsageError } from '../engine/errors.js';
 import { redactSecrets } from '../model/redact.js';
@@ -64,9 +63,38 @@ export async function emitChunks(io: Io, chunks: Iterable<string>, outputFile: s
     io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
     return;
   }
-  for (const batch of batches(chunks)) {
-    if (!io.stdout.write(batch)) await once(io.stdout, 'drain');
+  // A reader that goes away (`… | head`) breaks the pipe: stop producing the report, and let the run end
+  // with its own exit code (bin.ts keeps the broken pipe from becoming a stack trace).
+  let gone = false;
+  const leave = (): void => {
+    gone = true;
+  };
+  io.stdout.once('error', leave);
+  io.stdout.once('close', leave);
+  try {
+    for (const batch of batches(chunks)) {
+      if (gone) return;
+      if (!io.stdout.write(batch)) await writableAgain(io.stdout);
+    }
+  } finally {
+    io.stdout.removeListener('error', leave);
+    io.stdout.removeListener('close', leave);
   }
+}
+
+/** Resolves when `stream` drains, or when it breaks or closes (then nothing more will be written). */
+function writableAgain(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.removeListener('drain', done);
+      stream.removeListener('error', done);
+      stream.removeListener('close', done);
+      resolve();
+    };
+    stream.once('drain', done);
+    stream.once('error', done);
+    stream.once('close', done);
+  });
 }
 
 /** Chunks joined into batches of about `BATCH` characters; the last one ends with a newline. */

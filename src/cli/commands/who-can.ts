@@ -2,6 +2,7 @@
 
 import { Option } from 'commander';
 import type { RegisterCommand } from '../host.js';
+import { nonEmptyPath, withExamples } from '../options.js';
 import { addLiveOptions } from './live-options.js';
 
 export const registerWhoCan: RegisterCommand = (program, { io, setExit }) => {
@@ -27,7 +28,11 @@ export const registerWhoCan: RegisterCommand = (program, { io, setExit }) => {
       'Cloud Asset Inventory scope searched for grants: organizations/N, folders/N, projects/P, auto (default) or none',
     )
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--output <file>', 'write the answer to a file instead of stdout');
+    .option('--output <file>', 'write the answer to a file instead of stdout', nonEmptyPath);
+  withExamples(command, [
+    'wi-doctor who-can --gsa cart-gsa@acme-shop.iam.gserviceaccount.com --clusters ALL_CONTEXTS',
+    'wi-doctor who-can --ksa shop/api --context gke_acme-shop_europe-west1_prod',
+  ]);
   addLiveOptions(command).action(async (options: import('../actions/who-can.js').WhoCanOptions) => {
     const { runWhoCanCommand } = await import('../actions/who-can.js');
     setExit(await runWhoCanCommand(options, io));
