@@ -10,9 +10,9 @@ import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 
 const repo = join(import.meta.dirname, '..', '..');
-const catalog = JSON.parse(
-  gunzipSync(readFileSync(join(repo, 'data', 'gcp-predefined-roles.json.gz'))).toString(),
-) as { roles: Record<string, { permissions: string[] } | undefined> };
+const catalog = JSON.parse(gunzipSync(readFileSync(join(repo, 'data', 'gcp-predefined-roles.json.gz'))).toString()) as {
+  roles: Record<string, { permissions: string[] } | undefined>;
+};
 
 async function run(args: string[]) {
   const out = new PassThrough();

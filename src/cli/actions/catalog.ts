@@ -58,7 +58,8 @@ export interface PermissionsCommandOptions {
 
 /** The facts and extra reads of the runs asked for, as the collector makes them. */
 export function permissionsFor(options: Omit<PermissionsCommandOptions, 'format'>): PermissionList {
-  const requires = options.audit === true ? [...requiredFacts(CHECKS), ...auditRequires()] : requiredFacts(DIAGNOSE_CHECKS);
+  const requires =
+    options.audit === true ? [...requiredFacts(CHECKS), ...auditRequires()] : requiredFacts(DIAGNOSE_CHECKS);
   const extra: ExtraRead[] = ['adminActivity'];
   if (options.scope === true) extra.push('assetSearch', 'clusterList');
   return minimalPermissions([...new Set(requires)], extra);
