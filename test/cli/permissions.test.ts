@@ -124,6 +124,6 @@ describe('wi-doctor permissions', () => {
     expect(stdout).toMatch(/^wi-doctor only reads\. To diagnose live .*audit .*search a scope/);
     expect(stdout).toContain('  cloudasset.assets.searchAllIamPolicies\n');
     expect(stdout).toContain('  roles/cloudasset.viewer\n');
-    expect(stdout).toMatch(/Kubernetes get and list on[^\n]*\n(?: {2}\w+\n)*  namespaces\n/);
+    expect(stdout).toMatch(/Kubernetes get and list on[^\n]*\n(?: {2}\w+\n)* {2}namespaces\n/);
   });
 });
