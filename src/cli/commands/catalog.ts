@@ -8,7 +8,9 @@ export const registerCatalog: RegisterCommand = (program, { io, setExit }) => {
     .command('permissions')
     .description('The read-only permissions and roles wi-doctor itself needs to diagnose live.')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (options: { format: 'text' | 'json' }) => {
+    .option('--audit', 'also what `audit` and `collect --audit` read (keys, activity, token logs)')
+    .option('--scope', 'also what fleet runs read (Cloud Asset Inventory over --scope, --clusters)')
+    .action(async (options: import('../actions/catalog.js').PermissionsCommandOptions) => {
       const { runPermissionsCommand } = await import('../actions/catalog.js');
       setExit(runPermissionsCommand(options, io));
     });
