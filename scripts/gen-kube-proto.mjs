@@ -41,6 +41,8 @@ const ROOTS = [
   'events.v1.Event',
   'meta.v1.DeleteOptions',
   'coordination.v1.Lease',
+  'rbac.v1.ClusterRole',
+  'rbac.v1.ClusterRoleBinding',
 ];
 
 const PREFIXES = [

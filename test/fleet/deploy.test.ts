@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
+import { permissionsFor } from '../../src/cli/actions/catalog.js';
 import { main } from '../../src/cli/main.js';
 import { kindsFor } from '../../src/collect/live/collect.js';
 import { requiredFacts } from '../../src/collect/live/live.js';
@@ -61,12 +62,13 @@ describe('deploy/wi-doctor.yaml', () => {
     await sandbox.stop();
   });
 
-  // The sandbox serves its OpenAPI document as v2 JSON only, which kubectl's client-side schema validation does
-  // not read (--validate=false); the server-side dry run is the API server's own validation and admission.
+  // kubectl's default validation (no --validate=false): it finds the fieldValidation parameter in the sandbox's
+  // OpenAPI v3 for every kind of the manifest and lets the API server decode strictly; the server-side dry run is
+  // the API server's own validation and admission.
   it.skipIf(!HAS_KUBECTL)('kubectl apply --dry-run=server admits every object', async () => {
     // As on any cluster, a server-side dry run of a namespaced object needs its namespace to exist.
     await run('kubectl', ['create', 'namespace', 'wi-doctor'], { env });
-    const { stdout } = await run('kubectl', ['apply', '--dry-run=server', '--validate=false', '-f', MANIFEST], { env });
+    const { stdout } = await run('kubectl', ['apply', '--dry-run=server', '-f', MANIFEST], { env });
     for (const line of [
       'serviceaccount/wi-doctor created (server dry run)',
       'clusterrole.rbac.authorization.k8s.io/wi-doctor-reader created (server dry run)',
@@ -74,15 +76,45 @@ describe('deploy/wi-doctor.yaml', () => {
       'cronjob.batch/wi-doctor created (server dry run)',
     ])
       expect(stdout).toContain(line);
-    // The dry run validates: the same CronJob without its schedule is refused.
-    const broken = join(tmpdir(), `wi-doctor-deploy-${process.pid}.yaml`);
-    writeFileSync(broken, readFileSync(MANIFEST, 'utf8').replace(/^ {2}schedule: .*$/m, ''));
+    // The dry run validates: each of these breakages of the manifest is refused with the API server's message.
+    const text = readFileSync(MANIFEST, 'utf8');
+    const broken: [string, string, RegExp][] = [
+      ['no schedule', text.replace(/^ {2}schedule: .*$/m, ''), /spec\.schedule: Required value/],
+      [
+        'a misspelt CronJob field',
+        text.replace(/^ {2}concurrencyPolicy:/m, '  concurrencyPolicyy:'),
+        /strict decoding error: unknown field "spec\.concurrencyPolicyy"/,
+      ],
+      [
+        'a misspelt rule field',
+        text.replace('    verbs: [get, list]', '    verb: [get, list]'),
+        /strict decoding error: unknown field "rules\[0\]\.verb"/,
+      ],
+      [
+        'a rule without verbs',
+        text.replace('    verbs: [get, list]', '    verbs: []'),
+        /rules\[0\]\.verbs: Required value: verbs must contain at least one value/,
+      ],
+      [
+        'a binding to a Role',
+        text.replace(/^ {2}kind: ClusterRole$/m, '  kind: Role'),
+        /roleRef\.kind: Unsupported value: "Role": supported values: "ClusterRole"/,
+      ],
+      [
+        'a ServiceAccount subject without namespace',
+        text.replace(/^ {4}namespace: wi-doctor\n/m, ''),
+        /subjects\[0\]\.namespace: Required value/,
+      ],
+    ];
+    const file = join(tmpdir(), `wi-doctor-deploy-${process.pid}.yaml`);
     try {
-      await expect(
-        run('kubectl', ['apply', '--dry-run=server', '--validate=false', '-f', broken], { env }),
-      ).rejects.toThrow(/spec\.schedule: Required value/);
+      for (const [what, yaml, error] of broken) {
+        expect(yaml, what).not.toBe(text);
+        writeFileSync(file, yaml);
+        await expect(run('kubectl', ['apply', '--dry-run=server', '-f', file], { env }), what).rejects.toThrow(error);
+      }
     } finally {
-      rmSync(broken, { force: true });
+      rmSync(file, { force: true });
     }
     // Nothing was stored.
     await expect(run('kubectl', ['get', 'cronjob', 'wi-doctor', '-n', 'wi-doctor'], { env })).rejects.toThrow(
@@ -100,6 +132,9 @@ describe('deploy/wi-doctor.yaml', () => {
     });
     expect(kinds.length).toBeGreaterThan(0);
     for (const kind of kinds) expect(allowed, kind).toContain(kind);
+    // …and every kind `wi-doctor permissions --scope` names for the GSA's fleet run (what the header points at).
+    for (const kind of permissionsFor({ scope: true }).kubernetes) expect(allowed, kind).toContain(kind);
+    expect(readFileSync(MANIFEST, 'utf8')).toContain('`wi-doctor permissions --scope`');
     for (const r of rules) expect(r.verbs.every((v) => v === 'get' || v === 'list' || v === 'watch')).toBe(true);
     const binding = byKind('ClusterRoleBinding');
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'wi-doctor-reader' });

@@ -88,7 +88,7 @@ describe.skipIf(!built)('fleet commands of README.md and docs/fleet.md', { timeo
       expect(json.format).toBe('wi-doctor-fleet/1');
       expect(json.summary.length).toBe(3);
     } else {
-      expect(stdout, line).toMatch(/Fleet: \d+ clusters|Who can get tokens|What KSA/);
+      expect(stdout, line).toMatch(/Fleet: \d+ clusters|Who can get tokens|What KSA|only reads|"permissions"/);
     }
   });
 });

@@ -1,15 +1,17 @@
-// `wi-doctor checks` (the catalog) and `wi-doctor explain ID` (one check's docs page).
+// `wi-doctor checks` (the catalog), `wi-doctor explain ID` (one check's docs page) and `wi-doctor permissions`.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKS, CHECKS_IN_CHAIN_ORDER } from '../../checks/index.js';
+import { CHECKS, CHECKS_IN_CHAIN_ORDER, DIAGNOSE_CHECKS } from '../../checks/index.js';
 import { editDistance } from '../../model/edit-distance.js';
 import { UsageError } from '../../engine/errors.js';
 import { docsUrl } from '../../model/results.js';
 import type { Io } from '../output.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { requiredFacts } from '../../collect/live/live.js';
+import type { ExtraRead, PermissionList } from '../../collect/live/permissions.js';
 import { minimalPermissions } from '../../collect/live/permissions.js';
+import { auditRequires } from './audit.js';
 
 export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): number {
   if (options.format === 'json') {
@@ -46,19 +48,44 @@ export function runExplainCommand(id: string, io: Io): number {
   return 0;
 }
 
-export function runPermissionsCommand(options: { format: 'text' | 'json' }, io: Io): number {
-  const { permissions, roles } = minimalPermissions(requiredFacts(CHECKS));
+export interface PermissionsCommandOptions {
+  format: 'text' | 'json';
+  /** Also what `audit` and `collect --audit` read. */
+  audit?: boolean;
+  /** Also what fleet runs read: Cloud Asset Inventory over a scope, the clusters of a project. */
+  scope?: boolean;
+}
+
+/** The facts and extra reads of the runs asked for, as the collector makes them. */
+export function permissionsFor(options: Omit<PermissionsCommandOptions, 'format'>): PermissionList {
+  const requires =
+    options.audit === true ? [...requiredFacts(CHECKS), ...auditRequires()] : requiredFacts(DIAGNOSE_CHECKS);
+  const extra: ExtraRead[] = ['adminActivity'];
+  if (options.scope === true) extra.push('assetSearch', 'clusterList');
+  return minimalPermissions([...new Set(requires)], extra);
+}
+
+export function runPermissionsCommand(options: PermissionsCommandOptions, io: Io): number {
+  const { permissions, roles, kubernetes } = permissionsFor(options);
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ roles, permissions }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ roles, permissions, kubernetes }, null, 2)}\n`);
     return 0;
   }
+  const what = [
+    'diagnose live (check, collect)',
+    ...(options.audit === true ? ['audit (audit, collect --audit)'] : []),
+    ...(options.scope === true ? ['search a scope and many clusters (--scope, --clusters)'] : []),
+  ].join(', ');
   io.stdout.write(
     [
-      'wi-doctor only reads. To diagnose live, the caller needs these permissions:',
+      `wi-doctor only reads. To ${what}, the caller needs these permissions:`,
       ...permissions.map((p) => `  ${p}`),
       '',
       'Predefined roles that give them (all read-only):',
       ...roles.map((r) => `  ${r}`),
+      '',
+      'In each cluster, Kubernetes get and list on (with RBAC instead of the IAM container.* permissions):',
+      ...kubernetes.map((k) => `  ${k}`),
       '',
     ].join('\n'),
   );

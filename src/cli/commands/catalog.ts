@@ -9,9 +9,11 @@ export const registerCatalog: RegisterCommand = (program, { io, setExit }) => {
     program
       .command('permissions')
       .description('The read-only permissions and roles wi-doctor itself needs to diagnose live.')
-      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text')),
-    ['wi-doctor permissions', 'wi-doctor permissions --format json'],
-  ).action(async (options: { format: 'text' | 'json' }) => {
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--audit', 'also what `audit` and `collect --audit` read (keys, activity, token logs)')
+      .option('--scope', 'also what fleet runs read (Cloud Asset Inventory over --scope, --clusters)'),
+    ['wi-doctor permissions', 'wi-doctor permissions --format json', 'wi-doctor permissions --audit --scope'],
+  ).action(async (options: import('../actions/catalog.js').PermissionsCommandOptions) => {
     const { runPermissionsCommand } = await import('../actions/catalog.js');
     setExit(runPermissionsCommand(options, io));
   });

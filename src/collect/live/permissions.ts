@@ -1,8 +1,11 @@
 // `wi-doctor permissions`: the read-only IAM permissions (and the smallest predefined roles holding them) the
-// tool itself needs to collect the facts the selected checks read. Kubernetes reads are listed as the IAM
+// tool itself needs to collect the facts the selected checks read, plus the reads a run makes beyond them (who
+// changed it, Cloud Asset Inventory, cluster lists). One table per source: each collector call names the
+// permission it needs (google.ts), and the facts and reads below name the same permissions. Kubernetes reads are listed as the IAM
 // `container.*.list` permissions GKE maps them to; with RBAC instead, the same `list` verbs on those kinds.
 
 import type { FactName } from '../../checks/define.js';
+import { loadCatalog } from '../../model/iam/catalog.js';
 
 interface Need {
   permissions: readonly string[];
@@ -49,22 +52,75 @@ export const FACT_PERMISSIONS: Record<FactName, Need> = {
   'k8s:networkpolicies': { permissions: ['container.networkPolicies.list'], role: K8S_ROLE },
 };
 
+/**
+ * Reads a run makes beyond its checks' facts. `adminActivity`: who changed it (`check` and `collect` search the
+ * Admin Activity audit logs of the accounts' projects when something fails). `assetSearch`: Cloud Asset
+ * Inventory over a scope (`--scope`, `--clusters organizations/N|folders/N`). `clusterList`: the clusters of a
+ * project (`--clusters projects/P`, identity-sameness).
+ */
+export type ExtraRead = 'adminActivity' | 'assetSearch' | 'clusterList';
+
+export const EXTRA_PERMISSIONS: Record<ExtraRead, Need> = {
+  // Admin Activity audit logs are readable with logging.logEntries.list; Data Access logs (the token logs of
+  // `logEntries`) need logging.privateLogEntries.list.
+  adminActivity: { permissions: ['logging.logEntries.list'], role: 'roles/logging.viewer' },
+  assetSearch: {
+    permissions: ['cloudasset.assets.searchAllIamPolicies', 'cloudasset.assets.searchAllResources'],
+    role: 'roles/cloudasset.viewer',
+  },
+  clusterList: { permissions: ['container.clusters.list'], role: 'roles/container.clusterViewer' },
+};
+
 /** What the collector always reads, whatever the checks: the cluster, its project, the KSAs. */
 const ALWAYS: readonly FactName[] = ['cluster', 'project', 'k8s:serviceaccounts'];
 
+export interface PermissionList {
+  /** IAM permissions, sorted. */
+  permissions: string[];
+  /** Predefined roles that together hold every permission, none of them redundant, sorted. */
+  roles: string[];
+  /** Kubernetes resources read with `get` and `list` (what an RBAC role for wi-doctor must allow), sorted. */
+  kubernetes: string[];
+}
+
 /**
- * The permissions live collection needs for these facts, sorted, and the predefined roles that hold them
- * (roles/container.viewer covers container.clusters.get too, so clusterViewer drops out when it is chosen).
+ * The permissions live collection needs for these facts and extra reads, and the predefined roles that hold
+ * them. A role is dropped when the other roles chosen already hold every needed permission it holds
+ * (roles/container.viewer holds container.clusters.get, so roles/container.clusterViewer drops out beside it),
+ * judged by `holds`: the predefined role catalog by default.
  */
-export function minimalPermissions(requires: readonly FactName[]): { permissions: string[]; roles: string[] } {
+export function minimalPermissions(
+  requires: readonly FactName[],
+  extra: readonly ExtraRead[] = [],
+  holds: (role: string) => ReadonlySet<string> = catalogRole,
+): PermissionList {
   const facts = new Set<FactName>([...ALWAYS, ...requires]);
+  const needs = [...[...facts].map((f) => FACT_PERMISSIONS[f]), ...extra.map((e) => EXTRA_PERMISSIONS[e])];
   const permissions = new Set<string>();
   const roles = new Set<string>();
-  for (const fact of facts) {
-    const n = FACT_PERMISSIONS[fact];
+  for (const n of needs) {
     for (const p of n.permissions) permissions.add(p);
     if (n.role !== '') roles.add(n.role);
   }
-  if (roles.has(K8S_ROLE)) roles.delete('roles/container.clusterViewer');
-  return { permissions: [...permissions].sort(), roles: [...roles].sort() };
+  // What the chosen roles hold of what is needed must stay held. Smallest roles are tried first: dropping one
+  // never grants more than the roles that stay already do.
+  const covered = (set: ReadonlySet<string>) => [...permissions].filter((p) => [...set].some((r) => holds(r).has(p)));
+  const kept = covered(roles).length;
+  for (const role of [...roles].sort((a, b) => holds(a).size - holds(b).size || a.localeCompare(b))) {
+    const others = new Set([...roles].filter((r) => r !== role));
+    if (covered(others).length === kept) roles.delete(role);
+  }
+  const kubernetes = [...facts].filter((f) => f.startsWith('k8s:')).map((f) => f.slice(4));
+  return { permissions: [...permissions].sort(), roles: [...roles].sort(), kubernetes: kubernetes.sort() };
+}
+
+const roleSets = new Map<string, ReadonlySet<string>>();
+
+/** A predefined role's permissions, from the catalog shipped in data/ (empty for a name it does not hold). */
+function catalogRole(role: string): ReadonlySet<string> {
+  const cached = roleSets.get(role);
+  if (cached !== undefined) return cached;
+  const set = new Set(loadCatalog().roles.get(role)?.permissions ?? []);
+  roleSets.set(role, set);
+  return set;
 }

@@ -116,9 +116,75 @@ export function validateObject(kind: string, o: JsonObject): FieldError[] {
         ),
       );
       break;
+    case 'ClusterRole':
+      arr(o.rules).forEach((r, i) => errs.push(...validatePolicyRule(obj(r), `rules[${i}]`)));
+      break;
+    case 'ClusterRoleBinding':
+      errs.push(...validateClusterRoleBinding(o));
+      break;
     default:
       break;
   }
+  return errs;
+}
+
+function notSupported(field: string, value: string, supported: readonly string[]): FieldError {
+  const list = supported.map((v) => JSON.stringify(v)).join(', ');
+  return {
+    field,
+    type: 'FieldValueNotSupported',
+    detail: `Unsupported value: ${JSON.stringify(value)}: supported values: ${list}`,
+  };
+}
+
+/** RBAC's rule validation (a cluster-wide rule): verbs always; API groups and resources unless non-resource URLs. */
+function validatePolicyRule(rule: JsonObject, p: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (arr(rule.verbs).length === 0) errs.push(required(`${p}.verbs`, 'verbs must contain at least one value'));
+  const urls = arr(rule.nonResourceURLs);
+  if (urls.length > 0) {
+    if (arr(rule.apiGroups).length > 0 || arr(rule.resources).length > 0 || arr(rule.resourceNames).length > 0)
+      errs.push(
+        invalid(`${p}.nonResourceURLs`, urls, 'rules cannot apply to both regular resources and non-resource URLs'),
+      );
+    return errs;
+  }
+  if (arr(rule.apiGroups).length === 0)
+    errs.push(required(`${p}.apiGroups`, 'resource rules must supply at least one api group'));
+  if (arr(rule.resources).length === 0)
+    errs.push(required(`${p}.resources`, 'resource rules must supply at least one resource'));
+  return errs;
+}
+
+/**
+ * A ClusterRoleBinding refers to a ClusterRole of RBAC's group; a ServiceAccount subject names its namespace. An
+ * empty roleRef.apiGroup, and a User or Group subject's, is defaulted to RBAC's group (rbac/v1 defaulting).
+ */
+function validateClusterRoleBinding(o: JsonObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const ref = obj(o.roleRef);
+  if (!['', 'rbac.authorization.k8s.io'].includes(str(ref.apiGroup)))
+    errs.push(notSupported('roleRef.apiGroup', str(ref.apiGroup), ['rbac.authorization.k8s.io']));
+  if (str(ref.kind) !== 'ClusterRole') errs.push(notSupported('roleRef.kind', str(ref.kind), ['ClusterRole']));
+  if (str(ref.name) === '') errs.push(required('roleRef.name'));
+  arr(o.subjects).forEach((raw, i) => {
+    const s = obj(raw);
+    const p = `subjects[${i}]`;
+    if (str(s.name) === '') errs.push(required(`${p}.name`));
+    switch (str(s.kind)) {
+      case 'ServiceAccount':
+        if (str(s.apiGroup) !== '') errs.push(notSupported(`${p}.apiGroup`, str(s.apiGroup), ['']));
+        if (str(s.namespace) === '') errs.push(required(`${p}.namespace`));
+        break;
+      case 'User':
+      case 'Group':
+        if (!['', 'rbac.authorization.k8s.io'].includes(str(s.apiGroup)))
+          errs.push(notSupported(`${p}.apiGroup`, str(s.apiGroup), ['rbac.authorization.k8s.io']));
+        break;
+      default:
+        errs.push(notSupported(`${p}.kind`, str(s.kind), ['ServiceAccount', 'User', 'Group']));
+    }
+  });
   return errs;
 }
 

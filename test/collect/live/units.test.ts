@@ -16,7 +16,7 @@ import { kindsFor } from '../../../src/collect/live/collect.js';
 import { loadKubeConfig, parseGkeContextName, resolveClusterRef } from '../../../src/collect/live/credentials.js';
 import { DEFAULT_ENDPOINTS, parseEndpointFlags, resolveEndpoints } from '../../../src/collect/live/endpoints.js';
 import { requiredFacts } from '../../../src/collect/live/live.js';
-import { FACT_PERMISSIONS, minimalPermissions } from '../../../src/collect/live/permissions.js';
+import { EXTRA_PERMISSIONS, FACT_PERMISSIONS, minimalPermissions } from '../../../src/collect/live/permissions.js';
 import { SCRUBBED, allowlistedK8sFile } from '../../../src/collect/live/scrub.js';
 import { UsageError } from '../../../src/engine/errors.js';
 
@@ -171,7 +171,7 @@ describe('permissions', () => {
   ) as { roles: Record<string, { permissions: string[] }> };
 
   it('every role named holds the permissions it is named for, and is read-only', () => {
-    for (const [fact, need] of Object.entries(FACT_PERMISSIONS)) {
+    for (const [fact, need] of [...Object.entries(FACT_PERMISSIONS), ...Object.entries(EXTRA_PERMISSIONS)]) {
       if (need.role === '') continue;
       const held = new Set(catalog.roles[need.role]?.permissions ?? []);
       for (const p of need.permissions) expect(held.has(p), `${need.role} holds ${p} (for ${fact})`).toBe(true);
@@ -189,7 +189,26 @@ describe('permissions', () => {
     const held = new Set(roles.flatMap((r) => catalog.roles[r]?.permissions ?? []));
     expect(permissions.filter((p) => !held.has(p))).toEqual([]);
     expect(permissions).toContain('iam.serviceAccounts.getIamPolicy');
-    expect(minimalPermissions(['k8s:pods']).roles).toEqual(['roles/browser', 'roles/container.viewer']);
+    // container.viewer holds container.clusters.get and resourcemanager.projects.get: clusterViewer and browser
+    // (chosen for those alone) drop out beside it.
+    expect(minimalPermissions(['k8s:pods']).roles).toEqual(['roles/container.viewer']);
+    expect(minimalPermissions(['k8s:pods']).kubernetes).toEqual(['pods', 'serviceaccounts']);
+  });
+
+  it('drops a role only when the roles that stay hold every permission it was chosen for', () => {
+    const roles: Record<string, string[]> = {
+      'roles/container.clusterViewer': ['container.clusters.get', 'container.clusters.list'],
+      'roles/container.viewer': ['container.clusters.get', 'container.serviceAccounts.list'],
+      'roles/browser': ['resourcemanager.projects.get'],
+    };
+    const holds = (r: string) => new Set(roles[r] ?? []);
+    // clusterViewer is also chosen for container.clusters.list, which container.viewer lacks here: it stays.
+    expect(minimalPermissions([], ['clusterList'], holds).roles).toEqual([
+      'roles/browser',
+      'roles/container.clusterViewer',
+      'roles/container.viewer',
+    ]);
+    expect(minimalPermissions([], [], holds).roles).toEqual(['roles/browser', 'roles/container.viewer']);
   });
 });
 

@@ -364,5 +364,14 @@ export const MESSAGES: Record<string, string> = {
   'networking.v1.NetworkPolicyPort': 'protocol 1 ?string; port 2 intstr.IntOrString; endPort 3 ?int32',
   'networking.v1.NetworkPolicySpec':
     'podSelector 1 meta.v1.LabelSelector; ingress 2 []networking.v1.NetworkPolicyIngressRule; egress 3 []networking.v1.NetworkPolicyEgressRule; policyTypes 4 []string',
+  'rbac.v1.AggregationRule': 'clusterRoleSelectors 1 []meta.v1.LabelSelector',
+  'rbac.v1.ClusterRole':
+    'metadata 1 meta.v1.ObjectMeta; rules 2 []rbac.v1.PolicyRule; aggregationRule 3 rbac.v1.AggregationRule',
+  'rbac.v1.ClusterRoleBinding':
+    'metadata 1 meta.v1.ObjectMeta; subjects 2 []rbac.v1.Subject; roleRef 3 rbac.v1.RoleRef',
+  'rbac.v1.PolicyRule':
+    'verbs 1 []string; apiGroups 2 []string; resources 3 []string; resourceNames 4 []string; nonResourceURLs 5 []string',
+  'rbac.v1.RoleRef': 'apiGroup 1 string; kind 2 string; name 3 string',
+  'rbac.v1.Subject': 'kind 1 string; apiGroup 2 string; name 3 string; namespace 4 string',
   'resource.Quantity': 'string 1 ?string',
 };
