@@ -170,6 +170,8 @@ describe('--format shell', () => {
     }
     const run = spawnSync('bash', [file], {
       encoding: 'utf8',
+      // A step may write a file (`… > policy.json`): in the scratch folder, never in the repository.
+      cwd: temp,
       env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` },
     });
     expect(run.stderr).toBe('');

@@ -1,5 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { FIX_ACTIONS } from '../../src/fix/actions.js';
 import type { FixActionName } from '../../src/fix/actions.js';
 import { renderFix, renderFixes } from '../../src/fix/render.js';
@@ -160,6 +163,9 @@ function hclBalanced(text: string): boolean {
   return stack.length === 0;
 }
 
+const SCRATCH = mkdtempSync(join(tmpdir(), 'wi-doctor-render-'));
+afterAll(() => rmSync(SCRATCH, { recursive: true, force: true }));
+
 /**
  * The words a POSIX shell passes to each program of the command (all commands of a `&&` chain, in order).
  * The programs are shell functions that print their arguments; PATH is empty so nothing real can run.
@@ -169,6 +175,8 @@ function shellWords(command: string, program: string): string[] {
   const printers = ['gcloud', 'kubectl'].map((name) => `${name}() { printf '%s\\n' "$@"; }`).join('; ');
   const out = execFileSync('/bin/sh', ['-c', `${printers}; ${command}`], {
     encoding: 'utf8',
+    // A command may write a file (`… > policy.json`): in a scratch folder, never in the repository.
+    cwd: SCRATCH,
     env: { PATH: '' },
   });
   return out.replace(/\n$/, '').split('\n');
