@@ -60,7 +60,7 @@ describe.skipIf(!built)('fleet commands of README.md and docs/fleet.md', { timeo
     rmSync(cwd, { recursive: true, force: true });
   });
 
-  test('the README section and docs/fleet.md show the commands of issue 13', () => {
+  test('the README section and docs/fleet.md show the fleet commands', () => {
     expect(commands.length).toBeGreaterThanOrEqual(8);
     for (const verb of ['check --all --clusters', 'audit --scope', 'who-can --gsa', 'who-can --ksa'])
       expect(commands.some((c) => c.includes(verb))).toBe(true);
