@@ -2,6 +2,7 @@
 // of thousands of KSAs and GSAs are found without scanning every policy for each. Matching is confirmed
 // with the same `matchMember` the checks use.
 
+import { keysOfMember, keysOfPrincipal } from '../checks/lib/grants.js';
 import type { Facts } from '../model/facts.js';
 import type { Expr } from '../model/gcp.js';
 import type { PolicyLevel } from '../model/iam/evaluate.js';
@@ -25,37 +26,6 @@ export interface BindingIndex {
   /** `RESOURCE: MESSAGE` for each policy whose read failed. */
   unreadable: string[];
   counts: Record<PolicyLevel, number>;
-}
-
-function keysOfMember(member: Member): string[] {
-  switch (member.type) {
-    case 'wi-legacy':
-    case 'wi-subject':
-      return [`ksa|${member.pool}|${member.namespace}|${member.ksa}`];
-    case 'wi-uid':
-      return [`uid|${member.pool}|${member.uid}`];
-    case 'wi-namespace':
-      return [`ns|${member.pool}|${member.namespace}`];
-    case 'wi-cluster':
-      return [`cluster|${member.pool}|${member.clusterUrl}`];
-    case 'serviceAccount':
-      return [`sa|${member.email.toLowerCase()}`];
-    default:
-      // allUsers, users, groups, deleted members: not identities of workloads.
-      return [];
-  }
-}
-
-function keysOfPrincipal(principal: Principal): string[] {
-  if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
-  const { pool, namespace, name, uid, clusterUrl } = principal.ksa;
-  if (pool === undefined) return [];
-  return [
-    `ksa|${pool}|${namespace}|${name}`,
-    ...(uid !== undefined ? [`uid|${pool}|${uid}`] : []),
-    `ns|${pool}|${namespace}`,
-    `cluster|${pool}|${clusterUrl}`,
-  ];
 }
 
 export function indexBindings(facts: Facts): BindingIndex {

@@ -34,7 +34,8 @@ interface GrantIndex {
   unreadable: string[];
 }
 
-function keysOfMember(member: Member): string[] {
+/** Index keys under which a policy member can match a principal. */
+export function keysOfMember(member: Member): string[] {
   switch (member.type) {
     case 'wi-legacy':
     case 'wi-subject':
@@ -52,7 +53,8 @@ function keysOfMember(member: Member): string[] {
   }
 }
 
-function keysOfPrincipal(principal: Principal): string[] {
+/** Index keys of the members that can match this principal. */
+export function keysOfPrincipal(principal: Principal): string[] {
   if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
   const { pool, namespace, name, uid, clusterUrl } = principal.ksa;
   if (pool === undefined) return [];
