@@ -8,6 +8,13 @@ import type { LiveOptions } from '../../collect/live/live.js';
 import { collectLiveInput } from '../../collect/live/live.js';
 import { LiveTokenChain } from '../../collect/live/e2e.js';
 import { KubeApi } from '../../collect/live/kube.js';
+import { kubeConfigFor, resolveFleet } from '../../collect/live/fleet.js';
+import { GoogleApi } from '../../collect/live/google.js';
+import { createRoleResolver } from '../../model/iam/roles.js';
+import { projectOfPool } from '../../model/identifiers.js';
+import type { WriteContext } from '../../fix/apply/context.js';
+import type { PoolCluster, UserSources } from '../../fix/rotate/users.js';
+import { findOtherUsers } from '../../fix/rotate/users.js';
 import { UsageError } from '../../engine/errors.js';
 import { resolveSubjects } from '../../engine/subjects.js';
 import { accountIdProblem, IdentifierError, parseServiceAccountEmail } from '../../model/identifiers.js';
@@ -17,7 +24,7 @@ import { GoogleWriter } from '../../fix/apply/google.js';
 import { KubeWriter } from '../../fix/apply/kube.js';
 import { clean } from '../../fix/format/plan.js';
 import { observeLive } from '../../fix/observe.js';
-import type { Journal, JournalStep, RotateMode } from '../../fix/rotate/journal.js';
+import type { Journal, JournalStep, RotateMode, RotationSpec } from '../../fix/rotate/journal.js';
 import { DEFAULT_JOURNAL, fileJournal, JOURNAL_FORMAT, JournalError } from '../../fix/rotate/journal.js';
 import { describeRotateStep, planRotation } from '../../fix/rotate/plan.js';
 import { runRotation } from '../../fix/rotate/run.js';
@@ -99,7 +106,12 @@ function planLines(journal: Journal): string {
   }
   if (spec.otherUsers.length > 0) {
     lines.push(
-      `  ${clean(`${spec.otherUsers.join(', ')} also use ${spec.oldGsa} and are not moved: it ${spec.mode === 'revoke-first' ? 'is disabled for them too' : 'stays enabled'} (--all-users moves them).`)}`,
+      `  ${clean(`${spec.otherUsers.join(', ')} also use ${spec.oldGsa} and are not moved: it ${spec.mode === 'revoke-first' ? 'is disabled for them too' : 'stays enabled'} (--all-users moves the KSAs of this cluster).`)}`,
+    );
+  }
+  if (spec.mode === 'zero-downtime' && (spec.otherUsersUnknown ?? []).length > 0) {
+    lines.push(
+      `  ${clean(`Who else uses ${spec.oldGsa} is unknown (not read: ${(spec.otherUsersUnknown ?? []).join('; ')}): it stays enabled unless they can be read at step ${journal.steps.find((s) => s.kind === 'disable-old')?.n ?? '?'}.`)}`,
     );
   }
   for (const step of journal.steps) {
@@ -108,6 +120,62 @@ function planLines(journal: Journal): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Custom roles are not read here: a binding of one counts as a possible user (unknown is never "nobody"). */
+const ROLES = createRoleResolver({
+  customRole: (name) => ({ status: 'not-collected', source: name, message: 'custom roles are not read by rotate' }),
+});
+
+const failed = (message: string) => ({ ok: false as const, kind: 'error' as const, status: undefined, message });
+
+/** Where rotate looks for other users of the old GSA: this cluster, the other clusters of its pool, its policy. */
+function userSources(spec: RotationSpec, context: WriteContext, options: RotateCommandOptions, io: Io): UserSources {
+  const google = new GoogleWriter(context);
+  const listIn = async (kube: KubeApi) => {
+    const listed = await kube.list('serviceaccounts');
+    return listed.ok ? { ok: true as const, value: listed.value.items } : listed;
+  };
+  return {
+    listServiceAccounts: () => listIn(new KubeApi(context.kc, context.runner)),
+    oldPolicy: () => google.getPolicy({ type: 'serviceAccount', email: spec.oldGsa }),
+    poolClusters: async () => {
+      const project = projectOfPool(spec.pool);
+      if (project === undefined) return { ok: false, message: `${spec.pool} names no project whose clusters to list` };
+      const api = new GoogleApi(context.credentials, context.endpoints, context.runner);
+      const fleet = await resolveFleet({
+        spec: { kind: 'project', project },
+        google: api,
+        ...(options.kubeconfig !== undefined ? { kubeconfig: options.kubeconfig } : {}),
+        env: io.env,
+      });
+      const clusters: PoolCluster[] = [];
+      for (const c of fleet) {
+        if (c.ref === undefined) return { ok: false, message: c.error ?? `${c.label} names no cluster` };
+        if (clusterResourceName(c.ref) === clusterResourceName(spec.cluster)) continue;
+        // Only a cluster with this workload pool gives its KSAs the same identities.
+        if (poolOfListed(c.listed) !== spec.pool) continue;
+        clusters.push({
+          label: c.label,
+          listServiceAccounts: async () => {
+            try {
+              const kc = await kubeConfigFor(c, c.listed, context.credentials, options.kubeconfig, io.env);
+              return await listIn(new KubeApi(kc, context.runner));
+            } catch (error) {
+              return failed((error as Error).message);
+            }
+          },
+        });
+      }
+      return { ok: true, clusters };
+    },
+  };
+}
+
+function poolOfListed(listed: unknown): string | undefined {
+  if (typeof listed !== 'object' || listed === null) return undefined;
+  const config = (listed as { workloadIdentityConfig?: { workloadPool?: unknown } }).workloadIdentityConfig;
+  return typeof config?.workloadPool === 'string' ? config.workloadPool : undefined;
 }
 
 function checkTo(to: string): string {
@@ -130,6 +198,7 @@ async function newJournal(
   options: RotateCommandOptions,
   io: Io,
   hooks: ReturnType<typeof liveHooks>,
+  context: WriteContext,
   google: GoogleWriter,
 ): Promise<Journal> {
   const named = options.ksa ?? [];
@@ -156,6 +225,9 @@ async function newJournal(
     verifyTimeoutSeconds: options.verifyTimeout,
     now,
   });
+  const found = await findOtherUsers(spec, userSources(spec, context, options, io), ROLES);
+  spec.otherUsers = [...new Set([...spec.otherUsers, ...found.users])];
+  if (found.unread.length > 0) spec.otherUsersUnknown = found.unread;
   return {
     format: JOURNAL_FORMAT,
     createdAt: now.toISOString(),
@@ -210,7 +282,7 @@ export async function runRotateCommand(
         `a rotation to ${existing.spec.newGsa} is unfinished in ${store.path}${at !== undefined ? ` (step ${at.n}, ${at.kind})` : ''}: continue it with --resume, or remove the file`,
       );
     }
-    journal = await newJournal(options, io, hooks, google);
+    journal = await newJournal(options, io, hooks, context, google);
   }
 
   io.stdout.write(planLines(journal));
@@ -227,7 +299,6 @@ export async function runRotateCommand(
   }
   const log = logWriter(options.log);
   const kube = new KubeWriter(context);
-  const lister = new KubeApi(context.kc, context.runner);
   const killAt = io.env[KILL_AT];
   store.save(journal);
   io.stdout.write(`\n${options.resume === true ? 'Resuming' : 'Rotating'} (journal: ${store.path})\n`);
@@ -241,10 +312,8 @@ export async function runRotateCommand(
         { ...hooks, onProgress: undefined },
         packageVersion(),
       ),
-    listServiceAccounts: async () => {
-      const listed = await lister.list('serviceaccounts');
-      return listed.ok ? { ok: true, value: listed.value.items } : listed;
-    },
+    users: userSources(journal.spec, context, options, io),
+    roles: ROLES,
     poll: {
       onWait: (elapsed, reason) => warn(io, `waiting for IAM propagation… ${elapsed} s (${clean(reason)})`),
       ...(seams.firstDelayMs !== undefined ? { firstDelayMs: seams.firstDelayMs } : {}),

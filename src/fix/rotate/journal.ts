@@ -41,8 +41,14 @@ export interface RotationSpec {
   grantSources: string[];
   allUsers: boolean;
   deleteOld: boolean;
-  /** KSAs annotated with the old GSA that are not moved, when the rotation was planned. */
+  /**
+   * Who else uses the old GSA, when the rotation was planned: KSAs of this cluster annotated with it (`NS/NAME`),
+   * KSAs of other clusters of the pool (`NS/NAME in cluster C`), other members of its policy that can get its
+   * credentials (`MEMBER (ROLE)`).
+   */
   otherUsers: string[];
+  /** What could not be read when the rotation was planned: who else uses the old GSA is unknown there. */
+  otherUsersUnknown?: string[];
   /** Workloads restarted (`namespaces/NS/KIND/NAME`). */
   workloads: string[];
   /** The pod-template stamp of every restart, fixed once so that a resumed restart does not roll again. */

@@ -8,8 +8,7 @@ import { runTokenChain } from '../../collect/live/e2e.js';
 import { WORKLOAD_IDENTITY_USER } from '../../checks/lib/gsa.js';
 import { formatMember } from '../../model/identifiers.js';
 import { WI_ANNOTATION } from '../../model/k8s/types.js';
-import type { ServiceAccountObject } from '../../model/k8s/types.js';
-import type { CallOutcome } from '../../collect/live/calls.js';
+import type { RoleResolver } from '../../model/iam/roles.js';
 import { addMember, copyGrants, describeGrant } from '../policy.js';
 import type { Grant } from '../policy.js';
 import { parseIamResource } from '../render/targets.js';
@@ -22,7 +21,8 @@ import { kubeRolloutReader, rolloutTargetOf, waitForRollouts } from '../rollout.
 import type { Observation, PollOptions } from '../verify.js';
 import { chainProblem, pollWithBackoff, verify } from '../verify.js';
 import type { Journal, JournalStep, JournalStore, RotationSpec } from './journal.js';
-import { usersOf } from './plan.js';
+import type { UserSources } from './users.js';
+import { findOtherUsers, withheldReason } from './users.js';
 
 export interface RotateDeps {
   google: GoogleWriter;
@@ -31,8 +31,9 @@ export interface RotateDeps {
   chain: TokenChainApi;
   /** One verification round for these KSAs (collect with the chain, diagnose). */
   observe: (ksas: readonly string[]) => Promise<Observation>;
-  /** Every KSA of the cluster, as the API lists them now. */
-  listServiceAccounts: () => Promise<CallOutcome<readonly ServiceAccountObject[]>>;
+  /** Where other users of the old GSA are looked up before it is disabled (this cluster, its pool, its policy). */
+  users: UserSources;
+  roles: RoleResolver;
   rmw?: RmwOptions;
   poll?: Omit<PollOptions, 'timeoutMs'>;
   now?: () => Date;
@@ -167,12 +168,13 @@ async function verifyStep(spec: RotationSpec, deps: RotateDeps): Promise<Outcome
 }
 
 async function disableOldStep(spec: RotationSpec, deps: RotateDeps): Promise<Outcome> {
-  const list = must(await deps.listServiceAccounts());
-  const users = usersOf(list, spec.oldGsa).filter((u) => !spec.moved.includes(u));
-  if (spec.mode === 'zero-downtime' && users.length > 0) {
+  const found = await findOtherUsers(spec, deps.users, deps.roles);
+  const users = found.users;
+  const withheld = withheldReason(spec, found);
+  if (spec.mode === 'zero-downtime' && withheld !== undefined) {
     return {
       state: 'skipped',
-      detail: `${spec.oldGsa} stays enabled: still used by ${users.join(', ')} (move them too with --all-users)`,
+      detail: `${withheld}${users.length > 0 ? ' (--all-users moves the KSAs of this cluster too)' : ''}`,
     };
   }
   const account = await deps.google.serviceAccount(spec.oldGsa);
@@ -186,7 +188,7 @@ async function disableOldStep(spec: RotationSpec, deps: RotateDeps): Promise<Out
 async function deleteOldStep(spec: RotationSpec, journal: Journal, deps: RotateDeps): Promise<Outcome> {
   const disabled = journal.steps.find((s) => s.kind === 'disable-old');
   if (disabled?.state === 'skipped') {
-    return { state: 'skipped', detail: `${spec.oldGsa} is not deleted: other KSAs still use it` };
+    return { state: 'skipped', detail: `${spec.oldGsa} is not deleted: it stays enabled (step ${disabled.n})` };
   }
   const account = await deps.google.serviceAccount(spec.oldGsa);
   if (!account.ok && account.kind === 'absent') return { state: 'done', detail: `${spec.oldGsa} is already deleted` };
