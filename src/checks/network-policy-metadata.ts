@@ -64,6 +64,27 @@ function stableSelector(labels: Record<string, string> | undefined): Record<stri
   return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)));
 }
 
+/**
+ * The name of the NetworkPolicy that lets pods with these labels reach the metadata server:
+ * `allow-gke-metadata-server-VALUES` (the selector's values in key order, as a DNS label), so two subjects of one
+ * namespace get two policies. `check` prints it and `fix` applies it: one name, built here.
+ */
+export function metadataEgressPolicyName(labels: Readonly<Record<string, string>> | undefined): string {
+  const base = 'allow-gke-metadata-server';
+  const words = Object.keys(labels ?? {})
+    .sort()
+    .map((k) => labels?.[k] ?? '');
+  const suffix = words
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63 - base.length - 1)
+    .replace(/-+$/, '');
+  return suffix === '' ? base : `${base}-${suffix}`;
+}
+
 export default defineCheck({
   id: 'network-policy-metadata',
   title: 'Network policies let the subject’s pods reach the GKE metadata server',
@@ -155,18 +176,25 @@ export default defineCheck({
       };
     }
     // One NetworkPolicy per blocked label set (a podSelector cannot say "these labels or those"), each under
-    // its own name: applying two policies of one name would leave only the last.
+    // its own name, made from its selector: applying two policies of one name would leave only the last, whether
+    // both are this subject's or one is another subject's of the same namespace (`check --all` prints both).
+    const names = new Set<string>();
     const fix: FixPlan[] = dedupeFixes(
-      blocked.map((b, i) => ({
-        action: 'allow-metadata-egress',
-        target: `namespaces/${subject.namespace}/networkpolicies/allow-gke-metadata-server${i === 0 ? '' : `-${i + 1}`}`,
-        params: {
-          podSelector: JSON.stringify({ matchLabels: stableSelector(b.labels) }),
-          cidr: path.cidr,
-          port: String(path.port),
-        },
-        description: `Add a NetworkPolicy in \`${subject.namespace}\` that allows egress to ${path.cidr} TCP port ${path.port} for the subject's pods.`,
-      })),
+      blocked.map((b, i) => {
+        let name = metadataEgressPolicyName(stableSelector(b.labels));
+        if (names.has(name)) name = `${name}-${i + 1}`;
+        names.add(name);
+        return {
+          action: 'allow-metadata-egress',
+          target: `namespaces/${subject.namespace}/networkpolicies/${name}`,
+          params: {
+            podSelector: JSON.stringify({ matchLabels: stableSelector(b.labels) }),
+            cidr: path.cidr,
+            port: String(path.port),
+          },
+          description: `Add a NetworkPolicy in \`${subject.namespace}\` that allows egress to ${path.cidr} TCP port ${path.port} for the subject's pods.`,
+        };
+      }),
     );
     return {
       status: 'fail',

@@ -148,29 +148,10 @@ export function workloadsRunningAs(facts: Facts, ksa: string): string[] {
   return [...targets].sort();
 }
 
-/** A DNS-label suffix naming a pod selector: its matchLabels values (`cart`, `api-v2`). */
-function selectorSuffix(podSelector: string | undefined): string {
-  let labels: Record<string, unknown> = {};
-  try {
-    const parsed = JSON.parse(podSelector ?? '{}') as { matchLabels?: Record<string, unknown> };
-    labels = parsed.matchLabels ?? {};
-  } catch {
-    // Not JSON: the applier reports it; the name only needs to differ.
-  }
-  const words = Object.keys(labels)
-    .sort()
-    .map((k) => String(labels[k]));
-  return words
-    .join('-')
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40);
-}
-
 /**
- * Two subjects of one namespace can each need egress to the metadata server under one NetworkPolicy name, with
- * different pod selectors: a NetworkPolicy has one selector, so each gets its own name (`NAME-cart`, `NAME-api`).
+ * The check names each metadata-egress NetworkPolicy after its pod selector (`check` prints the same name). Two
+ * different selectors whose values spell the same name (`app=cart` and `tier=cart`) would still overwrite each
+ * other: only then is a number added.
  */
 function separateEgressPolicies(drafts: readonly Draft[]): void {
   const byTarget = new Map<string, Draft[]>();
@@ -181,8 +162,7 @@ function separateEgressPolicies(drafts: readonly Draft[]): void {
   for (const [target, group] of byTarget) {
     if (group.length < 2) continue;
     group.forEach((d, i) => {
-      const suffix = selectorSuffix(d.plan.params.podSelector) || String(i + 1);
-      d.plan.target = `${target}-${suffix}`.slice(0, 253).replace(/-+$/, '');
+      if (i > 0) d.plan.target = `${target}-${i + 1}`;
     });
   }
 }

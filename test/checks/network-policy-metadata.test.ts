@@ -78,7 +78,7 @@ describeCheck(check, [
     expect: (results) => {
       expect(results[0]!.fix[0]).toMatchObject({
         action: 'allow-metadata-egress',
-        target: 'namespaces/shop/networkpolicies/allow-gke-metadata-server',
+        target: 'namespaces/shop/networkpolicies/allow-gke-metadata-server-cart',
         params: {
           cidr: '169.254.169.254/32',
           port: '80',
