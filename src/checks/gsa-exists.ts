@@ -3,7 +3,6 @@
 // deletion (or a delete-and-recreate, §5.8) apart from a typo.
 
 import { noAnnotationOutcome } from './lib/subject-principal.js';
-import { editDistance } from '../model/edit-distance.js';
 import type { Subject } from '../engine/subject.js';
 import { need } from '../model/facts.js';
 import type { Facts } from '../model/facts.js';
@@ -22,9 +21,11 @@ import {
   isPermissionDenied,
   ksaResource,
   serviceAccountResource,
+  similarAccounts,
   uidsOf,
 } from './lib/gsa.js';
 import type { DeletedMemberRef } from './lib/gsa.js';
+import { withRestarts } from './lib/workloads.js';
 
 /** Only user-managed accounts are created by hand; Google creates the default accounts and service agents. */
 function isUserManaged(email: string): boolean {
@@ -36,19 +37,6 @@ function isUserManaged(email: string): boolean {
 }
 
 const describeDeleted = (d: DeletedMemberRef): string => `\`${d.member}\` holds \`${d.role}\` on \`${d.resource}\``;
-
-/** Accounts whose email is within a few typos of the annotated one. */
-function similarAccounts(facts: Facts, email: string, project: string | undefined): string[] {
-  const emails = new Set<string>(facts.knownServiceAccounts);
-  if (project !== undefined) {
-    const list = facts.projectServiceAccounts(project);
-    if (list.status === 'present') for (const sa of list.value) emails.add(sa.email);
-  }
-  const wanted = email.toLowerCase();
-  return [...emails]
-    .filter((e) => e.toLowerCase() !== wanted && editDistance(e.toLowerCase(), wanted, 3) <= 3)
-    .sort((a, b) => editDistance(a.toLowerCase(), wanted, 3) - editDistance(b.toLowerCase(), wanted, 3));
-}
 
 function rebind(subject: Subject, email: string): FixPlan | undefined {
   if (subject.principal.pool === undefined) return undefined;
@@ -130,14 +118,14 @@ function absentOutcome(facts: Facts, subject: Subject, email: string, message: s
         actual: message,
         notes: [`similar accounts: ${similar.map((s) => `\`${s}\``).join(', ')}`],
       },
-      fix: [
+      fix: withRestarts(facts, [
         {
           action: 'annotate-service-account',
           target: ksaResource(subject.namespace, subject.ksaName),
           params: { key: WI_ANNOTATION, value: closest },
           description: `Point KSA \`${subject.namespace}/${subject.ksaName}\` at the existing \`${closest}\`.`,
         },
-      ],
+      ]),
       location,
     };
   }
@@ -212,6 +200,9 @@ export default defineCheck({
     'projectPolicy',
     'resourcePolicies',
     'ancestorPolicies',
+    // The workloads running as the KSA, restarted after its annotation is corrected.
+    'k8s:pods',
+    'k8s:replicasets',
   ],
   run({ facts, target }) {
     const subject = target.subject;

@@ -7,6 +7,7 @@ import { need } from '../model/facts.js';
 import type { Facts } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
+import { parseServiceAccountEmail, repairedServiceAccountEmail } from '../model/identifiers.js';
 import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
@@ -14,9 +15,10 @@ import { directGrants, judgeAnnotationValue, parseGrantLine } from './lib/annota
 import { policyCollectHint } from './lib/collect-hints.js';
 import { principalHasGrants } from './lib/grants.js';
 import type { GrantScan } from './lib/grants.js';
-import { gsaCandidatesFor, ksaResource } from './lib/gsa.js';
+import { gsaCandidatesFor, ksaResource, similarAccounts } from './lib/gsa.js';
 import { noGrantSeenOutcome } from './lib/direct-binding.js';
 import { noPoolOutcome } from './lib/subject-principal.js';
+import { withRestarts } from './lib/workloads.js';
 
 const annotate = (subject: Subject, value: string, why: string): FixPlan => ({
   action: 'annotate-service-account',
@@ -31,6 +33,19 @@ const removeAnnotation = (subject: Subject, key: string, why: string): FixPlan =
   params: { key },
   description: `Remove annotation \`${key}\` from KSA \`${subject.namespace}/${subject.ksaName}\`${why}.`,
 });
+
+/** Existing accounts a few typos from a malformed value, the one its domain's typo meant first. */
+const projectOfEmail = (email: string): string | undefined => parseServiceAccountEmail(email).projectId;
+
+function existingSimilar(facts: Facts, value: string, clusterProject: string): string[] {
+  const repaired = repairedServiceAccountEmail(value);
+  const project = repaired !== undefined ? projectOfEmail(repaired) : undefined;
+  const found = new Set([
+    ...(repaired !== undefined ? [repaired] : []),
+    ...similarAccounts(facts, value, project ?? clusterProject),
+  ]);
+  return [...found].filter((email) => facts.serviceAccount(email).status === 'present');
+}
 
 function unreadableNotes(scan: GrantScan | undefined): string[] {
   return (scan?.unreadable ?? []).map((u) => `policy not readable, grants to the KSA's principal may hide there: ${u}`);
@@ -90,14 +105,23 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
   const strays = subject.nearMissAnnotations;
 
   if (!value.ok || subject.gsaEmail === undefined) {
-    const reason = value.ok ? 'it is no well-formed service-account email' : value.reason;
+    // The parser's reason names the value again (`service-account email `X`: expected …`): say it once.
+    const reason = value.ok
+      ? 'it is no well-formed service-account email'
+      : value.reason.replace(/^service-account email `[^`]*`: /, '');
     const candidates = gsaCandidatesFor(facts, subject.principal, roles);
     const fix: FixPlan[] = [];
     const notes: string[] = [];
     const [candidate] = candidates;
+    // A typo in the value (`gserviceacount`): an account a few letters away, in the facts, is what was meant.
+    const similar = candidate === undefined ? existingSimilar(facts, annotation.value, subject.cluster.project) : [];
+    const [near] = similar;
     if (candidate !== undefined) {
       fix.push(annotate(subject, candidate, `: that GSA's policy already lets this KSA impersonate it`));
       notes.push(`GSAs whose policy lets this KSA mint tokens: ${candidates.map((c) => `\`${c}\``).join(', ')}`);
+    } else if (near !== undefined) {
+      fix.push(annotate(subject, near, `: the existing GSA whose email is a few letters from the value`));
+      notes.push(`existing GSAs with a similar email: ${similar.map((c) => `\`${c}\``).join(', ')}`);
     } else if (grants.length > 0) {
       fix.push(
         removeAnnotation(subject, WI_ANNOTATION, `: its own principal has grants, so direct binding works without it`),
@@ -115,7 +139,9 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
     }
     return {
       status: 'fail',
-      cause: `the annotation \`${WI_ANNOTATION}\` on KSA ${ksa} has value \`${annotation.value}\`, which is no service-account email: ${reason}`,
+      cause:
+        `the annotation \`${WI_ANNOTATION}\` on KSA ${ksa} has value \`${annotation.value}\`, which is no service-account email: ${reason}` +
+        (candidate === undefined && near !== undefined ? `; \`${near}\` exists: probably a typo` : ''),
       evidence: {
         expected: 'a service-account email: ACCOUNT@PROJECT_ID.iam.gserviceaccount.com',
         actual: annotation.value,
@@ -261,23 +287,32 @@ export default defineCheck({
     'resourcePolicies',
     'ancestorPolicies',
     'customRoles',
+    // The accounts of the cluster's project: a malformed value a few letters from one of them is a typo.
+    'projectServiceAccounts',
+    // The workloads running as the KSA, restarted after a change of its annotation.
+    'k8s:pods',
+    'k8s:replicasets',
   ],
-  run({ facts, target, roles, options }) {
-    const subject = target.subject;
-    if (subject.ksa.status === 'absent') {
-      return {
-        status: 'skip',
-        cause: `KSA \`${subject.namespace}/${subject.ksaName}\` does not exist (see ksa-exists)`,
-      };
-    }
-    need(subject.ksa);
-    const scan =
-      subject.principal.pool === undefined
-        ? undefined
-        : principalHasGrants(facts, { type: 'ksa', ksa: subject.principal });
-    if (subject.annotation === undefined && subject.nearMissAnnotations.length > 0) return nearMissKey(subject, scan);
-    if (subject.annotation !== undefined) return annotated(subject, facts, roles, scan);
-    if (scan === undefined) return noPoolOutcome(facts);
-    return direct(subject, facts, roles, scan, options.need);
+  run(input) {
+    const outcome = judge(input.facts, input.target.subject, input.roles, input.options.need);
+    return outcome.fix === undefined ? outcome : { ...outcome, fix: withRestarts(input.facts, outcome.fix) };
   },
 });
+
+function judge(facts: Facts, subject: Subject, roles: RoleResolver, needs: readonly string[]): CheckOutcome {
+  if (subject.ksa.status === 'absent') {
+    return {
+      status: 'skip',
+      cause: `KSA \`${subject.namespace}/${subject.ksaName}\` does not exist (see ksa-exists)`,
+    };
+  }
+  need(subject.ksa);
+  const scan =
+    subject.principal.pool === undefined
+      ? undefined
+      : principalHasGrants(facts, { type: 'ksa', ksa: subject.principal });
+  if (subject.annotation === undefined && subject.nearMissAnnotations.length > 0) return nearMissKey(subject, scan);
+  if (subject.annotation !== undefined) return annotated(subject, facts, roles, scan);
+  if (scan === undefined) return noPoolOutcome(facts);
+  return direct(subject, facts, roles, scan, needs);
+}

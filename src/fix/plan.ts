@@ -7,9 +7,8 @@
 import type { Subject } from '../engine/subject.js';
 import type { FixActionName } from './actions.js';
 import type { Facts } from '../model/facts.js';
-import { WI_ANNOTATION } from '../model/k8s/types.js';
 import type { FixPlan, Report, Status } from '../model/results.js';
-import { workloadOfPod } from '../checks/lib/workloads.js';
+import { identityChangeOf, restartFix, workloadsRunningAs } from '../checks/lib/workloads.js';
 import { describeChange } from './describe.js';
 import { isFixAction, traitsOf } from './order.js';
 import { parseIamResource, parseObject, WORKLOAD_KINDS } from './render/targets.js';
@@ -123,31 +122,6 @@ interface Draft {
   triggeredByKeys?: string[];
 }
 
-/** The KSA a step changes the Google identity of (annotation written or removed), as `NS/NAME`. */
-function identityChangeOf(plan: FixPlan): string | undefined {
-  const changesIdentity =
-    (plan.action === 'annotate-service-account' && plan.params.key === WI_ANNOTATION) ||
-    (plan.action === 'remove-annotation' && plan.params.key === WI_ANNOTATION) ||
-    (plan.action === 'create-kubernetes-service-account' && (plan.params.annotationValue ?? '') !== '');
-  if (!changesIdentity) return undefined;
-  const m = /^namespaces\/([^/]+)\/serviceaccounts\/([^/]+)$/.exec(plan.target);
-  return m ? `${m[1] ?? ''}/${m[2] ?? ''}` : undefined;
-}
-
-/** Workloads whose running pods use this KSA: their pods keep the old identity until restarted. */
-export function workloadsRunningAs(facts: Facts, ksa: string): string[] {
-  const [namespace = '', name = ''] = ksa.split('/');
-  const pods = facts.k8s.podsOfServiceAccount(namespace, name);
-  if (pods.status !== 'present') return [];
-  const targets = new Set<string>();
-  for (const pod of pods.value) {
-    const ref = workloadOfPod(facts, pod);
-    if (ref.resource === 'jobs' || ref.resource === 'cronjobs') continue;
-    targets.add(`namespaces/${namespace}/${ref.resource}/${ref.name}`);
-  }
-  return [...targets].sort();
-}
-
 /**
  * The check names each metadata-egress NetworkPolicy after its pod selector (`check` prints the same name). Two
  * different selectors whose values spell the same name (`app=cart` and `tier=cart`) would still overwrite each
@@ -166,6 +140,8 @@ function separateEgressPolicies(drafts: readonly Draft[]): void {
     });
   }
 }
+
+export { workloadsRunningAs };
 
 export interface PlanInput {
   report: Report;
@@ -203,7 +179,10 @@ export function buildFixPlan({ report, facts, subjects }: PlanInput): FixPlanDoc
         status: result.status,
         cause: result.cause ?? result.title,
       };
-      for (const fix of result.fix) add(fix, reason);
+      // A check prints the restarts that follow its identity change (withRestarts); the plan adds them itself
+      // below, as restarts triggered by that change, which apply skips when the change was already made.
+      const followUps = result.fix.some((f) => identityChangeOf(f) !== undefined);
+      for (const fix of result.fix) if (!(followUps && fix.action === 'restart-workload')) add(fix, reason);
     }
   }
 
@@ -220,15 +199,7 @@ export function buildFixPlan({ report, facts, subjects }: PlanInput): FixPlanDoc
       const existing = drafts.get(keyOf({ action: 'restart-workload', target, params: {} }));
       // A restart the diagnosis asked for runs whatever else happens; one the plan adds only when needed.
       if (existing !== undefined && existing.why.length > 0) continue;
-      const restart = add(
-        {
-          action: 'restart-workload',
-          target,
-          params: {},
-          description: `Restart \`${target.replace(/^namespaces\//, '')}\` so that its pods start with the identity of KSA \`${ksa}\`.`,
-        },
-        undefined,
-      );
+      const restart = add(restartFix(target, ksa), undefined);
       restart.triggeredByKeys = [...(restart.triggeredByKeys ?? []), keyOf(draft.plan)];
     }
   }

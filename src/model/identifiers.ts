@@ -3,6 +3,7 @@
 // about everything else IAM accepts (other prefixes are kept verbatim so a real policy never fails to load).
 
 import type { KsaPrincipal } from '../engine/subject.js';
+import { editDistance } from './edit-distance.js';
 
 /** A malformed identifier; the message names what was wrong and where. */
 export class IdentifierError extends Error {
@@ -391,6 +392,27 @@ export function isServiceAccountEmail(email: string): boolean {
     return parseServiceAccountEmail(email).kind !== 'workload-pool';
   } catch (e) {
     if (e instanceof IdentifierError) return false;
+    throw e;
+  }
+}
+
+const USER_MANAGED_DOMAIN = 'iam.gserviceaccount.com';
+
+/**
+ * The user-managed email a malformed value was probably meant to be, when only its domain is a few typos off
+ * (`cart-gsa@acme-shop.iam.gserviceacount.com` → `cart-gsa@acme-shop.iam.gserviceaccount.com`); else undefined.
+ * A guess to look up, never a fact: whether that account exists is read, not assumed.
+ */
+export function repairedServiceAccountEmail(value: string): string | undefined {
+  const m = /^([^@\s]+)@([a-z][-a-z0-9]*[a-z0-9])\.([^@\s]+)$/i.exec(value.trim());
+  const [, account = '', project = '', domain = ''] = m ?? [];
+  const lower = domain.toLowerCase();
+  if (m === null || lower === USER_MANAGED_DOMAIN || editDistance(lower, USER_MANAGED_DOMAIN, 3) > 3) return undefined;
+  const email = `${account}@${project}.${USER_MANAGED_DOMAIN}`.toLowerCase();
+  try {
+    return parseServiceAccountEmail(email).kind === 'user-managed' ? email : undefined;
+  } catch (e) {
+    if (e instanceof IdentifierError) return undefined;
     throw e;
   }
 }

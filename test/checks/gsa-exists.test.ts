@@ -108,7 +108,7 @@ describeCheck(check, [
       status: 'fail',
       cause:
         /`carts@acme-shop\.iam\.gserviceaccount\.com` does not exist, but `cart@acme-shop\.iam\.gserviceaccount\.com` does: the annotation is probably misspelled/,
-      fix: ['annotate-service-account'],
+      fix: ['annotate-service-account', 'restart-workload'],
     },
   },
   {

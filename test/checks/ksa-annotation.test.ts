@@ -45,7 +45,7 @@ describeCheck(check, [
       status: 'fail',
       cause:
         /key `iam\.gke\.io\/gcp-service-acount`, which GKE ignores: the key meant is `iam\.gke\.io\/gcp-service-account`/,
-      fix: ['annotate-service-account', 'remove-annotation'],
+      fix: ['annotate-service-account', 'remove-annotation', 'restart-workload'],
     },
   },
   {
@@ -70,7 +70,7 @@ describeCheck(check, [
     expect: {
       status: 'fail',
       cause: /`iam\.gke\.com\/gcp-service-account`/,
-      fix: ['annotate-service-account', 'remove-annotation'],
+      fix: ['annotate-service-account', 'remove-annotation', 'restart-workload'],
     },
   },
   {
@@ -91,9 +91,30 @@ describeCheck(check, [
     patch: (b) => annotations(b, 'cart', { [KEY]: 'cart@acme-shop' }),
     expect: {
       status: 'fail',
-      cause: /value `cart@acme-shop`, which is no service-account email: .*cart@acme-shop/,
-      fix: ['annotate-service-account'],
+      cause: /value `cart@acme-shop`, which is no service-account email: expected /,
+      fix: ['annotate-service-account', 'restart-workload'],
       evidence: (e) => expect(e.notes?.join('\n')).toMatch(/`cart@acme-shop\.iam\.gserviceaccount\.com`/),
+    },
+  },
+  {
+    name: 'a typo in the value’s domain, no policy trusting the KSA: suggests the existing account, reason said once',
+    subject: CART,
+    patch: (b) => {
+      annotations(b, 'cart', { [KEY]: 'cart@acme-shop.iam.gserviceacount.com' });
+      b.set('gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json', { bindings: [] });
+    },
+    expect: (results) => {
+      const r = results[0];
+      expect(r?.status).toBe('fail');
+      expect(r?.cause).toBe(
+        'the annotation `iam.gke.io/gcp-service-account` on KSA `shop/cart` has value ' +
+          '`cart@acme-shop.iam.gserviceacount.com`, which is no service-account email: expected ' +
+          'ACCOUNT_ID@PROJECT_ID.iam.gserviceaccount.com; `cart@acme-shop.iam.gserviceaccount.com` exists: probably a typo',
+      );
+      expect(r?.fix.map((f) => `${f.action} ${f.params.value ?? f.target}`)).toEqual([
+        'annotate-service-account cart@acme-shop.iam.gserviceaccount.com',
+        'restart-workload namespaces/shop/deployments/cart',
+      ]);
     },
   },
   {
@@ -112,7 +133,7 @@ describeCheck(check, [
     name: 'a malformed value on a KSA with direct grants suggests removing the annotation',
     subject: API,
     patch: (b) => annotations(b, 'api', { [KEY]: 'acme-shop.svc.id.goog' }),
-    expect: { status: 'fail', cause: /workload pool/, fix: ['remove-annotation'] },
+    expect: { status: 'fail', cause: /workload pool/, fix: ['remove-annotation', 'restart-workload'] },
   },
 
   // ---- unintended impersonation
@@ -124,7 +145,7 @@ describeCheck(check, [
       status: 'warn',
       cause:
         /`shop\/api` is annotated with GSA `cart@acme-shop\.iam\.gserviceaccount\.com` although its own principal has grants/,
-      fix: ['remove-annotation'],
+      fix: ['remove-annotation', 'restart-workload'],
     },
   },
 
@@ -199,7 +220,7 @@ describeCheck(check, [
     name: 'a GSA trusting the KSA while the annotation is missing: the annotation is probably missing',
     subject: CART,
     patch: (b) => annotations(b, 'cart', undefined),
-    expect: { status: 'fail', cause: /annotation is probably missing/, fix: ['annotate-service-account'] },
+    expect: { status: 'fail', cause: /annotation is probably missing/, fix: ['annotate-service-account', 'restart-workload'] },
   },
   {
     name: 'no annotation and an unreadable policy is unknown, not fail',

@@ -2,6 +2,7 @@
 // and the `deleted:serviceAccount:EMAIL?uid=N` members that explain a deleted (or deleted and recreated)
 // account (a deleted account's bindings stay behind in that form and never apply again).
 
+import { editDistance } from '../../model/edit-distance.js';
 import type { Fact, Facts } from '../../model/facts.js';
 import { present } from '../../model/facts.js';
 import type { Binding, Expr, Policy } from '../../model/gcp.js';
@@ -194,4 +195,20 @@ export function memberForm(raw: string): string {
     default:
       return 'member';
   }
+}
+
+/**
+ * Accounts in the facts whose email is within a few typos (edit distance ≤ 3) of this one, closest first: the
+ * accounts read by describe and the account list of `project` (when read).
+ */
+export function similarAccounts(facts: Facts, email: string, project: string | undefined): string[] {
+  const emails = new Set<string>(facts.knownServiceAccounts);
+  if (project !== undefined) {
+    const list = facts.projectServiceAccounts(project);
+    if (list.status === 'present') for (const sa of list.value) emails.add(sa.email);
+  }
+  const wanted = email.toLowerCase();
+  return [...emails]
+    .filter((e) => e.toLowerCase() !== wanted && editDistance(e.toLowerCase(), wanted, 3) <= 3)
+    .sort((a, b) => editDistance(a.toLowerCase(), wanted, 3) - editDistance(b.toLowerCase(), wanted, 3));
 }

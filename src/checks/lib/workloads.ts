@@ -2,7 +2,8 @@
 // resource name, as src/fix/actions.ts documents).
 
 import type { Facts } from '../../model/facts.js';
-import { K8S_KINDS, KIND_TO_RESOURCE } from '../../model/k8s/types.js';
+import { K8S_KINDS, KIND_TO_RESOURCE, WI_ANNOTATION } from '../../model/k8s/types.js';
+import type { FixPlan } from '../../model/results.js';
 import type { K8sKind, Pod, Workload } from '../../model/k8s/types.js';
 import type { Subject } from '../../engine/subject.js';
 
@@ -79,4 +80,59 @@ export function subjectWorkloads(facts: Facts, subject: Subject, pods: readonly 
     refs.set(`${ref.resource}/${ref.name}`, ref);
   }
   return [...refs.values()];
+}
+
+/** The KSA (`NS/NAME`) whose Google identity a fix changes (annotation written or removed), if any. */
+export function identityChangeOf(plan: FixPlan): string | undefined {
+  const changesIdentity =
+    (plan.action === 'annotate-service-account' && plan.params.key === WI_ANNOTATION) ||
+    (plan.action === 'remove-annotation' && plan.params.key === WI_ANNOTATION) ||
+    (plan.action === 'create-kubernetes-service-account' && (plan.params.annotationValue ?? '') !== '');
+  if (!changesIdentity) return undefined;
+  const m = /^namespaces\/([^/]+)\/serviceaccounts\/([^/]+)$/.exec(plan.target);
+  return m ? `${m[1] ?? ''}/${m[2] ?? ''}` : undefined;
+}
+
+/** Workloads whose running pods use this KSA: their pods keep the old identity until restarted. */
+export function workloadsRunningAs(facts: Facts, ksa: string): string[] {
+  const [namespace = '', name = ''] = ksa.split('/');
+  const pods = facts.k8s.podsOfServiceAccount(namespace, name);
+  if (pods.status !== 'present') return [];
+  const targets = new Set<string>();
+  for (const pod of pods.value) {
+    const ref = workloadOfPod(facts, pod);
+    if (ref.resource === 'jobs' || ref.resource === 'cronjobs') continue;
+    targets.add(`namespaces/${namespace}/${ref.resource}/${ref.name}`);
+  }
+  return [...targets].sort();
+}
+
+/** The restart that makes a workload's pods start with the KSA's new identity. */
+export function restartFix(target: string, ksa: string): FixPlan {
+  return {
+    action: 'restart-workload',
+    target,
+    params: {},
+    description: `Restart \`${target.replace(/^namespaces\//, '')}\` so that its pods start with the identity of KSA \`${ksa}\`.`,
+  };
+}
+
+/**
+ * The fixes, each one that changes a KSA's identity followed by the restart of the workloads running as it:
+ * pods read the annotation only when they start, so a fix printed without the restart leaves them on the old
+ * identity. `fix` plans the same restarts (and skips one when the change turns out to be done already).
+ */
+export function withRestarts(facts: Facts, fixes: readonly FixPlan[]): FixPlan[] {
+  const out: FixPlan[] = [...fixes];
+  const seen = new Set(fixes.filter((f) => f.action === 'restart-workload').map((f) => f.target));
+  for (const fix of fixes) {
+    const ksa = identityChangeOf(fix);
+    if (ksa === undefined) continue;
+    for (const target of workloadsRunningAs(facts, ksa)) {
+      if (seen.has(target)) continue;
+      seen.add(target);
+      out.push(restartFix(target, ksa));
+    }
+  }
+  return out;
 }

@@ -29,6 +29,7 @@ import type { ChangeTarget } from '../../model/log-query.js';
 import {
   IdentifierError,
   isServiceAccountEmail,
+  repairedServiceAccountEmail,
   parseServiceAccountEmail,
   projectOfPool,
 } from '../../model/identifiers.js';
@@ -144,7 +145,10 @@ export function gsasOfKsaList(list: unknown, targets: TargetRequest): string[] |
     if (isNamed) found.add(id);
     if (targets.all !== true && !isNamed) continue;
     const value = isRecord(meta.annotations) ? meta.annotations[WI_ANNOTATION] : undefined;
-    if (typeof value === 'string' && isServiceAccountEmail(value)) emails.push(value);
+    // A malformed value: the account a typo in its domain meant is read, so ksa-annotation can suggest it.
+    const email =
+      typeof value !== 'string' || isServiceAccountEmail(value) ? value : repairedServiceAccountEmail(value);
+    if (typeof email === 'string') emails.push(email);
   }
   return found.size === named.size ? emails : undefined;
 }
