@@ -220,7 +220,11 @@ describeCheck(check, [
     name: 'a GSA trusting the KSA while the annotation is missing: the annotation is probably missing',
     subject: CART,
     patch: (b) => annotations(b, 'cart', undefined),
-    expect: { status: 'fail', cause: /annotation is probably missing/, fix: ['annotate-service-account', 'restart-workload'] },
+    expect: {
+      status: 'fail',
+      cause: /annotation is probably missing/,
+      fix: ['annotate-service-account', 'restart-workload'],
+    },
   },
   {
     name: 'no annotation and an unreadable policy is unknown, not fail',
