@@ -15,6 +15,80 @@ import { policyCollectHint } from './lib/collect-hints.js';
 import { listNames } from './lib/fixes.js';
 import { coveringQuery, parsedLogs } from './lib/logs.js';
 
+/** Policy Analyzer records authentication daily and lags by up to two days. */
+const ANALYZER_LAG_DAYS = 2;
+
+/**
+ * When the account was created, from the Admin Activity `google.iam.admin.v1.CreateServiceAccount` entry when the
+ * collected logs hold it: the IAM ServiceAccount resource carries no creation time (its fields are name,
+ * projectId, uniqueId, email, displayName, description, oauth2ClientId, etag, disabled). The last creation
+ * counts (an account deleted and recreated under the same email is a new account).
+ */
+function createdAt(facts: Facts, email: string, uniqueId: string | undefined): number | undefined {
+  const times = (parsedLogs(facts)?.changes ?? [])
+    .filter(
+      (c) =>
+        c.kind === 'account-created' &&
+        c.ok &&
+        (c.email?.toLowerCase() === email.toLowerCase() || (uniqueId !== undefined && c.uniqueId === uniqueId)),
+    )
+    .map((c) => Date.parse(c.at))
+    .filter((t) => !Number.isNaN(t));
+  return times.length === 0 ? undefined : Math.max(...times);
+}
+
+/**
+ * A complete Admin Activity query read from before `since` to now that would hold the account's
+ * CreateServiceAccount entry: with none in it, the account is older than `since` (Admin Activity logs cannot be
+ * turned off).
+ */
+function creationWindowRead(facts: Facts, email: string, since: number): boolean {
+  const wanted = email.toLowerCase();
+  return facts.logQueries.some(
+    (q) =>
+      q.complete &&
+      Date.parse(q.since) <= since &&
+      Date.parse(q.until) >= facts.now.getTime() - 60_000 &&
+      q.filter.includes('google.iam.admin.v1.CreateServiceAccount') &&
+      (q.serviceAccounts === undefined || q.serviceAccounts.some((e) => e.toLowerCase() === wanted)),
+  );
+}
+
+/**
+ * "No use in N days" needs the account to have existed for N days (and for Policy Analyzer's lag): a younger
+ * account passes, one of unknown age is unknown. Undefined when the account is known to be old enough.
+ */
+function tooYoungOrUnknown(
+  facts: Facts,
+  gsa: string,
+  uniqueId: string | undefined,
+  days: number,
+): CheckOutcome | undefined {
+  const created = createdAt(facts, gsa, uniqueId);
+  const window = Math.max(days, ANALYZER_LAG_DAYS) * DAY;
+  if (created === undefined && creationWindowRead(facts, gsa, facts.now.getTime() - window)) return undefined;
+  if (created === undefined) {
+    return {
+      status: 'unknown',
+      cause:
+        `no use of GSA \`${gsa}\` was found in the last ${days} days, but when it was created is unknown, so it may be ` +
+        `younger than that: the account resource carries no creation time and no Admin Activity CreateServiceAccount entry for it was read`,
+      missing: [
+        `the Admin Activity log of the last ${days} days (wi-doctor collect --audit), for its CreateServiceAccount entry`,
+      ],
+    };
+  }
+  const age = facts.now.getTime() - created;
+  if (age < window) {
+    return {
+      status: 'pass',
+      cause: `GSA \`${gsa}\` was created ${new Date(created).toISOString()} (${daysText(age)} ago, Admin Activity log): younger than the ${days}-day window and Policy Analyzer's ${ANALYZER_LAG_DAYS}-day lag, so not unused`,
+      evidence: { notes: ['an account is judged unused only once it has existed for the whole window'] },
+    };
+  }
+  return undefined;
+}
+
 const DAY = 86_400_000;
 export const DEFAULT_UNUSED_DAYS = 90;
 
@@ -84,6 +158,8 @@ function fromActivity(
     .filter((t) => !Number.isNaN(t))
     .sort((a, b) => a - b)[0];
   if (observedSince !== undefined && observedSince <= since) {
+    const young = tooYoungOrUnknown(facts, gsa, uniqueId, days);
+    if (young !== undefined) return young;
     return {
       status: 'warn',
       cause: `GSA \`${gsa}\`, annotated on KSA ${listNames(ksas)}, has no authentication recorded by Policy Analyzer since ${new Date(observedSince).toISOString()} (more than ${days} days)`,
@@ -178,6 +254,8 @@ export default defineCheck({
       };
     }
     const query = coveringQuery(facts, gsa, since);
+    const young = query === undefined ? undefined : tooYoungOrUnknown(facts, gsa, uniqueId, days);
+    if (young !== undefined) return young;
     if (query === undefined) {
       return {
         status: 'unknown',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
-import { auditLogs, auditRequires } from '../../src/cli/actions/audit.js';
+import { auditLogs, auditRequires, creationEvidence } from '../../src/cli/actions/audit.js';
 import { runCollectCommand } from '../../src/cli/actions/collect.js';
 import type { Io } from '../../src/cli/output.js';
 import { factsFromFiles } from '../../src/collect/bundle/facts.js';
@@ -53,7 +53,7 @@ describe('audit live equals audit of the bundle collect --audit writes', { timeo
         { all: true },
         auditRequires(),
         { env, retryBaseDelayMs: 5 },
-        { logs: auditLogs(90) },
+        { logs: auditLogs(90), changeEvidence: creationEvidence },
       );
       const live = auditOf(factsFromFiles(input));
       expect(await runCollectCommand({ audit: true, out }, quietIo(env))).toBe(0);

@@ -18,7 +18,7 @@ describe('ksa-annotation: a typo in the annotation value (sandbox annotation-typ
       expect(result?.status).toBe('fail');
       expect(result?.cause).toContain(`has value \`${TYPO}\`, which is no service-account email: expected`);
       expect(result?.cause?.match(/service-account email/g)).toHaveLength(1);
-      expect(JSON.stringify(result?.evidence.notes)).toContain(MEANT);
+      expect(JSON.stringify(result?.evidence?.notes)).toContain(MEANT);
       expect(result?.fix.map((f) => `${f.action} ${f.params.value ?? f.target}`)).toEqual([
         `annotate-service-account ${MEANT}`,
         'restart-workload namespaces/shop/deployments/cart',

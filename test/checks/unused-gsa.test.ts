@@ -19,6 +19,35 @@ const QUERY = {
   serviceAccounts: [CART],
 };
 
+// The Admin Activity query over the log retention (CreateServiceAccount among its methods): no creation entry of
+// the account in it means the account is older than the window.
+const ADMIN = {
+  file: LOGS,
+  filter:
+    'logName="projects/acme-shop/logs/cloudaudit.googleapis.com%2Factivity" AND protoPayload.methodName="google.iam.admin.v1.CreateServiceAccount"',
+  since: '2025-10-24T17:00:00Z',
+  until: '2026-11-28T17:00:00Z',
+  complete: true,
+  serviceAccounts: [CART],
+};
+
+/** The account's CreateServiceAccount entry, added to the collected logs. */
+function createdOn(b: BundleEditor, at: string): void {
+  b.edit(LOGS, (entries: object[]) => [
+    ...entries,
+    {
+      logName: 'projects/acme-shop/logs/cloudaudit.googleapis.com%2Factivity',
+      timestamp: at,
+      resource: { type: 'service_account', labels: { email_id: CART, unique_id: UID, project_id: 'acme-shop' } },
+      protoPayload: {
+        methodName: 'google.iam.admin.v1.CreateServiceAccount',
+        resourceName: `projects/acme-shop/serviceAccounts/${UID}`,
+        authenticationInfo: { principalEmail: 'admin@example.com' },
+      },
+    },
+  ]);
+}
+
 const activity = (
   last: string | undefined,
   start = '2026-08-30T07:00:00Z',
@@ -79,15 +108,50 @@ describeCheck(check, [
   },
   {
     name: 'no record while the analyzer observed the whole window: warn',
-    patch: (b) =>
+    patch: (b) => {
+      b.manifest.logQueries = [ADMIN];
       b.set(ACTIVITY, [
         activity(
           '2026-11-26T07:00:00Z',
           '2026-01-01T07:00:00Z',
           '//iam.googleapis.com/projects/acme-shop/serviceAccounts/other@acme-shop.iam.gserviceaccount.com',
         ),
-      ]),
+      ]);
+    },
     expect: { status: 'warn', subject: CART, cause: /no authentication recorded by Policy Analyzer since 2026-01-01/ },
+  },
+  {
+    name: 'trap: no record, but the account was created 5 days ago (Admin Activity): pass, never unused',
+    patch: (b) => {
+      createdOn(b, '2026-11-23T17:00:00Z');
+      b.manifest.logQueries = [ADMIN];
+      b.set(ACTIVITY, [
+        activity(undefined, '2025-10-28T07:00:00Z', '//iam.googleapis.com/projects/acme-shop/serviceAccounts/1'),
+      ]);
+    },
+    expect: {
+      status: 'pass',
+      subject: CART,
+      cause: /was created 2026-11-23T17:00:00\.000Z \(5 days ago, Admin Activity log\): younger than the 90-day window/,
+    },
+  },
+  {
+    name: 'trap: no record and the creation time unknown (no Admin Activity read): unknown, never unused',
+    patch: (b) =>
+      b.set(ACTIVITY, [
+        activity(undefined, '2025-10-28T07:00:00Z', '//iam.googleapis.com/projects/acme-shop/serviceAccounts/1'),
+      ]),
+    expect: { status: 'unknown', subject: CART, cause: /when it was created is unknown/ },
+  },
+  {
+    name: 'created 200 days ago, no record since: warn',
+    patch: (b) => {
+      createdOn(b, '2026-05-12T17:00:00Z');
+      b.set(ACTIVITY, [
+        activity(undefined, '2025-10-28T07:00:00Z', '//iam.googleapis.com/projects/acme-shop/serviceAccounts/1'),
+      ]);
+    },
+    expect: { status: 'warn', subject: CART },
   },
   {
     name: 'trap: no record, the analyzer observed less than the window: unknown',
@@ -98,7 +162,7 @@ describeCheck(check, [
     name: 'logs on, a complete query over the window, no success: warn',
     patch: (b) => {
       noSuccess(b);
-      b.manifest.logQueries = [QUERY];
+      b.manifest.logQueries = [QUERY, ADMIN];
     },
     expect: { status: 'warn', subject: CART, cause: /minted no token in the last 90 days/ },
   },
@@ -106,7 +170,7 @@ describeCheck(check, [
     name: 'failed calls only are noted: something tries and is denied',
     patch: (b) => {
       noSuccess(b, true);
-      b.manifest.logQueries = [QUERY];
+      b.manifest.logQueries = [QUERY, ADMIN];
     },
     expect: {
       status: 'warn',
@@ -161,7 +225,7 @@ describeCheck(check, [
       b.edit(LOGS, (entries: { timestamp: string }[]) =>
         entries.map((e) => ({ ...e, timestamp: '2026-11-27T05:00:00Z' })),
       );
-      b.manifest.logQueries = [{ ...QUERY, since: '2026-11-27T17:00:00Z' }];
+      b.manifest.logQueries = [{ ...QUERY, since: '2026-11-27T17:00:00Z' }, ADMIN];
     },
     expect: { status: 'warn', subject: CART, cause: /last 1 days/ },
   },

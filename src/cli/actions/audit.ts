@@ -5,6 +5,9 @@ import { AUDIT_CHECKS, CHECKS } from '../../checks/index.js';
 import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
 import { readBundle } from '../../collect/bundle/read.js';
 import { factsFromFiles } from '../../collect/bundle/facts.js';
+import type { BundleInput } from '../../collect/bundle/facts.js';
+import type { ChangeTarget } from '../../model/log-query.js';
+import { parseServiceAccountEmail } from '../../model/identifiers.js';
 import type { LiveOptions } from '../../collect/live/live.js';
 import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
 import { audit, selectAuditChecks } from '../../engine/audit.js';
@@ -47,6 +50,55 @@ export function auditRequires(checks = AUDIT_CHECKS): FactName[] {
 }
 
 /** The newest successful GenerateAccessToken of each GSA in the window is all unused-gsa needs from the logs. */
+/**
+ * The Admin Activity logs that date the accounts' creation: unused-gsa never calls an account younger than its
+ * window unused, and the IAM ServiceAccount resource carries no creation time, only the CreateServiceAccount
+ * entry does. One query per project, for the user-managed accounts read.
+ */
+export function creationEvidence(input: BundleInput): ChangeTarget[] {
+  const facts = factsFromFiles(input);
+  const byProject = new Map<string, { emails: Set<string>; uniqueIds: Set<string> }>();
+  for (const email of facts.knownServiceAccounts) {
+    let parsed;
+    try {
+      parsed = parseServiceAccountEmail(email);
+    } catch {
+      continue;
+    }
+    if (parsed.kind !== 'user-managed' || parsed.projectId === undefined) continue;
+    const entry = byProject.get(parsed.projectId) ?? { emails: new Set<string>(), uniqueIds: new Set<string>() };
+    entry.emails.add(parsed.email);
+    const account = facts.serviceAccount(parsed.email);
+    if (account.status === 'present' && account.value.uniqueId !== undefined)
+      entry.uniqueIds.add(account.value.uniqueId);
+    byProject.set(parsed.projectId, entry);
+  }
+  return [...byProject].map(([project, e]) => ({
+    project,
+    emails: [...e.emails].sort(),
+    uniqueIds: [...e.uniqueIds].sort(),
+  }));
+}
+
+/** Two lists of Admin Activity targets as one, a project once (the collector writes one file per project). */
+export function mergeTargets(...lists: readonly ChangeTarget[][]): ChangeTarget[] {
+  const byProject = new Map<string, ChangeTarget>();
+  for (const t of lists.flat()) {
+    const seen = byProject.get(t.project);
+    byProject.set(
+      t.project,
+      seen === undefined
+        ? { ...t }
+        : {
+            project: t.project,
+            emails: [...new Set([...seen.emails, ...t.emails])].sort(),
+            uniqueIds: [...new Set([...seen.uniqueIds, ...t.uniqueIds])].sort(),
+          },
+    );
+  }
+  return [...byProject.values()];
+}
+
 export function auditLogs(unusedDays: number, now = new Date()) {
   return { tokens: { since: new Date(now.getTime() - unusedDays * DAY), maxEntries: 1, successOnly: true } };
 }
@@ -60,7 +112,7 @@ async function readLive(options: AuditCommandOptions, io: Io): Promise<{ facts: 
       auditRequires(checks),
       hooks,
       checks.some((c) => c.requires.includes('logEntries'))
-        ? { logs: auditLogs(options.unusedDays ?? DEFAULT_UNUSED_DAYS) }
+        ? { logs: auditLogs(options.unusedDays ?? DEFAULT_UNUSED_DAYS), changeEvidence: creationEvidence }
         : {},
     );
     if (options.debug) warn(io, describeStats(stats));

@@ -4,7 +4,7 @@
 
 import { CHECKS, DIAGNOSE_CHECKS } from '../../checks/index.js';
 import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
-import { auditLogs } from './audit.js';
+import { auditLogs, creationEvidence, mergeTargets } from './audit.js';
 import { changeEvidenceFor } from './check.js';
 import { writeBundle } from '../../collect/bundle/write.js';
 import type { TraceEvent } from '../../collect/live/calls.js';
@@ -90,7 +90,10 @@ export async function runCollectCommand(given: CollectCommandOptions, io: Io): P
   let result;
   try {
     result = await collectLiveInput(options, [...new Set(requires)], hooks, {
-      changeEvidence: changeEvidenceFor(options),
+      changeEvidence:
+        options.audit === true
+          ? (input) => mergeTargets(changeEvidenceFor(options)(input), creationEvidence(input))
+          : changeEvidenceFor(options),
       ...(options.audit === true ? { logs: auditLogs(options.unusedDays ?? DEFAULT_UNUSED_DAYS) } : {}),
     });
   } finally {
