@@ -26,6 +26,7 @@ import {
 } from './lib/gsa.js';
 import type { DeletedMemberRef } from './lib/gsa.js';
 import { withRestarts } from './lib/workloads.js';
+import { parsedLogs } from './lib/logs.js';
 
 /** Only user-managed accounts are created by hand; Google creates the default accounts and service agents. */
 function isUserManaged(email: string): boolean {
@@ -49,12 +50,51 @@ function rebind(subject: Subject, email: string): FixPlan | undefined {
   };
 }
 
+/** The last successful DeleteServiceAccount of this email in the Admin Activity entries read, if any. */
+function deletionOf(facts: Facts, email: string): { at: string; uniqueId?: string } | undefined {
+  const wanted = email.toLowerCase();
+  return (parsedLogs(facts)?.changes ?? []).find(
+    (c) => c.kind === 'account-deleted' && c.ok && c.email?.toLowerCase() === wanted,
+  );
+}
+
+/** Grants the deleted account held (its `deleted:` members), given to the recreated account: a new one starts with none. */
+function regrants(email: string, deleted: readonly DeletedMemberRef[]): FixPlan[] {
+  return deleted.map((d) => ({
+    action: 'add-iam-binding' as const,
+    target: d.resource,
+    params: {
+      role: d.role,
+      member: `serviceAccount:${email}`,
+      ...(d.condition?.expression !== undefined ? { conditionExpression: d.condition.expression } : {}),
+      ...(d.condition?.title !== undefined ? { conditionTitle: d.condition.title } : {}),
+    },
+    description: `Grant the recreated \`${email}\` \`${d.role}\` on \`${d.resource}\` again, as the deleted account held it.`,
+  }));
+}
+
+/** What was read to find the account absent, said as what it is (never a bundle file name). */
+function absenceText(email: string, project: string | undefined, message: string): string {
+  if (project !== undefined && /service-accounts\.json/.test(message)) {
+    return `\`${email}\` is not in the service-account list of project ${project}`;
+  }
+  return /\.json\b/.test(message) ? `IAM answered that \`${email}\` does not exist` : message;
+}
+
+const UNDELETE_DAYS = 30;
+
 function absentOutcome(facts: Facts, subject: Subject, email: string, message: string): CheckOutcome {
   const project = projectOfServiceAccount(facts, email);
   const deleted = deletedMembersOf(collectedPolicies(facts), email);
-  const uids = uidsOf(deleted);
+  const deletion = deletionOf(facts, email);
+  const uids = [...new Set([...uidsOf(deleted), ...(deletion?.uniqueId !== undefined ? [deletion.uniqueId] : [])])];
   const [uid] = uids;
   const location = serviceAccountResource(email);
+  const actual = absenceText(email, project, message);
+  // Undelete works for 30 days after the deletion; past that, only a new account (with new grants) helps.
+  const deletedDaysAgo =
+    deletion === undefined ? undefined : (facts.now.getTime() - Date.parse(deletion.at)) / 86_400_000;
+  const undeletable = uid !== undefined && (deletedDaysAgo === undefined || deletedDaysAgo <= UNDELETE_DAYS);
   const createPlans = (): FixPlan[] => {
     if (project === undefined || !isUserManaged(email)) {
       return [
@@ -76,19 +116,38 @@ function absentOutcome(facts: Facts, subject: Subject, email: string, message: s
     ];
     const bind = rebind(subject, email);
     if (bind !== undefined) plans.push(bind);
+    plans.push(...regrants(email, deleted));
     return plans;
   };
 
+  if (uid !== undefined && !undeletable) {
+    return {
+      status: 'fail',
+      cause: `GSA \`${email}\` does not exist: it was deleted ${deletion?.at ?? ''}, more than ${UNDELETE_DAYS} days ago, so it can no longer be undeleted`,
+      evidence: {
+        expected: `service account \`${email}\` exists`,
+        actual,
+        notes: [
+          ...deleted.map(describeDeleted),
+          `create it again and grant \`${WORKLOAD_IDENTITY_USER}\` and its other roles anew (a new account gets a new uniqueId)`,
+        ],
+      },
+      fix: createPlans(),
+      location,
+    };
+  }
   if (uid !== undefined) {
+    const where =
+      deleted[0] !== undefined
+        ? `\`deleted:serviceAccount:${email}?uid=${uid}\` remains in \`${deleted[0].resource}\``
+        : `the Admin Activity log records its deletion at ${deletion?.at ?? '?'} (uniqueId ${uid})`;
     const more = uids.length > 1 ? ` (uids seen: ${uids.map((u) => `\`${u}\``).join(', ')})` : '';
     return {
       status: 'fail',
-      cause:
-        `GSA \`${email}\` does not exist: it was deleted — \`deleted:serviceAccount:${email}?uid=${uid}\` remains in ` +
-        `\`${deleted[0]?.resource ?? ''}\`${more}`,
+      cause: `GSA \`${email}\` does not exist: it was deleted — ${where}${more}`,
       evidence: {
         expected: `service account \`${email}\` exists`,
-        actual: message,
+        actual,
         notes: [
           ...deleted.map(describeDeleted),
           `an account can be undeleted within 30 days of its deletion; after that, create it again and grant ` +
@@ -115,7 +174,7 @@ function absentOutcome(facts: Facts, subject: Subject, email: string, message: s
       cause: `GSA \`${email}\` does not exist, but \`${closest}\` does: the annotation is probably misspelled`,
       evidence: {
         expected: `service account \`${email}\` exists`,
-        actual: message,
+        actual,
         notes: [`similar accounts: ${similar.map((s) => `\`${s}\``).join(', ')}`],
       },
       fix: withRestarts(facts, [
@@ -134,7 +193,7 @@ function absentOutcome(facts: Facts, subject: Subject, email: string, message: s
     cause: `GSA \`${email}\` does not exist${project !== undefined ? ` in project \`${project}\`` : ''}`,
     evidence: {
       expected: `service account \`${email}\` exists`,
-      actual: message,
+      actual,
       notes: [
         `the annotation on KSA \`${subject.namespace}/${subject.ksaName}\` may be misspelled: check its value before creating the account`,
       ],

@@ -179,7 +179,7 @@ export function attachChanges(report: Report, facts: Facts, subjects: readonly S
         ? [annotationChange(subject)].filter((r): r is ChangeRecord => r !== undefined)
         : explainingChanges(result.check, subject, logs?.changes ?? [], facts).map(fromLog);
     if (records.length === 0) {
-      const searched = searchedNote(facts, subject);
+      const searched = searchedNote(facts, subject, result.check);
       if (searched !== undefined && result.check !== 'ksa-annotation') {
         result.evidence = { ...result.evidence, notes: [...(result.evidence?.notes ?? []), searched] };
       }
@@ -204,7 +204,7 @@ export function attachChanges(report: Report, facts: Facts, subjects: readonly S
 }
 
 /** When an Admin Activity query covered the subject's GSA and found nothing: say so (the binding may never have existed). */
-function searchedNote(facts: Facts, subject: Subject): string | undefined {
+function searchedNote(facts: Facts, subject: Subject, check: string): string | undefined {
   const gsa = subject.gsaEmail;
   if (gsa === undefined) return undefined;
   const query = facts.logQueries.find(
@@ -213,7 +213,7 @@ function searchedNote(facts: Facts, subject: Subject): string | undefined {
   );
   if (query === undefined) return undefined;
   const days = Math.round((Date.parse(query.until) - Date.parse(query.since)) / 86_400_000);
-  return `no change about \`${gsa}\` that explains this in the Admin Activity log of the ${days} days before collection${query.complete ? '' : ' (newest entries only)'}: the binding may never have existed`;
+  return `no change about \`${gsa}\` that explains this in the Admin Activity log of the ${days} days before collection${query.complete ? '' : ' (newest entries only)'}: ${check === 'gsa-exists' ? 'the account may never have existed' : check.startsWith('wi-binding') ? 'the binding may never have existed' : 'it may have been so from the start'}`;
 }
 
 /** The Admin Activity logs to read for the failing results of a diagnosis: one target per project. */

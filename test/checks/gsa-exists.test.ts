@@ -22,6 +22,23 @@ function deleteCart(b: BundleEditor): void {
   b.remove(`gcp/service-accounts/${GSA}.keys.json`);
 }
 
+/** The account's DeleteServiceAccount entry in the collected logs. */
+function deletedOn(b: BundleEditor, at: string): void {
+  b.edit('gcp/logs/iamcredentials.json', (entries: object[]) => [
+    ...entries,
+    {
+      logName: 'projects/acme-shop/logs/cloudaudit.googleapis.com%2Factivity',
+      timestamp: at,
+      resource: { type: 'service_account', labels: { email_id: GSA, unique_id: UID, project_id: 'acme-shop' } },
+      protoPayload: {
+        methodName: 'google.iam.admin.v1.DeleteServiceAccount',
+        resourceName: `projects/acme-shop/serviceAccounts/${UID}`,
+        authenticationInfo: { principalEmail: 'admin@example.com' },
+      },
+    },
+  ]);
+}
+
 function projectGrant(b: BundleEditor, role: string, member: string): void {
   b.edit('gcp/projects/acme-shop.iam-policy.json', (p: any) => {
     p.bindings.push({ role, members: [member] });
@@ -109,6 +126,38 @@ describeCheck(check, [
       cause:
         /`carts@acme-shop\.iam\.gserviceaccount\.com` does not exist, but `cart@acme-shop\.iam\.gserviceaccount\.com` does: the annotation is probably misspelled/,
       fix: ['annotate-service-account', 'restart-workload'],
+    },
+  },
+  {
+    name: 'deleted, known only from the Admin Activity DeleteServiceAccount entry: undelete by its unique id',
+    subject: CART,
+    patch: (b) => {
+      deleteCart(b);
+      deletedOn(b, '2026-11-20T10:00:00Z');
+    },
+    expect: {
+      status: 'fail',
+      cause:
+        /it was deleted — the Admin Activity log records its deletion at 2026-11-20T10:00:00Z \(uniqueId 269962557691428975596\)/,
+      fix: ['undelete-service-account'],
+      evidence: (e) =>
+        expect(e.actual).toBe(
+          '`cart@acme-shop.iam.gserviceaccount.com` is not in the service-account list of project acme-shop',
+        ),
+    },
+  },
+  {
+    name: 'deleted more than 30 days ago: no undelete, recreate with the grants it lost',
+    subject: CART,
+    patch: (b) => {
+      deleteCart(b);
+      deletedOn(b, '2026-09-01T10:00:00Z');
+      projectGrant(b, 'roles/pubsub.publisher', `deleted:serviceAccount:${GSA}?uid=${UID}`);
+    },
+    expect: {
+      status: 'fail',
+      cause: /more than 30 days ago, so it can no longer be undeleted/,
+      fix: ['create-service-account', 'add-iam-binding', 'add-iam-binding'],
     },
   },
   {
