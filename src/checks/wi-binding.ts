@@ -9,7 +9,8 @@ import type { Facts } from '../model/facts.js';
 import { evaluatePermission } from '../model/iam/evaluate.js';
 import type { GrantFinding, PermissionEvaluation, PolicyAt } from '../model/iam/evaluate.js';
 import { serviceAccountPolicyChain } from '../model/iam/policies.js';
-import { ksaMembers } from '../model/identifiers.js';
+import { ksaMembers, poolOf } from '../model/identifiers.js';
+import { need } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { FixPlan } from '../model/results.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
@@ -232,35 +233,53 @@ export default defineCheck({
     if (gsa === undefined) {
       return { status: 'skip', cause: 'the annotation value is no service-account email (see ksa-annotation)' };
     }
-    if (subject.principal.pool === undefined) return noPoolOutcome(facts);
-    // Only to leave a missing account to gsa-exists: a binding found in its readable policy stands whether or
-    // not the account itself could be described (a readable policy means it exists).
-    if (informational(facts.serviceAccount(gsa)).status === 'absent') {
-      return { status: 'skip', cause: `the account \`${gsa}\` does not exist (see gsa-exists)` };
+    // No pool yet: cluster-workload-pool's fix enables `PROJECT.svc.id.goog`; the binding is judged against that
+    // pool, so that the first screen and the plan include it when it is missing (else a third round finds it).
+    if (subject.principal.pool === undefined) {
+      const cluster = need(facts.cluster);
+      if (
+        cluster.workloadIdentityConfig?.workloadPool !== undefined &&
+        cluster.workloadIdentityConfig.workloadPool !== ''
+      ) {
+        return noPoolOutcome(facts);
+      }
+      const pool = poolOf(subject.cluster.project);
+      const poolNote = `the cluster has no workload pool yet: judged against \`${pool}\`, the pool cluster-workload-pool's fix enables`;
+      const outcome = judge(facts, { ...subject, principal: { ...subject.principal, pool } }, gsa, roles);
+      return { ...outcome, evidence: { ...outcome.evidence, notes: [...(outcome.evidence?.notes ?? []), poolNote] } };
     }
-    const chain = serviceAccountPolicyChain(facts, gsa);
-    const evaluation = evaluatePermission({
-      permission: GET_ACCESS_TOKEN,
-      principal: { type: 'ksa', ksa: subject.principal },
-      policies: chain,
-      roles,
-    });
-    const member = ksaMembers(subject.principal).legacy;
-    const bind: FixPlan = {
-      action: 'add-iam-binding',
-      target: serviceAccountResource(gsa),
-      params: { role: WORKLOAD_IDENTITY_USER, member },
-      description: `Let KSA \`${subject.namespace}/${subject.ksaName}\` impersonate \`${gsa}\`: grant \`${WORKLOAD_IDENTITY_USER}\` to \`${member}\` on the GSA.`,
-    };
-    switch (evaluation.outcome) {
-      case 'granted':
-        return granted(subject, gsa, evaluation);
-      case 'conditional':
-        return conditional(subject, gsa, evaluation, bind);
-      case 'not-granted':
-        return notGranted(facts, subject, gsa, chain, evaluation, roles, bind);
-      case 'unknown':
-        return unknownOutcome(facts, subject, gsa, chain, evaluation, roles, bind);
-    }
+    return judge(facts, subject, gsa, roles);
   },
 });
+
+function judge(facts: Facts, subject: Subject, gsa: string, roles: RoleResolver): CheckOutcome {
+  // Only to leave a missing account to gsa-exists: a binding found in its readable policy stands whether or
+  // not the account itself could be described (a readable policy means it exists).
+  if (informational(facts.serviceAccount(gsa)).status === 'absent') {
+    return { status: 'skip', cause: `the account \`${gsa}\` does not exist (see gsa-exists)` };
+  }
+  const chain = serviceAccountPolicyChain(facts, gsa);
+  const evaluation = evaluatePermission({
+    permission: GET_ACCESS_TOKEN,
+    principal: { type: 'ksa', ksa: subject.principal },
+    policies: chain,
+    roles,
+  });
+  const member = ksaMembers(subject.principal).legacy;
+  const bind: FixPlan = {
+    action: 'add-iam-binding',
+    target: serviceAccountResource(gsa),
+    params: { role: WORKLOAD_IDENTITY_USER, member },
+    description: `Let KSA \`${subject.namespace}/${subject.ksaName}\` impersonate \`${gsa}\`: grant \`${WORKLOAD_IDENTITY_USER}\` to \`${member}\` on the GSA.`,
+  };
+  switch (evaluation.outcome) {
+    case 'granted':
+      return granted(subject, gsa, evaluation);
+    case 'conditional':
+      return conditional(subject, gsa, evaluation, bind);
+    case 'not-granted':
+      return notGranted(facts, subject, gsa, chain, evaluation, roles, bind);
+    case 'unknown':
+      return unknownOutcome(facts, subject, gsa, chain, evaluation, roles, bind);
+  }
+}

@@ -353,13 +353,28 @@ describeCheck(check, [
     expect: { status: 'skip', cause: /direct binding/ },
   },
   {
-    name: 'a cluster without workload pool is skipped',
+    name: 'a cluster without workload pool: judged against the pool its fix enables (the binding is there: pass)',
     subject: CART,
     patch: (b) =>
       b.edit('gcp/cluster.json', (c: any) => {
         delete c.workloadIdentityConfig;
       }),
-    expect: { status: 'skip', cause: /no workload pool \(see cluster-workload-pool\)/ },
+    expect: {
+      status: 'pass',
+      evidence: (e) =>
+        expect(e.notes?.join('\n')).toMatch(/no workload pool yet: judged against `acme-shop\.svc\.id\.goog`/),
+    },
+  },
+  {
+    name: 'a cluster without workload pool and no binding: fail with the binding to add in that pool',
+    subject: CART,
+    patch: (b) => {
+      b.edit('gcp/cluster.json', (c: any) => {
+        delete c.workloadIdentityConfig;
+      });
+      b.set('gcp/service-accounts/cart@acme-shop.iam.gserviceaccount.com.iam-policy.json', { bindings: [] });
+    },
+    expect: { status: 'fail', fix: ['add-iam-binding'] },
   },
   {
     name: 'a GSA that does not exist is left to gsa-exists',
