@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GOOGLE_LATENCY_MS, KUBE_LATENCY_MS, latencyFaults } from '../live/world.mjs';
+import { GOOGLE_LATENCY_MS, KUBE_LATENCY_MS } from '../live/world.mjs';
+import { ORG, fleetScenario, pid } from './world.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +41,7 @@ const N = {
   sample: Number(values.sample),
 };
 for (const [k, v] of Object.entries(N)) {
-  if (!Number.isInteger(v) || v < 1) {
+  if (!Number.isInteger(v) || v < (k === 'sample' ? 0 : 1)) {
     console.error(`bench:fleet: --${k} ${String(v)}: expected a whole number ≥ 1`);
     process.exit(2);
   }
@@ -59,76 +60,14 @@ const CONCURRENCY = 8; // --concurrency default
 // The sandbox serves the whole organization from one thread of a shared machine: a call can wait longer than the
 // 20 s default per attempt there, which says nothing about wi-doctor; both runs get the same longer timeout.
 const TIMEOUT = ['--timeout', '60'];
-const ORG = '512345678901';
 const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const { startSandbox } = await import(new URL('../../dist/sandbox/index.js', import.meta.url).href);
+const { RouteTable } = await import(new URL('../../dist/sandbox/http/router.js', import.meta.url).href);
 
-const pid = (i) => `fleet-p${String(i).padStart(3, '0')}`;
-const gsaEmail = (p, g) => `app-${String(g).padStart(4, '0')}@${pid(p)}.iam.gserviceaccount.com`;
-
-/** The organization: clusters in the first projects, GSAs spread over the cluster projects, KSAs over the clusters. */
-function fleetScenario() {
-  const folders = Array.from({ length: 10 }, (_, f) => ({
-    id: String(9000 + f),
-    displayName: `team-${f}`,
-    parent: `organizations/${ORG}`,
-  }));
-  const projects = [];
-  const clusters = [];
-  for (let p = 0; p < N.projects; p++) {
-    projects.push({
-      id: pid(p),
-      number: String(700000000000 + p),
-      parent: `folders/${9000 + (p % 10)}`,
-      policy: { bindings: [{ role: 'roles/viewer', members: [`user:team-${p % 10}@example.com`] }] },
-    });
-  }
-  const gsasPer = (c) => Math.floor(N.gsas / N.clusters) + (c < N.gsas % N.clusters ? 1 : 0);
-  const ksasPer = (c) => Math.floor(N.ksas / N.clusters) + (c < N.ksas % N.clusters ? 1 : 0);
-  for (let c = 0; c < N.clusters; c++) {
-    const G = gsasPer(c);
-    const members = Array.from({ length: G }, () => []);
-    const namespaces = new Map();
-    for (let k = 0; k < ksasPer(c); k++) {
-      const ns = `team-${String(k % 10).padStart(2, '0')}`;
-      const name = `app-${k}`;
-      members[k % G].push(`serviceAccount:${pid(c)}.svc.id.goog[${ns}/${name}]`);
-      const entry = namespaces.get(ns) ?? { name: ns, serviceAccounts: [] };
-      entry.serviceAccounts.push({ name, annotations: { 'iam.gke.io/gcp-service-account': gsaEmail(c, k % G) } });
-      namespaces.set(ns, entry);
-    }
-    projects[c].serviceAccounts = [
-      { name: 'gke-nodes' },
-      ...members.map((m, g) => ({
-        name: `app-${String(g).padStart(4, '0')}`,
-        policy: { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: m }] },
-      })),
-    ];
-    clusters.push({
-      project: pid(c),
-      location: 'europe-west1',
-      name: `c${String(c).padStart(2, '0')}`,
-      nodePools: [
-        { name: 'default-pool', serviceAccount: `gke-nodes@${pid(c)}.iam.gserviceaccount.com`, nodeCount: 1 },
-      ],
-      namespaces: [...namespaces.values()],
-    });
-  }
-  return {
-    name: 'bench-fleet',
-    description: 'wi-doctor fleet benchmark world (healthy)',
-    seed: 7,
-    organization: { id: ORG, displayName: 'bench.example' },
-    folders,
-    projects,
-    clusters,
-    faults: latencyFaults(),
-  };
-}
-
-/** Requests the sandbox's servers receive, by kind. */
+/** Requests the sandbox's servers receive, by kind, and the time its handlers take, by kind. */
 function counter(sandbox) {
   const counts = new Map();
+  const handlerMs = new Map();
   const faults = sandbox.world.faults;
   const decide = faults.decide.bind(faults);
   faults.decide = (api, path) => {
@@ -136,10 +75,26 @@ function counter(sandbox) {
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
     return decide(api, path);
   };
+  const handle = RouteTable.prototype.handle;
+  RouteTable.prototype.handle = function (req) {
+    const t = performance.now();
+    const out = handle.call(this, req);
+    const kind =
+      req.path.startsWith('/api') || req.path.startsWith('/apis')
+        ? `k8s ${req.path.split('?')[0].split('/').at(-1)}`
+        : kindOf('google', req.path);
+    handlerMs.set(kind, (handlerMs.get(kind) ?? 0) + performance.now() - t);
+    return out;
+  };
   return {
     take() {
       const out = Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b)));
       counts.clear();
+      return out;
+    },
+    takeHandlerMs() {
+      const out = Object.fromEntries([...handlerMs].sort(([, a], [, b]) => b - a).map(([k, v]) => [k, Math.round(v)]));
+      handlerMs.clear();
       return out;
     },
   };
@@ -213,7 +168,7 @@ function bound(counts) {
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const dir = mkdtempSync(join(tmpdir(), 'wi-doctor-bench-fleet-'));
 const t0 = performance.now();
-const sandbox = await startSandbox({ scenario: fleetScenario() });
+const sandbox = await startSandbox({ scenario: fleetScenario(N) });
 console.log(
   `world: ${N.projects} projects, ${N.clusters} clusters, ${N.ksas} KSAs, ${N.gsas} GSAs; sandbox up in ${s(performance.now() - t0)}`,
 );
@@ -233,6 +188,8 @@ const result = {
 };
 try {
   count.take();
+  count.takeHandlerMs();
+  const elu0 = performance.eventLoopUtilization();
   const out = join(dir, 'fleet.json');
   const fleet = await timed(
     [
@@ -250,6 +207,8 @@ try {
     env,
   );
   const calls = count.take();
+  const sandboxElu = performance.eventLoopUtilization(elu0);
+  const handlerMs = count.takeHandlerMs();
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const subjects = report.verdicts.length;
   const statuses = {};
@@ -286,47 +245,53 @@ try {
       `bound ${s(bound(calls))} (${(fleet.wallMs / bound(calls)).toFixed(2)}×); ${result.fleet.clustersReached} clusters reached, ${subjects} verdicts ${JSON.stringify(statuses)}`,
   );
   console.log(`  calls by kind: ${JSON.stringify(calls)}`);
-
-  // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
-  const sample = Math.min(N.sample, N.clusters);
-  let wall = 0;
-  let cpu = 0;
-  let perCalls = 0;
-  for (let c = 0; c < sample; c++) {
-    const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
-    const r = await timed(
-      [
-        'check',
-        '--all',
-        '--context',
-        ctx,
-        '--scope',
-        `organizations/${ORG}`,
-        '--format',
-        'json',
-        '--quiet',
-        ...TIMEOUT,
-      ],
-      env,
-    );
-    wall += r.wallMs;
-    cpu += r.cpuMs;
-    perCalls += total(count.take());
-  }
-  const scaled = (wall / sample) * N.clusters;
-  result.perCluster = {
-    sampled: sample,
-    sampledWallMs: wall,
-    sampledCpuMs: cpu,
-    scaledCpuMs: (cpu / sample) * N.clusters,
-    scaledWallMs: scaled,
-    callsPerCluster: perCalls / sample,
-    scaledCalls: (perCalls / sample) * N.clusters,
-  };
   console.log(
-    `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
-      `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+    `  sandbox thread: busy ${s(sandboxElu.active)} of ${s(sandboxElu.active + sandboxElu.idle)} (${(sandboxElu.utilization * 100).toFixed(0)} %); handler time by kind (ms): ${JSON.stringify(handlerMs)}`,
   );
+  result.fleet.sandbox = { busyMs: sandboxElu.active, utilization: sandboxElu.utilization, handlerMs };
+
+  if (N.sample > 0) {
+    // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
+    const sample = Math.min(N.sample, N.clusters);
+    let wall = 0;
+    let cpu = 0;
+    let perCalls = 0;
+    for (let c = 0; c < sample; c++) {
+      const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
+      const r = await timed(
+        [
+          'check',
+          '--all',
+          '--context',
+          ctx,
+          '--scope',
+          `organizations/${ORG}`,
+          '--format',
+          'json',
+          '--quiet',
+          ...TIMEOUT,
+        ],
+        env,
+      );
+      wall += r.wallMs;
+      cpu += r.cpuMs;
+      perCalls += total(count.take());
+    }
+    const scaled = (wall / sample) * N.clusters;
+    result.perCluster = {
+      sampled: sample,
+      sampledWallMs: wall,
+      sampledCpuMs: cpu,
+      scaledCpuMs: (cpu / sample) * N.clusters,
+      scaledWallMs: scaled,
+      callsPerCluster: perCalls / sample,
+      scaledCalls: (perCalls / sample) * N.clusters,
+    };
+    console.log(
+      `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
+        `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+    );
+  }
 } finally {
   await sandbox.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -74,4 +74,29 @@ describe('logging filter', () => {
     expect(() => parseFilter(filter)).toThrow(FilterSyntaxError);
     expect(() => parseFilter(filter)).toThrow(/^syntax error at line 1, column \d+, token '.*'$/);
   });
+
+  // A Cloud Asset binding view: strings and an object side by side in one repeated field, a list at the leaf.
+  const binding = {
+    policy: [
+      'roles/iam.workloadIdentityUser',
+      'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+      { role: { permissions: ['iam.serviceAccounts.get', 'iam.serviceAccounts.getAccessToken'] } },
+    ],
+  };
+  test.each([
+    ['policy.role.permissions:IAM.serviceAccounts.GETACCESSTOKEN', true],
+    ['policy.role.permissions="iam.serviceaccounts.get"', true],
+    ['policy.role.permissions="iam.serviceAccounts.getOpenIdToken"', false],
+    ['policy.role.permissions:signBlob', false],
+    ['policy:"SVC.ID.GOOG"', true],
+    ['policy="roles/IAM.workloadIdentityUser"', true],
+    ['policy:"roles/owner"', false],
+    ['policy.role:*', true],
+    ['policy.members:*', false],
+  ])('binding view: %s → %s (case-insensitive, any element, every time)', (filter, expected) => {
+    const p = parseFilter(filter);
+    // Twice: the second answer comes from remembered lower-cased strings and must not differ.
+    expect(p(binding)).toBe(expected);
+    expect(p(binding)).toBe(expected);
+  });
 });

@@ -129,6 +129,30 @@ function valuesAt(entry: Entry, path: string[]): unknown[] {
   return current.flatMap((v) => (Array.isArray(v) ? (v as unknown[]) : [v]));
 }
 
+/**
+ * Whether `test` holds for some value at a dotted path: the values `valuesAt` returns, in its order, without
+ * building the lists (a Cloud Asset search tests every permission of every role of an organization this way).
+ */
+function someValueAt(value: unknown, path: readonly string[], i: number, test: (v: unknown) => boolean): boolean {
+  if (i === path.length) {
+    if (!Array.isArray(value)) return test(value);
+    for (const v of value as unknown[]) if (test(v)) return true;
+    return false;
+  }
+  const part = path[i] ?? '';
+  if (!Array.isArray(value)) {
+    return value !== null && typeof value === 'object' && part in value
+      ? someValueAt((value as Record<string, unknown>)[part], path, i + 1, test)
+      : false;
+  }
+  for (const item of value as unknown[]) {
+    if (item !== null && typeof item === 'object' && part in item) {
+      if (someValueAt((item as Record<string, unknown>)[part], path, i + 1, test)) return true;
+    }
+  }
+  return false;
+}
+
 function scalar(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -146,12 +170,28 @@ function allStrings(v: unknown, out: string[] = []): string[] {
   return out;
 }
 
-function compare(field: string, op: string, actual: string, wanted: string): boolean {
+/**
+ * Lower-cased strings, remembered: entries repeat the same strings (a role's permissions in every binding of it),
+ * and lower-casing a mixed-case string allocates a new one each time. Bounded: cleared when full.
+ */
+const lowerCache = new Map<string, string>();
+function lower(s: string): string {
+  let l = lowerCache.get(s);
+  if (l === undefined) {
+    if (lowerCache.size >= 100_000) lowerCache.clear();
+    l = s.toLowerCase();
+    lowerCache.set(s, l);
+  }
+  return l;
+}
+
+/** `wantedLower` is `wanted` lower-cased (by the caller, once per query, not once per value). */
+function compare(field: string, op: string, actual: string, wanted: string, wantedLower: string): boolean {
   switch (op) {
     case '=':
-      return actual.toLowerCase() === wanted.toLowerCase();
+      return lower(actual) === wantedLower;
     case ':':
-      return actual.toLowerCase().includes(wanted.toLowerCase());
+      return lower(actual).includes(wantedLower);
     case '=~':
       return regex(wanted).test(actual);
     default: {
@@ -339,11 +379,12 @@ class Parser {
     }
     const test = (v: string): ((e: Entry) => boolean) => {
       const base = op === '!=' ? '=' : op === '!~' ? '=~' : op;
-      const positive = (e: Entry): boolean =>
-        valuesAt(e, path).some((x) => {
-          const s = scalar(x);
-          return s !== undefined && compare(field, base, s, v);
-        });
+      const vLower = v.toLowerCase();
+      const matches = (x: unknown): boolean => {
+        const s = scalar(x);
+        return s !== undefined && compare(field, base, s, v, vLower);
+      };
+      const positive = (e: Entry): boolean => someValueAt(e, path, 0, matches);
       return op === '!=' || op === '!~' ? (e) => !positive(e) : positive;
     };
     if (rhs.kind === 'value') return test(rhs.value);
