@@ -34,15 +34,19 @@ try {
   let token;
   let results = 0;
   const times = [];
+  const cpus = [];
   for (let page = 0; page < Number(values.pages); page++) {
     const url = new URL(base);
     url.searchParams.set('query', query);
     url.searchParams.set('pageSize', '500');
     if (token !== undefined) url.searchParams.set('pageToken', token);
     const t = performance.now();
+    const c = process.cpuUsage();
     const res = await fetch(url, { headers: { authorization: `Bearer ${sandbox.adminToken}` } });
     const body = await res.json();
     times.push(performance.now() - t);
+    const used = process.cpuUsage(c);
+    cpus.push((used.user + used.system) / 1000);
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
     results += body.results?.length ?? 0;
     token = body.nextPageToken;
@@ -50,7 +54,7 @@ try {
   }
   console.log(
     `searchAllIamPolicies over ${N.projects} projects, ${N.gsas} GSAs: ${results} results in ${times.length} pages; ` +
-      `per page ${times.map((t) => `${Math.round(t)} ms`).join(', ')}; total ${Math.round(times.reduce((a, b) => a + b, 0))} ms`,
+      `per page ${times.map((t, i) => `${Math.round(t)} ms (CPU ${Math.round(cpus[i])} ms)`).join(', ')}; total ${Math.round(times.reduce((a, b) => a + b, 0))} ms`,
   );
 } finally {
   await sandbox.stop();

@@ -93,10 +93,16 @@ describe('logging filter', () => {
     ['policy:"roles/owner"', false],
     ['policy.role:*', true],
     ['policy.members:*', false],
-  ])('binding view: %s → %s (case-insensitive, any element, every time)', (filter, expected) => {
-    const p = parseFilter(filter);
-    // Twice: the second answer comes from remembered lower-cased strings and must not differ.
-    expect(p(binding)).toBe(expected);
-    expect(p(binding)).toBe(expected);
+    // ORed terms over one field share one walk: any term, any element.
+    ['policy.role.permissions:signBlob OR policy.role.permissions:GETACCESSTOKEN', true],
+    ['policy.role.permissions:signBlob OR policy.role.permissions:signJwt', false],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions="IAM.serviceAccounts.get"', true],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions:"iam.serviceAccounts"', true],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions="getAccessToken"', false],
+    ['policy:"roles/owner" OR policy.role.permissions:signJwt OR policy:"[shop/cart]"', true],
+    ['policy:"roles/owner" OR policy.role.permissions:signJwt OR policy:"[shop/web]"', false],
+    ['policy.role.permissions:signJwt OR NOT policy:"roles/owner"', true],
+  ])('binding view: %s → %s (case-insensitive, any element)', (filter, expected) => {
+    expect(parseFilter(filter)(binding)).toBe(expected);
   });
 });

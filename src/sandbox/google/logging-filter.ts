@@ -170,28 +170,13 @@ function allStrings(v: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/**
- * Lower-cased strings, remembered: entries repeat the same strings (a role's permissions in every binding of it),
- * and lower-casing a mixed-case string allocates a new one each time. Bounded: cleared when full.
- */
-const lowerCache = new Map<string, string>();
-function lower(s: string): string {
-  let l = lowerCache.get(s);
-  if (l === undefined) {
-    if (lowerCache.size >= 100_000) lowerCache.clear();
-    l = s.toLowerCase();
-    lowerCache.set(s, l);
-  }
-  return l;
-}
-
 /** `wantedLower` is `wanted` lower-cased (by the caller, once per query, not once per value). */
 function compare(field: string, op: string, actual: string, wanted: string, wantedLower: string): boolean {
   switch (op) {
     case '=':
-      return lower(actual) === wantedLower;
+      return actual.toLowerCase() === wantedLower;
     case ':':
-      return lower(actual).includes(wantedLower);
+      return actual.toLowerCase().includes(wantedLower);
     case '=~':
       return regex(wanted).test(actual);
     default: {
@@ -220,6 +205,47 @@ function regex(source: string): RegExp {
     regexCache.set(source, r);
   }
   return r;
+}
+
+/** What a `field=value` or `field:value` predicate tests, so that an OR of them can share one walk. */
+interface PlainTest {
+  path: string[];
+  op: '=' | ':';
+  wantedLower: string;
+}
+const plainTests = new WeakMap<Predicate, PlainTest>();
+
+/**
+ * `a:x OR a:y OR …` as one walk over the values at `a`, each lower-cased once and compared with every wanted
+ * value: the same answer as testing the terms one by one (a Cloud Asset query ORs six permission terms over
+ * each role's thousands of permissions). Other terms are kept as they are.
+ */
+function mergeSamePath(parts: Predicate[]): Predicate[] {
+  const groups = new Map<string, PlainTest[]>();
+  const out: Predicate[] = [];
+  for (const p of parts) {
+    const t = plainTests.get(p);
+    if (t === undefined) {
+      out.push(p);
+      continue;
+    }
+    const key = `${t.op} ${JSON.stringify(t.path)}`;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  for (const tests of groups.values()) {
+    const first = tests[0];
+    if (first === undefined) continue;
+    const { path, op } = first;
+    const wanted = tests.map((t) => t.wantedLower);
+    const matches = (x: unknown): boolean => {
+      const s = scalar(x);
+      if (s === undefined) return false;
+      const l = s.toLowerCase();
+      return op === '=' ? wanted.includes(l) : wanted.some((w) => l.includes(w));
+    };
+    out.push((e) => someValueAt(e, path, 0, matches));
+  }
+  return out;
 }
 
 class Parser {
@@ -282,7 +308,9 @@ class Parser {
       this.next();
       parts.push(this.factor());
     }
-    return parts.length === 1 ? (parts[0] ?? (() => true)) : (e) => parts.some((p) => p(e));
+    if (parts.length === 1) return parts[0] ?? (() => true);
+    const merged = mergeSamePath(parts);
+    return merged.length === 1 ? (merged[0] ?? (() => true)) : (e) => merged.some((p) => p(e));
   }
 
   private factor(): Predicate {
@@ -385,6 +413,7 @@ class Parser {
         return s !== undefined && compare(field, base, s, v, vLower);
       };
       const positive = (e: Entry): boolean => someValueAt(e, path, 0, matches);
+      if (op === '=' || op === ':') plainTests.set(positive, { path, op, wantedLower: vLower });
       return op === '!=' || op === '!~' ? (e) => !positive(e) : positive;
     };
     if (rhs.kind === 'value') return test(rhs.value);
