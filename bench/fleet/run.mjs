@@ -64,26 +64,46 @@ const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const { startSandbox } = await import(new URL('../../dist/sandbox/index.js', import.meta.url).href);
 const { RouteTable } = await import(new URL('../../dist/sandbox/http/router.js', import.meta.url).href);
 
-/** Requests the sandbox's servers receive, by kind, and the time its handlers take, by kind. */
+/**
+ * Requests the sandbox's servers receive, by kind; the time its handlers take, by kind; and each request's
+ * timeline on the server (arrival, handler start and end, in ms from `since`), for where the wall goes.
+ */
 function counter(sandbox) {
   const counts = new Map();
   const handlerMs = new Map();
+  let events = [];
+  let since = performance.now();
+  /** Arrivals waiting for their handler, per path (first in, first out: one latency per API). */
+  const waiting = new Map();
   const faults = sandbox.world.faults;
   const decide = faults.decide.bind(faults);
   faults.decide = (api, path) => {
     const kind = kindOf(api, path);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    return decide(api, path);
+    const decision = decide(api, path);
+    const key = path;
+    const queue = waiting.get(key) ?? [];
+    queue.push({ kind, arrive: performance.now() - since, latencyMs: decision.latencyMs });
+    waiting.set(key, queue);
+    return decision;
   };
   const handle = RouteTable.prototype.handle;
   RouteTable.prototype.handle = function (req) {
     const t = performance.now();
     const out = handle.call(this, req);
-    const kind =
-      req.path.startsWith('/api') || req.path.startsWith('/apis')
-        ? `k8s ${req.path.split('?')[0].split('/').at(-1)}`
-        : kindOf('google', req.path);
-    handlerMs.set(kind, (handlerMs.get(kind) ?? 0) + performance.now() - t);
+    const end = performance.now();
+    const isKube = req.path.startsWith('/api') || req.path.startsWith('/apis');
+    const queue = waiting.get(req.path);
+    const arrival = queue?.shift();
+    const kind = arrival?.kind ?? (isKube ? `k8s ${req.path.split('/').at(-1)}` : kindOf('google', req.path));
+    handlerMs.set(kind, (handlerMs.get(kind) ?? 0) + end - t);
+    if (arrival !== undefined) {
+      const e = { ...arrival, start: t - since, handlerMs: end - t };
+      Promise.resolve(out).then(
+        () => events.push({ ...e, done: performance.now() - since }),
+        () => undefined,
+      );
+    }
     return out;
   };
   return {
@@ -97,6 +117,56 @@ function counter(sandbox) {
       handlerMs.clear();
       return out;
     },
+    /** The requests since the last call, each {kind, arrive, start, done, latencyMs, handlerMs}, and restart. */
+    takeEvents() {
+      const out = events;
+      events = [];
+      since = performance.now();
+      return out;
+    },
+  };
+}
+
+/**
+ * Where a run's wall went, from the server's side: the window from the first arrival to the last answer, how full
+ * the concurrency budget was (requests in flight ÷ budget, averaged over the window), the time requests waited for
+ * the sandbox's thread beyond their injected latency and handler (queueing: the sandbox busy elsewhere), and the
+ * first arrival and last answer of each kind.
+ */
+function timeline(events, wallMs) {
+  if (events.length === 0) return undefined;
+  const first = Math.min(...events.map((e) => e.arrive));
+  const last = Math.max(...events.map((e) => e.done));
+  const inFlightMs = events.reduce((a, e) => a + (e.done - e.arrive), 0);
+  const kinds = {};
+  for (const e of events) {
+    const k = (kinds[e.kind] ??= { n: 0, firstArrive: Infinity, lastDone: 0, waitMs: 0, maxWaitMs: 0 });
+    k.n++;
+    k.firstArrive = Math.min(k.firstArrive, e.arrive);
+    k.lastDone = Math.max(k.lastDone, e.done);
+    const wait = Math.max(0, e.done - e.arrive - e.latencyMs - e.handlerMs);
+    k.waitMs += wait;
+    k.maxWaitMs = Math.max(k.maxWaitMs, wait);
+  }
+  const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+  // In flight per second of the window (server view), to see a budget left idle.
+  const seconds = Math.ceil((last - 0) / 1000);
+  const perSecond = new Array(seconds).fill(0);
+  for (const e of events)
+    for (let t = Math.floor(e.arrive / 1000); t <= Math.floor(e.done / 1000) && t < seconds; t++)
+      perSecond[t] += (Math.min(e.done, (t + 1) * 1000) - Math.max(e.arrive, t * 1000)) / 1000;
+  return {
+    wallMs: Math.round(wallMs),
+    firstArrivalMs: Math.round(first),
+    lastAnswerMs: Math.round(last),
+    budgetFull: inFlightMs / (CONCURRENCY * (last - first)),
+    queueingMs: Math.round(events.reduce((a, e) => a + Math.max(0, e.done - e.arrive - e.latencyMs - e.handlerMs), 0)),
+    inFlightPerSecond: perSecond.map((x) => Math.round(x * 10) / 10),
+    kinds: Object.fromEntries(
+      Object.entries(kinds)
+        .sort(([, a], [, b]) => a.firstArrive - b.firstArrive)
+        .map(([k, v]) => [k, round(v)]),
+    ),
   };
 }
 
@@ -189,6 +259,7 @@ const result = {
 try {
   count.take();
   count.takeHandlerMs();
+  count.takeEvents();
   const elu0 = performance.eventLoopUtilization();
   const out = join(dir, 'fleet.json');
   const fleet = await timed(
@@ -209,6 +280,7 @@ try {
   const calls = count.take();
   const sandboxElu = performance.eventLoopUtilization(elu0);
   const handlerMs = count.takeHandlerMs();
+  const events = count.takeEvents();
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const subjects = report.verdicts.length;
   const statuses = {};
@@ -249,6 +321,14 @@ try {
     `  sandbox thread: busy ${s(sandboxElu.active)} of ${s(sandboxElu.active + sandboxElu.idle)} (${(sandboxElu.utilization * 100).toFixed(0)} %); handler time by kind (ms): ${JSON.stringify(handlerMs)}`,
   );
   result.fleet.sandbox = { busyMs: sandboxElu.active, utilization: sandboxElu.utilization, handlerMs };
+  result.fleet.timeline = timeline(events, fleet.wallMs);
+  if (events.length !== total(calls)) console.log(`  (timeline: ${events.length} of ${total(calls)} requests paired)`);
+  const tl = result.fleet.timeline;
+  if (tl)
+    console.log(
+      `  timeline (server side): first call at ${s(tl.firstArrivalMs)}, last answer at ${s(tl.lastAnswerMs)} of ${s(tl.wallMs)}; ` +
+        `budget ${(tl.budgetFull * 100).toFixed(0)} % full; requests waited ${s(tl.queueingMs)} in all for the sandbox's thread beyond latency and handler`,
+    );
 
   if (N.sample > 0) {
     // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
