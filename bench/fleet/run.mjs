@@ -29,6 +29,8 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '5' },
     'limit-minutes': { type: 'string', default: '15' },
     'cpu-prof': { type: 'boolean', default: false },
+    // For diagnosis only: `--scope none` runs the fleet without the organization search (other calls, not the bench).
+    scope: { type: 'string' },
     out: { type: 'string', default: 'bench/out/fleet' },
   },
   strict: true,
@@ -274,6 +276,7 @@ try {
       out,
       '--quiet',
       ...TIMEOUT,
+      ...(values.scope !== undefined ? ['--scope', values.scope] : []),
     ],
     env,
   );
