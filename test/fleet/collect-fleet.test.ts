@@ -1,5 +1,5 @@
-// collectFleet's schedule: collection of the next cluster overlaps the hand-over of the previous one, hand-overs run
-// one at a time in completion order, and a worker holds at most one collected result waiting.
+// collectFleet's schedule: at most --cluster-concurrency clusters at once, each handed over before its worker starts
+// another (memory holds about that many clusters), every cluster handed over, a failing hand-over failing the run.
 
 import { describe, expect, test } from 'vitest';
 import type { CallOutcome } from '../../src/collect/live/calls.js';
@@ -35,7 +35,7 @@ const cluster = (name: string): FleetCluster => {
 const request = { requires: [], targets: { all: true }, options: {} };
 
 describe('collectFleet', () => {
-  test('the next cluster is collected while the previous one is handed over; hand-overs one at a time, in order', async () => {
+  test('with one cluster at a time, each is handed over before the next is collected', async () => {
     const log: string[] = [];
     let handing = 0;
     let mostAtOnce = 0;
@@ -48,16 +48,14 @@ describe('collectFleet', () => {
       handing--;
     });
     expect(mostAtOnce).toBe(1);
-    // With one cluster at a time: b is collected while a is handed over, c while b waits for its hand-over; no
-    // third cluster is started while one waits.
     expect(log).toEqual([
       'collect a',
-      'collect b',
       'hand a',
       'handed a',
-      'collect c',
+      'collect b',
       'hand b',
       'handed b',
+      'collect c',
       'hand c',
       'handed c',
     ]);

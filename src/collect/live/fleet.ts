@@ -283,14 +283,7 @@ export async function collectCluster(
 
 /**
  * Collect every cluster, at most `clusterConcurrency` at once, handing each result to `onCluster` as soon as it
- * is complete (in completion order, one at a time); the run goes on whatever one cluster does.
- *
- * Collection and hand-over overlap: a worker starts its next cluster as soon as one is collected, rather than
- * after `onCluster` (which diagnoses and renders on this thread) is done with it, so the calls of the clusters
- * being collected keep going out between hand-overs. Each hand-over first yields to the event loop, letting the
- * answers that came in be read and the next calls start. A worker waits for its previous result to be handed
- * over before it hands over another, so memory holds at most `clusterConcurrency` clusters being collected plus
- * `clusterConcurrency` collected ones waiting.
+ * is complete (in completion order); the run goes on whatever one cluster does.
  */
 export async function collectFleet(
   clusters: readonly FleetCluster[],
@@ -300,28 +293,12 @@ export async function collectFleet(
   onCluster: (result: FleetCollection) => Promise<void> | void,
 ): Promise<void> {
   let next = 0;
-  /** The hand-overs, one after another, in the order clusters were collected. */
-  let handing: Promise<void> = Promise.resolve();
-  const handOver = (result: FleetCollection): Promise<void> => {
-    const done = handing.then(async () => {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      await onCluster(result);
-    });
-    handing = done.catch(() => undefined);
-    return done;
-  };
   const worker = async (): Promise<void> => {
-    let previous: Promise<void> = Promise.resolve();
     while (next < clusters.length) {
       const cluster = clusters[next++];
-      if (cluster === undefined) break;
-      const result = await collectCluster(cluster, sources, request);
-      await previous;
-      previous = handOver(result);
-      // Awaited before the next hand-over (or at the end); a failure must not count as unhandled until then.
-      previous.catch(() => undefined);
+      if (cluster === undefined) return;
+      await onCluster(await collectCluster(cluster, sources, request));
     }
-    await previous;
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(clusterConcurrency, clusters.length)) }, worker));
 }
