@@ -7,9 +7,12 @@
 //              another (the alternative a user has: the single-cluster command in a loop, with the same
 //              Cloud Asset coverage), on a sample of clusters, scaled to all of them.
 // It counts every request the sandbox's servers receive, by kind, and computes the lower bound of the fleet run's
-// calls under the concurrency budget (the method of BENCHMARKS.md). Loopback only; stops by itself. Not a test:
-// numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
-// Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5]
+// calls under the concurrency budget (the method of BENCHMARKS.md), and the bound with wi-doctor's own CPU. For
+// where the wall goes it records, for the fleet run, the sandbox thread's busy time, its handler time by kind and
+// each request's server-side timeline (the sandbox runs in this process). Loopback only; stops by itself. Not a
+// test: numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
+// Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5 (0: no loop)
+//        --cpu-prof (profile wi-doctor) --scope none (diagnosis only: the fleet run without the org search)]
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
