@@ -221,6 +221,137 @@ describe('fleet against the sandbox', () => {
     await expect(fleetRun({ clusters: bad })).rejects.toThrow(/bad\.txt:1: "not a cluster"/);
   });
 
+  describe('a baseline applied to every cluster: exit 1 on new findings only', () => {
+    const ORDERS = `  - check: wi-binding
+    subject: shop/orders
+    cluster: ${STAGING}
+    reason: orders moves to direct binding (PLAT-7)
+`;
+    const STALE = `  - check: wi-binding
+    subject: shop/gone
+    reason: fixed long ago
+`;
+    const write = (name: string, text: string): string => {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+    interface BaselineJson extends FleetJson {
+      verdicts: { cluster: string; subject: string; status: string; headline: string; suppressed?: true }[];
+      summary: { cluster: string; reachable: boolean; subjects: number; suppressed?: number }[];
+      clusters: {
+        cluster: string;
+        reachable: boolean;
+        report: {
+          verdicts: { subject: string; status: string }[];
+          results: { check: string; subject: string; suppressed?: { reason: string } }[];
+        };
+      }[];
+      baseline?: { file: string; suppressed: number; expired: string[]; unused: string[] };
+    }
+
+    it('--no-baseline: the staging failure fails the run', async () => {
+      const { code, json } = await fleetRun({ clusters: 'projects/acme-shop', baseline: false });
+      expect(code).toBe(1);
+      expect(json).not.toHaveProperty('baseline');
+    });
+
+    it('an entry for the failure: exit 0, the finding still listed and marked; an entry matching nothing is named once', async () => {
+      const file = write('accept.yaml', `suppress:\n${ORDERS}${STALE}`);
+      const { code, io, json } = await fleetRun({ clusters: 'projects/acme-shop', baseline: file });
+      const fleet = json as BaselineJson;
+      expect(code).toBe(0);
+      expect(fleet.verdicts.find((v) => v.subject === 'shop/orders')).toMatchObject({
+        cluster: STAGING,
+        status: 'fail',
+        suppressed: true,
+      });
+      expect(fleet.verdicts.filter((v) => v.suppressed === true)).toHaveLength(1);
+      expect(fleet.summary.find((c) => c.cluster === STAGING)?.suppressed).toBe(1);
+      expect(fleet.summary.find((c) => c.cluster === PROD)).not.toHaveProperty('suppressed');
+      const staging = fleet.clusters.find((c) => c.cluster === STAGING);
+      expect(
+        staging?.report.results.find((r) => r.subject === 'shop/orders' && r.check === 'wi-binding')?.suppressed,
+      ).toMatchObject({ reason: 'orders moves to direct binding (PLAT-7)' });
+      expect(fleet.baseline).toEqual({ file, suppressed: 1, expired: [], unused: [`${file}:6`] });
+      const stale = fleet.notes.filter((n) => n.includes('shop/gone'));
+      expect(stale).toEqual([`${file}:6: the suppression of wi-binding for shop/gone matched no finding: remove it`]);
+      expect(io.err()).not.toMatch(/expired/);
+    });
+
+    it('an entry naming another cluster suppresses nothing here', async () => {
+      const file = write('prod-only.yaml', `suppress:\n${ORDERS.replace(STAGING, PROD)}`);
+      const { code, json } = await fleetRun({ clusters: 'projects/acme-shop', baseline: file });
+      expect(code).toBe(1);
+      expect((json as BaselineJson).baseline?.unused).toEqual([`${file}:2`]);
+      // The resource name of the cluster matches too, with wildcards.
+      const byName = write(
+        'by-name.yaml',
+        `suppress:\n${ORDERS.replace(STAGING, 'projects/acme-shop/locations/*/clusters/staging')}`,
+      );
+      expect((await fleetRun({ clusters: 'projects/acme-shop', baseline: byName })).code).toBe(0);
+    });
+
+    it('an expired entry suppresses nothing and fails the run, naming its day once', async () => {
+      const file = write('expired.yaml', `suppress:\n${ORDERS}    expires: 2020-01-31\n`);
+      const { code, io, json } = await fleetRun({ clusters: 'projects/acme-shop', baseline: file, format: 'text' });
+      expect(json).toBeUndefined();
+      expect(code).toBe(1);
+      expect(io.err().match(/expired on 2020-01-31/g)).toHaveLength(1);
+      expect(io.err()).toContain(
+        `${file}:2: the suppression of wi-binding for shop/orders in ${STAGING} expired on 2020-01-31`,
+      );
+      expect(io.out().match(/expired on 2020-01-31/g)).toHaveLength(1);
+      expect(io.out()).not.toMatch(/suppressed by the baseline/);
+    });
+
+    it('text: the fleet line counts what the baseline suppressed, and the row says so', async () => {
+      const file = write('accept-text.yaml', `suppress:\n${ORDERS}`);
+      const { code, io } = await fleetRun({ clusters: 'projects/acme-shop', baseline: file, format: 'text' });
+      expect(code).toBe(0);
+      expect(io.out()).toMatch(/Fleet: 2 clusters .* 1 failing, .*\(1 suppressed by the baseline\)/);
+      expect(io.out()).toMatch(/✗ gke_acme-shop_us-central1_staging +shop\/orders: .*\(suppressed by the baseline\)/);
+    });
+
+    it('a file that cannot be used is a usage error before any call', async () => {
+      const file = write(
+        'bad.yaml',
+        'suppress:\n  - check: wi-binding\n    subject: shop/orders\n    cluster: ""\n    reason: x\n',
+      );
+      await expect(fleetRun({ clusters: 'projects/acme-shop', baseline: file })).rejects.toThrow(
+        /bad\.yaml:2: suppress\[0\]: "cluster" must be a non-empty string/,
+      );
+    });
+
+    it('audit --clusters: a finding found in two clusters is suppressed only where every one of them is', async () => {
+      const audit = async (baseline: string) => {
+        const io = memoryIo(env);
+        const code = await runAuditCommand(
+          {
+            clusters: 'projects/acme-shop',
+            format: 'json',
+            failOn: 'warn',
+            quiet: true,
+            only: ['unused-gsa'],
+            baseline,
+          },
+          io,
+        );
+        return { code, json: JSON.parse(io.out()) as BaselineJson };
+      };
+      const entry = `suppress:\n  - check: unused-gsa\n    subject: ${CART}\n    reason: kept for the rollback\n`;
+      const everywhere = await audit(write('audit-all.yaml', entry));
+      const row = everywhere.json.verdicts.find((v) => v.subject === CART);
+      expect(row).toMatchObject({ cluster: `${PROD}, ${STAGING}`, status: 'warn', suppressed: true });
+      const onlyProd = await audit(write('audit-prod.yaml', `${entry}    cluster: ${PROD}\n`));
+      const merged = onlyProd.json.verdicts.find((v) => v.subject === CART);
+      expect(merged).toMatchObject({ cluster: `${PROD}, ${STAGING}`, status: 'warn' });
+      expect(merged).not.toHaveProperty('suppressed');
+      expect(onlyProd.code).toBe(1);
+      expect(onlyProd.json.summary.find((c) => c.cluster === PROD)?.suppressed).toBe(1);
+    });
+  });
+
   it('who-can --gsa: every principal that can mint its tokens and every KSA that gets it', async () => {
     const io = memoryIo(env);
     expect(await runWhoCanCommand({ gsa: CART, clusters: 'ALL_CONTEXTS', format: 'json', quiet: true }, io)).toBe(0);

@@ -14,7 +14,7 @@ import type { CatalogEntry } from '../../report/index.js';
 import { renderChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
 import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
-import { loadBaseline } from '../baseline.js';
+import { expiredLine, loadBaseline } from '../baseline.js';
 import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
@@ -77,7 +77,10 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     generatedAt: now.toISOString(),
     ...(options.error !== undefined ? { error: options.error } : {}),
   });
-  const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
+  // An entry naming a cluster matches the report's cluster, or the --context it was read through.
+  const clusterNames = [report.cluster, ...(options.context !== undefined ? [options.context] : [])];
+  const applied =
+    baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10), clusterNames);
   const toStdout = !options.output;
   // The HTML report draws the identity graph of the run.
   const graph =
@@ -98,10 +101,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     options.output,
   );
   for (const entry of applied?.expired ?? []) {
-    warn(
-      io,
-      `${entry.where}: the suppression of ${entry.check} for ${entry.subject} expired on ${entry.expires ?? ''}: renew or remove it`,
-    );
+    warn(io, expiredLine(entry));
   }
   const exit = exitCodeFor(
     report.results.filter((r) => r.suppressed === undefined),
