@@ -14,6 +14,7 @@ import type { CheckCommandOptions } from '../../src/cli/actions/check.js';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
 import type { Io } from '../../src/cli/output.js';
 import { UsageError } from '../../src/engine/errors.js';
+import { FLEET_COVERAGE, searchQuery, TOKEN_PERMISSIONS, WI_MEMBER_TERMS } from '../../src/model/iam/asset-search.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 
@@ -350,6 +351,47 @@ describe('fleet against the sandbox', () => {
       expect(onlyProd.code).toBe(1);
       expect(onlyProd.json.summary.find((c) => c.cluster === PROD)?.suppressed).toBe(1);
     });
+  });
+
+  it('Cloud Asset assetTypes: exact names and RE2 patterns (whole-name match); the fleet query stays one request', async () => {
+    const search = async (query: string, types: string[]) => {
+      const params = new URLSearchParams({ query, pageSize: '500' });
+      for (const t of types) params.append('assetTypes', t);
+      const base = (env.WI_DOCTOR_CLOUDASSET_ENDPOINT ?? '').replace(/\/$/, '');
+      const r = await fetch(`${base}/v1/organizations/512345678901:searchAllIamPolicies?${params.toString()}`, {
+        headers: { authorization: `Bearer ${env.CLOUDSDK_AUTH_ACCESS_TOKEN ?? ''}` },
+      });
+      expect(r.status).toBe(200);
+      const json = (await r.json()) as { results?: { resource: string; assetType: string }[] };
+      return (json.results ?? []).map((x) => `${x.assetType} ${x.resource}`).sort();
+    };
+    const members = searchQuery({ memberTerms: [...WI_MEMBER_TERMS], permissions: [] });
+    const minting = searchQuery({ memberTerms: [], permissions: [...TOKEN_PERMISSIONS] });
+    const all = await search(searchQuery(FLEET_COVERAGE), []);
+    const types = (list: string[]) => [...new Set(list.map((l) => l.split(' ')[0]))].sort();
+    // Direct binding: a KSA's grant on a bucket is found only on every asset type.
+    expect(types(await search(members, []))).toContain('storage.googleapis.com/Bucket');
+    expect(await search(members, ['iam.googleapis.com/ServiceAccount'])).toEqual(
+      (await search(members, [])).filter((l) => l.startsWith('iam.googleapis.com/ServiceAccount ')),
+    );
+    // Token-minting grants that matter are on a service account and its ancestors: restricting the permission
+    // terms to those types finds the same here, so one request over every type stays the cheaper search.
+    const hierarchy = [
+      'iam.googleapis.com/ServiceAccount',
+      'cloudresourcemanager.googleapis.com/Project',
+      'cloudresourcemanager.googleapis.com/Folder',
+      'cloudresourcemanager.googleapis.com/Organization',
+    ];
+    expect(await search(minting, hierarchy)).toEqual(await search(minting, []));
+    // The documented pattern forms: a prefix (`compute.googleapis.com.*`) and a suffix (`.*Instance`), matched whole.
+    expect(types(await search(minting, ['cloudresourcemanager.googleapis.com.*']))).toEqual([
+      'cloudresourcemanager.googleapis.com/Organization',
+      'cloudresourcemanager.googleapis.com/Project',
+    ]);
+    expect(types(await search(searchQuery(FLEET_COVERAGE), ['.*Bucket']))).toEqual(['storage.googleapis.com/Bucket']);
+    // Matched whole: `iam` alone matches no type name, so only the Project alternative counts.
+    expect(types(await search(minting, ['.*Project|iam']))).toEqual(['cloudresourcemanager.googleapis.com/Project']);
+    expect(all.length).toBeGreaterThan(0);
   });
 
   it('who-can --gsa: every principal that can mint its tokens and every KSA that gets it', async () => {
