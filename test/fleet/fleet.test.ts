@@ -394,6 +394,120 @@ describe('fleet against the sandbox', () => {
     expect(all.length).toBeGreaterThan(0);
   });
 
+  it('--output gs://BUCKET/PREFIX/: the fleet report uploaded to Cloud Storage and readable back; a refusal is one line', async () => {
+    const io = memoryIo(env);
+    const output = 'gs://acme-data-exports/wi-doctor/';
+    const code = await runCheckCommand({ ...base, clusters: 'projects/acme-shop', baseline: false, output }, io);
+    expect(code).toBe(1);
+    expect(io.out()).toBe('');
+    const uri = /report written to (gs:\/\/\S+)/.exec(io.err())?.[1] ?? '';
+    expect(uri).toMatch(/^gs:\/\/acme-data-exports\/wi-doctor\/wi-doctor-\d{8}T\d{6}Z\.json$/);
+    const object = uri.slice('gs://acme-data-exports/'.length);
+    const storage = (env.WI_DOCTOR_STORAGE_ENDPOINT ?? '').replace(/\/$/, '');
+    const headers = { authorization: `Bearer ${env.CLOUDSDK_AUTH_ACCESS_TOKEN ?? ''}` };
+    const url = `${storage}/storage/v1/b/acme-data-exports/o/${encodeURIComponent(object)}`;
+    // Reading it back needs storage.objects.get, which the owner role does not hold: grant it on the bucket.
+    expect((await fetch(`${url}?alt=media`, { headers })).status).toBe(403);
+    const iam = `${storage}/storage/v1/b/acme-data-exports/iam`;
+    const before = (await (await fetch(iam, { headers })).json()) as { bindings: object[] };
+    const grant = {
+      ...before,
+      bindings: [...before.bindings, { role: 'roles/storage.objectViewer', members: ['user:admin@example.com'] }],
+    };
+    const put = (policy: object) =>
+      fetch(iam, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(policy),
+      });
+    expect((await put(grant)).status).toBe(200);
+    const media = await fetch(`${url}?alt=media`, { headers });
+    const meta = (await (await fetch(url, { headers })).json()) as { name: string; size: string };
+    const restored = (await (await fetch(iam, { headers })).json()) as { etag: string };
+    expect((await put({ ...before, etag: restored.etag })).status).toBe(200);
+    expect(media.status).toBe(200);
+    expect(media.headers.get('content-type')).toBe('application/json');
+    const json = (await media.json()) as FleetJson;
+    expect(json.format).toBe('wi-doctor-fleet/1');
+    expect(json.summary.map((c) => c.cluster)).toEqual([PROD, STAGING]);
+    expect(meta.name).toBe(object);
+    // A caller without storage.objects.create on the bucket: the run's report is not lost silently.
+    await expect(
+      runCheckCommand(
+        {
+          ...base,
+          clusters: 'projects/acme-shop',
+          baseline: false,
+          output: 'gs://acme-data-exports/x.json',
+          scope: 'none',
+        },
+        memoryIo({ ...env, CLOUDSDK_AUTH_ACCESS_TOKEN: 'viewer-token' }),
+      ),
+    ).rejects.toThrow(
+      /^--output gs:\/\/acme-data-exports\/x\.json: the upload failed \(403: .*storage\.objects\.create/,
+    );
+    // Not a bucket name: a usage error before any call.
+    await expect(
+      runCheckCommand({ ...base, clusters: 'projects/acme-shop', output: 'gs://B/x' }, memoryIo(env)),
+    ).rejects.toThrow(/--output gs:\/\/B\/x: expected gs:\/\/BUCKET\/OBJECT/);
+  });
+
+  it('--output gs:// for one cluster: check (SARIF) and audit (JSON) upload the report whole', async () => {
+    const storage = (env.WI_DOCTOR_STORAGE_ENDPOINT ?? '').replace(/\/$/, '');
+    const headers = { authorization: `Bearer ${env.CLOUDSDK_AUTH_ACCESS_TOKEN ?? ''}` };
+    const iam = `${storage}/storage/v1/b/acme-data-exports/iam`;
+    const put = (policy: object) =>
+      fetch(iam, {
+        method: 'PUT',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(policy),
+      });
+    const check = memoryIo(env);
+    const checkCode = await runCheckCommand(
+      {
+        format: 'sarif',
+        failOn: 'fail',
+        ksa: ['shop/orders'],
+        context: STAGING,
+        quiet: true,
+        output: 'gs://acme-data-exports/one/check.sarif',
+      },
+      check,
+    );
+    expect(checkCode).toBe(1);
+    expect(check.err()).toContain('report written to gs://acme-data-exports/one/check.sarif');
+    const audit = memoryIo(env);
+    await runAuditCommand(
+      {
+        format: 'json',
+        failOn: 'fail',
+        context: PROD,
+        quiet: true,
+        output: 'gs://acme-data-exports/one/',
+        only: ['unused-gsa'],
+      },
+      audit,
+    );
+    const auditObject = /report written to gs:\/\/acme-data-exports\/(\S+)/.exec(audit.err())?.[1] ?? '';
+    expect(auditObject).toMatch(/^one\/wi-doctor-\d{8}T\d{6}Z\.json$/);
+    const before = (await (await fetch(iam, { headers })).json()) as { bindings: object[] };
+    await put({
+      ...before,
+      bindings: [...before.bindings, { role: 'roles/storage.objectViewer', members: ['user:admin@example.com'] }],
+    });
+    const read = async (object: string) =>
+      (
+        await fetch(`${storage}/storage/v1/b/acme-data-exports/o/${encodeURIComponent(object)}?alt=media`, { headers })
+      ).text();
+    const sarif = await read('one/check.sarif');
+    const auditJson = await read(auditObject);
+    const restored = (await (await fetch(iam, { headers })).json()) as { etag: string };
+    await put({ ...before, etag: restored.etag });
+    expect((JSON.parse(sarif) as { version: string }).version).toBe('2.1.0');
+    expect(sarif).toContain('wi-binding');
+    expect((JSON.parse(auditJson) as { format: string }).format).toBe('wi-doctor-report/1');
+  });
+
   it('who-can --gsa: every principal that can mint its tokens and every KSA that gets it', async () => {
     const io = memoryIo(env);
     expect(await runWhoCanCommand({ gsa: CART, clusters: 'ALL_CONTEXTS', format: 'json', quiet: true }, io)).toBe(0);

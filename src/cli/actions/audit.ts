@@ -22,6 +22,7 @@ import { packageVersion } from '../package-info.js';
 import { UsageError } from '../../engine/errors.js';
 import { applyBaseline } from '../../report/baseline.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import { describeStats, liveHooks } from './collect.js';
 
 export interface AuditCommandOptions extends LiveOptions {
@@ -131,6 +132,7 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
     process.cwd(),
     CHECKS.map((c) => c.id),
   );
+  const bucket = gcsTarget(options.output, extensionOf(options.format));
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const report = audit(facts, CHECKS, {
@@ -163,7 +165,12 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
     title: 'Workload Identity audit',
     ...(graph ? { graph } : {}),
   });
-  emit(io, text, options.output);
+  if (bucket !== undefined) {
+    await uploadReport(bucket, text.endsWith('\n') ? text : `${text}\n`, options.format, options, io.env);
+    warn(io, `report written to ${bucket.uri}`);
+  } else {
+    emit(io, text, options.output);
+  }
   for (const entry of applied?.expired ?? []) warn(io, expiredLine(entry));
   const exit = exitCodeFor(
     report.results.filter((r) => r.suppressed === undefined),

@@ -15,6 +15,7 @@ import { renderChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
 import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
@@ -64,6 +65,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   if (options.brief && options.format !== 'text') throw new UsageError('--brief is for --format text');
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   const baseline = await loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
+  const bucket = gcsTarget(options.output, extensionOf(options.format));
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
@@ -88,18 +90,20 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
       ? (await import('../../graph/index.js')).identityGraph(facts, report, options)
       : undefined;
   const color = options.format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env);
-  await emitChunks(
-    io,
-    renderChunks(options.format, report, {
-      color,
-      hidePass: options.hidePass ?? false,
-      checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
-      brief: options.brief ?? false,
-      width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
-      ...(graph ? { graph } : {}),
-    }),
-    options.output,
-  );
+  const chunks = renderChunks(options.format, report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
+    brief: options.brief ?? false,
+    width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
+    ...(graph ? { graph } : {}),
+  });
+  if (bucket !== undefined) {
+    await uploadReport(bucket, [...chunks].join(''), options.format, options, io.env);
+    warn(io, `report written to ${bucket.uri}`);
+  } else {
+    await emitChunks(io, chunks, options.output);
+  }
   for (const entry of applied?.expired ?? []) {
     warn(io, expiredLine(entry));
   }

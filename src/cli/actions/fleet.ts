@@ -29,6 +29,7 @@ import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '
 import { renderJson } from '../../report/json.js';
 import { renderText, shouldColor } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
 import { warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
@@ -46,9 +47,28 @@ export interface FleetOptions extends CheckCommandOptions {
   clusterConcurrency?: number;
 }
 
-/** A sink that writes as it goes: stdout, or the --output file. */
-function sink(io: Io, output: string | undefined): { write(text: string): void; close(): void } {
-  if (output === undefined) return { write: (t) => void io.stdout.write(t), close: () => undefined };
+interface Sink {
+  write(text: string): void;
+  /** `complete`: the report was written whole (a bucket receives only a whole report). */
+  close(complete: boolean): Promise<void>;
+}
+
+/** A sink that writes as it goes: stdout, or the --output file; a bucket (gs://) receives the report at the end. */
+function sink(io: Io, options: FleetOptions): Sink {
+  const output = options.output;
+  const bucket = gcsTarget(output, extensionOf(options.format));
+  if (bucket !== undefined) {
+    const parts: string[] = [];
+    return {
+      write: (t) => void parts.push(t),
+      close: async (complete) => {
+        if (!complete) return;
+        await uploadReport(bucket, parts.join(''), options.format, options, io.env);
+        io.stderr.write(`wi-doctor: report written to ${bucket.uri}\n`);
+      },
+    };
+  }
+  if (output === undefined) return { write: (t) => void io.stdout.write(t), close: () => Promise.resolve() };
   let fd: number;
   try {
     mkdirSync(dirname(output), { recursive: true });
@@ -62,6 +82,7 @@ function sink(io: Io, output: string | undefined): { write(text: string): void; 
     close: () => {
       closeSync(fd);
       io.stderr.write(`wi-doctor: report written to ${output}\n`);
+      return Promise.resolve();
     },
   };
 }
@@ -150,7 +171,8 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
   );
   const baselineRun =
     baseline === undefined ? undefined : new BaselineRun(baseline, new Date().toISOString().slice(0, 10));
-  const out = sink(io, options.output);
+  const out = sink(io, options);
+  let complete = false;
   const fleet: FleetSummary = {
     format: 'wi-doctor-fleet/1',
     clusters: [],
@@ -351,9 +373,10 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     } else {
       out.write(`\n${renderFleetText(fleet, { hidePass: options.hidePass ?? false })}`);
     }
+    complete = true;
   } finally {
     hooks.finish();
-    out.close();
+    await out.close(complete);
   }
   for (const entry of baselineRun?.expired ?? []) warn(io, expiredLine(entry));
   if (baselineRun !== undefined && baselineRun.expired.length > 0) exit = Math.max(exit, 1);
