@@ -10,6 +10,8 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/actions/audit.js';
 import { runCheckCommand } from '../../src/cli/actions/check.js';
+import { runPermissionsCommand } from '../../src/cli/actions/catalog.js';
+import { loadCatalog } from '../../src/model/iam/catalog.js';
 import type { CheckCommandOptions } from '../../src/cli/actions/check.js';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
 import type { Io } from '../../src/cli/output.js';
@@ -506,6 +508,16 @@ describe('fleet against the sandbox', () => {
     expect((JSON.parse(sarif) as { version: string }).version).toBe('2.1.0');
     expect(sarif).toContain('wi-binding');
     expect((JSON.parse(auditJson) as { format: string }).format).toBe('wi-doctor-report/1');
+  });
+
+  it('permissions names the role a bucket output needs, as the shipped catalog defines it', () => {
+    const io = memoryIo(env);
+    runPermissionsCommand({ format: 'text', scope: true }, io);
+    expect(io.out()).toContain('With --output gs://BUCKET/…, writing the report needs storage.objects.create');
+    const creator = [...(loadCatalog().roles.get('roles/storage.objectCreator')?.permissions ?? [])];
+    expect(creator).toContain('storage.objects.create');
+    // …and not delete: replacing an object needs more, which is why a prefix (a new object per run) is advised.
+    expect(creator).not.toContain('storage.objects.delete');
   });
 
   it('who-can --gsa: every principal that can mint its tokens and every KSA that gets it', async () => {
