@@ -154,7 +154,8 @@ const examples = (name: string): string => join(repo, 'examples', name);
 const bin = join(repo, 'dist', 'cli', 'bin.js');
 
 describe('.wi-doctor.yaml in the current folder', () => {
-  it.skipIf(!existsSync(bin))('is read by default and ignored with --no-baseline', () => {
+  // Three CLI processes: slow on a loaded machine.
+  it.skipIf(!existsSync(bin))('is read by default and ignored with --no-baseline', { timeout: 90_000 }, () => {
     const dir = mkdtempSync(join(temp, 'cwd-'));
     writeFileSync(join(dir, '.wi-doctor.yaml'), ACCEPT);
     const args = [bin, 'check', '--from', broken, '--all'];
