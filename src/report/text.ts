@@ -219,10 +219,9 @@ class TextRenderer {
     return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
   }
 
-  private healthyLine(unsafe: Verdict): string {
-    const verdict = clean(unsafe);
+  private healthyLine(verdict: Verdict): string {
     const passed = verdict.ruledOut.length;
-    return `${this.symbol('pass')} ${verdict.subject} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
+    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
   }
 
   /**
@@ -276,7 +275,7 @@ class TextRenderer {
       yield this.out(
         members.slice(i, i + 500).map((v) => {
           const passed = v.ruledOut.length;
-          return `${I2}${this.symbol('unknown')} ${clean(v).subject} — not proven: ${ids.join(', ')} (${passed} check${passed === 1 ? '' : 's'} passed)`;
+          return `${I2}${this.symbol('unknown')} ${cleanText(v.subject)} — not proven: ${ids.join(', ')} (${passed} check${passed === 1 ? '' : 's'} passed)`;
         }),
       );
     }
@@ -459,6 +458,9 @@ class TextRenderer {
     return lines;
   }
 }
+
+/** One string from data, redacted and escaped as `clean` does it. */
+const cleanText = (text: string): string => sanitize(redactSecrets(text), { keepNewlines: true });
 
 /** A verdict, result or group with every string redacted and escaped (copied only when something changes). */
 const clean = <T extends object>(value: T): T => sanitizeDeep(value);
