@@ -50,7 +50,7 @@ export function renderJson(report: Report): string {
 
 /**
  * The report as pretty-printed JSON (two-space indent, as `JSON.stringify(…, null, 2)` writes it), in
- * chunks: one per top-level field, and one per 200 elements of the arrays of results, verdicts and groups.
+ * chunks: one per top-level field, and one per 25 elements of the arrays of results, verdicts and groups.
  * Each piece is a copy with its keys in order, written by the native `JSON.stringify` (the whole report is
  * never copied at once, nor one string).
  */
@@ -80,7 +80,7 @@ export function* jsonChunks(report: Report): Generator<string> {
 }
 
 /** Elements of the arrays of results, verdicts and groups written per chunk. */
-const BATCH = 200;
+const BATCH = 25;
 
 // `JSON.stringify(…, null, 2)` indents from the left margin; a value nested in a wrapper comes out indented as
 // it sits in the report: a top-level field's value at two spaces, the elements of a top-level array at four.
