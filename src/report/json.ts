@@ -1,8 +1,9 @@
 // The JSON report (schema/report.schema.json). Key order is stable so that reports diff cleanly: the
 // contract's fields in the contract's order, any added fields after them in alphabetical order, and
-// free-form values (evidence, params) with their keys sorted. Fix plans get their commands here (the
-// report layer renders them). The text is produced one result at a time (`jsonChunks`), so that a report
-// of 300,000 results is written without ever being one string; `renderJson` joins the chunks.
+// free-form values (evidence, params) with their keys sorted (keys that are numbers first, in numeric order,
+// as JSON.stringify writes any object). Fix plans get their commands here (the report layer renders them).
+// The text is produced a few results at a time (`jsonChunks`), so that a report of 300,000 results is written
+// without ever being one string; `renderJson` joins the chunks.
 
 import type { Report } from '../model/results.js';
 import { redactSecrets } from './common.js';

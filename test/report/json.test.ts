@@ -50,6 +50,22 @@ describe('renderJson', () => {
     expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
   });
 
+  it('keeps free-form keys as keys (`__proto__` too) and writes what JSON.stringify would', () => {
+    const report = copy(FIXTURES.failing);
+    const [first] = report.results;
+    if (first === undefined) throw new Error('fixture changed');
+    const actual = JSON.parse(
+      '{"__proto__": {"polluted": true}, "b": 1, "10": 2, "9": 3, "a": [{"z": 1, "y": 2}]}',
+    ) as unknown;
+    first.evidence = { actual };
+    const text = renderJson(report);
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    const written = (JSON.parse(text) as { results: { evidence: { actual: object } }[] }).results[0]?.evidence.actual;
+    expect(Object.keys(written ?? {})).toEqual(['9', '10', '__proto__', 'a', 'b']);
+    expect(text).toContain('"a": [\n            {\n              "y": 2,\n              "z": 1\n');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('indents by two spaces and ends with a newline', () => {
     const json = renderJson(FIXTURES.healthy);
     expect(json.endsWith('}\n')).toBe(true);
