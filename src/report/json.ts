@@ -51,7 +51,8 @@ export function renderJson(report: Report): string {
 
 /**
  * The report as pretty-printed JSON (two-space indent, as `JSON.stringify(…, null, 2)` writes it), in
- * chunks: one per top-level field, and one per 25 elements of the arrays of results, verdicts and groups.
+ * chunks: one per top-level field, and one per 16 K characters or so of the arrays of results, verdicts and
+ * groups.
  * Each piece is a copy with its keys in order, written by the native `JSON.stringify` (the whole report is
  * never copied at once, nor one string).
  */
@@ -65,12 +66,18 @@ export function* jsonChunks(report: Report): Generator<string> {
     const shape = REPORT.fields?.[key];
     if (Array.isArray(value) && value.length > 0 && (key === 'results' || key === 'verdicts' || key === 'groups')) {
       yield `  ${JSON.stringify(key)}: [\n`;
-      for (let j = 0; j < value.length; j += BATCH) {
+      let count = 1;
+      let next = 0;
+      while (next < value.length) {
         const batch = (value as unknown[])
-          .slice(j, j + BATCH)
+          .slice(next, next + count)
           .map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
-        yield redactSecrets(elements(batch));
-        yield j + BATCH < value.length ? ',\n' : '\n';
+        next += batch.length;
+        const text = elements(batch);
+        yield redactSecrets(text);
+        yield next < value.length ? ',\n' : '\n';
+        // As many elements next time as make about CHUNK characters, judged by the size of these.
+        count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
       }
       yield `  ]${comma}\n`;
       continue;
@@ -80,8 +87,13 @@ export function* jsonChunks(report: Report): Generator<string> {
   yield '}\n';
 }
 
-/** Elements of the arrays of results, verdicts and groups written per chunk. */
-const BATCH = 25;
+/**
+ * Characters per chunk of results, verdicts or groups. Small enough that a chunk stays an ordinary young
+ * string (V8 puts strings over 128 KB, or 64 K characters of UTF-16, in the large-object space, freed only
+ * by a full collection: 60 MB of verdict chunks would wait there); large enough to be cheap.
+ */
+const CHUNK = 16_384;
+const MAX_BATCH = 64;
 
 // `JSON.stringify(…, null, 2)` indents from the left margin; a value nested in a wrapper comes out indented as
 // it sits in the report: a top-level field's value at two spaces, the elements of a top-level array at four.

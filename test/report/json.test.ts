@@ -66,6 +66,29 @@ describe('renderJson', () => {
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
   });
 
+  it('streams a large report in chunks of bounded size, losing and reordering nothing', () => {
+    const report = copy(FIXTURES.failing);
+    const [first] = report.results;
+    if (first === undefined) throw new Error('fixture changed');
+    // Results of very different sizes, so that the chunks adapt to them.
+    report.results = Array.from({ length: 2_000 }, (_, i) => ({
+      ...first,
+      subject: `team-${i}/app-${i}`,
+      cause: 'x'.repeat(i % 7 === 0 ? 20_000 : 10),
+    }));
+    const chunks = [...jsonChunks(report)];
+    const text = chunks.join('');
+    const parsed = JSON.parse(text) as { results: { subject: string }[] };
+    expect(parsed.results.map((r) => r.subject)).toEqual(report.results.map((r) => r.subject));
+    expect(text).toBe(`${JSON.stringify(parsed, null, 2)}\n`);
+    expect(chunks.length).toBeLessThan(report.results.length);
+    // Elements of one size (3 KB each, like a verdict): chunks of about 16 K characters, never near 64 K.
+    report.results = report.results.map((r) => ({ ...r, cause: 'y'.repeat(3_000) }));
+    const even = [...jsonChunks(report)].filter((c) => c.length > 100);
+    expect(Math.max(...even.map((c) => c.length))).toBeLessThan(32 * 1024);
+    expect(even.length).toBeLessThan(report.results.length / 3);
+  });
+
   it('indents by two spaces and ends with a newline', () => {
     const json = renderJson(FIXTURES.healthy);
     expect(json.endsWith('}\n')).toBe(true);
