@@ -233,7 +233,7 @@ function collectAdminActivity(b: BundleBuilder, google: GoogleApi, targets: read
     const filter = adminActivityFilter({ project: t.project, emails: t.emails, uniqueIds: t.uniqueIds, since });
     const file = `gcp/logs/admin-activity.${t.project}.json`;
     void b.fetch(file, async () => {
-      const o = await google.logEntriesUpTo([`projects/${t.project}`], filter, 200);
+      const o = await google.logEntriesUpTo([`projects/${t.project}`], filter, 200, 'logging.logEntries.list');
       if (!o.ok) return o;
       b.logQueries.push({
         file,
@@ -558,7 +558,12 @@ export async function collectLive(
         });
         const file = `gcp/logs/generate-access-token.${email}.json`;
         void b.fetch(file, async () => {
-          const o = await google.logEntriesUpTo([`projects/${project}`], filter, tokens.maxEntries);
+          const o = await google.logEntriesUpTo(
+            [`projects/${project}`],
+            filter,
+            tokens.maxEntries,
+            'logging.privateLogEntries.list',
+          );
           if (!o.ok) return o;
           b.logQueries.push({
             file,
@@ -586,7 +591,12 @@ export async function collectLive(
         });
         const file = `gcp/logs/sts-exchange.${subject.namespace}.${subject.ksaName}.json`;
         void b.fetch(file, async () => {
-          const o = await google.logEntriesUpTo([`projects/${poolProject}`], filter, sts.maxEntries);
+          const o = await google.logEntriesUpTo(
+            [`projects/${poolProject}`],
+            filter,
+            sts.maxEntries,
+            'logging.privateLogEntries.list',
+          );
           if (!o.ok) return o;
           b.logQueries.push({
             file,

@@ -516,36 +516,33 @@ export class GoogleApi {
 
   /**
    * Log entries matching a filter, newest first, up to `maxEntries`: `complete` says whether every matching entry
-   * was read (no page left).
+   * was read (no page left). `permission` names what a refusal lacks: Admin Activity logs are read with
+   * logging.logEntries.list, Data Access logs (private logs) need logging.privateLogEntries.list.
    */
   async logEntriesUpTo(
     resourceNames: readonly string[],
     filter: string,
     maxEntries: number,
+    permission: 'logging.logEntries.list' | 'logging.privateLogEntries.list',
   ): Promise<CallOutcome<{ entries: unknown[]; complete: boolean }>> {
     const entries: unknown[] = [];
     let pageToken: string | undefined;
     do {
       const pageSize = Math.min(1000, maxEntries - entries.length);
       const current = pageToken;
-      const outcome = await this.call(
-        'logging',
-        'POST',
-        'v2/entries:list',
-        'logging.privateLogEntries.list',
-        (signal) =>
-          this.log.entries.list(
-            {
-              requestBody: {
-                resourceNames: [...resourceNames],
-                filter,
-                orderBy: 'timestamp desc',
-                pageSize,
-                ...(current ? { pageToken: current } : {}),
-              },
+      const outcome = await this.call('logging', 'POST', 'v2/entries:list', permission, (signal) =>
+        this.log.entries.list(
+          {
+            requestBody: {
+              resourceNames: [...resourceNames],
+              filter,
+              orderBy: 'timestamp desc',
+              pageSize,
+              ...(current ? { pageToken: current } : {}),
             },
-            this.opts('logging', signal),
-          ),
+          },
+          this.opts('logging', signal),
+        ),
       );
       if (!outcome.ok) return outcome;
       entries.push(...(outcome.value.entries ?? []));

@@ -66,7 +66,12 @@ function setup(options: Partial<RunnerOptions> = {}, billingProject?: string) {
   });
   const endpoints = resolveEndpoints(
     {},
-    { WI_DOCTOR_IAM_ENDPOINT: base, WI_DOCTOR_CLOUDRESOURCEMANAGER_ENDPOINT: base, WI_DOCTOR_STORAGE_ENDPOINT: base },
+    {
+      WI_DOCTOR_IAM_ENDPOINT: base,
+      WI_DOCTOR_CLOUDRESOURCEMANAGER_ENDPOINT: base,
+      WI_DOCTOR_STORAGE_ENDPOINT: base,
+      WI_DOCTOR_LOGGING_ENDPOINT: base,
+    },
   );
   const credentials = googleCredentials(billingProject ? { billingProject } : {}, {
     CLOUDSDK_AUTH_ACCESS_TOKEN: TOKEN,
@@ -151,6 +156,19 @@ describe('classification', () => {
       message: `403 PERMISSION_DENIED: ${message} (needs iam.serviceAccounts.getIamPolicy)`,
     });
     expect(count).toBe(1);
+  });
+
+  it('a refused log read names the permission of the log it reads', async () => {
+    const message = `Permission denied for all log views`;
+    handler = (_req, res) => json(res, 403, googleError(403, 'PERMISSION_DENIED', message));
+    const { google } = setup();
+    const admin = await google.logEntriesUpTo(['projects/acme-shop'], 'x', 10, 'logging.logEntries.list');
+    const dataAccess = await google.logEntriesUpTo(['projects/acme-shop'], 'x', 10, 'logging.privateLogEntries.list');
+    expect(admin).toMatchObject({
+      ok: false,
+      message: `403 PERMISSION_DENIED: ${message} (needs logging.logEntries.list)`,
+    });
+    expect(dataAccess).toMatchObject({ message: expect.stringMatching(/\(needs logging\.privateLogEntries\.list\)$/) });
   });
 
   it('404 is absent', async () => {
