@@ -379,8 +379,11 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
     if (existing.has(key) || name === 'default' || SYSTEM_NAMESPACES.has(namespace)) continue;
     subjects.push(ksaSubject(facts, info, namespace, name, false));
   }
-  return subjects.sort((a, b) => a.id.localeCompare(b.id));
+  return subjects.sort((a, b) => BY_LOCALE.compare(a.id, b.id));
 }
+
+/** `localeCompare`'s order (the default locale's collation), without building a collator per comparison. */
+const BY_LOCALE = new Intl.Collator();
 
 export function resolveSubjects(facts: Facts, request: TargetRequest): Subject[] {
   const info = poolInfo(facts);
