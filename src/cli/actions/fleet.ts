@@ -34,7 +34,7 @@ import type { Io } from '../output.js';
 import { warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 import type { CheckCommandOptions } from './check.js';
-import { auditLogs, auditRequires } from './audit.js';
+import { auditLogs, auditRequires, creationEvidence } from './audit.js';
 import { describeStats, liveHooks } from './collect.js';
 
 export interface FleetOptions extends CheckCommandOptions {
@@ -340,7 +340,9 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
           : { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
         options: { need: options.need, on: options.on, impersonate: options.impersonate, e2e: false },
         assetSearches: [...scopes].map(fleetSearch),
-        ...(auditing && checks.some((c) => c.requires.includes('logEntries')) ? { logs: auditLogs(unusedDays) } : {}),
+        ...(auditing && checks.some((c) => c.requires.includes('logEntries'))
+          ? { logs: auditLogs(unusedDays), changeEvidence: creationEvidence }
+          : {}),
       },
       options.clusterConcurrency ?? 4,
       onCluster,
