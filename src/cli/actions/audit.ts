@@ -63,7 +63,11 @@ export function auditRequires(checks = AUDIT_CHECKS): FactName[] {
 export function creationEvidence(input: BundleInput): ChangeTarget[] {
   const facts = factsFromFiles(input);
   const byProject = new Map<string, { emails: Set<string>; uniqueIds: Set<string> }>();
-  for (const email of facts.knownServiceAccounts) {
+  const listed = facts.knownProjects.flatMap((project) => {
+    const list = facts.projectServiceAccounts(project);
+    return list.status === 'present' ? list.value.map((sa) => sa.email) : [];
+  });
+  for (const email of new Set([...facts.knownServiceAccounts, ...listed])) {
     let parsed;
     try {
       parsed = parseServiceAccountEmail(email);
