@@ -27,7 +27,7 @@ import { BaselineRun } from '../../report/baseline.js';
 import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
 import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
 import { renderJson } from '../../report/json.js';
-import { renderText, shouldColor } from '../../report/text.js';
+import { NO_WRAP, renderText, shouldColor, terminalWidth } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
 import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
@@ -201,6 +201,8 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     }
     const color = options.format === 'text' && options.output === undefined && options.color !== false;
     const useColor = color && shouldColor(io.stdout, env);
+    // Wrapped to the terminal only when a person reads it there; whole lines in files and pipes.
+    const width = options.output === undefined ? terminalWidth(io.stdout) : NO_WRAP;
     let first = true;
     if (options.format === 'json') {
       out.write(
@@ -319,7 +321,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         );
       } else {
         out.write(
-          `${first ? '' : '\n'}== ${label} ==\n${renderText(report, { color: useColor, hidePass: options.hidePass ?? false })}`,
+          `${first ? '' : '\n'}== ${label} ==\n${renderText(report, { color: useColor, hidePass: options.hidePass ?? false, width })}`,
         );
       }
       first = false;
