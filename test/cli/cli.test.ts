@@ -104,6 +104,19 @@ describe('wi-doctor check', () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it.each([
+    [['check', '--formt', 'json'], "wi-doctor: unknown option '--formt' (Did you mean --format?)\n"],
+    [['fix', '--aply'], "wi-doctor: unknown option '--aply' (Did you mean --apply?)\n"],
+    [['chek'], "wi-doctor: unknown command 'chek' (Did you mean check?)\n"],
+    // What the user typed is still escaped: a newline or ESC in it is shown, not acted on.
+    [['check', '--for\u001b[2Jmt'], "wi-doctor: unknown option '--for\\x1b[2Jmt'\n"],
+    [['check', '--formt\n(Did you mean --x?)'], "wi-doctor: unknown option '--formt\\x0a(Did you mean --x?)'\n"],
+  ])("commander's did-you-mean for %j is on the same line, joined with a space", async (args, line) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toBe(line);
+  });
+
   it('goes on past a file with invalid JSON, naming it with line and column', async () => {
     const broken = join(temp, 'bad-json');
     cpSync(healthy, broken, { recursive: true });
