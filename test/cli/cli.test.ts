@@ -201,6 +201,12 @@ describe('the first screen', () => {
 });
 
 describe('wi-doctor checks and explain', () => {
+  it('explains an in-pod probe check (which explain-error names) as one, with how to run it', async () => {
+    const { code, stdout } = await run(['explain', 'metadata-server-reachable']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^metadata-server-reachable: a check of the in-pod probe .*\n.*wi-doctor probe-pod/);
+  });
+
   it('lists the catalog', async () => {
     const { code, stdout } = await run(['checks', '--format', 'json']);
     expect(code).toBe(0);

@@ -12,6 +12,8 @@ import { requiredFacts } from '../../collect/live/live.js';
 import type { ExtraRead, PermissionList } from '../../collect/live/permissions.js';
 import { minimalPermissions } from '../../collect/live/permissions.js';
 import { auditRequires } from './audit.js';
+import { PROBE_TITLES } from '../../probe/run.js';
+import { PROBE_CHECKS } from '../../probe/types.js';
 
 export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): number {
   if (options.format === 'json') {
@@ -37,6 +39,15 @@ export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): 
 }
 
 export function runExplainCommand(id: string, io: Io): number {
+  const probeCheck = PROBE_CHECKS.find((c) => c === id);
+  if (probeCheck !== undefined) {
+    io.stdout.write(
+      `${probeCheck}: a check of the in-pod probe (not of \`wi-doctor check\`): ${PROBE_TITLES[probeCheck]}.\n` +
+        'Run the probe in the pod (wi-doctor probe-pod --workload NS/KIND/NAME) and read its result; ' +
+        'docs/probe.md, "What it checks, in order", says what each step establishes.\n',
+    );
+    return 0;
+  }
   const check = CHECKS.find((c) => c.id === id);
   const path = join(PACKAGE_ROOT, 'docs', 'checks', `${id}.md`);
   if (!check || !existsSync(path)) {
