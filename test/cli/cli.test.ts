@@ -91,6 +91,10 @@ describe('wi-doctor check', () => {
     ],
     [['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'not a perm'], /not a known IAM permission/],
     [
+      ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'roles/storage.objectViewr'],
+      /--need "roles\/storage\.objectViewr": not a predefined IAM role; did you mean roles\/storage\.objectViewer\?/,
+    ],
+    [
       ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'storage.objects.get', '--on', 'garbage'],
       /full resource name/,
     ],
@@ -115,6 +119,20 @@ describe('wi-doctor check', () => {
     const { code, stderr } = await run(args);
     expect(code).toBe(2);
     expect(stderr).toBe(line);
+  });
+
+  it('takes a predefined role in --need as it takes a permission', async () => {
+    const { code, stderr } = await run([
+      'check',
+      '--from',
+      healthy,
+      '--ksa',
+      'shop/cart',
+      '--need',
+      'roles/storage.objectViewer',
+    ]);
+    expect(stderr).not.toMatch(/--need/);
+    expect([0, 1]).toContain(code);
   });
 
   it('goes on past a file with invalid JSON, naming it with line and column', async () => {
