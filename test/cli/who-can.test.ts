@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
 import type { Io } from '../../src/cli/output.js';
 import { main } from '../../src/cli/main.js';
+import type { IdentityGraph } from '../../src/graph/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 
@@ -65,6 +66,26 @@ describe('who-can against the fleet sandbox', () => {
     const io = memoryIo(env);
     expect(await runWhoCanCommand({ ksa: 'shop/api', context: PROD, format: 'text', quiet: true }, io)).toBe(0);
     expect(io.out()).toMatch(/^Its own principal \(direct binding\): principal:\/\//m);
+  });
+
+  it('graph --gsa draws every principal who-can --gsa lists (live, the same account)', async () => {
+    const who = memoryIo(env);
+    expect(await main(['who-can', '--gsa', CART, '--context', PROD, '--format', 'json', '--quiet'], who)).toBe(0);
+    const listed = (JSON.parse(who.out()) as { principals: { member: string; role: string; resource: string }[] })
+      .principals;
+    expect(listed.map((p) => p.member)).toEqual(
+      expect.arrayContaining(['user:deployer@example.com', 'serviceAccount:acme-shop.svc.id.goog[shop/cart]']),
+    );
+    const drawn = memoryIo(env);
+    expect(await main(['graph', '--gsa', CART, '--context', PROD, '--format', 'json', '--quiet'], drawn)).toBe(0);
+    const graph = JSON.parse(drawn.out()) as IdentityGraph;
+    const bindings = graph.edges
+      .filter((e) => e.kind === 'may-impersonate' && e.target === `gsa:${CART}`)
+      .flatMap((e) => e.bindings.map((b) => `${b.member} ${b.role} ${b.policy}`));
+    const self = `serviceAccount:${CART}`;
+    expect(bindings).toEqual(
+      expect.arrayContaining(listed.filter((p) => p.member !== self).map((p) => `${p.member} ${p.role} ${p.resource}`)),
+    );
   });
 
   it('--gsa of an account that does not exist: one line, exit 2, and no list of who can mint its tokens', async () => {
