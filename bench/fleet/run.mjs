@@ -7,9 +7,12 @@
 //              another (the alternative a user has: the single-cluster command in a loop, with the same
 //              Cloud Asset coverage), on a sample of clusters, scaled to all of them.
 // It counts every request the sandbox's servers receive, by kind, and computes the lower bound of the fleet run's
-// calls under the concurrency budget (the method of BENCHMARKS.md). Loopback only; stops by itself. Not a test:
-// numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
-// Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5]
+// calls under the concurrency budget (the method of BENCHMARKS.md), and the bound with wi-doctor's own CPU. For
+// where the wall goes it records, for the fleet run, the sandbox thread's busy time, its handler time by kind and
+// each request's server-side timeline (the sandbox runs in this process). Loopback only; stops by itself. Not a
+// test: numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
+// Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5 (0: no loop)
+//        --cpu-prof (profile wi-doctor) --scope none (diagnosis only: the fleet run without the org search)]
 
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { GOOGLE_LATENCY_MS, KUBE_LATENCY_MS, latencyFaults } from '../live/world.mjs';
+import { GOOGLE_LATENCY_MS, KUBE_LATENCY_MS } from '../live/world.mjs';
+import { ORG, fleetScenario, pid } from './world.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '5' },
     'limit-minutes': { type: 'string', default: '15' },
     'cpu-prof': { type: 'boolean', default: false },
+    // For diagnosis only: `--scope none` runs the fleet without the organization search (other calls, not the bench).
+    scope: { type: 'string' },
     out: { type: 'string', default: 'bench/out/fleet' },
   },
   strict: true,
@@ -40,7 +46,7 @@ const N = {
   sample: Number(values.sample),
 };
 for (const [k, v] of Object.entries(N)) {
-  if (!Number.isInteger(v) || v < 1) {
+  if (!Number.isInteger(v) || v < (k === 'sample' ? 0 : 1)) {
     console.error(`bench:fleet: --${k} ${String(v)}: expected a whole number ≥ 1`);
     process.exit(2);
   }
@@ -59,82 +65,51 @@ const CONCURRENCY = 8; // --concurrency default
 // The sandbox serves the whole organization from one thread of a shared machine: a call can wait longer than the
 // 20 s default per attempt there, which says nothing about wi-doctor; both runs get the same longer timeout.
 const TIMEOUT = ['--timeout', '60'];
-const ORG = '512345678901';
 const bin = fileURLToPath(new URL('../../dist/cli/bin.js', import.meta.url));
 const { startSandbox } = await import(new URL('../../dist/sandbox/index.js', import.meta.url).href);
+const { RouteTable } = await import(new URL('../../dist/sandbox/http/router.js', import.meta.url).href);
 
-const pid = (i) => `fleet-p${String(i).padStart(3, '0')}`;
-const gsaEmail = (p, g) => `app-${String(g).padStart(4, '0')}@${pid(p)}.iam.gserviceaccount.com`;
-
-/** The organization: clusters in the first projects, GSAs spread over the cluster projects, KSAs over the clusters. */
-function fleetScenario() {
-  const folders = Array.from({ length: 10 }, (_, f) => ({
-    id: String(9000 + f),
-    displayName: `team-${f}`,
-    parent: `organizations/${ORG}`,
-  }));
-  const projects = [];
-  const clusters = [];
-  for (let p = 0; p < N.projects; p++) {
-    projects.push({
-      id: pid(p),
-      number: String(700000000000 + p),
-      parent: `folders/${9000 + (p % 10)}`,
-      policy: { bindings: [{ role: 'roles/viewer', members: [`user:team-${p % 10}@example.com`] }] },
-    });
-  }
-  const gsasPer = (c) => Math.floor(N.gsas / N.clusters) + (c < N.gsas % N.clusters ? 1 : 0);
-  const ksasPer = (c) => Math.floor(N.ksas / N.clusters) + (c < N.ksas % N.clusters ? 1 : 0);
-  for (let c = 0; c < N.clusters; c++) {
-    const G = gsasPer(c);
-    const members = Array.from({ length: G }, () => []);
-    const namespaces = new Map();
-    for (let k = 0; k < ksasPer(c); k++) {
-      const ns = `team-${String(k % 10).padStart(2, '0')}`;
-      const name = `app-${k}`;
-      members[k % G].push(`serviceAccount:${pid(c)}.svc.id.goog[${ns}/${name}]`);
-      const entry = namespaces.get(ns) ?? { name: ns, serviceAccounts: [] };
-      entry.serviceAccounts.push({ name, annotations: { 'iam.gke.io/gcp-service-account': gsaEmail(c, k % G) } });
-      namespaces.set(ns, entry);
-    }
-    projects[c].serviceAccounts = [
-      { name: 'gke-nodes' },
-      ...members.map((m, g) => ({
-        name: `app-${String(g).padStart(4, '0')}`,
-        policy: { bindings: [{ role: 'roles/iam.workloadIdentityUser', members: m }] },
-      })),
-    ];
-    clusters.push({
-      project: pid(c),
-      location: 'europe-west1',
-      name: `c${String(c).padStart(2, '0')}`,
-      nodePools: [
-        { name: 'default-pool', serviceAccount: `gke-nodes@${pid(c)}.iam.gserviceaccount.com`, nodeCount: 1 },
-      ],
-      namespaces: [...namespaces.values()],
-    });
-  }
-  return {
-    name: 'bench-fleet',
-    description: 'wi-doctor fleet benchmark world (healthy)',
-    seed: 7,
-    organization: { id: ORG, displayName: 'bench.example' },
-    folders,
-    projects,
-    clusters,
-    faults: latencyFaults(),
-  };
-}
-
-/** Requests the sandbox's servers receive, by kind. */
+/**
+ * Requests the sandbox's servers receive, by kind; the time its handlers take, by kind; and each request's
+ * timeline on the server (arrival, handler start and end, in ms from `since`), for where the wall goes.
+ */
 function counter(sandbox) {
   const counts = new Map();
+  const handlerMs = new Map();
+  let events = [];
+  let since = performance.now();
+  /** Arrivals waiting for their handler, per path (first in, first out: one latency per API). */
+  const waiting = new Map();
   const faults = sandbox.world.faults;
   const decide = faults.decide.bind(faults);
   faults.decide = (api, path) => {
     const kind = kindOf(api, path);
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    return decide(api, path);
+    const decision = decide(api, path);
+    const key = path;
+    const queue = waiting.get(key) ?? [];
+    queue.push({ kind, arrive: performance.now() - since, latencyMs: decision.latencyMs });
+    waiting.set(key, queue);
+    return decision;
+  };
+  const handle = RouteTable.prototype.handle;
+  RouteTable.prototype.handle = function (req) {
+    const t = performance.now();
+    const out = handle.call(this, req);
+    const end = performance.now();
+    const isKube = req.path.startsWith('/api') || req.path.startsWith('/apis');
+    const queue = waiting.get(req.path);
+    const arrival = queue?.shift();
+    const kind = arrival?.kind ?? (isKube ? `k8s ${req.path.split('/').at(-1)}` : kindOf('google', req.path));
+    handlerMs.set(kind, (handlerMs.get(kind) ?? 0) + end - t);
+    if (arrival !== undefined) {
+      const e = { ...arrival, start: t - since, handlerMs: end - t };
+      Promise.resolve(out).then(
+        () => events.push({ ...e, done: performance.now() - since }),
+        () => undefined,
+      );
+    }
+    return out;
   };
   return {
     take() {
@@ -142,6 +117,61 @@ function counter(sandbox) {
       counts.clear();
       return out;
     },
+    takeHandlerMs() {
+      const out = Object.fromEntries([...handlerMs].sort(([, a], [, b]) => b - a).map(([k, v]) => [k, Math.round(v)]));
+      handlerMs.clear();
+      return out;
+    },
+    /** The requests since the last call, each {kind, arrive, start, done, latencyMs, handlerMs}, and restart. */
+    takeEvents() {
+      const out = events;
+      events = [];
+      since = performance.now();
+      return out;
+    },
+  };
+}
+
+/**
+ * Where a run's wall went, from the server's side: the window from the first arrival to the last answer, how full
+ * the concurrency budget was (requests in flight ÷ budget, averaged over the window), the time requests waited for
+ * the sandbox's thread beyond their injected latency and handler (queueing: the sandbox busy elsewhere), and the
+ * first arrival and last answer of each kind.
+ */
+function timeline(events, wallMs) {
+  if (events.length === 0) return undefined;
+  const first = Math.min(...events.map((e) => e.arrive));
+  const last = Math.max(...events.map((e) => e.done));
+  const inFlightMs = events.reduce((a, e) => a + (e.done - e.arrive), 0);
+  const kinds = {};
+  for (const e of events) {
+    const k = (kinds[e.kind] ??= { n: 0, firstArrive: Infinity, lastDone: 0, waitMs: 0, maxWaitMs: 0 });
+    k.n++;
+    k.firstArrive = Math.min(k.firstArrive, e.arrive);
+    k.lastDone = Math.max(k.lastDone, e.done);
+    const wait = Math.max(0, e.done - e.arrive - e.latencyMs - e.handlerMs);
+    k.waitMs += wait;
+    k.maxWaitMs = Math.max(k.maxWaitMs, wait);
+  }
+  const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v)]));
+  // In flight per second of the window (server view), to see a budget left idle.
+  const seconds = Math.ceil((last - 0) / 1000);
+  const perSecond = new Array(seconds).fill(0);
+  for (const e of events)
+    for (let t = Math.floor(e.arrive / 1000); t <= Math.floor(e.done / 1000) && t < seconds; t++)
+      perSecond[t] += (Math.min(e.done, (t + 1) * 1000) - Math.max(e.arrive, t * 1000)) / 1000;
+  return {
+    wallMs: Math.round(wallMs),
+    firstArrivalMs: Math.round(first),
+    lastAnswerMs: Math.round(last),
+    budgetFull: inFlightMs / (CONCURRENCY * (last - first)),
+    queueingMs: Math.round(events.reduce((a, e) => a + Math.max(0, e.done - e.arrive - e.latencyMs - e.handlerMs), 0)),
+    inFlightPerSecond: perSecond.map((x) => Math.round(x * 10) / 10),
+    kinds: Object.fromEntries(
+      Object.entries(kinds)
+        .sort(([, a], [, b]) => a.firstArrive - b.firstArrive)
+        .map(([k, v]) => [k, round(v)]),
+    ),
   };
 }
 
@@ -213,7 +243,7 @@ function bound(counts) {
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const dir = mkdtempSync(join(tmpdir(), 'wi-doctor-bench-fleet-'));
 const t0 = performance.now();
-const sandbox = await startSandbox({ scenario: fleetScenario() });
+const sandbox = await startSandbox({ scenario: fleetScenario(N) });
 console.log(
   `world: ${N.projects} projects, ${N.clusters} clusters, ${N.ksas} KSAs, ${N.gsas} GSAs; sandbox up in ${s(performance.now() - t0)}`,
 );
@@ -233,6 +263,9 @@ const result = {
 };
 try {
   count.take();
+  count.takeHandlerMs();
+  count.takeEvents();
+  const elu0 = performance.eventLoopUtilization();
   const out = join(dir, 'fleet.json');
   const fleet = await timed(
     [
@@ -246,10 +279,14 @@ try {
       out,
       '--quiet',
       ...TIMEOUT,
+      ...(values.scope !== undefined ? ['--scope', values.scope] : []),
     ],
     env,
   );
   const calls = count.take();
+  const sandboxElu = performance.eventLoopUtilization(elu0);
+  const handlerMs = count.takeHandlerMs();
+  const events = count.takeEvents();
   const report = JSON.parse(readFileSync(out, 'utf8'));
   const subjects = report.verdicts.length;
   const statuses = {};
@@ -272,6 +309,10 @@ try {
     totalCalls: total(calls),
     googleCalls: google(calls),
     boundMs: bound(calls),
+    // The second line: wi-doctor diagnoses and renders on one thread, so its own CPU is a floor too; the bound
+    // with it is the larger of the two (full overlap), the sum is what no overlap at all would cost.
+    boundWithCpuMs: Math.max(bound(calls), fleet.cpuMs),
+    callsPlusCpuMs: bound(calls) + fleet.cpuMs,
     clustersReached: report.summary.filter((c) => c.reachable).length,
     subjects,
     statuses,
@@ -285,48 +326,66 @@ try {
     `fleet: ${s(fleet.wallMs)} (CPU ${s(fleet.cpuMs)}), peak RSS ${fleet.rssMiB} MiB, ${total(calls)} calls (${google(calls)} Google), ` +
       `bound ${s(bound(calls))} (${(fleet.wallMs / bound(calls)).toFixed(2)}×); ${result.fleet.clustersReached} clusters reached, ${subjects} verdicts ${JSON.stringify(statuses)}`,
   );
-  console.log(`  calls by kind: ${JSON.stringify(calls)}`);
-
-  // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
-  const sample = Math.min(N.sample, N.clusters);
-  let wall = 0;
-  let cpu = 0;
-  let perCalls = 0;
-  for (let c = 0; c < sample; c++) {
-    const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
-    const r = await timed(
-      [
-        'check',
-        '--all',
-        '--context',
-        ctx,
-        '--scope',
-        `organizations/${ORG}`,
-        '--format',
-        'json',
-        '--quiet',
-        ...TIMEOUT,
-      ],
-      env,
-    );
-    wall += r.wallMs;
-    cpu += r.cpuMs;
-    perCalls += total(count.take());
-  }
-  const scaled = (wall / sample) * N.clusters;
-  result.perCluster = {
-    sampled: sample,
-    sampledWallMs: wall,
-    sampledCpuMs: cpu,
-    scaledCpuMs: (cpu / sample) * N.clusters,
-    scaledWallMs: scaled,
-    callsPerCluster: perCalls / sample,
-    scaledCalls: (perCalls / sample) * N.clusters,
-  };
   console.log(
-    `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
-      `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+    `  bound with wi-doctor's own CPU (one thread): max(${s(bound(calls))}, ${s(fleet.cpuMs)}) = ${s(result.fleet.boundWithCpuMs)} ` +
+      `(${(fleet.wallMs / result.fleet.boundWithCpuMs).toFixed(2)}×); calls then CPU, no overlap: ${s(result.fleet.callsPlusCpuMs)}`,
   );
+  console.log(`  calls by kind: ${JSON.stringify(calls)}`);
+  console.log(
+    `  sandbox thread: busy ${s(sandboxElu.active)} of ${s(sandboxElu.active + sandboxElu.idle)} (${(sandboxElu.utilization * 100).toFixed(0)} %); handler time by kind (ms): ${JSON.stringify(handlerMs)}`,
+  );
+  result.fleet.sandbox = { busyMs: sandboxElu.active, utilization: sandboxElu.utilization, handlerMs };
+  result.fleet.timeline = timeline(events, fleet.wallMs);
+  if (events.length !== total(calls)) console.log(`  (timeline: ${events.length} of ${total(calls)} requests paired)`);
+  const tl = result.fleet.timeline;
+  if (tl)
+    console.log(
+      `  timeline (server side): first call at ${s(tl.firstArrivalMs)}, last answer at ${s(tl.lastAnswerMs)} of ${s(tl.wallMs)}; ` +
+        `budget ${(tl.budgetFull * 100).toFixed(0)} % full; requests waited ${s(tl.queueingMs)} in all for the sandbox's thread beyond latency and handler`,
+    );
+
+  if (N.sample > 0) {
+    // The alternative: the single-cluster command, one cluster after another, with the same search coverage.
+    const sample = Math.min(N.sample, N.clusters);
+    let wall = 0;
+    let cpu = 0;
+    let perCalls = 0;
+    for (let c = 0; c < sample; c++) {
+      const ctx = `gke_${pid(c)}_europe-west1_c${String(c).padStart(2, '0')}`;
+      const r = await timed(
+        [
+          'check',
+          '--all',
+          '--context',
+          ctx,
+          '--scope',
+          `organizations/${ORG}`,
+          '--format',
+          'json',
+          '--quiet',
+          ...TIMEOUT,
+        ],
+        env,
+      );
+      wall += r.wallMs;
+      cpu += r.cpuMs;
+      perCalls += total(count.take());
+    }
+    const scaled = (wall / sample) * N.clusters;
+    result.perCluster = {
+      sampled: sample,
+      sampledWallMs: wall,
+      sampledCpuMs: cpu,
+      scaledCpuMs: (cpu / sample) * N.clusters,
+      scaledWallMs: scaled,
+      callsPerCluster: perCalls / sample,
+      scaledCalls: (perCalls / sample) * N.clusters,
+    };
+    console.log(
+      `per-cluster runs: ${sample} of ${N.clusters} clusters in ${s(wall)} (${s(wall / sample)} each, ${Math.round(perCalls / sample)} calls each); ` +
+        `CPU ${s(cpu / sample)} each; scaled to ${N.clusters}: ${s(scaled)} (CPU ${s((cpu / sample) * N.clusters)}), ${Math.round(result.perCluster.scaledCalls)} calls → fleet ${(scaled / fleet.wallMs).toFixed(1)}× faster`,
+    );
+  }
 } finally {
   await sandbox.stop();
   rmSync(dir, { recursive: true, force: true });

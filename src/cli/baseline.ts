@@ -5,8 +5,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../engine/errors.js';
 import { nearestNames } from '../model/edit-distance.js';
-import type { Baseline } from '../report/baseline.js';
-import { BASELINE_FILE } from '../report/baseline.js';
+import type { Baseline, BaselineEntry } from '../report/baseline.js';
+import { BASELINE_FILE, describeEntry } from '../report/baseline.js';
+
+/** The stderr line of an expired baseline entry (the run fails). */
+export function expiredLine(entry: BaselineEntry): string {
+  return `${entry.where}: the suppression of ${describeEntry(entry)} expired on ${entry.expires ?? ''}: renew or remove it`;
+}
 
 /**
  * The baseline to apply: `option` is the `--baseline` value (a file, `false` for `--no-baseline`, or

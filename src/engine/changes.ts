@@ -31,12 +31,14 @@ const CHANGE_WORDS: Record<ChangeEvent['kind'], string> = {
   'key-deleted': 'key deleted',
 };
 
-/** The unique ids an account went by: the current one, and those of `deleted:` members naming it. */
-function uniqueIdsOf(facts: Facts, email: string): string[] {
-  const ids = new Set<string>();
-  const account = facts.serviceAccount(email);
-  if (account.status === 'present' && account.value.uniqueId !== undefined) ids.add(account.value.uniqueId);
-  const wanted = `deleted:serviceaccount:${email.toLowerCase()}?uid=`;
+/** Unique ids named by `deleted:serviceAccount:EMAIL?uid=ID` members, by lower-cased email: built once per facts. */
+const deletedUids = new WeakMap<Facts, Map<string, Set<string>>>();
+
+function deletedUidsByEmail(facts: Facts): Map<string, Set<string>> {
+  let index = deletedUids.get(facts);
+  if (index !== undefined) return index;
+  index = new Map();
+  const prefix = 'deleted:serviceaccount:';
   const policies = [
     ...facts.knownProjects.map((p) => facts.projectPolicy(p)),
     ...facts.knownServiceAccounts.map((e) => facts.serviceAccountPolicy(e)),
@@ -45,10 +47,27 @@ function uniqueIdsOf(facts: Facts, email: string): string[] {
     if (policy.status !== 'present') continue;
     for (const b of policy.value.bindings ?? []) {
       for (const m of b.members ?? []) {
-        if (m.toLowerCase().startsWith(wanted)) ids.add(m.slice(wanted.length));
+        if (m.length <= prefix.length || m.slice(0, prefix.length).toLowerCase() !== prefix) continue;
+        const lower = m.toLowerCase();
+        const at = lower.indexOf('?uid=', prefix.length);
+        if (at === -1) continue;
+        const email = lower.slice(prefix.length, at);
+        const ids = index.get(email) ?? new Set<string>();
+        ids.add(m.slice(at + '?uid='.length));
+        index.set(email, ids);
       }
     }
   }
+  deletedUids.set(facts, index);
+  return index;
+}
+
+/** The unique ids an account went by: the current one, and those of `deleted:` members naming it. */
+function uniqueIdsOf(facts: Facts, email: string): string[] {
+  const ids = new Set<string>();
+  const account = facts.serviceAccount(email);
+  if (account.status === 'present' && account.value.uniqueId !== undefined) ids.add(account.value.uniqueId);
+  for (const id of deletedUidsByEmail(facts).get(email.toLowerCase()) ?? []) ids.add(id);
   return [...ids];
 }
 
@@ -71,7 +90,8 @@ function explainingChanges(
   facts: Facts,
 ): ChangeEvent[] {
   const gsa = subject.gsaEmail;
-  if (gsa === undefined) return [];
+  // No recorded change: nothing to look up (the account's ids are read only when some change may name it).
+  if (gsa === undefined || changes.length === 0) return [];
   const ids = uniqueIdsOf(facts, gsa);
   const project = projectOfServiceAccount(facts, gsa);
   const ok = changes.filter((c) => c.ok);

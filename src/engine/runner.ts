@@ -151,18 +151,20 @@ function locationOf(target: Target): string {
 function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): CheckResult {
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
   // Fixes stay plans here; the report layer renders their commands (src/report/fixes.ts).
-  const result: CheckResult = {
+  // Fields in the JSON report's order, so that the report writes the object as it is (src/report/json.ts);
+  // set one by one, not spread, so that no object is made only to be copied.
+  const result = {
     check: check.id,
     status: outcome.status,
     subject: targetSubject(target),
     title: failing ? check.failureTitle : check.title,
-    fix: outcome.fix ?? [],
-    docs: docsUrl(check.id),
-    location: outcome.location ?? locationOf(target),
-  };
+  } as CheckResult;
   if (outcome.cause !== undefined) result.cause = flat(outcome.cause);
   if (outcome.evidence !== undefined) result.evidence = outcome.evidence;
+  result.fix = outcome.fix ?? [];
+  result.docs = docsUrl(check.id);
   if (outcome.missing !== undefined) result.missing = outcome.missing;
+  result.location = outcome.location ?? locationOf(target);
   return result;
 }
 

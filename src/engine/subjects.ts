@@ -336,6 +336,9 @@ export function ksasInUse(facts: Facts): Set<string> {
  *   under direct binding (no annotation) its own principal is its Google identity whether or not the grants
  *   it holds were read, so it is listed (its verdict says what was and was not seen) rather than left out.
  *
+ * - A KSA that pods or workload templates run as and that does not exist (not `default`, outside Kubernetes'
+ *   own namespaces).
+ *
  * Not listed: KSAs nothing runs as and nothing names, and a namespace's `default` KSA when pods run as it with
  * no annotation and no grant in sight (most namespaces run pods that never call Google as `default`; name the
  * workload with `--workload` to have it checked, and pod-service-account says whether it was meant to have an
@@ -365,8 +368,22 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
       (used && name !== 'default' && !SYSTEM_NAMESPACES.has(namespace));
     if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, name, false));
   }
-  return subjects.sort((a, b) => a.id.localeCompare(b.id));
+  // A KSA that pods or workload templates run as but that does not exist: those pods have no identity of their
+  // own (a Deployment's new pods are not even created), whatever was meant; ksa-exists says so. Not `default`:
+  // Kubernetes' service-account controller re-creates it in every namespace, so only a partial list lacks it.
+  const existing = new Set(accounts.value.map((a) => `${a.metadata.namespace ?? 'default'}/${a.metadata.name}`));
+  for (const key of inUse) {
+    const slash = key.indexOf('/');
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if (existing.has(key) || name === 'default' || SYSTEM_NAMESPACES.has(namespace)) continue;
+    subjects.push(ksaSubject(facts, info, namespace, name, false));
+  }
+  return subjects.sort((a, b) => BY_LOCALE.compare(a.id, b.id));
 }
+
+/** `localeCompare`'s order (the default locale's collation), without building a collator per comparison. */
+const BY_LOCALE = new Intl.Collator();
 
 export function resolveSubjects(facts: Facts, request: TargetRequest): Subject[] {
   const info = poolInfo(facts);

@@ -53,9 +53,9 @@ export function buildVerdict(
   }
   if (!root) notEvaluated.push(...BEYOND_VIEW);
 
+  // Fields in the JSON report's order (the added `status` last), so that the report writes it as it is.
   return {
     subject,
-    status: root ? 'fail' : warnings.length > 0 ? 'warn' : unknowns.length > 0 ? 'unknown' : 'pass',
     rootCause: root?.check ?? null,
     headline,
     ruledOut,
@@ -63,6 +63,7 @@ export function buildVerdict(
     // The root cause's fix first, then what the warnings need (a recreated GSA's lost roles, a restart).
     fix: dedupePlans([...(root ? root.fix : []), ...warnings.flatMap((w) => w.fix)]),
     related,
+    status: root ? 'fail' : warnings.length > 0 ? 'warn' : unknowns.length > 0 ? 'unknown' : 'pass',
   };
 }
 

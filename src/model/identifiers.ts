@@ -429,7 +429,7 @@ function ksaNearMiss(k: KsaPrincipal, pool: string, namespace: string, ksa: stri
   return undefined;
 }
 
-function matchKsa(member: Member, k: KsaPrincipal): MemberMatch {
+function matchKsa(member: Member, k: KsaPrincipal, explain: boolean): MemberMatch {
   switch (member.type) {
     case 'allUsers':
       return { match: true, how: '`allUsers` (anyone)' };
@@ -439,6 +439,7 @@ function matchKsa(member: Member, k: KsaPrincipal): MemberMatch {
       if (k.pool === member.pool && k.namespace === member.namespace && k.name === member.ksa) {
         return { match: true, how: `names the KSA \`${k.namespace}/${k.name}\` in pool \`${k.pool}\`` };
       }
+      if (!explain) return NO_MATCH;
       const nearMiss = ksaNearMiss(k, member.pool, member.namespace, member.ksa);
       return nearMiss === undefined ? NO_MATCH : { match: false, nearMiss };
     }
@@ -458,6 +459,7 @@ function matchKsa(member: Member, k: KsaPrincipal): MemberMatch {
           nearMiss: `member names project number \`${member.projectNumber}\`, but pool \`${member.pool}\` belongs to project number \`${k.poolProjectNumber}\``,
         };
       }
+      if (!explain) return NO_MATCH;
       const nearMiss = ksaNearMiss(k, member.pool, member.namespace, member.ksa);
       return nearMiss === undefined ? NO_MATCH : { match: false, nearMiss };
     }
@@ -481,6 +483,7 @@ function matchKsa(member: Member, k: KsaPrincipal): MemberMatch {
       if (k.pool === member.pool && k.namespace === member.namespace) {
         return { match: true, how: `names every KSA of namespace \`${member.namespace}\` in pool \`${member.pool}\`` };
       }
+      if (!explain) return NO_MATCH;
       const nearMiss = ksaNearMiss(k, member.pool, member.namespace, undefined);
       return nearMiss === undefined ? NO_MATCH : { match: false, nearMiss };
     }
@@ -528,10 +531,13 @@ function matchServiceAccount(member: Member, email: string, uniqueId: string | u
   }
 }
 
-/** Does the member name the principal? When not, `nearMiss` explains a member probably meant for it. */
-export function matchMember(member: Member, principal: Principal): MemberMatch {
+/**
+ * Does the member name the principal? When not, `nearMiss` explains a member probably meant for it (only
+ * where `explain` is left on: the most common near misses of a KSA are then not worded, for speed).
+ */
+export function matchMember(member: Member, principal: Principal, explain = true): MemberMatch {
   return principal.type === 'ksa'
-    ? matchKsa(member, principal.ksa)
+    ? matchKsa(member, principal.ksa, explain)
     : matchServiceAccount(member, principal.email, principal.uniqueId);
 }
 

@@ -13,7 +13,7 @@ export class BaselineError extends Error {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const ENTRY_KEYS = new Set(['check', 'subject', 'reason', 'expires']);
+const ENTRY_KEYS = new Set(['check', 'subject', 'cluster', 'reason', 'expires']);
 
 /** Parses and validates a baseline file's text. `knownCheck` rejects typos in check ids (with a suggestion). */
 export function parseBaseline(
@@ -42,9 +42,10 @@ export function parseBaseline(
     entries: list.map((item: unknown, i) => {
       const where = lineOf(seq?.items?.[i]?.range?.[0]);
       const bad = (what: string) => new BaselineError(`${where}: suppress[${i}]: ${what}`);
-      if (!isRecord(item)) throw bad('expected a mapping with check, subject, reason and optionally expires');
+      if (!isRecord(item))
+        throw bad('expected a mapping with check, subject, reason and optionally cluster and expires');
       for (const key of Object.keys(item)) {
-        if (!ENTRY_KEYS.has(key)) throw bad(`unknown key "${key}" (expected check, subject, reason, expires)`);
+        if (!ENTRY_KEYS.has(key)) throw bad(`unknown key "${key}" (expected check, subject, cluster, reason, expires)`);
       }
       const text = (key: string): string => {
         const v = item[key];
@@ -55,6 +56,11 @@ export function parseBaseline(
       const unknown = knownCheck(check);
       if (unknown !== undefined) throw bad(unknown);
       const entry: BaselineEntry = { check, subject: text('subject'), reason: text('reason'), where };
+      const cluster = item['cluster'];
+      if (cluster !== undefined) {
+        if (typeof cluster !== 'string' || cluster.trim() === '') throw bad('"cluster" must be a non-empty string');
+        entry.cluster = cluster.trim();
+      }
       const expires = item['expires'];
       if (expires !== undefined) {
         const day = expires instanceof Date ? expires.toISOString().slice(0, 10) : expires;

@@ -271,3 +271,48 @@ export function evidenceText(value: unknown): string {
     .replace(/([[{]) /g, '$1')
     .replace(/ ([\]}])/g, '$1');
 }
+
+/** Characters that continue a name: a subject's name inside a longer name is not that subject. */
+const NAME_CHAR = /[A-Za-z0-9._-]/;
+
+/** `text` with every whole occurrence of the subject's names (`ns/name`, then each part) replaced by `{}`. */
+export function withoutSubjectNames(text: string, subject: string): string {
+  const names = [subject, ...subject.split('/').filter((p) => p.length > 0 && p !== 'pod')].sort(
+    (a, b) => b.length - a.length,
+  );
+  let out = text;
+  for (const name of names) {
+    if (!out.includes(name)) continue;
+    let result = '';
+    let from = 0;
+    for (let at = out.indexOf(name); at !== -1; at = out.indexOf(name, at + 1)) {
+      const before = at > 0 ? out.charAt(at - 1) : '';
+      const after = out.charAt(at + name.length);
+      if (NAME_CHAR.test(before) || NAME_CHAR.test(after)) continue;
+      if (at < from) continue;
+      result += `${out.slice(from, at)}{}`;
+      from = at + name.length;
+    }
+    out = result + out.slice(from);
+  }
+  return out;
+}
+
+/**
+ * What a not-proven subject shows under its name, with its own names taken out: subjects with the same key
+ * could not be proven for the same reason, and the text report says that reason once for all of them.
+ * Undefined for a subject that is not to be folded: one that failed or warned, or has a fix to show (a fix
+ * command is copied as it is, so each subject keeps its own).
+ */
+export function unknownFoldKey(report: Report, verdict: Verdict): string | undefined {
+  if (verdict.status !== 'unknown' || verdict.rootCause !== null || verdict.fix.length > 0) return undefined;
+  const findings = otherFindings(report, verdict);
+  if (findings.some((r) => r.fix.length > 0 || r.status !== 'unknown' || r.suppressed !== undefined)) return undefined;
+  const parts: string[] = [verdict.headline, ...verdict.notEvaluated, ...skippedChecks(report, verdict)];
+  for (const r of findings) {
+    parts.push(r.check, r.subject === verdict.subject ? '' : r.subject, r.cause ?? r.title);
+    if (r.evidence !== undefined) parts.push(evidenceText(r.evidence));
+    parts.push(...(r.missing ?? []));
+  }
+  return withoutSubjectNames(parts.join('\u0000'), verdict.subject);
+}

@@ -15,6 +15,8 @@ export interface FleetVerdict {
   status: Status;
   rootCause: string | null;
   headline: string;
+  /** Every finding behind this row is suppressed by the baseline: it stays listed, and fails no run. */
+  suppressed?: true;
 }
 
 export interface SharedIdentity {
@@ -31,6 +33,19 @@ export interface FleetClusterSummary {
   error?: string;
   subjects: number;
   summary: Summary;
+  /** Results of this cluster that the baseline suppressed (absent when none). */
+  suppressed?: number;
+}
+
+/** The baseline of a fleet run: applied to every cluster's report, its stale entries named once. */
+export interface FleetBaseline {
+  file: string;
+  /** Results suppressed, over all clusters. */
+  suppressed: number;
+  /** `FILE:LINE` of each entry whose day has passed (the run fails). */
+  expired: string[];
+  /** `FILE:LINE` of each entry that matched no finding in any cluster. */
+  unused: string[];
 }
 
 export interface FleetSummary {
@@ -41,6 +56,7 @@ export interface FleetSummary {
   /** The asset searches made and what they found, in words. */
   searched: string[];
   notes: string[];
+  baseline?: FleetBaseline;
 }
 
 const RANK: Record<Status, number> = { pass: 0, skip: 0, unknown: 1, warn: 2, fail: 3 };
@@ -55,9 +71,20 @@ function worstBySubject(report: Report): Map<string, Status> {
   return worst;
 }
 
+/** Subjects with findings (fail, warn, unknown) → whether every one of them is suppressed by the baseline. */
+function suppressedBySubject(report: Report): Map<string, boolean> {
+  const all = new Map<string, boolean>();
+  for (const r of report.results) {
+    if (RANK[r.status] === 0) continue;
+    all.set(r.subject, (all.get(r.subject) ?? true) && r.suppressed !== undefined);
+  }
+  return all;
+}
+
 /** The verdicts of one cluster's report, as fleet rows. `pool` names identities (`POOL[NS/KSA]`). */
 export function fleetVerdicts(cluster: string, report: Report, pool: string | undefined): FleetVerdict[] {
   const worst = worstBySubject(report);
+  const hushed = suppressedBySubject(report);
   /** Subject → worst status of its own and related results. */
   const statusOf = (subject: string, related: readonly string[]): Status => {
     let status: Status = 'pass';
@@ -70,6 +97,10 @@ export function fleetVerdicts(cluster: string, report: Report, pool: string | un
   return report.verdicts.map((v) => {
     const parts = v.subject.split('/');
     const identity = pool !== undefined && parts.length === 2 ? `${pool}[${v.subject}]` : undefined;
+    const findings = [v.subject, ...v.related].flatMap((s) => {
+      const h = hushed.get(s);
+      return h === undefined ? [] : [h];
+    });
     return {
       cluster,
       subject: v.subject,
@@ -77,6 +108,7 @@ export function fleetVerdicts(cluster: string, report: Report, pool: string | un
       status: statusOf(v.subject, v.related),
       rootCause: v.rootCause,
       headline: v.headline,
+      ...(findings.length > 0 && findings.every(Boolean) ? { suppressed: true as const } : {}),
     };
   });
 }
@@ -117,9 +149,11 @@ export function renderFleetText(fleet: FleetSummary, opts: { hidePass: boolean }
   const unreachable = fleet.clusters.filter((c) => !c.reachable);
   const subjects = fleet.clusters.reduce((a, c) => a + c.subjects, 0);
   const count = (s: Status) => fleet.verdicts.filter((v) => v.status === s).length;
+  const suppressed = fleet.baseline?.suppressed ?? 0;
   lines.push(
     `Fleet: ${fleet.clusters.length} clusters (${unreachable.length} not reached), ${subjects} subjects: ` +
-      `${count('fail')} failing, ${count('warn')} warning, ${count('unknown')} unknown, ${count('pass')} passing`,
+      `${count('fail')} failing, ${count('warn')} warning, ${count('unknown')} unknown, ${count('pass')} passing` +
+      (suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : ''),
   );
   for (const c of unreachable) lines.push(`  ? ${c.cluster}: ${c.error ?? 'not reached'}: its subjects are unknown`);
   for (const s of fleet.searched) lines.push(`  searched: ${s}`);
@@ -127,7 +161,10 @@ export function renderFleetText(fleet: FleetSummary, opts: { hidePass: boolean }
   if (shown.length > 0) {
     lines.push('', 'Combined verdicts:');
     const width = Math.max(...shown.map((v) => v.cluster.length));
-    for (const v of shown) lines.push(`  ${ICON[v.status]} ${v.cluster.padEnd(width)}  ${v.subject}: ${v.headline}`);
+    for (const v of shown) {
+      const hushed = v.suppressed === true ? ' (suppressed by the baseline)' : '';
+      lines.push(`  ${ICON[v.status]} ${v.cluster.padEnd(width)}  ${v.subject}: ${v.headline}${hushed}`);
+    }
   }
   if (fleet.identities.length > 0) {
     lines.push(

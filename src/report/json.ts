@@ -1,8 +1,9 @@
 // The JSON report (schema/report.schema.json). Key order is stable so that reports diff cleanly: the
 // contract's fields in the contract's order, any added fields after them in alphabetical order, and
-// free-form values (evidence, params) with their keys sorted. Fix plans get their commands here (the
-// report layer renders them). The text is produced one result at a time (`jsonChunks`), so that a report
-// of 300,000 results is written without ever being one string; `renderJson` joins the chunks.
+// free-form values (evidence, params) with their keys sorted (keys that are numbers first, in numeric order,
+// as JSON.stringify writes any object). Fix plans get their commands here (the report layer renders them).
+// The text is produced a few results at a time (`jsonChunks`), so that a report of 300,000 results is written
+// without ever being one string; `renderJson` joins the chunks.
 
 import type { Report } from '../model/results.js';
 import { redactSecrets } from './common.js';
@@ -50,8 +51,10 @@ export function renderJson(report: Report): string {
 
 /**
  * The report as pretty-printed JSON (two-space indent, as `JSON.stringify(…, null, 2)` writes it), in
- * chunks: one per top-level field, and one per element of the arrays of results, verdicts and groups.
- * Written directly from the objects (no ordered copy of the report is ever built).
+ * chunks: one per top-level field, and one per 16 K characters or so of the arrays of results, verdicts and
+ * groups.
+ * Each piece is a copy with its keys in order, written by the native `JSON.stringify` (the whole report is
+ * never copied at once, nor one string).
  */
 export function* jsonChunks(report: Report): Generator<string> {
   const record = report as unknown as Record<string, unknown>;
@@ -63,22 +66,49 @@ export function* jsonChunks(report: Report): Generator<string> {
     const shape = REPORT.fields?.[key];
     if (Array.isArray(value) && value.length > 0 && (key === 'results' || key === 'verdicts' || key === 'groups')) {
       yield `  ${JSON.stringify(key)}: [\n`;
-      const last = value.length - 1;
-      for (let j = 0; j <= last; j++) {
-        const out: string[] = ['    '];
-        write(value[j], shape, '    ', out);
-        out.push(j < last ? ',\n' : '\n');
-        yield redactSecrets(out.join(''));
+      let count = 1;
+      let next = 0;
+      while (next < value.length) {
+        const batch = (value as unknown[])
+          .slice(next, next + count)
+          .map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
+        next += batch.length;
+        const text = elements(batch);
+        yield redactSecrets(text);
+        yield next < value.length ? ',\n' : '\n';
+        // As many elements next time as make about CHUNK characters, judged by the size of these.
+        count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
       }
       yield `  ]${comma}\n`;
       continue;
     }
-    const out: string[] = [`  ${JSON.stringify(key)}: `];
-    write(value, shape, '  ', out);
-    out.push(`${comma}\n`);
-    yield redactSecrets(out.join(''));
+    yield redactSecrets(`  ${JSON.stringify(key)}: ${field(ordered(value, shape))}${comma}\n`);
   }
   yield '}\n';
+}
+
+/**
+ * Characters per chunk of results, verdicts or groups. Small enough that a chunk stays an ordinary young
+ * string (V8 puts strings over 128 KB, or 64 K characters of UTF-16, in the large-object space, freed only
+ * by a full collection: 60 MB of verdict chunks would wait there); large enough to be cheap.
+ */
+const CHUNK = 16_384;
+const MAX_BATCH = 64;
+
+// `JSON.stringify(…, null, 2)` indents from the left margin; a value nested in a wrapper comes out indented as
+// it sits in the report: a top-level field's value at two spaces, the elements of a top-level array at four.
+const FIELD_HEAD = '{\n  "v": '.length;
+const ELEMENTS_HEAD = '{\n  "v": [\n'.length;
+
+function field(value: unknown): string {
+  const text = JSON.stringify({ v: value }, null, 2);
+  return text.slice(FIELD_HEAD, text.length - '\n}'.length);
+}
+
+/** Elements of a top-level array, one per line group, separated by commas, without the last line break. */
+function elements(values: readonly unknown[]): string {
+  const text = JSON.stringify({ v: values }, null, 2);
+  return text.slice(ELEMENTS_HEAD, text.length - '\n  ]\n}'.length);
 }
 
 /** The keys of an object in the shape's order, then the others sorted; undefined values are left out as JSON does. */
@@ -86,7 +116,9 @@ function keysInOrder(record: Record<string, unknown>, shape: Shape | undefined):
   const known = shape?.order ?? [];
   const keys: string[] = [];
   for (const k of known) if (k in record && isJsonValue(record[k])) keys.push(k);
-  const rest = Object.keys(record).filter((k) => !known.includes(k) && isJsonValue(record[k]));
+  const all = Object.keys(record);
+  if (all.length === keys.length) return keys;
+  const rest = all.filter((k) => !known.includes(k) && isJsonValue(record[k]));
   if (rest.length > 0) keys.push(...rest.sort());
   return keys;
 }
@@ -94,50 +126,77 @@ function keysInOrder(record: Record<string, unknown>, shape: Shape | undefined):
 const isJsonValue = (v: unknown): boolean => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 
 /**
- * Appends `value` as `JSON.stringify(value, null, 2)` would write it at `indent`, keys in the order of
- * `shape` (sorted where there is none), fix plans with their commands.
+ * `value` ready for `JSON.stringify`: objects with their keys in the order of `shape` (sorted where there is
+ * none), fix plans with their commands, big integers as strings. What is already so is used as it is (most
+ * results are built in the contract's order); the rest is copied.
  */
-function write(value: unknown, shape: Shape | undefined, indent: string, out: string[]): void {
-  if (value === null || typeof value !== 'object') {
-    if (typeof value === 'bigint') out.push(JSON.stringify(value.toString()));
-    else out.push(JSON.stringify(value) ?? 'null');
-    return;
-  }
-  const inner = `${indent}  `;
+function ordered(value: unknown, shape: Shape | undefined): unknown {
+  if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? value.toString() : value;
   if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.push('[]');
-      return;
-    }
-    out.push('[\n');
+    let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      out.push(inner);
-      // JSON.stringify writes holes and undefined elements as null; so do we.
       const item: unknown = value[i];
-      if (isJsonValue(item)) write(item, shape, inner, out);
-      else out.push('null');
-      out.push(i < value.length - 1 ? ',\n' : '\n');
+      if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') continue;
+      // JSON.stringify writes holes and undefined elements as null; so do we.
+      const clean = isJsonValue(item) ? ordered(item, shape) : null;
+      if (clean === item) continue;
+      copy ??= value.slice();
+      copy[i] = clean;
     }
-    out.push(`${indent}]`);
-    return;
+    return copy ?? value;
   }
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    write(JSON.parse(JSON.stringify(value)) as unknown, shape, indent, out);
-    return;
+    return ordered(JSON.parse(JSON.stringify(value)) as unknown, shape);
   }
-  const source = shape?.fix === true ? renderedFix(value as Parameters<typeof renderedFix>[0]) : value;
-  const record = source as Record<string, unknown>;
-  const keys = keysInOrder(record, shape);
-  if (keys.length === 0) {
-    out.push('{}');
-    return;
+  const rendered = shape?.fix === true;
+  const record = (rendered ? renderedFix(value as Parameters<typeof renderedFix>[0]) : value) as Record<
+    string,
+    unknown
+  >;
+  if (!rendered && Object.getPrototypeOf(record) === Object.prototype && inOrder(record, shape)) {
+    let copy: Record<string, unknown> | undefined;
+    for (const key in record) {
+      const item = record[key];
+      const clean = ordered(item, shape?.fields?.[key]);
+      if (clean === item) continue;
+      copy ??= { ...record };
+      define(copy, key, clean);
+    }
+    return copy ?? record;
   }
-  out.push('{\n');
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] ?? '';
-    out.push(inner, JSON.stringify(key), ': ');
-    write(record[key], shape?.fields?.[key], inner, out);
-    out.push(i < keys.length - 1 ? ',\n' : '\n');
+  // A plain object (objects of one shape share a hidden class, which JSON.stringify writes fastest).
+  const copy: Record<string, unknown> = {};
+  for (const key of keysInOrder(record, shape)) define(copy, key, ordered(record[key], shape?.fields?.[key]));
+  return copy;
+}
+
+const NO_ORDER: readonly string[] = [];
+
+/**
+ * Whether a plain object's keys already come as `keysInOrder` lists them (and every value is one JSON
+ * writes): the shape's keys in its order, then the others sorted. Checked without allocating.
+ */
+function inOrder(record: Record<string, unknown>, shape: Shape | undefined): boolean {
+  const order = shape?.order ?? NO_ORDER;
+  let next = 0;
+  let lastOther: string | undefined;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key) || !isJsonValue(record[key])) return false;
+    const at = order.indexOf(key);
+    if (at !== -1) {
+      if (at < next || lastOther !== undefined) return false;
+      next = at + 1;
+    } else {
+      if (lastOther !== undefined && !(lastOther < key)) return false;
+      lastOther = key;
+    }
   }
-  out.push(`${indent}}`);
+  return true;
+}
+
+/** A key `__proto__` in free-form data is defined as an own key, not assigned (which would set the prototype). */
+function define(record: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }

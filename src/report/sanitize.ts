@@ -59,16 +59,11 @@ function sanitizeValue(value: unknown): unknown {
     }
     return copy ?? value;
   }
-  const entries = Object.entries(value);
-  let changed = false;
-  const clean = entries.map(([key, item]): [string, unknown] => {
-    const cleanItem = sanitizeValue(item);
-    const cleanKey = sanitize(key);
-    if (cleanItem !== item || cleanKey !== key) changed = true;
-    return [cleanKey, cleanItem];
-  });
-  const copy = changed ? Object.fromEntries(clean) : undefined;
-  return copy ?? value;
+  // Walked without copying; copied only when some key or value changes.
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  const changed = keys.some((key) => sanitize(key) !== key || sanitizeValue(record[key]) !== record[key]);
+  return changed ? Object.fromEntries(keys.map((key) => [sanitize(key), sanitizeValue(record[key])])) : value;
 }
 
 /** The report with every string from data redacted and sanitized: the text and Markdown renderers start here. */

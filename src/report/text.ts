@@ -24,6 +24,7 @@ import {
   sourceLine,
   summaryLine,
   unclaimedResults,
+  unknownFoldKey,
   wrap,
 } from './common.js';
 import { fixCommands, renderedFix } from './fixes.js';
@@ -150,8 +151,19 @@ class TextRenderer {
     } else {
       // Several subjects: healthy ones take one line each, in runs, so that the broken ones stand out.
       const collapse = report.verdicts.length > 1;
+      // Not-proven subjects that share their reason are one block: the reason once, then a line each.
+      const folds = collapse ? this.unknownFolds() : new Map<Verdict, Verdict[]>();
       let healthy: string[] = [];
       for (const verdict of report.verdicts) {
+        const fold = folds.get(verdict);
+        if (fold !== undefined) {
+          if (healthy.length > 0) {
+            yield this.out(healthy);
+            healthy = [];
+          }
+          if (fold[0] === verdict) yield* this.foldedBlock(fold);
+          continue;
+        }
         if (collapse && verdict.status === 'pass') {
           healthy.push(this.healthyLine(verdict));
           if (healthy.length >= 500) {
@@ -207,13 +219,70 @@ class TextRenderer {
     return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
   }
 
-  private healthyLine(unsafe: Verdict): string {
-    const verdict = clean(unsafe);
+  private healthyLine(verdict: Verdict): string {
     const passed = verdict.ruledOut.length;
-    return `${this.symbol('pass')} ${verdict.subject} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
+    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
   }
 
-  private subjectBlock(unsafe: Verdict): string[] {
+  /**
+   * Not-proven subjects grouped by what they show (`unknownFoldKey`), each group of two or more under every
+   * one of its verdicts; the first verdict of a group is the one its block is shown for.
+   */
+  private unknownFolds(): Map<Verdict, Verdict[]> {
+    const byKey = new Map<string, Verdict[]>();
+    for (const verdict of this.report.verdicts) {
+      const key = unknownFoldKey(this.report, verdict);
+      if (key === undefined) continue;
+      const members = byKey.get(key);
+      if (members) members.push(verdict);
+      else byKey.set(key, [verdict]);
+    }
+    const folds = new Map<Verdict, Verdict[]>();
+    for (const members of byKey.values()) {
+      if (members.length < 2) continue;
+      for (const verdict of members) folds.set(verdict, members);
+    }
+    return folds;
+  }
+
+  /**
+   * Subjects not proven for one shared reason: the findings, what was not evaluated and the command that
+   * would settle it, once (shown for the first subject, as the others have it with their own names), then a
+   * line per subject.
+   */
+  private *foldedBlock(members: readonly Verdict[]): Generator<string> {
+    const [unsafe] = members;
+    if (unsafe === undefined) return;
+    const ids = this.nonPassIds(unsafe).map((id) => sanitize(id));
+    const n = members.length.toLocaleString('en-US');
+    const header = `${n} subjects not proven for the same reason — ${oneLine(clean(unsafe).headline)}`;
+    const [first = '', ...rest] = wrap(header, this.width, '  ', I1);
+    const lines = [
+      '',
+      `${this.symbol('unknown')} ${this.paint('bold', first.slice(2))}`,
+      ...rest,
+      ...wrap(
+        `Shown for ${clean(unsafe).subject}; each subject listed below has the same findings with its own names.`,
+        this.width,
+        I1,
+        I1,
+      ),
+      ...this.subjectBlock(unsafe, true),
+      `${I1}Subjects (${n}):`,
+    ];
+    yield this.out(lines);
+    for (let i = 0; i < members.length; i += 500) {
+      yield this.out(
+        members.slice(i, i + 500).map((v) => {
+          const passed = v.ruledOut.length;
+          return `${I2}${this.symbol('unknown')} ${cleanText(v.subject)} — not proven: ${ids.join(', ')} (${passed} check${passed === 1 ? '' : 's'} passed)`;
+        }),
+      );
+    }
+  }
+
+  /** A subject's block; `folded`: the body shown for a group of subjects (no header, no list of passing checks). */
+  private subjectBlock(unsafe: Verdict, folded = false): string[] {
     const { paint, width } = this;
     const lines: string[] = [];
     // Looked up on the report as it is, rendered from sanitised copies.
@@ -222,8 +291,10 @@ class TextRenderer {
     // The subject, its root cause and the headline; the fix right after them, then the evidence.
     const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
     const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
-    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
-    lines.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
+    if (!folded) {
+      const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
+      lines.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
+    }
 
     const shownFixes = new Set<string>();
     if (this.showFixes && verdict.fix.length > 0) {
@@ -254,7 +325,7 @@ class TextRenderer {
       }
     }
 
-    if (verdict.ruledOut.length > 0) {
+    if (verdict.ruledOut.length > 0 && !folded) {
       if (this.opts.hidePass) {
         lines.push(`${I1}Ruled out: ${verdict.ruledOut.length} passing checks (listed without --hide-pass)`);
       } else {
@@ -387,6 +458,9 @@ class TextRenderer {
     return lines;
   }
 }
+
+/** One string from data, redacted and escaped as `clean` does it. */
+const cleanText = (text: string): string => sanitize(redactSecrets(text), { keepNewlines: true });
 
 /** A verdict, result or group with every string redacted and escaped (copied only when something changes). */
 const clean = <T extends object>(value: T): T => sanitizeDeep(value);

@@ -2,7 +2,7 @@
 // entries fail it; a file that cannot be used is one line and exit 2.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -86,6 +86,36 @@ describe('--baseline', () => {
     );
   });
 
+  it('applies an entry naming a cluster only to that cluster (its resource name, with wildcards)', async () => {
+    const here = baseline('here.yaml', `${ACCEPT}    cluster: projects/acme-shop/locations/*/clusters/prod\n`);
+    expect((await run(['check', '--from', broken, '--all', '--baseline', here])).code).toBe(0);
+    const there = baseline('there.yaml', `${ACCEPT}    cluster: gke_acme-shop_us-central1_staging\n`);
+    const other = await run(['check', '--from', broken, '--all', '--baseline', there]);
+    expect(other.code).toBe(1);
+    expect(other.flat).toMatch(
+      /there\.yaml:2: the suppression of wi-binding for shop\/\* in gke_acme-shop_us-central1_staging matched no finding/,
+    );
+  });
+
+  it('audit applies it the same way: suppressed findings fail nothing, and stay in the report', async () => {
+    const audit = examples('audit-findings');
+    const all = await run(['audit', '--from', audit, '--only', 'gsa-shared', '--fail-on', 'warn']);
+    expect(all.code).toBe(1);
+    const file = baseline(
+      'audit.yaml',
+      'suppress:\n  - check: gsa-shared\n    subject: cart@acme-shop.iam.gserviceaccount.com\n    reason: one team\n',
+    );
+    const args = ['audit', '--from', audit, '--only', 'gsa-shared', '--fail-on', 'warn', '--baseline', file];
+    const accepted = await run(args);
+    expect(accepted.code).toBe(0);
+    expect(accepted.flat).toMatch(/suppressed by .*audit\.yaml: one team/);
+    expect((await run([...args.slice(0, -2), '--no-baseline'])).code).toBe(1);
+    const expired = baseline('audit-expired.yaml', `${readFileSync(file, 'utf8')}    expires: 2020-01-31\n`);
+    const stale = await run([...args.slice(0, -1), expired]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toMatch(/audit-expired\.yaml:2: the suppression of gsa-shared .* expired on 2020-01-31/);
+  });
+
   it.each([
     ['not yaml', 'suppress: [', /bad\.yaml:\d+: not valid YAML/],
     [
@@ -124,7 +154,8 @@ const examples = (name: string): string => join(repo, 'examples', name);
 const bin = join(repo, 'dist', 'cli', 'bin.js');
 
 describe('.wi-doctor.yaml in the current folder', () => {
-  it.skipIf(!existsSync(bin))('is read by default and ignored with --no-baseline', () => {
+  // Three CLI processes: slow on a loaded machine.
+  it.skipIf(!existsSync(bin))('is read by default and ignored with --no-baseline', { timeout: 90_000 }, () => {
     const dir = mkdtempSync(join(temp, 'cwd-'));
     writeFileSync(join(dir, '.wi-doctor.yaml'), ACCEPT);
     const args = [bin, 'check', '--from', broken, '--all'];

@@ -351,6 +351,15 @@ describe('readBundle', () => {
     expect(notes.join('\n')).not.toContain('.git');
     expect(facts.k8s.get('serviceaccounts', 'shop', 'cart').status).toBe('present');
   });
+
+  it('an unparseable Kubernetes file is one note, not one from the reader and one from the facts', async () => {
+    const dir = bundle({ 'bundle.json': manifestText, 'k8s/pods.json': '' });
+    const { facts, notes } = await readBundle(dir);
+    expect(notes.filter((n) => n.startsWith('k8s/pods.json'))).toEqual([
+      'k8s/pods.json: invalid JSON at line 1, column 1: Unexpected end of JSON input; what it holds is treated as unknown',
+    ]);
+    expect(facts.k8s.get('pods', 'shop', 'p').status).toBe('error');
+  });
   it('reads tokens as raw text', () => {
     const dir = bundle({ 'bundle.json': manifestText, 'token/t.jwt': jwt({ alg: 'RS256' }, { sub: 'x' }) + '\r\n' });
     expect(readBundleSync(dir).facts.tokens[0]?.claims).toEqual({ sub: 'x' });

@@ -152,6 +152,32 @@ describe('subjects', () => {
       expect(found).not.toContain('shop/unused');
     });
 
+    it('lists a KSA that pods or a workload run as but that does not exist (ksa-exists fails for it)', () => {
+      const facts = healthy((b) => {
+        b.addK8s(pod('shop', 'orphan-pod', 'deleted-ksa'));
+        b.addK8s({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'never', namespace: 'web' },
+          spec: { replicas: 1, template: { spec: { serviceAccountName: 'missing', containers: [{ name: 'a' }] } } },
+        } as never);
+        b.addK8s(pod('kube-system', 'addon-pod', 'gone'));
+        b.addK8s(pod('web', 'plain-pod'));
+      });
+      const found = resolveSubjects(facts, { all: true }).map((s) => s.id);
+      expect(found).toEqual(expect.arrayContaining(['shop/deleted-ksa', 'web/missing']));
+      expect(found).not.toContain('kube-system/gone');
+      expect(found).not.toContain('web/default');
+      const report = diagnose(facts, CHECKS, {
+        targets: { all: true },
+        options: DEFAULT_OPTIONS,
+        source: 't',
+        version: 't',
+      });
+      const exists = report.results.find((r) => r.check === 'ksa-exists' && r.subject === 'shop/deleted-ksa');
+      expect(exists?.status).toBe('fail');
+    });
+
     it("leaves out `default` and Kubernetes' own namespaces, even when pods run as them", () => {
       const found = ids((b) => {
         b.addK8s(pod('shop', 'plain-pod'));

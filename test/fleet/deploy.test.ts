@@ -3,12 +3,12 @@
 // every kind it reads, its KSA names a GSA, and the CronJob's arguments are a wi-doctor command line that runs.
 
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
 import { permissionsFor } from '../../src/cli/actions/catalog.js';
@@ -25,18 +25,39 @@ const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
 const MANIFEST = join(repo, 'deploy', 'wi-doctor.yaml');
 
+interface Container {
+  args: string[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
 interface Doc {
   kind: string;
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  data?: Record<string, string>;
   rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
   roleRef?: { kind: string; name: string };
   subjects?: { kind: string; name: string; namespace?: string }[];
   spec?: {
     jobTemplate: {
-      spec: { template: { spec: { serviceAccountName: string; containers: { args: string[] }[] } } };
+      spec: {
+        template: {
+          spec: {
+            serviceAccountName: string;
+            containers: Container[];
+            volumes?: { name: string; configMap?: { name: string } }[];
+          };
+        };
+      };
     };
   };
 }
+const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
+
+interface CronJobReport {
+  format: string;
+  verdicts: { subject: string; status: string; suppressed?: true }[];
+  baseline?: { suppressed: number; expired: string[]; unused: string[] };
+}
+
 const docs = parseAllDocuments(readFileSync(MANIFEST, 'utf8')).map((d) => d.toJS() as Doc);
 const byKind = (kind: string): Doc => {
   const d = docs.find((x) => x.kind === kind);
@@ -71,6 +92,7 @@ describe('deploy/wi-doctor.yaml', () => {
     const { stdout } = await run('kubectl', ['apply', '--dry-run=server', '-f', MANIFEST], { env });
     for (const line of [
       'serviceaccount/wi-doctor created (server dry run)',
+      'configmap/wi-doctor-baseline created (server dry run)',
       'clusterrole.rbac.authorization.k8s.io/wi-doctor-reader created (server dry run)',
       'clusterrolebinding.rbac.authorization.k8s.io/wi-doctor-reader created (server dry run)',
       'cronjob.batch/wi-doctor created (server dry run)',
@@ -99,6 +121,11 @@ describe('deploy/wi-doctor.yaml', () => {
         'a binding to a Role',
         text.replace(/^ {2}kind: ClusterRole$/m, '  kind: Role'),
         /roleRef\.kind: Unsupported value: "Role": supported values: "ClusterRole"/,
+      ],
+      [
+        'a misspelt volume mount field',
+        text.replace('readOnly: true', 'readOnlyy: true'),
+        /strict decoding error: unknown field "spec\.jobTemplate\.spec\.template\.spec\.containers\[0\]\.volumeMounts\[0\]\.readOnlyy"/,
       ],
       [
         'a ServiceAccount subject without namespace',
@@ -147,19 +174,106 @@ describe('deploy/wi-doctor.yaml', () => {
     expect(byKind('CronJob').spec?.jobTemplate.spec.template.spec.serviceAccountName).toBe(ksa.metadata.name);
   });
 
-  it("the CronJob's arguments are a wi-doctor command that runs and writes the fleet JSON report", async () => {
-    const args = byKind('CronJob').spec?.jobTemplate.spec.template.spec.containers[0]?.args ?? [];
-    let out = '';
-    const sink = (write: (s: string) => void) =>
-      new Writable({
-        write(chunk: Buffer, _enc, cb) {
-          write(chunk.toString());
-          cb();
-        },
+  /** The CronJob's container: its args, and the files its ConfigMap mounts show it (path → content). */
+  function cronJobContainer(): { args: string[]; files: Map<string, string>; readOnly: boolean[] } {
+    const pod = byKind('CronJob').spec?.jobTemplate.spec.template.spec;
+    const container = pod?.containers[0];
+    if (pod === undefined || container === undefined) throw new Error('the CronJob has no container');
+    const files = new Map<string, string>();
+    const readOnly: boolean[] = [];
+    for (const mount of container.volumeMounts ?? []) {
+      const source = pod.volumes?.find((v) => v.name === mount.name)?.configMap?.name;
+      const map = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === source);
+      if (map === undefined) throw new Error(`the mount ${mount.name} names no ConfigMap of the manifest`);
+      readOnly.push(mount.readOnly === true);
+      for (const [key, text] of Object.entries(map.data ?? {})) files.set(`${mount.mountPath}/${key}`, text);
+    }
+    return { args: container.args, files, readOnly };
+  }
+
+  /** Runs the CronJob's exact args, each mounted path read from a temp copy of the ConfigMap's content. */
+  async function runCronJob(content: (path: string, text: string) => string) {
+    const { args, files } = cronJobContainer();
+    const dir = mkdtempSync(join(tmpdir(), 'wi-doctor-cronjob-'));
+    try {
+      const local = args.map((a) => {
+        const text = files.get(a);
+        if (text === undefined) return a;
+        const copy = join(dir, a.replaceAll('/', '_'));
+        writeFileSync(copy, content(a, text));
+        return copy;
       });
-    const code = await main(args, { stdout: sink((s) => (out += s)), stderr: sink(() => undefined), env });
-    // Exit 1: staging's shop/orders has no binding (the exit code a CronJob turns into a failed Job).
-    expect(code).toBe(1);
-    expect((JSON.parse(out) as { format: string }).format).toBe('wi-doctor-fleet/1');
+      let out = '';
+      let err = '';
+      const sink = (write: (s: string) => void) =>
+        new Writable({
+          write(chunk: Buffer, _enc, cb) {
+            write(chunk.toString());
+            cb();
+          },
+        });
+      const code = await main(local, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env });
+      return { code, err, json: JSON.parse(out) as CronJobReport };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('the CronJob reads the baseline from its ConfigMap, mounted read-only', () => {
+    const { args, files, readOnly } = cronJobContainer();
+    const i = args.indexOf('--baseline');
+    expect(i).toBeGreaterThan(-1);
+    expect(files.has(args[i + 1] ?? '')).toBe(true);
+    expect(readOnly.length).toBeGreaterThan(0);
+    expect(readOnly.every(Boolean)).toBe(true);
+  });
+
+  it("the CronJob's exact args, with the mounted baseline: exit 1 on new findings only", async () => {
+    // As shipped (no entry): staging's shop/orders has no binding, the exit code a CronJob turns into a failed Job.
+    const shipped = await runCronJob((_path, text) => text);
+    expect(shipped.code).toBe(1);
+    expect(shipped.json.format).toBe('wi-doctor-fleet/1');
+    expect(shipped.json.baseline).toMatchObject({ suppressed: 0, expired: [], unused: [] });
+    // The team accepts that finding in the ConfigMap: the job succeeds, and the report still lists it, marked.
+    const accept = (_path: string, text: string): string => {
+      const doc = parseDocument(text);
+      doc.addIn(['suppress'], {
+        check: 'wi-binding',
+        subject: 'shop/orders',
+        cluster: 'gke_acme-shop_us-central1_staging',
+        reason: 'orders moves to direct binding',
+      });
+      return doc.toString();
+    };
+    const accepted = await runCronJob(accept);
+    expect(accepted.code).toBe(0);
+    expect(accepted.json.verdicts.find((v) => v.subject === 'shop/orders')).toMatchObject({
+      status: 'fail',
+      suppressed: true,
+    });
+    // A new breakage (shop/cart's GSA loses its Workload Identity binding) fails the job again.
+    const iam = `${(env.WI_DOCTOR_IAM_ENDPOINT ?? '').replace(/\/$/, '')}/v1/projects/-/serviceAccounts/${CART}`;
+    const headers = {
+      authorization: `Bearer ${env.CLOUDSDK_AUTH_ACCESS_TOKEN ?? ''}`,
+      'content-type': 'application/json',
+    };
+    const call = async (verb: string, body: object) => {
+      const r = await fetch(`${iam}:${verb}`, { method: 'POST', headers, body: JSON.stringify(body) });
+      expect(r.status, verb).toBe(200);
+      return (await r.json()) as { etag: string; bindings: { role: string; members: string[] }[] };
+    };
+    const before = await call('getIamPolicy', {});
+    await call('setIamPolicy', {
+      policy: { ...before, bindings: before.bindings.filter((b) => b.role !== 'roles/iam.workloadIdentityUser') },
+    });
+    try {
+      const broken = await runCronJob(accept);
+      expect(broken.code).toBe(1);
+      const failing = broken.json.verdicts.filter((v) => v.status === 'fail' && v.suppressed !== true);
+      expect(failing.map((v) => v.subject)).toContain('shop/cart');
+    } finally {
+      const now = await call('getIamPolicy', {});
+      await call('setIamPolicy', { policy: { ...before, etag: now.etag } });
+    }
   });
 });

@@ -50,6 +50,45 @@ describe('renderJson', () => {
     expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
   });
 
+  it('keeps free-form keys as keys (`__proto__` too) and writes what JSON.stringify would', () => {
+    const report = copy(FIXTURES.failing);
+    const [first] = report.results;
+    if (first === undefined) throw new Error('fixture changed');
+    const actual = JSON.parse(
+      '{"__proto__": {"polluted": true}, "b": 1, "10": 2, "9": 3, "a": [{"z": 1, "y": 2}]}',
+    ) as unknown;
+    first.evidence = { actual };
+    const text = renderJson(report);
+    expect(text).toBe(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+    const written = (JSON.parse(text) as { results: { evidence: { actual: object } }[] }).results[0]?.evidence.actual;
+    expect(Object.keys(written ?? {})).toEqual(['9', '10', '__proto__', 'a', 'b']);
+    expect(text).toContain('"a": [\n            {\n              "y": 2,\n              "z": 1\n');
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('streams a large report in chunks of bounded size, losing and reordering nothing', () => {
+    const report = copy(FIXTURES.failing);
+    const [first] = report.results;
+    if (first === undefined) throw new Error('fixture changed');
+    // Results of very different sizes, so that the chunks adapt to them.
+    report.results = Array.from({ length: 2_000 }, (_, i) => ({
+      ...first,
+      subject: `team-${i}/app-${i}`,
+      cause: 'x'.repeat(i % 7 === 0 ? 20_000 : 10),
+    }));
+    const chunks = [...jsonChunks(report)];
+    const text = chunks.join('');
+    const parsed = JSON.parse(text) as { results: { subject: string }[] };
+    expect(parsed.results.map((r) => r.subject)).toEqual(report.results.map((r) => r.subject));
+    expect(text).toBe(`${JSON.stringify(parsed, null, 2)}\n`);
+    expect(chunks.length).toBeLessThan(report.results.length);
+    // Elements of one size (3 KB each, like a verdict): chunks of about 16 K characters, never near 64 K.
+    report.results = report.results.map((r) => ({ ...r, cause: 'y'.repeat(3_000) }));
+    const even = [...jsonChunks(report)].filter((c) => c.length > 100);
+    expect(Math.max(...even.map((c) => c.length))).toBeLessThan(32 * 1024);
+    expect(even.length).toBeLessThan(report.results.length / 3);
+  });
+
   it('indents by two spaces and ends with a newline', () => {
     const json = renderJson(FIXTURES.healthy);
     expect(json.endsWith('}\n')).toBe(true);

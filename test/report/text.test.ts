@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import type { Report } from '../../src/model/results.js';
+import { withoutSubjectNames } from '../../src/report/common.js';
 import { NO_WRAP, renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
 import { expectGolden } from './golden.js';
@@ -177,6 +179,69 @@ describe('renderText', () => {
       expect(text).not.toContain('MIIEvQIBADANBg');
       expect(text).toContain('[redacted]');
     }
+  });
+});
+
+/**
+ * The shared fixture with shop/api's not-proven verdict repeated for other KSAs, each result and line
+ * carrying that KSA's own names (`cause` rewritten for the ones given in `differentCause`).
+ */
+function withNotProven(names: readonly string[], differentCause: readonly string[] = []): Report {
+  const report = copy(FIXTURES.shared);
+  const api = report.verdicts.find((v) => v.subject === 'shop/api');
+  if (api === undefined) throw new Error('fixture changed');
+  const own = report.results.filter((r) => r.subject === 'shop/api');
+  const rename = (text: string, name: string): string => text.replaceAll('shop/api', name);
+  for (const name of names) {
+    for (const r of own) {
+      const cause =
+        differentCause.includes(name) && r.status === 'unknown'
+          ? 'The KSA was read from a file that did not validate.'
+          : r.cause;
+      report.results.push({ ...r, subject: name, ...(cause !== undefined ? { cause: rename(cause, name) } : {}) });
+    }
+    report.verdicts.push({
+      ...api,
+      subject: name,
+      headline: rename(api.headline, name),
+      ruledOut: api.ruledOut.map((l) => rename(l, name)),
+      notEvaluated: api.notEvaluated.map((l) => rename(l, name)),
+    });
+  }
+  return report;
+}
+
+describe('renderText: subjects not proven for one reason', () => {
+  it('shows the reason and the command that settles it once, then a line per subject, never as a pass', () => {
+    const text = renderText(withNotProven(['shop/web', 'team-2/api-1']), plain);
+    expect(text).toContain('\n? 3 subjects not proven for the same reason — No failure found for shop/api');
+    expect(text).toContain('  Shown for shop/api; each subject listed below has the same findings with its own names.');
+    expect(text.split('missing: kubectl get serviceaccounts -A -o json --show-managed-fields')).toHaveLength(2);
+    const block = text.slice(text.indexOf('3 subjects not proven'), text.indexOf('\nOther findings'));
+    expect(block).not.toContain('Ruled out');
+    for (const name of ['shop/api', 'shop/web', 'team-2/api-1']) {
+      expect(text).toContain(`\n    ? ${name} — not proven: pods-restarted-after-change (2 checks passed)\n`);
+      expect(text).not.toMatch(new RegExp(`✓ ${name}\\b`));
+    }
+    // Failures still come first.
+    expect(text.indexOf('✗ batch/exporter')).toBeLessThan(text.indexOf('3 subjects not proven'));
+  });
+
+  it('keeps a subject whose reason differs in a block of its own, and one alone as it was', () => {
+    const text = renderText(withNotProven(['shop/web', 'shop/db'], ['shop/db']), plain);
+    expect(text).toContain('? 2 subjects not proven for the same reason');
+    expect(text).toContain('\n? shop/db — No failure found for shop/db');
+    expect(text).toContain('The KSA was read from a file that did not validate.');
+    expect(renderText(FIXTURES.shared, plain)).not.toContain('not proven for the same reason');
+  });
+});
+
+describe('withoutSubjectNames', () => {
+  it('takes out whole names only: the subject, its namespace and its name', () => {
+    expect(withoutSubjectNames('KSA `team-1/app-1` (kubectl get sa app-1 -n team-1)', 'team-1/app-1')).toBe(
+      'KSA `{}` (kubectl get sa {} -n {})',
+    );
+    expect(withoutSubjectNames('app-10 in team-10; app-1.x', 'team-1/app-1')).toBe('app-10 in team-10; app-1.x');
   });
 });
 

@@ -144,6 +144,23 @@ describe.skipIf(!HAS_GCLOUD)('inventory APIs through gcloud', { timeout: 120_000
     };
     expect(first.results).toHaveLength(2);
     expect(first.nextPageToken).toBeDefined();
+    // Later pages come from the first page's snapshot, in order, until no token is left; the union is the
+    // whole result, with no repeat.
+    const all = JSON.parse(await cli.curl('-H', auth, `${base}?pageSize=500`)) as { results: unknown[] };
+    const paged = [...first.results];
+    let token = first.nextPageToken;
+    while (token !== undefined) {
+      const next = JSON.parse(
+        await cli.curl('-H', auth, `${base}?pageSize=2&pageToken=${encodeURIComponent(token)}`),
+      ) as { results: unknown[]; nextPageToken?: string };
+      paged.push(...next.results);
+      token = next.nextPageToken;
+    }
+    expect(paged).toEqual(all.results);
+    const unknownToken = JSON.parse(await cli.curl('-H', auth, `${base}?pageToken=s999.2`)) as {
+      error: { code: number };
+    };
+    expect(unknownToken.error.code).toBe(400);
     const denied = JSON.parse(
       await cli.curl('-H', auth, `${cli.sb.endpoints.cloudasset ?? ''}/v1/organizations/999:searchAllIamPolicies`),
     ) as { error: { code: number; status: string } };

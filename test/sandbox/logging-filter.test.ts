@@ -74,4 +74,35 @@ describe('logging filter', () => {
     expect(() => parseFilter(filter)).toThrow(FilterSyntaxError);
     expect(() => parseFilter(filter)).toThrow(/^syntax error at line 1, column \d+, token '.*'$/);
   });
+
+  // A Cloud Asset binding view: strings and an object side by side in one repeated field, a list at the leaf.
+  const binding = {
+    policy: [
+      'roles/iam.workloadIdentityUser',
+      'serviceAccount:acme-shop.svc.id.goog[shop/cart]',
+      { role: { permissions: ['iam.serviceAccounts.get', 'iam.serviceAccounts.getAccessToken'] } },
+    ],
+  };
+  test.each([
+    ['policy.role.permissions:IAM.serviceAccounts.GETACCESSTOKEN', true],
+    ['policy.role.permissions="iam.serviceaccounts.get"', true],
+    ['policy.role.permissions="iam.serviceAccounts.getOpenIdToken"', false],
+    ['policy.role.permissions:signBlob', false],
+    ['policy:"SVC.ID.GOOG"', true],
+    ['policy="roles/IAM.workloadIdentityUser"', true],
+    ['policy:"roles/owner"', false],
+    ['policy.role:*', true],
+    ['policy.members:*', false],
+    // ORed terms over one field share one walk: any term, any element.
+    ['policy.role.permissions:signBlob OR policy.role.permissions:GETACCESSTOKEN', true],
+    ['policy.role.permissions:signBlob OR policy.role.permissions:signJwt', false],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions="IAM.serviceAccounts.get"', true],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions:"iam.serviceAccounts"', true],
+    ['policy.role.permissions="iam.serviceAccounts" OR policy.role.permissions="getAccessToken"', false],
+    ['policy:"roles/owner" OR policy.role.permissions:signJwt OR policy:"[shop/cart]"', true],
+    ['policy:"roles/owner" OR policy.role.permissions:signJwt OR policy:"[shop/web]"', false],
+    ['policy.role.permissions:signJwt OR NOT policy:"roles/owner"', true],
+  ])('binding view: %s → %s (case-insensitive, any element)', (filter, expected) => {
+    expect(parseFilter(filter)(binding)).toBe(expected);
+  });
 });

@@ -20,6 +20,9 @@ import type { Io } from '../output.js';
 import { emit, warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
 import { UsageError } from '../../engine/errors.js';
+import { applyBaseline } from '../../report/baseline.js';
+import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import { describeStats, liveHooks } from './collect.js';
 
 export interface AuditCommandOptions extends LiveOptions {
@@ -32,6 +35,8 @@ export interface AuditCommandOptions extends LiveOptions {
   skip?: string[];
   unusedDays?: number;
   color?: boolean;
+  /** `--baseline FILE`, or false for `--no-baseline` (docs/baseline.md). */
+  baseline?: string | boolean;
   /** Many clusters: `projects/P`, `organizations/N`, `folders/N`, `ALL_CONTEXTS` or a file (./fleet.ts). */
   clusters?: string;
   clusterConcurrency?: number;
@@ -122,6 +127,12 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
       io,
     );
   }
+  const baseline = await loadBaseline(
+    options.baseline,
+    process.cwd(),
+    CHECKS.map((c) => c.id),
+  );
+  const bucket = gcsTarget(options.output, extensionOf(options.format));
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const report = audit(facts, CHECKS, {
@@ -138,6 +149,11 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });
+  const clusterNames = [report.cluster, ...(options.context !== undefined ? [options.context] : [])];
+  const applied =
+    baseline === undefined
+      ? undefined
+      : applyBaseline(report, baseline, new Date().toISOString().slice(0, 10), clusterNames);
   const color =
     options.format === 'text' && !options.output && options.color !== false && shouldColor(io.stdout, io.env);
   const graph = options.format === 'html' ? await auditGraph(facts, report) : undefined;
@@ -149,6 +165,16 @@ export async function runAuditCommand(options: AuditCommandOptions, io: Io): Pro
     title: 'Workload Identity audit',
     ...(graph ? { graph } : {}),
   });
-  emit(io, text, options.output);
-  return exitCodeFor(report.results, options.failOn);
+  if (bucket !== undefined) {
+    await uploadReport(bucket, text.endsWith('\n') ? text : `${text}\n`, options.format, options, io.env);
+    warn(io, `report written to ${bucket.uri}`);
+  } else {
+    emit(io, text, options.output);
+  }
+  for (const entry of applied?.expired ?? []) warn(io, expiredLine(entry));
+  const exit = exitCodeFor(
+    report.results.filter((r) => r.suppressed === undefined),
+    options.failOn,
+  );
+  return applied !== undefined && applied.expired.length > 0 ? 1 : exit;
 }

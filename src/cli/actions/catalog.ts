@@ -102,6 +102,11 @@ export function runPermissionsCommand(options: PermissionsCommandOptions, io: Io
       'In each cluster, Kubernetes get and list on (with RBAC instead of the IAM container.* permissions):',
       ...kubernetes.map((k) => `  ${k}`),
       '',
+      // The one write wi-doctor makes, and only when asked: the report itself, to a bucket.
+      'With --output gs://BUCKET/…, writing the report needs storage.objects.create on that bucket',
+      '(roles/storage.objectCreator); replacing an object of the same name also needs storage.objects.delete,',
+      'so gs://BUCKET/PREFIX/ (a new object per run) is enough with that role.',
+      '',
       ...(e2e ? e2eLines(e2e) : []),
     ].join('\n'),
   );

@@ -14,7 +14,8 @@ import type { CatalogEntry } from '../../report/index.js';
 import { renderChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
 import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
-import { loadBaseline } from '../baseline.js';
+import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
 import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
@@ -64,6 +65,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   if (options.brief && options.format !== 'text') throw new UsageError('--brief is for --format text');
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   const baseline = await loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
+  const bucket = gcsTarget(options.output, extensionOf(options.format));
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
@@ -77,7 +79,10 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     generatedAt: now.toISOString(),
     ...(options.error !== undefined ? { error: options.error } : {}),
   });
-  const applied = baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10));
+  // An entry naming a cluster matches the report's cluster, or the --context it was read through.
+  const clusterNames = [report.cluster, ...(options.context !== undefined ? [options.context] : [])];
+  const applied =
+    baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10), clusterNames);
   const toStdout = !options.output;
   // The HTML report draws the identity graph of the run.
   const graph =
@@ -85,23 +90,22 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
       ? (await import('../../graph/index.js')).identityGraph(facts, report, options)
       : undefined;
   const color = options.format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env);
-  await emitChunks(
-    io,
-    renderChunks(options.format, report, {
-      color,
-      hidePass: options.hidePass ?? false,
-      checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
-      brief: options.brief ?? false,
-      width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
-      ...(graph ? { graph } : {}),
-    }),
-    options.output,
-  );
+  const chunks = renderChunks(options.format, report, {
+    color,
+    hidePass: options.hidePass ?? false,
+    checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
+    brief: options.brief ?? false,
+    width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
+    ...(graph ? { graph } : {}),
+  });
+  if (bucket !== undefined) {
+    await uploadReport(bucket, [...chunks].join(''), options.format, options, io.env);
+    warn(io, `report written to ${bucket.uri}`);
+  } else {
+    await emitChunks(io, chunks, options.output);
+  }
   for (const entry of applied?.expired ?? []) {
-    warn(
-      io,
-      `${entry.where}: the suppression of ${entry.check} for ${entry.subject} expired on ${entry.expires ?? ''}: renew or remove it`,
-    );
+    warn(io, expiredLine(entry));
   }
   const exit = exitCodeFor(
     report.results.filter((r) => r.suppressed === undefined),

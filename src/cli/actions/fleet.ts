@@ -20,12 +20,16 @@ import { audit, selectAuditChecks } from '../../engine/audit.js';
 import { diagnose, selectDiagnoseChecks } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
 import type { Facts } from '../../model/facts.js';
+import { clusterResourceName } from '../../model/facts.js';
 import type { Report } from '../../model/results.js';
 import { exitCodeFor, summarize } from '../../model/results.js';
+import { BaselineRun } from '../../report/baseline.js';
 import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
 import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
 import { renderJson } from '../../report/json.js';
 import { renderText, shouldColor } from '../../report/text.js';
+import { expiredLine, loadBaseline } from '../baseline.js';
+import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
 import { warn } from '../output.js';
 import { packageVersion } from '../package-info.js';
@@ -43,9 +47,28 @@ export interface FleetOptions extends CheckCommandOptions {
   clusterConcurrency?: number;
 }
 
-/** A sink that writes as it goes: stdout, or the --output file. */
-function sink(io: Io, output: string | undefined): { write(text: string): void; close(): void } {
-  if (output === undefined) return { write: (t) => void io.stdout.write(t), close: () => undefined };
+interface Sink {
+  write(text: string): void;
+  /** `complete`: the report was written whole (a bucket receives only a whole report). */
+  close(complete: boolean): Promise<void>;
+}
+
+/** A sink that writes as it goes: stdout, or the --output file; a bucket (gs://) receives the report at the end. */
+function sink(io: Io, options: FleetOptions): Sink {
+  const output = options.output;
+  const bucket = gcsTarget(output, extensionOf(options.format));
+  if (bucket !== undefined) {
+    const parts: string[] = [];
+    return {
+      write: (t) => void parts.push(t),
+      close: async (complete) => {
+        if (!complete) return;
+        await uploadReport(bucket, parts.join(''), options.format, options, io.env);
+        io.stderr.write(`wi-doctor: report written to ${bucket.uri}\n`);
+      },
+    };
+  }
+  if (output === undefined) return { write: (t) => void io.stdout.write(t), close: () => Promise.resolve() };
   let fd: number;
   try {
     mkdirSync(dirname(output), { recursive: true });
@@ -59,6 +82,7 @@ function sink(io: Io, output: string | undefined): { write(text: string): void; 
     close: () => {
       closeSync(fd);
       io.stderr.write(`wi-doctor: report written to ${output}\n`);
+      return Promise.resolve();
     },
   };
 }
@@ -80,8 +104,12 @@ function mergeByFinding(rows: readonly FleetVerdict[]): FleetVerdict[] {
     const key = `${row.status}\u0000${row.subject}\u0000${row.headline}`;
     const seen = by.get(key);
     if (seen === undefined) by.set(key, { ...row });
-    else if (!seen.cluster.split(', ').includes(row.cluster)) {
-      seen.cluster = [...seen.cluster.split(', '), row.cluster].sort().join(', ');
+    else {
+      if (!seen.cluster.split(', ').includes(row.cluster)) {
+        seen.cluster = [...seen.cluster.split(', '), row.cluster].sort().join(', ');
+      }
+      // Suppressed only when it is in every cluster that found it (an entry may name one cluster).
+      if (row.suppressed !== true) delete seen.suppressed;
     }
   }
   return [...by.values()];
@@ -97,6 +125,7 @@ function auditRows(cluster: string, report: Report): FleetVerdict[] {
       status: r.status,
       rootCause: r.check,
       headline: `${r.check}: ${r.cause ?? r.title}`,
+      ...(r.suppressed !== undefined ? { suppressed: true as const } : {}),
     }));
 }
 
@@ -134,7 +163,16 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     ? selectAuditChecks(CHECKS, options.only, options.skip)
     : selectDiagnoseChecks(CHECKS, options.only, options.skip);
   const unusedDays = options.unusedDays ?? DEFAULT_UNUSED_DAYS;
-  const out = sink(io, options.output);
+  // The baseline is read once, before any call (a file that cannot be used is exit 2), and applied per cluster.
+  const baseline = await loadBaseline(
+    options.baseline,
+    process.cwd(),
+    CHECKS.map((c) => c.id),
+  );
+  const baselineRun =
+    baseline === undefined ? undefined : new BaselineRun(baseline, new Date().toISOString().slice(0, 10));
+  const out = sink(io, options);
+  let complete = false;
   const fleet: FleetSummary = {
     format: 'wi-doctor-fleet/1',
     clusters: [],
@@ -228,6 +266,13 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         });
         return;
       }
+      // An entry naming a cluster matches its context or gke_ name, or its resource name.
+      const suppressed =
+        baselineRun?.apply(report, [
+          result.cluster.label,
+          ...(result.cluster.ref !== undefined ? [clusterResourceName(result.cluster.ref)] : []),
+          report.cluster,
+        ]) ?? 0;
       if (fleet.searched.length === 0) fleet.searched.push(...describeSearches(facts));
       // A failed search names its fallback once for the run, not once per cluster; other notes are the cluster's.
       for (const note of facts.notes) {
@@ -253,12 +298,20 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         reachable: reached,
         subjects: auditing ? new Set(report.results.map((r) => r.subject)).size : report.verdicts.length,
         summary: report.summary,
+        ...(suppressed > 0 ? { suppressed } : {}),
         ...(reached
           ? {}
           : { error: result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? 'not reached' }),
       };
       fleet.clusters.push(summary);
-      exit = Math.max(exit, exitCodeFor(report.results, options.failOn));
+      // Only what the baseline does not accept fails the run: new findings.
+      exit = Math.max(
+        exit,
+        exitCodeFor(
+          report.results.filter((r) => r.suppressed === undefined),
+          options.failOn,
+        ),
+      );
       if (options.format === 'json') {
         const body = renderJson(report).trimEnd();
         out.write(
@@ -299,19 +352,34 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     sortVerdicts(fleet.verdicts);
     fleet.clusters.sort((a, b) => a.cluster.localeCompare(b.cluster));
     fleet.identities = sharedIdentities(fleet.verdicts);
+    if (baselineRun !== undefined) {
+      // Stale entries are named once for the run: expired ones fail it, unused ones should be removed.
+      fleet.notes.push(...baselineRun.notes());
+      fleet.baseline = {
+        file: baselineRun.baseline.file,
+        suppressed: baselineRun.suppressed,
+        expired: baselineRun.expired.map((e) => e.where),
+        unused: baselineRun.unused().map((e) => e.where),
+      };
+    }
     if (options.format === 'json') {
       const { clusters: summaries, verdicts, identities, searched, notes } = fleet;
       out.write(
         `\n],\n"summary": ${JSON.stringify(summaries)},\n"verdicts": ${JSON.stringify(verdicts)},\n` +
-          `"identities": ${JSON.stringify(identities)},\n"searched": ${JSON.stringify(searched)},\n"notes": ${JSON.stringify(notes)}\n}\n`,
+          `"identities": ${JSON.stringify(identities)},\n"searched": ${JSON.stringify(searched)},\n` +
+          (fleet.baseline !== undefined ? `"baseline": ${JSON.stringify(fleet.baseline)},\n` : '') +
+          `"notes": ${JSON.stringify(notes)}\n}\n`,
       );
     } else {
       out.write(`\n${renderFleetText(fleet, { hidePass: options.hidePass ?? false })}`);
     }
+    complete = true;
   } finally {
     hooks.finish();
-    out.close();
+    await out.close(complete);
   }
+  for (const entry of baselineRun?.expired ?? []) warn(io, expiredLine(entry));
+  if (baselineRun !== undefined && baselineRun.expired.length > 0) exit = Math.max(exit, 1);
   if (options.debug) {
     const totalCalls = Object.values(runner.stats.calls).reduce((a, n) => a + n, 0);
     warn(io, describeStats({ ...runner.stats, totalCalls, phases: 0 }));

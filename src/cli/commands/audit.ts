@@ -31,6 +31,11 @@ export const registerAudit: RegisterCommand = (program, { io, setExit }) => {
         .default('fail'),
     )
     .option('--hide-pass', 'omit passing checks')
+    .option(
+      '--baseline <file>',
+      'findings to accept on purpose (default: .wi-doctor.yaml when present; see docs/baseline.md)',
+    )
+    .option('--no-baseline', 'ignore .wi-doctor.yaml')
     .option('--only <ids>', 'run only these audit checks (repeatable, or comma-separated)', list)
     .option('--skip <ids>', 'do not run these audit checks (repeatable, or comma-separated)', list)
     .addOption(

@@ -375,7 +375,8 @@ export function factsFromFiles(input: BundleInput): Facts {
           const kind = toK8sKind(base);
           if (kind) k8sErrors[`k8s:${kind}`] ??= `${path}: ${problem}`;
           else unreadableK8s.push(`${path}: ${problem}`);
-          notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
+          // A file that could not be read was noted by the reader already: one note per problem.
+          if (!('error' in entry)) notes.push(`${path}: ${problem}; what it holds is treated as unknown`);
         }
         break;
       }

@@ -35,7 +35,7 @@ function toEntry(path: string, bytes: Uint8Array, notes: string[]): FileEntry {
   const parsed = parseJsonText(text);
   if (parsed.ok) return { json: parsed.value };
   const message = describeJsonError(parsed);
-  notes.push(`${path}: ${message}`);
+  notes.push(`${path}: ${message}; what it holds is treated as unknown`);
   return { error: message };
 }
 

@@ -1,7 +1,9 @@
 // Which Cloud Asset Inventory searches a run makes: `--scope organizations/N|folders/N|projects/P`, `auto`
 // (the organization above the cluster's project, else its top folder, else the project) or `none`. One search per
 // scope covers every cluster of the run: every binding naming a Workload Identity member and every binding whose
-// role mints tokens (src/model/iam/asset-search.ts), on every asset type.
+// role mints tokens (src/model/iam/asset-search.ts), on every asset type. Token-minting grants matter only on a
+// service account and its ancestors, but `assetTypes` applies to a whole request: restricting those terms would
+// cost a second request per scope and return shared resources twice (docs/fleet.md, "Asset types").
 
 import { UsageError } from '../../engine/errors.js';
 import { FLEET_COVERAGE, searchQuery } from '../../model/iam/asset-search.js';

@@ -131,6 +131,21 @@ export function parseGkeContextName(name: string): ClusterRef | undefined {
 /** The cluster to diagnose: flags win, else the GKE context name; all three are needed. */
 export function resolveClusterRef(flags: ClusterFlags, contextName: string | undefined): ClusterRef {
   const fromContext = contextName !== undefined ? parseGkeContextName(contextName) : undefined;
+  // A gke_PROJECT_LOCATION_CLUSTER context reaches that cluster's API server: a flag naming another cluster would
+  // read the Kubernetes objects of one cluster and the Google facts of another (a typo, most often).
+  if (fromContext !== undefined && contextName !== undefined) {
+    const given = [
+      ['--project', flags.project, fromContext.project],
+      ['--location', flags.location, fromContext.location],
+      ['--cluster', flags.cluster, fromContext.name],
+    ] as const;
+    for (const [flag, value, inContext] of given) {
+      if (value !== undefined && value !== inContext)
+        throw new UsageError(
+          `${flag} ${value} contradicts the kubeconfig context \`${contextName}\` (${flag.slice(2)} ${inContext}), whose API server would be read: drop ${flag}, or choose the cluster's context with --context`,
+        );
+    }
+  }
   const ref = {
     project: flags.project ?? fromContext?.project,
     location: flags.location ?? fromContext?.location,

@@ -79,12 +79,28 @@ function lacksReason(role: string, permission: string, roleHasActAs: boolean, no
  * policy was unreadable or a role bound to a matching member could not be resolved; else not-granted.
  * Malformed member strings (IAM would not store them) are skipped.
  */
-export function evaluatePermission(args: {
+export function evaluatePermission(args: EvaluationArgs): PermissionEvaluation {
+  // The outcome needs no near misses, and most callers never read them: they are worked out (by the same
+  // scan, so in the same order) when first read.
+  const evaluation = scan(args, false);
+  let nearMisses: NearMiss[] | undefined;
+  Object.defineProperty(evaluation, 'nearMisses', {
+    get: () => (nearMisses ??= scan(args, true).nearMisses),
+    enumerable: true,
+    configurable: true,
+  });
+  return evaluation;
+}
+
+interface EvaluationArgs {
   permission: string;
   principal: Principal;
   policies: readonly PolicyAt[];
   roles: RoleResolver;
-}): PermissionEvaluation {
+}
+
+/** The evaluation; its near misses only when `explain` (otherwise `nearMisses` is left empty). */
+function scan(args: EvaluationArgs, explain: boolean): PermissionEvaluation {
   const { permission, principal, policies, roles } = args;
   const result: PermissionEvaluation = {
     outcome: 'not-granted',
@@ -119,13 +135,13 @@ export function evaluatePermission(args: {
       for (const raw of members) {
         const member = parsed(raw);
         if ('error' in member) continue;
-        const m = matchMember(member, principal);
+        const m = matchMember(member, principal, explain);
         if (m.match) {
           if (!rolePermissions.known) {
             result.unresolvedRoles.push({ resource, role: binding.role, reason: rolePermissions.reason });
           } else if (hasPermission) {
             (binding.condition !== undefined ? result.conditionalGrants : result.grants).push(finding(raw));
-          } else if (member.type !== 'allUsers' && member.type !== 'allAuthenticatedUsers') {
+          } else if (explain && member.type !== 'allUsers' && member.type !== 'allAuthenticatedUsers') {
             // A role the principal holds here but that falls short; public grants are not "meant" for it.
             const reason = lacksReason(
               binding.role,
@@ -136,8 +152,9 @@ export function evaluatePermission(args: {
             result.nearMisses.push({ ...finding(raw), reason });
           }
         } else if (hasPermission) {
-          if (m.nearMiss !== undefined) result.nearMisses.push({ ...finding(raw), reason: m.nearMiss });
-          else if (member.type === 'group') groupGrants.push(finding(raw));
+          if (m.nearMiss !== undefined) {
+            if (explain) result.nearMisses.push({ ...finding(raw), reason: m.nearMiss });
+          } else if (member.type === 'group') groupGrants.push(finding(raw));
         }
       }
     }

@@ -1,4 +1,8 @@
-// Cloud Storage JSON API, bucket IAM only (the guide grants roles on buckets).
+// Cloud Storage JSON API: bucket IAM (the guide grants roles on buckets), and objects as far as a report written
+// to a bucket needs: the simple media upload (`POST /upload/storage/v1/b/BUCKET/o?uploadType=media&name=NAME`,
+// storage.objects.create, and storage.objects.delete to replace an object) and reading one back
+// (`GET /storage/v1/b/BUCKET/o/NAME`, `?alt=media` for its content; storage.objects.get). Objects live in memory
+// for the sandbox's lifetime.
 
 import { RouteTable, readBody, type SandboxRequest, type SandboxResponse } from '../http/router.js';
 import type { Principal } from '../iam/principal.js';
@@ -45,9 +49,75 @@ function storagePolicy(bucket: string, policy: Record<string, unknown>): Record<
   return { kind: 'storage#policy', resourceId: `projects/_/buckets/${bucket}`, ...policy };
 }
 
+interface StoredObject {
+  data: Buffer;
+  contentType: string;
+  generation: number;
+  updated: string;
+}
+
+function objectResource(bucket: string, name: string, o: StoredObject): Record<string, unknown> {
+  return {
+    kind: 'storage#object',
+    id: `${bucket}/${name}/${o.generation}`,
+    name,
+    bucket,
+    generation: String(o.generation),
+    contentType: o.contentType,
+    size: String(o.data.length),
+    timeCreated: o.updated,
+    updated: o.updated,
+  };
+}
+
 export function storageRoutes(world: World): RouteTable {
+  const objects = new Map<string, StoredObject>();
+  let generation = 1_700_000_000_000_000;
   return new RouteTable(
     [
+      {
+        method: 'POST',
+        path: '/upload/storage/v1/b/{bucket}/o',
+        handler: (req) => {
+          const f = bucketFor(world, req, 'storage.objects.create');
+          if (!f.ok) return f.response;
+          // UNVERIFIED: the wording of these two 400s; the sandbox plays the simple media upload only.
+          if (req.query.get('uploadType') !== 'media') {
+            return storageError(400, 'The sandbox plays uploadType=media only.', 'invalid');
+          }
+          const name = req.query.get('name') ?? '';
+          if (name === '') return storageError(400, 'Required parameter: name', 'required');
+          const key = `${f.bucket}/${name}`;
+          if (objects.has(key)) {
+            const replace = bucketFor(world, req, 'storage.objects.delete');
+            if (!replace.ok) return replace.response;
+          }
+          const stored: StoredObject = {
+            data: req.body,
+            contentType: req.headers['content-type'] ?? 'application/octet-stream',
+            generation: ++generation,
+            updated: new Date(world.now()).toISOString(),
+          };
+          objects.set(key, stored);
+          return { status: 200, json: objectResource(f.bucket, name, stored) };
+        },
+      },
+      {
+        method: 'GET',
+        path: '/storage/v1/b/{bucket}/o/{object=**}',
+        handler: (req) => {
+          const f = bucketFor(world, req, 'storage.objects.get');
+          if (!f.ok) return f.response;
+          const name = req.params.object ?? '';
+          const o = objects.get(`${f.bucket}/${name}`);
+          // UNVERIFIED: the wording of Cloud Storage's 404 for a missing object.
+          if (o === undefined) return storageError(404, `No such object: ${f.bucket}/${name}`, 'notFound');
+          if (req.query.get('alt') === 'media') {
+            return { status: 200, headers: { 'Content-Type': o.contentType }, body: o.data };
+          }
+          return { status: 200, json: objectResource(f.bucket, name, o) };
+        },
+      },
       {
         method: 'GET',
         path: '/storage/v1/b/{bucket}/iam',

@@ -59,7 +59,17 @@ describe('which cluster', () => {
     });
     expect(parseGkeContextName('gke_acme-shop_europe-west1-b_prod')?.location).toBe('europe-west1-b');
     expect(parseGkeContextName('minikube')).toBeUndefined();
-    expect(resolveClusterRef({ cluster: 'other' }, 'gke_acme-shop_europe-west1_prod').name).toBe('other');
+    // Flags name the cluster where the context does not; where it does, a different value is a usage error.
+    expect(resolveClusterRef({ project: 'p', location: 'l', cluster: 'c' }, 'minikube')).toEqual({
+      project: 'p',
+      location: 'l',
+      name: 'c',
+    });
+    expect(resolveClusterRef({ project: 'acme-shop' }, 'gke_acme-shop_europe-west1_prod').name).toBe('prod');
+    expect(() => resolveClusterRef({ project: 'acme-shpo' }, 'gke_acme-shop_europe-west1_prod')).toThrow(
+      /^--project acme-shpo contradicts the kubeconfig context `gke_acme-shop_europe-west1_prod` \(project acme-shop\)/,
+    );
+    expect(() => resolveClusterRef({ cluster: 'other' }, 'gke_acme-shop_europe-west1_prod')).toThrow(/--cluster other/);
     expect(() => resolveClusterRef({ project: 'p' }, 'minikube')).toThrow(/--location, --cluster/);
   });
 
