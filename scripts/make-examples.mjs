@@ -485,6 +485,25 @@ const EXAMPLES = [
         [CART_GSA],
         [CART_GSA_OLD_UID],
       );
+      // The token log tells the same story: the pod's last token came before the removal, and every call after it
+      // was refused (IAM's getAccessToken denial; a refused caller is not named in the entry).
+      b.edit('gcp/logs/iamcredentials.json', (entries) => {
+        const [success] = entries;
+        const before = clone(success);
+        before.insertId = '1x9k2m3e4f4a';
+        before.timestamp = '2026-11-27T13:58:40.116204Z';
+        before.receiveTimestamp = '2026-11-27T13:58:40.731877502Z';
+        const refused = clone(success);
+        refused.severity = 'ERROR';
+        refused.protoPayload.authenticationInfo = {};
+        refused.protoPayload.authorizationInfo[0].granted = false;
+        refused.protoPayload.status = {
+          code: 7,
+          message: "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+        };
+        delete refused.protoPayload.response;
+        return [refused, before];
+      });
     },
     verdicts: [
       { subject: CART, rootCause: 'wi-binding' },

@@ -21,7 +21,7 @@ export function buildProgram(host: CommandHost): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(`wi-doctor: ${safeLine(s.replace(/^error: /, '').replace(/\n$/, ''))}\n`),
+      outputError: (s, write) => write(`wi-doctor: ${commanderErrorLine(s)}\n`),
     });
   for (const register of COMMANDS) register(program, host);
   withExamples(program, [
@@ -31,6 +31,17 @@ export function buildProgram(host: CommandHost): Command {
     'wi-doctor <command> --help                            # flags and examples of one command',
   ]);
   return program;
+}
+
+/**
+ * Commander's error as one line: its "(Did you mean …?)" comes after a newline of its own, joined here with a
+ * space; everything else (the option or command the user typed) is still escaped by `safeLine`.
+ */
+export function commanderErrorLine(message: string): string {
+  const text = message.replace(/^error: /, '').replace(/\n$/, '');
+  const suggestion = /\n(\(Did you mean [^\n]*\?\))$/.exec(text);
+  if (!suggestion?.[1]) return safeLine(text);
+  return `${safeLine(text.slice(0, suggestion.index))} ${safeLine(suggestion[1])}`;
 }
 
 export async function main(argv: readonly string[], io: CommandHost['io'] = processIo()): Promise<number> {

@@ -2,6 +2,8 @@
 
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../engine/errors.js';
+import { nearestNames } from '../model/edit-distance.js';
+import { loadCatalog } from '../model/iam/catalog.js';
 
 /** Collects `--x a --x b,c` into ['a', 'b', 'c']. */
 export function list(value: string, previous: string[] = []): string[] {
@@ -46,7 +48,17 @@ export function validateAccessFlags(
   isEmail: (e: string) => boolean,
 ): void {
   for (const need of flags.need ?? []) {
-    if (/^(roles|projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/.test(need)) continue;
+    if (/^roles\/[A-Za-z0-9_.]+$/.test(need)) {
+      // A predefined role: known from the shipped catalog, so a typo is caught here as for a permission.
+      const roles = loadCatalog().roles;
+      if (roles.has(need)) continue;
+      const close = nearestNames(need, roles.keys(), 4);
+      throw new UsageError(
+        `--need ${JSON.stringify(need)}: not a predefined IAM role${close.length ? `; did you mean ${close.join(', ')}?` : ''} (custom roles: projects/P/roles/…, organizations/N/roles/…)`,
+      );
+    }
+    // Custom roles are checked against the policies and roles read.
+    if (/^(projects\/[^/]+\/roles|organizations\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/.test(need)) continue;
     if (/^[a-z0-9]+(\.[a-zA-Z0-9]+){2,}$/.test(need) && knownPermission(need)) continue;
     const close = suggest(need);
     throw new UsageError(

@@ -32,6 +32,18 @@ export interface DiagnoseRequest {
   generatedAt?: string;
 }
 
+/** `--only a,b --skip c` as asked, or undefined when every check runs. */
+function describeSelection(
+  only: readonly string[] | undefined,
+  skip: readonly string[] | undefined,
+): string | undefined {
+  const parts = [
+    ...(only?.length ? [`--only ${only.join(',')}`] : []),
+    ...(skip?.length ? [`--skip ${skip.join(',')}`] : []),
+  ];
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
 export const DEFAULT_OPTIONS: CheckOptions = { need: [], on: undefined, impersonate: undefined, e2e: false };
 
 export function selectChecks(
@@ -75,6 +87,7 @@ export function selectDiagnoseChecks(
 
 export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {
   const checks = selectDiagnoseChecks(catalog, request.only, request.skip);
+  const selection = describeSelection(request.only, request.skip);
   const subjects = resolveSubjects(facts, request.targets);
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
   const shared = sharedTargets(facts, subjects, facts.clusterRef);
@@ -137,7 +150,7 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     // Shared results stay as they are in the report (they are about the object); this subject's verdict
     // reconciles them with its own live chain.
     const forVerdict = reconcileWithLiveChain(subject, [...(bySubject.get(subject.id) ?? []), ...relatedResults]);
-    return buildVerdict(subject.id, forVerdict, chainOrder, related);
+    return buildVerdict(subject.id, forVerdict, chainOrder, related, selection);
   });
 
   // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
@@ -154,6 +167,7 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     groups: groupVerdicts(ordered, results),
     summary: summarize(results),
     notes: [...facts.notes, ...probes.notes],
+    ...(selection !== undefined ? { selection } : {}),
   };
   // Who changed it: recorded changes that explain failures join their results and verdicts.
   return attachChanges(report, facts, subjects);

@@ -24,6 +24,7 @@ export function buildVerdict(
   results: readonly CheckResult[],
   chainOrder: ReadonlyMap<string, number>,
   related: string[],
+  selection?: string,
 ): Verdict {
   const ordered = [...results].sort(
     (a, b) => (chainOrder.get(a.check) ?? 999) - (chainOrder.get(b.check) ?? 999) || a.subject.localeCompare(b.subject),
@@ -44,6 +45,12 @@ export function buildVerdict(
     headline = `No failure found, but ${unknowns.length} check${unknowns.length === 1 ? '' : 's'} could not run (${unknowns
       .map((r) => r.check)
       .join(', ')}): Workload Identity is not proven to work.`;
+  } else if (ruledOut.length === 0 && warnings.length === 0) {
+    // Nothing ran that could say anything: no evidence is no pass.
+    headline = `No check ran for this subject${selection !== undefined ? ` (${selection})` : ''}: nothing is known about its Workload Identity.`;
+  } else if (selection !== undefined) {
+    const n = ruledOut.length + warnings.length;
+    headline = `No failure in the ${n} check${n === 1 ? '' : 's'} run (${selection}); the others were not run, so this is no verdict on Workload Identity${warnings.length > 0 ? `. Warnings: ${warnings.map((r) => r.cause ?? r.check).join(' ')}` : '.'}`;
   } else if (warnings.length > 0) {
     headline = `Workload Identity should work, with ${warnings.length} warning${warnings.length === 1 ? '' : 's'}: ${warnings
       .map((r) => r.cause ?? r.check)
@@ -63,7 +70,13 @@ export function buildVerdict(
     // The root cause's fix first, then what the warnings need (a recreated GSA's lost roles, a restart).
     fix: dedupePlans([...(root ? root.fix : []), ...warnings.flatMap((w) => w.fix)]),
     related,
-    status: root ? 'fail' : warnings.length > 0 ? 'warn' : unknowns.length > 0 ? 'unknown' : 'pass',
+    status: root
+      ? 'fail'
+      : warnings.length > 0
+        ? 'warn'
+        : unknowns.length > 0 || ruledOut.length === 0
+          ? 'unknown'
+          : 'pass',
   };
 }
 

@@ -102,7 +102,8 @@ export function rankedChecks(classification: Classification): string[] {
   if (classification.kind !== 'matched') return [];
   const out: string[] = [];
   for (const m of classification.matches) {
-    for (const c of m.causes) for (const id of c.checks) if (!out.includes(id)) out.push(id);
+    // The probe's checks too: a probe report in the bundle joins the verdict under their ids.
+    for (const c of m.causes) for (const id of [...c.checks, ...(c.probe ?? [])]) if (!out.includes(id)) out.push(id);
   }
   return out;
 }

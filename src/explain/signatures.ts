@@ -1,13 +1,18 @@
 // The error texts wi-doctor recognises: what Google's APIs, the GKE metadata server, STS and the client libraries
 // (Python, Go, Java, Node), gcloud and curl print when Workload Identity fails. Each signature lists the likely
-// causes, most likely first, with the check ids that confirm or rule each one out and the command to run next.
+// causes, most likely first, with the catalog check ids that confirm or rule each one out, the in-pod probe's checks
+// where only the pod can tell, and the command to run next.
 // Every pattern was written against a real, public error text: test/fixtures/errors/ holds them with their source.
+
+import type { ProbeCheckId } from '../probe/types.js';
 
 export interface Cause {
   cause: string;
-  /** Check ids (Diagnose, Probe or Audit) that confirm or rule this cause out. */
+  /** Ids of the check catalog (`wi-doctor checks`, `wi-doctor explain ID`) that confirm or rule this cause out. */
   checks: string[];
-  /** The command to run next. */
+  /** The in-pod probe's checks that settle it (only a probe running in the pod sees them; docs/probe.md). */
+  probe?: ProbeCheckId[];
+  /** The command to run next (for probe checks: how to run the probe, and which of its results to read). */
   next: string;
 }
 
@@ -25,7 +30,13 @@ export interface Signature {
 }
 
 const CHECK = 'wi-doctor check --ksa NS/KSA';
-const PROBE = 'wi-doctor probe-pod --workload NS/KIND/NAME (then run the probe in the pod)';
+const PROBE = 'wi-doctor probe-pod --workload NS/KIND/NAME, then run the probe in the pod';
+
+/** `next` for a cause the in-pod probe settles: how to run it and which of its results to read, after `first`. */
+function probeNext(ids: readonly ProbeCheckId[], first?: string): string {
+  const read = `read its ${ids.join(', ')} result (in-pod probe ${ids.length === 1 ? 'check' : 'checks'}, docs/probe.md)`;
+  return first === undefined ? `${PROBE}; ${read}` : `${first}; in the pod: ${PROBE}; ${read}`;
+}
 
 export const SIGNATURES: readonly Signature[] = [
   {
@@ -123,13 +134,15 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           'the pod asked before the GKE metadata server knew it (startup race): the library gives up after a short timeout',
-        checks: ['metadata-server-reachable', 'metadata-server-healthy'],
-        next: PROBE,
+        checks: ['metadata-server-healthy'],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
       {
         cause: 'a NetworkPolicy blocks egress to the metadata server',
-        checks: ['network-policy-metadata', 'metadata-server-reachable'],
-        next: CHECK,
+        checks: ['network-policy-metadata'],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable'], CHECK),
       },
       {
         cause: 'the gke-metadata-server pod on the node is not running or not ready',
@@ -138,8 +151,9 @@ export const SIGNATURES: readonly Signature[] = [
       },
       {
         cause: 'DNS for metadata.google.internal fails in the pod (set GCE_METADATA_HOST=169.254.169.254)',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
     ],
   },
@@ -152,8 +166,9 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           'the client (an old library, a hand-written call, curl without -H "Metadata-Flavor: Google") omits the header: no Workload Identity problem',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
     ],
   },
@@ -176,13 +191,15 @@ export const SIGNATURES: readonly Signature[] = [
       },
       {
         cause: 'the pod asked during its first seconds (startup race): retry',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
       {
         cause: 'an egress proxy or sidecar intercepts 169.254.169.254',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
     ],
   },
@@ -195,8 +212,9 @@ export const SIGNATURES: readonly Signature[] = [
     causes: [
       {
         cause: 'cluster DNS fails or the pod uses a custom resolver: set GCE_METADATA_HOST=169.254.169.254 to skip DNS',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
     ],
   },
@@ -209,8 +227,9 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           'the library asked for an endpoint the GKE metadata server does not serve (…/service-accounts/default/?recursive=true answers 404 on GKE): update the library',
-        checks: ['metadata-server-reachable'],
-        next: PROBE,
+        checks: [],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable']),
       },
       {
         cause: 'the KSA has no usable Google identity (no annotation, a typo in its key)',
@@ -242,8 +261,9 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           'federation: the credential configuration names a pool or provider that is deleted, disabled or misspelt',
-        checks: ['credential-config'],
-        next: PROBE,
+        checks: [],
+        probe: ['credential-config'],
+        next: probeNext(['credential-config']),
       },
       {
         cause: 'GKE: the cluster has no workload pool (Workload Identity off) or the audience names another pool',
@@ -260,8 +280,9 @@ export const SIGNATURES: readonly Signature[] = [
     causes: [
       {
         cause: "the credential configuration's audience is not the full resource name of the provider",
-        checks: ['credential-config'],
-        next: PROBE,
+        checks: [],
+        probe: ['credential-config'],
+        next: probeNext(['credential-config']),
       },
     ],
   },
@@ -279,8 +300,9 @@ export const SIGNATURES: readonly Signature[] = [
       },
       {
         cause: 'federation: the subject token is expired, or its audience or issuer does not match the provider',
-        checks: ['token-claims', 'credential-config'],
-        next: 'wi-doctor token decode TOKEN_FILE',
+        checks: ['token-claims'],
+        probe: ['credential-config'],
+        next: probeNext(['credential-config'], 'wi-doctor token decode TOKEN_FILE'),
       },
     ],
   },
@@ -325,13 +347,15 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           "the pod got the node's token, limited to the node pool's access scopes: its pool does not run the GKE metadata server, or the pod uses hostNetwork",
-        checks: ['nodepool-gke-metadata', 'host-network', 'pod-identity'],
-        next: CHECK,
+        checks: ['nodepool-gke-metadata', 'host-network'],
+        probe: ['pod-identity'],
+        next: probeNext(['pod-identity'], CHECK),
       },
       {
         cause: "the application (or the caller's token) asks for narrower scopes than the API accepts",
-        checks: ['pod-access-token'],
-        next: PROBE,
+        checks: [],
+        probe: ['pod-access-token'],
+        next: probeNext(['pod-access-token']),
       },
     ],
   },
@@ -344,8 +368,9 @@ export const SIGNATURES: readonly Signature[] = [
     causes: [
       {
         cause: 'the application keeps a token past its expiry (federation: it read the token file once at start)',
-        checks: ['credential-config', 'token-claims'],
-        next: PROBE,
+        checks: ['token-claims'],
+        probe: ['credential-config'],
+        next: probeNext(['credential-config']),
       },
       {
         cause: 'direct binding: a federated token reached an API that does not accept one',
@@ -395,13 +420,15 @@ export const SIGNATURES: readonly Signature[] = [
     causes: [
       {
         cause: "the GSA (or, under direct binding, the KSA's principal) lacks a role with that permission there",
-        checks: ['gsa-permission', 'target-permission'],
-        next: 'wi-doctor check --ksa NS/KSA --need PERMISSION --on RESOURCE',
+        checks: ['gsa-permission'],
+        probe: ['target-permission'],
+        next: probeNext(['target-permission'], 'wi-doctor check --ksa NS/KSA --need PERMISSION --on RESOURCE'),
       },
       {
         cause: "the pod is not the identity you think: the node's, another GSA, or the pool",
-        checks: ['pod-identity', 'nodepool-gke-metadata', 'ksa-annotation'],
-        next: PROBE,
+        checks: ['nodepool-gke-metadata', 'ksa-annotation'],
+        probe: ['pod-identity'],
+        next: probeNext(['pod-identity']),
       },
     ],
   },
@@ -453,8 +480,9 @@ export const SIGNATURES: readonly Signature[] = [
       {
         cause:
           'the metadata server did not answer (not ready, blocked, or the pool not on GKE_METADATA with concealment)',
-        checks: ['metadata-server-healthy', 'metadata-server-reachable', 'network-policy-metadata'],
-        next: CHECK,
+        checks: ['metadata-server-healthy', 'network-policy-metadata'],
+        probe: ['metadata-server-reachable'],
+        next: probeNext(['metadata-server-reachable'], CHECK),
       },
     ],
   },

@@ -11,6 +11,7 @@ import type { IdentityGraph } from './types.js';
 export { buildIdentityGraph, nodeId } from './build.js';
 export type { GraphRequest } from './build.js';
 export { aroundNode } from './select.js';
+export { withTokenMinters } from './minters.js';
 export * from './types.js';
 
 /** The graph of a diagnosis, with the role catalog and the custom roles of its facts. */

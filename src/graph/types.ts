@@ -5,7 +5,18 @@
 
 export const GRAPH_FORMAT = 'wi-doctor-graph/1';
 
-export const NODE_KINDS = ['namespace', 'workload', 'pod', 'ksa', 'gsa', 'role', 'resource', 'project'] as const;
+/** `principal`: a member that is neither a KSA nor a GSA (a user, a group, a principal set, a project's owners). */
+export const NODE_KINDS = [
+  'namespace',
+  'workload',
+  'pod',
+  'ksa',
+  'gsa',
+  'role',
+  'resource',
+  'project',
+  'principal',
+] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 
 export const EDGE_KINDS = [

@@ -152,6 +152,11 @@ export interface Report {
   summary: Summary;
   /** Things the input reader noticed (invalid files, unknown files). */
   notes: string[];
+  /**
+   * The checks asked for with `--only`/`--skip` (`--only host-network`), when some were left out: a subject
+   * with no failure then passed only the checks that ran, which is no verdict on its Workload Identity.
+   */
+  selection?: string;
 }
 
 export function summarize(results: readonly CheckResult[]): Summary {

@@ -122,6 +122,17 @@ function subjectKind(subject: string): 'ksa' | 'workload' | 'pod' {
   return parts[1] === 'pod' ? 'pod' : 'workload';
 }
 
+/**
+ * What a passing verdict says in one line: that Workload Identity should work, or, when `--only`/`--skip` left
+ * checks out, only that the checks run found no failure.
+ */
+export function passPhrase(report: Pick<Report, 'selection'>, checksPassed: number): string {
+  const n = `${checksPassed} check${checksPassed === 1 ? '' : 's'}`;
+  return report.selection === undefined
+    ? `Workload Identity should work (${n} passed)`
+    : `no failure in the ${n} run (${report.selection}; the others were not run)`;
+}
+
 /** Subjects by the status of their verdict. */
 export function subjectCounts(report: Report): Record<Status, number> {
   const counts: Record<Status, number> = { fail: 0, warn: 0, unknown: 0, pass: 0, skip: 0 };
@@ -150,7 +161,13 @@ export function summaryLine(report: Report): string {
           ...(counts.unknown > 0
             ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
             : []),
-          ...(counts.pass > 0 ? [`${counts.pass.toLocaleString('en-US')} healthy`] : []),
+          ...(counts.pass > 0
+            ? [
+                report.selection === undefined
+                  ? `${counts.pass.toLocaleString('en-US')} healthy`
+                  : `${counts.pass.toLocaleString('en-US')} with no failure in the checks run (${report.selection})`,
+              ]
+            : []),
         ].join(', ');
   const checks = [
     `${s.fail.toLocaleString('en-US')} failed`,

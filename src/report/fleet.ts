@@ -147,12 +147,20 @@ const ICON: Record<Status, string> = { fail: '✗', warn: '!', unknown: '?', pas
 export function renderFleetText(fleet: FleetSummary, opts: { hidePass: boolean }): string {
   const lines: string[] = [];
   const unreachable = fleet.clusters.filter((c) => !c.reachable);
-  const subjects = fleet.clusters.reduce((a, c) => a + c.subjects, 0);
   const count = (s: Status) => fleet.verdicts.filter((v) => v.status === s).length;
   const suppressed = fleet.baseline?.suppressed ?? 0;
+  const n = (k: number, one: string, many: string) => `${k.toLocaleString('en-US')} ${k === 1 ? one : many}`;
+  // The counts add up to the rows listed below (a finding several clusters share is one row).
+  const counts = [
+    `${count('fail')} failing`,
+    `${count('warn')} warning`,
+    `${count('unknown')} unknown`,
+    `${count('pass')} passing`,
+    ...(count('skip') > 0 ? [`${count('skip')} not applicable`] : []),
+  ];
   lines.push(
-    `Fleet: ${fleet.clusters.length} clusters (${unreachable.length} not reached), ${subjects} subjects: ` +
-      `${count('fail')} failing, ${count('warn')} warning, ${count('unknown')} unknown, ${count('pass')} passing` +
+    `Fleet: ${n(fleet.clusters.length, 'cluster', 'clusters')} (${unreachable.length} not reached), ` +
+      `${n(fleet.verdicts.length, 'subject', 'subjects')}: ${counts.join(', ')}` +
       (suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : ''),
   );
   for (const c of unreachable) lines.push(`  ? ${c.cluster}: ${c.error ?? 'not reached'}: its subjects are unknown`);

@@ -7,6 +7,7 @@
 
 import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
 import {
+  passPhrase,
   evidenceText,
   fixKey,
   oneLine,
@@ -58,7 +59,7 @@ export function renderMarkdown(unsafe: Report, opts: MarkdownOptions = {}): stri
     if (healthy.length === 0) return;
     for (const v of healthy) {
       sections.push({
-        text: `- ✅ **${escapeHtml(v.subject)}** — Workload Identity should work\n`,
+        text: `- ✅ **${escapeHtml(v.subject)}** — ${escapeProse(passPhrase(report, v.ruledOut.length))}\n`,
         verdict: v,
         what: v.subject,
       });

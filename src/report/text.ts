@@ -12,6 +12,7 @@
 import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
 import { sortBySeverity } from '../model/results.js';
 import {
+  passPhrase,
   evidenceText,
   firstFixLine,
   fixKey,
@@ -206,7 +207,9 @@ class TextRenderer {
     const root = cleanOrNone(rootResult(this.report, unsafe));
     const what =
       verdict.status === 'pass'
-        ? 'healthy'
+        ? this.report.selection === undefined
+          ? 'healthy'
+          : 'no failure in the checks run'
         : root !== undefined
           ? `${root.check}: ${oneLine(root.title)}`
           : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(unsafe).join(', ')}`;
@@ -221,7 +224,7 @@ class TextRenderer {
 
   private healthyLine(verdict: Verdict): string {
     const passed = verdict.ruledOut.length;
-    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — Workload Identity should work (${passed} check${passed === 1 ? '' : 's'} passed)`;
+    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — ${passPhrase(this.report, passed)}`;
   }
 
   /**
@@ -275,7 +278,8 @@ class TextRenderer {
       yield this.out(
         members.slice(i, i + 500).map((v) => {
           const passed = v.ruledOut.length;
-          return `${I2}${this.symbol('unknown')} ${cleanText(v.subject)} — not proven: ${ids.join(', ')} (${passed} check${passed === 1 ? '' : 's'} passed)`;
+          const why = ids.length > 0 ? ids.join(', ') : 'no check ran';
+          return `${I2}${this.symbol('unknown')} ${cleanText(v.subject)} — not proven: ${why} (${passed} check${passed === 1 ? '' : 's'} passed)`;
         }),
       );
     }
@@ -408,10 +412,12 @@ class TextRenderer {
     const healthy = this.report.verdicts.filter((v) => v.status === 'pass');
     const [first] = healthy;
     if (first === undefined || first.notEvaluated.length === 0) return [];
+    // With --only/--skip a passing subject only passed the checks run: not "healthy".
+    const kind = this.report.selection === undefined ? 'healthy' : 'passing';
     const lines = [
       '',
       ...wrap(
-        `Not evaluated for the ${healthy.length === 1 ? 'healthy subject' : `${healthy.length.toLocaleString('en-US')} healthy subjects`} (no check can see them):`,
+        `Not evaluated for the ${healthy.length === 1 ? `${kind} subject` : `${healthy.length.toLocaleString('en-US')} ${kind} subjects`} (no check can see them):`,
         this.width,
         '',
         I1,

@@ -46,7 +46,9 @@ export function renderWhoCanGsaText(r: WhoCanGsa, clustersRead: number): string 
 export function renderWhoCanKsaText(r: WhoCanKsa): string {
   const lines: string[] = [];
   lines.push(`What KSA ${r.ksa} of ${r.cluster} can reach`, '');
-  lines.push(`Its own principal (direct binding): ${r.principal ?? 'none (the cluster has no workload pool)'}`);
+  // Annotated, its pods get the GSA's tokens: grants to its own principal reach them only without the annotation.
+  const own = r.gsa === undefined ? 'direct binding' : 'not what its pods use while it is annotated with a GSA';
+  lines.push(`Its own principal (${own}): ${r.principal ?? 'none (the cluster has no workload pool)'}`);
   if (r.direct.length === 0) lines.push('  no grant in the policies read');
   for (const g of r.direct) lines.push(grantLine(g, false));
   lines.push('');

@@ -113,7 +113,7 @@ function issuerHint(actual: string, expected: string): string {
   if (actual.replace(/\/+$/, '') === expected.replace(/\/+$/, ''))
     return ': they differ only by a trailing slash, and issuers are compared exactly';
   if (API_SERVER_AUDIENCES.includes(actual)) {
-    return ": that is a self-managed cluster's default issuer (the reference guide's example), not GKE's";
+    return ": that is a self-managed cluster's default issuer, not GKE's";
   }
   const a = parseGkeIssuer(actual);
   const e = parseGkeIssuer(expected);

@@ -120,5 +120,8 @@ describe.skipIf(!built)('audit, logs and explain-error commands of README.md and
     expect([0, 1], `${line}\nexit ${code}\n${stderr}`).toContain(code);
     expect(stderr, line).not.toMatch(/unexpected error|at .*\.js:\d+/);
     if (!line.includes('collect')) expect(stdout.length, line).toBeGreaterThan(0);
+    // An error text shown as an example (given inline, not piped from a log) is one wi-doctor recognises.
+    if (/(--error|explain-error) (--format \w+ )?["']/.test(line))
+      expect(`${stdout}${stderr}`, line).not.toMatch(/matches no known|No known Workload Identity error/);
   });
 });

@@ -91,6 +91,10 @@ describe('wi-doctor check', () => {
     ],
     [['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'not a perm'], /not a known IAM permission/],
     [
+      ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'roles/storage.objectViewr'],
+      /--need "roles\/storage\.objectViewr": not a predefined IAM role; did you mean roles\/storage\.objectViewer\?/,
+    ],
+    [
       ['check', '--from', healthy, '--ksa', 'shop/cart', '--need', 'storage.objects.get', '--on', 'garbage'],
       /full resource name/,
     ],
@@ -102,6 +106,33 @@ describe('wi-doctor check', () => {
     expect(stderr).toMatch(message);
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it.each([
+    [['check', '--formt', 'json'], "wi-doctor: unknown option '--formt' (Did you mean --format?)\n"],
+    [['fix', '--aply'], "wi-doctor: unknown option '--aply' (Did you mean --apply?)\n"],
+    [['chek'], "wi-doctor: unknown command 'chek' (Did you mean check?)\n"],
+    // What the user typed is still escaped: a newline or ESC in it is shown, not acted on.
+    [['check', '--for\u001b[2Jmt'], "wi-doctor: unknown option '--for\\x1b[2Jmt'\n"],
+    [['check', '--formt\n(Did you mean --x?)'], "wi-doctor: unknown option '--formt\\x0a(Did you mean --x?)'\n"],
+  ])("commander's did-you-mean for %j is on the same line, joined with a space", async (args, line) => {
+    const { code, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stderr).toBe(line);
+  });
+
+  it('takes a predefined role in --need as it takes a permission', async () => {
+    const { code, stderr } = await run([
+      'check',
+      '--from',
+      healthy,
+      '--ksa',
+      'shop/cart',
+      '--need',
+      'roles/storage.objectViewer',
+    ]);
+    expect(stderr).not.toMatch(/--need/);
+    expect([0, 1]).toContain(code);
   });
 
   it('goes on past a file with invalid JSON, naming it with line and column', async () => {
@@ -188,6 +219,12 @@ describe('the first screen', () => {
 });
 
 describe('wi-doctor checks and explain', () => {
+  it('explains an in-pod probe check (which explain-error names) as one, with how to run it', async () => {
+    const { code, stdout } = await run(['explain', 'metadata-server-reachable']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^metadata-server-reachable: a check of the in-pod probe .*\n.*wi-doctor probe-pod/);
+  });
+
   it('lists the catalog', async () => {
     const { code, stdout } = await run(['checks', '--format', 'json']);
     expect(code).toBe(0);

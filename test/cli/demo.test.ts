@@ -46,6 +46,8 @@ describe('wi-doctor demo', () => {
     expect(code).toBe(1);
     const out = io.out();
     expect(out.split('\n')[0]).toMatch(/local sandbox world .*no cloud project is touched/);
+    // Read live (from the sandbox the banner names), not a bundle.
+    expect(out.split('\n')[2]).toMatch(/^read live at /);
     // The three root causes, with the names a reader needs.
     expect(out).toMatch(/node pool `batch-pool` does not run the GKE metadata server: its mode is GCE_METADATA/);
     expect(out).toMatch(/member is for namespace `checkout`, the pod runs in `orders`/);

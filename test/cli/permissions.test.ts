@@ -30,6 +30,7 @@ interface Answer {
   roles: string[];
   permissions: string[];
   kubernetes: string[];
+  e2e?: { permissions: string[]; kubernetes: string[]; roles: string[] };
 }
 async function json(...flags: string[]): Promise<Answer> {
   const { code, stdout, stderr } = await run(['permissions', ...flags, '--format', 'json']);
@@ -116,6 +117,26 @@ describe('wi-doctor permissions', () => {
     // The --e2e chain mints tokens with the workload's own identity, never the caller's.
     const callers = named.filter((p) => p !== 'iam.serviceAccounts.getAccessToken');
     expect(callers.filter((p) => !permissions.includes(p))).toEqual([]);
+  });
+
+  it('--e2e adds the TokenRequest of the token chain, apart from the read-only list (it mints a token)', async () => {
+    const base = await json();
+    const answer = await json('--e2e');
+    expect(answer.permissions).toEqual(base.permissions);
+    expect(answer.e2e?.permissions).toEqual(['container.serviceAccounts.createToken']);
+    expect(answer.e2e?.kubernetes).toEqual(['create serviceaccounts/token']);
+    // A predefined role of the catalog that holds it, and the smallest one (service agents aside).
+    const [role] = answer.e2e?.roles ?? [];
+    expect(catalog.roles[role ?? '']?.permissions).toContain('container.serviceAccounts.createToken');
+    for (const [name, r] of Object.entries(catalog.roles)) {
+      if (/serviceAgent$/i.test(name) || !r?.permissions.includes('container.serviceAccounts.createToken')) continue;
+      expect(r.permissions.length).toBeGreaterThanOrEqual(catalog.roles[role ?? '']?.permissions.length ?? 0);
+    }
+    expect((await json()).e2e).toBeUndefined();
+    const { stdout } = await run(['permissions', '--e2e']);
+    expect(stdout).toMatch(
+      /check --e2e also mints .*\n {2}container\.serviceAccounts\.createToken\n {2}or, with RBAC: create serviceaccounts\/token/,
+    );
   });
 
   it('text names what it is for, the permissions, the roles and the Kubernetes kinds', async () => {

@@ -337,6 +337,15 @@ describe('commands shown in README.md and docs/', () => {
     }
   });
 
+  it('starts the sandbox with --env-out, never --env-file (Node 20 under npx takes --env-file for itself)', () => {
+    const shown = docFiles().flatMap((file) =>
+      readFileSync(join(repo, file), 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (/wi-doctor sandbox\b[^`]*--env-file/.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+    );
+    expect(shown).toEqual([]);
+  });
+
   it('parses every command with bash, and every wi-doctor command with the CLI', () => {
     const program = buildProgram({ io: { stdout: process.stdout, stderr: process.stderr, env: {} }, setExit: () => undefined });
     const problems: string[] = [];

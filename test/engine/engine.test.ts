@@ -342,3 +342,39 @@ describe('what cannot be read is never guessed', () => {
     expect(api?.related).not.toContain('projects/acme-shop');
   });
 });
+
+describe('--only and --skip: a verdict on the checks that ran, never "should work"', () => {
+  const broken = () => factsFromFiles(loadExampleFiles('missing-binding'));
+  const select = (only: string[], skip: string[]) =>
+    diagnose(broken(), CHECKS, {
+      targets: { ksa: ['shop/cart'] },
+      options: DEFAULT_OPTIONS,
+      only,
+      skip,
+      source: 'test',
+      version: 'test',
+    });
+
+  it('a subset that passes says so, and that the others were not run', () => {
+    const report = select(['host-network'], []);
+    expect(report.selection).toBe('--only host-network');
+    const [verdict] = report.verdicts;
+    expect(verdict?.status).toBe('pass');
+    expect(verdict?.headline).toMatch(
+      /^No failure in the 1 check run \(--only host-network\); the others were not run/,
+    );
+    expect(verdict?.headline).not.toMatch(/should work/);
+  });
+
+  it('no check run is no evidence: unknown, not pass', () => {
+    const report = select(['wi-binding'], ['wi-binding']);
+    expect(report.verdicts[0]?.status).toBe('unknown');
+    expect(report.verdicts[0]?.headline).toMatch(/^No check ran for this subject/);
+  });
+
+  it('every check run: the usual verdict, no selection recorded', () => {
+    const report = select([], []);
+    expect(report.selection).toBeUndefined();
+    expect(report.verdicts[0]?.rootCause).toBe('wi-binding');
+  });
+});

@@ -1,7 +1,7 @@
 // explain-error on real error texts (test/fixtures/errors/, each with the public thread it comes from): the right
 // signature first, every expected one found, none invented; each named check exists.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECKS } from '../../src/checks/index.js';
@@ -9,7 +9,8 @@ import { classifyBytes, classifyText, rankedChecks } from '../../src/explain/cla
 import { SIGNATURES } from '../../src/explain/signatures.js';
 import { PROBE_CHECKS } from '../../src/probe/types.js';
 
-const dir = join(import.meta.dirname, '..', 'fixtures', 'errors');
+const repo = join(import.meta.dirname, '..', '..');
+const dir = join(repo, 'test', 'fixtures', 'errors');
 interface Entry {
   file: string;
   source: string;
@@ -44,10 +45,35 @@ describe('explain-error on the corpus of real error texts', () => {
     expect(SIGNATURES.map((s) => s.id).filter((id) => !covered.has(id))).toEqual([]);
   });
 
-  it('every check a cause names exists (Diagnose, Probe or Audit)', () => {
-    const known = new Set<string>([...CHECKS.map((c) => c.id), ...PROBE_CHECKS]);
+  it('names as checks only ids of the catalog, which `wi-doctor explain` knows', () => {
+    const catalog = new Set(CHECKS.map((c) => c.id));
     const named = SIGNATURES.flatMap((s) => s.causes.flatMap((c) => c.checks));
-    expect(named.filter((id) => !known.has(id))).toEqual([]);
+    expect(named.length).toBeGreaterThan(20);
+    expect(named.filter((id) => !catalog.has(id))).toEqual([]);
+    for (const id of new Set(named)) expect(existsSync(join(repo, 'docs', 'checks', `${id}.md`)), id).toBe(true);
+  });
+
+  it('names the in-pod probe checks as such, with how to run the probe', () => {
+    const probeIds = new Set<string>(PROBE_CHECKS);
+    const causes = SIGNATURES.flatMap((s) => s.causes);
+    expect(causes.some((c) => (c.probe ?? []).length > 0)).toBe(true);
+    for (const cause of causes) {
+      for (const id of cause.probe ?? []) {
+        expect(probeIds.has(id), id).toBe(true);
+        expect(cause.next).toContain('wi-doctor probe-pod');
+        expect(cause.next).toContain(id);
+      }
+    }
+  });
+
+  it('explains the text of a 401 with catalog checks and a labelled probe step (wi-doctor explain works on each)', () => {
+    const c = classifyText('Request had invalid authentication credentials. Expected OAuth 2 access token');
+    expect(c.kind).toBe('matched');
+    if (c.kind !== 'matched') return;
+    const first = c.matches[0]?.causes[0];
+    expect(first?.checks).toEqual(['token-claims']);
+    expect(first?.probe).toEqual(['credential-config']);
+    expect(first?.next).toMatch(/probe-pod .*read its credential-config result \(in-pod probe check/);
   });
 
   it('ranks checks for check --error: the most likely cause first, each once', () => {

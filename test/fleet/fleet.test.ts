@@ -149,6 +149,10 @@ describe('fleet against the sandbox', () => {
     const text = io.out();
     for (const c of [PROD, STAGING, BATCH]) expect(text).toContain(`== ${c} ==`);
     expect(text).toMatch(/Fleet: 3 clusters \(0 not reached\), 5 subjects: 1 failing/);
+    // Not a terminal: whole lines (the failure's headline and evidence run past 100 columns).
+    const expected = text.split('\n').filter((line) => line.includes('expected: {"resource"'));
+    expect(expected.length).toBeGreaterThan(0);
+    for (const line of expected) expect(line).toMatch(/"member": ".*"\}$/);
     expect(text).toContain(
       'acme-shop.svc.id.goog[shop/cart]: gke_acme-shop_europe-west1_prod, gke_acme-shop_us-central1_staging',
     );

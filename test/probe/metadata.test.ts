@@ -2,6 +2,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { renderProbeText } from '../../src/probe/render.js';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
 import { CART_GSA, NODE_SA, podOf, probe, result, step, testFlags } from './helpers.js';
 
@@ -44,6 +45,17 @@ describe('healthy', () => {
     expect(report.summary.fail).toBe(0);
     expect(report.results.every((r) => r.subject === `shop/pod/${cart.name}`)).toBe(true);
     expect(report.probe.project).toBe('acme-shop');
+  });
+
+  test('cart without --expect-gsa: the GSA is shown as not compared (–), never as a pass', async () => {
+    const report = await probe(testFlags(podOf(sb(), 'cart-')));
+    const identity = result(report, 'pod-identity');
+    expect(identity.status).toBe('skip');
+    expect(identity.evidence?.actual).toBe(CART_GSA);
+    expect(identity.cause).toMatch(/not compared .*--expect-gsa/);
+    const text = renderProbeText(report, { hidePass: false });
+    expect(text).toMatch(/^– pod-identity +the pod is cart/m);
+    expect(text).not.toMatch(/^✓ pod-identity/m);
   });
 
   test('the access token is never in the report', async () => {

@@ -59,7 +59,7 @@ describe('renderMarkdown', () => {
     if (healthy === undefined) throw new Error('fixture changed');
     report.verdicts.push(healthy);
     const md = renderMarkdown(report);
-    expect(md).toContain('- ✅ **shop/cart** — Workload Identity should work\n');
+    expect(md).toMatch(/\n- ✅ \*\*shop\/cart\*\* — Workload Identity should work \(\d+ checks? passed\)\n/);
     expect(md).not.toMatch(/<summary>✅/);
   });
 

@@ -282,3 +282,23 @@ describe('shouldColor', () => {
     expect(shouldColor(stream, env)).toBe(expected);
   });
 });
+
+describe('a run with --only/--skip', () => {
+  it('says "no failure in the checks run", never "healthy" or "should work"', () => {
+    // Two passing subjects, so that each takes one line.
+    const twoPassing = (): Report => {
+      const report = copy(FIXTURES.healthy);
+      const [first] = report.verdicts;
+      if (first === undefined) throw new Error('the healthy fixture has a verdict');
+      report.verdicts.push({ ...first, subject: 'shop/api' });
+      return report;
+    };
+    const report = twoPassing();
+    report.selection = '--skip wi-binding';
+    const text = renderText(report, plain);
+    expect(text).toMatch(/no failure in the \d+ checks? run \(--skip wi-binding; the others were not run\)/);
+    expect(text).toMatch(/with no failure in the checks run \(--skip wi-binding\)/);
+    expect(text).not.toMatch(/should work|healthy/);
+    expect(renderText(twoPassing(), plain)).toMatch(/Workload Identity should work \(\d+ checks? passed\)/);
+  });
+});

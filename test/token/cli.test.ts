@@ -193,12 +193,18 @@ describe('token decode --ksa and token verify --from-cluster against the sandbox
       io,
     );
     expect(io.out()).toMatch(/✓ signature +signature verified with key/);
+    expect(io.out()).toMatch(/✓ audience +audience includes/);
+    // No --expect-issuer: the issuer was not compared, and says so with its own mark, never ✓.
+    expect(io.out()).toMatch(/– issuer +issuer `.*` not compared \(give --expect-issuer\)/);
+    expect(io.out()).not.toMatch(/✓ [^\n]*not compared/);
     expect(code).toBe(0);
     expect(io.out()).not.toContain(token);
 
     const viaIssuer = capture(sb.env);
     expect(await runTokenVerify({ file: path, fromIssuer: true, format: 'json' }, viaIssuer)).toBe(0);
-    expect(JSON.parse(viaIssuer.out())).toMatchObject({ format: 'wi-doctor-token-verify/1', ok: true, alg: 'RS256' });
+    const verified = JSON.parse(viaIssuer.out()) as { checks: { name: string; compared?: boolean }[] };
+    expect(verified).toMatchObject({ format: 'wi-doctor-token-verify/1', ok: true, alg: 'RS256' });
+    expect(verified.checks.filter((c) => c.compared === false).map((c) => c.name)).toEqual(['issuer', 'audience']);
   });
 
   it('verify needs exactly one key source', async () => {

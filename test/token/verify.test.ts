@@ -66,6 +66,14 @@ describe('verifyToken', () => {
     expect(r.keySource).toBe(`${issuer}/openid/v1/jwks`);
   });
 
+  it('marks issuer and audience as not compared when no expected value is given (ok, but not a pass)', async () => {
+    const r = await verifyToken(await sign(claimsFor()), { jwks: jwksFile, now: NOW });
+    expect(r.ok).toBe(true);
+    expect(r.checks.filter((c) => c.compared === false).map((c) => c.name)).toEqual(['issuer', 'audience']);
+    const given = await verifyToken(await sign(claimsFor()), { jwks: jwksFile, now: NOW, audience: POOL });
+    expect(given.checks.find((c) => c.name === 'audience')?.compared).toBeUndefined();
+  });
+
   it('verifies against a JWKS URL', async () => {
     const r = await verifyToken(await sign(claimsFor()), { jwks: new URL(`${issuer}/openid/v1/jwks`), now: NOW });
     expect(r.ok).toBe(true);

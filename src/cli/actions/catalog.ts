@@ -10,8 +10,11 @@ import type { Io } from '../output.js';
 import { PACKAGE_ROOT } from '../package-info.js';
 import { requiredFacts } from '../../collect/live/live.js';
 import type { ExtraRead, PermissionList } from '../../collect/live/permissions.js';
-import { minimalPermissions } from '../../collect/live/permissions.js';
+import { e2ePermissions, minimalPermissions } from '../../collect/live/permissions.js';
+import type { E2eNeeds } from '../../collect/live/permissions.js';
 import { auditRequires } from './audit.js';
+import { PROBE_TITLES } from '../../probe/run.js';
+import { PROBE_CHECKS } from '../../probe/types.js';
 
 export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): number {
   if (options.format === 'json') {
@@ -37,6 +40,15 @@ export function runChecksCommand(options: { format: 'text' | 'json' }, io: Io): 
 }
 
 export function runExplainCommand(id: string, io: Io): number {
+  const probeCheck = PROBE_CHECKS.find((c) => c === id);
+  if (probeCheck !== undefined) {
+    io.stdout.write(
+      `${probeCheck}: a check of the in-pod probe (not of \`wi-doctor check\`): ${PROBE_TITLES[probeCheck]}.\n` +
+        'Run the probe in the pod (wi-doctor probe-pod --workload NS/KIND/NAME) and read its result; ' +
+        'docs/probe.md, "What it checks, in order", says what each step establishes.\n',
+    );
+    return 0;
+  }
   const check = CHECKS.find((c) => c.id === id);
   const path = join(PACKAGE_ROOT, 'docs', 'checks', `${id}.md`);
   if (!check || !existsSync(path)) {
@@ -54,6 +66,8 @@ export interface PermissionsCommandOptions {
   audit?: boolean;
   /** Also what fleet runs read: Cloud Asset Inventory over a scope, the clusters of a project. */
   scope?: boolean;
+  /** Also what `check --e2e` needs: a TokenRequest per KSA (not read-only). */
+  e2e?: boolean;
 }
 
 /** The facts and extra reads of the runs asked for, as the collector makes them. */
@@ -67,8 +81,9 @@ export function permissionsFor(options: Omit<PermissionsCommandOptions, 'format'
 
 export function runPermissionsCommand(options: PermissionsCommandOptions, io: Io): number {
   const { permissions, roles, kubernetes } = permissionsFor(options);
+  const e2e = options.e2e === true ? e2ePermissions() : undefined;
   if (options.format === 'json') {
-    io.stdout.write(`${JSON.stringify({ roles, permissions, kubernetes }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ roles, permissions, kubernetes, ...(e2e ? { e2e } : {}) }, null, 2)}\n`);
     return 0;
   }
   const what = [
@@ -92,7 +107,22 @@ export function runPermissionsCommand(options: PermissionsCommandOptions, io: Io
       '(roles/storage.objectCreator); replacing an object of the same name also needs storage.objects.delete,',
       'so gs://BUCKET/PREFIX/ (a new object per run) is enough with that role.',
       '',
+      ...(e2e ? e2eLines(e2e) : []),
     ].join('\n'),
   );
   return 0;
+}
+
+function e2eLines(e2e: E2eNeeds): string[] {
+  return [
+    'check --e2e also mints a short-lived token for each KSA it checks (a TokenRequest: not read-only):',
+    ...e2e.permissions.map((p) => `  ${p}`),
+    `  or, with RBAC: ${e2e.kubernetes.join(', ')} in the KSA's namespace`,
+    ...(e2e.roles.length > 0
+      ? [`  (smallest predefined role holding it: ${e2e.roles.join(', ')}, which also writes)`]
+      : []),
+    "The STS exchange and generateAccessToken run on that token, not on the caller's credentials: they need only",
+    "the KSA's own grant on its GSA, which the checks verify.",
+    '',
+  ];
 }

@@ -66,7 +66,8 @@ async function diagnoseSandbox(
   const report = diagnose(facts, checks, {
     targets: { all: true },
     options: { need: [], on: undefined, impersonate: undefined, e2e: true },
-    source: 'live (wi-doctor demo sandbox)',
+    // Read live from the sandbox (the banner above the report says which): the header says "read live".
+    source: 'live',
     version: packageVersion(),
     generatedAt: new Date().toISOString(),
   });

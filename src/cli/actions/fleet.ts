@@ -26,8 +26,8 @@ import { exitCodeFor, summarize } from '../../model/results.js';
 import { BaselineRun } from '../../report/baseline.js';
 import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
 import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
-import { renderJson } from '../../report/json.js';
-import { renderText, shouldColor } from '../../report/text.js';
+import { jsonChunks } from '../../report/json.js';
+import { NO_WRAP, shouldColor, terminalWidth, textChunks } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
 import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
@@ -201,13 +201,33 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     }
     const color = options.format === 'text' && options.output === undefined && options.color !== false;
     const useColor = color && shouldColor(io.stdout, env);
+    // Wrapped to the terminal only when a person reads it there; whole lines in files and pipes.
+    const width = options.output === undefined ? terminalWidth(io.stdout) : NO_WRAP;
     let first = true;
     if (options.format === 'json') {
       out.write(
         `{\n"format": "wi-doctor-fleet/1",\n"tool": {"name": "wi-doctor", "version": ${JSON.stringify(packageVersion())}},\n"clusters": [\n`,
       );
     }
-    const onCluster = (result: FleetCollection): void => {
+    // One cluster's report is written at a time; while it is written, the event loop is given back every few
+    // chunks, so that the other clusters' calls go out and their answers are read (the budget stays busy).
+    let writing: Promise<void> = Promise.resolve();
+    const writeReport = async (pieces: Iterable<string>): Promise<void> => {
+      const previous = writing;
+      let done = (): void => undefined;
+      writing = new Promise((resolve) => (done = resolve));
+      await previous;
+      try {
+        let n = 0;
+        for (const piece of pieces) {
+          out.write(piece);
+          if (++n % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        done();
+      }
+    };
+    const onCluster = async (result: FleetCollection): Promise<void> => {
       if (!result.ok) {
         fleet.clusters.push({
           cluster: result.cluster.label,
@@ -313,16 +333,16 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         ),
       );
       if (options.format === 'json') {
-        const body = renderJson(report).trimEnd();
-        out.write(
-          `${first ? '' : ',\n'}{"cluster": ${JSON.stringify(label)}, "reachable": ${String(reached)}, "report": ${body}}`,
-        );
+        const head = `${first ? '' : ',\n'}{"cluster": ${JSON.stringify(label)}, "reachable": ${String(reached)}, "report": `;
+        first = false;
+        await writeReport(withoutTrailingNewline(head, jsonChunks(report), '}'));
       } else {
-        out.write(
-          `${first ? '' : '\n'}== ${label} ==\n${renderText(report, { color: useColor, hidePass: options.hidePass ?? false })}`,
+        const head = `${first ? '' : '\n'}== ${label} ==\n`;
+        first = false;
+        await writeReport(
+          prefixed(head, textChunks(report, { color: useColor, hidePass: options.hidePass ?? false, width })),
         );
       }
-      first = false;
     };
     await collectFleet(
       clusters,
@@ -387,4 +407,21 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     warn(io, describeStats({ ...runner.stats, totalCalls, phases: 0 }));
   }
   return exit;
+}
+
+/** `head`, then the pieces as they are made. */
+function* prefixed(head: string, pieces: Iterable<string>): Generator<string> {
+  yield head;
+  yield* pieces;
+}
+
+/** `head`, the pieces as they are made with the last one's trailing white space cut, then `tail`. */
+function* withoutTrailingNewline(head: string, pieces: Iterable<string>, tail: string): Generator<string> {
+  yield head;
+  let held: string | undefined;
+  for (const piece of pieces) {
+    if (held !== undefined) yield held;
+    held = piece;
+  }
+  yield `${(held ?? '').trimEnd()}${tail}`;
 }

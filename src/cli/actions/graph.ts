@@ -6,7 +6,8 @@ import { readBundle } from '../../collect/bundle/read.js';
 import type { LiveOptions } from '../../collect/live/live.js';
 import { DEFAULT_OPTIONS, diagnose } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
-import { aroundNode, identityGraph, nodeId } from '../../graph/index.js';
+import { aroundNode, identityGraph, nodeId, withTokenMinters } from '../../graph/index.js';
+import { createRoleResolver } from '../../model/iam/roles.js';
 import { editDistance } from '../../model/edit-distance.js';
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import type { GraphFormat } from '../../report/formats.js';
@@ -68,7 +69,8 @@ export async function runGraphCommand(options: GraphCommandOptions, io: Io): Pro
         `--gsa ${gsa}: no KSA in ${options.from ?? 'the live cluster'} is annotated with, bound to or falls back to this account${close.length > 0 ? `; did you mean ${close.join(', ')}?` : ''}`,
       );
     }
-    graph = aroundNode(graph, id, gsa);
+    // Who can mint its tokens: the principals who-can --gsa lists, from the same evaluation of the same facts.
+    graph = aroundNode(withTokenMinters(graph, facts, createRoleResolver(facts), gsa), id, gsa);
     highlight = gsa;
   }
   emit(io, GRAPH_RENDERERS[options.format](graph, highlight !== undefined ? { highlight } : {}), options.output);

@@ -247,7 +247,9 @@ function clusterRefOf(value: string): ClusterRef {
   return { project: m[1], location: m[2], name: m[3] };
 }
 
-const VERIFY_SYMBOL = (ok: boolean): string => (ok ? '✓' : '✗');
+/** ✓ passed, ✗ failed, – not compared (nothing given to compare with): never ✓ for a comparison not made. */
+const VERIFY_SYMBOL = (c: { ok: boolean; compared?: false }): string =>
+  !c.ok ? '✗' : c.compared === false ? '–' : '✓';
 
 export function runTokenVerify(options: TokenVerifyOptions, io: TokenIo): Promise<number> {
   return guarded(io, async () => {
@@ -295,7 +297,7 @@ export function runTokenVerify(options: TokenVerifyOptions, io: TokenIo): Promis
     } else {
       const width = Math.max(...result.checks.map((c) => c.name.length));
       const lines = [`Token from ${source}`];
-      for (const c of result.checks) lines.push(`  ${VERIFY_SYMBOL(c.ok)} ${c.name.padEnd(width)}  ${c.message}`);
+      for (const c of result.checks) lines.push(`  ${VERIFY_SYMBOL(c)} ${c.name.padEnd(width)}  ${c.message}`);
       lines.push(
         result.ok
           ? `verified: signed by ${result.kid !== undefined ? `key \`${result.kid}\`` : 'a key'} of ${result.keySource ?? 'the JWKS'}`

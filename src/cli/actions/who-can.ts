@@ -183,6 +183,13 @@ async function gsaAnswer(
   }
   const facts = factsFromFiles(input);
   const answer = whoCanGsa(facts, createRoleResolver(facts), email, read);
+  // An unknown target is a usage error (exit 2), as for check --ksa: nobody can mint tokens of no account.
+  if (answer.exists === 'no') {
+    const annotated = answer.ksas.filter((k) => k.annotated).map((k) => `${k.cluster} ${k.ksa}`);
+    throw new UsageError(
+      `--gsa ${email}: no such service account (IAM answered 404 for it)${annotated.length > 0 ? `; annotated with it anyway: ${annotated.join(', ')}` : ''}`,
+    );
+  }
   return options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanGsaText(answer, read.length);
 }
 

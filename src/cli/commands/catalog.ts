@@ -11,8 +11,14 @@ export const registerCatalog: RegisterCommand = (program, { io, setExit }) => {
       .description('The read-only permissions and roles wi-doctor itself needs to diagnose live.')
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
       .option('--audit', 'also what `audit` and `collect --audit` read (keys, activity, token logs)')
-      .option('--scope', 'also what fleet runs read (Cloud Asset Inventory over --scope, --clusters)'),
-    ['wi-doctor permissions', 'wi-doctor permissions --format json', 'wi-doctor permissions --audit --scope'],
+      .option('--scope', 'also what fleet runs read (Cloud Asset Inventory over --scope, --clusters)')
+      .option('--e2e', 'also what `check --e2e` needs: a TokenRequest per KSA (container.serviceAccounts.createToken)'),
+    [
+      'wi-doctor permissions',
+      'wi-doctor permissions --format json',
+      'wi-doctor permissions --audit --scope',
+      'wi-doctor permissions --e2e',
+    ],
   ).action(async (options: import('../actions/catalog.js').PermissionsCommandOptions) => {
     const { runPermissionsCommand } = await import('../actions/catalog.js');
     setExit(runPermissionsCommand(options, io));

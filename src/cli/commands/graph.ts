@@ -14,7 +14,10 @@ export const registerGraph: RegisterCommand = (program, { io, setExit }) => {
     )
     .option('--from <dir>', 'an evidence bundle folder (see docs/bundle.md); without it, the live APIs are read')
     .option('--ksa <ns/name>', 'only this Kubernetes service account and its path')
-    .option('--gsa <email>', 'only this Google service account: who can become it and what it is granted')
+    .option(
+      '--gsa <email>',
+      'only this Google service account: who can become it (every principal who-can --gsa lists) and what it is granted',
+    )
     .addOption(new Option('--format <format>', 'graph format').choices(GRAPH_FORMATS).default('mermaid'))
     .option('--output <file>', 'write the graph to a file instead of stdout');
   withExamples(graph, [

@@ -124,3 +124,31 @@ function catalogRole(role: string): ReadonlySet<string> {
   roleSets.set(role, set);
   return set;
 }
+
+/**
+ * What `check --e2e` needs beyond the reads: one Kubernetes TokenRequest per KSA checked (`create` on the
+ * `serviceaccounts/token` subresource; through GKE's IAM, `container.serviceAccounts.createToken`). Not read-only:
+ * it mints a short-lived token for the KSA. The rest of the chain runs on that token, not on the caller's
+ * credentials: the STS exchange takes no Authorization header, and generateAccessToken is called with the
+ * federated token, so it needs only the KSA's own grant on the GSA (what wi-binding checks).
+ */
+export interface E2eNeeds {
+  permissions: string[];
+  /** Kubernetes RBAC instead of the IAM permission: verb and resource. */
+  kubernetes: string[];
+  /** The smallest predefined roles of the catalog holding the permissions (none of them read-only). */
+  roles: string[];
+}
+
+export function e2ePermissions(): E2eNeeds {
+  const permissions = ['container.serviceAccounts.createToken'];
+  // Service-agent roles are for Google's own agents: never offered to a person.
+  const holding = [...loadCatalog().roles]
+    .filter(([name, role]) => !/serviceAgent$/i.test(name) && permissions.every((p) => role.permissions.includes(p)))
+    .sort(([a, ra], [b, rb]) => ra.permissions.length - rb.permissions.length || a.localeCompare(b));
+  return {
+    permissions,
+    kubernetes: ['create serviceaccounts/token'],
+    roles: holding.slice(0, 1).map(([name]) => name),
+  };
+}

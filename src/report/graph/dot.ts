@@ -21,6 +21,7 @@ const SHAPE: Record<NodeKind, string> = {
   role: 'cds',
   resource: 'cylinder',
   project: 'hexagon',
+  principal: 'house',
 };
 
 const STATUS_COLOR: Record<ElementStatus, string> = {

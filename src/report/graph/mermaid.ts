@@ -22,6 +22,7 @@ const SHAPES: Record<NodeKind, [string, string]> = {
   role: ['[/"', '"/]'],
   resource: ['[("', '")]'],
   project: ['[["', '"]]'],
+  principal: ['>"', '"]'],
 };
 
 const STATE_COLOR: Record<EdgeState, string> = {
