@@ -181,7 +181,9 @@ export function memberForm(raw: string): string {
   if (!parsed.ok) return 'member';
   switch (parsed.member.type) {
     case 'wi-legacy':
-      return 'legacy member';
+      // `serviceAccount:POOL[NS/KSA]` is the member Google's docs grant workloadIdentityUser to on a GSA, and the
+      // one the fixes write: not called "legacy" next to a fix that recommends it.
+      return 'KSA member';
     case 'wi-subject':
       return 'principal:// subject member';
     case 'wi-uid':
