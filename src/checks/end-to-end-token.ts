@@ -286,7 +286,7 @@ export default defineCheck({
           `STATIC AND LIVE DISAGREE: static analysis says this should work, but the live token chain of KSA ${ksa} ` +
           `failed at ${at} — IAM propagation (2–7 min after a change), an IAM condition, a deny policy, or a gap in ` +
           `wi-doctor's model`,
-        evidence: evidence([`static analysis: ${view.because}`]),
+        evidence: evidence([]),
         fix: [
           rerunFix(
             subject,

@@ -81,6 +81,8 @@ describeCheck(check, [
           { step: 'sts-exchange', ok: true, ms: 5 },
           { step: 'generate-access-token', ok: false, status: 403, code: 'PERMISSION_DENIED', error: DENIED, ms: 7 },
         ]);
+        // What static analysis saw, said once.
+        expect((e.notes ?? []).filter((n) => n.startsWith('static analysis:'))).toHaveLength(1);
       },
     },
   },

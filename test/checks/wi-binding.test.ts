@@ -58,7 +58,7 @@ describeCheck(check, [
     expect: {
       status: 'pass',
       cause:
-        /`roles\/iam\.workloadIdentityUser` to `serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]` \(legacy member\) in the policy of GSA/,
+        /`roles\/iam\.workloadIdentityUser` to `serviceAccount:acme-shop\.svc\.id\.goog\[shop\/cart\]` \(KSA member\) in the policy of GSA/,
     },
   },
   {
