@@ -115,15 +115,17 @@ export function grantsOf(policy: Policy, member: string): Grant[] {
 }
 
 /** Give `to` every grant `from` holds in this policy (same role, same condition). */
-export function copyGrants(policy: Policy, from: string, to: string): PolicyEdit & { copied: Grant[] } {
+export function copyGrants(policy: Policy, from: string, to: string): PolicyEdit & { copied: Grant[]; held: number } {
   let current = policy;
   const copied: Grant[] = [];
-  for (const grant of grantsOf(policy, from)) {
+  const grants = grantsOf(policy, from);
+  for (const grant of grants) {
     const edit = addMember(current, grant.role, to, grant.condition);
     if (edit.changed) copied.push(grant);
     current = edit.policy;
   }
-  return { policy: current, changed: copied.length > 0, copied };
+  // `held`: how many grants `from` has here, so that "nothing copied" can say whether there was anything.
+  return { policy: current, changed: copied.length > 0, copied, held: grants.length };
 }
 
 /** `role` (and `if TITLE` for a conditional grant), as the audit trail and plans print a grant. */

@@ -128,7 +128,8 @@ describe('copyGrants', () => {
       { role: 'roles/pubsub.publisher', members: [OLD, NEW], condition },
       { role: 'roles/owner', members: ['user:admin@example.com'] },
     ]);
-    // Copying twice changes nothing the second time.
-    expect(copyGrants(edit.policy, OLD, NEW).changed).toBe(false);
+    // Copying twice changes nothing the second time; `held` tells that apart from an old account with no grant.
+    expect(copyGrants(edit.policy, OLD, NEW)).toMatchObject({ changed: false, held: 2 });
+    expect(copyGrants({ version: 3, etag: 'e', bindings: [] }, OLD, NEW)).toMatchObject({ changed: false, held: 0 });
   });
 });

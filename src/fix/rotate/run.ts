@@ -60,12 +60,14 @@ function ksaMember(spec: RotationSpec, ksa: string): string {
 async function copyGrantsStep(spec: RotationSpec, step: JournalStep, deps: RotateDeps): Promise<Outcome> {
   const resource = parseIamResource('copy-grants', step.target);
   let copied: Grant[] = [];
+  let held = 0;
   try {
     const result = await readModifyWrite(
       { get: () => deps.google.getPolicy(resource), set: (p) => deps.google.setPolicy(resource, p) },
       (policy) => {
         const edit = copyGrants(policy, member(spec.oldGsa), member(spec.newGsa));
         copied = edit.copied;
+        held = edit.held;
         return edit;
       },
       deps.rmw,
@@ -77,7 +79,10 @@ async function copyGrantsStep(spec: RotationSpec, step: JournalStep, deps: Rotat
       ? { state: 'done', detail: `copied ${copied.map(describeGrant).join(', ')}`, ...etags }
       : {
           state: 'done',
-          detail: `nothing to copy (${spec.newGsa} already holds every grant of ${spec.oldGsa} here)`,
+          detail:
+            held === 0
+              ? `nothing to copy (${spec.oldGsa} holds no grant here)`
+              : `nothing to copy (${spec.newGsa} already holds every grant of ${spec.oldGsa} here)`,
           ...etags,
         };
   } catch (error) {
