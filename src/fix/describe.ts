@@ -43,7 +43,10 @@ export function policyFact(facts: Facts, resource: IamResource): Fact<Policy> | 
 const unread = (fact: Fact<unknown> | undefined, what: string): string =>
   fact === undefined || fact.status === 'not-collected'
     ? `${what} not read`
-    : `${what} not read (${fact.source}: ${fact.status === 'present' ? '' : fact.message})`;
+    : fact.status === 'absent'
+      ? // What does not exist has no policy to show (a deleted account): no need for where that was learnt.
+        `no ${what} (it does not exist)`
+      : `${what} not read (${fact.source}: ${fact.status === 'present' ? '' : fact.message})`;
 
 function membersOfRole(policy: Policy, role: string): number {
   return (policy.bindings ?? []).filter((b) => b.role === role).reduce((n, b) => n + (b.members ?? []).length, 0);

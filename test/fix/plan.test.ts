@@ -65,6 +65,12 @@ describe('the plan', () => {
     expect(step?.after).toBe('roles/iam.workloadIdentityUser: + serviceAccount:acme-shop.svc.id.goog[shop/cart]');
   });
 
+  it("a deleted account's policy is said not to exist, not quoted from where that was read", async () => {
+    const plan = await planOf('gsa-missing', { ksa: ['shop/cart'] });
+    const binding = plan.steps.find((s) => s.action === 'add-iam-binding');
+    expect(binding?.before).toBe('no policy (it does not exist)');
+  });
+
   it('asks for a removal only with consent beyond --apply', async () => {
     const plan = await planOf('gsa-recreated', { ksa: ['shop/cart'] });
     expect(plan.steps.map(brief)).toEqual([
