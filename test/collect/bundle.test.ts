@@ -82,6 +82,26 @@ describe('file facts: present, absent, error, not collected', () => {
     expect(facts.logEntries.status).toBe('not-collected');
     expect(facts.resourcePolicy('//storage.googleapis.com/projects/_/buckets/b').status).toBe('not-collected');
   });
+  it('a resource policy read live and not found, or refused, is an error naming why, not "not collected"', () => {
+    const gone = '//storage.googleapis.com/projects/_/buckets/no-such-bucket';
+    const refused = '//storage.googleapis.com/projects/_/buckets/private';
+    const facts = factsFromFiles(
+      input(
+        {},
+        {
+          absent: ['gcp/resources/storage.googleapis.com~projects~_~buckets~no-such-bucket.json'],
+          errors: {
+            'gcp/resources/storage.googleapis.com~projects~_~buckets~private.json': '403 PERMISSION_DENIED: no',
+          },
+        },
+      ),
+    );
+    expect(facts.resourcePolicy(gone)).toMatchObject({
+      status: 'error',
+      message: `${gone} does not exist (404 when its policy was read)`,
+    });
+    expect(facts.resourcePolicy(refused)).toMatchObject({ status: 'error', message: '403 PERMISSION_DENIED: no' });
+  });
   it('an unparseable file is an error entry', () => {
     const facts = factsFromFiles({
       manifest: manifest(),

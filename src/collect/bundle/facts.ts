@@ -537,6 +537,13 @@ export function factsFromFiles(input: BundleInput): Facts {
     resourcePolicy: (resource) => {
       const found = resourceIndex.get(resource);
       if (found) return found.policy;
+      // Read live and refused or not found: the file the collector would have written names the resource.
+      const read = paths.resource(resource);
+      // Not found is said as such, but as an unreadable policy: a grant on it cannot be judged (and no fix may
+      // grant a role on what does not exist).
+      if (absentSet.has(read)) return factError(read, `${resource} does not exist (404 when its policy was read)`);
+      const error = errors[read];
+      if (error !== undefined) return factError(read, error);
       return notCollected(
         'gcp/resources/',
         `not collected: gcp/resources/ANY.json with {"resource": "${resource}", "policy": …} (${commands.resourcePolicy(resource)})`,

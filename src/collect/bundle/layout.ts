@@ -8,6 +8,9 @@ export const BUNDLE_FORMAT = 'wi-doctor-bundle/1';
 
 export const paths = {
   cluster: 'gcp/cluster.json',
+  /** A resource policy read live: a readable, unique name, no path separators. */
+  resource: (resource: string) =>
+    `gcp/resources/${resource.replace(/^\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '~')}.json`,
   project: (p: string) => `gcp/projects/${p}.json`,
   projectPolicy: (p: string) => `gcp/projects/${p}.iam-policy.json`,
   projectServices: (p: string) => `gcp/projects/${p}.services.json`,

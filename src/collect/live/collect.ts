@@ -153,11 +153,6 @@ export function gsasOfKsaList(list: unknown, targets: TargetRequest): string[] |
   return found.size === named.size ? emails : undefined;
 }
 
-/** A bundle file name for a resource policy: readable, unique, no path separators. */
-export function resourceFileName(resource: string): string {
-  return `gcp/resources/${resource.replace(/^\/\//, '').replace(/[^A-Za-z0-9._-]+/g, '~')}.json`;
-}
-
 const PROJECT_RESOURCE = /^(?:\/\/cloudresourcemanager\.googleapis\.com\/)?projects\/([^/]+)$/;
 const BUCKET_RESOURCE = /^\/\/storage\.googleapis\.com\/projects\/_\/buckets\/([^/]+)$/;
 const PROJECT_IN_NAME = /\/projects\/([^/_][^/]*)\//;
@@ -456,7 +451,7 @@ export async function collectLive(
     const bucket = BUCKET_RESOURCE.exec(on)?.[1];
     if (asProject !== undefined) projectFacts(asProject, { policy: true, services: false });
     else if (bucket !== undefined) {
-      const path = resourceFileName(on);
+      const path = paths.resource(on);
       gsaCalls.push(
         b
           .fetch(path, () => google.bucketPolicy(bucket))
