@@ -2,30 +2,10 @@
 // code, and that nothing is left listening afterwards — also after Ctrl-C.
 
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runDemoCommand } from '../../src/cli/actions/demo.js';
-import type { Io } from '../../src/cli/output.js';
 import type { Report } from '../../src/model/results.js';
-
-function memoryIo(): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        write(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env: { NO_COLOR: '1' },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { memoryIo } from '../helpers/memory-io.js';
 
 /** Stands in for `process` as the source of SIGINT/SIGTERM. */
 function fakeSignals(): NodeJS.Process & EventEmitter {

@@ -2,38 +2,18 @@
 // what it is, an account that does not exist is an unknown target (exit 2), and graph --gsa shows every principal
 // who-can --gsa lists (the two read the same facts through the same evaluation).
 
-import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
-import type { Io } from '../../src/cli/output.js';
 import { main } from '../../src/cli/main.js';
 import type { IdentityGraph } from '../../src/graph/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { memoryIo } from '../helpers/memory-io.js';
 
 const SCENARIO = join(import.meta.dirname, '../../scenarios/fleet.yaml');
 const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 const PROD = 'gke_acme-shop_europe-west1_prod';
-
-function memoryIo(env: NodeJS.ProcessEnv): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        write(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('who-can against the fleet sandbox', () => {
   let sandbox: RunningSandbox;

@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAuditCommand } from '../../src/cli/actions/audit.js';
 import { runCheckCommand } from '../../src/cli/actions/check.js';
@@ -14,36 +13,17 @@ import { runPermissionsCommand } from '../../src/cli/actions/catalog.js';
 import { loadCatalog } from '../../src/model/iam/catalog.js';
 import type { CheckCommandOptions } from '../../src/cli/actions/check.js';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
-import type { Io } from '../../src/cli/output.js';
 import { UsageError } from '../../src/engine/errors.js';
 import { FLEET_COVERAGE, searchQuery, TOKEN_PERMISSIONS, WI_MEMBER_TERMS } from '../../src/model/iam/asset-search.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { memoryIo } from '../helpers/memory-io.js';
 
 const SCENARIO = join(import.meta.dirname, '../../scenarios/fleet.yaml');
 const CART = 'cart-gsa@acme-shop.iam.gserviceaccount.com';
 const PROD = 'gke_acme-shop_europe-west1_prod';
 const STAGING = 'gke_acme-shop_us-central1_staging';
 const BATCH = 'gke_acme-batch_europe-west1_batch';
-
-function memoryIo(env: NodeJS.ProcessEnv): Io & { out(): string; err(): string } {
-  let out = '';
-  let err = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        write(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 const base: CheckCommandOptions = { format: 'json', failOn: 'fail', all: true, quiet: true };
 

@@ -5,12 +5,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS } from '../../../src/checks/index.js';
 import { changeEvidenceFor } from '../../../src/cli/actions/check.js';
 import { runCollectCommand } from '../../../src/cli/actions/collect.js';
-import type { Io } from '../../../src/cli/output.js';
 import { readBundle } from '../../../src/collect/bundle/read.js';
 import type { TraceEvent } from '../../../src/collect/live/calls.js';
 import { liveFacts } from '../../../src/collect/live/live.js';
@@ -20,6 +18,7 @@ import type { Facts } from '../../../src/model/facts.js';
 import type { Report } from '../../../src/model/results.js';
 import { loadScenarioFile, startSandbox } from '../../../src/sandbox/index.js';
 import type { RunningSandbox, Scenario } from '../../../src/sandbox/index.js';
+import { memoryIo } from '../../helpers/memory-io.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../../scenarios');
 
@@ -30,23 +29,6 @@ function sandboxEnv(sandbox: RunningSandbox): NodeJS.ProcessEnv {
     METADATA_SERVER_DETECTION: 'none',
     GCE_METADATA_HOST: '127.0.0.1:9',
     GCE_METADATA_IP: '127.0.0.1:9',
-  };
-}
-
-function memoryIo(env: NodeJS.ProcessEnv): Io & { err(): string } {
-  let err = '';
-  const sink = (write: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        write(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    stdout: sink(() => undefined),
-    stderr: sink((s) => (err += s)),
-    env,
-    err: () => err,
   };
 }
 
