@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { parseAllDocuments, parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { isServiceAccountEmail } from '../../src/model/identifiers.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
 import { HAS_KUBECTL } from '../sandbox/helpers.js';
+import { memoryIo } from '../helpers/memory-io.js';
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, '..', '..');
@@ -203,17 +203,9 @@ describe('deploy/wi-doctor.yaml', () => {
         writeFileSync(copy, content(a, text));
         return copy;
       });
-      let out = '';
-      let err = '';
-      const sink = (write: (s: string) => void) =>
-        new Writable({
-          write(chunk: Buffer, _enc, cb) {
-            write(chunk.toString());
-            cb();
-          },
-        });
-      const code = await main(local, { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env });
-      return { code, err, json: JSON.parse(out) as CronJobReport };
+      const io = memoryIo(env);
+      const code = await main(local, io);
+      return { code, err: io.err(), json: JSON.parse(io.out()) as CronJobReport };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
