@@ -130,7 +130,7 @@ export function runClusterWide(
  * thousands of results those trees cost more memory than the text. Converting to a number flattens a
  * string in place (the idiom of the `flatstr` package), so each result keeps one flat string.
  */
-function flat(text: string): string {
+export function flat(text: string): string {
   void Number(text);
   return text;
 }

@@ -1,8 +1,10 @@
 // The verdict comes first: one root cause per subject, what was ruled out and why, the exact fix,
 // and what was not evaluated. With several subjects, those sharing a root cause are grouped.
 
-import type { CheckResult, FixPlan, Status, Verdict, VerdictGroup } from '../model/results.js';
+import type { CheckResult, Status, Verdict, VerdictGroup } from '../model/results.js';
 import { sortBySeverity } from '../model/results.js';
+import { dedupeFixes } from '../checks/lib/fixes.js';
+import { flat } from './runner.js';
 
 /** What no check here can see, and could still block a token (named when nothing visible fails). */
 export const BEYOND_VIEW = [
@@ -12,11 +14,9 @@ export const BEYOND_VIEW = [
   'grants inherited from folders or the organization that were not readable',
 ];
 
+/** Flat (see runner.ts): 20,000 verdicts keep one flat string per line. */
 function line(result: CheckResult): string {
-  const text = `${result.check}: ${result.cause ?? result.title}`;
-  // Flattened in place (see flat() in runner.ts): 20,000 verdicts keep one flat string per line.
-  void Number(text);
-  return text;
+  return flat(`${result.check}: ${result.cause ?? result.title}`);
 }
 
 export function buildVerdict(
@@ -68,7 +68,7 @@ export function buildVerdict(
     ruledOut,
     notEvaluated,
     // The root cause's fix first, then what the warnings need (a recreated GSA's lost roles, a restart).
-    fix: dedupePlans([...(root ? root.fix : []), ...warnings.flatMap((w) => w.fix)]),
+    fix: dedupeFixes([...(root ? root.fix : []), ...warnings.flatMap((w) => w.fix)]),
     related,
     status: root
       ? 'fail'
@@ -78,17 +78,6 @@ export function buildVerdict(
           ? 'unknown'
           : 'pass',
   };
-}
-
-/** Each plan once (the same restart can come from two results), in first-seen order. */
-function dedupePlans(plans: readonly FixPlan[]): FixPlan[] {
-  const seen = new Set<string>();
-  return plans.filter((p) => {
-    const key = `${p.action} ${p.target} ${JSON.stringify(p.params)}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */

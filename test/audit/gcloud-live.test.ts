@@ -5,13 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { LogsReport } from '../../src/engine/logs.js';
 import type { Report } from '../../src/model/results.js';
 import { HAS_GCLOUD, startCli, type Cli } from '../sandbox/gcloud-helpers.js';
 import { CART_GSA, mds, pod } from '../sandbox/helpers.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const KSA_MEMBER = 'serviceAccount:acme-shop.svc.id.goog[shop/cart]';
 
@@ -20,16 +19,7 @@ describe.skipIf(!HAS_GCLOUD)('logs, who changed it and audit after real gcloud c
   let env: NodeJS.ProcessEnv;
   const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-gcloud-live-'));
 
-  async function wiDoctor(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const out = new PassThrough();
-    const err = new PassThrough();
-    let stdout = '';
-    let stderr = '';
-    out.on('data', (d: Buffer) => (stdout += d.toString()));
-    err.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await main(args, { stdout: out, stderr: err, env });
-    return { code, stdout, stderr };
-  }
+  const wiDoctor = (...args: string[]) => runCli(args, env);
   const json = async <T>(...args: string[]): Promise<T> => JSON.parse((await wiDoctor(...args)).stdout) as T;
   const mint = async () => (await mds(pod(cli.sb, 'cart-'), 'instance/service-accounts/default/token')).status;
 

@@ -2,25 +2,14 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const example = (name: string) => join(repo, 'examples', name);
 
-async function run(args: string[], stdin?: Buffer) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io = { stdout: out, stderr: err, env: { NO_COLOR: '1' }, ...(stdin ? { stdin: Readable.from([stdin]) } : {}) };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], stdin?: Buffer) => runCli(args, { NO_COLOR: '1' }, stdin);
 
 describe('wi-doctor audit', () => {
   it('healthy: exit 0; findings: exit 1; --fail-on warn counts warnings', async () => {

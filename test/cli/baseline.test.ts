@@ -5,10 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const broken = join(repo, 'examples', 'missing-binding');
@@ -16,14 +14,7 @@ const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-baseline-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io: Io = { stdout: out, stderr: err, env: { NO_COLOR: '1' } };
-  const code = await main(args, io);
+  const { code, stdout, stderr } = await runCli(args);
   // Prose wraps at 100 columns: join wrapped lines so that a sentence matches whole.
   return { code, stdout, stderr, flat: stdout.replace(/\n {2,}/g, ' ') };
 }

@@ -3,26 +3,14 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const healthy = join(repo, 'examples', 'healthy');
 
-async function run(args: string[], env: NodeJS.ProcessEnv = { NO_COLOR: '1' }) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io: Io = { stdout: out, stderr: err, env };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-cli-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));

@@ -4,27 +4,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
 import type { IdentityGraph } from '../../src/graph/types.js';
 import { startSandbox } from '../../src/sandbox/index.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const multiTeam = join(repo, 'examples', 'multi-team');
 
-async function run(args: string[], env: NodeJS.ProcessEnv = { NO_COLOR: '1' }) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io: Io = { stdout: out, stderr: err, env };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-graph-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));

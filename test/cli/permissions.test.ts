@@ -3,28 +3,16 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
+import { runCli } from '../helpers/memory-io.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const catalog = JSON.parse(gunzipSync(readFileSync(join(repo, 'data', 'gcp-predefined-roles.json.gz'))).toString()) as {
   roles: Record<string, { permissions: string[] } | undefined>;
 };
 
-async function run(args: string[]) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io: Io = { stdout: out, stderr: err, env: { NO_COLOR: '1' } };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(args);
 
 interface Answer {
   roles: string[];

@@ -15,7 +15,7 @@
 // commands.
 
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import type { RunningSandbox, Scenario } from '../../src/sandbox/index.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { loadKubeConfig } from '../../src/collect/live/credentials.js';
 import { mintToken } from '../../src/token/mint.js';
+import { docsPages } from '../helpers/doc-pages.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const bin = join(repo, 'dist', 'cli', 'bin.js');
@@ -134,16 +135,7 @@ function delegates(d: Delegation, text: string, offset: number): boolean {
 }
 
 function docFiles(): string[] {
-  const out = ['README.md', 'examples/README.md'];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(join(repo, dir))) {
-      const p = join(dir, entry);
-      if (statSync(join(repo, p)).isDirectory()) walk(p);
-      else if (p.endsWith('.md')) out.push(p);
-    }
-  };
-  walk('docs');
-  return out;
+  return ['README.md', 'examples/README.md', ...docsPages()];
 }
 
 function blocksOf(file: string): Block[] {

@@ -2,26 +2,18 @@
 // flag once, with the formats `check` takes, and every error text they pass to `--error` or `explain-error` is one
 // that wi-doctor recognises (an example that only shows "matches no known error" teaches nothing).
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyText } from '../../src/explain/classify.js';
 import { REPORT_FORMATS } from '../../src/report/formats.js';
+import { docsPages } from '../helpers/doc-pages.js';
 
 const repo = join(import.meta.dirname, '..', '..');
 const readme = readFileSync(join(repo, 'README.md'), 'utf8');
 
 function docs(): string[] {
-  const out = ['README.md'];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(join(repo, dir))) {
-      const p = join(dir, entry);
-      if (statSync(join(repo, p)).isDirectory()) walk(p);
-      else if (p.endsWith('.md')) out.push(p);
-    }
-  };
-  walk('docs');
-  return out;
+  return ['README.md', ...docsPages()];
 }
 
 /** The rows of README's `| flag | meaning |` table: the first code span of each, and the row. */

@@ -12,10 +12,8 @@
 
 import { cpSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { Report } from '../../src/model/results.js';
 import { CONTROL, EXAMPLES, runCli, scratch } from '../hostile/helpers.js';
 import type { CliRun } from '../hostile/helpers.js';
@@ -419,18 +417,8 @@ const KNOWN_ERRORS = [
 ];
 
 /** `wi-doctor explain-error - ARGS` with `input` on stdin. */
-async function explainStdin(input: Uint8Array, args: string[]): Promise<CliRun> {
-  const stdin = new PassThrough();
-  stdin.end(Buffer.from(input));
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io = { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdin };
-  const code = await main(['explain-error', '-', ...args], io);
-  return { code, stdout, stderr };
+function explainStdin(input: Uint8Array, args: string[]): Promise<CliRun> {
+  return runCli(['explain-error', '-', ...args], { NO_COLOR: '1' }, Buffer.from(input));
 }
 
 const hostilePiece: fc.Arbitrary<string | Uint8Array> = fc.oneof(

@@ -1,6 +1,7 @@
-// The CLI's streams in memory, for tests that call `main` or an action in-process and read what it wrote.
+// The CLI's streams in memory, for tests that run `main` or an action in-process and read what it wrote.
 
-import { Writable } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 
 export type MemoryIo = Io & { out(): string; err(): string };
@@ -22,4 +23,26 @@ export function memoryIo(env: NodeJS.ProcessEnv = { NO_COLOR: '1' }): MemoryIo {
     out: () => out,
     err: () => err,
   };
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `wi-doctor ARGS` in this process with captured output (colour off unless `env` asks), `stdin` if given. */
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = { NO_COLOR: '1' },
+  stdin?: string | Uint8Array,
+): Promise<CliRun> {
+  const io: MemoryIo & { stdin?: NodeJS.ReadableStream } = memoryIo(env);
+  if (stdin !== undefined) {
+    const input = new PassThrough();
+    input.end(stdin);
+    io.stdin = input;
+  }
+  const code = await main(args, io);
+  return { code, stdout: io.out(), stderr: io.err() };
 }

@@ -4,32 +4,13 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/output.js';
 import type { Report } from '../../src/model/results.js';
+import { runCli, type CliRun } from '../helpers/memory-io.js';
+
+export { runCli, type CliRun };
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(REPO, 'examples');
-
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `wi-doctor ARGS` in this process; colour off unless the env asks for it. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv = { NO_COLOR: '1' }): Promise<CliRun> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const io: Io = { stdout: out, stderr: err, env };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /** A scratch folder removed by `cleanup()`. */
 export function scratch(prefix = 'wi-doctor-hostile-'): { dir: string; cleanup(): void } {

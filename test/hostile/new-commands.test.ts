@@ -4,9 +4,7 @@
 
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { Report } from '../../src/model/results.js';
 import { CONTROL, copyExample, editJson, runCli, scratch } from './helpers.js';
 import type { CliRun } from './helpers.js';
@@ -15,22 +13,8 @@ const KEY_BODY = 'MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDnewCommands
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJuZXcifQ.newCommandsJwtSignature0123456789';
 const DENIED = "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).";
 
-async function explain(stdin: string, format: string): Promise<CliRun> {
-  const input = new PassThrough();
-  input.end(stdin);
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d: Buffer) => (stdout += d.toString()));
-  err.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await main(['explain-error', '-', '--format', format], {
-    stdout: out,
-    stderr: err,
-    env: { NO_COLOR: '1' },
-    stdin: input,
-  });
-  return { code, stdout, stderr };
+function explain(stdin: string, format: string): Promise<CliRun> {
+  return runCli(['explain-error', '-', '--format', format], { NO_COLOR: '1' }, stdin);
 }
 
 describe('explain-error on hostile text', () => {
