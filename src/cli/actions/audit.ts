@@ -9,7 +9,7 @@ import type { BundleInput } from '../../collect/bundle/facts.js';
 import type { ChangeTarget } from '../../model/log-query.js';
 import { parseServiceAccountEmail } from '../../model/identifiers.js';
 import type { LiveOptions } from '../../collect/live/live.js';
-import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
+import { requiredFacts } from '../../collect/live/required.js';
 import { audit, selectAuditChecks } from '../../engine/audit.js';
 import type { FactName } from '../../checks/define.js';
 import type { Facts } from '../../model/facts.js';
@@ -116,6 +116,7 @@ async function readLive(options: AuditCommandOptions, io: Io): Promise<{ facts: 
   const hooks = liveHooks(io, options);
   try {
     const checks = selectAuditChecks(CHECKS, options.only, options.skip);
+    const { collectLiveInput } = await import('../../collect/live/live.js');
     const { input, stats } = await collectLiveInput(
       { ...options, all: true },
       auditRequires(checks),

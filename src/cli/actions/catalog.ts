@@ -8,7 +8,7 @@ import { UsageError } from '../../engine/errors.js';
 import { docsUrl } from '../../model/results.js';
 import type { Io } from '../output.js';
 import { PACKAGE_ROOT } from '../package-info.js';
-import { requiredFacts } from '../../collect/live/live.js';
+import { requiredFacts } from '../../collect/live/required.js';
 import type { ExtraRead, PermissionList } from '../../collect/live/permissions.js';
 import { e2ePermissions, minimalPermissions } from '../../collect/live/permissions.js';
 import type { E2eNeeds } from '../../collect/live/permissions.js';

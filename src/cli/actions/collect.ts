@@ -9,7 +9,7 @@ import { changeEvidenceFor } from './check.js';
 import { writeBundle } from '../../collect/bundle/write.js';
 import type { TraceEvent } from '../../collect/live/calls.js';
 import type { LiveHooks, LiveRequestOptions, LiveStats, Progress } from '../../collect/live/live.js';
-import { collectLiveInput, requiredFacts } from '../../collect/live/live.js';
+import { requiredFacts } from '../../collect/live/required.js';
 import { UsageError } from '../../engine/errors.js';
 import { K8S_KINDS } from '../../model/k8s/types.js';
 import type { FactName } from '../../checks/define.js';
@@ -89,6 +89,7 @@ export async function runCollectCommand(given: CollectCommandOptions, io: Io): P
   const hooks = liveHooks(io, options);
   let result;
   try {
+    const { collectLiveInput } = await import('../../collect/live/live.js');
     result = await collectLiveInput(options, [...new Set(requires)], hooks, {
       changeEvidence:
         options.audit === true

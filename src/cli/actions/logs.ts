@@ -4,7 +4,6 @@
 import { readBundle } from '../../collect/bundle/read.js';
 import { factsFromFiles } from '../../collect/bundle/facts.js';
 import type { LiveOptions } from '../../collect/live/live.js';
-import { collectLiveInput } from '../../collect/live/live.js';
 import { UsageError } from '../../engine/errors.js';
 import { logsReport } from '../../engine/logs.js';
 import type { Facts } from '../../model/facts.js';
@@ -30,6 +29,7 @@ async function readLive(options: LogsCommandOptions, sinceMs: number, io: Io): P
   const hooks = liveHooks(io, options);
   try {
     const since = new Date(Date.now() - sinceMs);
+    const { collectLiveInput } = await import('../../collect/live/live.js');
     const { input, stats } = await collectLiveInput(
       { ...options, ksa: [options.ksa] },
       ['cluster', 'project', 'projectPolicy', 'ancestorPolicies', 'serviceAccount', 'k8s:serviceaccounts'],

@@ -2,7 +2,7 @@
 // and `liveFacts` for `check` without `--from`. Nothing here prints: progress and the HTTP trace go to
 // callbacks the CLI gives.
 
-import type { AnyCheck, FactName } from '../../checks/define.js';
+import type { FactName } from '../../checks/define.js';
 import { CHECKS } from '../../checks/index.js';
 import { selectDiagnoseChecks } from '../../engine/diagnose.js';
 import type { TargetRequest } from '../../engine/subjects.js';
@@ -19,6 +19,7 @@ import { LiveTokenChain } from './e2e.js';
 import { parseEndpointFlags, resolveEndpoints } from './endpoints.js';
 import { GoogleApi } from './google.js';
 import { KubeApi } from './kube.js';
+import { requiredFacts } from './required.js';
 
 export interface LiveOptions {
   project?: string;
@@ -73,10 +74,7 @@ export interface LiveHooks {
 
 export type LiveStats = CallStats & { totalCalls: number; phases: number };
 
-/** The facts every selected check reads. */
-export function requiredFacts(checks: readonly AnyCheck[]): FactName[] {
-  return [...new Set(checks.flatMap((c) => c.requires))].sort();
-}
+export { requiredFacts };
 
 /** Collect live into a bundle input (what `collect` writes and `liveFacts` reads). */
 export async function collectLiveInput(
