@@ -153,8 +153,16 @@ function blocksOf(file: string): Block[] {
 
 const BLOCKS = docFiles().flatMap(blocksOf);
 
-/** Whether `text` is complete shell syntax (a whole command, not the start of one). */
-const complete = (text: string): boolean => spawnSync('bash', ['-n'], { input: text }).status === 0;
+/** Whether `text` is complete shell syntax (a whole command, not the start of one): bash's answer, once per text. */
+const parsed = new Map<string, boolean>();
+function complete(text: string): boolean {
+  let answer = parsed.get(text);
+  if (answer === undefined) {
+    answer = spawnSync('bash', ['-n'], { input: text }).status === 0;
+    parsed.set(text, answer);
+  }
+  return answer;
+}
 
 /** The top-level commands of a block: lines joined until they parse as a whole (continuations, heredocs, loops). */
 function commandsOf(block: string): string[] {
@@ -363,9 +371,11 @@ describe('commands shown in README.md and docs/', () => {
     expect(problems).toEqual([]);
   });
 
+  // Pages are independent (each its own folder, gcloud configuration and sandbox): they run concurrently, most of
+  // their time being spent in the processes they start.
   for (const file of [...new Set(BLOCKS.filter((b) => b.delegatedTo === undefined).map((b) => b.file))]) {
     const blocks = BLOCKS.filter((b) => b.file === file && b.delegatedTo === undefined);
-    it.skipIf(!built || !tools.gcloud || !tools.kubectl || !tools.jq || !tools.curl)(
+    it.concurrent.skipIf(!built || !tools.gcloud || !tools.kubectl || !tools.jq || !tools.curl)(
       `${file}: its ${blocks.length} block${blocks.length === 1 ? '' : 's'} run as written`,
       { timeout: 300_000 },
       async () => {
