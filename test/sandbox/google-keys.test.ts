@@ -60,10 +60,12 @@ describe.skipIf(!HAS_GCLOUD)('service-account keys through gcloud', { timeout: 1
   });
 
   test('--managed-by user|system|any; disable, enable and delete', async () => {
-    expect((await list('user')).map((k) => k.name.split('/').pop())).toEqual([keyId]);
-    expect((await list('system')).every((k) => k.keyType === 'SYSTEM_MANAGED')).toBe(true);
-    expect(await list('system')).toHaveLength(1);
-    expect(await list('any')).toHaveLength(2);
+    // Three reads of the same state: concurrent (gcloud takes a second to start).
+    const [user, system, any] = await Promise.all([list('user'), list('system'), list('any')]);
+    expect(user.map((k) => k.name.split('/').pop())).toEqual([keyId]);
+    expect(system.every((k) => k.keyType === 'SYSTEM_MANAGED')).toBe(true);
+    expect(system).toHaveLength(1);
+    expect(any).toHaveLength(2);
     await cli.gcloud('iam', 'service-accounts', 'keys', 'disable', keyId, `--iam-account=${CART_GSA}`);
     expect((await list('user'))[0]?.disabled).toBe(true);
     await cli.gcloud('iam', 'service-accounts', 'keys', 'enable', keyId, `--iam-account=${CART_GSA}`);
