@@ -16,7 +16,8 @@ const run = promisify(execFile);
 // Without gcloud the test reports as skipped, never as passed.
 test.skipIf(!HAS_GCLOUD)(
   'the guide’s gcloud commands get the answers the guide expects',
-  { timeout: 120_000 },
+  // About twenty gcloud runs, one after another: a second or two each alone, far more on a loaded machine.
+  { timeout: 240_000 },
   async () => {
     const config = await mkdtemp(join(tmpdir(), 'wi-sb-gcloud-'));
     try {
