@@ -223,7 +223,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     };
     const diagnosing = clusterDiagnoser(job);
     diagnoser = diagnosing;
-    const onCluster = async (result: FleetCollection): Promise<void> => {
+    const finishCluster = async (result: FleetCollection): Promise<void> => {
       const unknownCluster = (error: string, headline: string): void => {
         fleet.clusters.push({
           cluster: result.cluster.label,
@@ -273,6 +273,22 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         await writeReport([head, ...outcome.body]);
       }
     };
+    // A collected cluster is handed to the diagnosis and its slot freed for the next cluster's calls, while at
+    // most as many clusters as are collected at once wait for their diagnosis (memory stays bounded): holding the
+    // slot until the diagnosis was done left every slot waiting on the diagnosis thread and no call in flight.
+    const clusterConcurrency = options.clusterConcurrency ?? 4;
+    const failure: { error?: Error } = {};
+    const backlog = new Set<Promise<void>>();
+    const onCluster = async (result: FleetCollection): Promise<void> => {
+      while (backlog.size >= clusterConcurrency) await Promise.race(backlog);
+      if (failure.error !== undefined) throw failure.error;
+      const finished: Promise<void> = finishCluster(result)
+        .catch((error: unknown) => {
+          failure.error ??= error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => backlog.delete(finished));
+      backlog.add(finished);
+    };
     await collectFleet(
       clusters,
       {
@@ -293,9 +309,11 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
           ? { logs: auditLogs(unusedDays), changeEvidence: creationEvidence }
           : {}),
       },
-      options.clusterConcurrency ?? 4,
+      clusterConcurrency,
       onCluster,
     );
+    await Promise.all(backlog);
+    if (failure.error !== undefined) throw failure.error;
     hooks.finish();
     if (options.failOn === 'unknown' && fleet.clusters.some((c) => !c.reachable)) exit = 1;
     // A project's or GSA's finding is the same whichever of its clusters found it: listed once, naming them all.
