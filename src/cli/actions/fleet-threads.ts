@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ClusterJob, ClusterOutcome, ClusterWork } from './fleet-cluster.js';
 import { diagnoseCluster } from './fleet-cluster.js';
-import type { WorkerReply, WorkerRequest } from './fleet-worker.js';
+import type { SharedResults, WorkerReply, WorkerRequest } from './fleet-worker.js';
 
 export interface ClusterDiagnoser {
   diagnose(work: ClusterWork): Promise<ClusterOutcome>;
@@ -29,6 +29,32 @@ function inline(job: ClusterJob): ClusterDiagnoser {
 function workerFile(): URL | undefined {
   const url = new URL('./fleet-worker.js', import.meta.url);
   return import.meta.url.endsWith('.js') && existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+/**
+ * The results of an asset search are the same for every cluster of a run (one search serves them all): they cross
+ * to the worker once, with the first cluster that has them, and later clusters name them by number (copying the
+ * organization's search results to the worker for every cluster was most of the cost of handing a cluster over).
+ */
+function sharing(): (work: ClusterWork) => Pick<WorkerRequest, 'work' | 'shared'> {
+  const sent = new WeakMap<unknown[], number>();
+  let next = 0;
+  return (work) => {
+    const files = new Map(work.input.files);
+    const shared: SharedResults[] = [];
+    for (const [path, entry] of files) {
+      if (!path.startsWith('gcp/asset-search/') || !('json' in entry)) continue;
+      const json = entry.json;
+      if (typeof json !== 'object' || json === null || !('results' in json) || !Array.isArray(json.results)) continue;
+      const results = json.results as unknown[];
+      const known = sent.get(results);
+      const id = known ?? next++;
+      if (known === undefined) sent.set(results, id);
+      shared.push({ path, id, ...(known === undefined ? { results } : {}) });
+      files.set(path, { json: { ...json, results: [] } });
+    }
+    return { work: { ...work, input: { ...work.input, files } }, shared };
+  };
 }
 
 export function clusterDiagnoser(job: ClusterJob): ClusterDiagnoser {
@@ -57,13 +83,14 @@ export function clusterDiagnoser(job: ClusterJob): ClusterDiagnoser {
     worker = w;
     return w;
   };
+  const shared = sharing();
   return {
     onWorker: true,
     diagnose: (work) =>
       new Promise<ClusterOutcome>((resolve, reject) => {
         const id = nextId++;
         pending.set(id, { resolve, reject });
-        const request: WorkerRequest = { id, work, job };
+        const request: WorkerRequest = { id, job, ...shared(work) };
         started().postMessage(request);
       }),
     close: async () => {
