@@ -12,7 +12,8 @@
 // each request's server-side timeline (the sandbox runs in this process). Loopback only; stops by itself. Not a
 // test: numbers go to BENCHMARKS.md by hand. Raw results: bench/out/fleet/results.json.
 // Usage: npm run bench:fleet [-- --clusters 30 --ksas 20000 --gsas 2000 --projects 200 --sample 5 (0: no loop)
-//        --cpu-prof (profile wi-doctor) --scope none (diagnosis only: the fleet run without the org search)]
+//        --cpu-prof (profile wi-doctor) --scope none (diagnosis only: the fleet run without the org search)
+//        --cluster-concurrency N (passed to the fleet run)]
 
 import { execFile } from 'node:child_process';
 import { Server } from 'node:net';
@@ -33,6 +34,8 @@ const { values } = parseArgs({
     sample: { type: 'string', default: '5' },
     'limit-minutes': { type: 'string', default: '15' },
     'cpu-prof': { type: 'boolean', default: false },
+    // wi-doctor's --cluster-concurrency for the fleet run (its default when not given).
+    'cluster-concurrency': { type: 'string' },
     // For diagnosis only: `--scope none` runs the fleet without the organization search (other calls, not the bench).
     scope: { type: 'string' },
     out: { type: 'string', default: 'bench/out/fleet' },
@@ -294,6 +297,7 @@ try {
       '--quiet',
       ...TIMEOUT,
       ...(values.scope !== undefined ? ['--scope', values.scope] : []),
+      ...(values['cluster-concurrency'] !== undefined ? ['--cluster-concurrency', values['cluster-concurrency']] : []),
     ],
     env,
   );
