@@ -92,7 +92,11 @@ export function informationalReads<T>(body: () => T): T {
 /** Every property name of `target` and of its prototypes (methods of a class), `Object.prototype`'s aside. */
 function propertyNames(target: object): PropertyKey[] {
   const names = new Set<PropertyKey>();
-  for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+  for (
+    let o: object | null = target;
+    o !== null && o !== Object.prototype;
+    o = Object.getPrototypeOf(o) as object | null
+  ) {
     for (const name of Reflect.ownKeys(o)) if (name !== 'constructor') names.add(name);
   }
   return [...names];

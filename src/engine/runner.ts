@@ -104,7 +104,12 @@ function consultedOutcome(
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
   const seenTarget: Target =
     target.scope === 'subject' ? { scope: 'subject', subject: recordingSubject(target.subject) } : target;
-  return runWith(check, target, { facts: viewOf(env.facts), roles: env.roles, options: env.options, target: seenTarget });
+  return runWith(check, target, {
+    facts: viewOf(env.facts),
+    roles: env.roles,
+    options: env.options,
+    target: seenTarget,
+  });
 }
 
 /** The subject-scope checks on one subject, in order: one recording view of the subject serves them all. */
