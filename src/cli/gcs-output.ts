@@ -8,7 +8,6 @@
 
 import { UsageError } from '../engine/errors.js';
 import type { GoogleCredentialOptions } from '../collect/live/credentials.js';
-import { googleCredentials } from '../collect/live/credentials.js';
 import { parseEndpointFlags, resolveEndpoints } from '../collect/live/endpoints.js';
 
 export interface GcsTarget {
@@ -67,6 +66,9 @@ export async function uploadReport(
   options: GoogleCredentialOptions & { endpoint?: string[]; timeout?: number },
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
+  // Loaded here, not with the module: its Google and Kubernetes client libraries (about 900 modules) would
+  // otherwise load on every `check`, the many that read a bundle and write no report to Cloud Storage.
+  const { googleCredentials } = await import('../collect/live/credentials.js');
   const credentials = googleCredentials(options, env);
   const base = resolveEndpoints(parseEndpointFlags(options.endpoint), env).storage;
   try {
