@@ -8,6 +8,7 @@
 
 import { UsageError } from '../engine/errors.js';
 import type { GoogleCredentialOptions } from '../collect/live/credentials.js';
+import { parseEndpointFlags, resolveEndpoints } from '../collect/live/endpoints.js';
 
 export interface GcsTarget {
   bucket: string;
@@ -65,12 +66,9 @@ export async function uploadReport(
   options: GoogleCredentialOptions & { endpoint?: string[]; timeout?: number },
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
-  // Loaded only for an upload: the credentials module brings the Google and Kubernetes clients, which a
-  // report read from a bundle never needs (they take most of the CLI's start-up time).
-  const [{ googleCredentials }, { parseEndpointFlags, resolveEndpoints }] = await Promise.all([
-    import('../collect/live/credentials.js'),
-    import('../collect/live/endpoints.js'),
-  ]);
+  // Loaded here, not with the module: its Google and Kubernetes client libraries (about 900 modules) would
+  // otherwise load on every `check`, the many that read a bundle and write no report to Cloud Storage.
+  const { googleCredentials } = await import('../collect/live/credentials.js');
   const credentials = googleCredentials(options, env);
   const base = resolveEndpoints(parseEndpointFlags(options.endpoint), env).storage;
   try {

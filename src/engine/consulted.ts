@@ -89,31 +89,52 @@ export function informationalReads<T>(body: () => T): T {
   }
 }
 
-/** A view of `target` whose methods and properties record the facts they hand out. */
+/** Every property name of `target` and of its prototypes (methods of a class), `Object.prototype`'s aside. */
+function propertyNames(target: object): PropertyKey[] {
+  const names = new Set<PropertyKey>();
+  for (
+    let o: object | null = target;
+    o !== null && o !== Object.prototype;
+    o = Object.getPrototypeOf(o) as object | null
+  ) {
+    for (const name of Reflect.ownKeys(o)) if (name !== 'constructor') names.add(name);
+  }
+  return [...names];
+}
+
+/**
+ * A view of `target` whose methods and properties record the facts they hand out: made once per Facts (every
+ * property and method of the target, found when the view is made), so that a read costs a property access and
+ * not a Proxy trap (hundreds of thousands of check runs read through it).
+ */
 function recordingView<T extends object>(
   target: T,
   skip: ReadonlySet<PropertyKey>,
   nested: Partial<Record<PropertyKey, object>>,
 ): T {
-  const methods = new Map<PropertyKey, (...args: unknown[]) => unknown>();
-  return new Proxy(target, {
-    get(obj, prop) {
-      const view = nested[prop as string];
-      if (view !== undefined) return view;
-      const value: unknown = Reflect.get(obj, prop, obj);
-      if (skip.has(prop)) return value;
-      if (typeof value === 'function') {
-        let method = methods.get(prop);
-        if (method === undefined) {
-          const fn = value as (...args: unknown[]) => unknown;
-          method = (...args: unknown[]) => record(fn.apply(obj, args));
-          methods.set(prop, method);
-        }
-        return method;
-      }
-      return record(value);
-    },
-  });
+  const view = {};
+  for (const prop of propertyNames(target)) {
+    const nestedView = nested[prop as string];
+    const value: unknown = Reflect.get(target, prop, target);
+    let descriptor: PropertyDescriptor;
+    if (nestedView !== undefined) {
+      descriptor = { value: nestedView };
+    } else if (typeof value === 'function') {
+      const fn = value as (...args: unknown[]) => unknown;
+      descriptor = {
+        value: skip.has(prop)
+          ? (...args: unknown[]) => fn.apply(target, args)
+          : (...args: unknown[]) => record(fn.apply(target, args)),
+      };
+    } else {
+      // Read when the check reads it, as the target holds it then.
+      descriptor = skip.has(prop)
+        ? { get: () => Reflect.get(target, prop, target) }
+        : { get: () => record(Reflect.get(target, prop, target)) };
+    }
+    Object.defineProperty(view, prop, { ...descriptor, enumerable: true });
+  }
+  return view as T;
 }
 
 const NOTHING = new Set<PropertyKey>();
@@ -123,14 +144,39 @@ export function recordingFacts(facts: Facts): Facts {
   return recordingView(facts, POLICY_READS, { k8s: recordingView(facts.k8s, NOTHING, {}) });
 }
 
-const subjectViews = new WeakMap<Subject, Subject>();
+/** Where a subject view keeps the subject it shows. */
+const SOURCE = Symbol('subject');
 
-/** A subject whose fact fields (its KSA, its pods) are recorded when a check reads them. */
-export function recordingSubject(subject: Subject): Subject {
-  let view = subjectViews.get(subject);
-  if (view === undefined) {
-    view = recordingView(subject, NOTHING, {});
-    subjectViews.set(subject, view);
+type SubjectView = Subject & { [SOURCE]: Subject };
+
+/**
+ * One getter per fact field of Subject, shared by every subject view: views made the same way share V8's hidden
+ * class, so the checks' property reads stay fast.
+ */
+const factGetters = new Map<PropertyKey, (this: SubjectView) => unknown>();
+
+function factGetter(prop: keyof Subject): (this: SubjectView) => unknown {
+  let getter = factGetters.get(prop);
+  if (getter === undefined) {
+    getter = function (this: SubjectView) {
+      return record(this[SOURCE][prop]);
+    };
+    factGetters.set(prop, getter);
   }
-  return view;
+  return getter;
+}
+
+/**
+ * A subject whose fact fields (its KSA, its pods) are recorded when a check reads them: a copy of the subject in
+ * which every field that holds a fact is a getter that records it. Make one per subject and diagnosis.
+ */
+export function recordingSubject(subject: Subject): Subject {
+  const view = {} as Record<PropertyKey, unknown>;
+  for (const prop of Object.keys(subject) as (keyof Subject)[]) {
+    const value = subject[prop];
+    if (isFact(value)) Object.defineProperty(view, prop, { get: factGetter(prop), enumerable: true });
+    else view[prop] = value;
+  }
+  Object.defineProperty(view, SOURCE, { value: subject });
+  return view as unknown as SubjectView;
 }

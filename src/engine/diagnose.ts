@@ -12,7 +12,7 @@ import { reconcileWithLiveChain } from './reconcile.js';
 import { UsageError } from './errors.js';
 import { nearestNames } from '../model/edit-distance.js';
 import type { RunEnvironment } from './runner.js';
-import { notApplicable, runCheck, runClusterWide } from './runner.js';
+import { notApplicable, runCheck, runClusterWide, runSubjectChecks } from './runner.js';
 import type { TargetRequest } from './subjects.js';
 import { resolveSubjects } from './subjects.js';
 import type { Target } from './subject.js';
@@ -123,11 +123,7 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
   const probes = probeResultsFor(facts, subjects);
   const bySubject = new Map<string, CheckResult[]>();
   for (const subject of subjects) {
-    const own: CheckResult[] = [];
-    for (const check of checks) {
-      if (check.scope !== 'subject') continue;
-      own.push(runCheck(check, { scope: 'subject', subject }, env));
-    }
+    const own = runSubjectChecks(checks, subject, env);
     own.push(...(probes.bySubject.get(subject.id) ?? []));
     const reconciled = reconcileWithLiveChain(subject, own);
     results.push(...reconciled);

@@ -10,7 +10,7 @@ import type { RoleResolver } from '../model/iam/roles.js';
 import type { CheckResult } from '../model/results.js';
 import { docsUrl } from '../model/results.js';
 import { consulting, recordingFacts, recordingSubject } from './consulted.js';
-import type { Target } from './subject.js';
+import type { Subject, Target } from './subject.js';
 import { targetLocation, targetSubject } from './targets.js';
 
 export interface RunEnvironment {
@@ -104,7 +104,29 @@ function consultedOutcome(
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
   const seenTarget: Target =
     target.scope === 'subject' ? { scope: 'subject', subject: recordingSubject(target.subject) } : target;
-  const ctx = { facts: viewOf(env.facts), roles: env.roles, options: env.options, target: seenTarget };
+  return runWith(check, target, {
+    facts: viewOf(env.facts),
+    roles: env.roles,
+    options: env.options,
+    target: seenTarget,
+  });
+}
+
+/** The subject-scope checks on one subject, in order: one recording view of the subject serves them all. */
+export function runSubjectChecks(checks: readonly AnyCheck[], subject: Subject, env: RunEnvironment): CheckResult[] {
+  const target: Target = { scope: 'subject', subject };
+  const ctx = {
+    facts: viewOf(env.facts),
+    roles: env.roles,
+    options: env.options,
+    target: { scope: 'subject', subject: recordingSubject(subject) } as const,
+  };
+  const results: CheckResult[] = [];
+  for (const check of checks) if (check.scope === 'subject') results.push(runWith(check, target, ctx));
+  return results;
+}
+
+function runWith(check: AnyCheck, target: Target, ctx: CheckContext): CheckResult {
   const outcome = consultedOutcome(check, ctx) ?? {
     status: 'unknown',
     cause: 'The check returned no outcome.',

@@ -113,6 +113,21 @@ export class BaselineRun {
     return suppressed;
   }
 
+  /** Where in the baseline's `entries` the live entries that matched a result so far are. */
+  usedIndexes(): number[] {
+    return this.live.filter((l) => l.used).map((l) => this.baseline.entries.indexOf(l.entry));
+  }
+
+  /**
+   * What a run of the same baseline elsewhere (another thread, one cluster) applied: the entries it used (by
+   * their index in `entries`) and how many results it marked.
+   */
+  recordUse(indexes: readonly number[], suppressed: number): void {
+    const used = new Set(indexes.map((i) => this.baseline.entries[i]));
+    for (const l of this.live) if (used.has(l.entry)) l.used = true;
+    this.suppressed += suppressed;
+  }
+
   /** Live entries that matched no result in any report applied so far. */
   unused(): BaselineEntry[] {
     return this.live.filter((l) => !l.used).map((l) => l.entry);

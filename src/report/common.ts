@@ -45,15 +45,49 @@ export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
   ];
   for (const related of verdict.related) {
     if (related === verdict.subject) continue;
-    const results = (bySubject.get(related) ?? []).filter((r) => r.clusterWide !== true);
+    const results = relatedResults(report, bySubject, related);
     if (results.length > 0) blocks.push({ subject: related, own: false, results });
   }
   return blocks;
 }
 
-/** Every result a verdict rests on: its own, then its related subjects'. */
-export function resultsOf(report: Report, verdict: Verdict): CheckResult[] {
-  return blocksFor(report, verdict).flatMap((b) => b.results);
+const relatedCache = new WeakMap<Report, Map<string, CheckResult[]>>();
+
+/** A related (shared) subject's results but its once-per-cluster findings: the same for every verdict, made once. */
+function relatedResults(report: Report, bySubject: Map<string, CheckResult[]>, related: string): CheckResult[] {
+  let cache = relatedCache.get(report);
+  if (cache === undefined) {
+    cache = new Map();
+    relatedCache.set(report, cache);
+  }
+  let results = cache.get(related);
+  if (results === undefined) {
+    results = (bySubject.get(related) ?? []).filter((r) => r.clusterWide !== true);
+    cache.set(related, results);
+  }
+  return results;
+}
+
+const resultsOfCache = new WeakMap<Report, WeakMap<Verdict, readonly CheckResult[]>>();
+
+/**
+ * Every result a verdict rests on: its own, then its related subjects'. Asked several times per verdict by
+ * each renderer (root cause, other findings, skipped checks), so worked out once per report and verdict.
+ */
+export function resultsOf(report: Report, verdict: Verdict): readonly CheckResult[] {
+  let cache = resultsOfCache.get(report);
+  if (cache === undefined) {
+    cache = new WeakMap();
+    resultsOfCache.set(report, cache);
+  }
+  let results = cache.get(verdict);
+  if (results === undefined) {
+    const all: CheckResult[] = [];
+    for (const block of blocksFor(report, verdict)) for (const r of block.results) all.push(r);
+    results = all;
+    cache.set(verdict, results);
+  }
+  return results;
 }
 
 /**

@@ -5,7 +5,7 @@
 // redacted.
 
 import { describe, expect, it } from 'vitest';
-import { allowlistedFile } from '../../src/collect/bundle/allowlist.js';
+import { allowlistedFile, allowlistedK8sFile } from '../../src/collect/bundle/allowlist.js';
 import { factsFromFiles } from '../../src/collect/bundle/facts.js';
 import { parseLogEntries } from '../../src/model/audit-log.js';
 import { loadExampleFiles } from '../fixtures/load-example.js';
@@ -121,5 +121,58 @@ describe('the allowlist of the audit’s answers', () => {
       status: 'error',
       message: expect.stringMatching(/^\[0\]\.activity\.lastAuthenticatedTime: must match pattern /),
     });
+  });
+
+  it('parts kept whole (labels, managedFields): secrets redacted in values and in fieldsV1 keys, the rest as it came', () => {
+    const token = `eyJhbGciOiJSUzI1NiJ9.${'eyJzdWIiOiJ4In0'.repeat(2)}.c2lnbmF0dXJl`;
+    const answer = {
+      kind: 'ServiceAccountList',
+      items: [
+        {
+          metadata: {
+            name: 'cart',
+            namespace: 'shop',
+            labels: { app: 'cart', leaked: `Bearer ${token}` },
+            managedFields: [
+              {
+                manager: 'kubectl',
+                operation: 'Update',
+                time: '2026-11-30T10:00:00Z',
+                fieldsV1: {
+                  'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+                  [`k:{"name":"TOKEN","value":"${token}"}`]: { '.': {} },
+                },
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const kept = JSON.stringify(allowlistedK8sFile(answer));
+    expect(kept).not.toContain(token.slice(0, 40));
+    expect(kept).toContain('"leaked":"Bearer …[redacted]"');
+    expect(kept).toContain('k:{\\"name\\":\\"TOKEN\\",\\"value\\":\\"eyJhbG…[redacted]\\"}');
+    expect(kept).toContain('"f:metadata":{"f:labels":{".":{},"f:app":{}}}');
+    expect(kept).toContain('"app":"cart"');
+    // Lists inside a part kept whole: a workload's status conditions.
+    const deployments = {
+      kind: 'DeploymentList',
+      items: [
+        {
+          metadata: { name: 'cart', namespace: 'shop' },
+          status: {
+            replicas: 2,
+            conditions: [
+              { type: 'Available', status: 'True' },
+              { type: 'Progressing', status: 'False', message: `pull failed with ${token}` },
+            ],
+          },
+        },
+      ],
+    };
+    const status = JSON.stringify(allowlistedK8sFile(deployments));
+    expect(status).not.toContain(token.slice(0, 40));
+    expect(status).toContain('"message":"pull failed with eyJhbG…[redacted]"');
+    expect(status).toContain('{"type":"Available","status":"True"}');
   });
 });

@@ -9,7 +9,6 @@ import type { BundleInput } from '../../collect/bundle/facts.js';
 import type { ChangeTarget } from '../../model/log-query.js';
 import { parseServiceAccountEmail } from '../../model/identifiers.js';
 import type { LiveOptions } from '../../collect/live/live.js';
-import { requiredFacts } from '../../collect/live/required.js';
 import { audit, selectAuditChecks } from '../../engine/audit.js';
 import type { FactName } from '../../checks/define.js';
 import type { Facts } from '../../model/facts.js';
@@ -26,7 +25,6 @@ import { UsageError } from '../../engine/errors.js';
 import { applyBaseline } from '../../report/baseline.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
 import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
-import { describeStats, liveHooks } from './collect.js';
 
 export interface AuditCommandOptions extends LiveOptions {
   from?: string;
@@ -51,7 +49,8 @@ const DAY = 86_400_000;
 
 /** What the audit reads live, besides its checks' facts: the KSAs, their pods and namespaces name the scope. */
 export function auditRequires(checks = AUDIT_CHECKS): FactName[] {
-  return [...new Set<FactName>([...requiredFacts(checks), 'k8s:serviceaccounts', 'k8s:pods', 'k8s:namespaces'])];
+  const required = [...new Set(checks.flatMap((c) => c.requires))].sort();
+  return [...new Set<FactName>([...required, 'k8s:serviceaccounts', 'k8s:pods', 'k8s:namespaces'])];
 }
 
 /** The newest successful GenerateAccessToken of each GSA in the window is all unused-gsa needs from the logs. */
@@ -113,10 +112,12 @@ export function auditLogs(unusedDays: number, now = new Date()) {
 }
 
 async function readLive(options: AuditCommandOptions, io: Io): Promise<{ facts: Facts; notes: string[] }> {
+  // The live collector and its client libraries load only for a live audit, not for one that reads a bundle.
+  const { collectLiveInput } = await import('../../collect/live/live.js');
+  const { describeStats, liveHooks } = await import('./collect.js');
   const hooks = liveHooks(io, options);
   try {
     const checks = selectAuditChecks(CHECKS, options.only, options.skip);
-    const { collectLiveInput } = await import('../../collect/live/live.js');
     const { input, stats } = await collectLiveInput(
       { ...options, all: true },
       auditRequires(checks),

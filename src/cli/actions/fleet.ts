@@ -1,11 +1,12 @@
 // `wi-doctor check --clusters projects/P|ALL_CONTEXTS|FILE`: every cluster in one run. Each cluster is collected,
 // diagnosed and written out as soon as it is complete (text: its report under a heading; JSON: one element of
 // the fleet document's `clusters`), then dropped; only the verdict rows stay for the combined list at the end.
+// Diagnosing and rendering a cluster happen on a worker thread (fleet-threads.ts), so that the calls of the
+// clusters still being collected go on meanwhile.
 
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CHECKS } from '../../checks/index.js';
-import { factsFromFiles } from '../../collect/bundle/facts.js';
 import { autoScope, fleetSearch, parseScopeFlag } from '../../collect/live/asset.js';
 import { CallRunner } from '../../collect/live/calls.js';
 import { googleCredentials } from '../../collect/live/credentials.js';
@@ -16,18 +17,15 @@ import { GoogleApi } from '../../collect/live/google.js';
 import { requiredFacts } from '../../collect/live/live.js';
 import type { LiveHooks } from '../../collect/live/live.js';
 import { DEFAULT_UNUSED_DAYS } from '../../checks/unused-gsa.js';
-import { audit, selectAuditChecks } from '../../engine/audit.js';
-import { diagnose, selectDiagnoseChecks } from '../../engine/diagnose.js';
+import { selectAuditChecks } from '../../engine/audit.js';
+import { selectDiagnoseChecks } from '../../engine/diagnose.js';
 import { UsageError } from '../../engine/errors.js';
-import type { Facts } from '../../model/facts.js';
 import { clusterResourceName } from '../../model/facts.js';
-import type { Report } from '../../model/results.js';
-import { exitCodeFor, summarize } from '../../model/results.js';
+import { summarize } from '../../model/results.js';
 import { BaselineRun } from '../../report/baseline.js';
-import type { FleetClusterSummary, FleetSummary, FleetVerdict } from '../../report/fleet.js';
-import { fleetVerdicts, renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
-import { jsonChunks } from '../../report/json.js';
-import { NO_WRAP, shouldColor, terminalWidth, textChunks } from '../../report/text.js';
+import type { FleetSummary, FleetVerdict } from '../../report/fleet.js';
+import { renderFleetText, sharedIdentities, sortVerdicts } from '../../report/fleet.js';
+import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
 import { extensionOf, gcsTarget, uploadReport } from '../gcs-output.js';
 import type { Io } from '../output.js';
@@ -36,6 +34,9 @@ import { packageVersion } from '../package-info.js';
 import type { CheckCommandOptions } from './check.js';
 import { auditLogs, auditRequires, creationEvidence } from './audit.js';
 import { describeStats, liveHooks } from './collect.js';
+import type { ClusterJob } from './fleet-cluster.js';
+import type { ClusterDiagnoser } from './fleet-threads.js';
+import { clusterDiagnoser } from './fleet-threads.js';
 
 export interface FleetOptions extends CheckCommandOptions {
   clusters: string;
@@ -48,7 +49,7 @@ export interface FleetOptions extends CheckCommandOptions {
 }
 
 interface Sink {
-  write(text: string): void;
+  write(text: string | Uint8Array): void;
   /** `complete`: the report was written whole (a bucket receives only a whole report). */
   close(complete: boolean): Promise<void>;
 }
@@ -58,12 +59,13 @@ function sink(io: Io, options: FleetOptions): Sink {
   const output = options.output;
   const bucket = gcsTarget(output, extensionOf(options.format));
   if (bucket !== undefined) {
-    const parts: string[] = [];
+    const parts: Buffer[] = [];
     return {
-      write: (t) => void parts.push(t),
+      write: (t) =>
+        void parts.push(typeof t === 'string' ? Buffer.from(t) : Buffer.from(t.buffer, t.byteOffset, t.length)),
       close: async (complete) => {
         if (!complete) return;
-        await uploadReport(bucket, parts.join(''), options.format, options, io.env);
+        await uploadReport(bucket, Buffer.concat(parts).toString('utf8'), options.format, options, io.env);
         io.stderr.write(`wi-doctor: report written to ${bucket.uri}\n`);
       },
     };
@@ -78,7 +80,10 @@ function sink(io: Io, options: FleetOptions): Sink {
     throw new UsageError(`--output ${output}: cannot write the report (${code})`);
   }
   return {
-    write: (t) => void writeSync(fd, t),
+    write: (t) => {
+      const bytes = typeof t === 'string' ? Buffer.from(t) : t;
+      for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done);
+    },
     close: () => {
       closeSync(fd);
       io.stderr.write(`wi-doctor: report written to ${output}\n`);
@@ -115,34 +120,6 @@ function mergeByFinding(rows: readonly FleetVerdict[]): FleetVerdict[] {
   return [...by.values()];
 }
 
-/** An audit has no per-subject verdicts: each result that is not a pass is a fleet row of its own. */
-function auditRows(cluster: string, report: Report): FleetVerdict[] {
-  return report.results
-    .filter((r) => r.status !== 'pass' && r.status !== 'skip')
-    .map((r) => ({
-      cluster,
-      subject: r.subject,
-      status: r.status,
-      rootCause: r.check,
-      headline: `${r.check}: ${r.cause ?? r.title}`,
-      ...(r.suppressed !== undefined ? { suppressed: true as const } : {}),
-    }));
-}
-
-/** The pool of a cluster, when its describe was read. */
-function poolOf(facts: Facts): string | undefined {
-  return facts.cluster.status === 'present' ? facts.cluster.value.workloadIdentityConfig?.workloadPool : undefined;
-}
-
-/** What the asset searches of a run found, in words (from the first cluster's facts: they share them). */
-function describeSearches(facts: Facts): string[] {
-  return facts.assetSearches.map((s) =>
-    s.results.status === 'present'
-      ? `Cloud Asset Inventory ${s.scope} (query ${s.query}): ${s.results.value.length} policies with matching bindings in ${s.pages} page(s)`
-      : `Cloud Asset Inventory ${s.scope}: not searched (${s.results.message})`,
-  );
-}
-
 export async function runFleetCheck(options: FleetOptions, io: Io): Promise<number> {
   validate(options);
   const spec = parseClustersFlag(options.clusters);
@@ -169,8 +146,8 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     process.cwd(),
     CHECKS.map((c) => c.id),
   );
-  const baselineRun =
-    baseline === undefined ? undefined : new BaselineRun(baseline, new Date().toISOString().slice(0, 10));
+  const today = new Date().toISOString().slice(0, 10);
+  const baselineRun = baseline === undefined ? undefined : new BaselineRun(baseline, today);
   const out = sink(io, options);
   let complete = false;
   const fleet: FleetSummary = {
@@ -182,6 +159,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     notes: [],
   };
   let exit = 0;
+  let diagnoser: ClusterDiagnoser | undefined;
   try {
     const clusters: FleetCluster[] = await resolveFleet({
       spec,
@@ -212,7 +190,7 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     // One cluster's report is written at a time; while it is written, the event loop is given back every few
     // chunks, so that the other clusters' calls go out and their answers are read (the budget stays busy).
     let writing: Promise<void> = Promise.resolve();
-    const writeReport = async (pieces: Iterable<string>): Promise<void> => {
+    const writeReport = async (pieces: Iterable<string | Uint8Array>): Promise<void> => {
       const previous = writing;
       let done = (): void => undefined;
       writing = new Promise((resolve) => (done = resolve));
@@ -227,49 +205,26 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
         done();
       }
     };
-    const onCluster = async (result: FleetCollection): Promise<void> => {
-      if (!result.ok) {
-        fleet.clusters.push({
-          cluster: result.cluster.label,
-          reachable: false,
-          error: result.error,
-          subjects: 0,
-          summary: summarize([]),
-        });
-        fleet.verdicts.push({
-          cluster: result.cluster.label,
-          subject: '*',
-          status: 'unknown',
-          rootCause: null,
-          headline: `not diagnosed: ${result.error}`,
-        });
-        return;
-      }
-      const facts = factsFromFiles(result.input);
-      let report: Report;
-      try {
-        report = auditing
-          ? audit(facts, CHECKS, {
-              options: { need: [], on: undefined, impersonate: undefined, e2e: false, unusedDays },
-              only: options.only,
-              skip: options.skip,
-              source: 'live',
-              version: packageVersion(),
-              generatedAt: new Date().toISOString(),
-            })
-          : diagnose(facts, CHECKS, {
-              targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-              options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: false },
-              only: options.only,
-              skip: options.skip,
-              source: 'live',
-              version: packageVersion(),
-              generatedAt: new Date().toISOString(),
-            });
-      } catch (e) {
-        // --all without the cluster's KSA list: nothing to name, the cluster's subjects are unknown.
-        if (!(e instanceof UsageError)) throw e;
-        const error = result.unreachable ?? e.message;
+    const job: ClusterJob = {
+      mode: auditing ? 'audit' : 'check',
+      targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
+      need: options.need ?? [],
+      ...(options.on !== undefined ? { on: options.on } : {}),
+      ...(options.impersonate !== undefined ? { impersonate: options.impersonate } : {}),
+      ...(options.only !== undefined ? { only: options.only } : {}),
+      ...(options.skip !== undefined ? { skip: options.skip } : {}),
+      unusedDays,
+      version: packageVersion(),
+      format: options.format === 'json' ? 'json' : 'text',
+      text: { color: useColor, hidePass: options.hidePass ?? false, width },
+      failOn: options.failOn,
+      ...(baseline !== undefined ? { baseline } : {}),
+      today,
+    };
+    const diagnosing = clusterDiagnoser(job);
+    diagnoser = diagnosing;
+    const finishCluster = async (result: FleetCollection): Promise<void> => {
+      const unknownCluster = (error: string, headline: string): void => {
         fleet.clusters.push({
           cluster: result.cluster.label,
           reachable: false,
@@ -282,67 +237,57 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
           subject: '*',
           status: 'unknown',
           rootCause: null,
-          headline: `its subjects are unknown: ${error}`,
+          headline,
         });
+      };
+      if (!result.ok) {
+        unknownCluster(result.error, `not diagnosed: ${result.error}`);
         return;
       }
-      // An entry naming a cluster matches its context or gke_ name, or its resource name.
-      const suppressed =
-        baselineRun?.apply(report, [
-          result.cluster.label,
-          ...(result.cluster.ref !== undefined ? [clusterResourceName(result.cluster.ref)] : []),
-          report.cluster,
-        ]) ?? 0;
-      if (fleet.searched.length === 0) fleet.searched.push(...describeSearches(facts));
-      // A failed search names its fallback once for the run, not once per cluster; other notes are the cluster's.
-      for (const note of facts.notes) {
-        const line = note.startsWith('Cloud Asset Inventory search') ? note : `${result.cluster.label}: ${note}`;
-        if (!fleet.notes.includes(line)) fleet.notes.push(line);
-      }
       const label = result.cluster.label;
-      const rows: FleetVerdict[] = auditing ? auditRows(label, report) : fleetVerdicts(label, report, poolOf(facts));
-      const reached =
-        result.unreachable === undefined && result.input.manifest.errors?.['k8s:serviceaccounts'] === undefined;
-      if (rows.length === 0 && !reached) {
-        rows.push({
-          cluster: label,
-          subject: '*',
-          status: 'unknown',
-          rootCause: null,
-          headline: `its subjects are unknown: ${result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? ''}`,
-        });
+      const outcome = await diagnosing.diagnose({
+        input: result.input,
+        label,
+        // An entry naming a cluster matches its context or gke_ name, or its resource name.
+        names: [label, ...(result.cluster.ref !== undefined ? [clusterResourceName(result.cluster.ref)] : [])],
+        ...(result.unreachable !== undefined ? { unreachable: result.unreachable } : {}),
+      });
+      if (outcome.kind === 'unnamed') {
+        // --all without the cluster's KSA list: nothing to name, the cluster's subjects are unknown.
+        unknownCluster(outcome.error, `its subjects are unknown: ${outcome.error}`);
+        return;
       }
-      fleet.verdicts.push(...rows);
-      const summary: FleetClusterSummary = {
-        cluster: label,
-        reachable: reached,
-        subjects: auditing ? new Set(report.results.map((r) => r.subject)).size : report.verdicts.length,
-        summary: report.summary,
-        ...(suppressed > 0 ? { suppressed } : {}),
-        ...(reached
-          ? {}
-          : { error: result.unreachable ?? result.input.manifest.errors?.['k8s:serviceaccounts'] ?? 'not reached' }),
-      };
-      fleet.clusters.push(summary);
-      // Only what the baseline does not accept fails the run: new findings.
-      exit = Math.max(
-        exit,
-        exitCodeFor(
-          report.results.filter((r) => r.suppressed === undefined),
-          options.failOn,
-        ),
-      );
+      baselineRun?.recordUse(outcome.baselineUsed, outcome.suppressed);
+      if (fleet.searched.length === 0) fleet.searched.push(...outcome.searched);
+      for (const line of outcome.notes) if (!fleet.notes.includes(line)) fleet.notes.push(line);
+      fleet.verdicts.push(...outcome.rows);
+      fleet.clusters.push(outcome.summary);
+      exit = Math.max(exit, outcome.exit);
       if (options.format === 'json') {
-        const head = `${first ? '' : ',\n'}{"cluster": ${JSON.stringify(label)}, "reachable": ${String(reached)}, "report": `;
+        const head = `${first ? '' : ',\n'}{"cluster": ${JSON.stringify(label)}, "reachable": ${String(outcome.summary.reachable)}, "report": `;
         first = false;
-        await writeReport(withoutTrailingNewline(head, jsonChunks(report), '}'));
+        await writeReport([head, ...outcome.body, '}']);
       } else {
         const head = `${first ? '' : '\n'}== ${label} ==\n`;
         first = false;
-        await writeReport(
-          prefixed(head, textChunks(report, { color: useColor, hidePass: options.hidePass ?? false, width })),
-        );
+        await writeReport([head, ...outcome.body]);
       }
+    };
+    // A collected cluster is handed to the diagnosis and its slot freed for the next cluster's calls, while at
+    // most as many clusters as are collected at once wait for their diagnosis (memory stays bounded): holding the
+    // slot until the diagnosis was done left every slot waiting on the diagnosis thread and no call in flight.
+    const clusterConcurrency = options.clusterConcurrency ?? 4;
+    const failure: { error?: Error } = {};
+    const backlog = new Set<Promise<void>>();
+    const onCluster = async (result: FleetCollection): Promise<void> => {
+      while (backlog.size >= clusterConcurrency) await Promise.race(backlog);
+      if (failure.error !== undefined) throw failure.error;
+      const finished: Promise<void> = finishCluster(result)
+        .catch((error: unknown) => {
+          failure.error ??= error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => backlog.delete(finished));
+      backlog.add(finished);
     };
     await collectFleet(
       clusters,
@@ -364,9 +309,11 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
           ? { logs: auditLogs(unusedDays), changeEvidence: creationEvidence }
           : {}),
       },
-      options.clusterConcurrency ?? 4,
+      clusterConcurrency,
       onCluster,
     );
+    await Promise.all(backlog);
+    if (failure.error !== undefined) throw failure.error;
     hooks.finish();
     if (options.failOn === 'unknown' && fleet.clusters.some((c) => !c.reachable)) exit = 1;
     // A project's or GSA's finding is the same whichever of its clusters found it: listed once, naming them all.
@@ -398,30 +345,17 @@ export async function runFleetCheck(options: FleetOptions, io: Io): Promise<numb
     complete = true;
   } finally {
     hooks.finish();
+    await diagnoser?.close();
     await out.close(complete);
   }
   for (const entry of baselineRun?.expired ?? []) warn(io, expiredLine(entry));
   if (baselineRun !== undefined && baselineRun.expired.length > 0) exit = Math.max(exit, 1);
   if (options.debug) {
+    if (diagnoser !== undefined) {
+      warn(io, `clusters diagnosed on ${diagnoser.onWorker ? 'a worker thread' : 'the main thread'}`);
+    }
     const totalCalls = Object.values(runner.stats.calls).reduce((a, n) => a + n, 0);
     warn(io, describeStats({ ...runner.stats, totalCalls, phases: 0 }));
   }
   return exit;
-}
-
-/** `head`, then the pieces as they are made. */
-function* prefixed(head: string, pieces: Iterable<string>): Generator<string> {
-  yield head;
-  yield* pieces;
-}
-
-/** `head`, the pieces as they are made with the last one's trailing white space cut, then `tail`. */
-function* withoutTrailingNewline(head: string, pieces: Iterable<string>, tail: string): Generator<string> {
-  yield head;
-  let held: string | undefined;
-  for (const piece of pieces) {
-    if (held !== undefined) yield held;
-    held = piece;
-  }
-  yield `${(held ?? '').trimEnd()}${tail}`;
 }

@@ -42,11 +42,35 @@ export function isPathValue(value: string): boolean {
   return value.length <= 4096 && !/[\n\r{}"]/.test(value) && redactSecrets(value) === value;
 }
 
-/** Strings redacted wherever they are (for the parts of an answer kept whole: maps, fieldsV1, status). */
+/**
+ * Strings redacted wherever they are (for the parts of an answer kept whole: maps, fieldsV1, status). Keys too:
+ * fieldsV1 spells values in its keys (`k:{"name":"…"}`). A part with nothing to redact is returned as it is
+ * (most are: copying every managedFields tree cost more than reading it).
+ */
 function redactDeep(value: unknown): unknown {
   if (typeof value === 'string') return redactSecrets(value);
-  if (Array.isArray(value)) return value.map(redactDeep);
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const r = redactDeep(v);
+      if (r !== v) (out ??= value.slice())[i] = r;
+    }
+    return out ?? value;
+  }
+  if (isRecord(value)) {
+    const keys = Object.keys(value);
+    let out: [string, unknown][] | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const v = value[k];
+      const rk = redactSecrets(k);
+      const rv = redactDeep(v);
+      if (out === undefined && (rk !== k || rv !== v)) out = keys.slice(0, i).map((p) => [p, value[p]]);
+      out?.push([rk, rv]);
+    }
+    return out === undefined ? value : Object.fromEntries(out);
+  }
   return value;
 }
 

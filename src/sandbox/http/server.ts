@@ -45,7 +45,10 @@ export async function serve(opts: ServeOptions): Promise<ApiServer> {
     if (opts.upgrade) opts.upgrade(req, socket, head);
     else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
-  server.keepAliveTimeout = 1000;
+  // Idle connections stay open for Node's default 5 s, as a real front end keeps them for a while. A 1 s window
+  // was tried and was worse than none: Node's client agent retires a kept-alive socket one second before the
+  // server's advertised `Keep-Alive: timeout=N`, so with N = 1 every call opened a new connection.
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
