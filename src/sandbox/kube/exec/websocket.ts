@@ -107,9 +107,20 @@ interface SessionArgs {
   withStdin: boolean;
 }
 
+/**
+ * The pause between a command's last output and its status frame. kubectl's websocket executor may return as soon
+ * as the status arrives, before it has copied the output frames read just before it to its stdout
+ * (kubernetes/kubernetes#124571, "kubectl exec truncates stdout without reporting error"); a real API server,
+ * relaying the kubelet's streams, leaves a gap there. Without one, `kubectl exec … cat FILE` printed nothing now
+ * and then.
+ */
+const STATUS_AFTER_OUTPUT_MS = 25;
+
 async function session(ws: WebSocket, a: SessionArgs): Promise<void> {
+  let wroteOutput = false;
   const send = (channel: number, data: string | Buffer): void => {
     if (ws.readyState !== ws.OPEN) return;
+    if (channel === STDOUT || channel === STDERR) wroteOutput = true;
     const body = typeof data === 'string' ? Buffer.from(data) : data;
     ws.send(Buffer.concat([Buffer.from([channel]), body]));
   };
@@ -191,6 +202,7 @@ async function session(ws: WebSocket, a: SessionArgs): Promise<void> {
     ws.close(1000);
     return;
   }
+  if (wroteOutput) await new Promise((resolve) => setTimeout(resolve, STATUS_AFTER_OUTPUT_MS));
   if (code === 0) send(ERROR, JSON.stringify({ metadata: {}, status: 'Success' }));
   else
     send(
