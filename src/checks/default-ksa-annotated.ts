@@ -8,6 +8,7 @@ import { WI_ANNOTATION } from '../model/k8s/types.js';
 import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
 import { ksaResource } from './lib/gsa.js';
+import { withRestarts } from './lib/workloads.js';
 
 interface Finding {
   namespace: string;
@@ -23,7 +24,8 @@ export default defineCheck({
   group: 'audit',
   scope: 'cluster',
   chainOrder: 904,
-  requires: ['k8s:serviceaccounts', 'k8s:pods'],
+  // ReplicaSets: the workloads of the pods running as `default`, restarted once the annotation is gone.
+  requires: ['k8s:serviceaccounts', 'k8s:pods', 'k8s:replicasets'],
   run({ facts }) {
     const accounts = need(facts.k8s.list<ServiceAccountObject>('serviceaccounts'));
     const findings: Finding[] = [];
@@ -77,7 +79,8 @@ export default defineCheck({
             : `${f.pods.length} pod${f.pods.length === 1 ? '' : 's'} of \`${f.namespace}\` run as \`default\`${f.pods.length > 0 ? `: ${f.pods.slice(0, 5).join(', ')}${f.pods.length > 5 ? ', …' : ''}` : ''}`,
         ),
       },
-      fix,
+      // Pods running as `default` keep its GSA until they restart.
+      fix: withRestarts(facts, fix),
       location: `kubernetes:///namespaces/${first.namespace}/serviceaccounts/default`,
     };
   },

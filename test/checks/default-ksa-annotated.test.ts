@@ -27,6 +27,21 @@ describeCheck(check, [
     },
   },
   {
+    name: 'a pod runs as shop/default: its Deployment is restarted after the annotation is removed',
+    patch: (b) => {
+      b.k8s('serviceaccounts', 'shop', 'default', annotate(CART));
+      b.k8s('pods', 'shop', 'api-5c6b7a8d9f-fghij', (o: { spec: { serviceAccountName?: string } }) => {
+        o.spec.serviceAccountName = 'default';
+      });
+    },
+    expect: (results) => {
+      const [result] = results;
+      expect(result?.status).toBe('fail');
+      expect(result?.fix?.map((f) => f.action)).toEqual(['manual', 'remove-annotation', 'restart-workload']);
+      expect(result?.fix?.[2]?.target).toBe('namespaces/shop/deployments/api');
+    },
+  },
+  {
     name: 'two namespaces: one result naming both',
     patch: (b) => {
       b.k8s('serviceaccounts', 'shop', 'default', annotate(CART));
