@@ -269,6 +269,11 @@ export class World {
       }
       this.policies.seed(`projects/${p.id}`, policy);
     }
+    // An account the scenario declares deleted is left as IAM leaves one: wherever a policy granted it something,
+    // the member now reads `deleted:serviceAccount:EMAIL?uid=N` (what tells a deleted account from one never made).
+    // Not when a live account has taken its email: grants in the scenario then name the new one (a scenario
+    // writes the old account's grants in their `deleted:` form itself).
+    for (const g of this.gsas) if (g.deleted && this.gsa(g.email) === undefined) this.deleteGsa(g);
     for (const c of callers) {
       this.callers.set(c.token, {
         token: c.token,
