@@ -6,6 +6,7 @@ import { defineCheck } from './define.js';
 import type { CheckOutcome } from './define.js';
 import { need } from '../model/facts.js';
 import { annotatedServiceAccounts } from './lib/namespaces.js';
+import { withRestarts } from './lib/workloads.js';
 
 export default defineCheck({
   id: 'ksa-exists',
@@ -14,7 +15,8 @@ export default defineCheck({
   group: 'diagnose',
   scope: 'subject',
   chainOrder: 50,
-  requires: ['k8s:serviceaccounts'],
+  // Pods and ReplicaSets: the workloads still running as the missing KSA, restarted once it exists again.
+  requires: ['k8s:serviceaccounts', 'k8s:pods', 'k8s:replicasets'],
   run({ facts, target }): CheckOutcome {
     const { subject } = target;
     const name = `${subject.namespace}/${subject.ksaName}`;
@@ -36,14 +38,14 @@ export default defineCheck({
         actual: `absent (${subject.ksa.source})`,
         notes,
       },
-      fix: [
+      fix: withRestarts(facts, [
         {
           action: 'create-kubernetes-service-account',
           target: `namespaces/${subject.namespace}/serviceaccounts/${subject.ksaName}`,
           params: {},
           description: `Create KSA \`${name}\` (and annotate it or grant its principal the roles it needs).`,
         },
-      ],
+      ]),
     };
   },
 });

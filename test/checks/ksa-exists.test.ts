@@ -18,13 +18,13 @@ describeCheck(check, [
     },
   },
   {
-    name: 'the KSA the workload runs as is missing: fail with create-kubernetes-service-account',
+    name: 'the KSA the workload runs as is missing: create it, then restart the pods still running as it',
     subject: CART,
     patch: (b) => b.removeK8s('serviceaccounts', 'shop', 'cart'),
     expect: {
       status: 'fail',
       cause: /KSA `shop\/cart` that `shop\/deployment\/cart` runs as does not exist/,
-      fix: ['create-kubernetes-service-account'],
+      fix: ['create-kubernetes-service-account', 'restart-workload'],
     },
   },
   {

@@ -87,7 +87,9 @@ export function identityChangeOf(plan: FixPlan): string | undefined {
   const changesIdentity =
     (plan.action === 'annotate-service-account' && plan.params.key === WI_ANNOTATION) ||
     (plan.action === 'remove-annotation' && plan.params.key === WI_ANNOTATION) ||
-    (plan.action === 'create-kubernetes-service-account' && (plan.params.annotationValue ?? '') !== '');
+    // Created for pods that already run as its name (it was deleted under them), a KSA gives them an identity only
+    // once they restart: their tokens were issued for the old one.
+    plan.action === 'create-kubernetes-service-account';
   if (!changesIdentity) return undefined;
   const m = /^namespaces\/([^/]+)\/serviceaccounts\/([^/]+)$/.exec(plan.target);
   return m ? `${m[1] ?? ''}/${m[2] ?? ''}` : undefined;
