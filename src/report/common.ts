@@ -17,21 +17,31 @@ export interface ResultBlock {
   results: CheckResult[];
 }
 
-const bySubjectCache = new WeakMap<Report, Map<string, CheckResult[]>>();
+/** What the renderers look up per report, worked out once per report (filtering all results per verdict is quadratic). */
+interface ReportIndex {
+  /** Results grouped by subject. */
+  bySubject: Map<string, CheckResult[]>;
+  /** A related subject's results but its once-per-cluster findings, by subject. */
+  related: Map<string, CheckResult[]>;
+  /** Every result a verdict rests on. */
+  byVerdict: WeakMap<Verdict, readonly CheckResult[]>;
+}
 
-/** Results grouped by subject, once per report: filtering all results per verdict is quadratic. */
-function resultsBySubject(report: Report): Map<string, CheckResult[]> {
-  let map = bySubjectCache.get(report);
-  if (!map) {
-    map = new Map();
+const indexes = new WeakMap<Report, ReportIndex>();
+
+function indexOf(report: Report): ReportIndex {
+  let index = indexes.get(report);
+  if (index === undefined) {
+    const bySubject = new Map<string, CheckResult[]>();
     for (const result of report.results) {
-      const list = map.get(result.subject);
+      const list = bySubject.get(result.subject);
       if (list) list.push(result);
-      else map.set(result.subject, [result]);
+      else bySubject.set(result.subject, [result]);
     }
-    bySubjectCache.set(report, map);
+    index = { bySubject, related: new Map(), byVerdict: new WeakMap() };
+    indexes.set(report, index);
   }
-  return map;
+  return index;
 }
 
 /**
@@ -39,53 +49,40 @@ function resultsBySubject(report: Report): Map<string, CheckResult[]> {
  * A once-per-cluster finding (`clusterWide`) is about no subject's chain and is shown on its own.
  */
 export function blocksFor(report: Report, verdict: Verdict): ResultBlock[] {
-  const bySubject = resultsBySubject(report);
+  const index = indexOf(report);
   const blocks: ResultBlock[] = [
-    { subject: verdict.subject, own: true, results: bySubject.get(verdict.subject) ?? [] },
+    { subject: verdict.subject, own: true, results: index.bySubject.get(verdict.subject) ?? [] },
   ];
   for (const related of verdict.related) {
     if (related === verdict.subject) continue;
-    const results = relatedResults(report, bySubject, related);
+    const results = relatedResults(index, related);
     if (results.length > 0) blocks.push({ subject: related, own: false, results });
   }
   return blocks;
 }
 
-const relatedCache = new WeakMap<Report, Map<string, CheckResult[]>>();
-
 /** A related (shared) subject's results but its once-per-cluster findings: the same for every verdict, made once. */
-function relatedResults(report: Report, bySubject: Map<string, CheckResult[]>, related: string): CheckResult[] {
-  let cache = relatedCache.get(report);
-  if (cache === undefined) {
-    cache = new Map();
-    relatedCache.set(report, cache);
-  }
-  let results = cache.get(related);
+function relatedResults(index: ReportIndex, related: string): CheckResult[] {
+  let results = index.related.get(related);
   if (results === undefined) {
-    results = (bySubject.get(related) ?? []).filter((r) => r.clusterWide !== true);
-    cache.set(related, results);
+    results = (index.bySubject.get(related) ?? []).filter((r) => r.clusterWide !== true);
+    index.related.set(related, results);
   }
   return results;
 }
-
-const resultsOfCache = new WeakMap<Report, WeakMap<Verdict, readonly CheckResult[]>>();
 
 /**
  * Every result a verdict rests on: its own, then its related subjects'. Asked several times per verdict by
  * each renderer (root cause, other findings, skipped checks), so worked out once per report and verdict.
  */
 export function resultsOf(report: Report, verdict: Verdict): readonly CheckResult[] {
-  let cache = resultsOfCache.get(report);
-  if (cache === undefined) {
-    cache = new WeakMap();
-    resultsOfCache.set(report, cache);
-  }
-  let results = cache.get(verdict);
+  const index = indexOf(report);
+  let results = index.byVerdict.get(verdict);
   if (results === undefined) {
     const all: CheckResult[] = [];
     for (const block of blocksFor(report, verdict)) for (const r of block.results) all.push(r);
     results = all;
-    cache.set(verdict, results);
+    index.byVerdict.set(verdict, results);
   }
   return results;
 }

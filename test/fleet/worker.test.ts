@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheckCommand } from '../../src/cli/actions/check.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { RunningSandbox } from '../../src/sandbox/index.js';
+import { sandboxEnv } from '../fix/helpers.js';
 import { memoryIo } from '../helpers/memory-io.js';
 
 const run = promisify(execFile);
@@ -30,15 +31,7 @@ describe.skipIf(!built)('fleet diagnosis on a worker thread', { timeout: 120_000
   let baseline: string;
   beforeAll(async () => {
     sandbox = await startSandbox({ scenario: join(repo, 'scenarios', 'fleet.yaml') });
-    env = {
-      ...process.env,
-      ...sandbox.env,
-      METADATA_SERVER_DETECTION: 'none',
-      GCE_METADATA_HOST: '127.0.0.1:9',
-      GCE_METADATA_IP: '127.0.0.1:9',
-      CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false',
-      NO_COLOR: '1',
-    };
+    env = { ...process.env, ...sandboxEnv(sandbox, { CLOUDSDK_CORE_CHECK_GCE_METADATA: 'false' }) };
     dir = mkdtempSync(join(tmpdir(), 'wi-doctor-fleet-worker-'));
     baseline = join(dir, 'baseline.yaml');
     writeFileSync(

@@ -36,11 +36,6 @@ export interface ClusterJob {
   baseline?: Baseline;
   /** YYYY-MM-DD: entries of the baseline that expire before it suppress nothing. */
   today: string;
-  /**
-   * The report's pieces as UTF-8 bytes (handed from a worker thread without a copy, and written without the
-   * main thread encoding them) instead of strings.
-   */
-  encode?: boolean;
 }
 
 /** One collected cluster to diagnose. */
@@ -69,7 +64,7 @@ export type ClusterOutcome =
       suppressed: number;
       /**
        * The cluster's report (JSON: the report object, no trailing newline), in pieces of about a megabyte:
-       * strings, or their UTF-8 bytes when the job says `encode`.
+       * strings, or their UTF-8 bytes when they come from the worker thread.
        */
       body: (string | Uint8Array)[];
     };
@@ -185,12 +180,10 @@ export function diagnoseCluster(work: ClusterWork, job: ClusterJob): ClusterOutc
     ...(suppressed > 0 ? { suppressed } : {}),
     ...(reached ? {} : { error: work.unreachable ?? kubeError ?? 'not reached' }),
   };
-  const text =
+  const body =
     job.format === 'json'
       ? pieces(closed(jsonChunks(report), ''))
       : pieces(textChunks(report, { color: job.text.color, hidePass: job.text.hidePass, width: job.text.width }));
-  const encoder = new TextEncoder();
-  const body = job.encode === true ? text.map((piece) => encoder.encode(piece)) : text;
   return {
     kind: 'report',
     rows,

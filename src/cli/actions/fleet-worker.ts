@@ -21,6 +21,7 @@ export interface WorkerRequest {
 }
 
 const sharedResults = new Map<number, unknown[]>();
+const encoder = new TextEncoder();
 
 /** The cluster's files with the shared results put back in place. */
 function unpacked(request: WorkerRequest): ClusterWork {
@@ -44,10 +45,15 @@ if (port !== null) {
     let reply: WorkerReply;
     const transfer: ArrayBuffer[] = [];
     try {
-      const outcome = diagnoseCluster(unpacked(request), { ...request.job, encode: true });
-      // The encoded pieces change hands (each has a buffer of its own): no copy of the report between threads.
+      const outcome = diagnoseCluster(unpacked(request), request.job);
+      // The report's pieces as UTF-8 bytes change hands (each has a buffer of its own): no copy between threads,
+      // and the main thread writes them without encoding them.
       if (outcome.kind === 'report') {
-        for (const piece of outcome.body) if (typeof piece !== 'string') transfer.push(piece.buffer as ArrayBuffer);
+        outcome.body = outcome.body.map((piece) => {
+          const bytes = typeof piece === 'string' ? encoder.encode(piece) : piece;
+          transfer.push(bytes.buffer as ArrayBuffer);
+          return bytes;
+        });
       }
       reply = { id: request.id, outcome };
     } catch (error) {
