@@ -70,7 +70,7 @@ function nearMissKey(subject: Subject, scan: GrantScan | undefined): CheckOutcom
     });
   }
   for (const miss of subject.nearMissAnnotations) fix.push(removeAnnotation(subject, miss.key, ' (GKE ignores it)'));
-  const grants = scan === undefined ? [] : directGrants(scan.where);
+  const grants = scan === undefined ? [] : directGrants(scan.grants);
   return {
     status: 'fail',
     cause:
@@ -101,7 +101,7 @@ function annotated(subject: Subject, facts: Facts, roles: RoleResolver, scan: Gr
   const ksa = `\`${subject.namespace}/${subject.ksaName}\``;
   const location = ksaResource(subject.namespace, subject.ksaName);
   const value = judgeAnnotationValue(annotation.value);
-  const grants = scan === undefined ? [] : directGrants(scan.where);
+  const grants = scan === undefined ? [] : directGrants(scan.grants);
   const strays = subject.nearMissAnnotations;
 
   if (!value.ok || subject.gsaEmail === undefined) {
@@ -223,7 +223,7 @@ function direct(
 ): CheckOutcome {
   const ksa = `\`${subject.namespace}/${subject.ksaName}\``;
   const location = ksaResource(subject.namespace, subject.ksaName);
-  const grants = directGrants(scan.where);
+  const grants = directGrants(scan.grants);
   if (grants.length > 0) {
     const [first] = grants;
     const more = grants.length > 1 ? ` and ${grants.length - 1} more` : '';

@@ -252,6 +252,17 @@ export default defineCheck({
   },
 });
 
+/** Grant the KSA's legacy member `roles/iam.workloadIdentityUser` on the GSA. */
+function bindFix(subject: Subject, gsa: string): FixPlan {
+  const member = ksaMembers(subject.principal).legacy;
+  return {
+    action: 'add-iam-binding',
+    target: serviceAccountResource(gsa),
+    params: { role: WORKLOAD_IDENTITY_USER, member },
+    description: `Let KSA \`${subject.namespace}/${subject.ksaName}\` impersonate \`${gsa}\`: grant \`${WORKLOAD_IDENTITY_USER}\` to \`${member}\` on the GSA.`,
+  };
+}
+
 function judge(facts: Facts, subject: Subject, gsa: string, roles: RoleResolver): CheckOutcome {
   // Only to leave a missing account to gsa-exists: a binding found in its readable policy stands whether or
   // not the account itself could be described (a readable policy means it exists).
@@ -265,21 +276,15 @@ function judge(facts: Facts, subject: Subject, gsa: string, roles: RoleResolver)
     policies: chain,
     roles,
   });
-  const member = ksaMembers(subject.principal).legacy;
-  const bind: FixPlan = {
-    action: 'add-iam-binding',
-    target: serviceAccountResource(gsa),
-    params: { role: WORKLOAD_IDENTITY_USER, member },
-    description: `Let KSA \`${subject.namespace}/${subject.ksaName}\` impersonate \`${gsa}\`: grant \`${WORKLOAD_IDENTITY_USER}\` to \`${member}\` on the GSA.`,
-  };
+  // The fix is made only where the binding is missing (most subjects pass).
   switch (evaluation.outcome) {
     case 'granted':
       return granted(subject, gsa, evaluation);
     case 'conditional':
-      return conditional(subject, gsa, evaluation, bind);
+      return conditional(subject, gsa, evaluation, bindFix(subject, gsa));
     case 'not-granted':
-      return notGranted(facts, subject, gsa, chain, evaluation, roles, bind);
+      return notGranted(facts, subject, gsa, chain, evaluation, roles, bindFix(subject, gsa));
     case 'unknown':
-      return unknownOutcome(facts, subject, gsa, chain, evaluation, roles, bind);
+      return unknownOutcome(facts, subject, gsa, chain, evaluation, roles, bindFix(subject, gsa));
   }
 }

@@ -323,6 +323,29 @@ function emailError(email: string, why: string): never {
  * mode) parses as kind 'workload-pool' — it is NOT an account (see isServiceAccountEmail).
  */
 export function parseServiceAccountEmail(email: string): ServiceAccountEmail {
+  let outcome = parsedEmails.get(email);
+  if (outcome === undefined) {
+    try {
+      outcome = Object.freeze(classifyServiceAccountEmail(email));
+    } catch (e) {
+      if (!(e instanceof IdentifierError)) throw e;
+      outcome = { error: e.message };
+    }
+    if (parsedEmails.size >= PARSED_EMAILS_LIMIT) parsedEmails.clear();
+    parsedEmails.set(email, outcome);
+  }
+  if ('error' in outcome) throw new IdentifierError(outcome.error);
+  return outcome;
+}
+
+/**
+ * Every subject of a GSA names the same email, and several checks classify it: each string is classified once
+ * (the answer is frozen, as callers share it). Bounded so a huge run stays flat.
+ */
+const parsedEmails = new Map<string, Readonly<ServiceAccountEmail> | { error: string }>();
+const PARSED_EMAILS_LIMIT = 50_000;
+
+function classifyServiceAccountEmail(email: string): ServiceAccountEmail {
   if (email === '') throw new IdentifierError('service-account email is empty');
   if (/\s/.test(email)) emailError(email, 'contains whitespace');
   const lower = email.toLowerCase();

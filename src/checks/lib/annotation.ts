@@ -1,6 +1,7 @@
 // The annotation's value and the KSA principal's grants, as ksa-annotation judges them.
 
 import { parseServiceAccountEmail } from '../../model/identifiers.js';
+import type { GrantLine } from './grants.js';
 
 export type EmailVerdict = { ok: true; email: string } | { ok: false; reason: string };
 
@@ -34,13 +35,9 @@ const IMPERSONATION_ROLES = new Set([
   'roles/iam.serviceAccountUser',
 ]);
 
-export interface GrantLine {
-  resource: string;
-  role: string;
-  line: string;
-}
+export type { GrantLine };
 
-/** Split `RESOURCE: ROLE to MEMBER` lines of principalHasGrants. */
+/** Split `RESOURCE: ROLE to MEMBER` lines of principalHasGrants (and its `RESOURCE: MESSAGE` unreadable lines). */
 export function parseGrantLine(line: string): GrantLine {
   const colon = line.indexOf(': ');
   const resource = colon < 0 ? line : line.slice(0, colon);
@@ -53,8 +50,8 @@ export function parseGrantLine(line: string): GrantLine {
  * Grants that give the KSA's own principal access (direct binding), leaving out the Workload Identity bindings
  * on service accounts and impersonation roles anywhere: those let it impersonate, they are not direct access.
  */
-export function directGrants(where: readonly string[]): GrantLine[] {
-  return where
-    .map(parseGrantLine)
-    .filter((g) => !g.resource.startsWith('projects/-/serviceAccounts/') && !IMPERSONATION_ROLES.has(g.role));
+export function directGrants(grants: readonly GrantLine[]): GrantLine[] {
+  return grants.filter(
+    (g) => !g.resource.startsWith('projects/-/serviceAccounts/') && !IMPERSONATION_ROLES.has(g.role),
+  );
 }

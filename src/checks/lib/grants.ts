@@ -6,12 +6,22 @@
 import type { Facts } from '../../model/facts.js';
 import { matchMember, tryParseMember } from '../../model/identifiers.js';
 import type { Member, Principal } from '../../model/identifiers.js';
+import { keysOfMember, keysOfPrincipal } from '../../model/iam/member-keys.js';
 import { collectedPolicies } from './gsa.js';
+
+/** One grant to the principal, as `RESOURCE: ROLE to MEMBER` (with `(conditional)` when a condition decides). */
+export interface GrantLine {
+  resource: string;
+  role: string;
+  line: string;
+}
 
 export interface GrantScan {
   found: boolean;
   /** One line per grant: `RESOURCE: ROLE to MEMBER` (with `(conditional)` when a condition decides). */
   where: string[];
+  /** The same grants with their resource and role, in the same order. */
+  grants: GrantLine[];
   /** Policies whose read failed, as `RESOURCE: MESSAGE`. */
   unreadable: string[];
 }
@@ -19,11 +29,9 @@ export interface GrantScan {
 interface IndexedGrant {
   /** Position in the scan, so lookups list grants in policy order. */
   order: number;
-  resource: string;
-  role: string;
-  raw: string;
   member: Member;
-  conditional: boolean;
+  /** Made once: every principal the member names reports the same line. */
+  grant: GrantLine;
 }
 
 /** Every member of every collected policy, parsed once and keyed by the principal it can name. */
@@ -34,37 +42,7 @@ interface GrantIndex {
   unreadable: string[];
 }
 
-/** Index keys under which a policy member can match a principal. */
-export function keysOfMember(member: Member): string[] {
-  switch (member.type) {
-    case 'wi-legacy':
-    case 'wi-subject':
-      return [`ksa|${member.pool}|${member.namespace}|${member.ksa}`];
-    case 'wi-uid':
-      return [`uid|${member.pool}|${member.uid}`];
-    case 'wi-namespace':
-      return [`ns|${member.pool}|${member.namespace}`];
-    case 'wi-cluster':
-      return [`cluster|${member.pool}|${member.clusterUrl}`];
-    case 'serviceAccount':
-      return [`sa|${member.email.toLowerCase()}`];
-    default:
-      return [];
-  }
-}
-
-/** Index keys of the members that can match this principal. */
-export function keysOfPrincipal(principal: Principal): string[] {
-  if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
-  const { pool, namespace, name, uid, clusterUrl } = principal.ksa;
-  if (pool === undefined) return [];
-  return [
-    `ksa|${pool}|${namespace}|${name}`,
-    ...(uid !== undefined ? [`uid|${pool}|${uid}`] : []),
-    `ns|${pool}|${namespace}`,
-    `cluster|${pool}|${clusterUrl}`,
-  ];
-}
+export { keysOfMember, keysOfPrincipal };
 
 const indexes = new WeakMap<Facts, GrantIndex>();
 
@@ -81,13 +59,11 @@ function grantIndex(facts: Facts): GrantIndex {
       for (const raw of binding.members ?? []) {
         const parsed = tryParseMember(raw);
         if (!parsed.ok) continue;
+        const line = `${resource}: ${binding.role} to ${raw}${binding.condition !== undefined ? ' (conditional)' : ''}`;
         const grant: IndexedGrant = {
           order: order++,
-          resource,
-          role: binding.role,
-          raw,
           member: parsed.member,
-          conditional: binding.condition !== undefined,
+          grant: { resource, role: binding.role, line },
         };
         if (parsed.member.type === 'allUsers' || parsed.member.type === 'allAuthenticatedUsers') {
           index.everyone.push(grant);
@@ -104,17 +80,41 @@ function grantIndex(facts: Facts): GrantIndex {
   return index;
 }
 
+/** The indexed grants that can name a principal with these keys, in policy order. */
+function candidates(index: GrantIndex, keys: readonly string[]): readonly IndexedGrant[] {
+  let found: readonly IndexedGrant[] = index.everyone;
+  let merged = false;
+  for (const key of keys) {
+    const list = index.byKey.get(key);
+    if (list === undefined) continue;
+    if (found.length === 0) found = list;
+    else {
+      found = [...found, ...list];
+      merged = true;
+    }
+  }
+  return merged ? [...found].sort((a, b) => a.order - b.order) : found;
+}
+
 /**
  * Grants to `principal` in every collected policy: the known service accounts' policies, the known projects'
  * policies, resource policies and folder/organization policies. Policies that were not collected are not
- * scanned (nothing to read); policies whose read failed are listed in `unreadable`.
+ * scanned (nothing to read); policies whose read failed are listed in `unreadable`. A grant listed twice in one
+ * policy (the same member under two bindings of one role) is reported once.
  */
 export function principalHasGrants(facts: Facts, principal: Principal): GrantScan {
   const index = grantIndex(facts);
-  const candidates = [...index.everyone, ...keysOfPrincipal(principal).flatMap((k) => index.byKey.get(k) ?? [])];
-  const where = candidates
-    .filter((g) => matchMember(g.member, principal).match)
-    .sort((a, b) => a.order - b.order)
-    .map((g) => `${g.resource}: ${g.role} to ${g.raw}${g.conditional ? ' (conditional)' : ''}`);
-  return { found: where.length > 0, where: [...new Set(where)], unreadable: [...index.unreadable] };
+  const found = candidates(index, keysOfPrincipal(principal));
+  const grants: GrantLine[] = [];
+  const where: string[] = [];
+  // Most principals have one candidate or none: no set to make for them.
+  const seen = found.length > 1 ? new Set<string>() : undefined;
+  for (const candidate of found) {
+    const { grant } = candidate;
+    if (!matchMember(candidate.member, principal, false).match || seen?.has(grant.line) === true) continue;
+    seen?.add(grant.line);
+    grants.push(grant);
+    where.push(grant.line);
+  }
+  return { found: where.length > 0, where, grants, unreadable: [...index.unreadable] };
 }

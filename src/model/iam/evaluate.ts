@@ -2,9 +2,10 @@
 // one — or what is the nearest miss. Conditions are reported as conditional, never assumed true.
 
 import type { Fact } from '../facts.js';
-import type { Expr, Policy } from '../gcp.js';
+import type { Binding, Expr, Policy } from '../gcp.js';
 import { matchMember, tryParseMember } from '../identifiers.js';
 import type { Member, Principal } from '../identifiers.js';
+import { keysOfMember, keysOfPrincipal } from './member-keys.js';
 import type { RoleResolver } from './roles.js';
 
 export type PolicyLevel = 'resource' | 'service-account' | 'project' | 'folder' | 'organization';
@@ -99,68 +100,166 @@ interface EvaluationArgs {
   roles: RoleResolver;
 }
 
-/** The evaluation; its near misses only when `explain` (otherwise `nearMisses` is left empty). */
-function scan(args: EvaluationArgs, explain: boolean): PermissionEvaluation {
-  const { permission, principal, policies, roles } = args;
-  const result: PermissionEvaluation = {
-    outcome: 'not-granted',
-    grants: [],
-    conditionalGrants: [],
-    nearMisses: [],
-    unreadable: [],
-    unresolvedRoles: [],
-  };
-  const groupGrants: GrantFinding[] = [];
+/** One member of a policy, parsed, with its binding and its place in the policy. */
+interface PolicyEntry {
+  /** Bindings in order, members in order within each: lookups visit entries in this order. */
+  position: number;
+  binding: Binding;
+  raw: string;
+  member: Member;
+}
 
-  for (const { resource, level, policy } of policies) {
+/** A policy's members parsed once and filed by the principals they can name (member-keys.ts). */
+interface PolicyIndex {
+  byKey: Map<string, PolicyEntry[]>;
+  /**
+   * Members every lookup visits: `allUsers` and `allAuthenticatedUsers` name everybody, and a group's grant of the
+   * permission is reported apart whoever asks (its membership cannot be resolved).
+   */
+  always: PolicyEntry[];
+}
+
+/**
+ * One index per policy value: a Workload Identity GSA's policy names every KSA that may impersonate it, and each of
+ * those KSAs is evaluated against it. Policies are facts, read once and never changed afterwards.
+ */
+const policyIndexes = new WeakMap<Policy, PolicyIndex>();
+
+function policyIndex(policy: Policy): PolicyIndex {
+  let index = policyIndexes.get(policy);
+  if (index !== undefined) return index;
+  index = { byKey: new Map(), always: [] };
+  let position = 0;
+  for (const binding of policy.bindings ?? []) {
+    for (const raw of binding.members ?? []) {
+      const member = parsed(raw);
+      if ('error' in member) continue;
+      const entry: PolicyEntry = { position: position++, binding, raw, member };
+      if (member.type === 'allUsers' || member.type === 'allAuthenticatedUsers' || member.type === 'group') {
+        index.always.push(entry);
+      }
+      for (const key of keysOfMember(member)) {
+        const list = index.byKey.get(key);
+        if (list === undefined) index.byKey.set(key, [entry]);
+        else list.push(entry);
+      }
+    }
+  }
+  policyIndexes.set(policy, index);
+  return index;
+}
+
+/** The entries of the policy that can name a principal with these keys, in policy order. */
+function candidates(index: PolicyIndex, keys: readonly string[]): readonly PolicyEntry[] {
+  let found: readonly PolicyEntry[] = index.always;
+  let merged = false;
+  for (const key of keys) {
+    const list = index.byKey.get(key);
+    if (list === undefined) continue;
+    if (found.length === 0) found = list;
+    else {
+      found = [...found, ...list];
+      merged = true;
+    }
+  }
+  return merged ? [...found].sort((a, b) => a.position - b.position) : found;
+}
+
+/** What a scan has found so far. */
+interface ScanState {
+  result: PermissionEvaluation;
+  groupGrants: GrantFinding[];
+}
+
+function finding(at: PolicyAt, binding: Binding, member: string): GrantFinding {
+  return {
+    resource: at.resource,
+    level: at.level,
+    role: binding.role,
+    member,
+    ...(binding.condition !== undefined ? { condition: binding.condition } : {}),
+  };
+}
+
+/** Weigh one member of a binding: a grant, a conditional grant, an unresolved role, a group grant or a near miss. */
+function visit(
+  state: ScanState,
+  args: EvaluationArgs,
+  at: PolicyAt,
+  binding: Binding,
+  raw: string,
+  member: Member,
+  explain: boolean,
+): void {
+  const { permission, principal, roles } = args;
+  const { result } = state;
+  const rolePermissions = roles.permissions(binding.role);
+  const hasPermission = rolePermissions.known && rolePermissions.permissions.has(permission);
+  const m = matchMember(member, principal, explain);
+  if (m.match) {
+    if (!rolePermissions.known) {
+      result.unresolvedRoles.push({ resource: at.resource, role: binding.role, reason: rolePermissions.reason });
+    } else if (hasPermission) {
+      (binding.condition !== undefined ? result.conditionalGrants : result.grants).push(finding(at, binding, raw));
+    } else if (explain && member.type !== 'allUsers' && member.type !== 'allAuthenticatedUsers') {
+      // A role the principal holds here but that falls short; public grants are not "meant" for it.
+      const reason = lacksReason(
+        binding.role,
+        permission,
+        rolePermissions.permissions.has(ACT_AS),
+        rolePermissions.note,
+      );
+      result.nearMisses.push({ ...finding(at, binding, raw), reason });
+    }
+  } else if (hasPermission) {
+    if (m.nearMiss !== undefined) {
+      if (explain) result.nearMisses.push({ ...finding(at, binding, raw), reason: m.nearMiss });
+    } else if (member.type === 'group') state.groupGrants.push(finding(at, binding, raw));
+  }
+}
+
+/**
+ * The evaluation; its near misses only when `explain` (otherwise `nearMisses` is left empty). Without near misses
+ * only the members that can name the principal (and those every lookup visits) can change the outcome: the scan
+ * looks them up in the policy's index. With them, every member is weighed.
+ */
+function scan(args: EvaluationArgs, explain: boolean): PermissionEvaluation {
+  const state: ScanState = {
+    result: {
+      outcome: 'not-granted',
+      grants: [],
+      conditionalGrants: [],
+      nearMisses: [],
+      unreadable: [],
+      unresolvedRoles: [],
+    },
+    groupGrants: [],
+  };
+  const { result } = state;
+  const keys = explain ? [] : keysOfPrincipal(args.principal);
+
+  for (const at of args.policies) {
+    const { resource, policy } = at;
     if (policy.status === 'error' || policy.status === 'not-collected') {
       result.unreadable.push({ resource, message: `${policy.message} (${policy.source})` });
       continue;
     }
     if (policy.status === 'absent') continue;
-
+    if (!explain) {
+      for (const entry of candidates(policyIndex(policy.value), keys)) {
+        visit(state, args, at, entry.binding, entry.raw, entry.member, false);
+      }
+      continue;
+    }
     for (const binding of policy.value.bindings ?? []) {
-      const members = binding.members ?? [];
-      if (members.length === 0) continue;
-      const rolePermissions = roles.permissions(binding.role);
-      const hasPermission = rolePermissions.known && rolePermissions.permissions.has(permission);
-      const finding = (member: string): GrantFinding => ({
-        resource,
-        level,
-        role: binding.role,
-        member,
-        ...(binding.condition !== undefined ? { condition: binding.condition } : {}),
-      });
-
-      for (const raw of members) {
+      for (const raw of binding.members ?? []) {
         const member = parsed(raw);
-        if ('error' in member) continue;
-        const m = matchMember(member, principal, explain);
-        if (m.match) {
-          if (!rolePermissions.known) {
-            result.unresolvedRoles.push({ resource, role: binding.role, reason: rolePermissions.reason });
-          } else if (hasPermission) {
-            (binding.condition !== undefined ? result.conditionalGrants : result.grants).push(finding(raw));
-          } else if (explain && member.type !== 'allUsers' && member.type !== 'allAuthenticatedUsers') {
-            // A role the principal holds here but that falls short; public grants are not "meant" for it.
-            const reason = lacksReason(
-              binding.role,
-              permission,
-              rolePermissions.permissions.has(ACT_AS),
-              rolePermissions.note,
-            );
-            result.nearMisses.push({ ...finding(raw), reason });
-          }
-        } else if (hasPermission) {
-          if (m.nearMiss !== undefined) {
-            if (explain) result.nearMisses.push({ ...finding(raw), reason: m.nearMiss });
-          } else if (member.type === 'group') groupGrants.push(finding(raw));
-        }
+        if (!('error' in member)) visit(state, args, at, binding, raw, member, true);
       }
     }
   }
 
-  if (groupGrants.length > 0) result.groupGrants = groupGrants;
+  if (state.groupGrants.length > 0) result.groupGrants = state.groupGrants;
   result.outcome =
     result.grants.length > 0
       ? 'granted'

@@ -1,0 +1,58 @@
+// Keys that file policy members by the principal they can name, so that looking up one principal's grants in a
+// large policy reads a few entries instead of every member. A key only narrows the search: whether a member found
+// under a key really names the principal is still decided by matchMember.
+//
+// Members that can name a KSA: its legacy and principal:// subject forms (pool, namespace, name), its uid form,
+// its namespace's and its cluster's principal sets. Members that can name a service account: `serviceAccount:EMAIL`
+// (compared without case, as IAM does). `allUsers` and `allAuthenticatedUsers` name everybody and have no key:
+// callers look at them for every principal.
+
+import type { KsaPrincipal } from '../../engine/subject.js';
+import type { Member, Principal } from '../identifiers.js';
+
+/** Index keys under which a policy member can match a principal (none for members no key can find). */
+export function keysOfMember(member: Member): string[] {
+  switch (member.type) {
+    case 'wi-legacy':
+    case 'wi-subject':
+      return [`ksa|${member.pool}|${member.namespace}|${member.ksa}`];
+    case 'wi-uid':
+      return [`uid|${member.pool}|${member.uid}`];
+    case 'wi-namespace':
+      return [`ns|${member.pool}|${member.namespace}`];
+    case 'wi-cluster':
+      return [`cluster|${member.pool}|${member.clusterUrl}`];
+    case 'serviceAccount':
+      return [`sa|${member.email.toLowerCase()}`];
+    default:
+      return [];
+  }
+}
+
+/**
+ * The keys of a KSA principal, made once per principal object: each subject's KSA is looked up in several policies
+ * by several checks, and a key made once is hashed once. Principals are not changed once made.
+ */
+const ksaKeys = new WeakMap<KsaPrincipal, readonly string[]>();
+
+/** Index keys of the members that can match this principal. */
+export function keysOfPrincipal(principal: Principal): readonly string[] {
+  if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
+  let keys = ksaKeys.get(principal.ksa);
+  if (keys === undefined) {
+    keys = keysOfKsa(principal.ksa);
+    ksaKeys.set(principal.ksa, keys);
+  }
+  return keys;
+}
+
+function keysOfKsa(ksa: KsaPrincipal): string[] {
+  const { pool, namespace, name, uid, clusterUrl } = ksa;
+  // Without the cluster's pool no Workload Identity member can name the KSA (they all name a pool).
+  if (pool === undefined) return [];
+  // In this order: the identity graph lists a principal's bindings key by key.
+  const keys = [`ksa|${pool}|${namespace}|${name}`];
+  if (uid !== undefined) keys.push(`uid|${pool}|${uid}`);
+  keys.push(`ns|${pool}|${namespace}`, `cluster|${pool}|${clusterUrl}`);
+  return keys;
+}
