@@ -4,9 +4,10 @@ import type { KsaPrincipal } from '../../../src/engine/subject.js';
 import { absent, factError, notCollected, present } from '../../../src/model/facts.js';
 import type { AncestorPolicy, Fact, Facts } from '../../../src/model/facts.js';
 import type { Binding, CustomRole, Policy, Project, ServiceAccount } from '../../../src/model/gcp.js';
+import { matchMember, tryParseMember } from '../../../src/model/identifiers.js';
 import type { Principal } from '../../../src/model/identifiers.js';
 import { evaluatePermission } from '../../../src/model/iam/evaluate.js';
-import type { PermissionEvaluation, PolicyAt } from '../../../src/model/iam/evaluate.js';
+import type { GrantFinding, PermissionEvaluation, PolicyAt } from '../../../src/model/iam/evaluate.js';
 import { projectPolicyChain, resourcePolicyChain, serviceAccountPolicyChain } from '../../../src/model/iam/policies.js';
 import { createRoleResolver } from '../../../src/model/iam/roles.js';
 
@@ -277,6 +278,116 @@ describe('evaluatePermission', () => {
     const start = performance.now();
     for (let i = 0; i < 2000; i++) evaluate(policies, ksa(`ksa-${i}`));
     expect(performance.now() - start).toBeLessThan(5000);
+  });
+});
+
+/**
+ * What the evaluation must find, worked out the slow way: every member of every binding weighed against the
+ * principal. The evaluation itself looks members up in an index of each policy; both must agree.
+ */
+function weighEveryMember(policies: readonly PolicyAt[], principal: Principal, permission: string) {
+  const grants: GrantFinding[] = [];
+  const conditionalGrants: GrantFinding[] = [];
+  const groupGrants: GrantFinding[] = [];
+  const unresolvedRoles: { resource: string; role: string; reason: string }[] = [];
+  for (const { resource, level, policy: p } of policies) {
+    if (p.status !== 'present') continue;
+    for (const binding of p.value.bindings ?? []) {
+      const perms = roles.permissions(binding.role);
+      const has = perms.known && perms.permissions.has(permission);
+      for (const raw of binding.members ?? []) {
+        const parsed = tryParseMember(raw);
+        if (!parsed.ok) continue;
+        const found: GrantFinding = {
+          resource,
+          level,
+          role: binding.role,
+          member: raw,
+          ...(binding.condition !== undefined ? { condition: binding.condition } : {}),
+        };
+        const m = matchMember(parsed.member, principal);
+        if (m.match) {
+          if (!perms.known) unresolvedRoles.push({ resource, role: binding.role, reason: perms.reason });
+          else if (has) (binding.condition !== undefined ? conditionalGrants : grants).push(found);
+        } else if (has && m.nearMiss === undefined && parsed.member.type === 'group') groupGrants.push(found);
+      }
+    }
+  }
+  return { grants, conditionalGrants, unresolvedRoles, groupGrants };
+}
+
+describe('evaluatePermission finds what weighing every member finds', () => {
+  const CLUSTER = 'https://container.googleapis.com/v1/projects/acme-shop/locations/europe-west1/clusters/prod';
+  const members = [
+    CART,
+    `serviceAccount:${POOL}[shop/api]`,
+    `serviceAccount:${POOL}[shop-prod/cart]`,
+    `serviceAccount:acme-data.svc.id.goog[shop/cart]`,
+    `principal:${IAM}/subject/ns/shop/sa/cart`,
+    `principal://iam.googleapis.com/projects/999/locations/global/workloadIdentityPools/${POOL}/subject/ns/shop/sa/cart`,
+    `principal:${IAM}/kubernetes.serviceaccount.uid/0f6e1b1a-1111-4bc5-a0e1-39222e882df8`,
+    `principalSet:${IAM}/namespace/shop`,
+    `principalSet:${IAM}/namespace/other`,
+    `principalSet:${IAM}/kubernetes.cluster/${CLUSTER}`,
+    `principalSet:${IAM}/kubernetes.cluster/${CLUSTER.replace('prod', 'staging')}`,
+    `principalSet:${IAM}/*`,
+    'allUsers',
+    'allAuthenticatedUsers',
+    'group:platform@acme.example',
+    'user:dev@acme.example',
+    'domain:acme.example',
+    `serviceAccount:${GSA.toUpperCase()}`,
+    `serviceAccount:${GSA}`,
+    `deleted:serviceAccount:${GSA}?uid=123`,
+    'projectOwner:acme-shop',
+    'garbage',
+  ];
+  // Every member under every kind of role, one of them conditional, and one member twice in one binding.
+  const bindings: Binding[] = [
+    { role: 'roles/iam.workloadIdentityUser', members },
+    { role: 'roles/iam.serviceAccountTokenCreator', members: [...members].reverse(), condition: CONDITION },
+    { role: 'roles/iam.serviceAccountUser', members },
+    { role: 'projects/acme-shop/roles/tokenMinter', members: [CART, CART, 'group:platform@acme.example'] },
+    { role: 'projects/acme-shop/roles/unreadable', members: [...members] },
+    { role: 'roles/viewer', members: [] },
+  ];
+  const withUid = (uid: string | undefined, pool: string | undefined = POOL): Principal => {
+    const base = ksa('cart');
+    if (base.type !== 'ksa') throw new Error('a KSA principal');
+    return { type: 'ksa', ksa: { ...base.ksa, uid, pool } };
+  };
+  const principals: [string, Principal][] = [
+    ['cart', cart],
+    ['api', ksa('api')],
+    ['cart with its uid', withUid('0f6e1b1a-1111-4bc5-a0e1-39222e882df8')],
+    ['cart with another uid', withUid('aaaaaaaa-1111-4bc5-a0e1-39222e882df8')],
+    ['cart without a pool', withUid(undefined, undefined)],
+    ['the GSA itself', { type: 'serviceAccount', email: GSA }],
+    ['the GSA in capitals', { type: 'serviceAccount', email: GSA.toUpperCase() }],
+    ['another account', { type: 'serviceAccount', email: 'other@acme-shop.iam.gserviceaccount.com' }],
+  ];
+  const chains: [string, PolicyAt[]][] = [
+    ['one policy', [sa(policy(...bindings))]],
+    ['a chain', [sa(policy(...bindings.slice(0, 2))), project(policy(...bindings.slice(2)))]],
+  ];
+  for (const [chainName, chain] of chains) {
+    for (const [who, principal] of principals) {
+      for (const permission of [GET_TOKEN, 'iam.serviceAccounts.actAs']) {
+        it(`${chainName}, ${who}, ${permission}`, () => {
+          const e = evaluate(chain, principal, permission);
+          const expected = weighEveryMember(chain, principal, permission);
+          expect(e.grants).toEqual(expected.grants);
+          expect(e.conditionalGrants).toEqual(expected.conditionalGrants);
+          expect(e.unresolvedRoles).toEqual(expected.unresolvedRoles);
+          expect(e.groupGrants ?? []).toEqual(expected.groupGrants);
+        });
+      }
+    }
+  }
+  it('the table above has grants to find', () => {
+    // Guards the table: were every expectation empty, the comparisons would prove nothing.
+    const counts = principals.map(([, p]) => weighEveryMember(chains[0]?.[1] ?? [], p, GET_TOKEN).grants.length);
+    expect(counts.filter((n) => n > 0).length).toBeGreaterThanOrEqual(5);
   });
 });
 
