@@ -10,10 +10,10 @@ import type { Facts } from '../model/facts.js';
 import type { GkeCluster } from '../model/gcp.js';
 import type { FixPlan } from '../model/results.js';
 import { evaluateEgress } from '../model/k8s/network-policy.js';
-import type { NetworkPolicy, Node, Pod } from '../model/k8s/types.js';
+import type { NetworkPolicy, Pod } from '../model/k8s/types.js';
 import { METADATA_SERVER_NODE_LABEL } from '../model/k8s/types.js';
 import { dedupeFixes } from './lib/fixes.js';
-import { inspectedSpecs } from './lib/pods.js';
+import { inspectedSpecs, nodeFact } from './lib/pods.js';
 
 interface MetadataPath {
   ip: string;
@@ -55,13 +55,25 @@ const VOLATILE_LABELS = new Set([
 function servedByGkeMetadataServer(facts: Facts, pod: Pod | undefined): boolean | undefined {
   const name = pod?.spec.nodeName;
   if (name === undefined || name === '') return undefined;
-  const node = facts.k8s.get<Node>('nodes', undefined, name);
+  const node = nodeFact(facts, name);
   if (node.status !== 'present') return undefined;
   return node.value.metadata.labels?.[METADATA_SERVER_NODE_LABEL] === 'true';
 }
 
 function stableSelector(labels: Record<string, string> | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(labels ?? {}).filter(([k]) => !VOLATILE_LABELS.has(k)));
+}
+
+/**
+ * The stable labels as one string, equal for two pods exactly when `stableSelector` gives them equal selectors
+ * (the same labels in the same order): made for every pod, so without the selector object.
+ */
+function stableSelectorKey(labels: Record<string, string> | undefined): string {
+  let key = '';
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    if (!VOLATILE_LABELS.has(k)) key += `${JSON.stringify(k)}:${JSON.stringify(v)},`;
+  }
+  return key;
 }
 
 /**
@@ -148,7 +160,7 @@ export default defineCheck({
     const allowed: string[] = [];
     const seen = new Set<string>();
     for (const spec of specs) {
-      const key = JSON.stringify(stableSelector(spec.labels));
+      const key = stableSelectorKey(spec.labels);
       if (seen.has(key)) continue;
       seen.add(key);
       const decision = evaluateEgress({

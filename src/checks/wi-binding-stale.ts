@@ -7,7 +7,7 @@ import { need } from '../model/facts.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
 import { defineCheck } from './define.js';
 import { policyCollectHint } from './lib/collect-hints.js';
-import { deletedMembers, serviceAccountResource } from './lib/gsa.js';
+import { deletedMembersIn, serviceAccountResource } from './lib/gsa.js';
 import type { CollectedPolicy, DeletedMemberRef } from './lib/gsa.js';
 import type { FixPlan } from '../model/results.js';
 
@@ -47,7 +47,7 @@ export default defineCheck({
       policies.push({ resource: `projects/${project}`, level: 'project', policy: facts.projectPolicy(project) });
     }
 
-    const stale = deletedMembers(policies).filter((d) => refersTo(d, gsa));
+    const stale = deletedMembersIn(policies).filter((d) => refersTo(d, gsa));
     const unreadable = policies.filter((p) => p.policy.status === 'error' || p.policy.status === 'not-collected');
     const unreadableNotes = unreadable.map(
       (p) => `policy of \`${p.resource}\` not read: ${p.policy.status === 'present' ? '' : p.policy.message}`,

@@ -92,37 +92,64 @@ export interface DeletedMemberRef {
   condition?: Expr;
 }
 
-/** Every `deleted:` member of the readable policies, with the policy and role it sits in. */
+/**
+ * Every `deleted:` member of the readable policies, with the policy and role it sits in. For a list kept for the
+ * whole run (collectedPolicies); `deletedMembersIn` for a list made for one subject.
+ */
 const deletedCache = new WeakMap<readonly CollectedPolicy[], DeletedMemberRef[]>();
 
 export function deletedMembers(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
   let found = deletedCache.get(policies);
   if (!found) {
-    found = findDeletedMembers(policies);
+    found = deletedMembersIn(policies);
     deletedCache.set(policies, found);
   }
   return found;
 }
 
-function findDeletedMembers(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
-  const found: DeletedMemberRef[] = [];
-  for (const { resource, policy } of policies) {
-    if (policy.status !== 'present') continue;
-    for (const binding of policy.value.bindings ?? []) {
+/** A `deleted:` member found in a policy, before it is told which resource the policy is of. */
+type DeletedInPolicy = Omit<DeletedMemberRef, 'resource'>;
+
+/**
+ * The `deleted:` members of one policy, found once per policy value: the same few policies (a GSA's, its
+ * project's) are searched for every subject.
+ */
+const deletedByPolicy = new WeakMap<Policy, readonly DeletedInPolicy[]>();
+
+function deletedInPolicy(policy: Policy): readonly DeletedInPolicy[] {
+  let found = deletedByPolicy.get(policy);
+  if (found === undefined) {
+    const list: DeletedInPolicy[] = [];
+    for (const binding of policy.bindings ?? []) {
       for (const raw of binding.members ?? []) {
         if (!raw.startsWith('deleted:')) continue;
         const parsed = tryParseMember(raw);
         if (!parsed.ok || parsed.member.type !== 'deleted') continue;
-        const ref: DeletedMemberRef = {
-          resource,
+        const ref: DeletedInPolicy = {
           role: binding.role,
           member: raw,
           uid: parsed.member.uid,
           inner: parsed.member.member,
         };
         if (binding.condition !== undefined) ref.condition = binding.condition;
-        found.push(ref);
+        list.push(ref);
       }
+    }
+    found = list;
+    deletedByPolicy.set(policy, found);
+  }
+  return found;
+}
+
+/** Every `deleted:` member of the readable policies of the list (each policy searched once per run). */
+export function deletedMembersIn(policies: readonly CollectedPolicy[]): DeletedMemberRef[] {
+  const found: DeletedMemberRef[] = [];
+  for (const { resource, policy } of policies) {
+    if (policy.status !== 'present') continue;
+    for (const d of deletedInPolicy(policy.value)) {
+      const ref: DeletedMemberRef = { resource, role: d.role, member: d.member, uid: d.uid, inner: d.inner };
+      if (d.condition !== undefined) ref.condition = d.condition;
+      found.push(ref);
     }
   }
   return found;

@@ -6,17 +6,30 @@ import type { Fact, Facts } from '../../model/facts.js';
 import type { Node, Pod, PodSpec } from '../../model/k8s/types.js';
 import type { Subject } from '../../engine/subject.js';
 
+/** Shared by the checks that inspect a subject's pods: read, never changed. */
 export interface InspectedSpec {
   /** For messages: `pod \`shop/cart-7d9f8b6c5d-abcde\`` or `the pod template of \`shop/deployment/cart\``. */
-  label: string;
+  readonly label: string;
   /** The pod, when this spec is a pod's (undefined for a template). */
-  pod: Pod | undefined;
-  labels: Record<string, string> | undefined;
-  spec: PodSpec;
+  readonly pod: Pod | undefined;
+  readonly labels: Record<string, string> | undefined;
+  readonly spec: PodSpec;
 }
 
 function podLabel(pod: Pod): string {
   return `pod \`${pod.metadata.namespace ?? '?'}/${pod.metadata.name}\``;
+}
+
+/** Several checks inspect each subject's pods: their specs and labels are listed once per pod list. */
+const podSpecsCache = new WeakMap<readonly Pod[], readonly InspectedSpec[]>();
+
+function podSpecs(pods: readonly Pod[]): readonly InspectedSpec[] {
+  let specs = podSpecsCache.get(pods);
+  if (specs === undefined) {
+    specs = pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
+    podSpecsCache.set(pods, specs);
+  }
+  return specs;
 }
 
 /**
@@ -24,11 +37,9 @@ function podLabel(pod: Pod): string {
  * which callers report as nothing to inspect). Throws through `need` when the pods could not be read and
  * no template is known: the check is then unknown.
  */
-export function inspectedSpecs(subject: Subject): InspectedSpec[] {
+export function inspectedSpecs(subject: Subject): readonly InspectedSpec[] {
   const pods = subject.pods.status === 'present' ? subject.pods.value : undefined;
-  if (pods !== undefined && pods.length > 0) {
-    return pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
-  }
+  if (pods !== undefined && pods.length > 0) return podSpecs(pods);
   if (subject.template !== undefined) {
     const owner =
       subject.workload !== undefined
@@ -69,8 +80,24 @@ export function nodesOfPods(pods: readonly Pod[]): { nodes: Map<string, Pod[]>; 
   return { nodes, unscheduled };
 }
 
+/**
+ * Nodes read, per facts: a few hundred nodes carry tens of thousands of pods. Only nodes that were read are kept:
+ * reading a missing or unreadable one again is what records it for the check that reads it (a check that read
+ * a broken fact never passes), and reading a present one records nothing.
+ */
+const presentNodes = new WeakMap<Facts, Map<string, Fact<Node>>>();
+
 export function nodeFact(facts: Facts, name: string): Fact<Node> {
-  return facts.k8s.get<Node>('nodes', undefined, name);
+  let nodes = presentNodes.get(facts);
+  if (nodes === undefined) {
+    nodes = new Map();
+    presentNodes.set(facts, nodes);
+  }
+  const known = nodes.get(name);
+  if (known !== undefined) return known;
+  const fact = facts.k8s.get<Node>('nodes', undefined, name);
+  if (fact.status === 'present') nodes.set(name, fact);
+  return fact;
 }
 
 /** Pods that are still running or about to (finished pods hold no credentials). */

@@ -164,6 +164,19 @@ function ruleAllows(rule: { to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[
   return { ok: false, why: failing.join('; ') };
 }
 
+/** Destinations are a few fixed addresses asked about for every pod: each is parsed once. */
+const destinations = new Map<string, IpAddress>();
+
+function destinationIp(text: string): IpAddress {
+  let ip = destinations.get(text);
+  if (ip === undefined) {
+    ip = parseIp(text);
+    // Callers choose the destination (never a policy): a handful of addresses, so the map stays small.
+    if (destinations.size < 64) destinations.set(text, ip);
+  }
+  return ip;
+}
+
 export function evaluateEgress(args: {
   pod: { namespace: string; labels: Record<string, string> | undefined };
   policies: readonly NetworkPolicy[];
@@ -171,7 +184,7 @@ export function evaluateEgress(args: {
 }): EgressDecision {
   const dest: Destination = {
     // The destination is chosen by the caller, not read from a policy: a bad one is a programming error.
-    ip: parseIp(args.destination.ip),
+    ip: destinationIp(args.destination.ip),
     port: args.destination.port,
     protocol: args.destination.protocol ?? 'TCP',
   };
