@@ -18,7 +18,7 @@ function nodeFacts(nodes: Record<string, Fact<Node>>): { facts: Facts; reads: st
   return { facts: { k8s } as unknown as Facts, reads };
 }
 
-const node = (name: string): Fact<Node> => present({ metadata: { name } } as Node, 'k8s/nodes.json');
+const node = (name: string): Fact<Node> => present({ metadata: { name } }, 'k8s/nodes.json');
 
 describe('nodeFact', () => {
   it('reads a present node once per facts', () => {
@@ -44,8 +44,10 @@ describe('nodeFact', () => {
 });
 
 describe('inspectedSpecs', () => {
-  const pod = (name: string): Pod =>
-    ({ metadata: { name, namespace: 'shop', labels: { app: name } }, spec: { containers: [] } }) as unknown as Pod;
+  const pod = (name: string): Pod => ({
+    metadata: { name, namespace: 'shop', labels: { app: name } },
+    spec: { containers: [] },
+  });
   const subject = (pods: readonly Pod[]): Subject => ({ pods: present(pods, 'k8s/pods.json') }) as unknown as Subject;
 
   it('lists each pod of a pod list once, whichever check asks', () => {
