@@ -160,28 +160,33 @@ export function rankNearMisses(args: NearMissArgs): RankedMiss[] {
         const parsed = tryParseMember(raw);
         if (!parsed.ok) continue;
         const member = parsed.member;
-        const base = {
-          resource: at.resource,
-          level: at.level,
-          role: binding.role,
-          member: raw,
-          ...(binding.condition !== undefined ? { condition: binding.condition } : {}),
+        // Made field by field, not spread from a shared base: every member of the policies passes here.
+        const miss = (rank: RankedMiss['rank'], reason: string): RankedMiss => {
+          const m: RankedMiss = {
+            resource: at.resource,
+            level: at.level,
+            role: binding.role,
+            member: raw,
+            reason,
+            rank,
+          };
+          if (binding.condition !== undefined) m.condition = binding.condition;
+          return m;
         };
         const matched = matchMember(member, principal);
         if (matched.match) {
-          if (has === false)
-            add({ ...base, rank: 2, reason: lacksReason(binding.role, permission, at.resource, roles) });
+          if (has === false) add(miss(2, lacksReason(binding.role, permission, at.resource, roles)));
           continue;
         }
         if (member.type === 'deleted') {
           if (deletedRefersTo(member.member, principal)) {
-            add({
-              ...base,
-              rank: 3,
-              reason:
+            add(
+              miss(
+                3,
                 `member \`${raw}\` is a deleted account (uid \`${member.uid}\`): its grants do not apply to an ` +
-                `account recreated with the same email`,
-            });
+                  `account recreated with the same email`,
+              ),
+            );
           }
           continue;
         }
@@ -193,14 +198,8 @@ export function rankNearMisses(args: NearMissArgs): RankedMiss[] {
         }
         reason ??= matched.nearMiss;
         if (reason === undefined) continue;
-        if (has === true) add({ ...base, rank: 1, reason });
-        else if (ownPolicy) {
-          add({
-            ...base,
-            rank: 4,
-            reason: `${reason}; and ${lacksReason(binding.role, permission, at.resource, roles)}`,
-          });
-        }
+        if (has === true) add(miss(1, reason));
+        else if (ownPolicy) add(miss(4, `${reason}; and ${lacksReason(binding.role, permission, at.resource, roles)}`));
       }
     }
   }

@@ -83,13 +83,20 @@ function lacksReason(role: string, permission: string, roleHasActAs: boolean, no
 export function evaluatePermission(args: EvaluationArgs): PermissionEvaluation {
   // The outcome needs no near misses, and most callers never read them: they are worked out (by the same
   // scan, so in the same order) when first read.
-  const evaluation = scan(args, false);
+  // The getter is written in the object literal: redefining a property of a made object costs more than the scan.
+  const found = scan(args, false);
   let nearMisses: NearMiss[] | undefined;
-  Object.defineProperty(evaluation, 'nearMisses', {
-    get: () => (nearMisses ??= scan(args, true).nearMisses),
-    enumerable: true,
-    configurable: true,
-  });
+  const evaluation: PermissionEvaluation = {
+    outcome: found.outcome,
+    grants: found.grants,
+    conditionalGrants: found.conditionalGrants,
+    get nearMisses(): NearMiss[] {
+      return (nearMisses ??= scan(args, true).nearMisses);
+    },
+    unreadable: found.unreadable,
+    unresolvedRoles: found.unresolvedRoles,
+  };
+  if (found.groupGrants !== undefined) evaluation.groupGrants = found.groupGrants;
   return evaluation;
 }
 
