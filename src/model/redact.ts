@@ -69,9 +69,15 @@ const SUSPECT = /MII|eyJ|ya29\.|PRIVATE KEY|private_key|[Bb][Ee][Aa][Rr][Ee][Rr]
  */
 const SHORTEST_SECRET = 9;
 
+/** Whether some rule may match `text`: false only when none can (exported for the tests that prove it). */
+export const mayHoldSecret = (text: string): boolean => text.length >= SHORTEST_SECRET && SUSPECT.test(text);
+
+/** The rules' patterns, in the order they run (for those tests). */
+export const SECRET_PATTERNS: readonly RegExp[] = RULES.map((rule) => rule.pattern);
+
 /** `text` with every secret it holds (whole or in part) replaced by a marker. */
 export function redactSecrets(text: string): string {
-  if (text.length < SHORTEST_SECRET || !SUSPECT.test(text)) return text;
+  if (!mayHoldSecret(text)) return text;
   let out = text;
   for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
   return out;

@@ -222,6 +222,7 @@ export function summaryLine(report: Report): string {
     `${s.pass.toLocaleString('en-US')} passed`,
     `${s.skip.toLocaleString('en-US')} not applicable`,
   ].join(', ');
+  // Counted, not cached: `applyBaseline` marks results of a report that may have been rendered already.
   let suppressed = 0;
   for (const r of report.results) if (r.suppressed !== undefined) suppressed++;
   const baseline = suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : '';
@@ -329,8 +330,7 @@ export function wrap(text: string, width: number, first: string, rest: string): 
 }
 
 /** Whether splitting `text` at spaces gives an empty word (other than for empty text): a space at an end, or two together. */
-const hasEmptyWord = (text: string): boolean =>
-  text.startsWith(' ') || text.endsWith(' ') || text.includes('  ');
+const hasEmptyWord = (text: string): boolean => text.startsWith(' ') || text.endsWith(' ') || text.includes('  ');
 
 /**
  * An evidence value as text a person reads: strings as they are, anything else as JSON with a space after
@@ -355,31 +355,8 @@ export function evidenceText(value: unknown): string {
 /** Characters that continue a name: a subject's name inside a longer name is not that subject. */
 const NAME_CHAR = /[A-Za-z0-9._-]/;
 
-/** `NAME_CHAR` by character code, for the scan that looks at every character. */
-function isNameCode(code: number): boolean {
-  return (
-    (code >= 97 && code <= 122) || // a-z
-    (code >= 65 && code <= 90) || // A-Z
-    (code >= 48 && code <= 57) || // 0-9
-    code === 46 || // .
-    code === 95 || // _
-    code === 45 // -
-  );
-}
-
-/** A subject made of names (name characters only, none empty) joined by `/`: what every KSA, pod and workload is. */
-const NAMES_PATH = /^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/;
-
 /** `text` with every whole occurrence of the subject's names (`ns/name`, then each part) replaced by `{}`. */
 export function withoutSubjectNames(text: string, subject: string): string {
-  return NAMES_PATH.test(subject) ? withoutNamesOfPath(text, subject) : withoutNamesOneByOne(text, subject);
-}
-
-/**
- * `withoutSubjectNames` for any subject: one name after the other, longest first, each whole occurrence in the
- * text as the names before left it.
- */
-function withoutNamesOneByOne(text: string, subject: string): string {
   const names = [subject, ...subject.split('/').filter((p) => p.length > 0 && p !== 'pod')].sort(
     (a, b) => b.length - a.length,
   );
@@ -400,50 +377,6 @@ function withoutNamesOneByOne(text: string, subject: string): string {
     out = result + out.slice(from);
   }
   return out;
-}
-
-/**
- * `withoutNamesOneByOne` in one pass over the text, for a subject whose parts are made of name characters only
- * (`NAMES_PATH`). The same result, because for such a subject:
- * - a whole occurrence of a part is a whole word (a maximal run of name characters), so it is the word there or
- *   nothing, and two parts can never both match at one place unless they are equal;
- * - a whole occurrence of the subject starts at a word (its first character is a name character, the one before
- *   is not); a part occurring whole inside it is taken out with it, as when the subject goes first;
- * - a part's occurrence is never next to the subject's (the character between would have to be both a name
- *   character and not one), so the `{}` left by the subject does not change which parts are whole.
- * Occurrences of one name never overlap either, so leftmost first at each word is what the name-by-name passes do.
- */
-function withoutNamesOfPath(text: string, subject: string): string {
-  const parts = subject.split('/').filter((p) => p !== 'pod');
-  let out = '';
-  let from = 0;
-  let at = 0;
-  while (at < text.length) {
-    if (!isNameCode(text.charCodeAt(at))) {
-      at++;
-      continue;
-    }
-    let end = at + 1;
-    while (end < text.length && isNameCode(text.charCodeAt(end))) end++;
-    // A word from `at` to `end`: the subject starting here, or one of its parts.
-    let taken = -1;
-    if (text.startsWith(subject, at) && !isNameCode(text.charCodeAt(at + subject.length))) taken = subject.length;
-    else if (isOneOf(parts, text, at, end)) taken = end - at;
-    if (taken === -1) {
-      at = end;
-      continue;
-    }
-    out += `${text.slice(from, at)}{}`;
-    at += taken;
-    from = at;
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
-
-/** Whether `text` from `start` to `end` is one of `names`. */
-function isOneOf(names: readonly string[], text: string, start: number, end: number): boolean {
-  for (const name of names) if (name.length === end - start && text.startsWith(name, start)) return true;
-  return false;
 }
 
 /**
