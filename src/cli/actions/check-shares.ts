@@ -121,7 +121,6 @@ class ShareBuilder {
     for (const r of report.results) (own.has(r.subject) ? subjects : shared).push(r);
     this.notes = this.head === undefined ? report.notes : mergedNotes([this.notes, report.notes]);
     this.head ??= { ...report, results: shared, verdicts: [], groups: [] };
-    this.notes = this.head === undefined ? report.notes : mergedNotes([this.notes, report.notes]);
     for (const r of subjects) {
       this.summary[r.status]++;
       if (r.status === 'fail') this.failing.push(r);
