@@ -8,9 +8,7 @@
 // diagnosis), in text or JSON. From the TypeScript sources (tests) there is no compiled worker to start: the
 // shares are then diagnosed one after the other on this thread, through the same code.
 
-import { availableParallelism } from 'node:os';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CHECKS } from '../../checks/index.js';
@@ -337,29 +335,4 @@ export async function runShares(jobs: readonly ShareJob[]): Promise<{ outcomes: 
     return { outcomes, onWorkers: false };
   }
   return { outcomes: await Promise.all(jobs.map((job) => onWorker(file, job))), onWorkers: true };
-}
-
-/**
- * Bytes of Kubernetes service accounts and pods from which a split run pays for its threads (each thread reads
- * the bundle again and loads the engine: about a quarter of a second before it starts on its share).
- */
-const SPLIT_FROM_BYTES = 4 << 20;
-
-/**
- * How many threads to split a bundle run over: `threads` when asked (`--threads`), else one per core (at most
- * four) for a bundle with many service accounts and pods, else 1.
- */
-export function sharesFor(from: string, threads: number | undefined): number {
-  if (threads !== undefined) return threads;
-  const cores = Math.min(availableParallelism(), 4);
-  if (cores < 2) return 1;
-  let bytes = 0;
-  for (const file of ['k8s/serviceaccounts.json', 'k8s/pods.json']) {
-    try {
-      bytes += statSync(join(from, file)).size;
-    } catch {
-      // Not there: the reader says so in its own words.
-    }
-  }
-  return bytes >= SPLIT_FROM_BYTES ? cores : 1;
 }

@@ -23,7 +23,7 @@ import { validateAccessFlags } from '../options.js';
 import { emitChunks, warn } from '../output.js';
 import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
 import type { ShareJob } from './check-shares.js';
-import { mergedChunks, runShares, sharesFor } from './check-shares.js';
+import { mergedChunks, runShares } from './check-shares.js';
 
 export interface CheckCommandOptions extends LiveOptions {
   from?: string;
@@ -52,7 +52,7 @@ export interface CheckCommandOptions extends LiveOptions {
   clusterConcurrency?: number;
   /** Cloud Asset Inventory scope searched for grants (`auto`, `none`, or a scope). */
   scope?: string;
-  /** `--threads N`: threads a bundle is diagnosed on (default: by the bundle's size and the cores). */
+  /** `--threads N`: threads a bundle is diagnosed on (default 1). */
   threads?: number;
 }
 
@@ -70,7 +70,7 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   const baseline = await loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
   const bucket = gcsTarget(options.output, extensionOf(options.format));
-  // A big bundle is diagnosed on several threads, each on a share of the subjects (check-shares.ts), when
+  // `--threads N`: a bundle is diagnosed on N threads, each on a share of the subjects (check-shares.ts), when
   // nothing reworks the whole report afterwards (a baseline, --error) and the report is text or JSON.
   const splittable =
     options.from !== undefined &&
@@ -78,7 +78,9 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     options.error === undefined &&
     bucket === undefined &&
     (options.format === 'text' || options.format === 'json');
-  const threads = splittable && options.from !== undefined ? sharesFor(options.from, options.threads) : 1;
+  // One thread unless asked: each thread reads the bundle and holds its facts (a second thread costs about as
+  // much memory again), and on a machine with two cores it gains little (BENCHMARKS.md).
+  const threads = splittable ? (options.threads ?? 1) : 1;
   if (!splittable && options.threads !== undefined && options.threads > 1) {
     warn(
       io,

@@ -44,7 +44,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .addOption(
       new Option(
         '--threads <n>',
-        'threads a big bundle is diagnosed on (default: one per core, up to 4, from 4 MB of service accounts and pods)',
+        'threads a bundle (--from) is diagnosed on, each on a share of the subjects; each holds its own copy of the facts (default 1)',
       ).argParser(threadCount),
     );
   addFleetOptions(check);
