@@ -1,4 +1,4 @@
-// `check --all` on a big bundle, split over threads. Each thread reads the bundle, diagnoses one share of the
+// `check --from DIR --threads N`: a bundle's subjects split over threads. Each thread reads the bundle, diagnoses one share of the
 // subjects (contiguous, in the usual order) and renders what only those subjects' results can tell: their text
 // blocks, or their results as JSON. The results never cross between threads (copying 300,000 results costs
 // more than making them); what crosses is the verdicts, the failures the groups are made of, the counts and the
