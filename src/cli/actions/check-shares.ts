@@ -1,6 +1,6 @@
-// `check --from DIR --threads N`: a bundle's subjects split over threads. Each thread reads the bundle, diagnoses one share of the
-// subjects (contiguous, in the usual order) and renders what only those subjects' results can tell: their text
-// blocks, or their results as JSON. The results never cross between threads (copying 300,000 results costs
+// `check --from DIR --threads N`: a bundle's subjects split over threads. Each thread reads the bundle, diagnoses
+// one share of the subjects (contiguous, in the usual order) and renders what only those subjects' results can
+// tell: their text blocks, or their results as JSON. The results never cross between threads (copying 300,000 results costs
 // more than making them); what crosses is the verdicts, the failures the groups are made of, the counts and the
 // rendered text. This thread then writes the report exactly as one thread would have: the same bytes.
 //
