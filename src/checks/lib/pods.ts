@@ -20,16 +20,19 @@ function podLabel(pod: Pod): string {
   return `pod \`${pod.metadata.namespace ?? '?'}/${pod.metadata.name}\``;
 }
 
-/** Several checks inspect each subject's pods: their specs and labels are listed once per pod list. */
-const podSpecsCache = new WeakMap<readonly Pod[], readonly InspectedSpec[]>();
+/**
+ * Several checks inspect each subject's pods, one subject after another: the specs of the last pod list are kept,
+ * so that they are listed once per subject without holding 50,000 of them to the end of the run.
+ */
+let lastPods: readonly Pod[] | undefined;
+let lastSpecs: readonly InspectedSpec[] = [];
 
 function podSpecs(pods: readonly Pod[]): readonly InspectedSpec[] {
-  let specs = podSpecsCache.get(pods);
-  if (specs === undefined) {
-    specs = pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
-    podSpecsCache.set(pods, specs);
+  if (pods !== lastPods) {
+    lastSpecs = pods.map((pod) => ({ label: podLabel(pod), pod, labels: pod.metadata.labels, spec: pod.spec }));
+    lastPods = pods;
   }
-  return specs;
+  return lastSpecs;
 }
 
 /**

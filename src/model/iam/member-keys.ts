@@ -30,20 +30,21 @@ export function keysOfMember(member: Member): string[] {
 }
 
 /**
- * The keys of a KSA principal, made once per principal object: each subject's KSA is looked up in several policies
- * by several checks, and a key made once is hashed once. Principals are not changed once made.
+ * The keys of the last KSA principal asked about: a subject's KSA is looked up in several policies by several
+ * checks in a row, and a key made once is hashed once. Only the last is kept, so nothing is held for the whole
+ * run. Principals are not changed once made.
  */
-const ksaKeys = new WeakMap<KsaPrincipal, readonly string[]>();
+let lastKsa: KsaPrincipal | undefined;
+let lastKeys: readonly string[] = [];
 
 /** Index keys of the members that can match this principal. */
 export function keysOfPrincipal(principal: Principal): readonly string[] {
   if (principal.type === 'serviceAccount') return [`sa|${principal.email.toLowerCase()}`];
-  let keys = ksaKeys.get(principal.ksa);
-  if (keys === undefined) {
-    keys = keysOfKsa(principal.ksa);
-    ksaKeys.set(principal.ksa, keys);
+  if (principal.ksa !== lastKsa) {
+    lastKeys = keysOfKsa(principal.ksa);
+    lastKsa = principal.ksa;
   }
-  return keys;
+  return lastKeys;
 }
 
 function keysOfKsa(ksa: KsaPrincipal): string[] {

@@ -50,14 +50,17 @@ describe('inspectedSpecs', () => {
   });
   const subject = (pods: readonly Pod[]): Subject => ({ pods: present(pods, 'k8s/pods.json') }) as unknown as Subject;
 
-  it('lists each pod of a pod list once, whichever check asks', () => {
+  it('lists each pod of a pod list once while the checks of its subject ask', () => {
     const pods = [pod('a'), pod('b')];
     const first = inspectedSpecs(subject(pods));
     expect(first.map((s) => s.label)).toEqual(['pod `shop/a`', 'pod `shop/b`']);
     expect(inspectedSpecs(subject(pods))).toBe(first);
   });
 
-  it('lists another pod list on its own', () => {
+  it('lists another pod list on its own, and the first again after it', () => {
+    const pods = [pod('a')];
+    expect(inspectedSpecs(subject(pods)).map((s) => s.label)).toEqual(['pod `shop/a`']);
     expect(inspectedSpecs(subject([pod('c')])).map((s) => s.label)).toEqual(['pod `shop/c`']);
+    expect(inspectedSpecs(subject(pods)).map((s) => s.label)).toEqual(['pod `shop/a`']);
   });
 });
