@@ -99,11 +99,18 @@ export function buildSubject(
     uid: ksa.status === 'present' ? ksa.value.metadata.uid : undefined,
     clusterUrl: info.clusterUrl,
   };
+  // Every field named, in one order (no spread of `base`): all subjects share one shape, which is cheaper to
+  // build 20,000 times and keeps the checks' reads of subject fields monomorphic.
   return {
-    ...base,
-    workload: base.workload,
-    template: base.template,
+    id: base.id,
+    kind: base.kind,
+    named: base.named,
+    namespace: base.namespace,
+    ksaName: base.ksaName,
     ksa,
+    workload: base.workload,
+    pods: base.pods,
+    template: base.template,
     annotation,
     nearMissAnnotations: nearMissAnnotations(annotations),
     gsaEmail: value !== undefined && isServiceAccountEmail(value) ? value : undefined,
@@ -113,9 +120,16 @@ export function buildSubject(
   };
 }
 
-function ksaSubject(facts: Facts, info: PoolInfo, namespace: string, name: string, named: boolean): Subject {
+function ksaSubject(
+  facts: Facts,
+  info: PoolInfo,
+  namespace: string,
+  name: string,
+  named: boolean,
+  id = `${namespace}/${name}`,
+): Subject {
   return buildSubject(facts, info, {
-    id: `${namespace}/${name}`,
+    id,
     kind: 'ksa',
     named,
     namespace,
@@ -353,10 +367,12 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
   const granted = grantedKsaKeys(facts, info.pool ?? poolOf(facts.clusterRef.project), info.clusterUrl);
   const inUse = ksasInUse(facts);
   const subjects: Subject[] = [];
+  const existing = new Set<string>();
   for (const account of accounts.value) {
     const namespace = account.metadata.namespace ?? 'default';
     const name = account.metadata.name;
     const key = `${namespace}/${name}`;
+    existing.add(key);
     const annotations = account.metadata.annotations;
     const used = inUse.has(key);
     const hasIdentity =
@@ -366,24 +382,43 @@ function resolveAll(facts: Facts, info: PoolInfo): Subject[] {
       (account.metadata.uid !== undefined && granted.uids.has(account.metadata.uid)) ||
       (used && (granted.cluster || granted.namespaces.has(namespace))) ||
       (used && name !== 'default' && !SYSTEM_NAMESPACES.has(namespace));
-    if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, name, false));
+    if (hasIdentity) subjects.push(ksaSubject(facts, info, namespace, name, false, key));
   }
   // A KSA that pods or workload templates run as but that does not exist: those pods have no identity of their
   // own (a Deployment's new pods are not even created), whatever was meant; ksa-exists says so. Not `default`:
   // Kubernetes' service-account controller re-creates it in every namespace, so only a partial list lacks it.
-  const existing = new Set(accounts.value.map((a) => `${a.metadata.namespace ?? 'default'}/${a.metadata.name}`));
   for (const key of inUse) {
     const slash = key.indexOf('/');
     const namespace = key.slice(0, slash);
     const name = key.slice(slash + 1);
     if (existing.has(key) || name === 'default' || SYSTEM_NAMESPACES.has(namespace)) continue;
-    subjects.push(ksaSubject(facts, info, namespace, name, false));
+    subjects.push(ksaSubject(facts, info, namespace, name, false, key));
   }
-  return subjects.sort((a, b) => BY_LOCALE.compare(a.id, b.id));
+  return sortByLocale(subjects);
 }
 
 /** `localeCompare`'s order (the default locale's collation), without building a collator per comparison. */
 const BY_LOCALE = new Intl.Collator();
+
+/**
+ * Subjects in `localeCompare` order of their ids. A collator comparison costs far more than a code-unit one, and
+ * for the ids of a cluster (lower-case names, digits, `-`, `.`, `/`) the two orders agree in the usual locales: so
+ * sort by code units, then confirm with the collator that each id comes strictly before the next (n - 1
+ * comparisons instead of n log n). Strictly increasing under the collator, the order is the collator's own sort
+ * whatever the locale; where it is not (another locale's rules, or two ids it ranks equal), sort with the collator.
+ */
+function sortByLocale(subjects: readonly Subject[]): Subject[] {
+  const byCodeUnits = [...subjects].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  let previous: string | undefined;
+  for (const { id } of byCodeUnits) {
+    // The collator's stable sort of the subjects as found, as before.
+    if (previous !== undefined && BY_LOCALE.compare(previous, id) >= 0) {
+      return [...subjects].sort((a, b) => BY_LOCALE.compare(a.id, b.id));
+    }
+    previous = id;
+  }
+  return byCodeUnits;
+}
 
 export function resolveSubjects(facts: Facts, request: TargetRequest): Subject[] {
   const info = poolInfo(facts);
