@@ -170,6 +170,8 @@ const FACT_FIELDS: Record<FactField, PropertyDescriptor & ThisType<SubjectView>>
   },
 };
 
+const FACT_FIELD_NAMES = Object.keys(FACT_FIELDS) as FactField[];
+
 /**
  * A subject whose fact fields (its KSA, its pods) are recorded when a check reads them: a copy of the subject in
  * which every field that holds a fact is a getter that records it. Make one per subject and diagnosis.
@@ -193,7 +195,8 @@ export function recordingSubject(subject: Subject): Subject {
     principal: subject.principal,
     cluster: subject.cluster,
   };
-  Object.defineProperties(view, FACT_FIELDS);
+  // One defineProperty per field: Object.defineProperties with the same descriptors costs twice as much in V8.
+  for (const field of FACT_FIELD_NAMES) Object.defineProperty(view, field, FACT_FIELDS[field]);
   Object.defineProperty(view, SOURCE, { value: subject });
   return view as SubjectView;
 }

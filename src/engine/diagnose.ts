@@ -130,17 +130,29 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     bySubject.set(subject.id, reconciled);
   }
 
+  // The shared results a subject's verdict may take in (its project's, its cluster's, its node pools'): gathered
+  // once per list of node pools, which most subjects share.
+  const sharedByPools = new Map<string, CheckResult[]>();
+  const sharedResultsOn = (pools: readonly string[]): CheckResult[] => {
+    const key = pools.join('\u0000');
+    let found = sharedByPools.get(key);
+    if (found === undefined) {
+      found = [
+        targetSubject(shared.project),
+        targetSubject(shared.cluster),
+        ...pools.map((pool) => {
+          const target = shared.nodePools.get(pool);
+          return target ? targetSubject(target) : pool;
+        }),
+      ].flatMap((s) => sharedResults.get(s) ?? []);
+      sharedByPools.set(key, found);
+    }
+    return found;
+  };
   const verdicts = subjects.map((subject) => {
-    const relatedResults = [
-      targetSubject(shared.project),
-      targetSubject(shared.cluster),
-      ...(shared.poolsBySubject.get(subject.id) ?? []).map((pool) => {
-        const target = shared.nodePools.get(pool);
-        return target ? targetSubject(target) : pool;
-      }),
-    ]
-      .flatMap((s) => sharedResults.get(s) ?? [])
-      .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
+    const relatedResults = sharedResultsOn(shared.poolsBySubject.get(subject.id) ?? []).filter(
+      (r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true,
+    );
     // Only shared objects with a result that bears on this subject are related to it (and shown with it).
     const related = [...new Set(relatedResults.map((r) => r.subject))];
     // Shared results stay as they are in the report (they are about the object); this subject's verdict

@@ -108,15 +108,18 @@ export function sharedTargets(
 ): { project: Target; cluster: Target; nodePools: Map<string, Target>; poolsBySubject: Map<string, string[]> } {
   const nodePools = new Map<string, Target>();
   const poolsBySubject = new Map<string, string[]>();
-  const pools = subjects.length === 0 ? allNodePools(facts) : [];
+  // In the order first used.
+  const addPools = (pools: readonly string[]): void => {
+    for (const pool of pools) {
+      if (!nodePools.has(pool)) nodePools.set(pool, { scope: 'nodePool', cluster, nodePool: pool });
+    }
+  };
+  if (subjects.length === 0) addPools(allNodePools(facts));
   const poolOfNode = memoized(poolOfNodeIn(facts));
   for (const subject of subjects) {
     const used = nodePoolsOf(facts, subject, poolOfNode);
     poolsBySubject.set(subject.id, used);
-    pools.push(...used);
-  }
-  for (const pool of pools) {
-    if (!nodePools.has(pool)) nodePools.set(pool, { scope: 'nodePool', cluster, nodePool: pool });
+    addPools(used);
   }
   return {
     project: { scope: 'project', project: cluster.project },
