@@ -4,7 +4,7 @@ import type { AnyCheck, CheckOptions } from '../checks/define.js';
 import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
-import { sortBySeverity, summarize } from '../model/results.js';
+import { sortBySeverity, tally } from '../model/results.js';
 import { attachChanges } from './changes.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
@@ -163,6 +163,8 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
 
   // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
   const ordered = sortBySeverity(verdicts, (v) => v.status);
+  // Groups and recorded changes look at failures only: found in the pass that counts the results.
+  const { summary, failures } = tally(results);
   const report: Report = {
     format: 'wi-doctor-report/1',
     tool: { name: 'wi-doctor', version: request.version },
@@ -172,11 +174,11 @@ export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: Di
     cluster: targetSubject(shared.cluster),
     results,
     verdicts: ordered,
-    groups: groupVerdicts(ordered, results),
-    summary: summarize(results),
+    groups: groupVerdicts(ordered, failures),
+    summary,
     notes: [...facts.notes, ...probes.notes],
     ...(selection !== undefined ? { selection } : {}),
   };
   // Who changed it: recorded changes that explain failures join their results and verdicts.
-  return attachChanges(report, facts, subjects);
+  return attachChanges(report, facts, subjects, failures);
 }

@@ -110,7 +110,10 @@ export function buildVerdict(
   };
 }
 
-/** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */
+/**
+ * Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. Of
+ * `results`, only the failures are read: the failed results alone will do.
+ */
 export function groupVerdicts(verdicts: readonly Verdict[], results: readonly CheckResult[]): VerdictGroup[] {
   const groups = new Map<string, VerdictGroup>();
   const failures = new Map<string, CheckResult>();

@@ -165,6 +165,20 @@ export function summarize(results: readonly CheckResult[]): Summary {
   return summary;
 }
 
+/**
+ * The summary and the failed results, in order, in one pass: a diagnosis at scale has 300,000 results, and each
+ * pass over them costs tens of milliseconds in memory reads alone.
+ */
+export function tally(results: readonly CheckResult[]): { summary: Summary; failures: CheckResult[] } {
+  const summary: Summary = { pass: 0, fail: 0, warn: 0, unknown: 0, skip: 0 };
+  const failures: CheckResult[] = [];
+  for (const r of results) {
+    summary[r.status]++;
+    if (r.status === 'fail') failures.push(r);
+  }
+  return { summary, failures };
+}
+
 const SEVERITY: Record<Status, number> = { skip: 0, pass: 0, unknown: 1, warn: 2, fail: 3 };
 
 /** Reading order of subjects and groups: failures, then warnings, then unknowns, then the rest. */
