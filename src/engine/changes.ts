@@ -197,7 +197,10 @@ export function attachChanges(
       `${logs.skipped} log entr${logs.skipped === 1 ? 'y' : 'ies'} of an unexpected shape skipped (${logs.skippedReasons.join('; ')})`,
     );
   }
-  const bySubject = new Map(subjects.map((s) => [s.id, s]));
+  // The subjects of the failures (a few) out of all those diagnosed (20,000 at scale).
+  const failingSubjects = new Set(failing.map((r) => r.subject));
+  const bySubject = new Map<string, Subject>();
+  for (const s of subjects) if (failingSubjects.has(s.id)) bySubject.set(s.id, s);
   const found = new Map<CheckResult, ChangeRecord[]>();
   for (const result of failing) {
     const subject = bySubject.get(result.subject);

@@ -112,6 +112,9 @@ function recordingView<T extends object>(
   nested: Partial<Record<PropertyKey, object>>,
 ): T {
   const view = {};
+  // Read as `source[prop]` (an inline-cached property read), not Reflect.get: checks read Facts' properties
+  // (the cluster, the time of collection) hundreds of thousands of times.
+  const source = target as Record<PropertyKey, unknown>;
   for (const prop of propertyNames(target)) {
     const nestedView = nested[prop as string];
     const value: unknown = Reflect.get(target, prop, target);
@@ -127,9 +130,7 @@ function recordingView<T extends object>(
       };
     } else {
       // Read when the check reads it, as the target holds it then.
-      descriptor = skip.has(prop)
-        ? { get: () => Reflect.get(target, prop, target) }
-        : { get: () => record(Reflect.get(target, prop, target)) };
+      descriptor = skip.has(prop) ? { get: () => source[prop] } : { get: () => record(source[prop]) };
     }
     Object.defineProperty(view, prop, { ...descriptor, enumerable: true });
   }
