@@ -167,15 +167,18 @@ export function flat(text: string): string {
   return text;
 }
 
-/** Results of one target share its location string. */
-const locations = new WeakMap<object, string>();
+/**
+ * Results of one target share its location string. A subject's checks all run in one runSubjectChecks, which
+ * asks once: only shared targets are remembered (20,000 subjects in a WeakMap would only weigh on the collector).
+ */
+const locations = new WeakMap<Target, string>();
 
 function locationOf(target: Target): string {
-  const key = target.scope === 'subject' ? target.subject : target;
-  let location = locations.get(key);
+  if (target.scope === 'subject') return flat(targetLocation(target));
+  let location = locations.get(target);
   if (location === undefined) {
     location = flat(targetLocation(target));
-    locations.set(key, location);
+    locations.set(target, location);
   }
   return location;
 }
