@@ -14,6 +14,7 @@ import type { K8sKind, KObject, Pod } from '../../model/k8s/types.js';
 import { commands } from './layout.js';
 import { k8sSchemas } from './schemas.js';
 import { failureOf, jsonType, validatorOf } from './validate.js';
+import type { Validator } from './validate.js';
 
 export type KindStatus = { status: 'complete' } | { status: 'error'; message: string } | { status: 'not-collected' };
 
@@ -31,8 +32,6 @@ export function toK8sKind(value: string): K8sKind | undefined {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * An object that did not validate: what is known of it (undefined = unknown, so it may be any) and why.
@@ -53,11 +52,27 @@ const NOTES_PER_FILE = 5;
 const stringOr = (value: unknown, fallback: string | undefined): string | undefined =>
   value === undefined ? fallback : typeof value === 'string' ? value : undefined;
 
+/**
+ * The objects of one kind in one namespace (`''` for cluster-scoped kinds). Maps nested by kind, namespace and
+ * name rather than one map under a joined `kind/namespace/name` key: the strings JSON.parse made are the keys,
+ * so no key string is built, and no new string hashed, per object or per look-up.
+ */
+interface NamespaceObjects {
+  /** The first copy of each object (the same object in two files counts once). */
+  byName: Map<string, KObject>;
+  /** In the order the files and their items came. */
+  list: KObject[];
+  /** Pods only: by the KSA they run as. */
+  podsBySa: Map<string, Pod[]>;
+}
+
+interface KindObjects {
+  list: KObject[];
+  byNamespace: Map<string, NamespaceObjects>;
+}
+
 export class K8sIndex implements K8sFacts {
-  private readonly byKind = new Map<K8sKind, KObject[]>();
-  private readonly byName = new Map<string, KObject>();
-  private readonly byNamespace = new Map<string, KObject[]>();
-  private readonly podsBySa = new Map<string, Pod[]>();
+  private readonly byKind = new Map<K8sKind, KindObjects>();
   private readonly kindStatus = new Map<K8sKind, KindStatus>();
   readonly notes: string[] = [];
 
@@ -83,22 +98,27 @@ export class K8sIndex implements K8sFacts {
     const fileKind = toK8sKind(base);
     const ignored = new Map<string, number>();
     const problems: string[] = [];
-    // A plain loop that builds no string for an object that validates: this runs once per pod.
+    const where = (i: number) => (isList ? `items[${i}]` : '');
+    /** `k8s/pods.json: items[3].kind: …`, or without `items[3]` for a file holding one object. */
+    const problemAt = (i: number, field: string, message: string) => {
+      const path = [where(i), field].filter((p) => p !== '').join('.');
+      return `${source}: ${path}${path !== '' ? ': ' : ''}${message}`;
+    };
+    // The kind of the item before, with its validator and its objects: a list holds one kind, so they are looked
+    // up once per run of items of a kind, not per item.
+    let current: { kind: K8sKind; validate: Validator; objects: KindObjects } | undefined;
+    // A plain loop that builds no string and no closure for an object that validates: this runs once per pod.
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      const where = () => (isList ? `items[${i}]` : '');
-      /** `k8s/pods.json: items[3].kind: …`, or without `items[3]` for a file holding one object. */
-      const problemAt = (field: string, message: string) => {
-        const path = [where(), field].filter((p) => p !== '').join('.');
-        return `${source}: ${path}${path !== '' ? ': ' : ''}${message}`;
-      };
       if (!isRecord(item)) {
-        problems.push(this.breakUnknown(fileKind, problemAt('', `must be object (found ${jsonType(item)})`)));
+        problems.push(this.breakUnknown(fileKind, problemAt(i, '', `must be object (found ${jsonType(item)})`)));
         continue;
       }
       const kindField = item.kind;
       if (kindField !== undefined && typeof kindField !== 'string') {
-        problems.push(this.breakUnknown(fileKind, problemAt('kind', `must be string (found ${jsonType(kindField)})`)));
+        problems.push(
+          this.breakUnknown(fileKind, problemAt(i, 'kind', `must be string (found ${jsonType(kindField)})`)),
+        );
         continue;
       }
       const kindName = kindField !== undefined && kindField !== '' ? kindField : listKind;
@@ -106,17 +126,20 @@ export class K8sIndex implements K8sFacts {
       if (kind === undefined) {
         // A kind wi-doctor does not read (Secret, Service, …) is ignored; an item with no kind at all is broken.
         if (kindName === '') {
-          problems.push(this.breakUnknown(fileKind, problemAt('kind', 'must name a Kubernetes kind (found none)')));
+          problems.push(this.breakUnknown(fileKind, problemAt(i, 'kind', 'must name a Kubernetes kind (found none)')));
         } else ignored.set(`kind ${kindName}`, (ignored.get(`kind ${kindName}`) ?? 0) + 1);
         continue;
       }
-      this.seen.add(kind);
-      const validate = validatorOf(k8sSchemas[kind] ?? {});
+      if (current?.kind !== kind) {
+        this.seen.add(kind);
+        current = { kind, validate: validatorOf(k8sSchemas[kind] ?? {}), objects: this.objectsOf(kind) };
+      }
+      const { validate } = current;
       if (validate(item)) {
-        this.add(kind, item as unknown as KObject);
+        this.add(kind, current.objects, item as unknown as KObject);
         continue;
       }
-      const problem = failureOf(validate, item, where());
+      const problem = failureOf(validate, item, where(i));
       const meta = isRecord(item.metadata) ? item.metadata : undefined;
       const spec = kind === 'pods' && isRecord(item.spec) ? item.spec : undefined;
       const serviceAccount =
@@ -154,20 +177,38 @@ export class K8sIndex implements K8sFacts {
     return problem;
   }
 
-  private add(kind: K8sKind, obj: KObject): void {
+  private objectsOf(kind: K8sKind): KindObjects {
+    let objects = this.byKind.get(kind);
+    if (objects === undefined) {
+      objects = { list: [], byNamespace: new Map() };
+      this.byKind.set(kind, objects);
+    }
+    return objects;
+  }
+
+  private add(kind: K8sKind, objects: KindObjects, obj: KObject): void {
     const ns = obj.metadata.namespace ?? '';
-    const k = key(kind, ns, obj.metadata.name);
+    let inNamespace = objects.byNamespace.get(ns);
+    if (inNamespace === undefined) {
+      inNamespace = { byName: new Map(), list: [], podsBySa: new Map() };
+      objects.byNamespace.set(ns, inNamespace);
+    }
+    const name = obj.metadata.name;
     // The same object in two files (e.g. `kubectl get all` and `kubectl get pods`) counts once.
-    if (this.byName.has(k)) return;
-    this.byName.set(k, obj);
-    this.seen.add(kind);
-    push(this.byKind, kind, obj);
-    push(this.byNamespace, key(kind, ns), obj);
+    if (inNamespace.byName.has(name)) return;
+    inNamespace.byName.set(name, obj);
+    objects.list.push(obj);
+    inNamespace.list.push(obj);
     if (kind === 'pods') {
       const spec = (obj as Pod).spec as Pod['spec'] | undefined;
       const sa = spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
-      push(this.podsBySa, key(ns, sa), obj as Pod);
+      push(inNamespace.podsBySa, sa, obj as Pod);
     }
+  }
+
+  /** The objects of `kind` in `namespace`, if any were added. */
+  private namespaceObjects(kind: K8sKind, namespace: string): NamespaceObjects | undefined {
+    return this.byKind.get(kind)?.byNamespace.get(namespace);
   }
 
   /**
@@ -227,7 +268,7 @@ export class K8sIndex implements K8sFacts {
     return (
       this.brokenFact(kind, () => true) ??
       this.unavailable(kind) ??
-      present((this.byKind.get(kind) ?? []) as T[], `k8s:${kind}`)
+      present((this.byKind.get(kind)?.list ?? []) as T[], `k8s:${kind}`)
     );
   }
 
@@ -236,7 +277,7 @@ export class K8sIndex implements K8sFacts {
     // A broken object that may be this one makes it unknown, even next to a valid copy (which of the two is true?).
     const broken = this.brokenFact<T>(kind, (b) => sameOrUnknown(b.namespace, ns) && sameOrUnknown(b.name, name));
     if (broken) return broken;
-    const found = this.byName.get(key(kind, ns, name));
+    const found = this.namespaceObjects(kind, ns)?.byName.get(name);
     // An object that was seen is a fact even when its kind was not fully collected.
     if (found) return present(found as T, `k8s:${kind}`);
     const what = `${RESOURCE_TO_KIND.get(kind) ?? kind} ${namespace ? `${namespace}/` : ''}${name}`;
@@ -247,7 +288,7 @@ export class K8sIndex implements K8sFacts {
     return (
       this.brokenFact(kind, (b) => sameOrUnknown(b.namespace, namespace)) ??
       this.unavailable(kind) ??
-      present((this.byNamespace.get(key(kind, namespace)) ?? []) as T[], `k8s:${kind}`)
+      present((this.namespaceObjects(kind, namespace)?.list ?? []) as T[], `k8s:${kind}`)
     );
   }
 
@@ -258,7 +299,7 @@ export class K8sIndex implements K8sFacts {
         (b) => sameOrUnknown(b.namespace, namespace) && sameOrUnknown(b.serviceAccount, ksa),
       ) ??
       this.unavailable('pods') ??
-      present(this.podsBySa.get(key(namespace, ksa)) ?? [], 'k8s:pods')
+      present(this.namespaceObjects('pods', namespace)?.podsBySa.get(ksa) ?? [], 'k8s:pods')
     );
   }
 }
