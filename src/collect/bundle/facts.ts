@@ -477,7 +477,9 @@ export function factsFromFiles(input: BundleInput): Facts {
   }
 
   const resourceIndex = new Map(resourcePolicies.map((r) => [r.resource, r]));
-  const assetSearches = readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
+  // Naming reads every project and account file: only worth it when there are search results to name.
+  const assetSearches =
+    assetFiles.length === 0 ? [] : readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
   const logProject = clusterRef.project;
 
   let logFact: Fact<readonly LogEntry[]>;
