@@ -270,6 +270,24 @@ describe('Kubernetes kinds', () => {
     );
     expect(facts.notes).toEqual(['ignored 1 object(s) of kind Secret in k8s/x.json']);
   });
+  it('takes a kind named like an Object.prototype property (constructor, toString) for an unknown kind', () => {
+    const facts = factsFromFiles(
+      input({
+        'k8s/x.json': list(
+          { kind: 'constructor', metadata: { name: 's', namespace: 'a' } },
+          { kind: 'toString' },
+          pod('a', 'p'),
+        ),
+        'k8s/constructor.json': { kind: 'List', items: [{ kind: 'hasOwnProperty' }] },
+      }),
+    );
+    expect(facts.notes).toEqual([
+      'ignored 1 object(s) of kind hasOwnProperty in k8s/constructor.json',
+      'ignored 1 object(s) of kind constructor in k8s/x.json',
+      'ignored 1 object(s) of kind toString in k8s/x.json',
+    ]);
+    expect(facts.k8s.get('pods', 'a', 'p').status).toBe('present');
+  });
   it('an unreadable k8s file makes its kind (from the file name) unknown, not absent', () => {
     const facts = factsFromFiles({
       manifest: manifest({ k8sKinds: ['pods', 'serviceaccounts'] }),

@@ -22,12 +22,28 @@ const RESOURCE_TO_KIND = new Map<K8sKind, string>(
   Object.entries(KIND_TO_RESOURCE).map(([kind, resource]) => [resource, kind]),
 );
 
+/**
+ * The resource of a Kind (`Pod` → `pods`), or undefined. Own keys only: a `kind` of `constructor` or `toString`
+ * in a hand-edited file must not find Object.prototype's functions.
+ */
+function resourceOf(kindName: string): K8sKind | undefined {
+  return Object.hasOwn(KIND_TO_RESOURCE, kindName) ? KIND_TO_RESOURCE[kindName] : undefined;
+}
+
 /** `k8sKinds` entries are plural resource names; also accept a Kind (`Pod`) for hand-written manifests. */
 export function toK8sKind(value: string): K8sKind | undefined {
   const lower = value.toLowerCase();
   if ((K8S_KINDS as readonly string[]).includes(lower)) return lower as K8sKind;
-  return KIND_TO_RESOURCE[value];
+  return resourceOf(value);
 }
+
+/**
+ * What the items of one Kind name share while a file is read: its resource (undefined for a kind wi-doctor does
+ * not read), and for a read kind its validator and its objects.
+ */
+type KindEntry =
+  | { kindName: string; kind: undefined }
+  | { kindName: string; kind: K8sKind; validate: Validator; objects: KindObjects };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -106,7 +122,7 @@ export class K8sIndex implements K8sFacts {
     };
     // The kind of the item before, with its validator and its objects: a list holds one kind, so they are looked
     // up once per run of items of a kind, not per item.
-    let current: { kind: K8sKind; validate: Validator; objects: KindObjects } | undefined;
+    let current: KindEntry | undefined;
     // A plain loop that builds no string and no closure for an object that validates: this runs once per pod.
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -122,19 +138,15 @@ export class K8sIndex implements K8sFacts {
         continue;
       }
       const kindName = kindField !== undefined && kindField !== '' ? kindField : listKind;
-      const kind = KIND_TO_RESOURCE[kindName];
-      if (kind === undefined) {
+      if (current?.kindName !== kindName) current = this.entryOf(kindName);
+      if (current.kind === undefined) {
         // A kind wi-doctor does not read (Secret, Service, …) is ignored; an item with no kind at all is broken.
         if (kindName === '') {
           problems.push(this.breakUnknown(fileKind, problemAt(i, 'kind', 'must name a Kubernetes kind (found none)')));
         } else ignored.set(`kind ${kindName}`, (ignored.get(`kind ${kindName}`) ?? 0) + 1);
         continue;
       }
-      if (current?.kind !== kind) {
-        this.seen.add(kind);
-        current = { kind, validate: validatorOf(k8sSchemas[kind] ?? {}), objects: this.objectsOf(kind) };
-      }
-      const { validate } = current;
+      const { kind, validate } = current;
       if (validate(item)) {
         this.add(kind, current.objects, item as unknown as KObject);
         continue;
@@ -175,6 +187,13 @@ export class K8sIndex implements K8sFacts {
       push(this.broken, kind, { namespace: undefined, name: undefined, serviceAccount: undefined, problem });
     }
     return problem;
+  }
+
+  private entryOf(kindName: string): KindEntry {
+    const kind = resourceOf(kindName);
+    if (kind === undefined) return { kindName, kind };
+    this.seen.add(kind);
+    return { kindName, kind, validate: validatorOf(k8sSchemas[kind] ?? {}), objects: this.objectsOf(kind) };
   }
 
   private objectsOf(kind: K8sKind): KindObjects {
