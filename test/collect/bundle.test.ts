@@ -205,6 +205,19 @@ describe('service accounts: the project list proves absence', () => {
     expect(facts.knownProjects).toEqual(['acme-data', 'acme-shop']);
     expect(facts.knownServiceAccounts).toEqual([CART]);
   });
+  it('answers each question once per argument (one shared answer however many subjects ask), each argument its own', () => {
+    const other = 'other@acme-shop.iam.gserviceaccount.com';
+    const facts = factsFromFiles(
+      input({ [listPath]: [{ email: CART }], [`gcp/service-accounts/${CART}.iam-policy.json`]: { etag: 'e' } }),
+    );
+    expect(facts.serviceAccountPolicy(CART)).toBe(facts.serviceAccountPolicy(CART));
+    expect(facts.serviceAccount(CART)).toBe(facts.serviceAccount(CART));
+    expect(facts.projectPolicy('acme-shop')).toBe(facts.projectPolicy('acme-shop'));
+    expect(facts.serviceAccountPolicy(CART)).toMatchObject({ status: 'present', value: { etag: 'e' } });
+    expect(facts.serviceAccountPolicy(other).status).toBe('absent');
+    expect(facts.serviceAccount(other).status).toBe('absent');
+    expect(facts.projectPolicy('acme-data').status).toBe('not-collected');
+  });
 });
 
 describe('Kubernetes kinds', () => {
