@@ -7,8 +7,8 @@
 // and every lookup it could belong to answers `error` naming the file and field: a broken pod in `shop`
 // makes the pods of `shop` unknown, not the pods of `payments`, and never "no pods".
 
-import { absent, factError, notCollected, present } from '../../model/facts.js';
-import type { Fact, K8sFacts } from '../../model/facts.js';
+import { absent, factError, present } from '../../model/facts.js';
+import type { Fact, K8sFacts, UnavailableFact } from '../../model/facts.js';
 import { K8S_KINDS, KIND_TO_RESOURCE } from '../../model/k8s/types.js';
 import type { K8sKind, KObject, Pod } from '../../model/k8s/types.js';
 import { commands } from './layout.js';
@@ -62,6 +62,10 @@ interface BrokenObject {
   problem: string;
 }
 
+/** The source of every fact about a kind (`k8s:pods`), made once rather than on every look-up. */
+const SOURCE_OF = new Map<K8sKind, string>(K8S_KINDS.map((kind) => [kind, `k8s:${kind}`]));
+const sourceOf = (kind: K8sKind): string => SOURCE_OF.get(kind) ?? `k8s:${kind}`;
+
 /** Broken objects listed per file in notes before they are only counted. */
 const NOTES_PER_FILE = 5;
 
@@ -90,6 +94,8 @@ interface KindObjects {
 export class K8sIndex implements K8sFacts {
   private readonly byKind = new Map<K8sKind, KindObjects>();
   private readonly kindStatus = new Map<K8sKind, KindStatus>();
+  /** The fact every look-up of a kind that is not complete answers, made once by `finish`. */
+  private readonly unavailableFacts = new Map<K8sKind, UnavailableFact>();
   readonly notes: string[] = [];
 
   /** Kinds that appear in the files (for the no-`k8sKinds` rule). */
@@ -256,16 +262,22 @@ export class K8sIndex implements K8sFacts {
           message: `some Kubernetes files could not be read (${unreadable.join('; ')})`,
         });
       } else this.kindStatus.set(kind, { status: 'complete' });
+      const unavailable = this.unavailableOf(kind);
+      if (unavailable !== undefined) this.unavailableFacts.set(kind, unavailable);
     }
   }
 
-  /** The fact for a kind that is not complete, or undefined when it is. */
-  private unavailable<T>(kind: K8sKind): Fact<T> | undefined {
-    const status = this.kindStatus.get(kind) ?? { status: 'not-collected' };
-    const source = `k8s:${kind}`;
+  /** The fact for a kind that is not complete, or undefined when it is (as `finish` fixed it). */
+  private unavailable(kind: K8sKind): UnavailableFact | undefined {
+    return this.kindStatus.has(kind) ? this.unavailableFacts.get(kind) : this.unavailableOf(kind);
+  }
+
+  private unavailableOf(kind: K8sKind): UnavailableFact | undefined {
+    const status = this.status(kind);
+    const source = sourceOf(kind);
     if (status.status === 'complete') return undefined;
-    if (status.status === 'error') return factError(source, status.message);
-    return notCollected(source, `not collected: Kubernetes ${kind} (${commands.k8s(kind)})`);
+    if (status.status === 'error') return { status: 'error', source, message: status.message };
+    return { status: 'not-collected', source, message: `not collected: Kubernetes ${kind} (${commands.k8s(kind)})` };
   }
 
   status(kind: K8sKind): KindStatus {
@@ -280,14 +292,14 @@ export class K8sIndex implements K8sFacts {
     const [first] = hits;
     if (first === undefined) return undefined;
     const more = hits.length > 1 ? ` (and ${hits.length - 1} more objects that do not validate)` : '';
-    return factError(`k8s:${kind}`, `${first.problem}${more}`);
+    return factError(sourceOf(kind), `${first.problem}${more}`);
   }
 
   list<T extends KObject = KObject>(kind: K8sKind): Fact<readonly T[]> {
     return (
       this.brokenFact(kind, () => true) ??
       this.unavailable(kind) ??
-      present((this.byKind.get(kind)?.list ?? []) as T[], `k8s:${kind}`)
+      present((this.byKind.get(kind)?.list ?? []) as T[], sourceOf(kind))
     );
   }
 
@@ -298,16 +310,16 @@ export class K8sIndex implements K8sFacts {
     if (broken) return broken;
     const found = this.namespaceObjects(kind, ns)?.byName.get(name);
     // An object that was seen is a fact even when its kind was not fully collected.
-    if (found) return present(found as T, `k8s:${kind}`);
+    if (found) return present(found as T, sourceOf(kind));
     const what = `${RESOURCE_TO_KIND.get(kind) ?? kind} ${namespace ? `${namespace}/` : ''}${name}`;
-    return this.unavailable(kind) ?? absent(`k8s:${kind}`, `no ${what} in the collected ${kind}`);
+    return this.unavailable(kind) ?? absent(sourceOf(kind), `no ${what} in the collected ${kind}`);
   }
 
   inNamespace<T extends KObject = KObject>(kind: K8sKind, namespace: string): Fact<readonly T[]> {
     return (
       this.brokenFact(kind, (b) => sameOrUnknown(b.namespace, namespace)) ??
       this.unavailable(kind) ??
-      present((this.namespaceObjects(kind, namespace)?.list ?? []) as T[], `k8s:${kind}`)
+      present((this.namespaceObjects(kind, namespace)?.list ?? []) as T[], sourceOf(kind))
     );
   }
 
@@ -318,7 +330,7 @@ export class K8sIndex implements K8sFacts {
         (b) => sameOrUnknown(b.namespace, namespace) && sameOrUnknown(b.serviceAccount, ksa),
       ) ??
       this.unavailable('pods') ??
-      present(this.namespaceObjects('pods', namespace)?.podsBySa.get(ksa) ?? [], 'k8s:pods')
+      present(this.namespaceObjects('pods', namespace)?.podsBySa.get(ksa) ?? [], sourceOf('pods'))
     );
   }
 }
