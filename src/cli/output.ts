@@ -38,8 +38,8 @@ export function warn(io: Io, message: string): void {
   io.stderr.write(`wi-doctor: ${safeLine(message)}\n`);
 }
 
-/** Output is written in pieces of about this size: large enough to be cheap, small enough to stay small. */
-const BATCH = 1 << 16;
+/** Output is written in pieces of this many bytes: large enough to be cheap, small enough to stay small. */
+const BATCH_BYTES = 1 << 20;
 
 /**
  * Like `emit`, for a report produced in chunks: written as it is rendered (to the file of `--output`, or to
@@ -97,22 +97,39 @@ function writableAgain(stream: NodeJS.WritableStream): Promise<void> {
   });
 }
 
-/** Chunks joined into batches of about `BATCH` characters; the last one ends with a newline. */
-function* batches(chunks: Iterable<string>): Generator<string> {
-  let pending: string[] = [];
-  let size = 0;
+/**
+ * Chunks encoded straight into buffers of `BATCH_BYTES` (no joined string, no second copy to encode it); the last
+ * one ends with a newline. A chunk too big for a buffer is encoded on its own.
+ */
+function* batches(chunks: Iterable<string>): Generator<Buffer> {
+  let buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  let used = 0;
   let last = '';
   for (const chunk of chunks) {
     if (chunk === '') continue;
-    pending.push(chunk);
-    size += chunk.length;
     last = chunk;
-    if (size >= BATCH) {
-      yield pending.join('');
-      pending = [];
-      size = 0;
+    // UTF-8 takes at most three bytes per UTF-16 code unit.
+    if (used + chunk.length * 3 > BATCH_BYTES) {
+      if (used > 0) {
+        yield buffer.subarray(0, used);
+        // The one written may still be queued on a stream: a new buffer, never the same one again.
+        buffer = Buffer.allocUnsafe(BATCH_BYTES);
+        used = 0;
+      }
+      if (chunk.length * 3 > BATCH_BYTES) {
+        yield Buffer.from(chunk, 'utf8');
+        continue;
+      }
     }
+    used += buffer.write(chunk, used, 'utf8');
   }
-  if (!last.endsWith('\n')) pending.push('\n');
-  if (pending.length > 0) yield pending.join('');
+  if (!last.endsWith('\n')) {
+    if (used + 1 > BATCH_BYTES) {
+      yield buffer.subarray(0, used);
+      buffer = Buffer.allocUnsafe(1);
+      used = 0;
+    }
+    used += buffer.write('\n', used, 'utf8');
+  }
+  if (used > 0) yield buffer.subarray(0, used);
 }

@@ -133,24 +133,38 @@ export function skippedChecks(report: Report, verdict: Verdict): string[] {
 const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** What the subjects are: KSAs, workloads or pods when all are of one kind. */
-function subjectNoun(report: Report, n: number): string {
-  const kinds = new Set(report.verdicts.map((v) => subjectKind(v.subject)));
-  const [only] = kinds;
-  if (kinds.size === 1 && only !== undefined) {
+function subjectNoun(kind: SubjectKind | undefined, n: number): string {
+  if (kind !== undefined) {
     return {
       ksa: n === 1 ? 'KSA' : 'KSAs',
       workload: n === 1 ? 'workload' : 'workloads',
       pod: n === 1 ? 'pod' : 'pods',
-    }[only];
+    }[kind];
   }
   return n === 1 ? 'subject' : 'subjects';
 }
 
-/** `ns/name` is a KSA, `ns/pod/name` a pod, `ns/kind/name` a workload. */
-function subjectKind(subject: string): 'ksa' | 'workload' | 'pod' {
-  const parts = subject.split('/');
-  if (parts.length === 2) return 'ksa';
-  return parts[1] === 'pod' ? 'pod' : 'workload';
+type SubjectKind = 'ksa' | 'workload' | 'pod';
+
+/** The one kind all the report's subjects are of; undefined when they are of several kinds, or there are none. */
+function soleKind(report: Report): SubjectKind | undefined {
+  let sole: SubjectKind | undefined;
+  for (const v of report.verdicts) {
+    const kind = subjectKind(v.subject);
+    if (sole === undefined) sole = kind;
+    else if (kind !== sole) return undefined;
+  }
+  return sole;
+}
+
+/** `ns/name` is a KSA, `ns/pod/name` a pod, `ns/kind/name` a workload (so is a name without `/`). */
+function subjectKind(subject: string): SubjectKind {
+  // Found by position, not by splitting: this runs for every subject of the report.
+  const first = subject.indexOf('/');
+  if (first === -1) return 'workload';
+  const second = subject.indexOf('/', first + 1);
+  if (second === -1) return 'ksa';
+  return second - first - 1 === 3 && subject.startsWith('pod', first + 1) ? 'pod' : 'workload';
 }
 
 /**
@@ -179,6 +193,7 @@ export function summaryLine(report: Report): string {
   const s = report.summary;
   const total = report.verdicts.length;
   const counts = subjectCounts(report);
+  const kind = total === 0 ? undefined : soleKind(report);
   // An audit has no subjects: its results are about the cluster, node pools, GSAs and projects it read.
   const objects = total === 0 ? new Set(report.results.map((r) => r.subject)).size : 0;
   const subjects =
@@ -187,7 +202,7 @@ export function summaryLine(report: Report): string {
         ? 'No subjects'
         : `${plural(objects, 'object', 'objects')} checked`
       : [
-          `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(report, 1), subjectNoun(report, total))} broken`,
+          `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(kind, 1), subjectNoun(kind, total))} broken`,
           ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),
           ...(counts.unknown > 0
             ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
@@ -207,7 +222,9 @@ export function summaryLine(report: Report): string {
     `${s.pass.toLocaleString('en-US')} passed`,
     `${s.skip.toLocaleString('en-US')} not applicable`,
   ].join(', ');
-  const suppressed = report.results.filter((r) => r.suppressed !== undefined).length;
+  // Counted, not cached: `applyBaseline` marks results of a report that may have been rendered already.
+  let suppressed = 0;
+  for (const r of report.results) if (r.suppressed !== undefined) suppressed++;
   const baseline = suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : '';
   return `${subjects} · checks: ${checks}${baseline}`;
 }
@@ -274,7 +291,14 @@ export function firstFixLine(plan: FixPlan): string {
 export const fixKey = (plan: FixPlan): string => `${plan.action} ${plan.target} ${JSON.stringify(plan.params)}`;
 
 /** One line: line breaks and runs of spaces inside a value must not break the layout; controls are escaped. */
-export const oneLine = (text: string): string => sanitize(text.replace(/\s*[\r\n]+\s*/g, ' ').trim());
+export const oneLine = (text: string): string => sanitize(joinLines(text).trim());
+
+/** `text` with each line break and the whitespace around it as one space. */
+function joinLines(text: string): string {
+  // Most text has no line break: two quick searches instead of a regex that tries every position.
+  if (!text.includes('\n') && !text.includes('\r')) return text;
+  return text.replace(/\s*[\r\n]+\s*/g, ' ');
+}
 
 /**
  * Greedy word wrap at `width` columns: the first line starts with `first`, the others with `rest`.
@@ -282,7 +306,12 @@ export const oneLine = (text: string): string => sanitize(text.replace(/\s*[\r\n
  */
 export function wrap(text: string, width: number, first: string, rest: string): string[] {
   // Scrubbed before it is cut into lines: a key split over two lines would no longer match a pattern.
-  const words = oneLine(redactSecrets(text)).split(' ');
+  const clean = oneLine(redactSecrets(text));
+  // Fits on the first line (always, unwrapped: width Infinity) and has no empty word: the loop below would
+  // append every word to `first` with one space between, which is `first + clean`. No empty word: no space
+  // at either end and no two spaces together, so `clean.split(' ')` would give back its words, none skipped.
+  if (first.length + clean.length <= width && !hasEmptyWord(clean)) return [first + clean];
+  const words = clean.split(' ');
   const lines: string[] = [];
   let line = first;
   let empty = true;
@@ -299,6 +328,9 @@ export function wrap(text: string, width: number, first: string, rest: string): 
   lines.push(line);
   return lines;
 }
+
+/** Whether splitting `text` at spaces gives an empty word (other than for empty text): a space at an end, or two together. */
+const hasEmptyWord = (text: string): boolean => text.startsWith(' ') || text.endsWith(' ') || text.includes('  ');
 
 /**
  * An evidence value as text a person reads: strings as they are, anything else as JSON with a space after
@@ -330,7 +362,8 @@ export function withoutSubjectNames(text: string, subject: string): string {
   );
   let out = text;
   for (const name of names) {
-    if (!out.includes(name)) continue;
+    // An empty subject is no name (and `indexOf('')` would find it at the end for ever).
+    if (name === '' || !out.includes(name)) continue;
     let result = '';
     let from = 0;
     for (let at = out.indexOf(name); at !== -1; at = out.indexOf(name, at + 1)) {
