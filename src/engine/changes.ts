@@ -179,9 +179,17 @@ export function describeChange(c: ChangeRecord): string {
   return `${what} by ${c.by ?? 'an unrecorded principal'} at ${c.at} ${from} (Admin Activity log)`;
 }
 
-/** Add what the records show to failing results and to the verdicts they are the root cause of. */
-export function attachChanges(report: Report, facts: Facts, subjects: readonly Subject[]): Report {
-  const failing = report.results.filter((r) => r.status === 'fail' && CHANGE_CHECKS.has(r.check));
+/**
+ * Add what the records show to failing results and to the verdicts they are the root cause of. `failures`: the
+ * report's failed results, when the caller has them (else the results are scanned).
+ */
+export function attachChanges(
+  report: Report,
+  facts: Facts,
+  subjects: readonly Subject[],
+  failures: readonly CheckResult[] = report.results,
+): Report {
+  const failing = failures.filter((r) => r.status === 'fail' && CHANGE_CHECKS.has(r.check));
   if (failing.length === 0) return report;
   const logs = facts.logEntries.status === 'present' ? parseLogEntries(facts.logEntries.value) : undefined;
   if (logs !== undefined && logs.skipped > 0) {
@@ -189,7 +197,10 @@ export function attachChanges(report: Report, facts: Facts, subjects: readonly S
       `${logs.skipped} log entr${logs.skipped === 1 ? 'y' : 'ies'} of an unexpected shape skipped (${logs.skippedReasons.join('; ')})`,
     );
   }
-  const bySubject = new Map(subjects.map((s) => [s.id, s]));
+  // The subjects of the failures (a few) out of all those diagnosed (20,000 at scale).
+  const failingSubjects = new Set(failing.map((r) => r.subject));
+  const bySubject = new Map<string, Subject>();
+  for (const s of subjects) if (failingSubjects.has(s.id)) bySubject.set(s.id, s);
   const found = new Map<CheckResult, ChangeRecord[]>();
   for (const result of failing) {
     const subject = bySubject.get(result.subject);
@@ -212,10 +223,15 @@ export function attachChanges(report: Report, facts: Facts, subjects: readonly S
       notes: [...(result.evidence?.notes ?? []), ...records.slice(0, 3).map((r) => `changed: ${describeChange(r)}`)],
     };
   }
+  // The first result found per subject and check, for the verdicts (one look-up each, not a scan of them all).
+  const firstFound = new Map<string, ChangeRecord[]>();
+  for (const [result, records] of found) {
+    const key = `${result.subject}\u0000${result.check}`;
+    if (!firstFound.has(key)) firstFound.set(key, records);
+  }
   for (const verdict of report.verdicts) {
     if (verdict.rootCause === null) continue;
-    const root = [...found.keys()].find((r) => r.subject === verdict.subject && r.check === verdict.rootCause);
-    const change = root === undefined ? undefined : found.get(root)?.[0];
+    const change = firstFound.get(`${verdict.subject}\u0000${verdict.rootCause}`)?.[0];
     if (change === undefined) continue;
     verdict.change = change;
     verdict.headline = `${verdict.headline} — ${describeChange(change)}`;

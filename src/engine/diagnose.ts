@@ -4,7 +4,7 @@ import type { AnyCheck, CheckOptions } from '../checks/define.js';
 import type { Facts } from '../model/facts.js';
 import { createRoleResolver } from '../model/iam/roles.js';
 import type { CheckResult, Report } from '../model/results.js';
-import { sortBySeverity, summarize } from '../model/results.js';
+import { sortBySeverity, tally } from '../model/results.js';
 import { attachChanges } from './changes.js';
 import { groupVerdicts, buildVerdict } from './verdict.js';
 import { probeResultsFor } from './probes.js';
@@ -162,17 +162,29 @@ export function planDiagnosis(facts: Facts, catalog: readonly AnyCheck[], reques
       bySubject.set(subject.id, reconciled);
     }
 
+    // The shared results a subject's verdict may take in (its project's, its cluster's, its node pools'): gathered
+    // once per list of node pools, which most subjects share.
+    const sharedByPools = new Map<string, CheckResult[]>();
+    const sharedResultsOn = (pools: readonly string[]): CheckResult[] => {
+      const key = pools.join('\u0000');
+      let found = sharedByPools.get(key);
+      if (found === undefined) {
+        found = [
+          targetSubject(shared.project),
+          targetSubject(shared.cluster),
+          ...pools.map((pool) => {
+            const target = shared.nodePools.get(pool);
+            return target ? targetSubject(target) : pool;
+          }),
+        ].flatMap((s) => sharedResults.get(s) ?? []);
+        sharedByPools.set(key, found);
+      }
+      return found;
+    };
     const verdicts = subjects.map((subject) => {
-      const relatedResults = [
-        targetSubject(shared.project),
-        targetSubject(shared.cluster),
-        ...(shared.poolsBySubject.get(subject.id) ?? []).map((pool) => {
-          const target = shared.nodePools.get(pool);
-          return target ? targetSubject(target) : pool;
-        }),
-      ]
-        .flatMap((s) => sharedResults.get(s) ?? [])
-        .filter((r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true);
+      const relatedResults = sharedResultsOn(shared.poolsBySubject.get(subject.id) ?? []).filter(
+        (r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true,
+      );
       // Only shared objects with a result that bears on this subject are related to it (and shown with it).
       const related = [...new Set(relatedResults.map((r) => r.subject))];
       // Shared results stay as they are in the report (they are about the object); this subject's verdict
@@ -183,6 +195,8 @@ export function planDiagnosis(facts: Facts, catalog: readonly AnyCheck[], reques
 
     // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
     const ordered = sortBySeverity(verdicts, (v) => v.status);
+    // Groups and recorded changes look at failures only: found in the pass that counts the results.
+    const { summary, failures } = tally(results);
     const made: Report = {
       format: 'wi-doctor-report/1',
       tool: { name: 'wi-doctor', version: request.version },
@@ -192,13 +206,13 @@ export function planDiagnosis(facts: Facts, catalog: readonly AnyCheck[], reques
       cluster: targetSubject(shared.cluster),
       results,
       verdicts: ordered,
-      groups: groupVerdicts(ordered, results),
-      summary: summarize(results),
+      groups: groupVerdicts(ordered, failures),
+      summary,
       notes: [...facts.notes, ...probes.notes],
       ...(selection !== undefined ? { selection } : {}),
     };
     // Who changed it: recorded changes that explain failures join their results and verdicts.
-    return attachChanges(made, facts, subjects);
+    return attachChanges(made, facts, subjects, failures);
   };
   return { subjectCount: allSubjects.length, report };
 }

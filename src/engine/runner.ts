@@ -19,30 +19,41 @@ export interface RunEnvironment {
   options: CheckOptions;
 }
 
-function outcomeOf(
-  check: AnyCheck,
-  ctx: CheckContext,
-  run: (ctx: never) => CheckOutcome | undefined = (ctx) => check.run(ctx),
-): CheckOutcome | undefined {
-  try {
-    // The registry guarantees scope and target agree; the cast carries that across the union.
-    return run(ctx as never);
-  } catch (error) {
-    if (error instanceof FactUnavailableError) {
-      const { fact } = error;
-      const what = fact.status === 'not-collected' ? 'was not collected' : `could not be read (${fact.message})`;
-      return {
-        status: 'unknown',
-        cause: `\`${fact.source}\` ${what}, so this could not be evaluated.`,
-        missing: [fact.status === 'not-collected' ? fact.message : `${fact.source}: ${fact.message}`],
-      };
-    }
-    const message = error instanceof Error ? error.message : String(error);
+/** The outcome of a check whose body threw: unknown, with what could not be read or the internal error. */
+function thrownOutcome(check: AnyCheck, error: unknown): CheckOutcome {
+  if (error instanceof FactUnavailableError) {
+    const { fact } = error;
+    const what = fact.status === 'not-collected' ? 'was not collected' : `could not be read (${fact.message})`;
     return {
       status: 'unknown',
-      cause: `The check failed internally and could not be evaluated: ${message}`,
-      missing: [`internal error in ${check.id}: ${message}`],
+      cause: `\`${fact.source}\` ${what}, so this could not be evaluated.`,
+      missing: [fact.status === 'not-collected' ? fact.message : `${fact.source}: ${fact.message}`],
     };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return {
+    status: 'unknown',
+    cause: `The check failed internally and could not be evaluated: ${message}`,
+    missing: [`internal error in ${check.id}: ${message}`],
+  };
+}
+
+/** A check's `run` on ctx; what it throws becomes its outcome (thrownOutcome). */
+function runOutcome(check: AnyCheck, ctx: CheckContext): CheckOutcome {
+  try {
+    // The registry guarantees scope and target agree; the cast carries that across the union.
+    return check.run(ctx as never);
+  } catch (error) {
+    return thrownOutcome(check, error);
+  }
+}
+
+/** A check's `clusterWide` part on ctx (undefined: nothing to say); what it throws becomes its outcome. */
+function clusterWideOutcome(check: AnyCheck, ctx: CheckContext): CheckOutcome | undefined {
+  try {
+    return check.clusterWide?.(ctx as never);
+  } catch (error) {
+    return thrownOutcome(check, error);
   }
 }
 
@@ -93,26 +104,27 @@ function mustNotPass(outcome: CheckOutcome, broken: readonly UnavailableFact[]):
 function consultedOutcome(
   check: AnyCheck,
   ctx: CheckContext,
-  run?: (ctx: never) => CheckOutcome | undefined,
+  part: (check: AnyCheck, ctx: CheckContext) => CheckOutcome | undefined = runOutcome,
 ): CheckOutcome | undefined {
-  const outcome = consulting(() => outcomeOf(check, ctx, run));
-  const value = outcome.value;
+  const { value, broken } = consulting(part, check, ctx);
   if (value === undefined) return undefined;
-  return value.status === 'pass' && outcome.broken.length > 0 ? mustNotPass(value, outcome.broken) : value;
+  return value.status === 'pass' && broken.length > 0 ? mustNotPass(value, broken) : value;
 }
+
+/** What a check that returned nothing gets (a check body written without a return). */
+const NO_OUTCOME: CheckOutcome = { status: 'unknown', cause: 'The check returned no outcome.' };
 
 export function runCheck(check: AnyCheck, target: Target, env: RunEnvironment): CheckResult {
   const seenTarget: Target =
     target.scope === 'subject' ? { scope: 'subject', subject: recordingSubject(target.subject) } : target;
-  return runWith(check, target, {
-    facts: viewOf(env.facts),
-    roles: env.roles,
-    options: env.options,
-    target: seenTarget,
-  });
+  const ctx = { facts: viewOf(env.facts), roles: env.roles, options: env.options, target: seenTarget };
+  return resultOf(check, targetSubject(target), locationOf(target), consultedOutcome(check, ctx) ?? NO_OUTCOME);
 }
 
-/** The subject-scope checks on one subject, in order: one recording view of the subject serves them all. */
+/**
+ * The subject-scope checks on one subject, in order: one recording view of the subject serves them all, and
+ * their results share its name and location.
+ */
 export function runSubjectChecks(checks: readonly AnyCheck[], subject: Subject, env: RunEnvironment): CheckResult[] {
   const target: Target = { scope: 'subject', subject };
   const ctx = {
@@ -121,17 +133,14 @@ export function runSubjectChecks(checks: readonly AnyCheck[], subject: Subject, 
     options: env.options,
     target: { scope: 'subject', subject: recordingSubject(subject) } as const,
   };
+  const location = locationOf(target);
   const results: CheckResult[] = [];
-  for (const check of checks) if (check.scope === 'subject') results.push(runWith(check, target, ctx));
+  for (const check of checks) {
+    if (check.scope === 'subject') {
+      results.push(resultOf(check, subject.id, location, consultedOutcome(check, ctx) ?? NO_OUTCOME));
+    }
+  }
   return results;
-}
-
-function runWith(check: AnyCheck, target: Target, ctx: CheckContext): CheckResult {
-  const outcome = consultedOutcome(check, ctx) ?? {
-    status: 'unknown',
-    cause: 'The check returned no outcome.',
-  };
-  return resultOf(check, target, outcome);
 }
 
 /** The once-per-cluster finding of a subject-scope check (`clusterWide`), if it has one. */
@@ -142,9 +151,10 @@ export function runClusterWide(
 ): CheckResult | undefined {
   if (check.clusterWide === undefined) return undefined;
   const ctx = { facts: viewOf(env.facts), roles: env.roles, options: env.options, target };
-  const clusterWide = check.clusterWide;
-  const outcome = consultedOutcome(check, ctx, (c) => clusterWide(c));
-  return outcome === undefined ? undefined : { ...resultOf(check, target, outcome), clusterWide: true };
+  const outcome = consultedOutcome(check, ctx, clusterWideOutcome);
+  return outcome === undefined
+    ? undefined
+    : { ...resultOf(check, targetSubject(target), locationOf(target), outcome), clusterWide: true };
 }
 
 /**
@@ -157,20 +167,24 @@ export function flat(text: string): string {
   return text;
 }
 
-/** Results of one target share its location string. */
-const locations = new WeakMap<object, string>();
+/**
+ * Results of one target share its location string. A subject's checks all run in one runSubjectChecks, which
+ * asks once: only shared targets are remembered (20,000 subjects in a WeakMap would only weigh on the collector).
+ */
+const locations = new WeakMap<Target, string>();
 
 function locationOf(target: Target): string {
-  const key = target.scope === 'subject' ? target.subject : target;
-  let location = locations.get(key);
+  if (target.scope === 'subject') return flat(targetLocation(target));
+  let location = locations.get(target);
   if (location === undefined) {
     location = flat(targetLocation(target));
-    locations.set(key, location);
+    locations.set(target, location);
   }
   return location;
 }
 
-function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): CheckResult {
+/** The result of a check on the target named `subject`, at `location` unless the outcome says where. */
+function resultOf(check: AnyCheck, subject: string, location: string, outcome: CheckOutcome): CheckResult {
   const failing = outcome.status === 'fail' || outcome.status === 'warn';
   // Fixes stay plans here; the report layer renders their commands (src/report/fixes.ts).
   // Fields in the JSON report's order, so that the report writes the object as it is (src/report/json.ts);
@@ -178,7 +192,7 @@ function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): Check
   const result = {
     check: check.id,
     status: outcome.status,
-    subject: targetSubject(target),
+    subject,
     title: failing ? check.failureTitle : check.title,
   } as CheckResult;
   if (outcome.cause !== undefined) result.cause = flat(outcome.cause);
@@ -186,7 +200,7 @@ function resultOf(check: AnyCheck, target: Target, outcome: CheckOutcome): Check
   result.fix = outcome.fix ?? [];
   result.docs = docsUrl(check.id);
   if (outcome.missing !== undefined) result.missing = outcome.missing;
-  result.location = outcome.location ?? locationOf(target);
+  result.location = outcome.location ?? location;
   return result;
 }
 

@@ -6,15 +6,35 @@ import type { Node } from '../model/k8s/types.js';
 import { NODE_POOL_LABEL } from '../model/k8s/types.js';
 import type { Subject, Target } from './subject.js';
 
+/** The node pool of a node, by node name (undefined: not known), as nodePoolsOf reads it. */
+type PoolOfNode = (nodeName: string) => string | undefined;
+
+function poolOfNodeIn(facts: Facts): PoolOfNode {
+  return (nodeName) => {
+    const node = facts.k8s.get<Node>('nodes', undefined, nodeName);
+    return node.status === 'present' ? node.value.metadata.labels?.[NODE_POOL_LABEL] : undefined;
+  };
+}
+
+/** poolOfNode, each node looked up once: many pods share a node (one run's worth; nothing kept across runs). */
+function memoized(poolOfNode: PoolOfNode): PoolOfNode {
+  const known = new Map<string, string | undefined>();
+  return (nodeName) => {
+    if (known.has(nodeName)) return known.get(nodeName);
+    const pool = poolOfNode(nodeName);
+    known.set(nodeName, pool);
+    return pool;
+  };
+}
+
 /** Node pools running the subject's pods; every pool of the cluster when no pod (or node) is known. */
-export function nodePoolsOf(facts: Facts, subject: Subject): string[] {
+export function nodePoolsOf(facts: Facts, subject: Subject, poolOfNode: PoolOfNode = poolOfNodeIn(facts)): string[] {
   const pools = new Set<string>();
   if (subject.pods.status === 'present') {
     for (const pod of subject.pods.value) {
       const nodeName = pod.spec.nodeName;
       if (!nodeName) continue;
-      const node = facts.k8s.get<Node>('nodes', undefined, nodeName);
-      const pool = node.status === 'present' ? node.value.metadata.labels?.[NODE_POOL_LABEL] : undefined;
+      const pool = poolOfNode(nodeName);
       if (pool) pools.add(pool);
     }
   }
@@ -27,10 +47,21 @@ export function allNodePools(facts: Facts): string[] {
   return (facts.cluster.value.nodePools ?? []).map((p) => p.name).sort();
 }
 
+/** Names of shared targets, made once per target object: every subject's verdict looks its shared results up. */
+const sharedNames = new WeakMap<Target, string>();
+
 export function targetSubject(target: Target): string {
+  if (target.scope === 'subject') return target.subject.id;
+  let name = sharedNames.get(target);
+  if (name === undefined) {
+    name = sharedTargetName(target);
+    sharedNames.set(target, name);
+  }
+  return name;
+}
+
+function sharedTargetName(target: Exclude<Target, { scope: 'subject' }>): string {
   switch (target.scope) {
-    case 'subject':
-      return target.subject.id;
     case 'cluster':
       return clusterResourceName(target.cluster);
     case 'nodePool':
@@ -77,14 +108,18 @@ export function sharedTargets(
 ): { project: Target; cluster: Target; nodePools: Map<string, Target>; poolsBySubject: Map<string, string[]> } {
   const nodePools = new Map<string, Target>();
   const poolsBySubject = new Map<string, string[]>();
-  const pools = subjects.length === 0 ? allNodePools(facts) : [];
+  // In the order first used.
+  const addPools = (pools: readonly string[]): void => {
+    for (const pool of pools) {
+      if (!nodePools.has(pool)) nodePools.set(pool, { scope: 'nodePool', cluster, nodePool: pool });
+    }
+  };
+  if (subjects.length === 0) addPools(allNodePools(facts));
+  const poolOfNode = memoized(poolOfNodeIn(facts));
   for (const subject of subjects) {
-    const used = nodePoolsOf(facts, subject);
+    const used = nodePoolsOf(facts, subject, poolOfNode);
     poolsBySubject.set(subject.id, used);
-    pools.push(...used);
-  }
-  for (const pool of pools) {
-    if (!nodePools.has(pool)) nodePools.set(pool, { scope: 'nodePool', cluster, nodePool: pool });
+    addPools(used);
   }
   return {
     project: { scope: 'project', project: cluster.project },

@@ -19,6 +19,26 @@ function line(result: CheckResult): string {
   return flat(`${result.check}: ${result.cause ?? result.title}`);
 }
 
+/** A result with its place in the chain, looked up once rather than at every comparison of a sort. */
+interface Ranked {
+  result: CheckResult;
+  rank: number;
+}
+
+/** Chain order, then subject (locale order; one subject, the usual tie, needs no collation), stable. */
+function byChainOrder(a: Ranked, b: Ranked): number {
+  return (
+    a.rank - b.rank || (a.result.subject === b.result.subject ? 0 : a.result.subject.localeCompare(b.result.subject))
+  );
+}
+
+function inChainOrder(results: readonly CheckResult[], chainOrder: ReadonlyMap<string, number>): CheckResult[] {
+  return results
+    .map((result) => ({ result, rank: chainOrder.get(result.check) ?? 999 }))
+    .sort(byChainOrder)
+    .map((r) => r.result);
+}
+
 export function buildVerdict(
   subject: string,
   results: readonly CheckResult[],
@@ -26,20 +46,29 @@ export function buildVerdict(
   related: string[],
   selection?: string,
 ): Verdict {
-  const ordered = [...results].sort(
-    (a, b) => (chainOrder.get(a.check) ?? 999) - (chainOrder.get(b.check) ?? 999) || a.subject.localeCompare(b.subject),
-  );
-  const root = ordered.find((r) => r.status === 'fail');
-  const warnings = ordered.filter((r) => r.status === 'warn');
-  const unknowns = ordered.filter((r) => r.status === 'unknown');
-  const ruledOut = ordered.filter((r) => r.status === 'pass').map(line);
+  const ordered = inChainOrder(results, chainOrder);
+  // One pass, in chain order: the first failure is the root cause.
+  let root: CheckResult | undefined;
+  const also: string[] = [];
+  const warnings: CheckResult[] = [];
+  const unknowns: CheckResult[] = [];
+  const passes: CheckResult[] = [];
+  for (const r of ordered) {
+    if (r.status === 'fail') {
+      if (root === undefined) root = r;
+      else also.push(r.check);
+    } else if (r.status === 'warn') warnings.push(r);
+    else if (r.status === 'unknown') unknowns.push(r);
+    else if (r.status === 'pass') passes.push(r);
+  }
+  // Made with map, to their exact size: 20,000 verdicts keep these lists to the end of the run.
+  const ruledOut = passes.map(line);
   const notEvaluated = unknowns.map(
     (r) => `${line(r)}${r.missing?.length ? ` — collect: ${r.missing.join('; ')}` : ''}`,
   );
 
   let headline: string;
   if (root) {
-    const also = ordered.filter((r) => r.status === 'fail' && r !== root).map((r) => r.check);
     headline = `${root.cause ?? root.title}${also.length ? ` (also failing: ${also.join(', ')})` : ''}`;
   } else if (unknowns.length > 0) {
     headline = `No failure found, but ${unknowns.length} check${unknowns.length === 1 ? '' : 's'} could not run (${unknowns
@@ -80,7 +109,10 @@ export function buildVerdict(
   };
 }
 
-/** Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. */
+/**
+ * Subjects sharing one root cause: a shared object's failure (cluster, pool, project) or the same check. Of
+ * `results`, only the failures are read: the failed results alone will do.
+ */
 export function groupVerdicts(verdicts: readonly Verdict[], results: readonly CheckResult[]): VerdictGroup[] {
   const groups = new Map<string, VerdictGroup>();
   const failures = new Map<string, CheckResult>();

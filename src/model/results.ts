@@ -165,17 +165,32 @@ export function summarize(results: readonly CheckResult[]): Summary {
   return summary;
 }
 
+/**
+ * The summary and the failed results, in order, in one pass: a diagnosis at scale has 300,000 results, and each
+ * pass over them costs tens of milliseconds in memory reads alone.
+ */
+export function tally(results: readonly CheckResult[]): { summary: Summary; failures: CheckResult[] } {
+  const summary: Summary = { pass: 0, fail: 0, warn: 0, unknown: 0, skip: 0 };
+  const failures: CheckResult[] = [];
+  for (const r of results) {
+    summary[r.status]++;
+    if (r.status === 'fail') failures.push(r);
+  }
+  return { summary, failures };
+}
+
 const SEVERITY: Record<Status, number> = { skip: 0, pass: 0, unknown: 1, warn: 2, fail: 3 };
 
 /** Reading order of subjects and groups: failures, then warnings, then unknowns, then the rest. */
 const READING_ORDER: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
 
-/** A stable sort, most severe first: items of one status keep their order. */
+/** A stable sort, most severe first: items of one status keep their order (one pass, a list per status). */
 export function sortBySeverity<T>(items: readonly T[], statusOf: (item: T) => Status): T[] {
-  return items
-    .map((item, index) => ({ item, index, rank: READING_ORDER[statusOf(item)] }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index)
-    .map(({ item }) => item);
+  const byRank: T[][] = [[], [], [], [], []];
+  for (const item of items) byRank[READING_ORDER[statusOf(item)]]?.push(item);
+  const ordered: T[] = [];
+  for (const list of byRank) for (const item of list) ordered.push(item);
+  return ordered;
 }
 const FAIL_ON_LEVEL: Record<FailOn, number> = { unknown: 1, warn: 2, fail: 3 };
 

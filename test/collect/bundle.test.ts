@@ -205,6 +205,19 @@ describe('service accounts: the project list proves absence', () => {
     expect(facts.knownProjects).toEqual(['acme-data', 'acme-shop']);
     expect(facts.knownServiceAccounts).toEqual([CART]);
   });
+  it('answers each question once per argument (one shared answer however many subjects ask), each argument its own', () => {
+    const other = 'other@acme-shop.iam.gserviceaccount.com';
+    const facts = factsFromFiles(
+      input({ [listPath]: [{ email: CART }], [`gcp/service-accounts/${CART}.iam-policy.json`]: { etag: 'e' } }),
+    );
+    expect(facts.serviceAccountPolicy(CART)).toBe(facts.serviceAccountPolicy(CART));
+    expect(facts.serviceAccount(CART)).toBe(facts.serviceAccount(CART));
+    expect(facts.projectPolicy('acme-shop')).toBe(facts.projectPolicy('acme-shop'));
+    expect(facts.serviceAccountPolicy(CART)).toMatchObject({ status: 'present', value: { etag: 'e' } });
+    expect(facts.serviceAccountPolicy(other).status).toBe('absent');
+    expect(facts.serviceAccount(other).status).toBe('absent');
+    expect(facts.projectPolicy('acme-data').status).toBe('not-collected');
+  });
 });
 
 describe('Kubernetes kinds', () => {
@@ -269,6 +282,24 @@ describe('Kubernetes kinds', () => {
       input({ 'k8s/x.json': list({ kind: 'Secret', metadata: { name: 's', namespace: 'a' } }) }),
     );
     expect(facts.notes).toEqual(['ignored 1 object(s) of kind Secret in k8s/x.json']);
+  });
+  it('takes a kind named like an Object.prototype property (constructor, toString) for an unknown kind', () => {
+    const facts = factsFromFiles(
+      input({
+        'k8s/x.json': list(
+          { kind: 'constructor', metadata: { name: 's', namespace: 'a' } },
+          { kind: 'toString' },
+          pod('a', 'p'),
+        ),
+        'k8s/constructor.json': { kind: 'List', items: [{ kind: 'hasOwnProperty' }] },
+      }),
+    );
+    expect(facts.notes).toEqual([
+      'ignored 1 object(s) of kind hasOwnProperty in k8s/constructor.json',
+      'ignored 1 object(s) of kind constructor in k8s/x.json',
+      'ignored 1 object(s) of kind toString in k8s/x.json',
+    ]);
+    expect(facts.k8s.get('pods', 'a', 'p').status).toBe('present');
   });
   it('an unreadable k8s file makes its kind (from the file name) unknown, not absent', () => {
     const facts = factsFromFiles({

@@ -152,6 +152,19 @@ describe('subjects', () => {
       expect(found).not.toContain('shop/unused');
     });
 
+    it('lists subjects in the locale order of their ids, also where code-unit order differs (upper case)', () => {
+      const found = ids((b) => {
+        for (const name of ['Zeta', 'alpha', 'beta']) b.addK8s(pod('shop', `${name.toLowerCase()}-pod`, name));
+      });
+      // By code units `shop/Zeta` would come before `shop/alpha`; by the collator it comes after `shop/beta`.
+      expect(found.filter((id) => ['shop/Zeta', 'shop/alpha', 'shop/beta'].includes(id))).toEqual([
+        'shop/alpha',
+        'shop/beta',
+        'shop/Zeta',
+      ]);
+      expect(found).toEqual([...found].sort((x, y) => x.localeCompare(y)));
+    });
+
     it('lists a KSA that pods or a workload run as but that does not exist (ksa-exists fails for it)', () => {
       const facts = healthy((b) => {
         b.addK8s(pod('shop', 'orphan-pod', 'deleted-ksa'));

@@ -184,6 +184,28 @@ function projectNumberOfEmail(email: string): string | undefined {
   return /^(\d+)-compute@developer\.gserviceaccount\.com$/i.exec(email)?.[1];
 }
 
+/**
+ * One answer per argument, worked out when first asked. Checks ask the same questions once per subject and check
+ * (20,000 KSAs sharing 500 GSAs ask for each GSA's policy 40 times over), and an answer depends only on its
+ * argument and on the bundle's files, which are not changed once the facts are built. Facts are immutable
+ * values, so every asker can share one.
+ */
+function memoized<T>(answer: (arg: string) => T): (arg: string) => T {
+  const answers = new Map<string, T>();
+  return (arg) => {
+    let found = answers.get(arg);
+    if (found === undefined) {
+      found = answer(arg);
+      answers.set(arg, found);
+    }
+    return found;
+  };
+}
+
+/**
+ * The Facts of a bundle's files. The input is read when the facts are built and, for the files of Google Cloud
+ * answers, when each is first asked for: change it before building facts, never after.
+ */
 export function factsFromFiles(input: BundleInput): Facts {
   const { manifest, files } = input;
   const notes: string[] = [...(input.notes ?? [])];
@@ -410,13 +432,14 @@ export function factsFromFiles(input: BundleInput): Facts {
 
   const clusterRef = manifest.cluster;
 
-  const projectServiceAccounts = (p: string) =>
+  const projectServiceAccounts = memoized((p) =>
     fileFact<readonly ServiceAccount[]>(
       paths.projectServiceAccounts(p),
       commands.projectServiceAccounts(p),
       SPECS.projectServiceAccounts,
-    );
-  const project = (p: string) => fileFact<Project>(paths.project(p), commands.project(p), SPECS.project);
+    ),
+  );
+  const project = memoized((p) => fileFact<Project>(paths.project(p), commands.project(p), SPECS.project));
 
   /** Projects whose service-account list might hold this email. */
   function candidateProjects(email: string): string[] {
@@ -444,7 +467,8 @@ export function factsFromFiles(input: BundleInput): Facts {
     return index;
   }
 
-  function serviceAccount(email: string): Fact<ServiceAccount> {
+  const serviceAccount = memoized(serviceAccountOf);
+  function serviceAccountOf(email: string): Fact<ServiceAccount> {
     const describePath = paths.serviceAccount(email);
     const describe = fileFact<ServiceAccount>(describePath, commands.serviceAccount(email), SPECS.serviceAccount);
     if (describe.status === 'present' || describe.status === 'absent') return describe;
@@ -477,7 +501,9 @@ export function factsFromFiles(input: BundleInput): Facts {
   }
 
   const resourceIndex = new Map(resourcePolicies.map((r) => [r.resource, r]));
-  const assetSearches = readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
+  // Naming reads every project and account file: only worth it when there are search results to name.
+  const assetSearches =
+    assetFiles.length === 0 ? [] : readAssetSearches(assetFiles, files, errors, namingFrom(files), notes);
   const logProject = clusterRef.project;
 
   let logFact: Fact<readonly LogEntry[]>;
@@ -512,19 +538,22 @@ export function factsFromFiles(input: BundleInput): Facts {
     clusterRef,
     cluster: fileFact<GkeCluster>(paths.cluster, commands.cluster(clusterRef), SPECS.cluster),
     project,
-    projectPolicy: (p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), SPECS.policy),
-    projectServices: (p) =>
+    projectPolicy: memoized((p) => fileFact<Policy>(paths.projectPolicy(p), commands.projectPolicy(p), SPECS.policy)),
+    projectServices: memoized((p) =>
       fileFact<readonly ServiceState[]>(paths.projectServices(p), commands.projectServices(p), SPECS.projectServices),
+    ),
     projectServiceAccounts,
-    projectClusters: (p) =>
+    projectClusters: memoized((p) =>
       fileFact<readonly GkeCluster[]>(paths.projectClusters(p), commands.projectClusters(p), SPECS.projectClusters),
+    ),
     serviceAccount,
-    serviceAccountPolicy: (email) =>
+    serviceAccountPolicy: memoized((email) =>
       ofServiceAccount(
         email,
         fileFact<Policy>(paths.serviceAccountPolicy(email), commands.serviceAccountPolicy(email), SPECS.policy),
       ),
-    serviceAccountKeys: (email) =>
+    ),
+    serviceAccountKeys: memoized((email) =>
       ofServiceAccount(
         email,
         fileFact<readonly ServiceAccountKey[]>(
@@ -533,8 +562,11 @@ export function factsFromFiles(input: BundleInput): Facts {
           SPECS.serviceAccountKeys,
         ),
       ),
-    customRole: (name) => fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), SPECS.customRole),
-    resourcePolicy: (resource) => {
+    ),
+    customRole: memoized((name) =>
+      fileFact<CustomRole>(paths.customRole(name), commands.customRole(name), SPECS.customRole),
+    ),
+    resourcePolicy: memoized((resource) => {
       const found = resourceIndex.get(resource);
       if (found) return found.policy;
       // Read live and refused or not found: the file the collector would have written names the resource.
@@ -548,7 +580,7 @@ export function factsFromFiles(input: BundleInput): Facts {
         'gcp/resources/',
         `not collected: gcp/resources/ANY.json with {"resource": "${resource}", "policy": …} (${commands.resourcePolicy(resource)})`,
       );
-    },
+    }),
     ancestorPolicies,
     resourcePolicies,
     assetSearches,
@@ -556,15 +588,16 @@ export function factsFromFiles(input: BundleInput): Facts {
     knownServiceAccounts: [...serviceAccounts.values()].sort(),
     logEntries: logFact,
     logQueries: validLogQueries(manifest.logQueries, partialLogFiles, notes),
-    serviceAccountActivity: (p) =>
+    serviceAccountActivity: memoized((p) =>
       fileFact<readonly ServiceAccountActivity[]>(
         paths.projectActivity(p),
         commands.projectActivity(p),
         SPECS.projectActivity,
       ),
+    ),
     k8s,
     tokens,
-    e2e,
+    e2e: memoized(e2e),
     probes,
     notes,
   };

@@ -7,13 +7,14 @@
 // and every lookup it could belong to answers `error` naming the file and field: a broken pod in `shop`
 // makes the pods of `shop` unknown, not the pods of `payments`, and never "no pods".
 
-import { absent, factError, notCollected, present } from '../../model/facts.js';
-import type { Fact, K8sFacts } from '../../model/facts.js';
+import { absent, factError, present } from '../../model/facts.js';
+import type { Fact, K8sFacts, UnavailableFact } from '../../model/facts.js';
 import { K8S_KINDS, KIND_TO_RESOURCE } from '../../model/k8s/types.js';
 import type { K8sKind, KObject, Pod } from '../../model/k8s/types.js';
 import { commands } from './layout.js';
 import { k8sSchemas } from './schemas.js';
 import { failureOf, jsonType, validatorOf } from './validate.js';
+import type { Validator } from './validate.js';
 
 export type KindStatus = { status: 'complete' } | { status: 'error'; message: string } | { status: 'not-collected' };
 
@@ -21,18 +22,32 @@ const RESOURCE_TO_KIND = new Map<K8sKind, string>(
   Object.entries(KIND_TO_RESOURCE).map(([kind, resource]) => [resource, kind]),
 );
 
+/**
+ * The resource of a Kind (`Pod` → `pods`), or undefined. Own keys only: a `kind` of `constructor` or `toString`
+ * in a hand-edited file must not find Object.prototype's functions.
+ */
+function resourceOf(kindName: string): K8sKind | undefined {
+  return Object.hasOwn(KIND_TO_RESOURCE, kindName) ? KIND_TO_RESOURCE[kindName] : undefined;
+}
+
 /** `k8sKinds` entries are plural resource names; also accept a Kind (`Pod`) for hand-written manifests. */
 export function toK8sKind(value: string): K8sKind | undefined {
   const lower = value.toLowerCase();
   if ((K8S_KINDS as readonly string[]).includes(lower)) return lower as K8sKind;
-  return KIND_TO_RESOURCE[value];
+  return resourceOf(value);
 }
+
+/**
+ * What the items of one Kind name share while a file is read: its resource (undefined for a kind wi-doctor does
+ * not read), and for a read kind its validator and its objects.
+ */
+type KindEntry =
+  | { kindName: string; kind: undefined }
+  | { kindName: string; kind: K8sKind; validate: Validator; objects: KindObjects };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
-
-const key = (...parts: string[]) => parts.join('\u0000');
 
 /**
  * An object that did not validate: what is known of it (undefined = unknown, so it may be any) and why.
@@ -47,18 +62,40 @@ interface BrokenObject {
   problem: string;
 }
 
+/** The source of every fact about a kind (`k8s:pods`), made once rather than on every look-up. */
+const SOURCE_OF = new Map<K8sKind, string>(K8S_KINDS.map((kind) => [kind, `k8s:${kind}`]));
+const sourceOf = (kind: K8sKind): string => SOURCE_OF.get(kind) ?? `k8s:${kind}`;
+
 /** Broken objects listed per file in notes before they are only counted. */
 const NOTES_PER_FILE = 5;
 
 const stringOr = (value: unknown, fallback: string | undefined): string | undefined =>
   value === undefined ? fallback : typeof value === 'string' ? value : undefined;
 
+/**
+ * The objects of one kind in one namespace (`''` for cluster-scoped kinds). Maps nested by kind, namespace and
+ * name rather than one map under a joined `kind/namespace/name` key: the strings JSON.parse made are the keys,
+ * so no key string is built, and no new string hashed, per object or per look-up.
+ */
+interface NamespaceObjects {
+  /** The first copy of each object (the same object in two files counts once). */
+  byName: Map<string, KObject>;
+  /** In the order the files and their items came. */
+  list: KObject[];
+  /** Pods only: by the KSA they run as. */
+  podsBySa: Map<string, Pod[]>;
+}
+
+interface KindObjects {
+  list: KObject[];
+  byNamespace: Map<string, NamespaceObjects>;
+}
+
 export class K8sIndex implements K8sFacts {
-  private readonly byKind = new Map<K8sKind, KObject[]>();
-  private readonly byName = new Map<string, KObject>();
-  private readonly byNamespace = new Map<string, KObject[]>();
-  private readonly podsBySa = new Map<string, Pod[]>();
+  private readonly byKind = new Map<K8sKind, KindObjects>();
   private readonly kindStatus = new Map<K8sKind, KindStatus>();
+  /** The fact every look-up of a kind that is not complete answers, made once by `finish`. */
+  private readonly unavailableFacts = new Map<K8sKind, UnavailableFact>();
   readonly notes: string[] = [];
 
   /** Kinds that appear in the files (for the no-`k8sKinds` rule). */
@@ -83,40 +120,44 @@ export class K8sIndex implements K8sFacts {
     const fileKind = toK8sKind(base);
     const ignored = new Map<string, number>();
     const problems: string[] = [];
-    // A plain loop that builds no string for an object that validates: this runs once per pod.
+    const where = (i: number) => (isList ? `items[${i}]` : '');
+    /** `k8s/pods.json: items[3].kind: …`, or without `items[3]` for a file holding one object. */
+    const problemAt = (i: number, field: string, message: string) => {
+      const path = [where(i), field].filter((p) => p !== '').join('.');
+      return `${source}: ${path}${path !== '' ? ': ' : ''}${message}`;
+    };
+    // The kind of the item before, with its validator and its objects: a list holds one kind, so they are looked
+    // up once per run of items of a kind, not per item.
+    let current: KindEntry | undefined;
+    // A plain loop that builds no string and no closure for an object that validates: this runs once per pod.
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      const where = () => (isList ? `items[${i}]` : '');
-      /** `k8s/pods.json: items[3].kind: …`, or without `items[3]` for a file holding one object. */
-      const problemAt = (field: string, message: string) => {
-        const path = [where(), field].filter((p) => p !== '').join('.');
-        return `${source}: ${path}${path !== '' ? ': ' : ''}${message}`;
-      };
       if (!isRecord(item)) {
-        problems.push(this.breakUnknown(fileKind, problemAt('', `must be object (found ${jsonType(item)})`)));
+        problems.push(this.breakUnknown(fileKind, problemAt(i, '', `must be object (found ${jsonType(item)})`)));
         continue;
       }
       const kindField = item.kind;
       if (kindField !== undefined && typeof kindField !== 'string') {
-        problems.push(this.breakUnknown(fileKind, problemAt('kind', `must be string (found ${jsonType(kindField)})`)));
+        problems.push(
+          this.breakUnknown(fileKind, problemAt(i, 'kind', `must be string (found ${jsonType(kindField)})`)),
+        );
         continue;
       }
       const kindName = kindField !== undefined && kindField !== '' ? kindField : listKind;
-      const kind = KIND_TO_RESOURCE[kindName];
-      if (kind === undefined) {
+      if (current?.kindName !== kindName) current = this.entryOf(kindName);
+      if (current.kind === undefined) {
         // A kind wi-doctor does not read (Secret, Service, …) is ignored; an item with no kind at all is broken.
         if (kindName === '') {
-          problems.push(this.breakUnknown(fileKind, problemAt('kind', 'must name a Kubernetes kind (found none)')));
+          problems.push(this.breakUnknown(fileKind, problemAt(i, 'kind', 'must name a Kubernetes kind (found none)')));
         } else ignored.set(`kind ${kindName}`, (ignored.get(`kind ${kindName}`) ?? 0) + 1);
         continue;
       }
-      this.seen.add(kind);
-      const validate = validatorOf(k8sSchemas[kind] ?? {});
+      const { kind, validate } = current;
       if (validate(item)) {
-        this.add(kind, item as unknown as KObject);
+        this.add(kind, current.objects, item as unknown as KObject);
         continue;
       }
-      const problem = failureOf(validate, item, where());
+      const problem = failureOf(validate, item, where(i));
       const meta = isRecord(item.metadata) ? item.metadata : undefined;
       const spec = kind === 'pods' && isRecord(item.spec) ? item.spec : undefined;
       const serviceAccount =
@@ -154,20 +195,45 @@ export class K8sIndex implements K8sFacts {
     return problem;
   }
 
-  private add(kind: K8sKind, obj: KObject): void {
-    const ns = obj.metadata.namespace ?? '';
-    const k = key(kind, ns, obj.metadata.name);
-    // The same object in two files (e.g. `kubectl get all` and `kubectl get pods`) counts once.
-    if (this.byName.has(k)) return;
-    this.byName.set(k, obj);
+  private entryOf(kindName: string): KindEntry {
+    const kind = resourceOf(kindName);
+    if (kind === undefined) return { kindName, kind };
     this.seen.add(kind);
-    push(this.byKind, kind, obj);
-    push(this.byNamespace, key(kind, ns), obj);
+    return { kindName, kind, validate: validatorOf(k8sSchemas[kind] ?? {}), objects: this.objectsOf(kind) };
+  }
+
+  private objectsOf(kind: K8sKind): KindObjects {
+    let objects = this.byKind.get(kind);
+    if (objects === undefined) {
+      objects = { list: [], byNamespace: new Map() };
+      this.byKind.set(kind, objects);
+    }
+    return objects;
+  }
+
+  private add(kind: K8sKind, objects: KindObjects, obj: KObject): void {
+    const ns = obj.metadata.namespace ?? '';
+    let inNamespace = objects.byNamespace.get(ns);
+    if (inNamespace === undefined) {
+      inNamespace = { byName: new Map(), list: [], podsBySa: new Map() };
+      objects.byNamespace.set(ns, inNamespace);
+    }
+    const name = obj.metadata.name;
+    // The same object in two files (e.g. `kubectl get all` and `kubectl get pods`) counts once.
+    if (inNamespace.byName.has(name)) return;
+    inNamespace.byName.set(name, obj);
+    objects.list.push(obj);
+    inNamespace.list.push(obj);
     if (kind === 'pods') {
       const spec = (obj as Pod).spec as Pod['spec'] | undefined;
       const sa = spec?.serviceAccountName ?? spec?.serviceAccount ?? 'default';
-      push(this.podsBySa, key(ns, sa), obj as Pod);
+      push(inNamespace.podsBySa, sa, obj as Pod);
     }
+  }
+
+  /** The objects of `kind` in `namespace`, if any were added. */
+  private namespaceObjects(kind: K8sKind, namespace: string): NamespaceObjects | undefined {
+    return this.byKind.get(kind)?.byNamespace.get(namespace);
   }
 
   /**
@@ -196,16 +262,22 @@ export class K8sIndex implements K8sFacts {
           message: `some Kubernetes files could not be read (${unreadable.join('; ')})`,
         });
       } else this.kindStatus.set(kind, { status: 'complete' });
+      const unavailable = this.unavailableOf(kind);
+      if (unavailable !== undefined) this.unavailableFacts.set(kind, unavailable);
     }
   }
 
-  /** The fact for a kind that is not complete, or undefined when it is. */
-  private unavailable<T>(kind: K8sKind): Fact<T> | undefined {
-    const status = this.kindStatus.get(kind) ?? { status: 'not-collected' };
-    const source = `k8s:${kind}`;
+  /** The fact for a kind that is not complete, or undefined when it is (as `finish` fixed it). */
+  private unavailable(kind: K8sKind): UnavailableFact | undefined {
+    return this.kindStatus.has(kind) ? this.unavailableFacts.get(kind) : this.unavailableOf(kind);
+  }
+
+  private unavailableOf(kind: K8sKind): UnavailableFact | undefined {
+    const status = this.status(kind);
+    const source = sourceOf(kind);
     if (status.status === 'complete') return undefined;
-    if (status.status === 'error') return factError(source, status.message);
-    return notCollected(source, `not collected: Kubernetes ${kind} (${commands.k8s(kind)})`);
+    if (status.status === 'error') return { status: 'error', source, message: status.message };
+    return { status: 'not-collected', source, message: `not collected: Kubernetes ${kind} (${commands.k8s(kind)})` };
   }
 
   status(kind: K8sKind): KindStatus {
@@ -220,14 +292,14 @@ export class K8sIndex implements K8sFacts {
     const [first] = hits;
     if (first === undefined) return undefined;
     const more = hits.length > 1 ? ` (and ${hits.length - 1} more objects that do not validate)` : '';
-    return factError(`k8s:${kind}`, `${first.problem}${more}`);
+    return factError(sourceOf(kind), `${first.problem}${more}`);
   }
 
   list<T extends KObject = KObject>(kind: K8sKind): Fact<readonly T[]> {
     return (
       this.brokenFact(kind, () => true) ??
       this.unavailable(kind) ??
-      present((this.byKind.get(kind) ?? []) as T[], `k8s:${kind}`)
+      present((this.byKind.get(kind)?.list ?? []) as T[], sourceOf(kind))
     );
   }
 
@@ -236,18 +308,18 @@ export class K8sIndex implements K8sFacts {
     // A broken object that may be this one makes it unknown, even next to a valid copy (which of the two is true?).
     const broken = this.brokenFact<T>(kind, (b) => sameOrUnknown(b.namespace, ns) && sameOrUnknown(b.name, name));
     if (broken) return broken;
-    const found = this.byName.get(key(kind, ns, name));
+    const found = this.namespaceObjects(kind, ns)?.byName.get(name);
     // An object that was seen is a fact even when its kind was not fully collected.
-    if (found) return present(found as T, `k8s:${kind}`);
+    if (found) return present(found as T, sourceOf(kind));
     const what = `${RESOURCE_TO_KIND.get(kind) ?? kind} ${namespace ? `${namespace}/` : ''}${name}`;
-    return this.unavailable(kind) ?? absent(`k8s:${kind}`, `no ${what} in the collected ${kind}`);
+    return this.unavailable(kind) ?? absent(sourceOf(kind), `no ${what} in the collected ${kind}`);
   }
 
   inNamespace<T extends KObject = KObject>(kind: K8sKind, namespace: string): Fact<readonly T[]> {
     return (
       this.brokenFact(kind, (b) => sameOrUnknown(b.namespace, namespace)) ??
       this.unavailable(kind) ??
-      present((this.byNamespace.get(key(kind, namespace)) ?? []) as T[], `k8s:${kind}`)
+      present((this.namespaceObjects(kind, namespace)?.list ?? []) as T[], sourceOf(kind))
     );
   }
 
@@ -258,7 +330,7 @@ export class K8sIndex implements K8sFacts {
         (b) => sameOrUnknown(b.namespace, namespace) && sameOrUnknown(b.serviceAccount, ksa),
       ) ??
       this.unavailable('pods') ??
-      present(this.podsBySa.get(key(namespace, ksa)) ?? [], 'k8s:pods')
+      present(this.namespaceObjects('pods', namespace)?.podsBySa.get(ksa) ?? [], sourceOf('pods'))
     );
   }
 }

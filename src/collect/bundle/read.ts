@@ -8,6 +8,7 @@ import { factsFromFiles } from './facts.js';
 import type { BundleInput, FileEntry } from './facts.js';
 import { decodeText, describeJsonError, parseJsonText } from './json-text.js';
 import { classifyPath, MANIFEST_FILE } from './layout.js';
+import type { FileRole } from './layout.js';
 import { BundleError, parseManifest } from './manifest.js';
 
 export { BundleError } from './manifest.js';
@@ -28,9 +29,8 @@ export interface BundleRead {
 }
 
 /** Turn one file's bytes into an entry; invalid JSON becomes an error entry and a note. */
-function toEntry(path: string, bytes: Uint8Array, notes: string[]): FileEntry {
+function toEntry(path: string, role: FileRole['role'], bytes: Uint8Array, notes: string[]): FileEntry {
   const text = decodeText(bytes);
-  const role = classifyPath(path).role;
   if (role === 'token') return { json: text };
   const parsed = parseJsonText(text);
   if (parsed.ok) return { json: parsed.value };
@@ -55,7 +55,7 @@ function readEntrySync(dir: string, path: string, notes: string[], problems: Rea
       notes.push(`${path}: ${message}`);
       return { error: message };
     }
-    return toEntry(path, bytes, notes);
+    return toEntry(path, role, bytes, notes);
   } catch (e) {
     const message = `could not read: ${describeFsError(e)}`;
     notes.push(`${path}: ${message}`);
