@@ -202,20 +202,26 @@ export const K8S_KINDS = [
 ] as const;
 export type K8sKind = (typeof K8S_KINDS)[number];
 
-/** Object `kind` (as in the JSON) to its plural resource name. */
-export const KIND_TO_RESOURCE: Record<string, K8sKind> = {
-  Namespace: 'namespaces',
-  ServiceAccount: 'serviceaccounts',
-  Pod: 'pods',
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-  ReplicaSet: 'replicasets',
-  Job: 'jobs',
-  CronJob: 'cronjobs',
-  Node: 'nodes',
-  NetworkPolicy: 'networkpolicies',
-};
+/**
+ * Object `kind` (as in the JSON) to its plural resource name. No prototype: a kind from the data such as
+ * `constructor` or `toString` names nothing here (with `Object.prototype` it would find a function).
+ */
+export const KIND_TO_RESOURCE: Readonly<Record<string, K8sKind>> = Object.assign(
+  Object.create(null) as Record<string, K8sKind>,
+  {
+    Namespace: 'namespaces',
+    ServiceAccount: 'serviceaccounts',
+    Pod: 'pods',
+    Deployment: 'deployments',
+    StatefulSet: 'statefulsets',
+    DaemonSet: 'daemonsets',
+    ReplicaSet: 'replicasets',
+    Job: 'jobs',
+    CronJob: 'cronjobs',
+    Node: 'nodes',
+    NetworkPolicy: 'networkpolicies',
+  } as const,
+);
 
 export const WI_ANNOTATION = 'iam.gke.io/gcp-service-account';
 export const METADATA_SERVER_NODE_LABEL = 'iam.gke.io/gke-metadata-server-enabled';
