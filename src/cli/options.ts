@@ -28,13 +28,6 @@ export function choice<T extends string>(allowed: readonly T[]) {
  * A path flag's value: never empty. `--from ''` (an unset shell variable) must not quietly mean "no --from"
  * (the live APIs with ambient credentials).
  */
-/** `--threads N`: a whole number from 1 to 64. */
-export function threadCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a whole number from 1 to 64');
-  return n;
-}
-
 export function nonEmptyPath(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('expected a path, got an empty value');
   return value;

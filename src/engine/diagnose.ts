@@ -30,12 +30,6 @@ export interface DiagnoseRequest {
   version: string;
   /** When the report is made (ISO time); defaults to when the facts were collected, which keeps output reproducible. */
   generatedAt?: string;
-  /**
-   * One share of the subjects, for a run split over threads: share `index` (from 0) of `count` equal runs of
-   * the subjects in their usual order. The checks of the cluster, node pools and project still run (and judge
-   * what is relevant) over all subjects, so each share's report holds the same shared results.
-   */
-  share?: { index: number; count: number };
 }
 
 /** `--only a,b --skip c` as asked, or undefined when every check runs. */
@@ -91,46 +85,23 @@ export function selectDiagnoseChecks(
   return selected.filter((c) => c.group !== 'audit');
 }
 
-/** Share `index` of `count` of `n` subjects: contiguous, in order, sizes differing by at most one. */
-export function shareRange(n: number, share: { index: number; count: number } | undefined): [number, number] {
-  if (share === undefined) return [0, n];
-  return [Math.floor((n * share.index) / share.count), Math.floor((n * (share.index + 1)) / share.count)];
-}
-
-/**
- * A diagnosis made ready: the subjects resolved, the checks of the project, cluster and node pools run (over all
- * subjects). `report(from, to)` diagnoses the subjects from `from` to `to` (in their usual order) and gives
- * their report, with the shared results; a run may take the subjects a batch at a time, so that their results
- * need not all be held at once.
- */
-export interface PlannedDiagnosis {
-  subjectCount: number;
-  report(from: number, to: number): Report;
-}
-
 export function diagnose(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): Report {
-  const plan = planDiagnosis(facts, catalog, request);
-  const [from, to] = shareRange(plan.subjectCount, request.share);
-  return plan.report(from, to);
-}
-
-export function planDiagnosis(facts: Facts, catalog: readonly AnyCheck[], request: DiagnoseRequest): PlannedDiagnosis {
   const checks = selectDiagnoseChecks(catalog, request.only, request.skip);
   const selection = describeSelection(request.only, request.skip);
-  const allSubjects = resolveSubjects(facts, request.targets);
+  const subjects = resolveSubjects(facts, request.targets);
   const env: RunEnvironment = { facts, roles: createRoleResolver(facts), options: request.options };
-  const shared = sharedTargets(facts, allSubjects, facts.clusterRef);
+  const shared = sharedTargets(facts, subjects, facts.clusterRef);
   const chainOrder = new Map(catalog.map((c) => [c.id, c.chainOrder]));
   const checksById = new Map(catalog.map((c) => [c.id, c]));
 
-  const sharedList: CheckResult[] = [];
+  const results: CheckResult[] = [];
   const sharedResults = new Map<string, CheckResult[]>(); // shared target subject → its results
   const runShared = (check: AnyCheck, target: Target): void => {
     // A shared check that bears on none of the subjects (the IAM Credentials API when every subject uses
     // direct binding) must not fail the run: it is not applicable.
-    const relevant = !check.relevantTo || allSubjects.length === 0 || allSubjects.some((s) => check.relevantTo?.(s));
+    const relevant = !check.relevantTo || subjects.length === 0 || subjects.some((s) => check.relevantTo?.(s));
     const result = relevant ? runCheck(check, target, env) : notApplicable(check, target);
-    sharedList.push(result);
+    results.push(result);
     const list = sharedResults.get(result.subject) ?? [];
     list.push(result);
     sharedResults.set(result.subject, list);
@@ -142,77 +113,72 @@ export function planDiagnosis(facts: Facts, catalog: readonly AnyCheck[], reques
   }
   // Findings about the whole cluster that subject checks would repeat per subject: reported once, and in no
   // subject's verdict (a risk for the cluster does not break one KSA's chain).
-  if (allSubjects.length > 0 && shared.cluster.scope === 'cluster') {
+  if (subjects.length > 0 && shared.cluster.scope === 'cluster') {
     for (const check of checks) {
       const result = runClusterWide(check, shared.cluster, env);
-      if (result !== undefined) sharedList.push(result);
+      if (result !== undefined) results.push(result);
     }
   }
 
-  const report = (from: number, to: number): Report => {
-    const subjects = allSubjects.slice(from, to);
-    const results: CheckResult[] = [...sharedList];
-    const probes = probeResultsFor(facts, subjects);
-    const bySubject = new Map<string, CheckResult[]>();
-    for (const subject of subjects) {
-      const own = runSubjectChecks(checks, subject, env);
-      own.push(...(probes.bySubject.get(subject.id) ?? []));
-      const reconciled = reconcileWithLiveChain(subject, own);
-      results.push(...reconciled);
-      bySubject.set(subject.id, reconciled);
+  const probes = probeResultsFor(facts, subjects);
+  const bySubject = new Map<string, CheckResult[]>();
+  for (const subject of subjects) {
+    const own = runSubjectChecks(checks, subject, env);
+    own.push(...(probes.bySubject.get(subject.id) ?? []));
+    const reconciled = reconcileWithLiveChain(subject, own);
+    results.push(...reconciled);
+    bySubject.set(subject.id, reconciled);
+  }
+
+  // The shared results a subject's verdict may take in (its project's, its cluster's, its node pools'): gathered
+  // once per list of node pools, which most subjects share.
+  const sharedByPools = new Map<string, CheckResult[]>();
+  const sharedResultsOn = (pools: readonly string[]): CheckResult[] => {
+    const key = pools.join('\u0000');
+    let found = sharedByPools.get(key);
+    if (found === undefined) {
+      found = [
+        targetSubject(shared.project),
+        targetSubject(shared.cluster),
+        ...pools.map((pool) => {
+          const target = shared.nodePools.get(pool);
+          return target ? targetSubject(target) : pool;
+        }),
+      ].flatMap((s) => sharedResults.get(s) ?? []);
+      sharedByPools.set(key, found);
     }
-
-    // The shared results a subject's verdict may take in (its project's, its cluster's, its node pools'): gathered
-    // once per list of node pools, which most subjects share.
-    const sharedByPools = new Map<string, CheckResult[]>();
-    const sharedResultsOn = (pools: readonly string[]): CheckResult[] => {
-      const key = pools.join('\u0000');
-      let found = sharedByPools.get(key);
-      if (found === undefined) {
-        found = [
-          targetSubject(shared.project),
-          targetSubject(shared.cluster),
-          ...pools.map((pool) => {
-            const target = shared.nodePools.get(pool);
-            return target ? targetSubject(target) : pool;
-          }),
-        ].flatMap((s) => sharedResults.get(s) ?? []);
-        sharedByPools.set(key, found);
-      }
-      return found;
-    };
-    const verdicts = subjects.map((subject) => {
-      const relatedResults = sharedResultsOn(shared.poolsBySubject.get(subject.id) ?? []).filter(
-        (r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true,
-      );
-      // Only shared objects with a result that bears on this subject are related to it (and shown with it).
-      const related = [...new Set(relatedResults.map((r) => r.subject))];
-      // Shared results stay as they are in the report (they are about the object); this subject's verdict
-      // reconciles them with its own live chain.
-      const forVerdict = reconcileWithLiveChain(subject, [...(bySubject.get(subject.id) ?? []), ...relatedResults]);
-      return buildVerdict(subject.id, forVerdict, chainOrder, related, selection);
-    });
-
-    // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
-    const ordered = sortBySeverity(verdicts, (v) => v.status);
-    // Groups and recorded changes look at failures only: found in the pass that counts the results.
-    const { summary, failures } = tally(results);
-    const made: Report = {
-      format: 'wi-doctor-report/1',
-      tool: { name: 'wi-doctor', version: request.version },
-      generatedAt: request.generatedAt ?? facts.now.toISOString(),
-      collectedAt: facts.now.toISOString(),
-      source: request.source,
-      cluster: targetSubject(shared.cluster),
-      results,
-      verdicts: ordered,
-      groups: groupVerdicts(ordered, failures),
-      summary,
-      notes: [...facts.notes, ...probes.notes],
-      ...(selection !== undefined ? { selection } : {}),
-    };
-    // Who changed it: recorded changes that explain failures join their results and verdicts.
-    return attachChanges(made, facts, subjects, failures);
+    return found;
   };
-  return { subjectCount: allSubjects.length, report };
+  const verdicts = subjects.map((subject) => {
+    const relatedResults = sharedResultsOn(shared.poolsBySubject.get(subject.id) ?? []).filter(
+      (r) => checksById.get(r.check)?.relevantTo?.(subject) ?? true,
+    );
+    // Only shared objects with a result that bears on this subject are related to it (and shown with it).
+    const related = [...new Set(relatedResults.map((r) => r.subject))];
+    // Shared results stay as they are in the report (they are about the object); this subject's verdict
+    // reconciles them with its own live chain.
+    const forVerdict = reconcileWithLiveChain(subject, [...(bySubject.get(subject.id) ?? []), ...relatedResults]);
+    return buildVerdict(subject.id, forVerdict, chainOrder, related, selection);
+  });
+
+  // Failures first, then warnings, unknowns and healthy subjects; the order asked for within each.
+  const ordered = sortBySeverity(verdicts, (v) => v.status);
+  // Groups and recorded changes look at failures only: found in the pass that counts the results.
+  const { summary, failures } = tally(results);
+  const report: Report = {
+    format: 'wi-doctor-report/1',
+    tool: { name: 'wi-doctor', version: request.version },
+    generatedAt: request.generatedAt ?? facts.now.toISOString(),
+    collectedAt: facts.now.toISOString(),
+    source: request.source,
+    cluster: targetSubject(shared.cluster),
+    results,
+    verdicts: ordered,
+    groups: groupVerdicts(ordered, failures),
+    summary,
+    notes: [...facts.notes, ...probes.notes],
+    ...(selection !== undefined ? { selection } : {}),
+  };
+  // Who changed it: recorded changes that explain failures join their results and verdicts.
+  return attachChanges(report, facts, subjects, failures);
 }

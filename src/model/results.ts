@@ -200,12 +200,6 @@ export function exitCodeFor(results: readonly CheckResult[], failOn: FailOn): 0 
   return results.some((r) => SEVERITY[r.status] >= threshold && r.status !== 'pass' && r.status !== 'skip') ? 1 : 0;
 }
 
-/** `exitCodeFor` from the counts of the results (a run whose results are not all in one place). */
-export function exitCodeForSummary(summary: Summary, failOn: FailOn): 0 | 1 {
-  const threshold = FAIL_ON_LEVEL[failOn];
-  return STATUSES.some((s) => summary[s] > 0 && SEVERITY[s] >= threshold && s !== 'pass' && s !== 'skip') ? 1 : 0;
-}
-
 /**
  * Where a check's documentation is: its page in the `docs/checks/` folder that ships in the package (no web
  * address: the project publishes none). `wi-doctor explain ID` prints the page.

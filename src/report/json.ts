@@ -56,7 +56,7 @@ export function renderJson(report: Report): string {
  * Each piece is a copy with its keys in order, written by the native `JSON.stringify` (the whole report is
  * never copied at once, nor one string).
  */
-export function* jsonChunks(report: Report, moreResults: readonly Iterable<string>[] = []): Generator<string> {
+export function* jsonChunks(report: Report): Generator<string> {
   const record = report as unknown as Record<string, unknown>;
   const keys = keysInOrder(record, REPORT);
   yield '{\n';
@@ -64,48 +64,27 @@ export function* jsonChunks(report: Report, moreResults: readonly Iterable<strin
     const comma = i < keys.length - 1 ? ',' : '';
     const value = record[key];
     const shape = REPORT.fields?.[key];
-    const more = key === 'results' ? moreResults : [];
-    if (
-      Array.isArray(value) &&
-      (value.length > 0 || more.length > 0) &&
-      (key === 'results' || key === 'verdicts' || key === 'groups')
-    ) {
-      let open = false;
-      for (const part of [elementChunks(value as unknown[], shape), ...more]) {
-        let started = false;
-        for (const chunk of part) {
-          if (chunk === '') continue;
-          if (!open) yield `  ${JSON.stringify(key)}: [\n`;
-          else if (!started) yield ',\n';
-          open = true;
-          started = true;
-          yield chunk;
-        }
+    if (Array.isArray(value) && value.length > 0 && (key === 'results' || key === 'verdicts' || key === 'groups')) {
+      yield `  ${JSON.stringify(key)}: [\n`;
+      let count = 1;
+      let next = 0;
+      while (next < value.length) {
+        const batch = (value as unknown[])
+          .slice(next, next + count)
+          .map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
+        next += batch.length;
+        const text = elements(batch);
+        yield redactSecrets(text);
+        yield next < value.length ? ',\n' : '\n';
+        // As many elements next time as make about CHUNK characters, judged by the size of these.
+        count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
       }
-      yield open ? `\n  ]${comma}\n` : `  ${JSON.stringify(key)}: []${comma}\n`;
+      yield `  ]${comma}\n`;
       continue;
     }
     yield redactSecrets(`  ${JSON.stringify(key)}: ${field(ordered(value, shape))}${comma}\n`);
   }
   yield '}\n';
-}
-/**
- * The elements of a top-level array as the report writes them (four spaces in, `,\n` between them, nothing
- * before the first or after the last), a few at a time. A run split over threads writes each thread's results
- * with this and joins them (src/cli/actions/check-shares.ts).
- */
-export function* elementChunks(values: readonly unknown[], shape: Shape | undefined = RESULT): Generator<string> {
-  let count = 1;
-  let next = 0;
-  while (next < values.length) {
-    const batch = values.slice(next, next + count).map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
-    next += batch.length;
-    const text = elements(batch);
-    yield redactSecrets(text);
-    if (next < values.length) yield ',\n';
-    // As many elements next time as make about CHUNK characters, judged by the size of these.
-    count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
-  }
 }
 
 /**

@@ -108,40 +108,9 @@ export function renderText(report: Report, opts: TextOptions): string {
 }
 
 /** The report in chunks (one subject each), so that a report of 20,000 subjects never sits in memory whole. */
-export function* textChunks(report: Report, opts: TextOptions, texts?: VerdictTexts): Generator<string> {
-  const r = new TextRenderer(report, opts, texts);
-  yield* r.chunks();
-}
-
-/**
- * What the text report says of one verdict that only the verdict's own results can tell: its block, the body
- * of a fold it heads, whether it folds, its brief line. Worked out from the report by default; a run split
- * over threads works them out where each verdict's results are and hands over only these texts
- * (src/cli/actions/check-shares.ts), so that the results never cross between threads.
- */
-export interface VerdictTexts {
-  /** The verdict's block (without the blank line before it). */
-  block(verdict: Verdict): string[];
-  /** The body of a fold of not-proven subjects, as shown once for its first verdict. */
-  foldBody(verdict: Verdict): string[];
-  /** What a not-proven verdict shows without its own names (`unknownFoldKey`); undefined: never folded. */
-  foldKey(verdict: Verdict): string | undefined;
-  /** The ids of the checks, other than the root cause, that did not pass (each once). */
-  nonPassIds(verdict: Verdict): string[];
-  /** `--brief`: one line. */
-  briefLine(verdict: Verdict): string;
-}
-
-/** The per-verdict texts of one report, worked out from its results: what a thread of a split run sends. */
-export function verdictTexts(report: Report, opts: TextOptions): VerdictTexts {
+export function* textChunks(report: Report, opts: TextOptions): Generator<string> {
   const r = new TextRenderer(report, opts);
-  return {
-    block: (v) => r.subjectBlock(v),
-    foldBody: (v) => r.subjectBlock(v, true),
-    foldKey: (v) => unknownFoldKey(report, v),
-    nonPassIds: (v) => r.nonPassIds(v),
-    briefLine: (v) => r.briefLine(v),
-  };
+  yield* r.chunks();
 }
 
 class TextRenderer {
@@ -151,12 +120,10 @@ class TextRenderer {
 
   /** The report with its header fields sanitised; verdicts, results and groups are sanitised one by one. */
   private readonly head: Report;
-  private readonly texts: VerdictTexts;
 
   constructor(
     private readonly report: Report,
     private readonly opts: TextOptions,
-    texts?: VerdictTexts,
   ) {
     const { notes, tool, cluster, source, collectedAt } = report;
     this.head = {
@@ -166,13 +133,6 @@ class TextRenderer {
     this.paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
     this.width = opts.width ?? DEFAULT_WIDTH;
     this.showFixes = opts.showFixes ?? true;
-    this.texts = texts ?? {
-      block: (v) => this.subjectBlock(v),
-      foldBody: (v) => this.subjectBlock(v, true),
-      foldKey: (v) => unknownFoldKey(report, v),
-      nonPassIds: (v) => this.nonPassIds(v),
-      briefLine: (v) => this.briefLine(v),
-    };
   }
 
   *chunks(): Generator<string> {
@@ -187,7 +147,7 @@ class TextRenderer {
     yield this.out(head);
 
     if (this.opts.brief === true) {
-      const lines = report.verdicts.map((v) => this.texts.briefLine(v));
+      const lines = report.verdicts.map((v) => this.briefLine(v));
       for (let i = 0; i < lines.length; i += 500) yield this.out(lines.slice(i, i + 500));
     } else {
       // Several subjects: healthy ones take one line each, in runs, so that the broken ones stand out.
@@ -217,7 +177,7 @@ class TextRenderer {
           yield this.out(healthy);
           healthy = [];
         }
-        yield this.out(['', ...this.texts.block(verdict)]);
+        yield this.out(['', ...this.subjectBlock(verdict)]);
       }
       if (healthy.length > 0) yield this.out(healthy);
       const beyond = this.beyondViewOfHealthy(collapse);
@@ -242,7 +202,7 @@ class TextRenderer {
     return this.paint(STATUS_COLOR[status], STATUS_SYMBOL[status]);
   }
 
-  briefLine(unsafe: Verdict): string {
+  private briefLine(unsafe: Verdict): string {
     const verdict = clean(unsafe);
     const root = cleanOrNone(rootResult(this.report, unsafe));
     const what =
@@ -258,7 +218,7 @@ class TextRenderer {
     return [`${this.symbol(verdict.status)} ${verdict.subject}`, what, ...fix].join(' · ');
   }
 
-  nonPassIds(verdict: Verdict): string[] {
+  private nonPassIds(verdict: Verdict): string[] {
     return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
   }
 
@@ -274,7 +234,7 @@ class TextRenderer {
   private unknownFolds(): Map<Verdict, Verdict[]> {
     const byKey = new Map<string, Verdict[]>();
     for (const verdict of this.report.verdicts) {
-      const key = this.texts.foldKey(verdict);
+      const key = unknownFoldKey(this.report, verdict);
       if (key === undefined) continue;
       const members = byKey.get(key);
       if (members) members.push(verdict);
@@ -296,7 +256,7 @@ class TextRenderer {
   private *foldedBlock(members: readonly Verdict[]): Generator<string> {
     const [unsafe] = members;
     if (unsafe === undefined) return;
-    const ids = this.texts.nonPassIds(unsafe).map((id) => sanitize(id));
+    const ids = this.nonPassIds(unsafe).map((id) => sanitize(id));
     const n = members.length.toLocaleString('en-US');
     const header = `${n} subjects not proven for the same reason — ${oneLine(clean(unsafe).headline)}`;
     const [first = '', ...rest] = wrap(header, this.width, '  ', I1);
@@ -310,7 +270,7 @@ class TextRenderer {
         I1,
         I1,
       ),
-      ...this.texts.foldBody(unsafe),
+      ...this.subjectBlock(unsafe, true),
       `${I1}Subjects (${n}):`,
     ];
     yield this.out(lines);
@@ -326,7 +286,7 @@ class TextRenderer {
   }
 
   /** A subject's block; `folded`: the body shown for a group of subjects (no header, no list of passing checks). */
-  subjectBlock(unsafe: Verdict, folded = false): string[] {
+  private subjectBlock(unsafe: Verdict, folded = false): string[] {
     const { paint, width } = this;
     const lines: string[] = [];
     // Looked up on the report as it is, rendered from sanitised copies.

@@ -6,7 +6,7 @@ import type { LiveOptions, LiveRequestOptions } from '../../collect/live/live.js
 import type { Facts } from '../../model/facts.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
-import { exitCodeFor, exitCodeForSummary } from '../../model/results.js';
+import { exitCodeFor } from '../../model/results.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyBaseline } from '../../report/baseline.js';
@@ -21,9 +21,7 @@ import { isKnownPermission, similarPermissions } from '../../model/iam/catalog.j
 import { isServiceAccountEmail } from '../../model/identifiers.js';
 import { validateAccessFlags } from '../options.js';
 import { emitChunks, warn } from '../output.js';
-import { PACKAGE_ROOT, packageVersion } from '../package-info.js';
-import type { ShareJob } from './check-shares.js';
-import { mergedChunks, runShares } from './check-shares.js';
+import { PACKAGE_ROOT } from '../package-info.js';
 
 export interface CheckCommandOptions extends LiveOptions {
   from?: string;
@@ -52,8 +50,6 @@ export interface CheckCommandOptions extends LiveOptions {
   clusterConcurrency?: number;
   /** Cloud Asset Inventory scope searched for grants (`auto`, `none`, or a scope). */
   scope?: string;
-  /** `--threads N`: threads a bundle is diagnosed on (default 1). */
-  threads?: number;
 }
 
 export async function runCheckCommand(options: CheckCommandOptions, io: Io): Promise<number> {
@@ -70,26 +66,6 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   validateAccessFlags(options, isKnownPermission, similarPermissions, isServiceAccountEmail);
   const baseline = await loadBaseline(options.baseline, process.cwd(), CHECK_IDS);
   const bucket = gcsTarget(options.output, extensionOf(options.format));
-  // `--threads N`: a bundle is diagnosed on N threads, each on a share of the subjects (check-shares.ts), when
-  // nothing reworks the whole report afterwards (a baseline, --error) and the report is text or JSON.
-  const splittable =
-    options.from !== undefined &&
-    baseline === undefined &&
-    options.error === undefined &&
-    bucket === undefined &&
-    (options.format === 'text' || options.format === 'json');
-  // One thread unless asked: each thread reads the bundle and holds its facts (a second thread costs about as
-  // much memory again), and on a machine with two cores it gains little (BENCHMARKS.md).
-  const threads = splittable ? (options.threads ?? 1) : 1;
-  if (!splittable && options.threads !== undefined && options.threads > 1) {
-    warn(
-      io,
-      '--threads: only a bundle (--from) reported as text or JSON, without a baseline file or --error, is split over threads; this run uses one',
-    );
-  }
-  if (options.from !== undefined && threads > 1 && (options.format === 'text' || options.format === 'json')) {
-    return runInShares(options, options.from, options.format, threads, io);
-  }
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
@@ -139,57 +115,6 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
 }
 
 const CHECK_IDS = CHECKS.map((c) => c.id);
-
-/** `check --from DIR --threads N` in text or JSON: each thread diagnoses a share of the subjects. The same report. */
-async function runInShares(
-  options: CheckCommandOptions,
-  from: string,
-  format: 'text' | 'json',
-  threads: number,
-  io: Io,
-): Promise<number> {
-  const toStdout = !options.output;
-  const text = {
-    color: format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env),
-    hidePass: options.hidePass ?? false,
-    brief: options.brief ?? false,
-    width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
-  };
-  const jobs: ShareJob[] = Array.from({ length: threads }, (_, index) => ({
-    from,
-    index,
-    count: threads,
-    request: {
-      targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
-      options: {
-        need: options.need ?? [],
-        on: options.on,
-        impersonate: options.impersonate,
-        e2e: options.e2e ?? false,
-      },
-      ...(options.only !== undefined ? { only: options.only } : {}),
-      ...(options.skip !== undefined ? { skip: options.skip } : {}),
-      source: from,
-      version: packageVersion(),
-      generatedAt: new Date().toISOString(),
-    },
-    format,
-    text,
-  }));
-  const { outcomes, onWorkers } = await runShares(jobs);
-  if (options.debug) {
-    warn(
-      io,
-      onWorkers
-        ? `subjects diagnosed on ${threads} threads, a share each`
-        : `subjects diagnosed in ${threads} shares, one after the other on the main thread (running from the sources)`,
-    );
-  }
-  for (const note of outcomes[0]?.readNotes ?? []) warn(io, note);
-  const { report, chunks } = mergedChunks(outcomes, format, text);
-  await emitChunks(io, chunks, options.output);
-  return exitCodeForSummary(report.summary, options.failOn);
-}
 
 /** The catalog with each check's docs page, for SARIF rule help (read only when SARIF is asked for). */
 function catalogWithHelp(): CatalogEntry[] {

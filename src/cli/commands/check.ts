@@ -3,7 +3,7 @@
 import { Option } from 'commander';
 import { REPORT_FORMATS } from '../../report/formats.js';
 import type { RegisterCommand } from '../host.js';
-import { list, nonEmptyPath, threadCount, withExamples } from '../options.js';
+import { list, nonEmptyPath, withExamples } from '../options.js';
 import { addFleetOptions, addLiveOptions } from './live-options.js';
 
 export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
@@ -40,13 +40,7 @@ export const registerCheck: RegisterCommand = (program, { io, setExit }) => {
     .option('--impersonate <email>', 'a service account the workload must be able to impersonate')
     .option('--e2e', 'also run the live token chain (TokenRequest → STS → generateAccessToken) for each KSA')
     .option('--error <text>', 'the error the workload saw: its likely causes order the evidence (see explain-error)')
-    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)')
-    .addOption(
-      new Option(
-        '--threads <n>',
-        'threads a bundle (--from) is diagnosed on, each on a share of the subjects; each holds its own copy of the facts (default 1)',
-      ).argParser(threadCount),
-    );
+    .option('--no-color', 'no colors in the text report (NO_COLOR is honoured too)');
   addFleetOptions(check);
   withExamples(check, [
     'wi-doctor check --from examples/missing-binding --ksa shop/cart',
