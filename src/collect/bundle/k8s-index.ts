@@ -23,11 +23,11 @@ const RESOURCE_TO_KIND = new Map<K8sKind, string>(
 );
 
 /**
- * The resource of a Kind (`Pod` → `pods`), or undefined. Own keys only: a `kind` of `constructor` or `toString`
- * in a hand-edited file must not find Object.prototype's functions.
+ * The resource of a Kind (`Pod` → `pods`), or undefined. The table has no prototype, so a `kind` of
+ * `constructor` or `toString` in a hand-edited file finds nothing.
  */
 function resourceOf(kindName: string): K8sKind | undefined {
-  return Object.hasOwn(KIND_TO_RESOURCE, kindName) ? KIND_TO_RESOURCE[kindName] : undefined;
+  return KIND_TO_RESOURCE[kindName];
 }
 
 /** `k8sKinds` entries are plural resource names; also accept a Kind (`Pod`) for hand-written manifests. */
