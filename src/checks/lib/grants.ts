@@ -6,7 +6,7 @@
 import type { Facts } from '../../model/facts.js';
 import { matchMember, tryParseMember } from '../../model/identifiers.js';
 import type { Member, Principal } from '../../model/identifiers.js';
-import { keysOfMember, keysOfPrincipal } from '../../model/iam/member-keys.js';
+import { keysOfMember, keysOfPrincipal, MemberIndex } from '../../model/iam/member-keys.js';
 import { collectedPolicies } from './gsa.js';
 
 /** One grant to the principal, as `RESOURCE: ROLE to MEMBER` (with `(conditional)` when a condition decides). */
@@ -36,9 +36,8 @@ interface IndexedGrant {
 
 /** Every member of every collected policy, parsed once and keyed by the principal it can name. */
 interface GrantIndex {
-  byKey: Map<string, IndexedGrant[]>;
-  /** allUsers and allAuthenticatedUsers name everybody. */
-  everyone: IndexedGrant[];
+  /** allUsers and allAuthenticatedUsers name everybody: every lookup visits them. */
+  members: MemberIndex<IndexedGrant>;
   unreadable: string[];
 }
 
@@ -50,7 +49,7 @@ const indexes = new WeakMap<Facts, GrantIndex>();
 function grantIndex(facts: Facts): GrantIndex {
   const cached = indexes.get(facts);
   if (cached) return cached;
-  const index: GrantIndex = { byKey: new Map(), everyone: [], unreadable: [] };
+  const index: GrantIndex = { members: new MemberIndex(), unreadable: [] };
   let order = 0;
   for (const { resource, policy } of collectedPolicies(facts)) {
     if (policy.status === 'error') index.unreadable.push(`${resource}: ${policy.message}`);
@@ -60,40 +59,14 @@ function grantIndex(facts: Facts): GrantIndex {
         const parsed = tryParseMember(raw);
         if (!parsed.ok) continue;
         const line = `${resource}: ${binding.role} to ${raw}${binding.condition !== undefined ? ' (conditional)' : ''}`;
-        const grant: IndexedGrant = {
-          order: order++,
-          member: parsed.member,
-          grant: { resource, role: binding.role, line },
-        };
-        if (parsed.member.type === 'allUsers' || parsed.member.type === 'allAuthenticatedUsers') {
-          index.everyone.push(grant);
-        }
-        for (const key of keysOfMember(parsed.member)) {
-          const list = index.byKey.get(key);
-          if (list) list.push(grant);
-          else index.byKey.set(key, [grant]);
-        }
+        const { member } = parsed;
+        const everyone = member.type === 'allUsers' || member.type === 'allAuthenticatedUsers';
+        index.members.add({ order: order++, member, grant: { resource, role: binding.role, line } }, member, everyone);
       }
     }
   }
   indexes.set(facts, index);
   return index;
-}
-
-/** The indexed grants that can name a principal with these keys, in policy order. */
-function candidates(index: GrantIndex, keys: readonly string[]): readonly IndexedGrant[] {
-  let found: readonly IndexedGrant[] = index.everyone;
-  let merged = false;
-  for (const key of keys) {
-    const list = index.byKey.get(key);
-    if (list === undefined) continue;
-    if (found.length === 0) found = list;
-    else {
-      found = [...found, ...list];
-      merged = true;
-    }
-  }
-  return merged ? [...found].sort((a, b) => a.order - b.order) : found;
 }
 
 /**
@@ -104,7 +77,7 @@ function candidates(index: GrantIndex, keys: readonly string[]): readonly Indexe
  */
 export function principalHasGrants(facts: Facts, principal: Principal): GrantScan {
   const index = grantIndex(facts);
-  const found = candidates(index, keysOfPrincipal(principal));
+  const found = index.members.candidates(keysOfPrincipal(principal));
   const grants: GrantLine[] = [];
   const where: string[] = [];
   // Most principals have one candidate or none: no set to make for them.

@@ -5,7 +5,7 @@ import type { Fact } from '../facts.js';
 import type { Binding, Expr, Policy } from '../gcp.js';
 import { matchMember, tryParseMember } from '../identifiers.js';
 import type { Member, Principal } from '../identifiers.js';
-import { keysOfMember, keysOfPrincipal } from './member-keys.js';
+import { keysOfPrincipal, MemberIndex } from './member-keys.js';
 import type { RoleResolver } from './roles.js';
 
 export type PolicyLevel = 'resource' | 'service-account' | 'project' | 'folder' | 'organization';
@@ -110,21 +110,18 @@ interface EvaluationArgs {
 /** One member of a policy, parsed, with its binding and its place in the policy. */
 interface PolicyEntry {
   /** Bindings in order, members in order within each: lookups visit entries in this order. */
-  position: number;
+  order: number;
   binding: Binding;
   raw: string;
   member: Member;
 }
 
-/** A policy's members parsed once and filed by the principals they can name (member-keys.ts). */
-interface PolicyIndex {
-  byKey: Map<string, PolicyEntry[]>;
-  /**
-   * Members every lookup visits: `allUsers` and `allAuthenticatedUsers` name everybody, and a group's grant of the
-   * permission is reported apart whoever asks (its membership cannot be resolved).
-   */
-  always: PolicyEntry[];
-}
+/**
+ * A policy's members parsed once and filed by the principals they can name (member-keys.ts). Every lookup also
+ * visits `allUsers` and `allAuthenticatedUsers` (they name everybody) and groups (a group's grant of the permission
+ * is reported apart whoever asks: its membership cannot be resolved).
+ */
+type PolicyIndex = MemberIndex<PolicyEntry>;
 
 /**
  * One index per policy value: a Workload Identity GSA's policy names every KSA that may impersonate it, and each of
@@ -135,41 +132,18 @@ const policyIndexes = new WeakMap<Policy, PolicyIndex>();
 function policyIndex(policy: Policy): PolicyIndex {
   let index = policyIndexes.get(policy);
   if (index !== undefined) return index;
-  index = { byKey: new Map(), always: [] };
-  let position = 0;
+  index = new MemberIndex<PolicyEntry>();
+  let order = 0;
   for (const binding of policy.bindings ?? []) {
     for (const raw of binding.members ?? []) {
       const member = parsed(raw);
       if ('error' in member) continue;
-      const entry: PolicyEntry = { position: position++, binding, raw, member };
-      if (member.type === 'allUsers' || member.type === 'allAuthenticatedUsers' || member.type === 'group') {
-        index.always.push(entry);
-      }
-      for (const key of keysOfMember(member)) {
-        const list = index.byKey.get(key);
-        if (list === undefined) index.byKey.set(key, [entry]);
-        else list.push(entry);
-      }
+      const always = member.type === 'allUsers' || member.type === 'allAuthenticatedUsers' || member.type === 'group';
+      index.add({ order: order++, binding, raw, member }, member, always);
     }
   }
   policyIndexes.set(policy, index);
   return index;
-}
-
-/** The entries of the policy that can name a principal with these keys, in policy order. */
-function candidates(index: PolicyIndex, keys: readonly string[]): readonly PolicyEntry[] {
-  let found: readonly PolicyEntry[] = index.always;
-  let merged = false;
-  for (const key of keys) {
-    const list = index.byKey.get(key);
-    if (list === undefined) continue;
-    if (found.length === 0) found = list;
-    else {
-      found = [...found, ...list];
-      merged = true;
-    }
-  }
-  return merged ? [...found].sort((a, b) => a.position - b.position) : found;
 }
 
 /** What a scan has found so far. */
@@ -253,7 +227,7 @@ function scan(args: EvaluationArgs, explain: boolean): PermissionEvaluation {
     }
     if (policy.status === 'absent') continue;
     if (!explain) {
-      for (const entry of candidates(policyIndex(policy.value), keys)) {
+      for (const entry of policyIndex(policy.value).candidates(keys)) {
         visit(state, args, at, entry.binding, entry.raw, entry.member, false);
       }
       continue;

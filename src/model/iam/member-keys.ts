@@ -57,3 +57,38 @@ function keysOfKsa(ksa: KsaPrincipal): string[] {
   keys.push(`ns|${pool}|${namespace}`, `cluster|${pool}|${clusterUrl}`);
   return keys;
 }
+
+/**
+ * Entries (one per policy member) filed under the keys of their member, plus those every lookup visits, numbered
+ * in the order they were added so that a lookup lists them in policy order.
+ */
+export class MemberIndex<T extends { order: number }> {
+  private readonly byKey = new Map<string, T[]>();
+  private readonly always: T[] = [];
+
+  /** Files `entry` under the keys of `member`; `always`: every lookup visits it too. */
+  add(entry: T, member: Member, always: boolean): void {
+    if (always) this.always.push(entry);
+    for (const key of keysOfMember(member)) {
+      const list = this.byKey.get(key);
+      if (list === undefined) this.byKey.set(key, [entry]);
+      else list.push(entry);
+    }
+  }
+
+  /** The entries that can name a principal with these keys (`keysOfPrincipal`), in the order they were added. */
+  candidates(keys: readonly string[]): readonly T[] {
+    let found: readonly T[] = this.always;
+    let merged = false;
+    for (const key of keys) {
+      const list = this.byKey.get(key);
+      if (list === undefined) continue;
+      if (found.length === 0) found = list;
+      else {
+        found = [...found, ...list];
+        merged = true;
+      }
+    }
+    return merged ? [...found].sort((a, b) => a.order - b.order) : found;
+  }
+}
