@@ -22,6 +22,10 @@ describe('docs/library.md', () => {
       'diagnose',
       'render',
       'renderChunks',
+      'diagnoseStream',
+      'renderStreamChunks',
+      'reportOf',
+      'tapStream',
       'renderedFix',
       'applyBaseline',
     ]) {
@@ -67,6 +71,21 @@ describe('the library API', () => {
     for (const format of api.REPORT_FORMATS) expect(api.render(report, format).length).toBeGreaterThan(100);
     expect([...api.renderChunks(report, 'json')].join('')).toBe(api.render(report, 'json'));
     expect(api.exitCodeFor(report.results, 'fail')).toBe(1);
+  });
+
+  it('diagnoses a slice at a time: the same text and JSON as the whole report, and the same report', async () => {
+    const { facts } = await api.readBundle(join(repo, 'examples', 'multi-team'));
+    const request = { targets: { all: true }, source: 'examples/multi-team', generatedAt: '2026-12-01T00:00:00Z' };
+    const report = api.diagnose(facts, request);
+    for (const format of ['text', 'json', 'sarif'] as const) {
+      const streamed = [...api.renderStreamChunks(api.diagnoseStream(facts, request), format)].join('');
+      expect(streamed).toBe(api.render(report, format));
+    }
+    expect(api.reportOf(api.diagnoseStream(facts, request))).toEqual(report);
+    let seen = 0;
+    const tapped = api.tapStream(api.diagnoseStream(facts, request), { results: (rs) => (seen += rs.length) });
+    expect([...tapped.slices].length).toBeGreaterThan(0);
+    expect(seen).toBe(report.results.length);
   });
 
   it('throws UsageError with a suggestion for a target the facts do not have', async () => {

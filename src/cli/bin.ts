@@ -1,7 +1,16 @@
 #!/usr/bin/env -S node --
 // The `wi-doctor` executable. The `--` stops Node 20 from taking our own `--env-file FILE` (of `sandbox`)
 // as its option and loading that file (nodejs/node parses it anywhere in argv).
+import { setFlagsFromString } from 'node:v8';
 import { main } from './main.js';
+
+// V8 allocates objects made at an allocation site straight in the old generation once most of those it sampled
+// lived through a minor collection ("pretenuring"). Sites that make the bundle's long-lived objects while it is
+// read also make the checks' short-lived ones afterwards, which then pile up in the old generation until a full
+// collection, and their young children are kept alive from there. On 20,000 KSAs `check --all` peaks about
+// 70 MB lower without it (text 350 → 275 MB, JSON 455 → 390 MB) and runs no slower. The flag is read when V8
+// makes a decision, so setting it here, before any work (loading the modules is none), applies to the whole run.
+setFlagsFromString('--no-allocation-site-pretenuring');
 
 // A reader that stops early (`wi-doctor check … | head`) closes the pipe: the rest of the output has nowhere to
 // go, which is no error of ours. Stop quietly, as other Unix tools do, instead of a stack trace: the report

@@ -12,7 +12,7 @@ import { matchMember, tryParseMember } from '../model/identifiers.js';
 import type { ManagedFieldsEntry } from '../model/k8s/types.js';
 import { WI_ANNOTATION } from '../model/k8s/types.js';
 import type { ChangeTarget } from '../model/log-query.js';
-import type { ChangeRecord, CheckResult, Report } from '../model/results.js';
+import type { ChangeRecord, CheckResult, Report, Verdict } from '../model/results.js';
 import { projectOfServiceAccount } from '../model/iam/policies.js';
 import type { Subject } from './subject.js';
 
@@ -189,54 +189,81 @@ export function attachChanges(
   subjects: readonly Subject[],
   failures: readonly CheckResult[] = report.results,
 ): Report {
-  const failing = failures.filter((r) => r.status === 'fail' && CHANGE_CHECKS.has(r.check));
-  if (failing.length === 0) return report;
-  const logs = facts.logEntries.status === 'present' ? parseLogEntries(facts.logEntries.value) : undefined;
-  if (logs !== undefined && logs.skipped > 0) {
-    report.notes.push(
-      `${logs.skipped} log entr${logs.skipped === 1 ? 'y' : 'ies'} of an unexpected shape skipped (${logs.skippedReasons.join('; ')})`,
-    );
-  }
-  // The subjects of the failures (a few) out of all those diagnosed (20,000 at scale).
-  const failingSubjects = new Set(failing.map((r) => r.subject));
-  const bySubject = new Map<string, Subject>();
-  for (const s of subjects) if (failingSubjects.has(s.id)) bySubject.set(s.id, s);
-  const found = new Map<CheckResult, ChangeRecord[]>();
-  for (const result of failing) {
-    const subject = bySubject.get(result.subject);
-    if (subject === undefined) continue;
-    const records =
-      result.check === 'ksa-annotation'
-        ? [annotationChange(subject)].filter((r): r is ChangeRecord => r !== undefined)
-        : explainingChanges(result.check, subject, logs?.changes ?? [], facts).map(fromLog);
-    if (records.length === 0) {
-      const searched = searchedNote(facts, subject, result.check);
-      if (searched !== undefined && result.check !== 'ksa-annotation') {
-        result.evidence = { ...result.evidence, notes: [...(result.evidence?.notes ?? []), searched] };
-      }
-      continue;
-    }
-    found.set(result, records);
-    result.changes = records;
-    result.evidence = {
-      ...result.evidence,
-      notes: [...(result.evidence?.notes ?? []), ...records.slice(0, 3).map((r) => `changed: ${describeChange(r)}`)],
-    };
-  }
-  // The first result found per subject and check, for the verdicts (one look-up each, not a scan of them all).
-  const firstFound = new Map<string, ChangeRecord[]>();
-  for (const [result, records] of found) {
-    const key = `${result.subject}\u0000${result.check}`;
-    if (!firstFound.has(key)) firstFound.set(key, records);
-  }
-  for (const verdict of report.verdicts) {
-    if (verdict.rootCause === null) continue;
-    const change = firstFound.get(`${verdict.subject}\u0000${verdict.rootCause}`)?.[0];
-    if (change === undefined) continue;
-    verdict.change = change;
-    verdict.headline = `${verdict.headline} — ${describeChange(change)}`;
-  }
+  const explainer = new ChangeExplainer(facts);
+  explainer.attach(report.verdicts, subjects, failures);
+  report.notes.push(...explainer.notes());
   return report;
+}
+
+/**
+ * Attaches recorded changes to the failures of one set of subjects after another (a diagnosis does it slice by
+ * slice): the logs are parsed once, on the first failure a change could explain, and noted once.
+ */
+export class ChangeExplainer {
+  private logs: ReturnType<typeof parseLogEntries> | undefined;
+  private parsed = false;
+
+  constructor(private readonly facts: Facts) {}
+
+  /** `failures` of `subjects` (others are ignored), and the verdicts of those subjects. */
+  attach(verdicts: readonly Verdict[], subjects: readonly Subject[], failures: readonly CheckResult[]): void {
+    const { facts } = this;
+    const failing = failures.filter((r) => r.status === 'fail' && CHANGE_CHECKS.has(r.check));
+    if (failing.length === 0) return;
+    if (!this.parsed) {
+      this.logs = facts.logEntries.status === 'present' ? parseLogEntries(facts.logEntries.value) : undefined;
+      this.parsed = true;
+    }
+    const logs = this.logs;
+    // The subjects of the failures (a few) out of all those diagnosed (20,000 at scale).
+    const failingSubjects = new Set(failing.map((r) => r.subject));
+    const bySubject = new Map<string, Subject>();
+    for (const s of subjects) if (failingSubjects.has(s.id)) bySubject.set(s.id, s);
+    const found = new Map<CheckResult, ChangeRecord[]>();
+    for (const result of failing) {
+      const subject = bySubject.get(result.subject);
+      if (subject === undefined) continue;
+      const records =
+        result.check === 'ksa-annotation'
+          ? [annotationChange(subject)].filter((r): r is ChangeRecord => r !== undefined)
+          : explainingChanges(result.check, subject, logs?.changes ?? [], facts).map(fromLog);
+      if (records.length === 0) {
+        const searched = searchedNote(facts, subject, result.check);
+        if (searched !== undefined && result.check !== 'ksa-annotation') {
+          result.evidence = { ...result.evidence, notes: [...(result.evidence?.notes ?? []), searched] };
+        }
+        continue;
+      }
+      found.set(result, records);
+      result.changes = records;
+      result.evidence = {
+        ...result.evidence,
+        notes: [...(result.evidence?.notes ?? []), ...records.slice(0, 3).map((r) => `changed: ${describeChange(r)}`)],
+      };
+    }
+    // The first result found per subject and check, for the verdicts (one look-up each, not a scan of them all).
+    const firstFound = new Map<string, ChangeRecord[]>();
+    for (const [result, records] of found) {
+      const key = `${result.subject}\u0000${result.check}`;
+      if (!firstFound.has(key)) firstFound.set(key, records);
+    }
+    for (const verdict of verdicts) {
+      if (verdict.rootCause === null) continue;
+      const change = firstFound.get(`${verdict.subject}\u0000${verdict.rootCause}`)?.[0];
+      if (change === undefined) continue;
+      verdict.change = change;
+      verdict.headline = `${verdict.headline} — ${describeChange(change)}`;
+    }
+  }
+
+  /** What the run should say about the logs it read: entries of a shape it could not read. */
+  notes(): string[] {
+    const skipped = this.logs?.skipped ?? 0;
+    if (skipped === 0 || this.logs === undefined) return [];
+    return [
+      `${skipped} log entr${skipped === 1 ? 'y' : 'ies'} of an unexpected shape skipped (${this.logs.skippedReasons.join('; ')})`,
+    ];
+  }
 }
 
 /** When an Admin Activity query covered the subject's GSA and found nothing: say so (the binding may never have existed). */

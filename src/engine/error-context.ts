@@ -4,7 +4,7 @@
 
 import type { Classification } from '../explain/classify.js';
 import { rankedChecks } from '../explain/classify.js';
-import type { Report } from '../model/results.js';
+import type { Report, Verdict } from '../model/results.js';
 
 function rankOf(line: string, order: readonly string[]): number {
   const id = /^([a-z0-9-]+):/.exec(line)?.[1];
@@ -20,27 +20,47 @@ function sortByRank(lines: readonly string[], order: readonly string[]): string[
 }
 
 export function orderByError(report: Report, classification: Classification): Report {
+  const ordering = errorOrdering(classification);
+  report.notes.push(...ordering.notes, ...ordering.order(report.verdicts));
+  return report;
+}
+
+/**
+ * What `--error` does, for verdicts that come a slice at a time: the notes to add at once, and `order`, which
+ * orders the evidence of some verdicts and returns a note for each whose root cause is not a usual cause.
+ */
+export function errorOrdering(classification: Classification): {
+  notes: string[];
+  order: (verdicts: readonly Verdict[]) => string[];
+} {
   if (classification.kind !== 'matched') {
-    report.notes.push(
-      classification.kind === 'unknown'
-        ? 'the --error text matches no known Workload Identity error: the report is in its usual order'
-        : `the --error text is ${classification.kind}: the report is in its usual order`,
-    );
-    return report;
+    return {
+      notes: [
+        classification.kind === 'unknown'
+          ? 'the --error text matches no known Workload Identity error: the report is in its usual order'
+          : `the --error text is ${classification.kind}: the report is in its usual order`,
+      ],
+      order: () => [],
+    };
   }
   const order = rankedChecks(classification);
   const names = classification.matches.map((m) => m.signature).join(', ');
-  report.notes.push(
-    `--error matches ${names}: the checks that confirm or rule out its causes come first (${order.join(', ')})`,
-  );
-  for (const verdict of report.verdicts) {
-    verdict.ruledOut = sortByRank(verdict.ruledOut, order);
-    verdict.notEvaluated = sortByRank(verdict.notEvaluated, order);
-    if (verdict.rootCause !== null && !order.includes(verdict.rootCause)) {
-      report.notes.push(
-        `${verdict.subject}: the root cause found (${verdict.rootCause}) is not among the usual causes of that error: does the error come from this workload?`,
-      );
-    }
-  }
-  return report;
+  return {
+    notes: [
+      `--error matches ${names}: the checks that confirm or rule out its causes come first (${order.join(', ')})`,
+    ],
+    order: (verdicts) => {
+      const notes: string[] = [];
+      for (const verdict of verdicts) {
+        verdict.ruledOut = sortByRank(verdict.ruledOut, order);
+        verdict.notEvaluated = sortByRank(verdict.notEvaluated, order);
+        if (verdict.rootCause !== null && !order.includes(verdict.rootCause)) {
+          notes.push(
+            `${verdict.subject}: the root cause found (${verdict.rootCause}) is not among the usual causes of that error: does the error come from this workload?`,
+          );
+        }
+      }
+      return notes;
+    },
+  };
 }

@@ -118,44 +118,76 @@ export function buildVerdict(
  * `results`, only the failures are read: the failed results alone will do.
  */
 export function groupVerdicts(verdicts: readonly Verdict[], results: readonly CheckResult[]): VerdictGroup[] {
-  const groups = new Map<string, VerdictGroup>();
+  const grouper = new VerdictGrouper([]);
+  grouper.add(verdicts, results);
+  return grouper.groups();
+}
+
+/**
+ * Groups verdicts as they come, a slice of subjects at a time (`groupVerdicts` for all at once). The groups come
+ * out as if the verdicts had been given in reading order: each group's subjects share its status, so within a
+ * status the order subjects came in is their reading order.
+ */
+export class VerdictGrouper {
+  private readonly byKey = new Map<string, VerdictGroup>();
+  private readonly sharedFailures: Map<string, CheckResult>;
+
+  /** `shared`: results about shared objects (only their failures are read), which any verdict may rest on. */
+  constructor(shared: readonly CheckResult[]) {
+    this.sharedFailures = failuresByKey(shared);
+  }
+
+  /** Verdicts, and the results of their own subjects (only the failures are read). */
+  add(verdicts: readonly Verdict[], results: readonly CheckResult[]): void {
+    const failures = failuresByKey(results);
+    const failureOf = (check: string, subject: string): CheckResult | undefined =>
+      failures.get(`${check} ${subject}`) ?? this.sharedFailures.get(`${check} ${subject}`);
+    for (const verdict of verdicts) {
+      const root = verdict.rootCause
+        ? [verdict.subject, ...verdict.related]
+            .map((subject) => failureOf(verdict.rootCause ?? '', subject))
+            .find((r) => r !== undefined)
+        : undefined;
+      const shared = root && root.subject !== verdict.subject;
+      const key =
+        verdict.rootCause === null
+          ? `none:${verdict.status}`
+          : shared
+            ? `${verdict.rootCause}@${root.subject}`
+            : verdict.rootCause;
+      let group = this.byKey.get(key);
+      if (!group) {
+        group = {
+          status: verdict.status,
+          rootCause: verdict.rootCause,
+          headline:
+            verdict.rootCause === null
+              ? NO_ROOT_CAUSE[verdict.status]
+              : shared
+                ? verdict.headline
+                : (root?.title ?? verdict.headline),
+          subjects: [],
+        };
+        this.byKey.set(key, group);
+      }
+      group.subjects.push(verdict.subject);
+    }
+  }
+
+  /** Most severe first; within a status, the largest group first. */
+  groups(): VerdictGroup[] {
+    const bySize = [...this.byKey.values()].sort(
+      (a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'),
+    );
+    return sortBySeverity(bySize, (g) => g.status);
+  }
+}
+
+/** Failed results by `check subject` (the last one, should there be two). */
+function failuresByKey(results: readonly CheckResult[]): Map<string, CheckResult> {
   const failures = new Map<string, CheckResult>();
   for (const r of results) if (r.status === 'fail') failures.set(`${r.check} ${r.subject}`, r);
-  for (const verdict of verdicts) {
-    const root = verdict.rootCause
-      ? [verdict.subject, ...verdict.related]
-          .map((subject) => failures.get(`${verdict.rootCause ?? ''} ${subject}`))
-          .find((r) => r !== undefined)
-      : undefined;
-    const shared = root && root.subject !== verdict.subject;
-    const key =
-      verdict.rootCause === null
-        ? `none:${verdict.status}`
-        : shared
-          ? `${verdict.rootCause}@${root.subject}`
-          : verdict.rootCause;
-    let group = groups.get(key);
-    if (!group) {
-      group = {
-        status: verdict.status,
-        rootCause: verdict.rootCause,
-        headline:
-          verdict.rootCause === null
-            ? NO_ROOT_CAUSE[verdict.status]
-            : shared
-              ? verdict.headline
-              : (root?.title ?? verdict.headline),
-        subjects: [],
-      };
-      groups.set(key, group);
-    }
-    group.subjects.push(verdict.subject);
-  }
-  // Most severe first; within a status, the largest group first.
-  const bySize = [...groups.values()].sort(
-    (a, b) => b.subjects.length - a.subjects.length || (a.rootCause ?? '~').localeCompare(b.rootCause ?? '~'),
-  );
-  return sortBySeverity(bySize, (g) => g.status);
+  return failures;
 }
 
 const NO_ROOT_CAUSE: Record<Status, string> = {

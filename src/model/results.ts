@@ -159,6 +159,116 @@ export interface Report {
   selection?: string;
 }
 
+/** The fields of a report known before any subject is diagnosed. */
+export type ReportHead = Pick<
+  Report,
+  'format' | 'tool' | 'generatedAt' | 'collectedAt' | 'source' | 'cluster' | 'selection'
+>;
+
+/** Some subjects' results and verdicts, in the order the subjects were asked for (not yet most severe first). */
+export interface ReportSlice {
+  results: CheckResult[];
+  verdicts: Verdict[];
+}
+
+/** The fields of a report that need every subject: known once the slices have been read. */
+export type ReportEnd = Pick<Report, 'summary' | 'groups' | 'notes'>;
+
+/**
+ * A report produced a slice of subjects at a time, so that a renderer can lay out (text) or write (JSON) each
+ * slice and let its results go: 20,000 subjects have 320,000 results, and holding them all until the report is
+ * written costs more time in the garbage collector than the checks take. `results` of the whole report are
+ * `shared` followed by every slice's; `verdicts` are the slices' in reading order (`sortBySeverity`).
+ */
+export interface ReportStream {
+  head: ReportHead;
+  /** Results about what the subjects share (project, cluster, node pools), and findings once per cluster. */
+  shared: readonly CheckResult[];
+  /** How many verdicts the slices hold in all. */
+  subjectCount: number;
+  /** Read once. */
+  slices: Iterable<ReportSlice>;
+  /** After the slices have been read. */
+  end(): ReportEnd;
+}
+
+/** A report as a stream of one slice (what renderers of streams read, for a report already made whole). */
+export function streamOf(report: Report): ReportStream {
+  const { format, tool, generatedAt, collectedAt, source, cluster, selection } = report;
+  return {
+    head: {
+      format,
+      tool,
+      generatedAt,
+      source,
+      cluster,
+      ...(collectedAt !== undefined ? { collectedAt } : {}),
+      ...(selection !== undefined ? { selection } : {}),
+    },
+    shared: [],
+    subjectCount: report.verdicts.length,
+    slices: [{ results: report.results, verdicts: report.verdicts }],
+    end: () => ({ summary: report.summary, groups: report.groups, notes: report.notes }),
+  };
+}
+
+/** A report stream made whole: the slices gathered, the verdicts in reading order. */
+export function reportOf(stream: ReportStream): Report {
+  const results = [...stream.shared];
+  const verdicts: Verdict[] = [];
+  for (const slice of stream.slices) {
+    for (const r of slice.results) results.push(r);
+    for (const v of slice.verdicts) verdicts.push(v);
+  }
+  const { summary, groups, notes } = stream.end();
+  const { format, tool, generatedAt, collectedAt, source, cluster, selection } = stream.head;
+  return {
+    format,
+    tool,
+    generatedAt,
+    ...(collectedAt !== undefined ? { collectedAt } : {}),
+    source,
+    cluster,
+    results,
+    verdicts: sortBySeverity(verdicts, (v) => v.status),
+    groups,
+    summary,
+    notes,
+    ...(selection !== undefined ? { selection } : {}),
+  };
+}
+
+/** What a pass over a stream does on the way: with the results (shared ones at once), each slice, and notes to add at the end. */
+export interface StreamTap {
+  results?: (results: readonly CheckResult[]) => void;
+  slice?: (slice: ReportSlice) => void;
+  notes?: () => readonly string[];
+}
+
+/** The stream, with `tap` run on its results and slices as they are read, and its notes added to the end. */
+export function tapStream(stream: ReportStream, tap: StreamTap): ReportStream {
+  tap.results?.(stream.shared);
+  return {
+    head: stream.head,
+    shared: stream.shared,
+    subjectCount: stream.subjectCount,
+    slices: {
+      *[Symbol.iterator]() {
+        for (const slice of stream.slices) {
+          tap.results?.(slice.results);
+          tap.slice?.(slice);
+          yield slice;
+        }
+      },
+    },
+    end: () => {
+      const end = stream.end();
+      const notes = tap.notes?.() ?? [];
+      return notes.length === 0 ? end : { ...end, notes: [...end.notes, ...notes] };
+    },
+  };
+}
+
 export function summarize(results: readonly CheckResult[]): Summary {
   const summary: Summary = { pass: 0, fail: 0, warn: 0, unknown: 0, skip: 0 };
   for (const r of results) summary[r.status]++;

@@ -95,11 +95,16 @@ export class BaselineRun {
    * name); an entry with `cluster` applies only when it matches one of them. Returns how many were marked.
    */
   apply(report: Report, clusters: readonly string[]): number {
+    return this.applyTo(report.results, clusters);
+  }
+
+  /** `apply` for some of a report's results (a report read a slice at a time). */
+  applyTo(results: readonly CheckResult[], clusters: readonly string[]): number {
     const here = this.live.filter((l) => l.cluster(clusters));
     const byCheck = new Map<string, typeof here>();
     for (const l of here) byCheck.set(l.entry.check, [...(byCheck.get(l.entry.check) ?? []), l]);
     let suppressed = 0;
-    for (const result of report.results) {
+    for (const result of results) {
       if (!isFinding(result)) continue;
       const hit = byCheck.get(result.check)?.find((l) => l.subject(result.subject));
       if (hit === undefined) continue;

@@ -2,7 +2,7 @@
 // the header, wrapping, and the scrubbing of secrets, so that text and markdown can never disagree.
 
 import { redactSecrets } from '../model/redact.js';
-import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
+import type { CheckResult, FixPlan, Report, Status, Summary, Verdict } from '../model/results.js';
 import { renderedFix } from './fixes.js';
 import { sanitize } from './sanitize.js';
 
@@ -146,17 +146,6 @@ function subjectNoun(kind: SubjectKind | undefined, n: number): string {
 
 type SubjectKind = 'ksa' | 'workload' | 'pod';
 
-/** The one kind all the report's subjects are of; undefined when they are of several kinds, or there are none. */
-function soleKind(report: Report): SubjectKind | undefined {
-  let sole: SubjectKind | undefined;
-  for (const v of report.verdicts) {
-    const kind = subjectKind(v.subject);
-    if (sole === undefined) sole = kind;
-    else if (kind !== sole) return undefined;
-  }
-  return sole;
-}
-
 /** `ns/name` is a KSA, `ns/pod/name` a pod, `ns/kind/name` a workload (so is a name without `/`). */
 function subjectKind(subject: string): SubjectKind {
   // Found by position, not by splitting: this runs for every subject of the report.
@@ -190,43 +179,83 @@ export function subjectCounts(report: Report): Record<Status, number> {
  * counts. It always says how many checks could not run, even 0.
  */
 export function summaryLine(report: Report): string {
-  const s = report.summary;
-  const total = report.verdicts.length;
-  const counts = subjectCounts(report);
-  const kind = total === 0 ? undefined : soleKind(report);
-  // An audit has no subjects: its results are about the cluster, node pools, GSAs and projects it read.
-  const objects = total === 0 ? new Set(report.results.map((r) => r.subject)).size : 0;
-  const subjects =
-    total === 0
-      ? objects === 0
-        ? 'No subjects'
-        : `${plural(objects, 'object', 'objects')} checked`
-      : [
-          `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(kind, 1), subjectNoun(kind, total))} broken`,
-          ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),
-          ...(counts.unknown > 0
-            ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
-            : []),
-          ...(counts.pass > 0
-            ? [
-                report.selection === undefined
-                  ? `${counts.pass.toLocaleString('en-US')} healthy`
-                  : `${counts.pass.toLocaleString('en-US')} with no failure in the checks run (${report.selection})`,
-              ]
-            : []),
-        ].join(', ');
-  const checks = [
-    `${s.fail.toLocaleString('en-US')} failed`,
-    plural(s.warn, 'warning', 'warnings'),
-    `${s.unknown.toLocaleString('en-US')} could not run`,
-    `${s.pass.toLocaleString('en-US')} passed`,
-    `${s.skip.toLocaleString('en-US')} not applicable`,
-  ].join(', ');
-  // Counted, not cached: `applyBaseline` marks results of a report that may have been rendered already.
-  let suppressed = 0;
-  for (const r of report.results) if (r.suppressed !== undefined) suppressed++;
-  const baseline = suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : '';
-  return `${subjects} · checks: ${checks}${baseline}`;
+  const tally = new SummaryTally(report.verdicts.length === 0);
+  tally.addVerdicts(report.verdicts);
+  tally.addResults(report.results);
+  return tally.line(report.summary, report.selection);
+}
+
+/**
+ * What the summary line counts besides the results' statuses, taken from verdicts and results as they come (a
+ * report read a slice at a time never has them all at once).
+ */
+export class SummaryTally {
+  private readonly counts: Record<Status, number> = { fail: 0, warn: 0, unknown: 0, pass: 0, skip: 0 };
+  private total = 0;
+  /** The one kind all subjects are of so far; null once they are of several kinds. */
+  private kind: SubjectKind | null | undefined;
+  private suppressed = 0;
+  /** Subjects of results, counted only for a report without verdicts (an audit's objects). */
+  private readonly objects: Set<string> | undefined;
+
+  constructor(countObjects: boolean) {
+    this.objects = countObjects ? new Set() : undefined;
+  }
+
+  addVerdicts(verdicts: readonly Verdict[]): void {
+    for (const v of verdicts) {
+      this.counts[v.status]++;
+      this.total++;
+      if (this.kind === null) continue;
+      const kind = subjectKind(v.subject);
+      if (this.kind === undefined) this.kind = kind;
+      else if (kind !== this.kind) this.kind = null;
+    }
+  }
+
+  addResults(results: readonly CheckResult[]): void {
+    // Counted, not cached: `applyBaseline` marks results of a report that may have been rendered already.
+    for (const r of results) {
+      if (r.suppressed !== undefined) this.suppressed++;
+      this.objects?.add(r.subject);
+    }
+  }
+
+  line(s: Summary, selection: string | undefined): string {
+    const { total, counts } = this;
+    const kind = this.kind ?? undefined;
+    // An audit has no subjects: its results are about the cluster, node pools, GSAs and projects it read.
+    const objects = total === 0 ? (this.objects?.size ?? 0) : 0;
+    const subjects =
+      total === 0
+        ? objects === 0
+          ? 'No subjects'
+          : `${plural(objects, 'object', 'objects')} checked`
+        : [
+            `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(kind, 1), subjectNoun(kind, total))} broken`,
+            ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),
+            ...(counts.unknown > 0
+              ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
+              : []),
+            ...(counts.pass > 0
+              ? [
+                  selection === undefined
+                    ? `${counts.pass.toLocaleString('en-US')} healthy`
+                    : `${counts.pass.toLocaleString('en-US')} with no failure in the checks run (${selection})`,
+                ]
+              : []),
+          ].join(', ');
+    const checks = [
+      `${s.fail.toLocaleString('en-US')} failed`,
+      plural(s.warn, 'warning', 'warnings'),
+      `${s.unknown.toLocaleString('en-US')} could not run`,
+      `${s.pass.toLocaleString('en-US')} passed`,
+      `${s.skip.toLocaleString('en-US')} not applicable`,
+    ].join(', ');
+    const suppressed = this.suppressed;
+    const baseline = suppressed > 0 ? ` (${suppressed.toLocaleString('en-US')} suppressed by the baseline)` : '';
+    return `${subjects} · checks: ${checks}${baseline}`;
+  }
 }
 
 /** `2026-11-24 14:05 UTC`. */
@@ -266,7 +295,7 @@ export function shortSubject(name: string): string {
 }
 
 /** Where the facts came from and how old they are: the header's second half. */
-export function sourceLine(report: Report): string {
+export function sourceLine(report: Pick<Report, 'collectedAt' | 'source' | 'generatedAt'>): string {
   const when = report.collectedAt;
   if (report.source === 'live') {
     return when === undefined ? 'read live' : `read live at ${humanTime(when)}`;

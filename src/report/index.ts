@@ -2,12 +2,13 @@
 // function of the report; only the CLI writes the string anywhere. Text and JSON can also be produced in
 // chunks (`renderChunks`), so that a report of 20,000 subjects is written without being one string.
 
-import type { Report } from '../model/results.js';
-import { jsonChunks, renderJson } from './json.js';
+import type { Report, ReportStream } from '../model/results.js';
+import { reportOf } from '../model/results.js';
+import { jsonChunks, jsonStreamChunks, renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import type { CatalogEntry } from './sarif.js';
 import { renderSarif } from './sarif.js';
-import { renderText, textChunks } from './text.js';
+import { renderText, textChunks, textStreamChunks } from './text.js';
 import { renderHtml } from './html/index.js';
 import type { IdentityGraph } from '../graph/types.js';
 import type { ReportFormat } from './formats.js';
@@ -47,6 +48,13 @@ export const RENDERERS: Record<ReportFormat, Renderer> = {
   markdown: (report) => renderMarkdown(report),
   html: (report, ctx) => renderHtml(report, { graph: ctx.graph, jsonCommand: ctx.jsonCommand, title: ctx.title }),
 };
+
+/** A report stream in chunks: text and JSON as each slice is read, the other formats made whole first. */
+export function renderStreamChunks(format: ReportFormat, stream: ReportStream, ctx: RenderContext): Iterable<string> {
+  if (format === 'text') return textStreamChunks(stream, textOptions(ctx));
+  if (format === 'json') return jsonStreamChunks(stream);
+  return [RENDERERS[format](reportOf(stream), ctx)];
+}
 
 /** The report in chunks: streamed for text and JSON, one chunk for the other formats. */
 export function renderChunks(format: ReportFormat, report: Report, ctx: RenderContext): Iterable<string> {

@@ -5,7 +5,7 @@
 // The text is produced a few results at a time (`jsonChunks`), so that a report of 300,000 results is written
 // without ever being one string; `renderJson` joins the chunks.
 
-import type { Report } from '../model/results.js';
+import type { CheckResult, Report, ReportEnd, ReportStream, Status, Verdict } from '../model/results.js';
 import { redactSecrets } from './common.js';
 import { renderedFix } from './fixes.js';
 
@@ -63,28 +63,91 @@ export function* jsonChunks(report: Report): Generator<string> {
   for (const [i, key] of keys.entries()) {
     const comma = i < keys.length - 1 ? ',' : '';
     const value = record[key];
-    const shape = REPORT.fields?.[key];
-    if (Array.isArray(value) && value.length > 0 && (key === 'results' || key === 'verdicts' || key === 'groups')) {
-      yield `  ${JSON.stringify(key)}: [\n`;
-      let count = 1;
-      let next = 0;
-      while (next < value.length) {
-        const batch = (value as unknown[])
-          .slice(next, next + count)
-          .map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
-        next += batch.length;
-        const text = elements(batch);
-        yield redactSecrets(text);
-        yield next < value.length ? ',\n' : '\n';
-        // As many elements next time as make about CHUNK characters, judged by the size of these.
-        count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
-      }
-      yield `  ]${comma}\n`;
+    if (Array.isArray(value) && (key === 'results' || key === 'verdicts' || key === 'groups')) {
+      yield* arrayChunks(key, comma, [value], REPORT.fields?.[key]);
       continue;
     }
-    yield redactSecrets(`  ${JSON.stringify(key)}: ${field(ordered(value, shape))}${comma}\n`);
+    yield fieldChunk(key, comma, value);
   }
   yield '}\n';
+}
+
+/**
+ * The JSON report of a report read a slice at a time: the fields known before the slices, then the results as
+ * each slice comes (its results are written and let go), then the verdicts (kept, in reading order), groups,
+ * summary and notes, which need every slice. The same text as `jsonChunks` of the report made whole.
+ */
+export function* jsonStreamChunks(stream: ReportStream): Generator<string> {
+  const verdicts: Verdict[][] = [[], [], [], [], []];
+  let end: ReportEnd | undefined;
+  const ended = (): ReportEnd => (end ??= stream.end());
+  function* results(): Generator<readonly CheckResult[]> {
+    yield stream.shared;
+    for (const slice of stream.slices) {
+      yield slice.results;
+      for (const v of slice.verdicts) verdicts[RANK[v.status]]?.push(v);
+    }
+    ended();
+  }
+  // Every field is present; only the order of the keys is read from this record.
+  const record: Record<string, unknown> = {
+    ...stream.head,
+    results: [],
+    verdicts: [],
+    groups: [],
+    summary: {},
+    notes: [],
+  };
+  const keys = keysInOrder(record, REPORT);
+  yield '{\n';
+  for (const [i, key] of keys.entries()) {
+    const comma = i < keys.length - 1 ? ',' : '';
+    const shape = REPORT.fields?.[key];
+    if (key === 'results') yield* arrayChunks(key, comma, results(), shape);
+    // The report's order puts results before every field that needs the slices read.
+    else if (key === 'verdicts') yield* arrayChunks(key, comma, [verdicts.flat()], shape);
+    else if (key === 'groups') yield* arrayChunks(key, comma, [ended().groups], shape);
+    else if (key === 'summary') yield fieldChunk(key, comma, ended().summary);
+    else if (key === 'notes') yield fieldChunk(key, comma, ended().notes);
+    else yield fieldChunk(key, comma, record[key]);
+  }
+  yield '}\n';
+}
+
+/** The reading order of statuses (as `sortBySeverity`). */
+const RANK: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
+
+/** `  "key": value,` for a top-level field. */
+function fieldChunk(key: string, comma: string, value: unknown): string {
+  return redactSecrets(`  ${JSON.stringify(key)}: ${field(ordered(value, REPORT.fields?.[key]))}${comma}\n`);
+}
+
+/**
+ * A top-level array whose elements come in pieces, written a few elements at a time: about CHUNK characters per
+ * chunk, judged by the size of the chunk before.
+ */
+function* arrayChunks(
+  key: string,
+  comma: string,
+  pieces: Iterable<readonly unknown[]>,
+  shape: Shape | undefined,
+): Generator<string> {
+  let opened = false;
+  let count = 1;
+  for (const value of pieces) {
+    let next = 0;
+    while (next < value.length) {
+      const batch = value.slice(next, next + count).map((item) => (isJsonValue(item) ? ordered(item, shape) : null));
+      next += batch.length;
+      const text = elements(batch);
+      yield opened ? ',\n' : `  ${JSON.stringify(key)}: [\n`;
+      opened = true;
+      yield redactSecrets(text);
+      // As many elements next time as make about CHUNK characters, judged by the size of these.
+      count = Math.max(1, Math.min(MAX_BATCH, Math.round((batch.length * CHUNK) / Math.max(text.length, 1))));
+    }
+  }
+  yield opened ? `\n  ]${comma}\n` : `  ${JSON.stringify(key)}: []${comma}\n`;
 }
 
 /**

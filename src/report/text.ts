@@ -9,8 +9,19 @@
 // once, then each verdict, result and group as it is rendered, so the report is streamed without being
 // copied whole and nothing reaches the output unsanitised.
 
-import type { CheckResult, FixPlan, Report, Status, Verdict } from '../model/results.js';
-import { sortBySeverity } from '../model/results.js';
+import type {
+  CheckResult,
+  FixPlan,
+  Report,
+  ReportEnd,
+  ReportHead,
+  ReportSlice,
+  ReportStream,
+  Status,
+  Verdict,
+  VerdictGroup,
+} from '../model/results.js';
+import { sortBySeverity, streamOf } from '../model/results.js';
 import {
   passPhrase,
   evidenceText,
@@ -23,8 +34,7 @@ import {
   shortSubject,
   skippedChecks,
   sourceLine,
-  summaryLine,
-  unclaimedResults,
+  SummaryTally,
   unknownFoldKey,
   wrap,
 } from './common.js';
@@ -109,88 +119,193 @@ export function renderText(report: Report, opts: TextOptions): string {
 
 /** The report in chunks (one subject each), so that a report of 20,000 subjects never sits in memory whole. */
 export function* textChunks(report: Report, opts: TextOptions): Generator<string> {
-  const r = new TextRenderer(report, opts);
-  yield* r.chunks();
+  yield* textStreamChunks(streamOf(report), opts);
 }
 
-class TextRenderer {
+/**
+ * A report read a slice of subjects at a time: each slice is laid out as it comes (the subjects' blocks, kept as
+ * text in reading order) and its results let go; the header, which counts everything, and the rest come at the
+ * end.
+ */
+export function* textStreamChunks(stream: ReportStream, opts: TextOptions): Generator<string> {
+  const layout = new TextLayout(stream.head, stream.subjectCount, opts);
+  for (const slice of stream.slices) layout.add(stream.shared, slice);
+  yield* layout.chunks(stream.shared, stream.end());
+}
+
+/** The reading order of statuses (as `sortBySeverity`): one list of laid-out subjects per status. */
+const RANK: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
+
+/** A subject's block in its parts: a folded block shows only `body` and `tail`. */
+interface BlockParts {
+  head: string[];
+  body: string[];
+  ruledOut: string[];
+  tail: string[];
+}
+
+/** Not-proven subjects with one fold key: the first one's block, and a line's worth of each. */
+interface Fold {
+  /** The first subject's verdict headline and name (sanitised), the ids of its findings, its block. */
+  headline: string;
+  subject: string;
+  ids: string[];
+  parts: BlockParts;
+  members: { subject: string; passed: number }[];
+}
+
+class TextLayout {
   private readonly paint: Paint;
   private readonly width: number;
   private readonly showFixes: boolean;
+  /** Several subjects: healthy ones take one line each, and not-proven ones sharing a reason are folded. */
+  private readonly collapse: boolean;
 
-  /** The report with its header fields sanitised; verdicts, results and groups are sanitised one by one. */
-  private readonly head: Report;
+  /** Per status (RANK): laid-out blocks, and folds of not-proven subjects at the place of their first. */
+  private readonly bins: (string | Fold)[][] = [[], [], [], [], []];
+  /** Per status: one line per subject (`--brief`). */
+  private readonly briefBins: string[][] = [[], [], [], [], []];
+  private readonly folds = new Map<string, Fold>();
+  private readonly healthyLines: string[] = [];
+  private healthyCount = 0;
+  private healthyNotEvaluated: string[] | undefined;
+  /** Results no verdict shows, from the slices (the shared ones are known at the end). */
+  private readonly unclaimed: CheckResult[] = [];
+  /** Subjects shown by some verdict (its own or related) that are also subjects of shared results. */
+  private sharedShown = new Set<string>();
+  private sharedSubjects: Set<string> | undefined;
+  private readonly tally: SummaryTally;
 
   constructor(
-    private readonly report: Report,
+    private readonly head: ReportHead,
+    private readonly subjectCount: number,
     private readonly opts: TextOptions,
   ) {
-    const { notes, tool, cluster, source, collectedAt } = report;
-    this.head = {
-      ...report,
-      ...sanitizeDeep({ notes, tool, cluster, source, ...(collectedAt !== undefined ? { collectedAt } : {}) }),
-    };
     this.paint = opts.color ? (style, text) => `${ANSI[style]}${text}${ANSI.reset}` : (_style, text) => text;
     this.width = opts.width ?? DEFAULT_WIDTH;
     this.showFixes = opts.showFixes ?? true;
+    this.collapse = subjectCount > 1;
+    this.tally = new SummaryTally(subjectCount === 0);
   }
 
-  *chunks(): Generator<string> {
-    const { report, paint } = this;
+  /** Lays out one slice of subjects; what it needs of the slice's results is taken now. */
+  add(shared: readonly CheckResult[], slice: ReportSlice): void {
+    const report: Report = {
+      ...this.head,
+      results: shared.length === 0 ? slice.results : [...shared, ...slice.results],
+      verdicts: slice.verdicts,
+      groups: [],
+      summary: { pass: 0, fail: 0, warn: 0, unknown: 0, skip: 0 },
+      notes: [],
+    };
+    this.tally.addVerdicts(slice.verdicts);
+    this.tally.addResults(slice.results);
+    this.claim(shared, slice);
+    for (const verdict of slice.verdicts) {
+      const rank = RANK[verdict.status];
+      if (this.opts.brief === true) {
+        this.briefBins[rank]?.push(this.briefLine(report, verdict));
+        continue;
+      }
+      if (verdict.status === 'pass') {
+        this.healthyCount++;
+        this.healthyNotEvaluated ??= clean(verdict).notEvaluated;
+      }
+      const key = this.collapse ? unknownFoldKey(report, verdict) : undefined;
+      if (key !== undefined) {
+        this.fold(report, verdict, key, rank);
+        continue;
+      }
+      if (this.collapse && verdict.status === 'pass') {
+        this.healthyLines.push(this.healthyLine(verdict));
+        continue;
+      }
+      const parts = this.blockParts(report, verdict);
+      this.bins[rank]?.push(this.out(['', ...parts.head, ...parts.body, ...parts.ruledOut, ...parts.tail]));
+    }
+  }
+
+  /** Results of the slice that no verdict shows; and which shared subjects its verdicts show. */
+  private claim(shared: readonly CheckResult[], slice: ReportSlice): void {
+    this.sharedSubjects ??= new Set(shared.map((r) => r.subject));
+    const shown = new Set<string>();
+    for (const v of slice.verdicts) {
+      shown.add(v.subject);
+      for (const r of v.related) shown.add(r);
+    }
+    for (const name of shown) if (this.sharedSubjects.has(name)) this.sharedShown.add(name);
+    for (const r of slice.results) if (r.clusterWide === true || !shown.has(r.subject)) this.unclaimed.push(r);
+  }
+
+  /** A not-proven subject with a fold key: the first of its key keeps its block; the others, a line. */
+  private fold(report: Report, unsafe: Verdict, key: string, rank: number): void {
+    const passed = unsafe.ruledOut.length;
+    const subject = cleanText(unsafe.subject);
+    const known = this.folds.get(key);
+    if (known !== undefined) {
+      known.members.push({ subject, passed });
+      return;
+    }
+    const fold: Fold = {
+      headline: clean(unsafe).headline,
+      subject: clean(unsafe).subject,
+      ids: this.nonPassIds(report, unsafe).map((id) => sanitize(id)),
+      parts: this.blockParts(report, unsafe),
+      members: [{ subject, passed }],
+    };
+    this.folds.set(key, fold);
+    this.bins[rank]?.push(fold);
+  }
+
+  /** The report's text, once every slice has been added. */
+  *chunks(shared: readonly CheckResult[], end: ReportEnd): Generator<string> {
+    const { paint, head: reportHead } = this;
+    this.tally.addResults(shared);
+    const safe = sanitizeDeep({
+      notes: end.notes,
+      tool: reportHead.tool,
+      cluster: reportHead.cluster,
+      source: reportHead.source,
+      ...(reportHead.collectedAt !== undefined ? { collectedAt: reportHead.collectedAt } : {}),
+    });
+    const summary = this.tally.line(end.summary, reportHead.selection);
     const head: string[] = [];
-    for (const note of this.head.notes) head.push(...wrap(`Note: ${note}`, this.width, '', I1));
+    for (const note of safe.notes) head.push(...wrap(`Note: ${note}`, this.width, '', I1));
     head.push(
-      ...wrap(`wi-doctor ${this.head.tool.version} · cluster ${clusterLabel(this.head.cluster)}`, this.width, '', I1),
-      ...wrap(sourceLine(this.head), this.width, '', I1),
+      ...wrap(`wi-doctor ${safe.tool.version} · cluster ${clusterLabel(safe.cluster)}`, this.width, '', I1),
+      ...wrap(sourceLine({ ...reportHead, ...safe }), this.width, '', I1),
     );
-    head.push(...wrap(summaryLine(report), this.width, '', I1).map((l) => paint('bold', l)));
+    head.push(...wrap(summary, this.width, '', I1).map((l) => paint('bold', l)));
     yield this.out(head);
 
     if (this.opts.brief === true) {
-      const lines = report.verdicts.map((v) => this.briefLine(v));
+      const lines = this.briefBins.flat();
       for (let i = 0; i < lines.length; i += 500) yield this.out(lines.slice(i, i + 500));
     } else {
-      // Several subjects: healthy ones take one line each, in runs, so that the broken ones stand out.
-      const collapse = report.verdicts.length > 1;
-      // Not-proven subjects that share their reason are one block: the reason once, then a line each.
-      const folds = collapse ? this.unknownFolds() : new Map<Verdict, Verdict[]>();
-      let healthy: string[] = [];
-      for (const verdict of report.verdicts) {
-        const fold = folds.get(verdict);
-        if (fold !== undefined) {
-          if (healthy.length > 0) {
-            yield this.out(healthy);
-            healthy = [];
-          }
-          if (fold[0] === verdict) yield* this.foldedBlock(fold);
-          continue;
+      for (const bin of this.bins) {
+        for (const entry of bin) {
+          if (typeof entry === 'string') yield entry;
+          else if (entry.members.length < 2) {
+            const { parts } = entry;
+            yield this.out(['', ...parts.head, ...parts.body, ...parts.ruledOut, ...parts.tail]);
+          } else yield* this.foldedBlock(entry);
         }
-        if (collapse && verdict.status === 'pass') {
-          healthy.push(this.healthyLine(verdict));
-          if (healthy.length >= 500) {
-            yield this.out(healthy);
-            healthy = [];
-          }
-          continue;
-        }
-        if (healthy.length > 0) {
-          yield this.out(healthy);
-          healthy = [];
-        }
-        yield this.out(['', ...this.subjectBlock(verdict)]);
       }
-      if (healthy.length > 0) yield this.out(healthy);
-      const beyond = this.beyondViewOfHealthy(collapse);
+      for (let i = 0; i < this.healthyLines.length; i += 500) yield this.out(this.healthyLines.slice(i, i + 500));
+      const beyond = this.beyondViewOfHealthy();
       if (beyond.length > 0) yield this.out(beyond);
     }
 
-    const others = unclaimedResults(report);
+    const others = [
+      ...shared.filter((r) => r.clusterWide === true || !this.sharedShown.has(r.subject)),
+      ...this.unclaimed,
+    ];
     if (others.length > 0) yield this.out(this.otherChecks(others.map(clean)));
     if (this.opts.brief !== true) {
-      const groups = this.groups();
+      const groups = this.groups(end.groups);
       if (groups.length > 0) yield this.out(groups);
     }
-    yield this.out(['', ...wrap(summaryLine(report), this.width, '', I1).map((l) => paint('bold', l))]);
+    yield this.out(['', ...wrap(summary, this.width, '', I1).map((l) => paint('bold', l))]);
   }
 
   /** Lines out, secrets scrubbed. */
@@ -202,50 +317,29 @@ class TextRenderer {
     return this.paint(STATUS_COLOR[status], STATUS_SYMBOL[status]);
   }
 
-  private briefLine(unsafe: Verdict): string {
+  private briefLine(report: Report, unsafe: Verdict): string {
     const verdict = clean(unsafe);
-    const root = cleanOrNone(rootResult(this.report, unsafe));
+    const root = cleanOrNone(rootResult(report, unsafe));
     const what =
       verdict.status === 'pass'
-        ? this.report.selection === undefined
+        ? this.head.selection === undefined
           ? 'healthy'
           : 'no failure in the checks run'
         : root !== undefined
           ? `${root.check}: ${oneLine(root.title)}`
-          : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(unsafe).join(', ')}`;
+          : `${verdict.status === 'warn' ? 'warnings' : 'not proven'}: ${this.nonPassIds(report, unsafe).join(', ')}`;
     const [first] = verdict.fix;
     const fix = first === undefined ? [] : [sanitize(firstFixLine(first))];
     return [`${this.symbol(verdict.status)} ${verdict.subject}`, what, ...fix].join(' · ');
   }
 
-  private nonPassIds(verdict: Verdict): string[] {
-    return [...new Set(otherFindings(this.report, verdict).map((r) => r.check))];
+  private nonPassIds(report: Report, verdict: Verdict): string[] {
+    return [...new Set(otherFindings(report, verdict).map((r) => r.check))];
   }
 
   private healthyLine(verdict: Verdict): string {
     const passed = verdict.ruledOut.length;
-    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — ${passPhrase(this.report, passed)}`;
-  }
-
-  /**
-   * Not-proven subjects grouped by what they show (`unknownFoldKey`), each group of two or more under every
-   * one of its verdicts; the first verdict of a group is the one its block is shown for.
-   */
-  private unknownFolds(): Map<Verdict, Verdict[]> {
-    const byKey = new Map<string, Verdict[]>();
-    for (const verdict of this.report.verdicts) {
-      const key = unknownFoldKey(this.report, verdict);
-      if (key === undefined) continue;
-      const members = byKey.get(key);
-      if (members) members.push(verdict);
-      else byKey.set(key, [verdict]);
-    }
-    const folds = new Map<Verdict, Verdict[]>();
-    for (const members of byKey.values()) {
-      if (members.length < 2) continue;
-      for (const verdict of members) folds.set(verdict, members);
-    }
-    return folds;
+    return `${this.symbol('pass')} ${cleanText(verdict.subject)} — ${passPhrase(this.head, passed)}`;
   }
 
   /**
@@ -253,52 +347,55 @@ class TextRenderer {
    * would settle it, once (shown for the first subject, as the others have it with their own names), then a
    * line per subject.
    */
-  private *foldedBlock(members: readonly Verdict[]): Generator<string> {
-    const [unsafe] = members;
-    if (unsafe === undefined) return;
-    const ids = this.nonPassIds(unsafe).map((id) => sanitize(id));
+  private *foldedBlock(fold: Fold): Generator<string> {
+    const { members, ids, parts } = fold;
     const n = members.length.toLocaleString('en-US');
-    const header = `${n} subjects not proven for the same reason — ${oneLine(clean(unsafe).headline)}`;
+    const header = `${n} subjects not proven for the same reason — ${oneLine(fold.headline)}`;
     const [first = '', ...rest] = wrap(header, this.width, '  ', I1);
     const lines = [
       '',
       `${this.symbol('unknown')} ${this.paint('bold', first.slice(2))}`,
       ...rest,
       ...wrap(
-        `Shown for ${clean(unsafe).subject}; each subject listed below has the same findings with its own names.`,
+        `Shown for ${fold.subject}; each subject listed below has the same findings with its own names.`,
         this.width,
         I1,
         I1,
       ),
-      ...this.subjectBlock(unsafe, true),
+      ...parts.body,
+      ...parts.tail,
       `${I1}Subjects (${n}):`,
     ];
     yield this.out(lines);
+    const why = ids.length > 0 ? ids.join(', ') : 'no check ran';
     for (let i = 0; i < members.length; i += 500) {
       yield this.out(
-        members.slice(i, i + 500).map((v) => {
-          const passed = v.ruledOut.length;
-          const why = ids.length > 0 ? ids.join(', ') : 'no check ran';
-          return `${I2}${this.symbol('unknown')} ${cleanText(v.subject)} — not proven: ${why} (${passed} check${passed === 1 ? '' : 's'} passed)`;
-        }),
+        members
+          .slice(i, i + 500)
+          .map(
+            ({ subject, passed }) =>
+              `${I2}${this.symbol('unknown')} ${subject} — not proven: ${why} (${passed} check${passed === 1 ? '' : 's'} passed)`,
+          ),
       );
     }
   }
 
-  /** A subject's block; `folded`: the body shown for a group of subjects (no header, no list of passing checks). */
-  private subjectBlock(unsafe: Verdict, folded = false): string[] {
+  /**
+   * A subject's block: its first line (`head`), the fix, evidence and other findings (`body`), what was ruled out,
+   * and what was not evaluated or did not apply (`tail`). A folded block shows only `body` and `tail`.
+   */
+  private blockParts(report: Report, unsafe: Verdict): BlockParts {
     const { paint, width } = this;
+    const head: string[] = [];
     const lines: string[] = [];
     // Looked up on the report as it is, rendered from sanitised copies.
     const verdict = clean(unsafe);
-    const root = cleanOrNone(rootResult(this.report, unsafe));
+    const root = cleanOrNone(rootResult(report, unsafe));
     // The subject, its root cause and the headline; the fix right after them, then the evidence.
     const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
     const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
-    if (!folded) {
-      const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
-      lines.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
-    }
+    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
+    head.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
 
     const shownFixes = new Set<string>();
     if (this.showFixes && verdict.fix.length > 0) {
@@ -313,7 +410,7 @@ class TextRenderer {
       if (evidence.length > 0) lines.push(`${I1}Evidence:`, ...evidence);
     }
 
-    const others = otherFindings(this.report, unsafe).map(clean);
+    const others = otherFindings(report, unsafe).map(clean);
     if (others.length > 0) {
       lines.push(`${I1}${root === undefined ? 'Findings' : 'Also found'}:`);
       for (const r of others) {
@@ -329,23 +426,25 @@ class TextRenderer {
       }
     }
 
-    if (verdict.ruledOut.length > 0 && !folded) {
+    const ruledOut: string[] = [];
+    if (verdict.ruledOut.length > 0) {
       if (this.opts.hidePass) {
-        lines.push(`${I1}Ruled out: ${verdict.ruledOut.length} passing checks (listed without --hide-pass)`);
+        ruledOut.push(`${I1}Ruled out: ${verdict.ruledOut.length} passing checks (listed without --hide-pass)`);
       } else {
-        lines.push(`${I1}Ruled out (${verdict.ruledOut.length}):`);
-        for (const item of verdict.ruledOut) lines.push(...wrap(item, width, `${I2}• `, I3));
+        ruledOut.push(`${I1}Ruled out (${verdict.ruledOut.length}):`);
+        for (const item of verdict.ruledOut) ruledOut.push(...wrap(item, width, `${I2}• `, I3));
       }
     }
+    const tail: string[] = [];
     if (verdict.notEvaluated.length > 0) {
-      lines.push(`${I1}Not evaluated:`);
-      for (const item of verdict.notEvaluated) lines.push(...wrap(item, width, `${I2}• `, I3));
+      tail.push(`${I1}Not evaluated:`);
+      for (const item of verdict.notEvaluated) tail.push(...wrap(item, width, `${I2}• `, I3));
     }
-    const skipped = skippedChecks(this.report, unsafe).map((id) => sanitize(id));
+    const skipped = skippedChecks(report, unsafe).map((id) => sanitize(id));
     if (skipped.length > 0) {
-      lines.push(...wrap(`Not applicable or not requested: ${skipped.join(', ')}`, width, I1, I2));
+      tail.push(...wrap(`Not applicable or not requested: ${skipped.join(', ')}`, width, I1, I2));
     }
-    return lines;
+    return { head, body: lines, ruledOut, tail };
   }
 
   /** Expected, actual, notes and what is missing, under a result; long values wrap, huge ones are cut. */
@@ -407,29 +506,28 @@ class TextRenderer {
   }
 
   /** What no check can see, said once for the healthy subjects shown in one line. */
-  private beyondViewOfHealthy(collapsed: boolean): string[] {
-    if (!collapsed) return [];
-    const healthy = this.report.verdicts.filter((v) => v.status === 'pass');
-    const [first] = healthy;
-    if (first === undefined || first.notEvaluated.length === 0) return [];
+  private beyondViewOfHealthy(): string[] {
+    const notEvaluated = this.healthyNotEvaluated;
+    if (!this.collapse || notEvaluated === undefined || notEvaluated.length === 0) return [];
+    const count = this.healthyCount;
     // With --only/--skip a passing subject only passed the checks run: not "healthy".
-    const kind = this.report.selection === undefined ? 'healthy' : 'passing';
+    const kind = this.head.selection === undefined ? 'healthy' : 'passing';
     const lines = [
       '',
       ...wrap(
-        `Not evaluated for the ${healthy.length === 1 ? `${kind} subject` : `${healthy.length.toLocaleString('en-US')} ${kind} subjects`} (no check can see them):`,
+        `Not evaluated for the ${count === 1 ? `${kind} subject` : `${count.toLocaleString('en-US')} ${kind} subjects`} (no check can see them):`,
         this.width,
         '',
         I1,
       ),
     ];
-    for (const item of clean(first).notEvaluated) lines.push(...wrap(item, this.width, `${I1}• `, I2));
+    for (const item of notEvaluated) lines.push(...wrap(item, this.width, `${I1}• `, I2));
     return lines;
   }
 
   private otherChecks(others: readonly CheckResult[]): string[] {
     const { width } = this;
-    const lines = ['', this.paint('bold', this.report.verdicts.length > 0 ? 'Other findings' : 'Checks')];
+    const lines = ['', this.paint('bold', this.subjectCount > 0 ? 'Other findings' : 'Checks')];
     // Failures first, then warnings, unknowns and passes; the catalog's order within each.
     const ordered = sortBySeverity(others, (r) => r.status);
     const shown = this.opts.hidePass ? ordered.filter((r) => r.status !== 'pass') : ordered;
@@ -446,12 +544,12 @@ class TextRenderer {
   }
 
   /** Subjects sharing a root cause, most severe first; long lists of names are cut with a count. */
-  private groups(): string[] {
-    const { report, width } = this;
+  private groups(groups: readonly VerdictGroup[]): string[] {
+    const { width } = this;
     // Groups say something only when some root cause is shared.
-    if (report.verdicts.length < 2 || !report.groups.some((g) => g.subjects.length > 1)) return [];
+    if (this.subjectCount < 2 || !groups.some((g) => g.subjects.length > 1)) return [];
     const lines = ['', this.paint('bold', 'Groups (subjects sharing a root cause, most severe first)')];
-    for (const unsafe of report.groups) {
+    for (const unsafe of groups) {
       const group = clean(unsafe);
       const name = group.rootCause ?? 'no root cause';
       lines.push(...wrap(`${name}: ${group.headline}`, width, `${I1}${this.symbol(group.status)} `, I2));

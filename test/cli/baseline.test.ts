@@ -54,6 +54,23 @@ describe('--baseline', () => {
     expect(sarif.stdout).toContain('"justification": "known, the fix is scheduled"');
   });
 
+  it("suppresses a shared object's finding (a node pool's) as well as a subject's: the exit code counts neither", async () => {
+    const pool = examples('node-pool-gce-metadata');
+    const subjectsOnly = baseline(
+      'subjects.yaml',
+      'suppress:\n  - check: metadata-server-healthy\n    subject: shop/*\n    reason: the pool is being replaced\n',
+    );
+    expect((await run(['check', '--from', pool, '--all', '--baseline', subjectsOnly])).code).toBe(1);
+    const both = baseline(
+      'pool.yaml',
+      'suppress:\n  - check: metadata-server-healthy\n    subject: shop/*\n    reason: the pool is being replaced\n' +
+        '  - check: nodepool-gke-metadata\n    subject: projects/*/nodePools/default-pool\n    reason: the pool is being replaced\n',
+    );
+    const { code, flat } = await run(['check', '--from', pool, '--all', '--baseline', both]);
+    expect(code).toBe(0);
+    expect(flat).toMatch(/\(3 suppressed by the baseline\)/);
+  });
+
   it('fails the run on an expired entry and suppresses nothing with it', async () => {
     const file = baseline('expired.yaml', ACCEPT.replace('2999-12-31', '2020-01-31'));
     const { code, flat, stderr } = await run(['check', '--from', examples('healthy'), '--all', '--baseline', file]);

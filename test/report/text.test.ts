@@ -4,6 +4,7 @@ import type { Report } from '../../src/model/results.js';
 import { withoutSubjectNames } from '../../src/report/common.js';
 import { NO_WRAP, renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
+import { withNotProven } from './fixtures/not-proven.js';
 import { expectGolden } from './golden.js';
 
 const plain = { color: false, hidePass: false };
@@ -181,35 +182,6 @@ describe('renderText', () => {
     }
   });
 });
-
-/**
- * The shared fixture with shop/api's not-proven verdict repeated for other KSAs, each result and line
- * carrying that KSA's own names (`cause` rewritten for the ones given in `differentCause`).
- */
-function withNotProven(names: readonly string[], differentCause: readonly string[] = []): Report {
-  const report = copy(FIXTURES.shared);
-  const api = report.verdicts.find((v) => v.subject === 'shop/api');
-  if (api === undefined) throw new Error('fixture changed');
-  const own = report.results.filter((r) => r.subject === 'shop/api');
-  const rename = (text: string, name: string): string => text.replaceAll('shop/api', name);
-  for (const name of names) {
-    for (const r of own) {
-      const cause =
-        differentCause.includes(name) && r.status === 'unknown'
-          ? 'The KSA was read from a file that did not validate.'
-          : r.cause;
-      report.results.push({ ...r, subject: name, ...(cause !== undefined ? { cause: rename(cause, name) } : {}) });
-    }
-    report.verdicts.push({
-      ...api,
-      subject: name,
-      headline: rename(api.headline, name),
-      ruledOut: api.ruledOut.map((l) => rename(l, name)),
-      notEvaluated: api.notEvaluated.map((l) => rename(l, name)),
-    });
-  }
-  return report;
-}
 
 describe('renderText: subjects not proven for one reason', () => {
   it('shows the reason and the command that settles it once, then a line per subject, never as a pass', () => {

@@ -1,17 +1,17 @@
 // `wi-doctor check`: diagnose subjects from an evidence bundle or the live APIs.
 
 import { CHECKS } from '../../checks/index.js';
-import { collectLive, diagnose, readBundle } from '../../index.js';
+import { collectLive, diagnoseStream, readBundle } from '../../index.js';
 import type { LiveOptions, LiveRequestOptions } from '../../collect/live/live.js';
 import type { Facts } from '../../model/facts.js';
 import { UsageError } from '../../engine/errors.js';
 import type { FailOn } from '../../model/results.js';
-import { exitCodeFor } from '../../model/results.js';
+import { exitCodeFor, reportOf, tapStream } from '../../model/results.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyBaseline } from '../../report/baseline.js';
+import { BaselineRun } from '../../report/baseline.js';
 import type { CatalogEntry } from '../../report/index.js';
-import { renderChunks } from '../../report/index.js';
+import { renderChunks, renderStreamChunks } from '../../report/index.js';
 import type { ReportFormat } from '../../report/formats.js';
 import { NO_WRAP, shouldColor, terminalWidth } from '../../report/text.js';
 import { expiredLine, loadBaseline } from '../baseline.js';
@@ -69,8 +69,9 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
   const { facts, notes } = options.from ? await readBundle(options.from) : await readLive(options, io);
   for (const note of notes) warn(io, note);
   const now = new Date();
-  // The library's diagnose (src/index.ts): the CLI runs the same engine other tools embed.
-  const report = diagnose(facts, {
+  // The library's diagnoseStream (src/index.ts): the CLI runs the same engine other tools embed, a slice of
+  // subjects at a time, so that text and JSON are laid out or written as each slice is read.
+  const diagnosis = diagnoseStream(facts, {
     targets: { all: options.all, ksa: options.ksa, workload: options.workload, pod: options.pod },
     options: { need: options.need ?? [], on: options.on, impersonate: options.impersonate, e2e: options.e2e ?? false },
     ...(options.only !== undefined ? { only: options.only } : {}),
@@ -80,38 +81,49 @@ export async function runCheckCommand(options: CheckCommandOptions, io: Io): Pro
     ...(options.error !== undefined ? { error: options.error } : {}),
   });
   // An entry naming a cluster matches the report's cluster, or the --context it was read through.
-  const clusterNames = [report.cluster, ...(options.context !== undefined ? [options.context] : [])];
-  const applied =
-    baseline === undefined ? undefined : applyBaseline(report, baseline, now.toISOString().slice(0, 10), clusterNames);
+  const clusterNames = [diagnosis.head.cluster, ...(options.context !== undefined ? [options.context] : [])];
+  const run = baseline === undefined ? undefined : new BaselineRun(baseline, now.toISOString().slice(0, 10));
+  // Suppressions are marked on each slice before it is laid out; the exit code is worked out on the way.
+  let exit: 0 | 1 = 0;
+  const stream = tapStream(diagnosis, {
+    results: (results) => {
+      run?.applyTo(results, clusterNames);
+      if (exit === 0)
+        exit = exitCodeFor(
+          results.filter((r) => r.suppressed === undefined),
+          options.failOn,
+        );
+    },
+    notes: () => run?.notes() ?? [],
+  });
   const toStdout = !options.output;
-  // The HTML report draws the identity graph of the run.
-  const graph =
-    options.format === 'html'
-      ? (await import('../../graph/index.js')).identityGraph(facts, report, options)
-      : undefined;
   const color = options.format === 'text' && toStdout && options.color !== false && shouldColor(io.stdout, io.env);
-  const chunks = renderChunks(options.format, report, {
+  const context = {
     color,
     hidePass: options.hidePass ?? false,
     checks: options.format === 'sarif' ? catalogWithHelp() : CHECKS,
     brief: options.brief ?? false,
     width: toStdout ? terminalWidth(io.stdout) : NO_WRAP,
-    ...(graph ? { graph } : {}),
-  });
+  };
+  let chunks: Iterable<string>;
+  if (options.format === 'html') {
+    // The HTML report draws the identity graph of the run, from the report made whole.
+    const report = reportOf(stream);
+    const graph = (await import('../../graph/index.js')).identityGraph(facts, report, options);
+    chunks = renderChunks(options.format, report, { ...context, graph });
+  } else {
+    chunks = renderStreamChunks(options.format, stream, context);
+  }
   if (bucket !== undefined) {
     await uploadReport(bucket, [...chunks].join(''), options.format, options, io.env);
     warn(io, `report written to ${bucket.uri}`);
   } else {
     await emitChunks(io, chunks, options.output);
   }
-  for (const entry of applied?.expired ?? []) {
+  for (const entry of run?.expired ?? []) {
     warn(io, expiredLine(entry));
   }
-  const exit = exitCodeFor(
-    report.results.filter((r) => r.suppressed === undefined),
-    options.failOn,
-  );
-  return applied !== undefined && applied.expired.length > 0 ? 1 : exit;
+  return run !== undefined && run.expired.length > 0 ? 1 : exit;
 }
 
 const CHECK_IDS = CHECKS.map((c) => c.id);
