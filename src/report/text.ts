@@ -448,7 +448,32 @@ class TextLayout {
   }
 
   /** Expected, actual, notes and what is missing, under a result; long values wrap, huge ones are cut. */
-  private evidenceLines(r: CheckResult, indent: string): string[] {
+  private evidenceLines(r: CheckResult, indent: string): readonly string[] {
+    return this.laidOut(r, indent, () => this.evidenceLinesOf(r, indent));
+  }
+
+  /**
+   * Lines laid out for an object (a result's evidence, a fix) at an indent, made once: a shared object's failure
+   * (a node pool's) is the root cause of thousands of subjects, and its evidence and fix read the same under each.
+   * Results and plans are not changed once they reach the report layer.
+   */
+  private readonly laidOutLines = new WeakMap<object, Map<string, readonly string[]>>();
+
+  private laidOut(of: object, at: string, make: () => readonly string[]): readonly string[] {
+    let byPlace = this.laidOutLines.get(of);
+    if (byPlace === undefined) {
+      byPlace = new Map();
+      this.laidOutLines.set(of, byPlace);
+    }
+    let lines = byPlace.get(at);
+    if (lines === undefined) {
+      lines = make();
+      byPlace.set(at, lines);
+    }
+    return lines;
+  }
+
+  private evidenceLinesOf(r: CheckResult, indent: string): string[] {
     const lines: string[] = [];
     const ev = r.evidence;
     if (ev !== undefined) {
@@ -489,7 +514,11 @@ class TextLayout {
   }
 
   /** A fix: its description, then each shell command on a line of its own, then the Terraform. */
-  private fixLines(fix: FixPlan, indent: string, marker: string): string[] {
+  private fixLines(fix: FixPlan, indent: string, marker: string): readonly string[] {
+    return this.laidOut(fix, `${indent}\u0000${marker}`, () => this.fixLinesOf(fix, indent, marker));
+  }
+
+  private fixLinesOf(fix: FixPlan, indent: string, marker: string): string[] {
     const body = indent + ' '.repeat(marker.length);
     const lines = wrap(renderedFix(fix).description, this.width, `${indent}${marker}`, body);
     for (const { tool, command } of fixCommands(fix)) {

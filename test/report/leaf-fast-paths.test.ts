@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mayHoldSecret, redactSecrets, SECRET_PATTERNS } from '../../src/model/redact.js';
 import type { Report } from '../../src/model/results.js';
-import { oneLine, summaryLine, withoutSubjectNames, wrap } from '../../src/report/common.js';
+import { foldKeyOf, oneLine, summaryLine, withoutSubjectNames, wrap } from '../../src/report/common.js';
 import { sanitize } from '../../src/report/sanitize.js';
 import { FIXTURES } from './fixtures/index.js';
 
@@ -248,3 +248,44 @@ function verdictOf(report: Report): Report['verdicts'][number] {
   if (verdict === undefined) throw new Error('the fixture has a verdict');
   return verdict;
 }
+
+describe('the fold key of a not-proven subject', () => {
+  // Texts made of a subject's names, their pieces, name characters and separators, so that names meet at the ends
+  // of parts, inside longer names and next to each other.
+  const subjects = fc.constantFrom('team-1/app-1', 'a/b', 'ns/pod/web-0', 'shop/deployment/cart', 'x', 'a\u0000b/c');
+  const piece = fc.constantFrom(
+    'team-1',
+    'app-1',
+    'team-1/app-1',
+    'a',
+    'b',
+    'a/b',
+    'web-0',
+    'ns',
+    'cart',
+    'x',
+    '-',
+    '.',
+    ' ',
+    '`',
+    '/',
+    '{}',
+    '\u0000',
+    'z',
+    'c',
+  );
+  const part = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+
+  it('is the names taken out of the joined parts, for any parts and subject', () => {
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 6 }), subjects, (parts, subject) => {
+        expect(foldKeyOf(parts, subject)).toBe(withoutSubjectNames(parts.join('\u0000'), subject));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('takes a name out at the start and at the end of a part, not inside a longer name', () => {
+    expect(foldKeyOf(['app-1 is', 'of team-1/app-1', 'app-12'], 'team-1/app-1')).toBe('{} is\u0000of {}\u0000app-12');
+  });
+});
