@@ -63,8 +63,10 @@ export async function emitChunks(io: Io, chunks: Iterable<string>, outputFile: s
     io.stderr.write(`wi-doctor: report written to ${outputFile}\n`);
     return;
   }
-  // A reader that goes away (`… | head`) breaks the pipe: stop producing the report, and let the run end
-  // with its own exit code (bin.ts keeps the broken pipe from becoming a stack trace).
+  // A reader that goes away (`… | head`) breaks the pipe: stop writing, and let the run end with its own exit
+  // code (bin.ts keeps the broken pipe from becoming a stack trace). The rest of the report is still produced,
+  // not written: a report streamed from a diagnosis diagnoses its subjects as it is produced, and the exit code
+  // counts every one of them.
   let gone = false;
   const leave = (): void => {
     gone = true;
@@ -73,7 +75,7 @@ export async function emitChunks(io: Io, chunks: Iterable<string>, outputFile: s
   io.stdout.once('close', leave);
   try {
     for (const batch of batches(chunks)) {
-      if (gone) return;
+      if (gone) continue;
       if (!io.stdout.write(batch)) await writableAgain(io.stdout);
     }
   } finally {

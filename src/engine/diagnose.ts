@@ -188,7 +188,8 @@ export function startDiagnosis(facts: Facts, catalog: readonly AnyCheck[], reque
   function* slices(): Generator<ReportSlice> {
     if (started) throw new Error('the slices of a diagnosis are read once');
     started = true;
-    const size = Math.max(1, request.sliceSize ?? SLICE_SIZE);
+    const asked = request.sliceSize;
+    const size = asked !== undefined && Number.isInteger(asked) && asked > 0 ? asked : SLICE_SIZE;
     for (let first = 0; first < subjects.length; first += size) {
       const some = subjects.slice(first, first + size);
       const results: CheckResult[] = [];

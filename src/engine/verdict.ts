@@ -125,8 +125,9 @@ export function groupVerdicts(verdicts: readonly Verdict[], results: readonly Ch
 
 /**
  * Groups verdicts as they come, a slice of subjects at a time (`groupVerdicts` for all at once). The groups come
- * out as if the verdicts had been given in reading order: each group's subjects share its status, so within a
- * status the order subjects came in is their reading order.
+ * out as if the verdicts had been given in reading order: each group's subjects share its status (a verdict with a
+ * root cause is always `fail`, and the others are grouped by status), so within a status the order subjects came
+ * in is their reading order.
  */
 export class VerdictGrouper {
   private readonly byKey = new Map<string, VerdictGroup>();

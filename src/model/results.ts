@@ -245,7 +245,10 @@ export interface StreamTap {
   notes?: () => readonly string[];
 }
 
-/** The stream, with `tap` run on its results and slices as they are read, and its notes added to the end. */
+/**
+ * The stream, with `tap` run on its results and slices as they are read, and its notes added to the end. The shared
+ * results are tapped at once, here: they are known before any slice.
+ */
 export function tapStream(stream: ReportStream, tap: StreamTap): ReportStream {
   tap.results?.(stream.shared);
   return {

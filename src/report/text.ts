@@ -5,9 +5,13 @@
 // are several. `--brief` prints one line per subject. Prose wraps at the terminal width; commands never
 // wrap (they are copied whole). Colour is ANSI, and only when asked.
 //
+// Subjects come most severe first whatever order the verdicts are given in. A diagnosis is laid out a slice of
+// subjects at a time: each subject's block is laid out as its slice comes and kept as text in its place; the
+// header, which counts everything, is written at the end.
+//
 // Every string from data is redacted and escaped (sanitize.ts) before it is laid out: the header's fields
-// once, then each verdict, result and group as it is rendered, so the report is streamed without being
-// copied whole and nothing reaches the output unsanitised.
+// once, then each verdict, result and group as it is rendered, without copying the report, so that nothing
+// reaches the output unsanitised.
 
 import type {
   CheckResult,
@@ -117,7 +121,7 @@ export function renderText(report: Report, opts: TextOptions): string {
   return [...textChunks(report, opts)].join('');
 }
 
-/** The report in chunks (one subject each), so that a report of 20,000 subjects never sits in memory whole. */
+/** The report in chunks (a subject's block, or up to 500 lines of one-line subjects): never one string. */
 export function* textChunks(report: Report, opts: TextOptions): Generator<string> {
   yield* textStreamChunks(streamOf(report), opts);
 }

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { emitChunks } from '../../src/cli/output.js';
 import { memoryIo } from '../helpers/memory-io.js';
@@ -37,4 +38,29 @@ describe('emitChunks', () => {
       expect(io.out()).toBe(expected.toString('utf8'));
     });
   }
+});
+
+describe('emitChunks when the reader goes away', () => {
+  it('stops writing, but still produces the rest of the report (its exit code counts every subject)', async () => {
+    let produced = 0;
+    function* report(): Generator<string> {
+      for (let i = 0; i < 8; i++) {
+        produced++;
+        yield 'z'.repeat(MB);
+      }
+    }
+    const io = memoryIo();
+    let written = 0;
+    // A reader that takes one write, then closes the pipe (as `head -c 1000` does).
+    io.stdout = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        written += chunk.length;
+        cb();
+        io.stdout.emit('close');
+      },
+    });
+    await emitChunks(io, report(), undefined);
+    expect(produced).toBe(8);
+    expect(written).toBeLessThan(3 * MB);
+  });
 });

@@ -53,4 +53,12 @@ describe('startDiagnosis', () => {
     expect(stream.end().summary.pass).toBeGreaterThan(0);
     expect(() => [...stream.slices]).toThrow(/read once/);
   });
+
+  it('takes a slice size that is no positive whole number for the default one', async () => {
+    const { facts } = await readBundle(join(EXAMPLES, 'multi-team'));
+    for (const size of [0, -1, Number.NaN, 1.5]) {
+      const slices = [...startDiagnosis(facts, CHECKS, request(size)).slices];
+      expect(slices.map((s) => s.verdicts.length)).toEqual([6]);
+    }
+  });
 });

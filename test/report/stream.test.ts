@@ -100,6 +100,20 @@ describe('a report read a slice at a time', () => {
       expect(out).toContain(`? ${name} — not proven`);
   });
 
+  it('lists subjects most severe first whatever order the verdicts are given in (in that order within a status)', () => {
+    const report = REPORTS['not proven, one apart'];
+    if (report === undefined) throw new Error('fixture changed');
+    const reversed = { ...report, verdicts: [...report.verdicts].reverse() };
+    const rank: Record<string, number> = { '✗': 0, '!': 1, '?': 2, '✓': 3 };
+    const ranks = text(textChunks(reversed, { color: false, hidePass: false }))
+      .split('\n')
+      .map((line) => rank[line.charAt(0)])
+      .filter((r) => r !== undefined);
+    expect(ranks.length).toBeGreaterThan(3);
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+    expect(new Set(ranks).size).toBeGreaterThan(1);
+  });
+
   it('writes a report with no results and no subjects as the whole one does', () => {
     const empty: Report = { ...copy(FIXTURES.healthy), results: [], verdicts: [], groups: [] };
     expect(text(jsonStreamChunks(sliced(empty, 1)))).toBe(text(jsonChunks(empty)));
