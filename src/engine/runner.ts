@@ -8,7 +8,7 @@ import type { Facts, UnavailableFact } from '../model/facts.js';
 import { FactUnavailableError } from '../model/facts.js';
 import type { RoleResolver } from '../model/iam/roles.js';
 import type { CheckResult } from '../model/results.js';
-import { docsUrl } from '../model/results.js';
+import { docsUrl, flat } from '../model/results.js';
 import { consulting, recordingFacts, recordingSubject } from './consulted.js';
 import type { Subject, Target } from './subject.js';
 import { targetLocation, targetSubject } from './targets.js';
@@ -158,16 +158,6 @@ export function runClusterWide(
 }
 
 /**
- * A template literal is a tree of string pieces in V8 until something reads it whole; with hundreds of
- * thousands of results those trees cost more memory than the text. Converting to a number flattens a
- * string in place (the idiom of the `flatstr` package), so each result keeps one flat string.
- */
-export function flat(text: string): string {
-  void Number(text);
-  return text;
-}
-
-/**
  * Results of one target share its location string. A subject's checks all run in one runSubjectChecks, which
  * asks once: only shared targets are remembered (20,000 subjects in a WeakMap would only weigh on the collector).
  */
@@ -195,7 +185,9 @@ function resultOf(check: AnyCheck, subject: string, location: string, outcome: C
     subject,
     title: failing ? check.failureTitle : check.title,
   } as CheckResult;
-  if (outcome.cause !== undefined) result.cause = flat(outcome.cause);
+  // Left as built (a tree of pieces in V8): most causes of a streamed run are never read whole, and `reportOf`
+  // flattens those it keeps.
+  if (outcome.cause !== undefined) result.cause = outcome.cause;
   if (outcome.evidence !== undefined) result.evidence = outcome.evidence;
   result.fix = outcome.fix ?? [];
   result.docs = docsUrl(check.id);
