@@ -105,6 +105,8 @@ export interface DiagnoseRequest {
   generatedAt?: string;
   /** The error text the application saw (as `--error`): each verdict's evidence is ordered by its likely causes. */
   error?: string;
+  /** Subjects per slice of `diagnoseStream` (default 50): the report is the same whatever it is. */
+  sliceSize?: number;
 }
 
 /**
@@ -130,6 +132,7 @@ export function diagnoseStream(facts: Facts, request: DiagnoseRequest): ReportSt
     source: request.source ?? 'library',
     version: packageVersion(),
     generatedAt: request.generatedAt ?? new Date().toISOString(),
+    ...(request.sliceSize !== undefined ? { sliceSize: request.sliceSize } : {}),
   });
   if (request.error === undefined) return stream;
   const ordering = errorOrdering(classifyText(request.error));

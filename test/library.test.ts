@@ -105,4 +105,23 @@ describe('the library API', () => {
     expect(plain.notes.some((n) => n.startsWith('--error'))).toBe(false);
     expect(ordered.notes.some((n) => n.startsWith('--error matches'))).toBe(true);
   });
+
+  it('orders by an error text and notes each unusual root cause once, whatever the slices', async () => {
+    const { facts } = await api.readBundle(join(repo, 'examples', 'multi-team'));
+    const request = {
+      targets: { all: true },
+      generatedAt: '2026-12-01T00:00:00Z',
+      error: "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist).",
+    };
+    const whole = api.diagnose(facts, request);
+    for (const sliceSize of [1, 2, 4]) expect(api.diagnose(facts, { ...request, sliceSize })).toEqual(whole);
+    // Two subjects in different slices of one have a root cause that error does not usually have: a note each.
+    const unusual = whole.notes.filter((n) => n.includes('is not among the usual causes of that error'));
+    expect(unusual.map((n) => n.split(':')[0])).toEqual(['payments/fraud-scorer', 'payments/ledger']);
+    // The evidence was reordered in every slice: the checks of that error's causes come first.
+    const plain = api.diagnose(facts, { targets: request.targets, generatedAt: request.generatedAt, sliceSize: 1 });
+    const moved = whole.verdicts.filter((v, i) => v.ruledOut.join() !== plain.verdicts[i]?.ruledOut.join());
+    expect(moved.length).toBeGreaterThan(1);
+    for (const v of moved) expect(v.ruledOut[0]).toMatch(/^(wi-binding|gsa-exists|ksa-annotation):/);
+  });
 });
