@@ -75,7 +75,7 @@ export function buildVerdict(
   if (root) {
     headline = `${root.cause ?? root.title}${also.length ? ` (also failing: ${also.join(', ')})` : ''}`;
   } else if (unknowns.length > 0) {
-    headline = `No failure found, but ${unknowns.length} check${unknowns.length === 1 ? '' : 's'} could not run (${unknowns
+    headline = `No failure found, but ${unknowns.length} check${unknowns.length === 1 ? '' : 's'} could not be evaluated (${unknowns
       .map((r) => r.check)
       .join(', ')}): Workload Identity is not proven to work.`;
   } else if (ruledOut.length === 0 && warnings.length === 0) {
@@ -194,7 +194,7 @@ function failuresByKey(results: readonly CheckResult[]): Map<string, CheckResult
 const NO_ROOT_CAUSE: Record<Status, string> = {
   fail: 'No failure found',
   warn: 'No failure found, with warnings',
-  unknown: 'No failure found, but some checks could not run',
+  unknown: 'No failure found, but some checks could not be evaluated',
   pass: 'No failure found',
   skip: 'No failure found',
 };

@@ -102,7 +102,7 @@ export interface Verdict {
   subject: string;
   /**
    * How the subject stands: `fail` with a root cause; otherwise the worst of its own and related results
-   * (`warn` before `unknown`); `pass` only when nothing it depends on failed, warned or could not run.
+   * (`warn` before `unknown`); `pass` only when nothing it depends on failed, warned or was unknown.
    */
   status: Status;
   /** The check id of the single most likely root cause; null when nothing failed. */

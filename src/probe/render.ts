@@ -42,7 +42,7 @@ export function renderProbeText(report: ProbeReport, opts: { hidePass: boolean }
       `${s.warn} ${s.warn === 1 ? 'warning' : 'warnings'}`,
       `${s.pass} passed`,
       `${s.skip} skipped`,
-      `${s.unknown} could not run (unknown)`,
+      `${s.unknown} unknown (could not be evaluated)`,
       `${(p.durationMs / 1000).toFixed(1)} s`,
     ].join(' · '),
   );

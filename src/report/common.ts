@@ -176,7 +176,7 @@ export function subjectCounts(report: Report): Record<Status, number> {
 
 /**
  * The subjects first ("1 of 2 KSAs broken, 1 healthy"), then the check results, saying what each number
- * counts. It always says how many checks could not run, even 0.
+ * counts. It always says how many checks were unknown, even 0.
  */
 export function summaryLine(report: Report): string {
   const tally = new SummaryTally(report.verdicts.length === 0);
@@ -234,9 +234,7 @@ export class SummaryTally {
         : [
             `${counts.fail.toLocaleString('en-US')} of ${plural(total, subjectNoun(kind, 1), subjectNoun(kind, total))} broken`,
             ...(counts.warn > 0 ? [`${counts.warn.toLocaleString('en-US')} with warnings`] : []),
-            ...(counts.unknown > 0
-              ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks could not run)`]
-              : []),
+            ...(counts.unknown > 0 ? [`${counts.unknown.toLocaleString('en-US')} not proven (checks unknown)`] : []),
             ...(counts.pass > 0
               ? [
                   selection === undefined
@@ -248,7 +246,7 @@ export class SummaryTally {
     const checks = [
       `${s.fail.toLocaleString('en-US')} failed`,
       plural(s.warn, 'warning', 'warnings'),
-      `${s.unknown.toLocaleString('en-US')} could not run`,
+      `${s.unknown.toLocaleString('en-US')} unknown`,
       `${s.pass.toLocaleString('en-US')} passed`,
       `${s.skip.toLocaleString('en-US')} not applicable`,
     ].join(', ');

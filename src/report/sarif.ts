@@ -4,7 +4,7 @@
 //
 // Which statuses become results: fail → `error`, warn → `warning`, unknown → `note`. Pass and skip are
 // not findings and are left out, as linters do. Unknown is kept (at the lowest level) because a check
-// that could not run is something to act on — collect more, or grant the missing permission — and
+// that could not be evaluated is something to act on — collect more, or grant the missing permission — and
 // leaving it out would read as a clean bill of health. A result a baseline suppresses is kept, with a
 // SARIF `suppressions` entry (kind `external`, the baseline's reason as justification).
 //

@@ -16,11 +16,11 @@ const temp = mkdtempSync(join(tmpdir(), 'wi-doctor-cli-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 describe('wi-doctor check', () => {
-  it('diagnoses the healthy example with exit 0 and a summary line that counts what could not run', async () => {
+  it('diagnoses the healthy example with exit 0 and a summary line that counts what was unknown', async () => {
     const { code, stdout, stderr } = await run(['check', '--from', healthy, '--all']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/could not run/);
+    expect(stdout).toMatch(/\d unknown, /);
     expect(stdout.includes('\u001b[')).toBe(false); // NO_COLOR
   });
 

@@ -335,7 +335,7 @@ describe('what cannot be read is never guessed', () => {
     const report = run(facts, CHECKS, { workload: ['shop/deployment/cart'] });
     expect(report.results.filter((r) => r.status === 'fail')).toEqual([]);
     expect(report.verdicts[0]?.rootCause).toBeNull();
-    expect(report.verdicts[0]?.headline).toMatch(/could not run/);
+    expect(report.verdicts[0]?.headline).toMatch(/could not be evaluated/);
   });
 
   it('a direct-binding subject is not blamed on the IAM Credentials API, and the check is skipped when no subject needs it', () => {

@@ -27,19 +27,19 @@ describe('renderText', () => {
     const lines = renderText(FIXTURES.failing, plain).split('\n');
     expect(lines[1]).toBe('wi-doctor 0.1.0 · cluster prod (project acme-shop, europe-west1)');
     expect(lines[2]).toBe('bundle ./acme-bundle · collected 2026-11-25 09:30 UTC (3 days old)');
-    expect(lines[3]).toMatch(/^1 of 1 KSA broken · checks: 1 failed, 1 warning, 1 could not run, /);
+    expect(lines[3]).toMatch(/^1 of 1 KSA broken · checks: 1 failed, 1 warning, 1 unknown, /);
     expect(renderText(FIXTURES.shared, plain).split('\n')[1]).toBe('read live at 2026-11-28 17:04 UTC');
   });
 
-  it('counts subjects first, then check results, and always says how many could not run', () => {
+  it('counts subjects first, then check results, and always says how many were unknown', () => {
     const { healthy, failing, shared } = FIXTURES;
     expect(healthy.summary.unknown).toBe(0);
     expect(lastLine(renderText(healthy, plain))).toBe(
-      `0 of 1 KSA broken, 1 healthy · checks: 0 failed, 0 warnings, 0 could not run, ${healthy.summary.pass} passed, ${healthy.summary.skip} not applicable`,
+      `0 of 1 KSA broken, 1 healthy · checks: 0 failed, 0 warnings, 0 unknown, ${healthy.summary.pass} passed, ${healthy.summary.skip} not applicable`,
     );
-    expect(lastLine(renderText(failing, plain))).toMatch(/, 1 could not run, /);
+    expect(lastLine(renderText(failing, plain))).toMatch(/, 1 unknown, /);
     expect(lastLine(renderText(shared, plain))).toMatch(
-      /^2 of 3 KSAs broken, 1 not proven \(checks could not run\) · checks: 1 failed, 2 warnings, 2 could not run, /,
+      /^2 of 3 KSAs broken, 1 not proven \(checks unknown\) · checks: 1 failed, 2 warnings, 2 unknown, /,
     );
   });
 

@@ -597,7 +597,7 @@ function notEvaluatedSection(report: Report): Markup | null {
     h(
       'p',
       null,
-      `${plural(unknown.length, 'check')} could not run (unknown is never a pass). What no check here can see is listed too: it could still block a token.`,
+      `${plural(unknown.length, 'check')} could not be evaluated (unknown is never a pass). What no check here can see is listed too: it could still block a token.`,
     ),
     h(
       'ul',
