@@ -3,8 +3,9 @@
 // token as gcloud takes one (`--access-token-file`, CLOUDSDK_AUTH_ACCESS_TOKEN). Kubernetes: kubeconfig or
 // in-cluster config through @kubernetes/client-node, whose exec plugins (gke-gcloud-auth-plugin) run as usual.
 
-import { readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import { UsageError } from '../../engine/errors.js';
@@ -68,9 +69,23 @@ function exemptFromProxy(host: string, noProxy: string | undefined): boolean {
     );
 }
 
+/** Where a pod's service account token is mounted: there, with no kubeconfig, the in-cluster config is used. */
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** `~/.kube/config` when it exists (the home folder as kubectl finds it: HOME, else the Windows variables). */
+function homeKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
+  const homes = [env.HOME, env.HOMEDRIVE && env.HOMEPATH ? env.HOMEDRIVE + env.HOMEPATH : undefined, env.USERPROFILE];
+  const found = homes.find((home) => home !== undefined && home !== '' && existsSync(join(home, '.kube', 'config')));
+  if (found !== undefined) return join(found, '.kube', 'config');
+  const fallback = env.HOME === undefined ? join(homedir(), '.kube', 'config') : undefined;
+  return fallback !== undefined && existsSync(fallback) ? fallback : undefined;
+}
+
 /**
  * Load kubeconfig: `--kubeconfig`, else KUBECONFIG (colon-separated, merged like kubectl), else
- * ~/.kube/config, else the in-cluster service account. `--context` picks a context.
+ * ~/.kube/config, else the in-cluster service account. `--context` picks a context. With none of them it is a
+ * usage error: client-node would make up a cluster at http://localhost:8080 (context `loaded-context`), and the
+ * run would fail on it later, or blame that context's name.
  */
 export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): KubeConfig {
   const kc = new KubeConfig();
@@ -86,9 +101,13 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
         kc.mergeConfig(more);
       }
     } else {
-      kc.loadFromDefault();
+      const home = homeKubeconfig(env);
+      if (home !== undefined) kc.loadFromFile(home);
+      else if (existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
+      else throw new NoKubeconfig();
     }
   } catch (e) {
+    if (e instanceof NoKubeconfig) throw new UsageError(NO_KUBECONFIG);
     throw new UsageError(
       `cannot load kubeconfig${files.length > 0 ? ` ${files.join(delimiter)}` : ''}: ${(e as Error).message}`,
     );
@@ -114,6 +133,13 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
   }
   return kc;
 }
+
+class NoKubeconfig extends Error {}
+
+const NO_KUBECONFIG =
+  'no kubeconfig: KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod; give --kubeconfig FILE, ' +
+  'write one with `gcloud container clusters get-credentials CLUSTER --location LOCATION --project PROJECT`, ' +
+  'or read an evidence bundle with --from DIR';
 
 export interface ClusterFlags {
   project?: string;

@@ -1,6 +1,6 @@
 // Endpoint resolution, cluster naming, kubeconfig proxying, scrubbing, the permission list and the bundle writer.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -101,6 +101,33 @@ describe('which cluster', () => {
     expect(b.getCurrentCluster()?.proxyUrl).toBeUndefined();
     expect(() => loadKubeConfig({ kubeconfig: file, context: 'nope' }, {})).toThrow(/known: a, gke_/);
   });
+
+  // On a pod the in-cluster account is used instead: there the first case does not hold.
+  it.skipIf(existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token'))(
+    'kubeconfig: none at all is a usage error that says how to get one; ~/.kube/config is read from HOME',
+    () => {
+      const home = tmp();
+      expect(() => loadKubeConfig({}, { HOME: home })).toThrow(UsageError);
+      expect(() => loadKubeConfig({}, { HOME: home })).toThrow(
+        /^no kubeconfig: KUBECONFIG is not set, ~\/\.kube\/config does not exist .*gcloud container clusters get-credentials .*--from DIR$/,
+      );
+      mkdirSync(join(home, '.kube'));
+      writeFileSync(
+        join(home, '.kube', 'config'),
+        [
+          'apiVersion: v1',
+          'kind: Config',
+          'current-context: gke_acme-shop_europe-west1_prod',
+          'clusters: [{name: c, cluster: {server: "https://10.0.0.1"}}]',
+          'contexts: [{name: gke_acme-shop_europe-west1_prod, context: {cluster: c, user: u}}]',
+          'users: [{name: u, user: {token: t}}]',
+        ].join('\n'),
+      );
+      const kc = loadKubeConfig({}, { HOME: home });
+      expect(kc.getCurrentContext()).toBe('gke_acme-shop_europe-west1_prod');
+      expect(kc.getCurrentCluster()?.server).toBe('https://10.0.0.1');
+    },
+  );
 });
 
 describe('what is fetched', () => {
