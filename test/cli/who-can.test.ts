@@ -2,6 +2,8 @@
 // what it is, an account that does not exist is an unknown target (exit 2), and graph --gsa shows every principal
 // who-can --gsa lists (the two read the same facts through the same evaluation).
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWhoCanCommand } from '../../src/cli/actions/who-can.js';
@@ -66,6 +68,57 @@ describe('who-can against the fleet sandbox', () => {
     expect(bindings).toEqual(
       expect.arrayContaining(listed.filter((p) => p.member !== self).map((p) => `${p.member} ${p.role} ${p.resource}`)),
     );
+  });
+
+  it('--from a bundle collected from the same world gives the live answers, with no call made', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wi-doctor-who-can-'));
+    try {
+      const collected = memoryIo(env);
+      expect(
+        await main(
+          ['collect', '--all', '--audit', '--scope', 'auto', '--context', PROD, '--out', dir, '--quiet'],
+          collected,
+        ),
+        collected.err(),
+      ).toBe(0);
+      // Every request the sandbox's servers receive passes its fault injector: counted there.
+      let requests = 0;
+      const faults = sandbox.world.faults;
+      const decide = faults.decide.bind(faults);
+      faults.decide = (...args: Parameters<typeof decide>) => {
+        requests++;
+        return decide(...args);
+      };
+      for (const target of [
+        ['--gsa', CART],
+        ['--ksa', 'shop/cart'],
+        ['--ksa', 'shop/api'],
+      ]) {
+        const live = memoryIo(env);
+        expect(await main(['who-can', ...target, '--context', PROD, '--format', 'json', '--quiet'], live)).toBe(0);
+        const before = requests;
+        const offline = memoryIo(env);
+        expect(await main(['who-can', ...target, '--from', dir, '--format', 'json'], offline), offline.err()).toBe(0);
+        expect(requests).toBe(before);
+        const expected = JSON.parse(live.out()) as { searched: string[] };
+        if (target[1] === 'shop/cart') {
+          // Live, --ksa also searches for the bindings that name its GSA; the bundle holds no such search, and says so.
+          const memberSearch = `(query: policy:"${CART}")`;
+          expect(expected.searched.filter((s) => s.includes(memberSearch))).toHaveLength(1);
+          expected.searched = expected.searched.filter((s) => !s.includes(memberSearch));
+          expect(offline.err()).toBe(
+            `wi-doctor: ${dir} holds no Cloud Asset Inventory search for ${CART}: what it reaches was looked for only in the policies the bundle holds\n`,
+          );
+        } else expect(offline.err()).toBe('');
+        expect(JSON.parse(offline.out())).toEqual(expected);
+      }
+      expect(requests).toBeGreaterThan(0); // the live answers were counted
+      const refused = memoryIo(env);
+      expect(await main(['who-can', '--gsa', CART, '--from', dir, '--clusters', 'ALL_CONTEXTS'], refused)).toBe(2);
+      expect(refused.err()).toBe('wi-doctor: --clusters reads live APIs; with --from the bundle is all that is read\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--gsa of an account that does not exist: one line, exit 2, and no list of who can mint its tokens', async () => {

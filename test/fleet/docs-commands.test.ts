@@ -87,6 +87,10 @@ describe.skipIf(!built)('fleet commands of README.md and docs/fleet.md', { timeo
       const json = JSON.parse(readFileSync(join(cwd, file), 'utf8')) as { format: string; summary: unknown[] };
       expect(json.format).toBe('wi-doctor-fleet/1');
       expect(json.summary.length).toBe(3);
+    } else if (line.startsWith('wi-doctor collect ')) {
+      // A bundle for the commands after it: its manifest is written.
+      const dir = /--out (\S+)/.exec(line)?.[1] ?? '';
+      expect(existsSync(join(cwd, dir, 'bundle.json')), line).toBe(true);
     } else {
       expect(stdout, line).toMatch(/Fleet: \d+ clusters|Who can get tokens|What KSA|only reads|"permissions"/);
     }

@@ -3,6 +3,7 @@
 // answer from them with the same evaluation `check` uses (src/engine/who-can.ts).
 
 import { CHECKS } from '../../checks/index.js';
+import { readBundle } from '../../collect/bundle/read.js';
 import { factsFromFiles } from '../../collect/bundle/facts.js';
 import type { BundleInput } from '../../collect/bundle/facts.js';
 import { paths } from '../../collect/bundle/layout.js';
@@ -30,6 +31,8 @@ import { emit, warn } from '../output.js';
 import { liveHooks } from './collect.js';
 
 export interface WhoCanOptions extends LiveOptions {
+  /** An evidence bundle to answer from instead of the live APIs. */
+  from?: string;
   gsa?: string;
   ksa?: string;
   clusters?: string;
@@ -88,6 +91,7 @@ export async function runWhoCanCommand(options: WhoCanOptions, io: Io): Promise<
   if (options.ksa !== undefined && options.clusters !== undefined) {
     throw new UsageError('--clusters goes with --gsa; a KSA lives in one cluster: give --context');
   }
+  if (options.from !== undefined) return answerFromBundle(options, options.from, io);
   // Usage errors before any call.
   parseScopeFlag(options.scope, 'auto');
   const spec = options.clusters !== undefined ? parseClustersFlag(options.clusters) : undefined;
@@ -104,6 +108,55 @@ export async function runWhoCanCommand(options: WhoCanOptions, io: Io): Promise<
   } finally {
     hooks.finish();
   }
+  return 0;
+}
+
+/**
+ * The same answers from an evidence bundle: its one cluster's KSAs, and the policies and Cloud Asset Inventory
+ * searches it holds (`collect --audit` reads what who-can reads). Nothing is called.
+ */
+async function answerFromBundle(options: WhoCanOptions, from: string, io: Io): Promise<number> {
+  for (const [flag, given] of [
+    ['--clusters', options.clusters],
+    ['--scope', options.scope],
+  ] as const) {
+    if (given !== undefined)
+      throw new UsageError(`${flag} reads live APIs; with --from the bundle is all that is read`);
+  }
+  const { facts, notes } = await readBundle(from);
+  for (const note of notes) warn(io, note);
+  const roles = createRoleResolver(facts);
+  let text: string;
+  if (options.gsa !== undefined) {
+    const { project, location, name } = facts.clusterRef;
+    const cluster = {
+      label: `gke_${project}_${location}_${name}`,
+      facts,
+      subjects: resolveSubjects(facts, { all: true }),
+    };
+    const answer = whoCanGsa(facts, roles, options.gsa, [cluster]);
+    if (answer.exists === 'no') {
+      throw new UsageError(`--gsa ${options.gsa}: no such service account in ${from} (it was read as not found)`);
+    }
+    text = options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanGsaText(answer, 1);
+  } else {
+    const ksa = options.ksa ?? '';
+    const [subject] = resolveSubjects(facts, { ksa: [ksa] });
+    if (subject === undefined || subject.ksa.status === 'absent') {
+      throw new UsageError(`--ksa ${ksa}: no such KSA in ${from}`);
+    }
+    const email = subject.gsaEmail;
+    // Live, who-can --ksa also searches the scope for every binding naming the GSA; a bundle may hold no such search.
+    if (email !== undefined && !facts.assetSearches.some((search) => search.query.includes(`"${email}"`))) {
+      warn(
+        io,
+        `${from} holds no Cloud Asset Inventory search for ${email}: what it reaches was looked for only in the policies the bundle holds`,
+      );
+    }
+    const answer = whoCanKsa(facts, roles, subject);
+    text = options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanKsaText(answer);
+  }
+  emit(io, text, options.output);
   return 0;
 }
 

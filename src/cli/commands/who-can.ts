@@ -9,8 +9,9 @@ export const registerWhoCan: RegisterCommand = (program, { io, setExit }) => {
   const command = program
     .command('who-can')
     .description(
-      'The reverse question: who can get a GSA’s tokens (--gsa), or what a KSA’s identity can reach (--ksa), from the live APIs.',
+      'The reverse question: who can get a GSA’s tokens (--gsa), or what a KSA’s identity can reach (--ksa), from the live APIs or an evidence bundle (--from).',
     )
+    .option('--from <dir>', 'answer from an evidence bundle (offline) instead of the live APIs', nonEmptyPath)
     .option(
       '--gsa <email>',
       'a Google service account: every principal that can mint its tokens, and the KSAs that get it',
@@ -32,6 +33,7 @@ export const registerWhoCan: RegisterCommand = (program, { io, setExit }) => {
   withExamples(command, [
     'wi-doctor who-can --gsa cart-gsa@acme-shop.iam.gserviceaccount.com --clusters ALL_CONTEXTS',
     'wi-doctor who-can --ksa shop/api --context gke_acme-shop_europe-west1_prod',
+    'wi-doctor who-can --from ./bundle --gsa cart-gsa@acme-shop.iam.gserviceaccount.com',
   ]);
   addLiveOptions(command).action(async (options: import('../actions/who-can.js').WhoCanOptions) => {
     const { runWhoCanCommand } = await import('../actions/who-can.js');
