@@ -211,7 +211,8 @@ export default defineCheck({
     const fails: NodeFinding[] = [];
     const warns: NodeFinding[] = [];
     const oks: string[] = [];
-    for (const node of [...nodes.keys()].sort()) {
+    const nodeNames = [...nodes.keys()].sort();
+    for (const node of nodeNames) {
       const finding = cachedFinding(servers, node, () => findingForNode(facts, clusterName, cluster, node, servers));
       if ('ok' in finding) oks.push(finding.ok);
       else (finding.status === 'fail' ? fails : warns).push(finding);
@@ -254,10 +255,7 @@ export default defineCheck({
     }
     return {
       status: 'pass',
-      cause: `the GKE metadata server is Ready on ${nodes.size === 1 ? 'the node' : `all ${nodes.size} nodes`} of \`${subject.id}\`'s pods (${[
-        ...nodes.keys(),
-      ]
-        .sort()
+      cause: `the GKE metadata server is Ready on ${nodes.size === 1 ? 'the node' : `all ${nodes.size} nodes`} of \`${subject.id}\`'s pods (${nodeNames
         .map((n) => `\`${n}\``)
         .join(', ')})`,
       evidence: { notes: [...oks, ...notes] },

@@ -23,24 +23,44 @@ function line(result: CheckResult): string {
   return `${result.check}: ${result.cause ?? result.title}`;
 }
 
-/** A result with its place in the chain, looked up once rather than at every comparison of a sort. */
-interface Ranked {
-  result: CheckResult;
-  rank: number;
+/** Chain order, then subject (locale order; one subject, the usual tie, needs no collation). */
+function compareInChain(rankA: number, a: CheckResult, rankB: number, b: CheckResult): number {
+  return rankA - rankB || (a.subject === b.subject ? 0 : a.subject.localeCompare(b.subject));
 }
 
-/** Chain order, then subject (locale order; one subject, the usual tie, needs no collation), stable. */
-function byChainOrder(a: Ranked, b: Ranked): number {
-  return (
-    a.rank - b.rank || (a.result.subject === b.result.subject ? 0 : a.result.subject.localeCompare(b.result.subject))
-  );
-}
+/** Past this many results a verdict is sorted by Array#sort, not by insertion. */
+const INSERTION_LIMIT = 64;
 
-function inChainOrder(results: readonly CheckResult[], chainOrder: ReadonlyMap<string, number>): CheckResult[] {
-  return results
-    .map((result) => ({ result, rank: chainOrder.get(result.check) ?? 999 }))
-    .sort(byChainOrder)
-    .map((r) => r.result);
+/**
+ * The results in chain order (`compareInChain`), stable. A verdict rests on a score of results, its own already
+ * in chain order and its shared ones after them: an insertion sort over a copy, with each rank looked up once, makes
+ * no object per result (for 20,000 verdicts, about 400,000 fewer objects than pairing each result with its rank).
+ */
+export function inChainOrder(results: readonly CheckResult[], chainOrder: ReadonlyMap<string, number>): CheckResult[] {
+  const ordered = results.slice();
+  const ranks = ordered.map((r) => chainOrder.get(r.check) ?? 999);
+  if (ordered.length > INSERTION_LIMIT) {
+    const order = ordered
+      .map((_, i) => i)
+      .sort(
+        (i, j) =>
+          compareInChain(ranks[i] ?? 0, ordered[i] as CheckResult, ranks[j] ?? 0, ordered[j] as CheckResult) || i - j,
+      );
+    return order.map((i) => ordered[i] as CheckResult);
+  }
+  for (let i = 1; i < ordered.length; i++) {
+    const result = ordered[i] as CheckResult;
+    const rank = ranks[i] ?? 0;
+    let j = i - 1;
+    while (j >= 0 && compareInChain(ranks[j] ?? 0, ordered[j] as CheckResult, rank, result) > 0) {
+      ordered[j + 1] = ordered[j] as CheckResult;
+      ranks[j + 1] = ranks[j] ?? 0;
+      j--;
+    }
+    ordered[j + 1] = result;
+    ranks[j + 1] = rank;
+  }
+  return ordered;
 }
 
 export function buildVerdict(

@@ -27,8 +27,30 @@ function escape(char: string): string {
 
 /** `text` with control, bidi and invisible formatting characters escaped; newlines too unless `keepNewlines`. */
 export function sanitize(text: string, options: { keepNewlines?: boolean } = {}): string {
+  return escaped(text, options.keepNewlines === true);
+}
+
+function escaped(text: string, keepNewlines: boolean): string {
   if (!UNSAFE.test(text)) return text;
-  return text.replace(UNSAFE_ALL, (char) => (options.keepNewlines === true && char === '\n' ? char : escape(char)));
+  return text.replace(UNSAFE_ALL, (char) => (keepNewlines && char === '\n' ? char : escape(char)));
+}
+
+/**
+ * Keys already found to need no escaping: a report's objects repeat a few dozen keys (`check`, `status`,
+ * `expected`, …) hundreds of thousands of times, and looking one up costs less than testing it. Bounded, as keys
+ * can come from data.
+ */
+const SAFE_KEYS = new Set<string>();
+const SAFE_KEYS_LIMIT = 10_000;
+
+function cleanKey(key: string): string {
+  if (SAFE_KEYS.has(key)) return key;
+  const clean = escaped(key, false);
+  if (clean === key) {
+    if (SAFE_KEYS.size >= SAFE_KEYS_LIMIT) SAFE_KEYS.clear();
+    SAFE_KEYS.add(key);
+  }
+  return clean;
 }
 
 /** Whether `text` holds a character `sanitize` would escape (newlines aside). */
@@ -45,7 +67,7 @@ export function sanitizeDeep<T>(value: T): T {
 }
 
 function sanitizeValue(value: unknown): unknown {
-  if (typeof value === 'string') return sanitize(redactSecrets(value), { keepNewlines: true });
+  if (typeof value === 'string') return escaped(redactSecrets(value), true);
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
@@ -62,8 +84,8 @@ function sanitizeValue(value: unknown): unknown {
   // Walked without copying; copied only when some key or value changes.
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
-  const changed = keys.some((key) => sanitize(key) !== key || sanitizeValue(record[key]) !== record[key]);
-  return changed ? Object.fromEntries(keys.map((key) => [sanitize(key), sanitizeValue(record[key])])) : value;
+  const changed = keys.some((key) => cleanKey(key) !== key || sanitizeValue(record[key]) !== record[key]);
+  return changed ? Object.fromEntries(keys.map((key) => [cleanKey(key), sanitizeValue(record[key])])) : value;
 }
 
 /** The report with every string from data redacted and sanitized: the text and Markdown renderers start here. */
