@@ -42,6 +42,14 @@ describe('sanitize', () => {
     expect(out.keep).toBe(dirty.keep);
     expect(dirty.a[1]).toEqual({ b: 'y\u001b' });
   });
+
+  it('escapes a hostile key every time it is seen, and a safe key stays as it is', () => {
+    // Keys found safe are remembered: an unsafe one must never be taken for one of them.
+    for (let i = 0; i < 3; i++) {
+      expect(Object.keys(sanitizeDeep({ 'k\u001b[2J': 1, check: 2 }))).toEqual(['k\\x1b[2J', 'check']);
+      expect(Object.keys(sanitizeDeep({ [`key-${i}\u202e`]: 1 }))).toEqual([`key-${i}\\u{202e}`]);
+    }
+  });
 });
 
 describe('redactSecrets', () => {
