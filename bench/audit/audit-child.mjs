@@ -13,7 +13,7 @@ const { DEFAULT_UNUSED_DAYS } = await import(new URL('checks/unused-gsa.js', roo
 const { audit, selectAuditChecks } = await import(new URL('engine/audit.js', root).href);
 const { collectLiveInput } = await import(new URL('collect/live/live.js', root).href);
 const { factsFromFiles } = await import(new URL('collect/bundle/facts.js', root).href);
-const { auditRequires, auditLogs } = await import(new URL('cli/actions/audit.js', root).href);
+const { auditRequires, auditLogs, creationEvidence } = await import(new URL('cli/actions/audit.js', root).href);
 
 const checks = selectAuditChecks(CHECKS, undefined, undefined);
 const requires = auditRequires(checks);
@@ -34,7 +34,9 @@ const { input, stats } = await collectLiveInput(
       trace.push({ method: e.method, url: e.url, status: e.status, ms: e.ms, end, start: end - e.ms });
     },
   },
-  checks.some((c) => c.requires.includes('logEntries')) ? { logs: auditLogs(DEFAULT_UNUSED_DAYS) } : {},
+  checks.some((c) => c.requires.includes('logEntries'))
+    ? { logs: auditLogs(DEFAULT_UNUSED_DAYS), changeEvidence: creationEvidence }
+    : {},
 );
 const collectMs = performance.now() - t0;
 const facts = factsFromFiles(input);

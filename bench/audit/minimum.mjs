@@ -46,6 +46,10 @@ export function auditMinimum(sandbox, requires) {
   const B = ['serviceAccounts.getIamPolicy', 'serviceAccounts.keys.list', 'logging entries.list'].flatMap((what) =>
     Array.from({ length: d }, () => g(what)),
   );
+  // Also after the account list, beside level B: one Admin Activity query per project for the accounts'
+  // CreateServiceAccount entries (unused-gsa never calls an account younger than its window unused; the account
+  // carries no creation time). These worlds log no creation: one page.
+  B.push(g('logging entries.list'));
   const byKind = {};
   for (const c of [...A, ...B]) byKind[c.what] = (byKind[c.what] ?? 0) + c.n;
   return { levels: [A, B], byKind, total: Object.values(byKind).reduce((a, n) => a + n, 0) };
@@ -57,9 +61,10 @@ export function auditMinimum(sandbox, requires) {
  * --iam-account G --managed-by user`, `gcloud iam service-accounts get-iam-policy G`, `gcloud logging read
  * 'protoPayload.methodName="GenerateAccessToken" …' --limit 1`. Once: `kubectl get serviceaccounts -A -o
  * json`, `gcloud iam service-accounts list`, `gcloud projects get-iam-policy`, `gcloud container clusters
- * describe`, `gcloud policy-intelligence query-activity --activity-type=serviceAccountLastAuthentication`.
+ * describe`, `gcloud policy-intelligence query-activity --activity-type=serviceAccountLastAuthentication`, `gcloud
+ * logging read 'protoPayload.methodName="google.iam.admin.v1.CreateServiceAccount"' --freshness 90d`.
  */
 export function userLoopCalls(sandbox) {
   const d = annotatedGsas(sandbox).size;
-  return { perGsaCommands: 3, onceCommands: 5, gsas: d, commands: 5 + 3 * d };
+  return { perGsaCommands: 3, onceCommands: 6, gsas: d, commands: 6 + 3 * d };
 }
