@@ -6,7 +6,7 @@
 import { tryParseMember } from '../model/identifiers.js';
 import type { ServiceAccountObject } from '../model/k8s/types.js';
 import { defineCheck } from './define.js';
-import { clusterPool, missingGsaOutcome, poolMember } from './lib/audit.js';
+import { clusterPool, ksaIndex, missingGsaOutcome, poolMember } from './lib/audit.js';
 import { policyCollectHint } from './lib/collect-hints.js';
 import { listNames } from './lib/fixes.js';
 
@@ -34,12 +34,9 @@ export default defineCheck({
     const clusterWide: string[] = [];
     // A member naming a KSA or namespace that does not exist joins no blast radius yet: orphan-bindings reports it.
     const ksaList = facts.k8s.list<ServiceAccountObject>('serviceaccounts');
-    const existing =
-      ksaList.status === 'present'
-        ? new Set(ksaList.value.map((k) => `${k.metadata.namespace ?? 'default'}/${k.metadata.name}`))
-        : undefined;
-    const existingNamespaces =
-      existing === undefined ? undefined : new Set([...existing].map((k) => k.split('/')[0] ?? k));
+    const index = ksaList.status === 'present' ? ksaIndex(ksaList.value) : undefined;
+    const existing = index?.names;
+    const existingNamespaces = index?.namespaces;
     const absentMembers: string[] = [];
     if (policy.status === 'present' && pool !== undefined) {
       for (const binding of policy.value.bindings ?? []) {

@@ -8,7 +8,7 @@ import type { Namespace, ServiceAccountObject } from '../model/k8s/types.js';
 import { projectOfPool, tryParseMember } from '../model/identifiers.js';
 import type { FixPlan } from '../model/results.js';
 import { defineCheck } from './define.js';
-import { clusterPool, missingGsaOutcome, poolMember } from './lib/audit.js';
+import { clusterPool, ksaIndex, missingGsaOutcome, poolMember } from './lib/audit.js';
 import { serviceAccountResource } from './lib/gsa.js';
 
 interface Orphan {
@@ -44,13 +44,10 @@ export default defineCheck({
     }
     const policy = need(facts.serviceAccountPolicy(gsa));
     const ksas = need(facts.k8s.list<ServiceAccountObject>('serviceaccounts'));
-    const names = new Set(ksas.map((k) => `${k.metadata.namespace ?? 'default'}/${k.metadata.name}`));
-    const uids = new Set(ksas.flatMap((k) => (k.metadata.uid === undefined ? [] : [k.metadata.uid])));
+    const { names, uids, namespaces: ofKsas } = ksaIndex(ksas);
     const namespacesFact = facts.k8s.list<Namespace>('namespaces');
     const namespaces =
-      namespacesFact.status === 'present'
-        ? new Set(namespacesFact.value.map((n) => n.metadata.name))
-        : new Set(ksas.map((k) => k.metadata.namespace ?? 'default'));
+      namespacesFact.status === 'present' ? new Set(namespacesFact.value.map((n) => n.metadata.name)) : ofKsas;
 
     const orphans: Orphan[] = [];
     for (const binding of policy.bindings ?? []) {

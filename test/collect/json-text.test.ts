@@ -6,6 +6,7 @@ import {
   positionFromMessage,
   positionOf,
 } from '../../src/collect/bundle/json-text.js';
+import { MAX_DEPTH, tooDeep } from '../../src/collect/bundle/validate.js';
 
 describe('positionOf', () => {
   it('counts lines and columns from 1, for \\n, \\r\\n and lone \\r', () => {
@@ -79,6 +80,18 @@ describe('parseJsonText', () => {
   });
   it('parses valid JSON', () => {
     expect(parseJsonText('{"a":[1]}')).toEqual({ ok: true, value: { a: [1] } });
+  });
+
+  it('takes nesting up to MAX_DEPTH and names the first bracket past it, valid JSON or not', () => {
+    const nest = (n: number, inner = '1'): string => `${'[{"a":'.repeat(n / 2)}${inner}${'}]'.repeat(n / 2)}`;
+    expect(parseJsonText(nest(MAX_DEPTH)).ok).toBe(true);
+    // Past it: on line 2, at the bracket that opens level MAX_DEPTH + 1 (the outer object is level 1), the
+    // innermost of `nest`; brackets inside strings do not count.
+    const deeper = `{"s": "[[[[",\n"v": ${nest(MAX_DEPTH)}}`;
+    const column = '"v": '.length + nest(MAX_DEPTH).lastIndexOf('{') + 1;
+    const expected = { ok: false, line: 2, column, message: tooDeep() };
+    expect(parseJsonText(deeper)).toEqual(expected);
+    expect(parseJsonText(deeper.slice(0, -1))).toEqual(expected); // not valid JSON either: depth is said first
   });
 });
 

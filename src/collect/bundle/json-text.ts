@@ -8,7 +8,7 @@ export interface TextPosition {
   column: number;
 }
 
-import { depthExceededAt, MAX_DEPTH, tooDeep } from './validate.js';
+import { depthExceededAt, exceedsDepth, MAX_DEPTH, tooDeep } from './validate.js';
 
 export type JsonParseResult =
   { ok: true; value: unknown } | { ok: false; line: number; column: number; message: string };
@@ -63,13 +63,24 @@ function shortMessage(message: string): string {
     .trim();
 }
 
-/** Parse JSON text nested no deeper than MAX_DEPTH (deeper text is an error at the offending bracket). */
+/**
+ * Parse JSON text nested no deeper than MAX_DEPTH (deeper text is an error at the offending bracket). V8 parses
+ * any depth without recursion; the parsed value is walked for its depth (cheaper than scanning the text), and the
+ * text is scanned only to say where it goes too deep.
+ */
 export function parseJsonText(text: string): JsonParseResult {
-  const deep = depthExceededAt(text);
-  if (deep !== undefined) return { ok: false, ...positionOf(text, deep), message: tooDeep() };
+  const deepAt = (): JsonParseResult | undefined => {
+    const deep = depthExceededAt(text);
+    return deep === undefined ? undefined : { ok: false, ...positionOf(text, deep), message: tooDeep() };
+  };
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    const value = JSON.parse(text) as unknown;
+    return exceedsDepth(value)
+      ? (deepAt() ?? { ok: false, line: 1, column: 1, message: tooDeep() })
+      : { ok: true, value };
   } catch (e) {
+    const deep = deepAt();
+    if (deep !== undefined) return deep;
     const message = e instanceof Error ? e.message : String(e);
     const at = positionFromMessage(text, message) ?? positionOf(text, findJsonErrorOffset(text));
     return { ok: false, ...at, message: shortMessage(message) || 'invalid JSON' };
