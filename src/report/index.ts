@@ -7,7 +7,7 @@ import { reportOf } from '../model/results.js';
 import { jsonChunks, jsonStreamChunks, renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import type { CatalogEntry } from './sarif.js';
-import { renderSarif } from './sarif.js';
+import { renderSarif, renderSarifStream } from './sarif.js';
 import { renderText, textChunks, textStreamChunks } from './text.js';
 import { renderHtml } from './html/index.js';
 import type { IdentityGraph } from '../graph/types.js';
@@ -49,10 +49,14 @@ export const RENDERERS: Record<ReportFormat, Renderer> = {
   html: (report, ctx) => renderHtml(report, { graph: ctx.graph, jsonCommand: ctx.jsonCommand, title: ctx.title }),
 };
 
-/** A report stream in chunks: text and JSON as each slice is read, the other formats made whole first. */
+/**
+ * A report stream in chunks: text and JSON as each slice is read, SARIF keeping only the findings of each slice,
+ * the other formats made whole first.
+ */
 export function renderStreamChunks(format: ReportFormat, stream: ReportStream, ctx: RenderContext): Iterable<string> {
   if (format === 'text') return textStreamChunks(stream, textOptions(ctx));
   if (format === 'json') return jsonStreamChunks(stream);
+  if (format === 'sarif') return [renderSarifStream(stream, { checks: ctx.checks })];
   return [RENDERERS[format](reportOf(stream), ctx)];
 }
 

@@ -18,8 +18,8 @@
 
 import { createHash } from 'node:crypto';
 
-import type { CheckResult, Report, Status } from '../model/results.js';
-import { docsUrl } from '../model/results.js';
+import type { CheckResult, Report, ReportStream, Status } from '../model/results.js';
+import { docsUrl, streamOf } from '../model/results.js';
 import { redactSecrets } from './common.js';
 import { renderedFix } from './fixes.js';
 
@@ -48,21 +48,33 @@ const DEFAULT_LEVEL: Record<CatalogEntry['group'], Level> = { diagnose: 'error',
 export const FINGERPRINT_KEY = 'wiDoctorCheckSubject/v1';
 
 export function renderSarif(report: Report, opts: SarifOptions): string {
-  const catalog = [...opts.checks];
-  // A result of a check the catalog does not list still needs a rule for its ruleIndex.
-  for (const r of report.results) {
-    if (!catalog.some((c) => c.id === r.check)) {
-      catalog.push({ id: r.check, title: r.title, failureTitle: r.title, group: 'diagnose' });
-    }
-  }
-  const index = new Map(catalog.map((c, i) => [c.id, i]));
+  return renderSarifStream(streamOf(report), opts);
+}
 
-  const results = report.results.flatMap((r) => {
+/**
+ * The SARIF log of a report stream: each slice's findings made SARIF results as the slice is read (pass and skip
+ * results, most of a large run, are let go at once), the log written at the end. The same log as `renderSarif`
+ * of the report made whole.
+ */
+export function renderSarifStream(stream: ReportStream, opts: SarifOptions): string {
+  const catalog = [...opts.checks];
+  const index = new Map(catalog.map((c, i) => [c.id, i]));
+  const { cluster } = stream.head;
+  const results: Record<string, unknown>[] = [];
+  const take = (r: CheckResult): void => {
+    // A result of a check the catalog does not list still needs a rule for its ruleIndex.
+    let ruleIndex = index.get(r.check);
+    if (ruleIndex === undefined) {
+      ruleIndex = catalog.length;
+      catalog.push({ id: r.check, title: r.title, failureTitle: r.title, group: 'diagnose' });
+      index.set(r.check, ruleIndex);
+    }
     const level = LEVEL[r.status];
-    if (level === undefined) return [];
-    const ruleIndex = index.get(r.check) ?? 0;
-    return [sarifResult(r, level, ruleIndex, report.cluster)];
-  });
+    if (level !== undefined) results.push(sarifResult(r, level, ruleIndex, cluster));
+  };
+  for (const r of stream.shared) take(r);
+  for (const slice of stream.slices) for (const r of slice.results) take(r);
+  stream.end();
 
   const log = {
     $schema: SARIF_SCHEMA,
@@ -72,13 +84,13 @@ export function renderSarif(report: Report, opts: SarifOptions): string {
         tool: {
           driver: {
             name: 'wi-doctor',
-            version: report.tool.version,
-            semanticVersion: report.tool.version,
+            version: stream.head.tool.version,
+            semanticVersion: stream.head.tool.version,
             rules: catalog.map(rule),
           },
         },
-        automationDetails: { id: `wi-doctor/${report.cluster}/` },
-        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
+        automationDetails: { id: `wi-doctor/${cluster}/` },
+        invocations: [{ executionSuccessful: true, endTimeUtc: stream.head.generatedAt }],
         results,
       },
     ],

@@ -73,6 +73,20 @@ describe('check on a cluster of many slices', () => {
     });
   }
 
+  it('writes the SARIF findings of every slice, as of the report made whole', async () => {
+    const { code, stdout } = await runCli(['check', '--from', bundle, '--all', '--format', 'sarif']);
+    expect(code).toBe(1);
+    type Log = { runs: { results: { ruleId: string }[]; tool: { driver: { rules: { id: string }[] } } }[] };
+    const [streamed] = (JSON.parse(stdout) as Log).runs;
+    const [whole] = (JSON.parse(render(report, 'sarif')) as Log).runs;
+    // The CLI adds each rule's docs page as its help; the findings and the rules' order are the same.
+    expect(streamed?.results).toEqual(whole?.results);
+    expect(streamed?.results.length).toBe(
+      report.results.filter((r) => r.status !== 'pass' && r.status !== 'skip').length,
+    );
+    expect(streamed?.tool.driver.rules.map((r) => r.id)).toEqual(whole?.tool.driver.rules.map((r) => r.id));
+  });
+
   it('folds the not-proven subjects of every slice into one block', async () => {
     const { stdout } = await runCli(['check', '--from', bundle, '--all']);
     const unknown = report.verdicts.filter((v) => v.status === 'unknown').length;
