@@ -13,6 +13,7 @@ import {
   oneLine,
   otherFindings,
   redactSecrets,
+  resultsOf,
   rootResult,
   skippedChecks,
   sourceLine,
@@ -45,26 +46,30 @@ const emoji = (status: Status): string => STATUS_EMOJI[status].split(' ')[0] ?? 
 const FOOTER_ROOM = 1_000;
 
 export function renderMarkdown(unsafe: Report, opts: MarkdownOptions = {}): string {
-  // Every string from data redacted and escaped first (copy-on-write: a clean report is not copied).
-  const report = sanitizeReport(unsafe);
+  // Every string from data is redacted and escaped before it is used, a part at a time: the report's own fields
+  // now, each subject's verdict and results when its section is made. Sections are made only while they fit, so a
+  // cluster of 20,000 subjects costs the comment's 64 KB of work, not a walk over every result.
+  const { verdicts, results, groups: unsafeGroups, ...fields } = unsafe;
+  const report: Report = { ...sanitizeReport(fields), verdicts, results, groups: [] };
   const limit = opts.limit ?? GITHUB_COMMENT_LIMIT;
   const head: string[] = [`## wi-doctor: ${escapeHtml(summaryLine(report))}`, ''];
   head.push(`Cluster \`${codeSpanSafe(report.cluster)}\` · ${escapeProse(sourceLine(report))}`, '');
   for (const note of report.notes) head.push(`> **Note:** ${escapeProse(note)}`, '');
 
-  const sections: { text: string; verdict?: Verdict; what: string }[] = [];
+  const sections: { make: () => string; verdict?: Verdict; what: string }[] = [];
   const multi = report.verdicts.length > 1;
   let healthy: Verdict[] = [];
   const flushHealthy = (): void => {
     if (healthy.length === 0) return;
     for (const v of healthy) {
       sections.push({
-        text: `- ✅ **${escapeHtml(v.subject)}** — ${escapeProse(passPhrase(report, v.ruledOut.length))}\n`,
+        make: () =>
+          `- ✅ **${escapeHtml(sanitizeReport(v.subject))}** — ${escapeProse(passPhrase(report, v.ruledOut.length))}\n`,
         verdict: v,
         what: v.subject,
       });
     }
-    sections.push({ text: '\n', what: '' });
+    sections.push({ make: () => '\n', what: '' });
     healthy = [];
   };
   for (const verdict of report.verdicts) {
@@ -73,26 +78,32 @@ export function renderMarkdown(unsafe: Report, opts: MarkdownOptions = {}): stri
       continue;
     }
     flushHealthy();
-    sections.push({ text: subjectSection(report, verdict), verdict, what: verdict.subject });
+    sections.push({ make: () => subjectSectionOf(report, verdict), verdict, what: verdict.subject });
   }
   flushHealthy();
   const others = unclaimedResults(report);
-  if (others.length > 0) sections.push({ text: otherSection(report, others), what: 'the other findings' });
-  if (report.verdicts.length > 1 && report.groups.length > 0)
-    sections.push({ text: groupSection(report), what: 'the groups' });
+  if (others.length > 0) {
+    sections.push({ make: () => otherSection(report, sanitizeReport(others)), what: 'the other findings' });
+  }
+  if (report.verdicts.length > 1 && unsafeGroups.length > 0)
+    sections.push({ make: () => groupSection(sanitizeReport(unsafeGroups)), what: 'the groups' });
 
   let out = redactSecrets(head.join('\n') + '\n');
   const cut: typeof sections = [];
   for (const section of sections) {
-    const text = redactSecrets(section.text);
-    if (cut.length === 0 && out.length + text.length <= limit - FOOTER_ROOM) {
+    if (cut.length > 0) {
+      cut.push(section);
+      continue;
+    }
+    const text = redactSecrets(section.make());
+    if (out.length + text.length <= limit - FOOTER_ROOM) {
       out += text;
       continue;
     }
     // A broken subject too long for what is left still gets its headline and fix.
     const compact =
-      section.verdict !== undefined && section.verdict.status !== 'pass' && cut.length === 0
-        ? redactSecrets(compactSection(section.verdict))
+      section.verdict !== undefined && section.verdict.status !== 'pass'
+        ? redactSecrets(compactSection(sanitizeReport(section.verdict)))
         : undefined;
     if (compact !== undefined && out.length + compact.length <= limit - FOOTER_ROOM) {
       out += compact;
@@ -102,6 +113,15 @@ export function renderMarkdown(unsafe: Report, opts: MarkdownOptions = {}): stri
   }
   if (cut.length > 0) out += cutNote(report, cut);
   return out.replace(/\n+$/, '') + '\n';
+}
+
+/**
+ * A subject's section from its verdict and the results it rests on, redacted and escaped as the whole report would
+ * be: the same values, each made safe by itself.
+ */
+function subjectSectionOf(report: Report, unsafe: Verdict): string {
+  const { verdict, results } = sanitizeReport({ verdict: unsafe, results: resultsOf(report, unsafe) });
+  return subjectSection({ ...report, results: [...results], verdicts: [verdict] }, verdict);
 }
 
 /** What was left out, counted by status, and where to find all of it. */
@@ -197,9 +217,9 @@ function otherSection(report: Report, others: readonly CheckResult[]): string {
   return out.join('\n') + '\n';
 }
 
-function groupSection(report: Report): string {
+function groupSection(groups: Report['groups']): string {
   const out = ['### Groups', '', '| | Root cause | Subjects | |', '|---|---|---|---|'];
-  for (const g of report.groups) {
+  for (const g of groups) {
     const listed = g.subjects.slice(0, 20).map((s) => cell(s));
     const more = g.subjects.length - listed.length;
     const subjects = `${listed.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;

@@ -63,6 +63,17 @@ describe('renderMarkdown', () => {
     expect(md).not.toMatch(/<summary>✅/);
   });
 
+  it('escapes the name of a healthy subject shown in one line', () => {
+    const report = copy(FIXTURES.shared);
+    const healthy = copy(FIXTURES.healthy).verdicts[0];
+    if (healthy === undefined) throw new Error('fixture changed');
+    healthy.subject = 'shop/cart\u001b]0;owned\u0007\u202e';
+    report.verdicts.push(healthy);
+    const md = renderMarkdown(report);
+    expect(md).toContain('\n- ✅ **shop/cart\\x1b]0;owned\\x07\\u{202e}** — Workload Identity should work');
+    for (const raw of ['\u001b', '\u0007', '\u202e']) expect(md).not.toContain(raw);
+  });
+
   it("stays under GitHub's comment limit, cutting whole subjects and saying what was cut", () => {
     const report = copy(FIXTURES.failing);
     const [verdict] = report.verdicts;
