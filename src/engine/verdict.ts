@@ -15,8 +15,8 @@ export const BEYOND_VIEW = [
 
 /**
  * Not flattened: two pieces, the check id and the result's cause, so the line costs a small node instead of a copy
- * of the cause. Most lines are never read whole (a
- * healthy or folded subject shows a count); those that are get flattened then. On 20,000 KSAs, text: about 0.3 s
+ * of the cause. Most lines are never read whole (a healthy or folded subject shows a count); those that are get
+ * flattened then. On 20,000 KSAs, text: about 0.3 s
  * less wall time, the same peak memory.
  */
 function line(result: CheckResult): string {

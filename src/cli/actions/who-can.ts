@@ -13,7 +13,7 @@ import type { AssetSearchRequest } from '../../collect/live/collect.js';
 import { googleCredentials, loadKubeConfig, resolveClusterRef } from '../../collect/live/credentials.js';
 import { parseEndpointFlags, resolveEndpoints } from '../../collect/live/endpoints.js';
 import type { FleetCluster, FleetCollection } from '../../collect/live/fleet.js';
-import { collectCluster, collectFleet, parseClustersFlag, resolveFleet } from '../../collect/live/fleet.js';
+import { collectCluster, collectFleet, labelOf, parseClustersFlag, resolveFleet } from '../../collect/live/fleet.js';
 import { GoogleApi } from '../../collect/live/google.js';
 import type { LiveOptions } from '../../collect/live/live.js';
 import { requiredFacts } from '../../collect/live/live.js';
@@ -128,12 +128,7 @@ async function answerFromBundle(options: WhoCanOptions, from: string, io: Io): P
   const roles = createRoleResolver(facts);
   let text: string;
   if (options.gsa !== undefined) {
-    const { project, location, name } = facts.clusterRef;
-    const cluster = {
-      label: `gke_${project}_${location}_${name}`,
-      facts,
-      subjects: resolveSubjects(facts, { all: true }),
-    };
+    const cluster = { label: labelOf(facts.clusterRef), facts, subjects: resolveSubjects(facts, { all: true }) };
     const answer = whoCanGsa(facts, roles, options.gsa, [cluster]);
     if (answer.exists === 'no') {
       throw new UsageError(`--gsa ${options.gsa}: no such service account in ${from} (it was read as not found)`);
@@ -177,7 +172,7 @@ function singleCluster(options: WhoCanOptions, env: NodeJS.ProcessEnv): FleetClu
   );
   const context = kc.getCurrentContext();
   const ref = resolveClusterRef(options, context || undefined);
-  return { label: context || `gke_${ref.project}_${ref.location}_${ref.name}`, ref, context };
+  return { label: context || labelOf(ref), ref, context };
 }
 
 async function gsaAnswer(

@@ -69,18 +69,14 @@ function shortMessage(message: string): string {
  * text is scanned only to say where it goes too deep.
  */
 export function parseJsonText(text: string): JsonParseResult {
-  const deepAt = (): JsonParseResult | undefined => {
-    const deep = depthExceededAt(text);
-    return deep === undefined ? undefined : { ok: false, ...positionOf(text, deep), message: tooDeep() };
-  };
+  const tooDeepAt = (at: number): JsonParseResult => ({ ok: false, ...positionOf(text, at), message: tooDeep() });
   try {
     const value = JSON.parse(text) as unknown;
-    return exceedsDepth(value)
-      ? (deepAt() ?? { ok: false, line: 1, column: 1, message: tooDeep() })
-      : { ok: true, value };
+    // Parsed too deep means the text is: the scan finds the bracket.
+    return exceedsDepth(value) ? tooDeepAt(depthExceededAt(text) ?? 0) : { ok: true, value };
   } catch (e) {
-    const deep = deepAt();
-    if (deep !== undefined) return deep;
+    const deep = depthExceededAt(text);
+    if (deep !== undefined) return tooDeepAt(deep);
     const message = e instanceof Error ? e.message : String(e);
     const at = positionFromMessage(text, message) ?? positionOf(text, findJsonErrorOffset(text));
     return { ok: false, ...at, message: shortMessage(message) || 'invalid JSON' };

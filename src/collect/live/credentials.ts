@@ -72,13 +72,26 @@ function exemptFromProxy(host: string, noProxy: string | undefined): boolean {
 /** Where a pod's service account token is mounted: there, with no kubeconfig, the in-cluster config is used. */
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/** `~/.kube/config` when it exists (the home folder as kubectl finds it: HOME, else the Windows variables). */
+const NO_KUBECONFIG =
+  'no kubeconfig: KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod; give --kubeconfig FILE, ' +
+  'write one with `gcloud container clusters get-credentials CLUSTER --location LOCATION --project PROJECT`, ' +
+  'or read an evidence bundle with --from DIR';
+
+/**
+ * `~/.kube/config` when it exists (the home folder as kubectl finds it: HOME, else the Windows variables, else the
+ * account's home when HOME is not set).
+ */
 function homeKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
-  const homes = [env.HOME, env.HOMEDRIVE && env.HOMEPATH ? env.HOMEDRIVE + env.HOMEPATH : undefined, env.USERPROFILE];
-  const found = homes.find((home) => home !== undefined && home !== '' && existsSync(join(home, '.kube', 'config')));
-  if (found !== undefined) return join(found, '.kube', 'config');
-  const fallback = env.HOME === undefined ? join(homedir(), '.kube', 'config') : undefined;
-  return fallback !== undefined && existsSync(fallback) ? fallback : undefined;
+  const homes = [
+    env.HOME,
+    env.HOMEDRIVE && env.HOMEPATH ? env.HOMEDRIVE + env.HOMEPATH : undefined,
+    env.USERPROFILE,
+    env.HOME === undefined ? homedir() : undefined,
+  ];
+  return homes
+    .filter((home): home is string => home !== undefined && home !== '')
+    .map((home) => join(home, '.kube', 'config'))
+    .find((file) => existsSync(file));
 }
 
 /**
@@ -92,6 +105,10 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
   const files = options.kubeconfig
     ? [options.kubeconfig]
     : (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+  const home = files.length === 0 ? homeKubeconfig(env) : undefined;
+  if (files.length === 0 && home === undefined && !existsSync(IN_CLUSTER_TOKEN)) {
+    throw new UsageError(NO_KUBECONFIG);
+  }
   try {
     if (files.length > 0) {
       kc.loadFromFile(files[0] ?? '');
@@ -101,13 +118,10 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
         kc.mergeConfig(more);
       }
     } else {
-      const home = homeKubeconfig(env);
       if (home !== undefined) kc.loadFromFile(home);
-      else if (existsSync(IN_CLUSTER_TOKEN)) kc.loadFromCluster();
-      else throw new NoKubeconfig();
+      else kc.loadFromCluster();
     }
   } catch (e) {
-    if (e instanceof NoKubeconfig) throw new UsageError(NO_KUBECONFIG);
     throw new UsageError(
       `cannot load kubeconfig${files.length > 0 ? ` ${files.join(delimiter)}` : ''}: ${(e as Error).message}`,
     );
@@ -133,13 +147,6 @@ export function loadKubeConfig(options: KubeOptions, env: NodeJS.ProcessEnv): Ku
   }
   return kc;
 }
-
-class NoKubeconfig extends Error {}
-
-const NO_KUBECONFIG =
-  'no kubeconfig: KUBECONFIG is not set, ~/.kube/config does not exist and this is not a pod; give --kubeconfig FILE, ' +
-  'write one with `gcloud container clusters get-credentials CLUSTER --location LOCATION --project PROJECT`, ' +
-  'or read an evidence bundle with --from DIR';
 
 export interface ClusterFlags {
   project?: string;

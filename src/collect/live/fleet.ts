@@ -57,7 +57,8 @@ export function parseClustersFlag(value: string): ClustersSpec {
   return { kind: 'file', path: value };
 }
 
-const labelOf = (ref: ClusterRef): string => `gke_${ref.project}_${ref.location}_${ref.name}`;
+/** The context name `gcloud container clusters get-credentials` writes for a cluster: its label in a fleet. */
+export const labelOf = (ref: ClusterRef): string => `gke_${ref.project}_${ref.location}_${ref.name}`;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
