@@ -421,22 +421,31 @@ function withoutNames(text: string, names: readonly string[]): string {
 }
 
 /**
- * What a not-proven subject shows under its name, with its own names taken out: subjects with the same key
- * could not be proven for the same reason, and the text report says that reason once for all of them.
- * Undefined for a subject that is not to be folded: one that failed or warned, or has a fix to show (a fix
- * command is copied as it is, so each subject keeps its own).
+ * What a subject that is not healthy shows under its name, with its own names taken out, followed by its fix plans
+ * as they are: subjects with the same key are broken, warned about or not proven for the same reason, and the text
+ * report says that reason once for all of them. A fix command is copied as it is, so it must read the same for
+ * every subject of a fold: a plan that names the subject (a binding for its own KSA) makes the key its own, and the
+ * subject keeps its block. Undefined for a subject that is not to be folded: a healthy one, or one with a
+ * suppressed finding (each says by which entry).
  */
-export function unknownFoldKey(report: Report, verdict: Verdict): string | undefined {
-  if (verdict.status !== 'unknown' || verdict.rootCause !== null || verdict.fix.length > 0) return undefined;
+export function foldKey(report: Report, verdict: Verdict): string | undefined {
+  if (verdict.status === 'pass' || verdict.status === 'skip') return undefined;
+  const root = rootResult(report, verdict);
   const findings = otherFindings(report, verdict);
-  if (findings.some((r) => r.fix.length > 0 || r.status !== 'unknown' || r.suppressed !== undefined)) return undefined;
-  const parts: string[] = [verdict.headline, ...verdict.notEvaluated, ...skippedChecks(report, verdict)];
-  for (const r of findings) {
-    parts.push(r.check, r.subject === verdict.subject ? '' : r.subject, r.cause ?? r.title);
+  if (root?.suppressed !== undefined || findings.some((r) => r.suppressed !== undefined)) return undefined;
+  const parts: string[] = [verdict.status, verdict.rootCause ?? '', verdict.headline];
+  if (verdict.change !== undefined) parts.push(JSON.stringify(verdict.change));
+  parts.push(...verdict.notEvaluated, ...skippedChecks(report, verdict));
+  const plans: string[] = verdict.fix.map(fixKey);
+  for (const r of root === undefined ? findings : [root, ...findings]) {
+    parts.push(r.check, r.status, r.subject === verdict.subject ? '' : r.subject, r.cause ?? r.title);
     if (r.evidence !== undefined) parts.push(evidenceText(r.evidence));
     parts.push(...(r.missing ?? []));
+    for (const plan of r.fix) plans.push(fixKey(plan));
   }
-  return foldKeyOf(parts, verdict.subject);
+  // The plans first, after their length: where they end is known whatever text they hold.
+  const planText = plans.join('\u0000');
+  return `${planText.length}:${planText}${foldKeyOf(parts, verdict.subject)}`;
 }
 
 /**

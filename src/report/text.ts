@@ -31,6 +31,7 @@ import {
   evidenceText,
   firstFixLine,
   fixKey,
+  foldKey,
   oneLine,
   otherFindings,
   redactSecrets,
@@ -39,7 +40,6 @@ import {
   skippedChecks,
   sourceLine,
   SummaryTally,
-  unknownFoldKey,
   wrap,
 } from './common.js';
 import { fixCommands, renderedFix } from './fixes.js';
@@ -140,6 +140,13 @@ export function* textStreamChunks(stream: ReportStream, opts: TextOptions): Gene
 /** The reading order of statuses (as `sortBySeverity`): one list of laid-out subjects per status. */
 const RANK: Record<Status, number> = { fail: 0, warn: 1, unknown: 2, pass: 3, skip: 4 };
 
+/** How a fold of subjects of each status is told: in its header, and on each subject's line. */
+const FOLD_PHRASE: Record<Fold['status'], { header: string; member: string }> = {
+  fail: { header: 'broken for the same reason', member: 'broken' },
+  warn: { header: 'warned about for the same reason', member: 'warnings' },
+  unknown: { header: 'not proven for the same reason', member: 'not proven' },
+};
+
 /** A subject's block in its parts: a folded block shows only `body` and `tail`. */
 interface BlockParts {
   head: string[];
@@ -148,9 +155,10 @@ interface BlockParts {
   tail: string[];
 }
 
-/** Not-proven subjects with one fold key: the first one's block, and a line's worth of each. */
+/** Subjects that are not healthy, with one fold key: the first one's block, and a line's worth of each. */
 interface Fold {
-  /** The first subject's verdict headline and name (sanitised), the ids of its findings, its block. */
+  status: Exclude<Status, 'pass' | 'skip'>;
+  /** The first subject's root cause and headline as its block's first line says them, and its name (sanitised), the ids of its other findings, its block. */
   headline: string;
   subject: string;
   ids: string[];
@@ -215,7 +223,7 @@ class TextLayout {
         this.healthyCount++;
         this.healthyNotEvaluated ??= clean(verdict).notEvaluated;
       }
-      const key = this.collapse ? unknownFoldKey(report, verdict) : undefined;
+      const key = this.collapse ? foldKey(report, verdict) : undefined;
       if (key !== undefined) {
         this.fold(report, verdict, key, rank);
         continue;
@@ -241,7 +249,7 @@ class TextLayout {
     for (const r of slice.results) if (r.clusterWide === true || !shown.has(r.subject)) this.unclaimed.push(r);
   }
 
-  /** A not-proven subject with a fold key: the first of its key keeps its block; the others, a line. */
+  /** A subject with a fold key: the first of its key keeps its block; the others, a line. */
   private fold(report: Report, unsafe: Verdict, key: string, rank: number): void {
     const passed = unsafe.ruledOut.length;
     const subject = cleanText(unsafe.subject);
@@ -250,9 +258,14 @@ class TextLayout {
       known.members.push({ subject, passed });
       return;
     }
+    const verdict = clean(unsafe);
+    const root = cleanOrNone(rootResult(report, unsafe));
+    // foldKey keys no healthy or skipped subject.
+    const status = verdict.status as Fold['status'];
     const fold: Fold = {
-      headline: clean(unsafe).headline,
-      subject: clean(unsafe).subject,
+      status,
+      headline: `${causeOf(verdict, root)}${headlineOf(verdict, root)}`,
+      subject: verdict.subject,
       ids: this.nonPassIds(report, unsafe).map((id) => sanitize(id)),
       parts: this.blockParts(report, unsafe),
       members: [{ subject, passed }],
@@ -337,8 +350,10 @@ class TextLayout {
     return [`${this.symbol(verdict.status)} ${verdict.subject}`, what, ...fix].join(' · ');
   }
 
+  /** The root cause's check id, then those of the other findings, each once. */
   private nonPassIds(report: Report, verdict: Verdict): string[] {
-    return [...new Set(otherFindings(report, verdict).map((r) => r.check))];
+    const root = verdict.rootCause === null ? [] : [verdict.rootCause];
+    return [...new Set([...root, ...otherFindings(report, verdict).map((r) => r.check)])];
   }
 
   private healthyLine(verdict: Verdict): string {
@@ -347,18 +362,18 @@ class TextLayout {
   }
 
   /**
-   * Subjects not proven for one shared reason: the findings, what was not evaluated and the command that
-   * would settle it, once (shown for the first subject, as the others have it with their own names), then a
-   * line per subject.
+   * Subjects broken, warned about or not proven for one shared reason: the root cause, the fix, the evidence, the
+   * other findings and what was not evaluated, once (shown for the first subject, as the others have them with
+   * their own names; the fix reads the same for all, or they would not share a fold), then a line per subject.
    */
   private *foldedBlock(fold: Fold): Generator<string> {
-    const { members, ids, parts } = fold;
+    const { members, ids, parts, status } = fold;
     const n = members.length.toLocaleString('en-US');
-    const header = `${n} subjects not proven for the same reason — ${oneLine(fold.headline)}`;
+    const header = `${n} subjects ${FOLD_PHRASE[status].header} — ${oneLine(fold.headline)}`;
     const [first = '', ...rest] = wrap(header, this.width, '  ', I1);
     const lines = [
       '',
-      `${this.symbol('unknown')} ${this.paint('bold', first.slice(2))}`,
+      `${this.symbol(status)} ${this.paint('bold', first.slice(2))}`,
       ...rest,
       ...wrap(
         `Shown for ${fold.subject}; each subject listed below has the same findings with its own names.`,
@@ -372,13 +387,15 @@ class TextLayout {
     ];
     yield this.out(lines);
     const why = ids.length > 0 ? ids.join(', ') : 'no check ran';
+    const symbol = this.symbol(status);
+    const what = FOLD_PHRASE[status].member;
     for (let i = 0; i < members.length; i += 500) {
       yield this.out(
         members
           .slice(i, i + 500)
           .map(
             ({ subject, passed }) =>
-              `${I2}${this.symbol('unknown')} ${subject} — not proven: ${why} (${passed} check${passed === 1 ? '' : 's'} passed)`,
+              `${I2}${symbol} ${subject} — ${what}: ${why} (${passed} check${passed === 1 ? '' : 's'} passed)`,
           ),
       );
     }
@@ -396,9 +413,12 @@ class TextLayout {
     const verdict = clean(unsafe);
     const root = cleanOrNone(rootResult(report, unsafe));
     // The subject, its root cause and the headline; the fix right after them, then the evidence.
-    const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
-    const cause = verdict.rootCause === null ? '' : `${verdict.rootCause}${of}: `;
-    const [first = '', ...rest] = wrap(`${verdict.subject} — ${cause}${headlineOf(verdict, root)}`, width, '  ', I1);
+    const [first = '', ...rest] = wrap(
+      `${verdict.subject} — ${causeOf(verdict, root)}${headlineOf(verdict, root)}`,
+      width,
+      '  ',
+      I1,
+    );
     head.push(`${this.symbol(verdict.status)} ${paint('bold', first.slice(2))}`, ...rest);
 
     const shownFixes = new Set<string>();
@@ -603,6 +623,13 @@ const cleanText = (text: string): string => sanitize(redactSecrets(text), { keep
 const clean = <T extends object>(value: T): T => sanitizeDeep(value);
 const cleanOrNone = <T extends object>(value: T | undefined): T | undefined =>
   value === undefined ? undefined : sanitizeDeep(value);
+
+/** `ROOT_CAUSE (shared object): ` before a failing subject's headline; nothing when nothing failed. */
+function causeOf(verdict: Verdict, root: CheckResult | undefined): string {
+  if (verdict.rootCause === null) return '';
+  const of = root !== undefined && root.subject !== verdict.subject ? ` (${shortSubject(root.subject)})` : '';
+  return `${verdict.rootCause}${of}: `;
+}
 
 /**
  * The verdict's headline for its first line. When a recorded change explains the root cause, the headline

@@ -4,7 +4,7 @@ import type { Report } from '../../src/model/results.js';
 import { withoutSubjectNames } from '../../src/report/common.js';
 import { NO_WRAP, renderText, shouldColor, terminalWidth } from '../../src/report/text.js';
 import { FIXTURES, FIXTURE_NAMES, copy } from './fixtures/index.js';
-import { withNotProven } from './fixtures/not-proven.js';
+import { withBroken, withNotProven } from './fixtures/not-proven.js';
 import { expectGolden } from './golden.js';
 
 const plain = { color: false, hidePass: false };
@@ -205,6 +205,77 @@ describe('renderText: subjects not proven for one reason', () => {
     expect(text).toContain('\n? shop/db — No failure found for shop/db');
     expect(text).toContain('The KSA was read from a file that did not validate.');
     expect(renderText(FIXTURES.shared, plain)).not.toContain('not proven for the same reason');
+  });
+});
+
+describe('renderText: subjects broken for one reason', () => {
+  const GCLOUD = 'gcloud container node-pools update batch-pool';
+
+  it('shows the root cause and its fix once when the fix reads the same for every subject, then a line each', () => {
+    const text = renderText(withBroken(['team-1/app-1', 'team-2/app-2']), { ...plain, width: NO_WRAP });
+    expect(text).toContain(
+      '\n✗ 3 subjects broken for the same reason — nodepool-gke-metadata (node pool batch-pool): Node pool batch-pool runs with GCE_METADATA: batch/exporter gets',
+    );
+    expect(text).toContain(
+      '  Shown for batch/exporter; each subject listed below has the same findings with its own names.',
+    );
+    // Once in the fold, and not again: batch/report-writer's other findings differ, so it keeps its block and fix.
+    expect(text.split(GCLOUD)).toHaveLength(3);
+    const fold = text.slice(text.indexOf('3 subjects broken'), text.indexOf('\n✗ batch/report-writer'));
+    expect(fold.split(GCLOUD)).toHaveLength(2);
+    expect(fold).not.toContain('Ruled out');
+    for (const name of ['batch/exporter', 'team-1/app-1', 'team-2/app-2']) {
+      expect(fold).toContain(`\n    ✗ ${name} — broken: nodepool-gke-metadata, wi-binding (2 checks passed)\n`);
+    }
+    expect(text).toContain('\n✗ batch/report-writer — nodepool-gke-metadata (node pool batch-pool)');
+    // Failures before the not proven.
+    expect(text.indexOf('3 subjects broken')).toBeLessThan(text.indexOf('\n? shop/api'));
+  });
+
+  it('keeps each subject its block when a fix names the subject: a command is copied as it is', () => {
+    const report = withBroken(['team-1/app-1']);
+    for (const r of report.results) {
+      if (r.check !== 'wi-binding' || !['batch/exporter', 'team-1/app-1'].includes(r.subject)) continue;
+      const [ns = '', name = ''] = r.subject.split('/');
+      r.fix = [
+        {
+          action: 'restart-workload',
+          target: `namespaces/${ns}/deployments/${name}`,
+          params: {},
+          description: `Restart deployment ${name} in namespace ${ns}.`,
+        },
+      ];
+    }
+    const text = renderText(report, plain);
+    expect(text).not.toContain('subjects broken for the same reason');
+    expect(text).toContain('\n✗ batch/exporter — nodepool-gke-metadata');
+    expect(text).toContain('\n✗ team-1/app-1 — nodepool-gke-metadata');
+  });
+
+  it('keeps a subject with a suppressed finding in a block of its own, which says by which entry', () => {
+    const report = withBroken(['team-1/app-1', 'team-2/app-2']);
+    const suppressed = report.results.find((r) => r.subject === 'team-2/app-2' && r.check === 'wi-binding');
+    if (suppressed === undefined) throw new Error('fixture changed');
+    suppressed.suppressed = { file: '.wi-doctor.yaml', reason: 'reader policy is checked by the data team' };
+    const text = renderText(report, plain);
+    expect(text).toContain('✗ 2 subjects broken for the same reason');
+    expect(text).toContain('\n✗ team-2/app-2 — nodepool-gke-metadata');
+    expect(text).toContain('suppressed by .wi-doctor.yaml: reader policy is checked by the data team');
+  });
+
+  it('keeps apart subjects whose other findings say the same with a different status', () => {
+    const report = withBroken(['team-1/app-1', 'team-2/app-2']);
+    const other = report.results.find((r) => r.subject === 'team-2/app-2' && r.check === 'wi-binding');
+    if (other === undefined) throw new Error('fixture changed');
+    other.status = 'warn';
+    const text = renderText(report, plain);
+    expect(text).toContain('✗ 2 subjects broken for the same reason');
+    expect(text).toContain('\n✗ team-2/app-2 — nodepool-gke-metadata');
+  });
+
+  it('does not fold a single report of one subject', () => {
+    const report = withBroken([]);
+    expect(renderText(report, plain)).not.toContain('subjects broken for the same reason');
   });
 });
 
