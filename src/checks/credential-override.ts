@@ -73,7 +73,7 @@ function mountOf(container: Container, path: string) {
   });
 }
 
-function envFindings(spec: PodSpec, container: Container, volumes: ReadonlyMap<string, Volume>): Finding[] {
+function envFindings(spec: PodSpec, container: Container): Finding[] {
   const env = (container.env ?? []).find((e) => e.name === ENV);
   if (env === undefined) return [];
   const where = `container \`${container.name}\``;
@@ -94,7 +94,7 @@ function envFindings(spec: PodSpec, container: Container, volumes: ReadonlyMap<s
   }
   const path = env.value;
   const mount = mountOf(container, path);
-  const volume = mount !== undefined ? volumes.get(mount.name) : undefined;
+  const volume = mount !== undefined ? volumeNamed(spec, mount.name) : undefined;
   if (volume !== undefined && mount !== undefined) {
     const secret = secretFiles(volume);
     if (secret !== undefined) {
@@ -144,10 +144,10 @@ function envFindings(spec: PodSpec, container: Container, volumes: ReadonlyMap<s
 }
 
 /** Mounted Secrets whose file names or Secret name look like a service-account key. */
-function keySecretFindings(container: Container, volumes: ReadonlyMap<string, Volume>, flaggedEnv: boolean): Finding[] {
+function keySecretFindings(spec: PodSpec, container: Container, flaggedEnv: boolean): Finding[] {
   const findings: Finding[] = [];
   for (const mount of container.volumeMounts ?? []) {
-    const volume = volumes.get(mount.name);
+    const volume = volumeNamed(spec, mount.name);
     if (volume === undefined) continue;
     const secret = secretFiles(volume);
     if (secret === undefined) continue;
@@ -168,13 +168,24 @@ function keySecretFindings(container: Container, volumes: ReadonlyMap<string, Vo
   return findings;
 }
 
+/**
+ * The volume a mount names (the last of that name, as a map of them would keep): a pod has a few volumes, and a
+ * search costs less than a map made for each of 50,000 pod specs.
+ */
+function volumeNamed(spec: PodSpec, name: string): Volume | undefined {
+  return spec.volumes?.findLast((v) => v.name === name);
+}
+
 function findingsOf(inspected: InspectedSpec): Finding[] {
-  const volumes = new Map((inspected.spec.volumes ?? []).map((v) => [v.name, v] as const));
-  const containers = [...inspected.spec.containers, ...(inspected.spec.initContainers ?? [])];
-  return containers.flatMap((c) => {
-    const env = envFindings(inspected.spec, c, volumes);
-    return [...env, ...keySecretFindings(c, volumes, env.length > 0)];
-  });
+  const { spec } = inspected;
+  const findings: Finding[] = [];
+  for (const containers of [spec.containers, spec.initContainers ?? []]) {
+    for (const c of containers) {
+      const env = envFindings(spec, c);
+      findings.push(...env, ...keySecretFindings(spec, c, env.length > 0));
+    }
+  }
+  return findings;
 }
 
 function fixFor(namespace: string, workload: WorkloadRef, finding: Finding): FixPlan {

@@ -438,27 +438,55 @@ export function foldKey(report: Report, verdict: Verdict): string | undefined {
   parts.push(...verdict.notEvaluated, ...skippedChecks(report, verdict));
   const plans: string[] = verdict.fix.map(fixKey);
   for (const r of root === undefined ? findings : [root, ...findings]) {
-    parts.push(r.check, r.status, r.subject === verdict.subject ? '' : r.subject, r.cause ?? r.title);
-    if (r.evidence !== undefined) parts.push(evidenceText(r.evidence));
+    const own = r.subject === verdict.subject;
+    parts.push(r.check, r.status, own ? '' : r.subject, r.cause ?? r.title);
+    if (r.evidence !== undefined) parts.push(own ? compactJson(r.evidence) : sharedEvidenceJson(r.evidence));
     parts.push(...(r.missing ?? []));
     for (const plan of r.fix) plans.push(fixKey(plan));
   }
-  // The plans first, after their length: where they end is known whatever text they hold.
+  // The plans first, after their length: where they end is known whatever text they hold. One join makes the
+  // key one flat string (a concatenation would be copied again when the key is first hashed).
   const planText = plans.join('\u0000');
-  return `${planText.length}:${planText}${foldKeyOf(parts, verdict.subject)}`;
+  return foldKeyOf(parts, verdict.subject, [String(planText.length), planText]);
+}
+
+/**
+ * Evidence as compact JSON, for a fold key: the same values as `evidenceText` shows, without laying them out
+ * (only whitespace between tokens differs, and none of it borders a name differently).
+ */
+function compactJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '(too deeply nested to show)';
+  }
+}
+
+/** The evidence of a shared object's result (a node pool's), under thousands of subjects: made once. */
+const sharedJson = new WeakMap<object, string>();
+
+function sharedEvidenceJson(evidence: object): string {
+  let json = sharedJson.get(evidence);
+  if (json === undefined) {
+    json = compactJson(evidence);
+    sharedJson.set(evidence, json);
+  }
+  return json;
 }
 
 /**
  * `withoutSubjectNames(parts.join('\u0000'), subject)`, with the names taken out of each part before they are
  * joined: the same text (a part's ends border on U+0000, which is no name character, as the start and end of a
  * text are not), in a fraction of the copying, as most parts hold no name. A name holding U+0000 could span two
- * parts: such a subject is done the long way.
+ * parts: such a subject is done the long way. `before`: parts put first as they are (a fold key's fix plans).
  */
-export function foldKeyOf(parts: readonly string[], subject: string): string {
-  if (subject.includes('\u0000')) return withoutSubjectNames(parts.join('\u0000'), subject);
+export function foldKeyOf(parts: readonly string[], subject: string, before: readonly string[] = []): string {
+  if (subject.includes('\u0000')) return [...before, withoutSubjectNames(parts.join('\u0000'), subject)].join('\u0000');
   const names = namesOf(subject);
   const take = PLAIN_SUBJECT.test(subject) ? withoutPlainNames : withoutNames;
-  return parts.map((part) => take(part, names)).join('\u0000');
+  const out = [...before];
+  for (const part of parts) out.push(take(part, names));
+  return out.join('\u0000');
 }
 
 /** A subject of name characters and `/` only (what Kubernetes names are made of). */

@@ -285,6 +285,23 @@ describe('the fold key of a not-proven subject', () => {
     );
   });
 
+  it('puts the parts given before first, as they are, names and all, for any parts and subject', () => {
+    fc.assert(
+      fc.property(
+        fc.array(part, { maxLength: 3 }),
+        fc.array(part, { minLength: 1, maxLength: 4 }),
+        subjects,
+        (before, parts, subject) => {
+          expect(foldKeyOf(parts, subject, before)).toBe(
+            [...before, withoutSubjectNames(parts.join('\u0000'), subject)].join('\u0000'),
+          );
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    expect(foldKeyOf(['app-1 is'], 'team-1/app-1', ['3', 'app-1'])).toBe('3\u0000app-1\u0000{} is');
+  });
+
   it('takes a name out at the start and at the end of a part, not inside a longer name', () => {
     expect(foldKeyOf(['app-1 is', 'of team-1/app-1', 'app-12'], 'team-1/app-1')).toBe('{} is\u0000of {}\u0000app-12');
   });
