@@ -18,7 +18,8 @@ const KSA_ICON: Record<string, string> = {
   unknown: '?',
 };
 
-export function renderWhoCanGsaText(r: WhoCanGsa, clustersRead: number): string {
+/** `clustersAsked`: clusters whose KSAs were to be read (default: as many as were read). */
+export function renderWhoCanGsaText(r: WhoCanGsa, clustersRead: number, clustersAsked = clustersRead): string {
   const lines: string[] = [];
   const exists = r.exists === 'yes' ? '' : r.exists === 'no' ? ' (the account does not exist)' : ' (existence unknown)';
   lines.push(`Who can get tokens for ${r.gsa}${exists}`, '');
@@ -28,7 +29,9 @@ export function renderWhoCanGsaText(r: WhoCanGsa, clustersRead: number): string 
   if (r.principals.length === 0) lines.push('  none in the policies read');
   for (const g of r.principals) lines.push(grantLine(g, true));
   lines.push('');
-  if (clustersRead === 0) {
+  if (clustersRead === 0 && clustersAsked > 0) {
+    lines.push('KSAs: unknown: no cluster’s KSAs could be read (the notes on stderr say why)');
+  } else if (clustersRead === 0) {
     lines.push('KSAs: no cluster was read (give --clusters or --context to list the KSAs that would get it)');
   } else {
     lines.push(`KSAs of the ${clustersRead} cluster(s) read that name it or are granted it:`);

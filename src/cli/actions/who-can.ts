@@ -116,9 +116,18 @@ export async function runWhoCanCommand(options: WhoCanOptions, io: Io): Promise<
  * searches it holds (`collect --audit` reads what who-can reads). Nothing is called.
  */
 async function answerFromBundle(options: WhoCanOptions, from: string, io: Io): Promise<number> {
+  // A flag that says where or how to read live would be ignored: refused, so that nobody believes it was used.
   for (const [flag, given] of [
     ['--clusters', options.clusters],
     ['--scope', options.scope],
+    ['--context', options.context],
+    ['--kubeconfig', options.kubeconfig],
+    ['--cluster', options.cluster],
+    ['--project', options.project],
+    ['--location', options.location],
+    ['--access-token-file', options.accessTokenFile],
+    ['--billing-project', options.billingProject],
+    ['--endpoint', options.endpoint],
   ] as const) {
     if (given !== undefined)
       throw new UsageError(`${flag} reads live APIs; with --from the bundle is all that is read`);
@@ -128,12 +137,20 @@ async function answerFromBundle(options: WhoCanOptions, from: string, io: Io): P
   const roles = createRoleResolver(facts);
   let text: string;
   if (options.gsa !== undefined) {
-    const cluster = { label: labelOf(facts.clusterRef), facts, subjects: resolveSubjects(facts, { all: true }) };
-    const answer = whoCanGsa(facts, roles, options.gsa, [cluster]);
+    // As live: a cluster whose KSAs cannot be read is named in a note, and the grants are answered without them.
+    const label = labelOf(facts.clusterRef);
+    const clusters: { label: string; facts: Facts; subjects: readonly Subject[] }[] = [];
+    try {
+      clusters.push({ label, facts, subjects: resolveSubjects(facts, { all: true }) });
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      warn(io, `${label}: its KSAs are unknown: ${e.message}`);
+    }
+    const answer = whoCanGsa(facts, roles, options.gsa, clusters);
     if (answer.exists === 'no') {
       throw new UsageError(`--gsa ${options.gsa}: no such service account in ${from} (it was read as not found)`);
     }
-    text = options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanGsaText(answer, 1);
+    text = options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanGsaText(answer, clusters.length, 1);
   } else {
     const ksa = options.ksa ?? '';
     const [subject] = resolveSubjects(facts, { ksa: [ksa] });
@@ -238,7 +255,9 @@ async function gsaAnswer(
       `--gsa ${email}: no such service account (IAM answered 404 for it)${annotated.length > 0 ? `; annotated with it anyway: ${annotated.join(', ')}` : ''}`,
     );
   }
-  return options.format === 'json' ? renderWhoCanJson(answer) : renderWhoCanGsaText(answer, read.length);
+  return options.format === 'json'
+    ? renderWhoCanJson(answer)
+    : renderWhoCanGsaText(answer, read.length, clusters.length);
 }
 
 async function ksaAnswer(
